@@ -1,0 +1,361 @@
+"""The config schema: frozen dataclasses registered in Hydra's ConfigStore.
+
+Every lever of MODEL.md sections 1-5 is a typed field with a default and a
+comment. Hydra composes YAML from ``configs/`` onto these classes, so a typo or
+a wrong type fails at composition naming the key; ``validate.py`` adds the
+semantic checks. Engines never see a DictConfig: they receive ``Config``
+instances (built by ``sim.scenario.build``).
+
+Defaults cite their source: "M7" is MODEL.md section 7, "sNNN" a seed file.
+Times are hours unless the name says days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import Container, DictConfig, ListConfig, OmegaConf
+
+
+# --------------------------------------------------------------------- territory
+@dataclass(frozen=True)
+class TerritoryConfig:
+    """Counts and size distributions from which the units are generated (MODEL.md 1)."""
+
+    name: str = "county"  # preset name, carried into results
+    counties: int = 1  # county / district units (县区)
+    townships_per_county: int = 12  # townships / streets per county (乡镇/街道)
+    villages_per_township: int = 10  # villages / communities per township (村/社区)
+    urban_share: float = 0.4  # share of villages that are urban communities (社区); s001
+    households_per_village_mean: float = 1600.0  # mean households per village / community
+    households_per_village_cv: float = 0.4  # spread of village sizes (gamma, this CV)
+    households_per_grid: int = 400  # urban grid size; s000: 300-500 households / ~1,000 residents
+    rural_households_per_grid: int = 350  # rural grids follow villager groups (村民小组), smaller; s000
+    residents_per_household: float = 2.5  # residents per household (~1,000 per grid at 400 hh); s000
+    elderly_share: float = 0.2  # elderly / vulnerable share of residents (raises help requests)
+    party_household_share: float = 0.05  # party-member households (党员中心户): settle micro-disputes
+    grid_spacing_km: float = 0.8  # distance between neighbouring grid centres, for "nearest" dispatch
+    units_file: str | None = None  # CSV of real units instead of generation (see README); None = generate
+
+
+# ---------------------------------------------------------------------- catalogue
+@dataclass(frozen=True)
+class CategoryConfig:
+    """One category of matter and where it goes (MODEL.md 3)."""
+
+    name_zh: str = "其他"  # label for charts
+    share: float = 0.1  # weight in the category mix (normalised over categories)
+    urban_factor: float = 1.0  # multiplier of the weight in urban grids (s001: urban grids serve residents)
+    rural_factor: float = 1.0  # multiplier of the weight in rural grids (s001: rural grids serve development)
+    module: str = "governance"  # township module that takes it (one of the ten)
+    department: str = "politics_law"  # county department that takes it
+    severity_mix: list[float] = field(default_factory=lambda: [0.7, 0.2, 0.08, 0.02])  # P(small,big,hard,beyond)
+    handled_at: list[str] = field(default_factory=lambda: ["grid", "village", "township", "county"])  # levels that may settle it
+    service_hours: list[float] = field(default_factory=lambda: [1.5, 3.0, 6.0, 12.0])  # mean work per level
+    service_cv: float = 1.0  # coefficient of variation of work (1 = exponential, else lognormal)
+    deadline: str = "general"  # deadline family: general|complex|emergency|help|complaint
+    report_prob: float = 0.5  # probability the affected resident reports it at all
+    elderly_factor: float = 1.0  # rate multiplier per unit of elderly share above 0.2
+
+
+def _default_categories() -> dict[str, CategoryConfig]:
+    # Mix and work loosely follow Boston 311 2015 (M7) mapped onto grid practice (s000-s004).
+    c = CategoryConfig
+    return {
+        "dispute": c("矛盾纠纷", 0.14, 1.0, 1.0, "governance", "politics_law", [0.65, 0.25, 0.08, 0.02],
+                     service_hours=[2.0, 4.0, 8.0, 16.0], report_prob=0.55, deadline="general"),
+        "safety_hazard": c("安全隐患", 0.10, 1.0, 1.2, "emergency", "emergency_fire", [0.6, 0.25, 0.1, 0.05],
+                           service_hours=[1.0, 3.0, 6.0, 12.0], report_prob=0.4, deadline="emergency"),
+        "sanitation": c("环境卫生", 0.22, 1.2, 0.8, "construction", "urban_construction",
+                        [0.8, 0.15, 0.04, 0.01], service_hours=[0.8, 2.0, 4.0, 8.0], report_prob=0.35),
+        "repair": c("设施维修", 0.15, 1.2, 0.8, "construction", "urban_construction", [0.5, 0.3, 0.15, 0.05],
+                    service_hours=[1.5, 3.0, 6.0, 12.0], report_prob=0.6),
+        "help_request": c("帮扶救助", 0.10, 1.0, 1.0, "public_service", "livelihood", [0.55, 0.3, 0.12, 0.03],
+                          service_hours=[1.5, 3.0, 5.0, 10.0], report_prob=0.7, deadline="help",
+                          elderly_factor=2.0),
+        "consultation": c("政策咨询", 0.13, 1.0, 1.0, "public_service", "livelihood", [0.85, 0.1, 0.04, 0.01],
+                          service_hours=[0.5, 1.0, 2.0, 4.0], report_prob=0.9, deadline="help"),
+        "enforcement": c("违法违规", 0.08, 1.0, 1.0, "enforcement", "urban_construction", [0.3, 0.3, 0.3, 0.1],
+                         service_hours=[1.5, 3.0, 8.0, 16.0], report_prob=0.45, deadline="complaint"),
+        "agriculture": c("农业生产", 0.08, 0.2, 2.0, "rural_revitalisation", "agriculture",
+                         [0.5, 0.3, 0.15, 0.05], service_hours=[1.5, 3.0, 6.0, 12.0], report_prob=0.5),
+    }
+
+
+@dataclass(frozen=True)
+class DeadlineConfig:
+    """Deadlines in days from intake, by family (13710 and 12345 rules, s004, M7)."""
+
+    assign_days: float = 1.0  # 13710 "1": days to dispatch after intake
+    first_action_days: float = 3.0  # 13710 "3": days to first service start
+    general: float = 7.0  # 13710 "7": settle a general matter
+    complex: float = 30.0  # 13710 "10"/month: a complex matter
+    emergency: float = 1.0  # 12345: emergencies the same day
+    help: float = 5.0  # 12345: help requests ~3-5 working days (M7)
+    complaint: float = 15.0  # 12345: complaints, 5 + 10 extension working days (M7)
+    complex_from_severity: int = 2  # severity index from which a general matter counts as complex (难事)
+    working_days: bool = True  # count deadlines in working days of the office calendar
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    """Categories, where they go, and deadlines (MODEL.md 3)."""
+
+    categories: dict[str, CategoryConfig] = field(default_factory=_default_categories)
+    deadlines: DeadlineConfig = field(default_factory=DeadlineConfig)
+    assess_share: float = 0.15  # share of a level's work spent before escalating a matter beyond its authority
+
+
+# ------------------------------------------------------------------------- demand
+@dataclass(frozen=True)
+class DemandConfig:
+    """Occurrence of matters: Poisson rates and their profiles (MODEL.md 4.1)."""
+
+    # ~10M matters a year for a 10M-resident city (issue sizing); Beijing 12345 alone is ~1.4/1000/day (M7)
+    rate_per_1000_per_day: float = 2.74  # matters per 1,000 residents per day, urban grids
+    rural_rate_factor: float = 0.85  # rural grids raise fewer matters per resident
+    # Boston 311 2015 (M7): 76% between 08:00 and 17:00
+    hour_profile: list[float] = field(default_factory=lambda: [
+        0.25, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.4, 2.8, 2.8, 2.6,
+        2.2, 2.5, 2.6, 2.5, 2.3, 1.6, 0.8, 0.6, 0.5, 0.45, 0.4, 0.3])
+    # Boston 311 2015 (M7): weekdays ~390-460 a day, weekends ~130
+    weekday_profile: list[float] = field(default_factory=lambda: [1.3, 1.25, 1.2, 1.2, 1.15, 0.45, 0.45])
+    season_profile: list[float] = field(default_factory=lambda: [
+        0.9, 0.9, 1.0, 1.0, 1.05, 1.1, 1.15, 1.15, 1.05, 1.0, 0.95, 0.85])  # by month, summer peak
+
+
+# ----------------------------------------------------------------------- calendar
+@dataclass(frozen=True)
+class ShiftConfig:
+    """A working pattern: hours of the day and days of the week (0 = Monday)."""
+
+    start_hour: float = 8.0
+    end_hour: float = 17.0
+    days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+
+def _default_shifts() -> dict[str, ShiftConfig]:
+    return {
+        "office": ShiftConfig(8.0, 17.0, [0, 1, 2, 3, 4]),  # township and county offices
+        "extended": ShiftConfig(8.0, 20.0, [0, 1, 2, 3, 4, 5, 6]),  # grid staff: every day, long hours
+        "always": ShiftConfig(0.0, 24.0, [0, 1, 2, 3, 4, 5, 6]),  # 24/7 (textbook, emergency duty)
+    }
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """Working hours and days; t = 0 is 00:00 on a Monday, 1 January."""
+
+    shifts: dict[str, ShiftConfig] = field(default_factory=_default_shifts)
+    deadline_shift: str = "office"  # the calendar whose days count as working days for deadlines
+    holidays: list[int] = field(default_factory=list)  # day indices (0 = first day) that are not working days
+
+
+# ----------------------------------------------------------------------- staffing
+def _role_shifts() -> dict[str, str]:
+    return {"grid_leader": "extended", "fulltime": "extended", "professional": "office",
+            "committee": "office", "platform": "extended", "module": "office",
+            "department": "office", "volunteer": "extended", "instructor": "office", "parttime": "extended"}
+
+
+def _role_costs() -> dict[str, float]:
+    # yuan a year per head, orders of magnitude for a county budget
+    return {"grid_leader": 24000.0, "fulltime": 60000.0, "parttime": 3600.0, "instructor": 12000.0,
+            "professional": 90000.0, "committee": 24000.0, "platform": 80000.0, "module": 90000.0,
+            "department": 110000.0, "volunteer": 0.0}
+
+
+def _module_staff() -> dict[str, int]:
+    # s000: all township staff assigned to one of the ten modules; ~40 staff in all
+    return {"rural_revitalisation": 4, "public_service": 6, "discipline": 2, "economy_ecology": 3,
+            "emergency": 4, "party_building": 2, "civic_practice": 2, "governance": 6,
+            "enforcement": 4, "construction": 5}
+
+
+def _department_staff() -> dict[str, int]:
+    return {"industry": 6, "transport_culture": 6, "agriculture": 8, "urban_construction": 12,
+            "livelihood": 10, "politics_law": 10, "emergency_fire": 8}
+
+
+@dataclass(frozen=True)
+class StaffingConfig:
+    """Head-counts per role per level, time shares, shifts and costs (MODEL.md 2, 5)."""
+
+    grid_leaders_per_grid: int = 1  # 网格长 (s004 一长三员)
+    grid_leader_share: float = 0.3  # share of a leader's working time on matters (often the secretary)
+    fulltime_per_grid: int = 1  # 专职网格员 (s004)
+    parttime_per_grid: int = 2  # 兼职网格员 / "红色探头": report only (s003, s004)
+    grids_per_instructor: int = 5  # 网格指导员: one township cadre per this many grids (s004)
+    professional_per_township: int = 0  # 专业网格员 sent down from departments (s002: 166 in a county)
+    professional_department: str = "urban_construction"  # the department whose categories they take
+    committee_per_village: int = 7  # 两委 members (M1: >=7 in a community)
+    committee_share: float = 0.3  # share of their working time on escalated matters
+    platform_per_township: int = 2  # command-platform dispatchers (一口受理)
+    module_staff: dict[str, int] = field(default_factory=_module_staff)  # per township, per module
+    department_staff: dict[str, int] = field(default_factory=_department_staff)  # per county, per department
+    volunteers_per_township: int = 60  # surge capacity (s002: 1,165 volunteers in a county)
+    volunteer_share: float = 0.5  # share of a mobilised volunteer's day on matters
+    patrol_share: float = 0.4  # share of a full-time worker's time spent patrolling, not handling
+    shifts: dict[str, str] = field(default_factory=_role_shifts)  # role -> calendar shift name
+    cost_per_year: dict[str, float] = field(default_factory=_role_costs)  # role -> yuan per head per year
+    volunteer_cost_per_day: float = 100.0  # allowance per mobilised volunteer-day
+
+
+# ---------------------------------------------------------------------- discovery
+@dataclass(frozen=True)
+class DiscoveryConfig:
+    """How matters come to light (MODEL.md 4.2)."""
+
+    instant: bool = False  # every matter is discovered when it occurs (textbook)
+    patrol_hours_per_household: float = 0.1  # working hours of patrol to pass every household once
+    patrol_detect_prob: float = 0.8  # chance a passing patrol notices the matter
+    report_factor: float = 1.0  # multiplies every category's report_prob (publicity campaigns)
+    report_delay_hours: list[float] = field(default_factory=lambda: [0.0, 24.0, 6.0, 4.0, 0.0])  # mean by channel
+    channel_mix: list[float] = field(default_factory=lambda: [0.0, 0.3, 0.4, 0.3, 0.0])  # resident channel weights
+    reporter_rate_per_day: float = 0.05  # chance per day that one part-time reporter sees a given matter
+    growth_hours_mean: float = 336.0  # mean time for an undiscovered small matter to become big (2 weeks)
+    hotline_level: str = "township"  # where a 12345 call is taken in and dispatched down from
+    hotline_settle_prob: float = 0.0  # share of hotline calls settled on the call (M7: 45-85% at counties)
+
+
+# ----------------------------------------------------------------------- dispatch
+@dataclass(frozen=True)
+class DispatchConfig:
+    """Routing, queue order and escalation (MODEL.md 4.3-4.6)."""
+
+    rule: str = "fcfs"  # fcfs|severity|edf|least_loaded|skill|nearest
+    mode: str = "level"  # level (grid->village->township->county) | unified (一体派单)
+    all_subject: bool = True  # 全科网格 (s001): every grid worker takes every category
+    grid_list_exclude: list[str] = field(default_factory=lambda: ["enforcement"])  # off the grid matters list (s002)
+    misclass_prob: float = 0.05  # platform sends a matter to the wrong module (transfer, s001 体内循环)
+    transfer_hours: float = 16.0  # working hours until a misrouted matter comes back (M7: within 2 working days)
+    escalation_limit_hours: list[float] = field(default_factory=lambda: [72.0, 168.0, 336.0, 0.0])  # per level; 0 = none
+    fail_prob: list[float] = field(default_factory=lambda: [0.08, 0.08, 0.05, 0.0])  # attempt fails -> escalate
+    instructor_fast_track: bool = True  # instructor sends hard matters from the grid straight to the township
+    party_household_settle_prob: float = 0.3  # micro-disputes settled by a party-member household
+    reminders: bool = True  # 催办: overdue matters jump their queue
+    detour_hours: float = 24.0  # registered-vs-resident detour through the registered community
+
+
+# ------------------------------------------------------------------------ outcome
+@dataclass(frozen=True)
+class OutcomeConfig:
+    """Callback satisfaction, reopening and petitions (MODEL.md 4.7)."""
+
+    satisfaction_base: float = 0.95  # satisfaction of a prompt, on-time, untransferred matter (M7: 84-94%)
+    satisfaction_per_day: float = 0.01  # fall per day from occurrence to closure
+    satisfaction_overdue: float = 0.15  # fall when the deadline was missed
+    satisfaction_per_transfer: float = 0.05  # fall per transfer
+    satisfaction_floor: float = 0.2  # lowest probability of being satisfied
+    reopen_prob: float = 0.3  # a dissatisfied resident reopens the matter (rework)
+    reopen_work_factor: float = 0.5  # rework as a share of the original work
+    max_reopens: int = 1  # reopenings per matter
+    petition_prob: float = 0.1  # a dissatisfied resident past patience petitions (上访)
+    petition_patience_days: float = 30.0  # patience: petitions only when the matter took longer than this
+
+
+# ----------------------------------------------------------------------- scenario
+@dataclass(frozen=True)
+class SurgeConfig:
+    """A surge window (flood, epidemic, festival) that multiplies chosen categories."""
+
+    name: str = "flood"
+    start_day: float = 180.0
+    days: float = 10.0
+    multiplier: float = 3.0  # rate x k inside the window
+    categories: list[str] = field(default_factory=lambda: ["safety_hazard", "repair", "help_request"])
+    volunteers: bool = True  # mobilise volunteers during the window (平急结合)
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """Scenario-level settings: surges and relocation (MODEL.md 5)."""
+
+    name: str = "baseline"
+    surges: list[SurgeConfig] = field(default_factory=list)
+    mismatch_share: float = 0.0  # share of residents registered in another community (s001 relocation)
+
+
+@dataclass(frozen=True)
+class TextbookConfig:
+    """One grid station with Poisson arrivals, for validation against queueing theory."""
+
+    enabled: bool = False
+    arrival_rate_per_hour: float = 1.0
+    servers: int = 1
+    service_mean_hours: float = 0.8
+    service_cv: float = 1.0  # 1 = exponential, otherwise lognormal with this CV
+    patience_hours: float | None = None  # None = infinite; else escalates (abandons) after this wait
+
+
+# ---------------------------------------------------------------- run and engine
+@dataclass(frozen=True)
+class RunConfig:
+    horizon_days: float = 365.0  # simulated time
+    warmup_days: float = 30.0  # matters occurring before this are left out of KPIs
+    replications: int = 1  # independent replications (seed, seed+1, ...)
+    seed: int = 12345
+    results_dir: str = "results"  # parent directory of each run's output directory
+    write_records: bool = True  # write records.parquet and visits.parquet
+    progress: bool = True  # progress bar on a terminal
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    name: str = "auto"  # agent | vector | auto
+    auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    lang: str = "en"  # en | zh chart labels
+    charts: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole scenario: what ``sim.run`` and the engines consume."""
+
+    territory: TerritoryConfig = field(default_factory=TerritoryConfig)
+    catalog: CatalogConfig = field(default_factory=CatalogConfig)
+    demand: DemandConfig = field(default_factory=DemandConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    staffing: StaffingConfig = field(default_factory=StaffingConfig)
+    discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    outcome: OutcomeConfig = field(default_factory=OutcomeConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    textbook: TextbookConfig = field(default_factory=TextbookConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+
+def _unlocked(schema: type) -> DictConfig:
+    # Frozen dataclasses make read-only nodes, which Hydra cannot merge presets into;
+    # the typed node stays typed (and to_object still builds the frozen classes).
+    node = OmegaConf.structured(schema)
+    _unlock(node)
+    return node
+
+
+def _unlock(node: Container) -> None:
+    # the readonly flag is set on every nested node, so clear it all the way down
+    node._set_flag("readonly", False)
+    if isinstance(node, DictConfig):
+        children = [node._get_node(k) for k in node.keys()]
+    elif isinstance(node, ListConfig):
+        children = [node._get_node(i) for i in range(len(node))]
+    else:
+        children = []
+    for child in children:
+        if isinstance(child, Container):
+            _unlock(child)
+        elif child is not None:
+            child._set_flag("readonly", False)
+
+
+def register() -> None:
+    """Register the schema with Hydra's ConfigStore (idempotent)."""
+    ConfigStore.instance().store(name="gridsim_schema", node=_unlocked(Config))
