@@ -1,0 +1,145 @@
+"""The record schema: the one contract between engines and metrics (MODEL.md 6).
+
+Both engines emit ``Records``: a matter table (one row per matter, keyed by the
+``matter_id`` of the matter inputs), a visit table (one row per stay of a matter
+at a station: dispatch, service start and end, how it left), and the station
+table (what each station is and how much working capacity it had). KPIs are
+computed from these alone. Times are hours since t = 0; NaN = not reached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: how a visit ended (VisitRecords.outcome)
+VISIT_OUTCOMES: tuple[str, ...] = ("settled", "escalated", "transferred", "abandoned", "redirected", "open")
+SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = range(6)
+#: station kinds (StationTable.kind) and their level
+STATION_KINDS: tuple[str, ...] = ("grid", "village", "platform", "module", "department")
+KIND_LEVEL: dict[str, int] = {"grid": 0, "village": 1, "platform": 2, "module": 2, "department": 3}
+
+
+@dataclass
+class MatterRecords:
+    """One row per matter (n rows)."""
+
+    matter_id: np.ndarray  # int64
+    grid: np.ndarray  # int32 origin grid
+    registered_grid: np.ndarray  # int32
+    category: np.ndarray  # int16
+    severity_initial: np.ndarray  # int8 severity when it occurred
+    severity: np.ndarray  # int8 severity at discovery (may have grown)
+    channel: np.ndarray  # int8 CHANNELS index of discovery; -1 undiscovered
+    surge: np.ndarray  # int8 surge window that added it; -1 base demand
+    t_occur: np.ndarray  # float64
+    t_discover: np.ndarray  # float64 found (reported, patrolled, seen)
+    t_intake: np.ndarray  # float64 taken in at the first station (after any detour)
+    t_dispatch: np.ndarray  # float64 first dispatch to a handling station
+    t_start: np.ndarray  # float64 first service start
+    t_close: np.ndarray  # float64 settled (after the last rework)
+    deadline: np.ndarray  # float64 due time (from intake, 13710 / 12345 family)
+    level_settled: np.ndarray  # int8 LEVELS index; -1 not settled
+    transfers: np.ndarray  # int16 misroutes sent back
+    escalations: np.ndarray  # int16 moves up a level
+    reopened: np.ndarray  # int16 reopenings after a dissatisfied callback
+    on_time: np.ndarray  # int8 1 / 0; -1 not closed
+    satisfied: np.ndarray  # int8 1 / 0; -1 not closed
+    petitioned: np.ndarray  # bool
+    abandoned: np.ndarray  # bool reached its patience at a station (textbook)
+    reminded: np.ndarray  # bool got an overdue reminder (催办)
+    status: np.ndarray  # int8 STATUSES index at the horizon
+    place_level: np.ndarray  # int8 level where an open matter is; -1 if none
+
+    @property
+    def n(self) -> int:
+        return len(self.matter_id)
+
+
+@dataclass
+class VisitRecords:
+    """One row per stay of a matter at a station (m rows)."""
+
+    matter_id: np.ndarray  # int64
+    station: np.ndarray  # int32 row of StationTable
+    level: np.ndarray  # int8
+    t_arrive: np.ndarray  # float64 dispatched to / arrived at the station
+    t_start: np.ndarray  # float64 service start; NaN if never served
+    t_end: np.ndarray  # float64 left the station; NaN if still there at the horizon
+    work: np.ndarray  # float64 working hours of service (at the server's speed)
+    outcome: np.ndarray  # int8 VISIT_OUTCOMES index
+
+
+@dataclass
+class StationTable:
+    """One row per station (s rows)."""
+
+    kind: list[str]  # STATION_KINDS
+    level: np.ndarray  # int8
+    unit: np.ndarray  # int32 index of the unit within its level
+    code: list[str]  # unit code, plus the module / department name
+    servers: np.ndarray  # float64 server-equivalents (sum of time shares)
+    capacity_hours: np.ndarray  # float64 server working hours available in the KPI window
+
+
+@dataclass
+class Records:
+    """What one replication of one engine produced."""
+
+    matters: MatterRecords
+    visits: VisitRecords
+    stations: StationTable
+    meta: dict[str, Any] = field(default_factory=dict)
+    # meta keys: engine, seed, replication, horizon_h, warmup_h, residents, n_grids,
+    # staff_cost (yuan in the KPI window), level_names, category_names
+
+    def matters_frame(self) -> pd.DataFrame:
+        return _frame(self.matters)
+
+    def visits_frame(self) -> pd.DataFrame:
+        return _frame(self.visits)
+
+    def stations_frame(self) -> pd.DataFrame:
+        return _frame(self.stations)
+
+    def write_parquet(self, directory: str | Path) -> list[Path]:
+        """Write matters.parquet, visits.parquet and stations.parquet; return the paths."""
+        d = Path(directory)
+        out = []
+        for name, frame in (("matters", self.matters_frame()), ("visits", self.visits_frame()),
+                            ("stations", self.stations_frame())):
+            path = d / f"{name}.parquet"
+            frame.to_parquet(path, index=False)
+            out.append(path)
+        return out
+
+
+def _frame(obj: Any) -> pd.DataFrame:
+    return pd.DataFrame({f.name: np.asarray(getattr(obj, f.name)) for f in fields(obj)})
+
+
+def empty_matters(n: int) -> MatterRecords:
+    """A matter table of n rows with every outcome at its 'not reached' value."""
+    nan = np.full(n, np.nan)
+    return MatterRecords(
+        matter_id=np.arange(n, dtype=np.int64), grid=np.zeros(n, np.int32), registered_grid=np.zeros(n, np.int32),
+        category=np.zeros(n, np.int16), severity_initial=np.zeros(n, np.int8), severity=np.zeros(n, np.int8),
+        channel=np.full(n, -1, np.int8), surge=np.full(n, -1, np.int8), t_occur=nan.copy(),
+        t_discover=nan.copy(), t_intake=nan.copy(), t_dispatch=nan.copy(), t_start=nan.copy(),
+        t_close=nan.copy(), deadline=nan.copy(), level_settled=np.full(n, -1, np.int8),
+        transfers=np.zeros(n, np.int16), escalations=np.zeros(n, np.int16), reopened=np.zeros(n, np.int16),
+        on_time=np.full(n, -1, np.int8), satisfied=np.full(n, -1, np.int8), petitioned=np.zeros(n, bool),
+        abandoned=np.zeros(n, bool), reminded=np.zeros(n, bool), status=np.zeros(n, np.int8),
+        place_level=np.full(n, -1, np.int8),
+    )
+
+
+def visits_from_lists(cols: dict[str, list[Any]]) -> VisitRecords:
+    """Build the visit table from per-column Python lists (the agent engine's log)."""
+    dtypes = {"matter_id": np.int64, "station": np.int32, "level": np.int8, "t_arrive": np.float64,
+              "t_start": np.float64, "t_end": np.float64, "work": np.float64, "outcome": np.int8}
+    return VisitRecords(**{k: np.asarray(cols.get(k, []), dtype=t) for k, t in dtypes.items()})

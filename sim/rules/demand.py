@@ -1,0 +1,60 @@
+"""Occurrence of matters: rates, profiles and category mixes (MODEL.md 4.1).
+
+Rates are per grid and category; the time profile (hour of day x weekday x
+month) is shared, each factor normalised to mean 1 so that the configured rate
+is the long-run average.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario.schema import Config
+
+_MONTH_STARTS = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def hourly_profile(cfg: Config, n_hours: int) -> np.ndarray:
+    """Rate multiplier for each hour of the horizon [n_hours], mean ~1 over a year."""
+    d = cfg.demand
+    h = np.arange(n_hours)
+    hour = np.asarray(d.hour_profile, dtype=np.float64)
+    week = np.asarray(d.weekday_profile, dtype=np.float64)
+    season = np.asarray(d.season_profile, dtype=np.float64)
+    hour = hour / hour.mean()
+    week = week / week.mean()
+    month_of_day = np.searchsorted(_MONTH_STARTS, np.arange(365), side="right") - 1
+    season = season / season[month_of_day].mean()
+    day = h // 24
+    return hour[h % 24] * week[day % 7] * season[month_of_day[day % 365]]
+
+
+def category_weights(cfg: Config, urban: np.ndarray) -> np.ndarray:
+    """Relative rate of each category in each grid [n_grids, n_categories].
+
+    The base shares are normalised to sum to 1; urban/rural and elderly factors
+    then raise or lower a category, so they change both the mix and the total.
+    """
+    cats = list(cfg.catalog.categories.values())
+    share = np.array([c.share for c in cats], dtype=np.float64)
+    share = share / share.sum()
+    elderly_excess = cfg.territory.elderly_share - 0.2
+    elderly = np.array([1.0 + (c.elderly_factor - 1.0) * elderly_excess / 0.2 for c in cats])
+    elderly = np.maximum(elderly, 0.0)
+    area = np.where(urban[:, None], [c.urban_factor for c in cats], [c.rural_factor for c in cats])
+    return share[None, :] * elderly[None, :] * area
+
+
+def grid_rates_per_hour(cfg: Config, residents: np.ndarray, urban: np.ndarray) -> np.ndarray:
+    """Mean matters per hour per grid and category [n_grids, n_categories], before the profile."""
+    base = cfg.demand.rate_per_1000_per_day / 1000.0 / 24.0 * residents
+    base = base * np.where(urban, 1.0, cfg.demand.rural_rate_factor)
+    return base[:, None] * category_weights(cfg, urban)
+
+
+def sample_times(rng: np.random.Generator, n: int, weights: np.ndarray, start_hour: int) -> np.ndarray:
+    """n event times with density proportional to the hourly ``weights`` from ``start_hour``."""
+    cum = np.cumsum(weights)
+    hour = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
+    hour = np.minimum(hour, len(weights) - 1)
+    return start_hour + hour + rng.random(n)
