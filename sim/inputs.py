@@ -13,7 +13,7 @@ from a scenario, and a converter from a real event log can make another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -183,7 +183,8 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
         t = np.sort(s("occurrence:time").random(n) * n_hours)
         zeros = np.zeros(n, dtype=np.int64)
         block = _draw_block(s, "base", t, zeros, zeros, -1, cfg, terr)
-        return block
+        # one station that settles everything: every matter is within the grid's authority
+        return replace(block, severity=np.zeros(n, dtype=np.int8))
     prof = hourly_profile(cfg, n_hours)
     rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)  # [G, K]
     # Every grid shares the time profile, so N ~ Poisson(total) sorted times with a

@@ -58,6 +58,12 @@ class WorkCalendar:
         day = np.minimum(np.searchsorted(ends, c, side="left"), self.n_days - 1)
         return day * 24.0 + self.start[day] + (c - self.before[day])
 
+    def next_open(self, t: np.ndarray | float) -> np.ndarray:
+        """The first instant >= t at which the shift is open (t itself when open)."""
+        t = np.asarray(t, dtype=np.float64)
+        day = np.minimum(np.searchsorted(self.before[1:], self.worked(t), side="right"), self.n_days - 1)
+        return np.maximum(t, day * 24.0 + self.start[day])
+
     def advance(self, t: np.ndarray | float, work: np.ndarray | float) -> np.ndarray:
         """When ``work`` working hours started at t are done (work pauses outside hours)."""
         t = np.asarray(t, dtype=np.float64)

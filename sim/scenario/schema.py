@@ -233,7 +233,10 @@ class DispatchConfig:
     escalation_limit_hours: list[float] = field(default_factory=lambda: [72.0, 168.0, 336.0, 0.0])  # per level; 0 = none
     fail_prob: list[float] = field(default_factory=lambda: [0.08, 0.08, 0.05, 0.0])  # attempt fails -> escalate
     instructor_fast_track: bool = True  # instructor sends hard matters from the grid straight to the township
-    party_household_settle_prob: float = 0.3  # micro-disputes settled by a party-member household
+    party_household_settle_prob: float = 0.3  # small matters of these categories settled by a party-member household
+    party_household_categories: list[str] = field(default_factory=lambda: ["dispute"])  # 党员中心户 mediate these
+    platform_work_hours: float = 0.25  # platform work to take in, classify and dispatch one matter
+    nearest_speed_kmh: float = 15.0  # travel speed when a worker from a neighbouring grid takes a matter
     reminders: bool = True  # 催办: overdue matters jump their queue
     detour_hours: float = 24.0  # registered-vs-resident detour through the registered community
 
@@ -253,6 +256,7 @@ class OutcomeConfig:
     max_reopens: int = 1  # reopenings per matter
     petition_prob: float = 0.1  # a dissatisfied resident past patience petitions (上访)
     petition_patience_days: float = 30.0  # patience: petitions only when the matter took longer than this
+    petition_work_hours: float = 4.0  # county work to review a petition (信访), fed back to the department
 
 
 # ----------------------------------------------------------------------- scenario

@@ -1,0 +1,291 @@
+"""The agent engine: the readable reference for the whole matter lifecycle.
+
+The step order (MODEL.md 4), which the vector engine follows too:
+
+1. occur      - pre-drawn matter inputs (``sim.inputs``)
+2. discover   - patrol / resident report / part-time reporter (``sim.rules.discovery``)
+3. intake     - detour via the registered community, deadline, grid matters list,
+                party-member households settle micro-disputes
+4. dispatch   - level by level from the grid (hotline calls through the township
+                platform), or unified (一体派单) through the platform to the target level;
+                the platform may misclassify (a transfer back)
+5. handle     - a station's server works in its shift hours (``queueing.Station``)
+6. escalate   - no authority, failed attempt, or time limit at the level; the
+                instructor fast-tracks hard matters from the grid to the township
+7. close      - callback satisfaction, reopening (rework), petition with county review
+8. supervise  - overdue matters jump their queue (reminders)
+
+A mesa ``Model`` holds the agents (residents per grid, staff, part-time reporters,
+instructors, offices); simpy keeps the clock and the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.engines.agent.agents import GridModel
+from sim.engines.agent.queueing import Station, StaffAgent, Visit
+from sim.engines.prepare import Prepared, base_meta, records_station_table
+from sim.records import ABANDONED, OPEN, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
+from sim.rules import outcome as rules_outcome
+from sim.rules.routing import attempt, entry_level, next_level, target_level
+from sim.rules.service import work_hours
+from sim.scenario.constants import (CLOSED, COUNTY, GRID, HOTLINE, IN_SERVICE, IN_TRANSIT, MODULES, QUEUED,
+                                    TOWNSHIP, VILLAGE)
+
+_RULE_KEYS = {
+    "fcfs": lambda v: (v.t_arrive,),
+    "severity": lambda v: (-v.severity, v.t_arrive),
+    "edf": lambda v: (v.deadline, v.t_arrive),
+}
+
+
+class AgentRun:
+    """One replication of the agent engine."""
+
+    def __init__(self, p: Prepared, replication: int = 0, progress: bool = False) -> None:
+        self.p = p
+        self.cfg = p.cfg
+        self.replication = replication
+        self.progress = progress
+        self.env = simpy.Environment()
+        n = p.inputs.n
+        m = empty_matters(n)
+        inp = p.inputs
+        m.grid[:] = inp.grid
+        m.registered_grid[:] = inp.registered_grid
+        m.category[:] = inp.category
+        m.severity_initial[:] = inp.severity
+        m.surge[:] = inp.surge
+        m.t_occur[:] = inp.t_occur
+        self.m = m
+        self.vcols: dict[str, list[Any]] = {k: [] for k in
+                                            ("matter_id", "station", "level", "t_arrive", "t_start", "t_end",
+                                             "work", "outcome")}
+        rule = self.cfg.dispatch.rule
+        rule_key = _RULE_KEYS.get(rule, _RULE_KEYS["fcfs"])
+        reminders = self.cfg.dispatch.reminders
+        env = self.env
+        reminded = m.reminded
+
+        def priority(v: Visit) -> tuple[Any, ...]:
+            overdue = reminders and env.now > v.deadline
+            if overdue:
+                reminded[v.i] = True
+            return (0 if overdue else 1, *rule_key(v), v.i)
+
+        self.priority = priority
+        self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
+                                                self.cfg.dispatch.party_household_settle_prob)
+        self.model = GridModel(self)
+
+    # --------------------------------------------------------------- handlers
+    def choose(self, cands: list[StaffAgent], now: float) -> StaffAgent:
+        """Pick among idle servers by the dispatch rule."""
+        rule = self.cfg.dispatch.rule
+        if rule == "least_loaded":
+            return min(cands, key=lambda s: (s.busy_hours, s.idx))
+        if rule == "skill":
+            return min(cands, key=lambda s: (not s.specialist, float(s.cal.next_open(now)), -s.speed, s.idx))
+        return min(cands, key=lambda s: (float(s.cal.next_open(now)), -s.speed, s.idx))
+
+    # ------------------------------------------------------------- the record
+    def log_visit(self, i: int, station: int, level: int, t: float, work: float) -> int:
+        c = self.vcols
+        c["matter_id"].append(i)
+        c["station"].append(station)
+        c["level"].append(level)
+        c["t_arrive"].append(t)
+        c["t_start"].append(np.nan)
+        c["t_end"].append(np.nan)
+        c["work"].append(work)
+        c["outcome"].append(OPEN)
+        return len(c["matter_id"]) - 1
+
+    def arrived(self, v: Visit) -> None:
+        if v.tracked:
+            self.m.status[v.i] = QUEUED
+            self.m.place_level[v.i] = v.level
+
+    def started(self, v: Visit, t0: float, kind: str, eff: float) -> None:
+        i = v.i
+        self.vcols["t_start"][v.row] = t0
+        self.vcols["work"][v.row] = eff
+        if v.tracked:
+            self.m.status[i] = IN_SERVICE
+        if kind != "platform" and np.isnan(self.m.t_start[i]):
+            self.m.t_start[i] = t0
+
+    def end_visit(self, row: int, t: float, outcome: int) -> None:
+        self.vcols["t_end"][row] = t
+        self.vcols["outcome"][row] = outcome
+
+    # ------------------------------------------------------------- lifecycle
+    def visit(self, i: int, station: int, level: int, work: float, settles: bool, limit: bool = True,
+              done_as: int = -1, tracked: bool = True) -> Generator[simpy.Event, Any, int]:
+        """Dispatch matter i to a station and wait until it leaves; returns the visit outcome."""
+        inp, p = self.p.inputs, self.p
+        ev = self.env.event()
+        v = Visit(i, level, work, settles, ev, int(inp.category[i]), int(p.found.severity[i]), float(p.deadline[i]))
+        v.done_as = done_as
+        v.tracked = tracked
+        if np.isnan(self.m.t_dispatch[i]) and self.model.stations[station].kind != "platform":
+            self.m.t_dispatch[i] = self.env.now
+        self.model.stations[station].arrive(v, limit)
+        outcome = yield ev
+        return int(outcome)
+
+    def station_at(self, level: int, g: int, category: int, module: int | None = None) -> int:
+        lay, terr = self.p.layout, self.p.terr
+        if level == GRID:
+            return g
+        if level == VILLAGE:
+            return int(lay.village(int(terr.grid_village[g])))
+        if level == TOWNSHIP:
+            mod = int(self.p.catalog.module[category]) if module is None else module
+            return int(lay.module(int(terr.grid_township[g]), mod))
+        return int(lay.department(int(terr.grid_county[g]), int(self.p.catalog.department[category])))
+
+    def work(self, i: int, level: int, u: float | None = None) -> float:
+        c = int(self.p.inputs.category[i])
+        cat = self.p.catalog
+        uu = float(self.p.inputs.u_service[i, level]) if u is None else u
+        return float(work_hours(uu, cat.service_mean[c, level], cat.service_cv[c]))
+
+    def lifecycle(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """One matter from discovery to closure (steps 3-7 of the module docstring)."""
+        p, cfg, m, inp, cat = self.p, self.cfg, self.m, self.p.inputs, self.p.catalog
+        env = self.env
+        c = int(inp.category[i])
+        sev = int(p.found.severity[i])
+        m.t_discover[i] = p.found.t_discover[i]
+        m.channel[i] = p.found.channel[i]
+        m.severity[i] = sev
+        g = int(p.intake_grid[i])
+        if inp.registered_grid[i] != inp.grid[i]:
+            m.status[i] = IN_TRANSIT  # the detour through the registered community
+            yield env.timeout(p.t_intake[i] - env.now)
+        m.t_intake[i] = env.now
+        m.deadline[i] = p.deadline[i]
+        if cat.party[c] and sev == 0 and inp.u_party[i] < self.party_p:
+            yield from self.close(i, GRID, -1, 0.0)  # a party-member household mediated it
+            return
+        town = int(p.terr.grid_township[g])
+        via_platform = (cfg.dispatch.mode == "unified" or m.channel[i] == HOTLINE) and not cfg.textbook.enabled
+        if via_platform:
+            yield from self.visit(i, int(p.layout.platform(town)), TOWNSHIP, cfg.dispatch.platform_work_hours, True)
+            if m.channel[i] == HOTLINE and sev == 0 and inp.u_hotline_settle[i] < cfg.discovery.hotline_settle_prob:
+                yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
+                return
+        level = target_level(cat, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat, c)
+        classified = via_platform
+        misrouted = False
+        while True:
+            if level == TOWNSHIP and not classified:
+                # the township platform takes the matter in and dispatches it to a module
+                yield from self.visit(i, int(p.layout.platform(town)), TOWNSHIP, cfg.dispatch.platform_work_hours, True)
+                classified = True
+            if level == TOWNSHIP and not misrouted and inp.u_misclass[i] < cfg.dispatch.misclass_prob:
+                misrouted = True
+                yield from self.transfer(i, g, c)
+            settles, share = attempt(cat, cfg, c, level, sev, float(inp.u_fail[i, level]))
+            if cfg.textbook.enabled:
+                settles = True
+            station = self.station_at(level, g, c)
+            limit = level < cat.top[c] or cfg.textbook.enabled
+            out = yield from self.visit(i, station, level, self.work(i, level) * share, settles, limit)
+            if out == SETTLED:
+                yield from self.close(i, level, station, self.work(i, level))
+                return
+            m.escalations[i] += 1
+            if out == ABANDONED:
+                m.abandoned[i] = True
+                if cfg.textbook.enabled:
+                    # the one-station system: escalated out and settled above at once
+                    yield from self.close(i, VILLAGE, -1, 0.0)
+                    return
+            if level == GRID and sev >= TOWNSHIP and cfg.dispatch.instructor_fast_track:
+                self.model.fast_track(g)
+            level = next_level(cat, c, level, sev, cfg.dispatch.instructor_fast_track)
+            if level == TOWNSHIP:
+                classified = False
+
+    def transfer(self, i: int, g: int, c: int) -> Generator[simpy.Event, Any, None]:
+        """Misclassified: the wrong module assesses it and sends it back (体内循环)."""
+        p, cfg, inp = self.p, self.cfg, self.p.inputs
+        right = int(p.catalog.module[c])
+        wrong = (right + 1 + int(inp.u_misclass_to[i] * (len(MODULES) - 1))) % len(MODULES)
+        st = self.station_at(TOWNSHIP, g, c, module=wrong)
+        yield from self.visit(i, st, TOWNSHIP, self.work(i, TOWNSHIP) * cfg.catalog.assess_share, True, False,
+                              done_as=TRANSFERRED)
+        self.m.transfers[i] += 1
+        self.m.status[i] = IN_TRANSIT
+        office = p.calendars[cfg.staffing.shifts.get("module", "office")]
+        back = float(office.advance(self.env.now, cfg.dispatch.transfer_hours))
+        yield self.env.timeout(back - self.env.now)
+
+    def close(self, i: int, level: int, station: int, work: float) -> Generator[simpy.Event, Any, None]:
+        """Settled: callback, maybe rework, maybe a petition."""
+        cfg, m, inp = self.cfg, self.m, self.p.inputs
+        o = cfg.outcome
+        while True:
+            t = self.env.now
+            m.t_close[i] = t
+            m.level_settled[i] = level
+            m.status[i] = CLOSED
+            m.place_level[i] = -1
+            on_time = t <= m.deadline[i]
+            m.on_time[i] = int(on_time)
+            total = t - m.t_occur[i]
+            sat = bool(inp.u_satisfy[i] < rules_outcome.satisfaction_prob(o, total, not on_time, int(m.transfers[i])))
+            m.satisfied[i] = int(sat)
+            if station >= 0 and rules_outcome.reopens(o, sat, int(m.reopened[i]), float(inp.u_reopen[i])):
+                m.reopened[i] += 1
+                # reopened: open again until the rework is done
+                m.t_close[i], m.level_settled[i], m.on_time[i], m.satisfied[i] = np.nan, -1, -1, -1
+                rework = self.work(i, level, float(inp.u_rework[i])) * o.reopen_work_factor
+                yield from self.visit(i, station, level, rework, True, False)
+                continue
+            if rules_outcome.petitions(o, sat, total, float(inp.u_petition[i])):
+                m.petitioned[i] = True
+                # the county reviews the petition (信访) and feeds it back to the department
+                dept = self.station_at(COUNTY, int(self.p.intake_grid[i]), int(inp.category[i]))
+                yield from self.visit(i, dept, COUNTY, o.petition_work_hours, True, False, tracked=False)
+            return
+
+    # ------------------------------------------------------------------- run
+    def feeder(self) -> Generator[simpy.Event, Any, None]:
+        """Start each matter's process when it is discovered (in order of discovery)."""
+        t = self.p.found.t_discover
+        order = np.argsort(t, kind="stable")
+        order = order[t[order] < self.p.horizon_h]
+        for i in order.tolist():
+            if t[i] > self.env.now:
+                yield self.env.timeout(t[i] - self.env.now)
+            self.model.raise_matter(i)
+            self.env.process(self.lifecycle(i))
+
+    def run(self) -> Records:
+        self.env.process(self.feeder())
+        self.model.start_processes()
+        self.env.run(until=self.p.horizon_h)
+        self.model.finish_progress()
+        visits = visits_from_lists(self.vcols)
+        meta = base_meta(self.p, "agent", self.replication)
+        meta["busy_hours_by_role"] = self.model.busy_by_role()
+        return Records(matters=self.m, visits=visits, stations=records_station_table(self.p), meta=meta)
+
+
+def run_agent(p: Prepared, replication: int = 0, progress: bool = False) -> tuple[Records, mesa.Model]:
+    """Run one replication; returns the records and the mesa model (for its DataCollector)."""
+    r = AgentRun(p, replication, progress)
+    rec = r.run()
+    return rec, r.model
+
+
+__all__ = ["AgentRun", "Station", "run_agent"]

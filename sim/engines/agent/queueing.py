@@ -1,0 +1,177 @@
+"""Stations as mesa agents with their own queues; staff as mesa agents; simpy keeps the time.
+
+A ``Visit`` is one stay of a matter at a station. The station starts it on an
+idle server that may take the category (chosen by the dispatch rule), or
+queues it; a freed server takes the waiting visit with the best priority:
+overdue first when supervision reminders are on (催办), then the rule's order
+(arrival, severity, deadline), then arrival, then matter id. A visit that
+waits past the level's time limit leaves the queue and escalates. Work pauses
+outside the server's shift: the end of service is the server's calendar
+advanced by work / speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.records import ABANDONED, ESCALATED, OPEN, SETTLED
+from sim.rules.calendar import WorkCalendar
+
+if TYPE_CHECKING:
+    from sim.engines.agent.engine import AgentRun
+
+
+class StaffAgent(mesa.Agent):
+    """One person who handles matters at a station (a server)."""
+
+    def __init__(self, model: mesa.Model, idx: int, role: str, speed: float, cal: WorkCalendar,
+                 skills: np.ndarray, volunteer: bool) -> None:
+        super().__init__(model)
+        self.idx = idx
+        self.role = role
+        self.speed = speed
+        self.cal = cal
+        self.skills = skills
+        self.volunteer = volunteer
+        self.active = not volunteer  # volunteers are mobilised only in a surge (平急结合)
+        self.busy = False
+        self.busy_hours = 0.0
+        self.handled = 0
+        self.station: Station | None = None
+        self.specialist = not bool(skills.all())
+
+
+class Visit:
+    """A matter's stay at one station."""
+
+    __slots__ = ("i", "station", "level", "work", "settles", "event", "row", "t_arrive", "waiting",
+                 "category", "severity", "deadline", "done_as", "tracked")
+
+    def __init__(self, i: int, level: int, work: float, settles: bool, event: simpy.Event,
+                 category: int, severity: int, deadline: float) -> None:
+        self.i = i
+        self.level = level
+        self.work = work
+        self.settles = settles
+        self.event = event
+        self.category = category
+        self.severity = severity
+        self.deadline = deadline
+        self.row = -1
+        self.t_arrive = 0.0
+        self.waiting = False
+        self.station: Station | None = None
+        self.done_as = -1  # outcome to record when served (e.g. TRANSFERRED); -1 = settled / escalated
+        self.tracked = True  # moves the matter's status (False for a petition review after closure)
+
+
+class Station(mesa.Agent):
+    """An office that takes matters: a grid's staff, a committee, a platform, a module, a department."""
+
+    def __init__(self, model: mesa.Model, run: AgentRun, idx: int, kind: str, level: int,
+                 servers: list[StaffAgent], limit_hours: float, abandon: bool) -> None:
+        super().__init__(model)
+        self.run = run
+        self.idx = idx
+        self.kind = kind
+        self.level = level
+        self.servers = servers
+        for s in servers:
+            s.station = self
+        self.limit_hours = limit_hours
+        self.abandon = abandon  # textbook: a visit that reaches its patience counts as abandoned
+        self.queue: list[Visit] = []
+        self.neighbours: list[tuple[float, Station]] = []  # other grids of the village, nearest first
+
+    # ----------------------------------------------------------------- arrivals
+    def arrive(self, v: Visit, limit: bool) -> None:
+        """A matter is dispatched here: start it on an idle server or queue it."""
+        run = self.run
+        v.station = self
+        v.t_arrive = run.env.now
+        v.row = run.log_visit(v.i, self.idx, v.level, v.t_arrive, v.work)
+        run.arrived(v)
+        pick = self._idle_server(v)
+        if pick is not None:
+            server, travel = pick
+            self._start(server, v, travel)
+            return
+        v.waiting = True
+        self.queue.append(v)
+        if limit and self.limit_hours > 0:
+            run.env.timeout(self.limit_hours).callbacks.append(self._expiry(v))
+
+    def _expiry(self, v: Visit) -> Callable[[simpy.Event], None]:
+        def expire(_: simpy.Event) -> None:
+            if v.waiting and v.station is self:
+                self.queue.remove(v)
+                v.waiting = False
+                outcome = ABANDONED if self.abandon else ESCALATED
+                self.run.end_visit(v.row, self.run.env.now, outcome)
+                v.event.succeed(outcome)
+        return expire
+
+    # ----------------------------------------------------------- server choice
+    def _idle_server(self, v: Visit) -> tuple[StaffAgent, float] | None:
+        own = [s for s in self.servers if s.active and not s.busy and s.skills[v.category]]
+        if own:
+            return self.run.choose(own, self.run.env.now), 0.0
+        for dist, other in self.neighbours:
+            cands = [s for s in other.servers if s.active and not s.busy and s.skills[v.category]]
+            if cands:
+                return self.run.choose(cands, self.run.env.now), dist / self.run.cfg.dispatch.nearest_speed_kmh
+        return None
+
+    def _start(self, server: StaffAgent, v: Visit, travel: float) -> None:
+        run = self.run
+        now = run.env.now
+        server.busy = True
+        v.waiting = False
+        t0 = float(server.cal.next_open(now))
+        eff = (v.work + travel) / server.speed
+        t1 = float(server.cal.advance(t0, eff)) if eff > 0 else t0
+        server.busy_hours += eff
+        run.started(v, t0, self.kind, eff)
+        run.env.timeout(t1 - now).callbacks.append(lambda _e: self._finish(server, v))
+
+    def _finish(self, server: StaffAgent, v: Visit) -> None:
+        run = self.run
+        server.busy = False
+        server.handled += 1
+        outcome = SETTLED if v.settles else ESCALATED
+        run.end_visit(v.row, run.env.now, v.done_as if v.done_as >= 0 else outcome)
+        v.event.succeed(outcome)
+        self.pull(server)
+
+    # ------------------------------------------------------------ queue order
+    def pull(self, server: StaffAgent) -> None:
+        """A server is free (or newly mobilised): give it the best waiting visit it may take."""
+        if not server.active or server.busy:
+            return
+        home = server.station
+        assert home is not None
+        places = [(0.0, home)] + home.neighbours
+        for dist, st in places:
+            best = st._best_for(server)
+            if best is not None:
+                st.queue.remove(best)
+                st._start(server, best, dist / self.run.cfg.dispatch.nearest_speed_kmh if dist else 0.0)
+                return
+
+    def _best_for(self, server: StaffAgent) -> Visit | None:
+        eligible = [v for v in self.queue if server.skills[v.category]]
+        if not eligible:
+            return None
+        return min(eligible, key=self.run.priority)
+
+    @property
+    def open_visits(self) -> int:
+        return len(self.queue) + sum(1 for s in self.servers if s.busy)
+
+
+__all__ = ["OPEN", "Station", "StaffAgent", "Visit"]

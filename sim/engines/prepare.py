@@ -1,0 +1,86 @@
+"""Everything an engine needs that does not depend on queues, computed once per replication.
+
+The lifecycle's deterministic steps (MODEL.md 4.1-4.3: occurrence, discovery,
+detour, intake, deadline) are array functions of the matter inputs; the engines
+then only run the dynamics (dispatch, handling, escalation, feedback).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.inputs import MatterInputs
+from sim.rules.calendar import WorkCalendar, build_calendars
+from sim.rules.discovery import Discovery, discover
+from sim.rules.routing import Catalog, deadline
+from sim.scenario.schema import Config
+from sim.scenario.territory import Territory
+from sim.stations import StationLayout, build_layout, station_table
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario ready to simulate: territory, stations, calendars, inputs and their fixed consequences."""
+
+    cfg: Config
+    terr: Territory
+    layout: StationLayout
+    calendars: dict[str, WorkCalendar]
+    catalog: Catalog
+    inputs: MatterInputs
+    found: Discovery
+    t_intake: np.ndarray  # [n] float64 discovery, plus the detour through the registered community
+    intake_grid: np.ndarray  # [n] int32 the grid whose chain takes the matter in
+    deadline: np.ndarray  # [n] float64
+    horizon_h: float
+    warmup_h: float
+
+    @property
+    def grid_calendar(self) -> WorkCalendar:
+        return self.calendars[self.cfg.staffing.shifts.get("fulltime", "extended")]
+
+    @property
+    def deadline_calendar(self) -> WorkCalendar:
+        return self.calendars[self.cfg.calendar.deadline_shift]
+
+
+def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
+    """Compute calendars, stations, discovery, intake and deadlines."""
+    calendars = build_calendars(cfg.calendar, cfg.run.horizon_days)
+    layout = build_layout(cfg, terr)
+    catalog = Catalog(cfg)
+    grid_cal = calendars[cfg.staffing.shifts.get("fulltime", "extended")]
+    found = discover(cfg, terr, inputs, grid_cal)
+    detour = inputs.registered_grid != inputs.grid
+    t_intake = found.t_discover + np.where(detour, cfg.dispatch.detour_hours, 0.0)
+    due = deadline(catalog, cfg, calendars[cfg.calendar.deadline_shift], np.minimum(t_intake, 1e12),
+                   inputs.category, found.severity)
+    return Prepared(cfg=cfg, terr=terr, layout=layout, calendars=calendars, catalog=catalog, inputs=inputs,
+                    found=found, t_intake=t_intake, intake_grid=inputs.registered_grid.copy(), deadline=due,
+                    horizon_h=cfg.run.horizon_days * 24.0, warmup_h=cfg.run.warmup_days * 24.0)
+
+
+def base_meta(p: Prepared, engine: str, replication: int) -> dict[str, object]:
+    """Record metadata both engines write."""
+    return {
+        "engine": engine, "seed": p.cfg.run.seed, "replication": replication, "horizon_h": p.horizon_h,
+        "warmup_h": p.warmup_h, "residents": p.terr.residents, "n_grids": p.terr.n_grids,
+        "staff_cost": staff_cost(p), "category_names": list(p.catalog.names),
+    }
+
+
+def staff_cost(p: Prepared) -> float:
+    """Staff cost in yuan over the KPI window: head-count x yearly cost, plus volunteer-days mobilised."""
+    cfg = p.cfg
+    years = (p.horizon_h - p.warmup_h) / (365.0 * 24.0)
+    per_year = sum(n * cfg.staffing.cost_per_year.get(role, 0.0) for role, n in p.terr.staff_by_role().items())
+    vol_days = sum(max(0.0, min(sg.start_day + sg.days, cfg.run.horizon_days) - max(sg.start_day, cfg.run.warmup_days))
+                   for sg in cfg.scenario.surges if sg.volunteers)
+    volunteers = float(p.terr.township_volunteers.sum()) * vol_days * cfg.staffing.volunteer_cost_per_day
+    return float(per_year * years + volunteers)
+
+
+def records_station_table(p: Prepared):  # noqa: ANN201 - re-exported for engines
+    return station_table(p.cfg, p.layout, p.calendars)

@@ -1,0 +1,31 @@
+"""Closure and feedback (MODEL.md 4.7): callback satisfaction, reopening, petitions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario.schema import OutcomeConfig
+
+
+def satisfaction_prob(o: OutcomeConfig, total_hours: np.ndarray | float, overdue: np.ndarray | bool,
+                      transfers: np.ndarray | int) -> np.ndarray:
+    """Probability a callback finds the resident satisfied: falls with time, lateness and transfers."""
+    p = (o.satisfaction_base - o.satisfaction_per_day * np.asarray(total_hours) / 24.0
+         - o.satisfaction_overdue * np.asarray(overdue, dtype=np.float64)
+         - o.satisfaction_per_transfer * np.asarray(transfers, dtype=np.float64))
+    return np.clip(p, o.satisfaction_floor, 1.0)
+
+
+def reopens(o: OutcomeConfig, satisfied: bool, reopened: int, u_reopen: float) -> bool:
+    """A dissatisfied resident reopens the matter (rework), up to ``max_reopens`` times."""
+    return (not satisfied) and reopened < o.max_reopens and u_reopen < o.reopen_prob
+
+
+def petitions(o: OutcomeConfig, satisfied: bool, total_hours: float, u_petition: float) -> bool:
+    """A dissatisfied resident whose matter outlasted their patience petitions (上访)."""
+    return (not satisfied) and total_hours > o.petition_patience_days * 24.0 and u_petition < o.petition_prob
+
+
+def party_prob(share: float, settle_prob: float) -> float:
+    """Chance a party-member household settles a small matter: the configured chance at a 5% share."""
+    return float(min(1.0, settle_prob * share / 0.05))

@@ -1,0 +1,94 @@
+"""Routing decisions (MODEL.md 4.3-4.6): pure functions, scalar or array.
+
+Where a matter goes first, which level it goes to next, whether a level has the
+authority to settle it, and its deadline. Both engines call these; neither
+decides routing any other way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.calendar import WorkCalendar
+from sim.scenario.constants import DEPARTMENTS, GRID, LEVELS, MODULES, TOWNSHIP
+from sim.scenario.schema import Config
+
+
+class Catalog:
+    """The catalogue as arrays indexed by category (built once per run)."""
+
+    def __init__(self, cfg: Config) -> None:
+        cats = list(cfg.catalog.categories.values())
+        names = list(cfg.catalog.categories)
+        self.names = names
+        self.n = len(cats)
+        self.module = np.array([MODULES.index(c.module) for c in cats], np.int16)
+        self.department = np.array([DEPARTMENTS.index(c.department) for c in cats], np.int16)
+        self.service_mean = np.array([c.service_hours for c in cats], np.float64)  # [K, 4]
+        self.service_cv = np.array([c.service_cv for c in cats], np.float64)  # [K]
+        handled = np.array([[lv in c.handled_at for lv in LEVELS] for c in cats], bool)  # [K, 4]
+        on_list = np.array([n not in cfg.dispatch.grid_list_exclude for n in names], bool)
+        handled[:, GRID] &= on_list  # the grid matters list (准入审查) bars the rest from grids
+        self.handled = handled
+        # highest level that may settle it: it never fails there (the county settles in the end)
+        self.top = np.array([max(np.flatnonzero(h)) if h.any() else 3 for h in handled], np.int8)
+        fam = [c.deadline for c in cats]
+        dl = cfg.catalog.deadlines
+        self.family_days = np.array([getattr(dl, f) for f in fam], np.float64)
+        self.is_general = np.array([f == "general" for f in fam], bool)
+        self.party = np.array([n in cfg.dispatch.party_household_categories for n in names], bool)
+        if cfg.textbook.enabled:
+            tb = cfg.textbook
+            self.service_mean[:] = tb.service_mean_hours
+            self.service_cv[:] = tb.service_cv
+
+
+def deadline_days(cat: Catalog, cfg: Config, category: np.ndarray, severity: np.ndarray) -> np.ndarray:
+    """Days allowed from intake: the category's family; a general matter of hard severity is complex."""
+    days = cat.family_days[category]
+    complex_ = cat.is_general[category] & (severity >= cfg.catalog.deadlines.complex_from_severity)
+    return np.where(complex_, cfg.catalog.deadlines.complex, days)
+
+
+def deadline(cat: Catalog, cfg: Config, cal: WorkCalendar, t_intake: np.ndarray, category: np.ndarray,
+             severity: np.ndarray) -> np.ndarray:
+    """Due time of each matter (working or calendar days per the config)."""
+    return cal.add_days(t_intake, deadline_days(cat, cfg, category, severity), cfg.catalog.deadlines.working_days)
+
+
+def next_level(cat: Catalog, category: int, level: int, severity: int, fast_track: bool) -> int:
+    """The next level that may take the matter above ``level`` (the county if none)."""
+    nxt = level + 1
+    # the grid instructor sends a hard matter from the grid straight to the township
+    if fast_track and level == GRID and severity >= TOWNSHIP:
+        nxt = TOWNSHIP
+    while nxt < 3 and not cat.handled[category, nxt]:
+        nxt += 1
+    return min(nxt, 3)
+
+
+def target_level(cat: Catalog, category: int, severity: int) -> int:
+    """Unified dispatch (一体派单): the lowest level with authority that may take it."""
+    lv = severity
+    while lv < 3 and not cat.handled[category, lv]:
+        lv += 1
+    return lv
+
+
+def entry_level(cat: Catalog, category: int) -> int:
+    """Level-by-level dispatch starts at the lowest level that may take the category."""
+    return target_level(cat, category, GRID)
+
+
+def attempt(cat: Catalog, cfg: Config, category: int, level: int, severity: int, u_fail: float) -> tuple[bool, float]:
+    """What a station at ``level`` does: (settles?, share of the level's work spent).
+
+    Without the authority (severity above the level) it assesses and escalates;
+    with it, it does the full work and settles unless the attempt fails (never at
+    the category's top level).
+    """
+    if severity > level and level < cat.top[category]:
+        return False, cfg.catalog.assess_share
+    if level >= cat.top[category]:
+        return True, 1.0
+    return bool(u_fail >= cfg.dispatch.fail_prob[level]), 1.0
