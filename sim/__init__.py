@@ -1,0 +1,21 @@
+"""gridsim: try a grid-governance reform before rolling it out.
+
+``sim.run(overrides=[...])`` runs a scenario and returns its KPIs and records.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.api import RunResult
+
+
+def run(overrides: list[str] | tuple[str, ...] = (), **kwargs: Any) -> RunResult:
+    """Run a scenario (see ``sim.api.run``)."""
+    from sim.api import run as _run
+
+    return _run(overrides, **kwargs)
+
+
+__all__ = ["run"]

@@ -170,12 +170,13 @@ def _module_staff() -> dict[str, int]:
     # s000: all township staff assigned to one of the ten modules; ~40 staff in all
     return {"rural_revitalisation": 4, "public_service": 6, "discipline": 2, "economy_ecology": 3,
             "emergency": 4, "party_building": 2, "civic_practice": 2, "governance": 6,
-            "enforcement": 4, "construction": 5}
+            "enforcement": 5, "construction": 5}
 
 
 def _department_staff() -> dict[str, int]:
-    return {"industry": 6, "transport_culture": 6, "agriculture": 8, "urban_construction": 12,
-            "livelihood": 10, "politics_law": 10, "emergency_fire": 8}
+    # staff handling escalated matters in a ~500k-resident county (capacity check: all below 1)
+    return {"industry": 4, "transport_culture": 4, "agriculture": 16, "urban_construction": 60,
+            "livelihood": 12, "politics_law": 16, "emergency_fire": 16}
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,7 @@ class RunConfig:
     results_dir: str = "results"  # parent directory of each run's output directory
     write_records: bool = True  # write records.parquet and visits.parquet
     progress: bool = True  # progress bar on a terminal
+    simulate: bool = True  # false: print the capacity check only, run no engine
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,10 @@ def build_territory(cfg: Config) -> Territory:
         parttime = np.full(n_g, s.parttime_per_grid, np.int64)
     grids_per_town = np.bincount(grid_township, minlength=n_t)
     instructors = np.ceil(grids_per_town / max(s.grids_per_instructor, 1)).astype(np.int64)
+    # the textbook station stands alone: no one above it
+    above = 0 if cfg.textbook.enabled else 1
+    if cfg.textbook.enabled:
+        instructors[:] = 0
     return Territory(
         county_codes=county_codes,
         township_codes=township_codes,
@@ -168,12 +172,12 @@ def build_territory(cfg: Config) -> Territory:
         grid_leaders=leaders,
         grid_fulltime=fulltime,
         grid_parttime=parttime,
-        village_committee=np.full(n_v, s.committee_per_village, np.int64),
-        township_platform=np.full(n_t, s.platform_per_township, np.int64),
+        village_committee=np.full(n_v, s.committee_per_village * above, np.int64),
+        township_platform=np.full(n_t, s.platform_per_township * above, np.int64),
         township_instructors=instructors,
-        township_professional=np.full(n_t, s.professional_per_township, np.int64),
-        township_volunteers=np.full(n_t, s.volunteers_per_township, np.int64),
-        township_modules=np.tile(np.array([s.module_staff.get(m, 0) for m in MODULES], np.int64), (n_t, 1)),
-        county_departments=np.tile(np.array([s.department_staff.get(d, 0) for d in DEPARTMENTS], np.int64),
+        township_professional=np.full(n_t, s.professional_per_township * above, np.int64),
+        township_volunteers=np.full(n_t, s.volunteers_per_township * above, np.int64),
+        township_modules=np.tile(np.array([s.module_staff.get(m, 0) * above for m in MODULES], np.int64), (n_t, 1)),
+        county_departments=np.tile(np.array([s.department_staff.get(d, 0) * above for d in DEPARTMENTS], np.int64),
                                    (n_c, 1)),
     )

@@ -112,10 +112,11 @@ class AgentRun:
             self.m.status[v.i] = QUEUED
             self.m.place_level[v.i] = v.level
 
-    def started(self, v: Visit, t0: float, kind: str, eff: float) -> None:
+    def started(self, v: Visit, t0: float, kind: str, work: float) -> None:
+        """Service starts; ``work`` is nominal (full-speed) hours, as station capacity is speed-weighted."""
         i = v.i
         self.vcols["t_start"][v.row] = t0
-        self.vcols["work"][v.row] = eff
+        self.vcols["work"][v.row] = work
         if v.tracked:
             self.m.status[i] = IN_SERVICE
         if kind != "platform" and np.isnan(self.m.t_start[i]):

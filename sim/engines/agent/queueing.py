@@ -136,7 +136,7 @@ class Station(mesa.Agent):
         eff = (v.work + travel) / server.speed
         t1 = float(server.cal.advance(t0, eff)) if eff > 0 else t0
         server.busy_hours += eff
-        run.started(v, t0, self.kind, eff)
+        run.started(v, t0, self.kind, v.work + travel)
         run.env.timeout(t1 - now).callbacks.append(lambda _e: self._finish(server, v))
 
     def _finish(self, server: StaffAgent, v: Visit) -> None:

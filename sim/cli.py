@@ -1,0 +1,39 @@
+"""``gridsim``: run a scenario from the command line (Hydra override syntax).
+
+    gridsim                                   # the default scenario (county preset)
+    gridsim territory=township engine=agent   # a township in detail
+    gridsim run.simulate=false territory=city # capacity check only
+
+A bad config or file prints one line naming the key and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sim.errors import ConfigError
+
+USAGE = __doc__ or ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(USAGE.strip())
+        return 0
+    from sim.api import run  # imported late so that --help is instant
+
+    try:
+        result = run(args, echo=print)
+    except ConfigError as e:
+        print(f"gridsim: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gridsim: interrupted", file=sys.stderr)
+        return 130
+    print(f"results: {result.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
