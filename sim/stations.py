@@ -69,7 +69,7 @@ class StationLayout:
 
     def speed_sum(self, include_volunteers: bool = False) -> np.ndarray:
         """Server-equivalents per station [s]."""
-        speed = np.where(self.server_volunteer & ~include_volunteers, 0.0, self.server_speed)
+        speed = np.where(self.server_volunteer & (not include_volunteers), 0.0, self.server_speed)
         return np.add.reduceat(np.append(speed, 0.0), self.server_ptr[:-1]) * (np.diff(self.server_ptr) > 0)
 
 

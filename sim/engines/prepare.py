@@ -15,6 +15,7 @@ from sim.inputs import MatterInputs
 from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
 from sim.rules.routing import Catalog, deadline
+from sim.rules.service import work_hours
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 from sim.stations import StationLayout, build_layout, station_table
@@ -34,6 +35,8 @@ class Prepared:
     t_intake: np.ndarray  # [n] float64 discovery, plus the detour through the registered community
     intake_grid: np.ndarray  # [n] int32 the grid whose chain takes the matter in
     deadline: np.ndarray  # [n] float64
+    work: np.ndarray  # [n, 4] float64 full work of the matter at each level (hours at full speed)
+    rework: np.ndarray  # [n, 4] float64 work of a reopened matter at each level
     horizon_h: float
     warmup_h: float
 
@@ -57,8 +60,13 @@ def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
     t_intake = found.t_discover + np.where(detour, cfg.dispatch.detour_hours, 0.0)
     due = deadline(catalog, cfg, calendars[cfg.calendar.deadline_shift], np.minimum(t_intake, 1e12),
                    inputs.category, found.severity)
+    mean = catalog.service_mean[inputs.category]  # [n, 4]
+    cv = catalog.service_cv[inputs.category][:, None]
+    work = work_hours(inputs.u_service, mean, cv)
+    rework = work_hours(inputs.u_rework[:, None], mean, cv) * cfg.outcome.reopen_work_factor
     return Prepared(cfg=cfg, terr=terr, layout=layout, calendars=calendars, catalog=catalog, inputs=inputs,
                     found=found, t_intake=t_intake, intake_grid=inputs.registered_grid.copy(), deadline=due,
+                    work=work, rework=rework,
                     horizon_h=cfg.run.horizon_days * 24.0, warmup_h=cfg.run.warmup_days * 24.0)
 
 

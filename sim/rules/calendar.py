@@ -10,7 +10,8 @@ every shift that does not run all seven days (grid duty and 24/7 rotas go on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +30,38 @@ class WorkCalendar:
     before: np.ndarray  # [n_days + 1] float64 working hours before each day (cumulative)
     working_day: np.ndarray  # [n_days] bool
     day_cum: np.ndarray  # [n_days] int64 working days up to and including each day
+    # Python-list copies for the scalar methods (the agent engine calls them per event)
+    _start: list[float] = field(init=False, repr=False, compare=False)
+    _hours: list[float] = field(init=False, repr=False, compare=False)
+    _before: list[float] = field(init=False, repr=False, compare=False)
+    _ends: list[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_start", self.start.tolist())
+        object.__setattr__(self, "_hours", self.hours.tolist())
+        object.__setattr__(self, "_before", self.before.tolist())
+        object.__setattr__(self, "_ends", self.before[1:].tolist())
+
+    # ------------------------------------------------ scalar twins of the array methods
+    # Same arithmetic on Python floats (bisect_left/right = searchsorted left/right), so
+    # the agent engine's per-event answers equal the vector engine's array answers.
+    def worked1(self, t: float) -> float:
+        day = min(max(int(t // 24.0), 0), len(self._hours) - 1)
+        into = min(max(t - day * 24.0 - self._start[day], 0.0), self._hours[day])
+        return self._before[day] + into
+
+    def at_worked1(self, c: float) -> float:
+        day = min(bisect_left(self._ends, c), len(self._hours) - 1)
+        return day * 24.0 + self._start[day] + (c - self._before[day])
+
+    def next_open1(self, t: float) -> float:
+        day = min(bisect_right(self._ends, self.worked1(t)), len(self._hours) - 1)
+        return max(t, day * 24.0 + self._start[day])
+
+    def advance1(self, t: float, work: float) -> float:
+        if work <= 0:
+            return t
+        return max(self.at_worked1(self.worked1(t) + work), t)
 
     @property
     def n_days(self) -> int:

@@ -125,7 +125,9 @@ def load_villages(path: str | Path) -> VillageTable:
         names.append(village)
         urban.append(_parse_bool(row[col["urban"]], where))
         households.append(_parse_int(row[col["households"]], where, "households", 1))
-        grids.append(_parse_int(row[col["grids"]], where, "grids", 1) if "grids" in col else 0)
+        # an empty grids cell means: apply the households-per-grid rule
+        g_cell = row[col["grids"]].strip() if "grids" in col else ""
+        grids.append(_parse_int(g_cell, where, "grids", 1) if g_cell else 0)
     if not names:
         raise ConfigError(KEY, f"{p.name}: no village rows after the header")
     return VillageTable(

@@ -34,7 +34,6 @@ from sim.engines.prepare import Prepared, base_meta, records_station_table
 from sim.records import ABANDONED, OPEN, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
-from sim.rules.service import work_hours
 from sim.scenario.constants import (CLOSED, COUNTY, GRID, HOTLINE, IN_SERVICE, IN_TRANSIT, MODULES, QUEUED,
                                     TOWNSHIP, VILLAGE)
 
@@ -91,8 +90,8 @@ class AgentRun:
         if rule == "least_loaded":
             return min(cands, key=lambda s: (s.busy_hours, s.idx))
         if rule == "skill":
-            return min(cands, key=lambda s: (not s.specialist, float(s.cal.next_open(now)), -s.speed, s.idx))
-        return min(cands, key=lambda s: (float(s.cal.next_open(now)), -s.speed, s.idx))
+            return min(cands, key=lambda s: (not s.specialist, s.cal.next_open1(now), -s.speed, s.idx))
+        return min(cands, key=lambda s: (s.cal.next_open1(now), -s.speed, s.idx))
 
     # ------------------------------------------------------------- the record
     def log_visit(self, i: int, station: int, level: int, t: float, work: float) -> int:
@@ -152,11 +151,8 @@ class AgentRun:
             return int(lay.module(int(terr.grid_township[g]), mod))
         return int(lay.department(int(terr.grid_county[g]), int(self.p.catalog.department[category])))
 
-    def work(self, i: int, level: int, u: float | None = None) -> float:
-        c = int(self.p.inputs.category[i])
-        cat = self.p.catalog
-        uu = float(self.p.inputs.u_service[i, level]) if u is None else u
-        return float(work_hours(uu, cat.service_mean[c, level], cat.service_cv[c]))
+    def work(self, i: int, level: int) -> float:
+        return float(self.p.work[i, level])
 
     def lifecycle(self, i: int) -> Generator[simpy.Event, Any, None]:
         """One matter from discovery to closure (steps 3-7 of the module docstring)."""
@@ -227,7 +223,7 @@ class AgentRun:
         self.m.transfers[i] += 1
         self.m.status[i] = IN_TRANSIT
         office = p.calendars[cfg.staffing.shifts.get("module", "office")]
-        back = float(office.advance(self.env.now, cfg.dispatch.transfer_hours))
+        back = office.advance1(self.env.now, cfg.dispatch.transfer_hours)
         yield self.env.timeout(back - self.env.now)
 
     def close(self, i: int, level: int, station: int, work: float) -> Generator[simpy.Event, Any, None]:
@@ -249,7 +245,7 @@ class AgentRun:
                 m.reopened[i] += 1
                 # reopened: open again until the rework is done
                 m.t_close[i], m.level_settled[i], m.on_time[i], m.satisfied[i] = np.nan, -1, -1, -1
-                rework = self.work(i, level, float(inp.u_rework[i])) * o.reopen_work_factor
+                rework = float(self.p.rework[i, level])
                 yield from self.visit(i, station, level, rework, True, False)
                 continue
             if rules_outcome.petitions(o, sat, total, float(inp.u_petition[i])):

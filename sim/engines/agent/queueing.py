@@ -132,9 +132,9 @@ class Station(mesa.Agent):
         now = run.env.now
         server.busy = True
         v.waiting = False
-        t0 = float(server.cal.next_open(now))
+        t0 = server.cal.next_open1(now)
         eff = (v.work + travel) / server.speed
-        t1 = float(server.cal.advance(t0, eff)) if eff > 0 else t0
+        t1 = server.cal.advance1(t0, eff)
         server.busy_hours += eff
         run.started(v, t0, self.kind, v.work + travel)
         run.env.timeout(t1 - now).callbacks.append(lambda _e: self._finish(server, v))
