@@ -192,7 +192,7 @@ class StaffingConfig:
     professional_department: str = "urban_construction"  # the department whose categories they take
     committee_per_village: int = 7  # 两委 members (M1: >=7 in a community)
     committee_share: float = 0.3  # share of their working time on escalated matters
-    platform_per_township: int = 2  # command-platform dispatchers (一口受理)
+    platform_per_township: int = 4  # command-platform dispatchers (一口受理): unified dispatch sends every matter through them
     module_staff: dict[str, int] = field(default_factory=_module_staff)  # per township, per module
     department_staff: dict[str, int] = field(default_factory=_department_staff)  # per county, per department
     volunteers_per_township: int = 60  # surge capacity (s002: 1,165 volunteers in a county)
