@@ -66,19 +66,8 @@ class AgentRun:
         self.vcols: dict[str, list[Any]] = {k: [] for k in
                                             ("matter_id", "station", "level", "t_arrive", "t_start", "t_end",
                                              "work", "outcome")}
-        rule = self.cfg.dispatch.rule
-        rule_key = _RULE_KEYS.get(rule, _RULE_KEYS["fcfs"])
-        reminders = self.cfg.dispatch.reminders
-        env = self.env
-        reminded = m.reminded
-
-        def priority(v: Visit) -> tuple[Any, ...]:
-            overdue = reminders and env.now > v.deadline
-            if overdue:
-                reminded[v.i] = True
-            return (0 if overdue else 1, *rule_key(v), v.i)
-
-        self.priority = priority
+        # queue order by the dispatch rule; the other rules choose handlers, not order
+        self.rule_key = _RULE_KEYS.get(self.cfg.dispatch.rule, _RULE_KEYS["fcfs"])
         self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
                                                 self.cfg.dispatch.party_household_settle_prob)
         self.model = GridModel(self)

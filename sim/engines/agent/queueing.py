@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 import simpy
 
+from sim.engines.agent.visitqueue import VisitQueue
 from sim.records import ABANDONED, ESCALATED, OPEN, SETTLED
 from sim.rules.calendar import WorkCalendar
 
@@ -50,7 +51,7 @@ class Visit:
     """A matter's stay at one station."""
 
     __slots__ = ("i", "station", "level", "work", "settles", "event", "row", "t_arrive", "waiting",
-                 "category", "severity", "deadline", "done_as", "tracked")
+                 "category", "severity", "deadline", "done_as", "tracked", "queue", "overdue")
 
     def __init__(self, i: int, level: int, work: float, settles: bool, event: simpy.Event,
                  category: int, severity: int, deadline: float) -> None:
@@ -68,6 +69,8 @@ class Visit:
         self.station: Station | None = None
         self.done_as = -1  # outcome to record when served (e.g. TRANSFERRED); -1 = settled / escalated
         self.tracked = True  # moves the matter's status (False for a petition review after closure)
+        self.queue: VisitQueue | None = None  # the line it waits in
+        self.overdue = False
 
 
 class Station(mesa.Agent):
@@ -85,7 +88,7 @@ class Station(mesa.Agent):
             s.station = self
         self.limit_hours = limit_hours
         self.abandon = abandon  # textbook: a visit that reaches its patience counts as abandoned
-        self.queue: list[Visit] = []
+        self.queue = VisitQueue(len(run.p.catalog.names), run.rule_key, run.cfg.dispatch.reminders, run.m.reminded)
         self.neighbours: list[tuple[float, Station]] = []  # other grids of the village, nearest first
 
     # ----------------------------------------------------------------- arrivals
@@ -102,15 +105,15 @@ class Station(mesa.Agent):
             self._start(server, v, travel)
             return
         v.waiting = True
-        self.queue.append(v)
+        v.queue = self.queue
+        self.queue.push(v)
         if limit and self.limit_hours > 0:
             run.env.timeout(self.limit_hours).callbacks.append(self._expiry(v))
 
     def _expiry(self, v: Visit) -> Callable[[simpy.Event], None]:
         def expire(_: simpy.Event) -> None:
             if v.waiting and v.station is self:
-                self.queue.remove(v)
-                v.waiting = False
+                self.queue.discard(v)
                 outcome = ABANDONED if self.abandon else ESCALATED
                 self.run.end_visit(v.row, self.run.env.now, outcome)
                 v.event.succeed(outcome)
@@ -157,17 +160,11 @@ class Station(mesa.Agent):
         assert home is not None
         places = [(0.0, home)] + home.neighbours
         for dist, st in places:
-            best = st._best_for(server)
+            best = st.queue.best(server.skills, self.run.env.now)
             if best is not None:
-                st.queue.remove(best)
+                st.queue.take(best)
                 st._start(server, best, dist / self.run.cfg.dispatch.nearest_speed_kmh if dist else 0.0)
                 return
-
-    def _best_for(self, server: StaffAgent) -> Visit | None:
-        eligible = [v for v in self.queue if server.skills[v.category]]
-        if not eligible:
-            return None
-        return min(eligible, key=self.run.priority)
 
     @property
     def open_visits(self) -> int:
