@@ -70,8 +70,9 @@ class VisitRecords:
     t_arrive: np.ndarray  # float64 dispatched to / arrived at the station
     t_start: np.ndarray  # float64 service start; NaN if never served
     t_end: np.ndarray  # float64 left the station; NaN if still there at the horizon
-    work: np.ndarray  # float64 working hours of service (at the server's speed)
+    work: np.ndarray  # float64 nominal work (hours at full speed; the server's speed stretches it)
     outcome: np.ndarray  # int8 VISIT_OUTCOMES index
+    server: np.ndarray  # int32 row of ServerTable that served it; -1 if never served
 
 
 @dataclass
@@ -87,6 +88,17 @@ class StationTable:
 
 
 @dataclass
+class ServerTable:
+    """One row per server (person) of the layout (r rows)."""
+
+    role: list[str]  # ROLES
+    station: np.ndarray  # int32 station row
+    level: np.ndarray  # int8
+    speed: np.ndarray  # float64 share of working time on matters
+    capacity_hours: np.ndarray  # float64 speed x working hours in the KPI window
+
+
+@dataclass
 class Records:
     """What one replication of one engine produced."""
 
@@ -94,6 +106,7 @@ class Records:
     visits: VisitRecords
     stations: StationTable
     meta: dict[str, Any] = field(default_factory=dict)
+    servers: ServerTable | None = None  # for utilisation per role
     # meta keys: engine, seed, replication, horizon_h, warmup_h, residents, n_grids,
     # staff_cost (yuan in the KPI window), level_names, category_names
 
@@ -105,6 +118,29 @@ class Records:
 
     def stations_frame(self) -> pd.DataFrame:
         return _frame(self.stations)
+
+    def check(self) -> None:
+        """Raise ValueError if the tables break the contract (lengths, ranges, time order).
+
+        The contract: a matter is closed (``status`` CLOSED) exactly when ``t_close`` is set;
+        a reopened matter in rework at the horizon is open again (``t_close`` NaN). Per
+        visit, ``t_arrive <= t_start <= t_end`` wherever set.
+        """
+        m, v = self.matters, self.visits
+        for obj in (m, v):
+            lengths = {f.name: len(getattr(obj, f.name)) for f in fields(obj)}
+            if len(set(lengths.values())) > 1:
+                raise ValueError(f"{type(obj).__name__}: columns of different lengths {lengths}")
+        if np.any((m.status < 0) | (m.status > 4)):
+            raise ValueError("matters.status outside STATUSES")
+        if np.any((m.status == 4) != np.isfinite(m.t_close)):
+            raise ValueError("matters: status closed disagrees with t_close")
+        n_st = len(self.stations.kind)
+        if len(v.station) and (v.station.min() < 0 or v.station.max() >= n_st):
+            raise ValueError("visits.station outside the station table")
+        with np.errstate(invalid="ignore"):
+            if np.any(v.t_start < v.t_arrive) or np.any(v.t_end < v.t_start) or np.any(v.t_end < v.t_arrive):
+                raise ValueError("visits: times out of order")
 
     def write_parquet(self, directory: str | Path) -> list[Path]:
         """Write matters.parquet, visits.parquet and stations.parquet; return the paths."""
@@ -141,5 +177,8 @@ def empty_matters(n: int) -> MatterRecords:
 def visits_from_lists(cols: dict[str, list[Any]]) -> VisitRecords:
     """Build the visit table from per-column Python lists (the agent engine's log)."""
     dtypes = {"matter_id": np.int64, "station": np.int32, "level": np.int8, "t_arrive": np.float64,
-              "t_start": np.float64, "t_end": np.float64, "work": np.float64, "outcome": np.int8}
-    return VisitRecords(**{k: np.asarray(cols.get(k, []), dtype=t) for k, t in dtypes.items()})
+              "t_start": np.float64, "t_end": np.float64, "work": np.float64, "outcome": np.int8,
+              "server": np.int32}
+    n = len(cols.get("matter_id", []))
+    data = {k: np.asarray(cols.get(k, [-1] * n if k == "server" else []), dtype=t) for k, t in dtypes.items()}
+    return VisitRecords(**data)

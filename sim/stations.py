@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.records import StationTable
+from sim.records import ServerTable, StationTable
 from sim.rules.calendar import WorkCalendar
 from sim.scenario.constants import DEPARTMENTS, MODULES, ROLES
 from sim.scenario.schema import Config
@@ -176,6 +176,14 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
 def capacity_hours(cfg: Config, layout: StationLayout, calendars: dict[str, WorkCalendar],
                    t0: float, t1: float) -> np.ndarray:
     """Server working hours (times speed) each station offers in [t0, t1] [s]."""
+    weighted = np.append(server_capacity_hours(cfg, layout, calendars, t0, t1), 0.0)
+    counts = np.diff(layout.server_ptr)
+    return np.add.reduceat(weighted, layout.server_ptr[:-1]) * (counts > 0)
+
+
+def server_capacity_hours(cfg: Config, layout: StationLayout, calendars: dict[str, WorkCalendar],
+                          t0: float, t1: float) -> np.ndarray:
+    """Working hours times speed each server offers in [t0, t1] [r] (volunteers: in their windows)."""
     per_server = np.zeros(len(layout.server_role))
     for name, cal in calendars.items():
         m = np.array([sh == name for sh in layout.server_shift], bool)
@@ -187,9 +195,16 @@ def capacity_hours(cfg: Config, layout: StationLayout, calendars: dict[str, Work
         for i in vol:
             cal = calendars[layout.server_shift[i]]
             per_server[i] = sum(float(cal.between(max(a, t0), min(b, t1))) for a, b in windows if min(b, t1) > max(a, t0))
-    weighted = np.append(per_server * layout.server_speed, 0.0)
-    counts = np.diff(layout.server_ptr)
-    return np.add.reduceat(weighted, layout.server_ptr[:-1]) * (counts > 0)
+    return per_server * layout.server_speed
+
+
+def server_table(cfg: Config, layout: StationLayout, calendars: dict[str, WorkCalendar]) -> ServerTable:
+    """The records' server table, with capacity over the KPI window."""
+    station = np.repeat(np.arange(layout.n, dtype=np.int32), np.diff(layout.server_ptr))
+    return ServerTable(role=[ROLES[int(r)] for r in layout.server_role], station=station,
+                       level=layout.level[station].astype(np.int8), speed=layout.server_speed.copy(),
+                       capacity_hours=server_capacity_hours(cfg, layout, calendars, cfg.run.warmup_days * 24.0,
+                                                            cfg.run.horizon_days * 24.0))
 
 
 def station_table(cfg: Config, layout: StationLayout, calendars: dict[str, WorkCalendar]) -> StationTable:

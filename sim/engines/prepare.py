@@ -18,7 +18,8 @@ from sim.rules.routing import Catalog, deadline
 from sim.rules.service import work_hours
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
-from sim.stations import StationLayout, build_layout, station_table
+from sim.records import ServerTable, StationTable
+from sim.stations import StationLayout, build_layout, server_table, station_table
 
 
 @dataclass(frozen=True)
@@ -90,5 +91,6 @@ def staff_cost(p: Prepared) -> float:
     return float(per_year * years + volunteers)
 
 
-def records_station_table(p: Prepared):  # noqa: ANN201 - re-exported for engines
-    return station_table(p.cfg, p.layout, p.calendars)
+def records_tables(p: Prepared) -> tuple[StationTable, ServerTable]:
+    """The station and server tables both engines put in their records."""
+    return station_table(p.cfg, p.layout, p.calendars), server_table(p.cfg, p.layout, p.calendars)

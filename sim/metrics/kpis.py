@@ -135,6 +135,28 @@ def _kind_rows(rec: Records) -> list[dict[str, Any]]:
     return rows
 
 
+def role_utilization(rec: Records) -> dict[str, float]:
+    """Busy / capacity hours per staff role (each role works at one level), from the server table.
+
+    Empty when the records carry no server table.
+    """
+    srv = rec.servers
+    if srv is None or len(srv.role) == 0:
+        return {}
+    v = rec.visits
+    r = len(srv.role)
+    ok = v.server >= 0
+    busy = np.bincount(v.server[ok], weights=visit_busy_hours(rec)[ok], minlength=r)[:r]
+    roles = np.asarray(srv.role, dtype=object)
+    out: dict[str, float] = {}
+    for role in dict.fromkeys(srv.role):
+        m = roles == role
+        cap = float(np.asarray(srv.capacity_hours)[m].sum())
+        if cap > 0:
+            out[role] = float(busy[m].sum()) / cap
+    return out
+
+
 def utilization_table(rec: Records) -> pd.DataFrame:
     """One row per station kind present: kind, level, busy_hours, capacity_hours, utilization."""
     cols = ["kind", "level", "busy_hours", "capacity_hours", "utilization"]
@@ -240,6 +262,8 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
     for row in _kind_rows(rec):
         if row["kind"] in STATION_KINDS and row["capacity_hours"] > 0:
             k[f"utilization_{row['kind']}"] = float(row["utilization"])
+    for role, util in role_utilization(rec).items():
+        k[f"utilization_role_{role}"] = util
     cost = rec.meta.get("staff_cost")
     k["staff_cost"] = float(cost) if cost is not None else math.nan
     k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan

@@ -16,7 +16,7 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     """Compose, type-check and validate; every failure is a one-line ConfigError."""
     try:
         cfg = compose_config(overrides)
-    except (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError) as exc:
+    except (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise compose_error(exc, overrides) from None
     validate(cfg)
     return cfg

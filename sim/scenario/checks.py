@@ -107,3 +107,16 @@ def profile(key: str, value: Any, length: int) -> list[float]:
     if sum(items) <= 0:
         raise ConfigError(key, f"must have a positive sum, got all zeros {show(items)}")
     return [float(v) for v in items]
+
+
+def named(key: str, value: Any, vocab: Sequence[str], what: str,
+          complete: bool = False) -> list[tuple[str, Any]]:
+    """Entries of a name -> value mapping whose names must come from ``vocab``."""
+    items = mapping(key, value)
+    for name in items:
+        if name not in vocab:
+            raise ConfigError(f"{key}.{name}", f"unknown {what}; {what}s are {'|'.join(vocab)}")
+    missing = [name for name in vocab if name not in items]
+    if complete and missing:
+        raise ConfigError(f"{key}.{missing[0]}", f"is missing: every {what} needs a value")
+    return list(items.items())

@@ -1,7 +1,7 @@
-"""The config schema: frozen dataclasses registered in Hydra's ConfigStore.
+"""The config schema: dataclasses registered in Hydra's ConfigStore, immutable once built.
 
 Every lever of MODEL.md sections 1-5 is a typed field with a default and a
-comment. Hydra composes YAML from ``configs/`` onto these classes, so a typo or
+comment; the classes are immutable once built (``Sealed``). Hydra composes YAML from ``configs/`` onto these classes, so a typo or
 a wrong type fails at composition naming the key; ``validate.py`` adds the
 semantic checks. Engines never see a DictConfig: they receive ``Config``
 instances (built by ``sim.scenario.build``).
@@ -12,15 +12,38 @@ Times are hours unless the name says days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
+from functools import cache
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import Container, DictConfig, ListConfig, OmegaConf
+
+
+class Sealed:
+    """Immutable once built, like a frozen dataclass.
+
+    OmegaConf makes every node of a *frozen* dataclass read-only, and Hydra then
+    cannot merge presets or overrides into list and dict elements (a surge's
+    ``days``, a new category). So the schema classes are plain dataclasses for
+    OmegaConf and seal themselves after ``__init__``: engines still cannot change
+    a Config.
+    """
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_sealed", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_sealed", False):
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 # --------------------------------------------------------------------- territory
-@dataclass(frozen=True)
-class TerritoryConfig:
+@dataclass
+class TerritoryConfig(Sealed):
     """Counts and size distributions from which the units are generated (MODEL.md 1)."""
 
     name: str = "county"  # preset name, carried into results
@@ -40,8 +63,8 @@ class TerritoryConfig:
 
 
 # ---------------------------------------------------------------------- catalogue
-@dataclass(frozen=True)
-class CategoryConfig:
+@dataclass
+class CategoryConfig(Sealed):
     """One category of matter and where it goes (MODEL.md 3)."""
 
     name_zh: str = "其他"  # label for charts
@@ -83,8 +106,8 @@ def _default_categories() -> dict[str, CategoryConfig]:
     }
 
 
-@dataclass(frozen=True)
-class DeadlineConfig:
+@dataclass
+class DeadlineConfig(Sealed):
     """Deadlines in days from intake, by family (13710 and 12345 rules, s004, M7)."""
 
     assign_days: float = 1.0  # 13710 "1": days to dispatch after intake
@@ -98,8 +121,8 @@ class DeadlineConfig:
     working_days: bool = True  # count deadlines in working days of the office calendar
 
 
-@dataclass(frozen=True)
-class CatalogConfig:
+@dataclass
+class CatalogConfig(Sealed):
     """Categories, where they go, and deadlines (MODEL.md 3)."""
 
     categories: dict[str, CategoryConfig] = field(default_factory=_default_categories)
@@ -108,8 +131,8 @@ class CatalogConfig:
 
 
 # ------------------------------------------------------------------------- demand
-@dataclass(frozen=True)
-class DemandConfig:
+@dataclass
+class DemandConfig(Sealed):
     """Occurrence of matters: Poisson rates and their profiles (MODEL.md 4.1)."""
 
     # ~10M matters a year for a 10M-resident city (issue sizing); Beijing 12345 alone is ~1.4/1000/day (M7)
@@ -126,8 +149,8 @@ class DemandConfig:
 
 
 # ----------------------------------------------------------------------- calendar
-@dataclass(frozen=True)
-class ShiftConfig:
+@dataclass
+class ShiftConfig(Sealed):
     """A working pattern: hours of the day and days of the week (0 = Monday)."""
 
     start_hour: float = 8.0
@@ -143,8 +166,8 @@ def _default_shifts() -> dict[str, ShiftConfig]:
     }
 
 
-@dataclass(frozen=True)
-class CalendarConfig:
+@dataclass
+class CalendarConfig(Sealed):
     """Working hours and days; t = 0 is 00:00 on a Monday, 1 January."""
 
     shifts: dict[str, ShiftConfig] = field(default_factory=_default_shifts)
@@ -179,8 +202,8 @@ def _department_staff() -> dict[str, int]:
             "livelihood": 12, "politics_law": 16, "emergency_fire": 16}
 
 
-@dataclass(frozen=True)
-class StaffingConfig:
+@dataclass
+class StaffingConfig(Sealed):
     """Head-counts per role per level, time shares, shifts and costs (MODEL.md 2, 5)."""
 
     grid_leaders_per_grid: int = 1  # 网格长 (s004 一长三员)
@@ -204,8 +227,8 @@ class StaffingConfig:
 
 
 # ---------------------------------------------------------------------- discovery
-@dataclass(frozen=True)
-class DiscoveryConfig:
+@dataclass
+class DiscoveryConfig(Sealed):
     """How matters come to light (MODEL.md 4.2)."""
 
     instant: bool = False  # every matter is discovered when it occurs (textbook)
@@ -221,8 +244,8 @@ class DiscoveryConfig:
 
 
 # ----------------------------------------------------------------------- dispatch
-@dataclass(frozen=True)
-class DispatchConfig:
+@dataclass
+class DispatchConfig(Sealed):
     """Routing, queue order and escalation (MODEL.md 4.3-4.6)."""
 
     rule: str = "fcfs"  # fcfs|severity|edf|least_loaded|skill|nearest
@@ -243,8 +266,8 @@ class DispatchConfig:
 
 
 # ------------------------------------------------------------------------ outcome
-@dataclass(frozen=True)
-class OutcomeConfig:
+@dataclass
+class OutcomeConfig(Sealed):
     """Callback satisfaction, reopening and petitions (MODEL.md 4.7)."""
 
     satisfaction_base: float = 0.95  # satisfaction of a prompt, on-time, untransferred matter (M7: 84-94%)
@@ -261,8 +284,8 @@ class OutcomeConfig:
 
 
 # ----------------------------------------------------------------------- scenario
-@dataclass(frozen=True)
-class SurgeConfig:
+@dataclass
+class SurgeConfig(Sealed):
     """A surge window (flood, epidemic, festival) that multiplies chosen categories."""
 
     name: str = "flood"
@@ -273,8 +296,8 @@ class SurgeConfig:
     volunteers: bool = True  # mobilise volunteers during the window (平急结合)
 
 
-@dataclass(frozen=True)
-class ScenarioConfig:
+@dataclass
+class ScenarioConfig(Sealed):
     """Scenario-level settings: surges and relocation (MODEL.md 5)."""
 
     name: str = "baseline"
@@ -282,8 +305,8 @@ class ScenarioConfig:
     mismatch_share: float = 0.0  # share of residents registered in another community (s001 relocation)
 
 
-@dataclass(frozen=True)
-class TextbookConfig:
+@dataclass
+class TextbookConfig(Sealed):
     """One grid station with Poisson arrivals, for validation against queueing theory."""
 
     enabled: bool = False
@@ -295,8 +318,8 @@ class TextbookConfig:
 
 
 # ---------------------------------------------------------------- run and engine
-@dataclass(frozen=True)
-class RunConfig:
+@dataclass
+class RunConfig(Sealed):
     horizon_days: float = 365.0  # simulated time
     warmup_days: float = 30.0  # matters occurring before this are left out of KPIs
     replications: int = 1  # independent replications (seed, seed+1, ...)
@@ -307,20 +330,20 @@ class RunConfig:
     simulate: bool = True  # false: print the capacity check only, run no engine
 
 
-@dataclass(frozen=True)
-class EngineConfig:
+@dataclass
+class EngineConfig(Sealed):
     name: str = "auto"  # agent | vector | auto
     auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
 
 
-@dataclass(frozen=True)
-class ReportConfig:
+@dataclass
+class ReportConfig(Sealed):
     lang: str = "en"  # en | zh chart labels
     charts: bool = True
 
 
-@dataclass(frozen=True)
-class Config:
+@dataclass
+class Config(Sealed):
     """A whole scenario: what ``sim.run`` and the engines consume."""
 
     territory: TerritoryConfig = field(default_factory=TerritoryConfig)
@@ -338,30 +361,7 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
 
 
-def _unlocked(schema: type) -> DictConfig:
-    # Frozen dataclasses make read-only nodes, which Hydra cannot merge presets into;
-    # the typed node stays typed (and to_object still builds the frozen classes).
-    node = OmegaConf.structured(schema)
-    _unlock(node)
-    return node
-
-
-def _unlock(node: Container) -> None:
-    # the readonly flag is set on every nested node, so clear it all the way down
-    node._set_flag("readonly", False)
-    if isinstance(node, DictConfig):
-        children = [node._get_node(k) for k in node.keys()]
-    elif isinstance(node, ListConfig):
-        children = [node._get_node(i) for i in range(len(node))]
-    else:
-        children = []
-    for child in children:
-        if isinstance(child, Container):
-            _unlock(child)
-        elif child is not None:
-            child._set_flag("readonly", False)
-
-
+@cache
 def register() -> None:
-    """Register the schema with Hydra's ConfigStore (idempotent)."""
-    ConfigStore.instance().store(name="gridsim_schema", node=_unlocked(Config))
+    """Register the schema with Hydra's ConfigStore (once per process)."""
+    ConfigStore.instance().store(name="gridsim_schema", node=Config)

@@ -1,17 +1,421 @@
-"""Semantic checks of a composed Config (being written)."""
+"""Semantic checks of a composed Config, and one-line messages for composition errors.
+
+Hydra and OmegaConf check keys and types while composing; ``validate`` checks what
+they cannot (ranges, vocabularies, list lengths, references between sections) and
+raises ``ConfigError(key, problem)`` for the first problem, ``key`` being the full
+dotted config key. ``compose_error`` turns a composition failure into the same form.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import FrozenInstanceError
+from typing import Any
+
+from hydra.errors import MissingConfigException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim.errors import ConfigError
-from sim.scenario.schema import Config
+from sim.scenario import checks as ck
+from sim.scenario.constants import (
+    CHANNELS,
+    DEADLINE_FAMILIES,
+    DEPARTMENTS,
+    DISPATCH_MODES,
+    DISPATCH_RULES,
+    LEVELS,
+    MODULES,
+    RESIDENT_CHANNELS,
+    ROLES,
+    SEVERITIES,
+)
+from sim.scenario.schema import (
+    CalendarConfig,
+    CatalogConfig,
+    CategoryConfig,
+    Config,
+    DemandConfig,
+    DiscoveryConfig,
+    DispatchConfig,
+    OutcomeConfig,
+    RunConfig,
+    ScenarioConfig,
+    StaffingConfig,
+    TerritoryConfig,
+    TextbookConfig,
+)
+from sim.scenario.units import load_villages
+
+ENGINES: tuple[str, ...] = ("agent", "vector", "auto")
+LANGS: tuple[str, ...] = ("en", "zh")
+_DEADLINES = ("assign_days", "first_action_days", "general", "complex", "emergency", "help", "complaint")
+_HEADS = ("grid_leaders_per_grid", "fulltime_per_grid", "parttime_per_grid", "grids_per_instructor",
+          "professional_per_township", "committee_per_village", "platform_per_township",
+          "volunteers_per_township")
+_PROBS_OUTCOME = ("satisfaction_base", "satisfaction_per_day", "satisfaction_overdue",
+                  "satisfaction_per_transfer", "satisfaction_floor", "reopen_prob", "petition_prob")
 
 
 def validate(cfg: Config) -> None:
     """Raise ConfigError(key, problem) for the first semantic error in cfg."""
+    _territory(cfg.territory)
+    _calendar(cfg.calendar)
+    _staffing(cfg.staffing, cfg.calendar)
+    _catalog(cfg.catalog, cfg.staffing, cfg.dispatch)
+    _demand(cfg.demand)
+    _discovery(cfg.discovery)
+    _dispatch(cfg.dispatch, cfg.catalog)
+    _outcome(cfg.outcome)
+    _scenario(cfg.scenario, cfg.catalog)
+    _textbook(cfg.textbook)
+    _run(cfg.run)
+    ck.one_of("engine.name", cfg.engine.name, ENGINES)
+    ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
+    ck.one_of("report.lang", cfg.report.lang, LANGS)
 
 
+# ------------------------------------------------------------------ sections
+def _territory(t: TerritoryConfig) -> None:
+    ck.text("territory.name", t.name)
+    for name in ("counties", "townships_per_county", "villages_per_township"):
+        value = getattr(t, name)
+        if ck.is_number(value) and not isinstance(value, float) and value < 1:
+            raise ConfigError(f"territory.{name}", f"must be a whole number >= 1, got {value}: zero grids")
+        ck.whole(f"territory.{name}", value, 1)
+    for name in ("urban_share", "elderly_share", "party_household_share"):
+        ck.probability(f"territory.{name}", getattr(t, name))
+    ck.positive("territory.households_per_village_mean", t.households_per_village_mean)
+    ck.non_negative("territory.households_per_village_cv", t.households_per_village_cv)
+    ck.whole("territory.households_per_grid", t.households_per_grid, 1)
+    ck.whole("territory.rural_households_per_grid", t.rural_households_per_grid, 1)
+    ck.positive("territory.residents_per_household", t.residents_per_household)
+    ck.positive("territory.grid_spacing_km", t.grid_spacing_km)
+    if t.units_file is not None:
+        load_villages(ck.text("territory.units_file", t.units_file))
+
+
+def _calendar(c: CalendarConfig) -> None:
+    shifts = ck.mapping("calendar.shifts", c.shifts)
+    if not shifts:
+        raise ConfigError("calendar.shifts", "must define at least one shift")
+    for name, s in shifts.items():
+        key = f"calendar.shifts.{name}"
+        start = ck.real(f"{key}.start_hour", s.start_hour, lambda x: 0 <= x < 24, "an hour in [0, 24)")
+        end = ck.real(f"{key}.end_hour", s.end_hour, lambda x: 0 < x <= 24, "an hour in (0, 24]")
+        if end <= start:
+            raise ConfigError(f"{key}.end_hour", f"must be after start_hour {start:g}, got {end:g}")
+        days = ck.sequence(f"{key}.days", s.days, nonempty=True)
+        ck.each(f"{key}.days", days, lambda k, v: ck.whole(k, v, 0, 6))
+        if len(set(days)) != len(days):
+            raise ConfigError(f"{key}.days", f"repeats a day: {ck.show(days)}")
+    ck.one_of("calendar.deadline_shift", c.deadline_shift, list(shifts), "a shift in calendar.shifts:")
+    ck.each("calendar.holidays", ck.sequence("calendar.holidays", c.holidays), ck.whole)
+
+
+def _staffing(s: StaffingConfig, cal: CalendarConfig) -> None:
+    for name in _HEADS:
+        ck.whole(f"staffing.{name}", getattr(s, name))
+    for name, vocab in (("module_staff", MODULES), ("department_staff", DEPARTMENTS)):
+        for unit, heads in ck.named("staffing." + name, getattr(s, name), vocab, name.split("_")[0]):
+            ck.whole(f"staffing.{name}.{unit}", heads)
+    ck.one_of("staffing.professional_department", s.professional_department, DEPARTMENTS)
+    for name in ("grid_leader_share", "committee_share", "volunteer_share"):
+        ck.probability(f"staffing.{name}", getattr(s, name))
+    ck.probability("staffing.patrol_share", s.patrol_share, below_one=True)
+    for role, shift in ck.named("staffing.shifts", s.shifts, ROLES, "role", complete=True):
+        ck.one_of(f"staffing.shifts.{role}", shift, list(cal.shifts), "a shift in calendar.shifts:")
+    for role, cost in ck.named("staffing.cost_per_year", s.cost_per_year, ROLES, "role", complete=True):
+        ck.non_negative(f"staffing.cost_per_year.{role}", cost)
+    ck.non_negative("staffing.volunteer_cost_per_day", s.volunteer_cost_per_day)
+
+
+def _catalog(c: CatalogConfig, s: StaffingConfig, d: DispatchConfig) -> None:
+    cats = ck.mapping("catalog.categories", c.categories)
+    if not cats:
+        raise ConfigError("catalog.categories", "is empty: at least one category is needed")
+    for name, cat in cats.items():
+        _category(f"catalog.categories.{name}", cat)
+    if not any(cat.share > 0 for cat in cats.values()):
+        raise ConfigError("catalog.categories", "no category has a share > 0, so no matter would occur")
+    _category_names("dispatch.grid_list_exclude", d.grid_list_exclude, c)  # before it is used below
+    for name, cat in cats.items():
+        _settleable(name, cat, s, d)
+    for name in _DEADLINES:
+        ck.positive(f"catalog.deadlines.{name}", getattr(c.deadlines, name))
+    ck.whole("catalog.deadlines.complex_from_severity", c.deadlines.complex_from_severity, 0, len(SEVERITIES))
+    ck.probability("catalog.assess_share", c.assess_share)
+
+
+def _category(key: str, cat: CategoryConfig) -> None:
+    for name in ("share", "urban_factor", "rural_factor", "elderly_factor"):
+        ck.non_negative(f"{key}.{name}", getattr(cat, name))
+    ck.one_of(f"{key}.module", cat.module, MODULES)
+    ck.one_of(f"{key}.department", cat.department, DEPARTMENTS)
+    ck.one_of(f"{key}.deadline", cat.deadline, DEADLINE_FAMILIES)
+    mix = ck.sequence(f"{key}.severity_mix", cat.severity_mix, len(SEVERITIES))
+    ck.each(f"{key}.severity_mix", mix, ck.probability)
+    if abs(sum(mix) - 1.0) > 1e-6:
+        raise ConfigError(f"{key}.severity_mix", f"must sum to 1, got {sum(mix):.6g} from {ck.show(mix)}")
+    levels = ck.sequence(f"{key}.handled_at", cat.handled_at)
+    ck.each(f"{key}.handled_at", levels, lambda k, v: ck.one_of(k, v, LEVELS))
+    hours = ck.sequence(f"{key}.service_hours", cat.service_hours, len(LEVELS))
+    ck.each(f"{key}.service_hours", hours, ck.positive)
+    ck.positive(f"{key}.service_cv", cat.service_cv)
+    ck.probability(f"{key}.report_prob", cat.report_prob)
+
+
+def _settleable(name: str, cat: CategoryConfig, s: StaffingConfig, d: DispatchConfig) -> None:
+    """Some level in ``handled_at`` must have staff for the category."""
+    key = f"catalog.categories.{name}.handled_at"
+    if not cat.handled_at:
+        raise ConfigError(key, "is empty: no level may settle this category")
+    grid = s.fulltime_per_grid + s.grid_leaders_per_grid
+    grid += s.professional_per_township if cat.department == s.professional_department else 0
+    why = {  # level -> why it cannot settle the category ("" = it can)
+        "grid": ("the grid may not take it (dispatch.grid_list_exclude)" if name in d.grid_list_exclude
+                 else "" if grid > 0 else "the grid has no full-time worker or leader"),
+        "village": "" if s.committee_per_village > 0 else "the village has no committee members",
+        "township": ("" if s.module_staff.get(cat.module, 0) > 0
+                     else f"township module {cat.module} has no staff"),
+        "county": ("" if s.department_staff.get(cat.department, 0) > 0
+                   else f"county department {cat.department} has no staff"),
+    }
+    reasons = [why[level] for level in dict.fromkeys(cat.handled_at)]
+    if all(reasons):
+        raise ConfigError(key, "no level can settle this category: " + "; ".join(reasons))
+
+
+def _demand(d: DemandConfig) -> None:
+    ck.positive("demand.rate_per_1000_per_day", d.rate_per_1000_per_day)
+    ck.non_negative("demand.rural_rate_factor", d.rural_rate_factor)
+    ck.profile("demand.hour_profile", d.hour_profile, 24)
+    ck.profile("demand.weekday_profile", d.weekday_profile, 7)
+    ck.profile("demand.season_profile", d.season_profile, 12)
+
+
+def _discovery(d: DiscoveryConfig) -> None:
+    ck.positive("discovery.patrol_hours_per_household", d.patrol_hours_per_household)
+    ck.probability("discovery.patrol_detect_prob", d.patrol_detect_prob, above_zero=True)
+    ck.non_negative("discovery.report_factor", d.report_factor)
+    delays = ck.sequence("discovery.report_delay_hours", d.report_delay_hours, len(CHANNELS))
+    ck.each("discovery.report_delay_hours", delays, ck.non_negative)
+    mix = ck.sequence("discovery.channel_mix", d.channel_mix, len(CHANNELS))
+    ck.each("discovery.channel_mix", mix, ck.non_negative)
+    if sum(mix[i] for i in RESIDENT_CHANNELS) <= 0:
+        names = ", ".join(CHANNELS[i] for i in RESIDENT_CHANNELS)
+        raise ConfigError("discovery.channel_mix", f"the resident channels ({names}) must have a positive "
+                          f"weight, got {ck.show(mix)}")
+    ck.non_negative("discovery.reporter_rate_per_day", d.reporter_rate_per_day)
+    ck.positive("discovery.growth_hours_mean", d.growth_hours_mean)
+    ck.one_of("discovery.hotline_level", d.hotline_level, LEVELS)
+    ck.probability("discovery.hotline_settle_prob", d.hotline_settle_prob)
+
+
+def _dispatch(d: DispatchConfig, c: CatalogConfig) -> None:
+    ck.one_of("dispatch.rule", d.rule, DISPATCH_RULES)
+    ck.one_of("dispatch.mode", d.mode, DISPATCH_MODES)
+    ck.probability("dispatch.misclass_prob", d.misclass_prob)
+    ck.non_negative("dispatch.transfer_hours", d.transfer_hours)
+    limits = ck.sequence("dispatch.escalation_limit_hours", d.escalation_limit_hours, len(LEVELS))
+    ck.each("dispatch.escalation_limit_hours", limits, ck.non_negative)
+    ck.each("dispatch.fail_prob", ck.sequence("dispatch.fail_prob", d.fail_prob, len(LEVELS)), ck.probability)
+    ck.probability("dispatch.party_household_settle_prob", d.party_household_settle_prob)
+    _category_names("dispatch.party_household_categories", d.party_household_categories, c)
+    ck.non_negative("dispatch.platform_work_hours", d.platform_work_hours)
+    ck.positive("dispatch.nearest_speed_kmh", d.nearest_speed_kmh)
+    ck.non_negative("dispatch.detour_hours", d.detour_hours)
+
+
+def _category_names(key: str, value: Any, c: CatalogConfig) -> None:
+    names = list(c.categories)
+    ck.each(key, ck.sequence(key, value), lambda k, v: ck.one_of(k, v, names, "a category of catalog:"))
+
+
+def _outcome(o: OutcomeConfig) -> None:
+    for name in _PROBS_OUTCOME:
+        ck.probability(f"outcome.{name}", getattr(o, name))
+    ck.non_negative("outcome.reopen_work_factor", o.reopen_work_factor)
+    ck.whole("outcome.max_reopens", o.max_reopens)
+    ck.non_negative("outcome.petition_patience_days", o.petition_patience_days)
+    ck.non_negative("outcome.petition_work_hours", o.petition_work_hours)
+
+
+def _scenario(s: ScenarioConfig, c: CatalogConfig) -> None:
+    ck.text("scenario.name", s.name)
+    for i, surge in enumerate(ck.sequence("scenario.surges", s.surges)):
+        key = f"scenario.surges[{i}]"
+        ck.non_negative(f"{key}.start_day", surge.start_day)
+        ck.positive(f"{key}.days", surge.days)
+        ck.positive(f"{key}.multiplier", surge.multiplier)
+        _category_names(f"{key}.categories", surge.categories, c)
+    ck.probability("scenario.mismatch_share", s.mismatch_share)
+
+
+def _textbook(t: TextbookConfig) -> None:
+    ck.positive("textbook.arrival_rate_per_hour", t.arrival_rate_per_hour)
+    ck.whole("textbook.servers", t.servers)
+    ck.positive("textbook.service_mean_hours", t.service_mean_hours)
+    ck.positive("textbook.service_cv", t.service_cv)
+    if t.patience_hours is not None:
+        ck.real("textbook.patience_hours", t.patience_hours, lambda x: x > 0,
+                "a positive number or null (infinite patience)")
+
+
+def _run(r: RunConfig) -> None:
+    if ck.is_number(r.horizon_days) and r.horizon_days <= 0:
+        raise ConfigError("run.horizon_days", f"must be > 0, got {r.horizon_days:g}: the horizon is empty")
+    horizon = ck.positive("run.horizon_days", r.horizon_days)
+    ck.real("run.warmup_days", r.warmup_days, lambda x: 0 <= x < horizon,
+            f"a number of days >= 0 and below run.horizon_days ({ck.show(r.horizon_days)})")
+    ck.whole("run.replications", r.replications, 1)
+    ck.whole("run.seed", r.seed)
+    ck.text("run.results_dir", r.results_dir)
+
+
+# ---------------------------------------------------------- composition errors
 def compose_error(exc: BaseException, overrides: Sequence[str]) -> ConfigError:
     """Translate a Hydra / OmegaConf composition error into a one-line ConfigError."""
-    return ConfigError("config", str(exc).splitlines()[0])
+    chain = list(_chain(exc))
+    parsed = _parse_overrides(overrides)
+    for e in chain:
+        full_key = getattr(e, "full_key", None)
+        if isinstance(e, OmegaConfBaseException) and full_key:
+            return _omegaconf_error(e, str(full_key), chain, parsed)
+    for e in chain:
+        if isinstance(e, MissingConfigException):
+            return _missing_preset(e)
+        if isinstance(e, OverrideParseException):
+            return _malformed(e.override, e.message)
+        if isinstance(e, FrozenInstanceError):
+            return _unknown(_frozen_key(e, parsed))
+    for raw, key, _ in parsed:
+        if not key:
+            return _one_line(raw or "override", "malformed override: the key is empty")
+    message = _first_line(str(exc)) or type(exc).__name__
+    ambiguous = re.match(r"Ambiguous value for argument '([^=']*)=(.*)'", message)
+    if ambiguous:
+        return _one_line(ambiguous[1], f"ambiguous value {ambiguous[2]!r}: write a list as [a,b] "
+                         "or quote a string as 'a,b'")
+    key = next((k for _, k, _ in parsed if k and k in message), "config")
+    return _one_line(key, message)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
+
+
+def _parse_overrides(overrides: Sequence[str]) -> list[tuple[str, str, Any]]:
+    """(raw, key, value) per override; value is None when it does not parse."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    out: list[tuple[str, str, Any]] = []
+    for raw in overrides:
+        try:
+            o = parser.parse_override(raw)
+            out.append((raw, o.key_or_group, o.value()))
+        except Exception:  # unparsable: keep the key text before '='
+            out.append((raw, raw.split("=", 1)[0].lstrip("+~").split("@", 1)[0].strip(), None))
+    return out
+
+
+def _first_line(message: str) -> str:
+    lines = [ln.strip() for ln in message.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(("See https", "Error parsing override"))]
+    return lines[0] if lines else ""
+
+
+def _one_line(key: str, problem: str) -> ConfigError:
+    return ConfigError(" ".join(key.split()) or "config", " ".join(problem.split()))
+
+
+def _omegaconf_error(e: BaseException, full_key: str, chain: list[BaseException],
+                     parsed: list[tuple[str, str, Any]]) -> ConfigError:
+    merging = next((m[1] for x in chain if (m := re.match(r"Error merging override (.*)", str(x)))), None)
+    key = full_key
+    for raw, okey, value in parsed:
+        okey = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", okey)  # Hydra's a.0.b is OmegaConf's a[0].b
+        if raw == merging and okey and not full_key.startswith((okey + ".", okey + "[")) and full_key != okey:
+            key = okey if okey.endswith("." + full_key) else _nested_key(okey, value, full_key)
+    msg = _first_line(str(e))
+    if isinstance(e, ConfigAttributeError | ConfigKeyError) and "not in" in msg:
+        return _unknown(key)
+    patterns: list[tuple[str, str]] = [
+        (r"Value '(.*)' of type '\w+' could not be converted to Integer", "must be an integer, got '{0}'"),
+        (r"Value '(.*)' of type '\w+' could not be converted to Float", "must be a number, got '{0}'"),
+        (r"Value '(.*)' is not a valid bool", "must be true or false, got '{0}'"),
+        (r"Cannot convert '(\w+)' to string", "must be a single string, got a {0}"),
+        (r"Invalid value assigned: \w+ is not a ListConfig", "must be a list such as [a,b], got {given}"),
+        (r"field '.*' is not Optional", "must not be null"),
+        (r".* does not support deletion", "cannot be deleted"),
+        (r"Invalid type assigned: (\w+) is not a subclass of (\w+)", "cannot be a {0} here ({1} expected)"),
+        (r"Cannot (?:change|set value of) read-only config", "is read-only and cannot be set here"),
+    ]
+    given = next((raw.split("=", 1)[1] for raw, k, _ in parsed if k == key and "=" in raw), "a single value")
+    for pattern, problem in patterns:
+        m = re.match(pattern, msg)
+        if m:
+            return _one_line(key, problem.format(*m.groups(), given=given))
+    return _one_line(key, msg or type(e).__name__)
+
+
+def _nested_key(okey: str, value: Any, full_key: str) -> str:
+    """Key of an error inside a list override's element, e.g. scenario.surges[1].start_day."""
+    head = re.split(r"[.\[]", full_key, maxsplit=1)[0]
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, Mapping) and head in item:
+                return f"{okey}[{i}].{full_key}"
+    return f"{okey}.{full_key}"
+
+
+def _missing_preset(e: MissingConfigException) -> ConfigError:
+    group, _, name = (e.missing_cfg_file or "").rpartition("/")
+    if not group:
+        return _one_line("config", _first_line(str(e)))
+    options = list(e.options or [])
+    available = f"available: {', '.join(options)}" if options else f"configs/{group}/ has no presets"
+    what = f"unknown preset {name!r}" if name else "no preset named"
+    return _one_line(group.replace("/", "."), f"{what}; {available}")
+
+
+def _malformed(override: str, message: str) -> ConfigError:
+    key = override.split("=", 1)[0].lstrip("+~").strip() or override
+    if "=" not in override and not override.startswith("~"):
+        return _one_line(key, f"malformed override {override!r}: expected key=value")
+    return _one_line(key, f"malformed override {override!r}: {_first_line(message)}")
+
+
+def _frozen_key(e: BaseException, parsed: list[tuple[str, str, Any]]) -> str:
+    m = re.search(r"field '([^']*)'", str(e))
+    field = m[1] if m else ""
+    return next((k for _, k, _ in parsed if k == field or k.endswith("." + field)), field or "config")
+
+
+def _unknown(key: str) -> ConfigError:
+    parent, _, name = key.rpartition(".")
+    known = _known_keys(parent)
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return _one_line(key, f"unknown key (did you mean {'.'.join(filter(None, [parent, close[0]]))}?)")
+    if known and len(known) <= 12:
+        return _one_line(key, f"unknown key; known keys here: {', '.join(known)}")
+    return _one_line(key, "unknown key")
+
+
+def _known_keys(parent: str) -> list[str]:
+    try:
+        node: Any = OmegaConf.structured(Config)
+        if parent:
+            node = OmegaConf.select(node, parent)
+        return [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
+    except Exception:  # the parent is itself unknown (hydra.*, a typo higher up)
+        return []

@@ -30,7 +30,7 @@ import simpy
 
 from sim.engines.agent.agents import GridModel
 from sim.engines.agent.queueing import Station, StaffAgent, Visit
-from sim.engines.prepare import Prepared, base_meta, records_station_table
+from sim.engines.prepare import Prepared, base_meta, records_tables
 from sim.records import ABANDONED, OPEN, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
@@ -65,7 +65,7 @@ class AgentRun:
         self.m = m
         self.vcols: dict[str, list[Any]] = {k: [] for k in
                                             ("matter_id", "station", "level", "t_arrive", "t_start", "t_end",
-                                             "work", "outcome")}
+                                             "work", "outcome", "server")}
         # queue order by the dispatch rule; the other rules choose handlers, not order
         self.rule_key = _RULE_KEYS.get(self.cfg.dispatch.rule, _RULE_KEYS["fcfs"])
         self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
@@ -93,6 +93,7 @@ class AgentRun:
         c["t_end"].append(np.nan)
         c["work"].append(work)
         c["outcome"].append(OPEN)
+        c["server"].append(-1)
         return len(c["matter_id"]) - 1
 
     def arrived(self, v: Visit) -> None:
@@ -100,11 +101,12 @@ class AgentRun:
             self.m.status[v.i] = QUEUED
             self.m.place_level[v.i] = v.level
 
-    def started(self, v: Visit, t0: float, kind: str, work: float) -> None:
+    def started(self, v: Visit, t0: float, kind: str, work: float, server: int) -> None:
         """Service starts; ``work`` is nominal (full-speed) hours, as station capacity is speed-weighted."""
         i = v.i
         self.vcols["t_start"][v.row] = t0
         self.vcols["work"][v.row] = work
+        self.vcols["server"][v.row] = server
         if v.tracked:
             self.m.status[i] = IN_SERVICE
         if kind != "platform" and np.isnan(self.m.t_start[i]):
@@ -264,7 +266,8 @@ class AgentRun:
         visits = visits_from_lists(self.vcols)
         meta = base_meta(self.p, "agent", self.replication)
         meta["busy_hours_by_role"] = self.model.busy_by_role()
-        return Records(matters=self.m, visits=visits, stations=records_station_table(self.p), meta=meta)
+        stations, servers = records_tables(self.p)
+        return Records(matters=self.m, visits=visits, stations=stations, meta=meta, servers=servers)
 
 
 def run_agent(p: Prepared, replication: int = 0, progress: bool = False) -> tuple[Records, mesa.Model]:

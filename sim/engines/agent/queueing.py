@@ -139,7 +139,7 @@ class Station(mesa.Agent):
         eff = (v.work + travel) / server.speed
         t1 = server.cal.advance1(t0, eff)
         server.busy_hours += eff
-        run.started(v, t0, self.kind, v.work + travel)
+        run.started(v, t0, self.kind, v.work + travel, server.idx)
         run.env.timeout(t1 - now).callbacks.append(lambda _e: self._finish(server, v))
 
     def _finish(self, server: StaffAgent, v: Visit) -> None:
