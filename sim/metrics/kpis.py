@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.records import KIND_LEVEL, STATION_KINDS, Records
+from sim.records import KIND_LEVEL, REDIRECTED, STATION_KINDS, Records
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEVELS, STATUSES
 
 __all__ = [
@@ -68,11 +68,13 @@ def _rows_of(matter_id: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 def first_visits(rec: Records) -> tuple[np.ndarray, np.ndarray]:
     """``(matter_rows, visit_rows)``: each matter's first visit (earliest ``t_arrive``;
-    ties keep table order). Matters without visits are absent."""
+    ties keep table order), redirects excluded. Matters without visits are absent."""
     v = rec.visits
-    if len(v.matter_id) == 0:
+    # a redirect off the grid matters list is a hand-over, not a place where the matter waits
+    keep_rows = np.flatnonzero(v.outcome != REDIRECTED)
+    if len(keep_rows) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.lexsort((v.t_arrive, v.matter_id))
+    order = keep_rows[np.lexsort((v.t_arrive[keep_rows], v.matter_id[keep_rows]))]
     mid = v.matter_id[order]
     head = np.empty(len(mid), bool)
     head[0] = True

@@ -210,7 +210,7 @@ class StaffingConfig(Sealed):
     grid_leader_share: float = 0.3  # share of a leader's working time on matters (often the secretary)
     fulltime_per_grid: int = 1  # 专职网格员 (s004)
     parttime_per_grid: int = 2  # 兼职网格员 / "红色探头": report only (s003, s004)
-    grids_per_instructor: int = 5  # 网格指导员: one township cadre per this many grids (s004)
+    grids_per_instructor: int = 5  # 网格指导员: one township cadre per this many grids (s004); 0 = none
     professional_per_township: int = 0  # 专业网格员 sent down from departments (s002: 166 in a county)
     professional_department: str = "urban_construction"  # the department whose categories they take
     committee_per_village: int = 7  # 两委 members (M1: >=7 in a community)
@@ -239,7 +239,6 @@ class DiscoveryConfig(Sealed):
     channel_mix: list[float] = field(default_factory=lambda: [0.0, 0.3, 0.4, 0.3, 0.0])  # resident channel weights
     reporter_rate_per_day: float = 0.05  # chance per day that one part-time reporter sees a given matter
     growth_hours_mean: float = 336.0  # mean time for an undiscovered small matter to become big (2 weeks)
-    hotline_level: str = "township"  # where a 12345 call is taken in and dispatched down from
     hotline_settle_prob: float = 0.0  # share of hotline calls settled on the call (M7: 45-85% at counties)
 
 

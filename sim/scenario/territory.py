@@ -149,7 +149,8 @@ def build_territory(cfg: Config) -> Territory:
         leaders = np.full(n_g, s.grid_leaders_per_grid, np.int64)
         parttime = np.full(n_g, s.parttime_per_grid, np.int64)
     grids_per_town = np.bincount(grid_township, minlength=n_t)
-    instructors = np.ceil(grids_per_town / max(s.grids_per_instructor, 1)).astype(np.int64)
+    instructors = (np.ceil(grids_per_town / s.grids_per_instructor).astype(np.int64) if s.grids_per_instructor > 0
+                   else np.zeros(n_t, np.int64))
     # the textbook station stands alone: no one above it
     above = 0 if cfg.textbook.enabled else 1
     if cfg.textbook.enabled:

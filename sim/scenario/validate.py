@@ -210,7 +210,6 @@ def _discovery(d: DiscoveryConfig) -> None:
                           f"weight, got {ck.show(mix)}")
     ck.non_negative("discovery.reporter_rate_per_day", d.reporter_rate_per_day)
     ck.positive("discovery.growth_hours_mean", d.growth_hours_mean)
-    ck.one_of("discovery.hotline_level", d.hotline_level, LEVELS)
     ck.probability("discovery.hotline_settle_prob", d.hotline_settle_prob)
 
 

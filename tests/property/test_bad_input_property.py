@@ -55,7 +55,7 @@ PROBABILITY = ["territory.urban_share", "territory.elderly_share", "territory.pa
 SHIFTS = ("office", "extended", "always")
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "dispatch.rule": DISPATCH_RULES, "dispatch.mode": DISPATCH_MODES,
-    "engine.name": ENGINES, "report.lang": LANGS, "discovery.hotline_level": LEVELS,
+    "engine.name": ENGINES, "report.lang": LANGS,
     "staffing.professional_department": DEPARTMENTS, f"{CAT}.module": MODULES,
     f"{CAT}.department": DEPARTMENTS, f"{CAT}.deadline": DEADLINE_FAMILIES,
     "calendar.deadline_shift": SHIFTS, "staffing.shifts.fulltime": SHIFTS,

@@ -163,7 +163,6 @@ CASES: list[tuple[list[str], str, str]] = [
     (["discovery.channel_mix=[0,1,-1,1,0]"], "discovery.channel_mix[2]", ">= 0"),
     (["discovery.reporter_rate_per_day=-0.1"], "discovery.reporter_rate_per_day", ">= 0"),
     (["discovery.growth_hours_mean=0"], "discovery.growth_hours_mean", "positive"),
-    (["discovery.hotline_level=city"], "discovery.hotline_level", "grid|village|township|county"),
     (["discovery.hotline_settle_prob=1.1"], "discovery.hotline_settle_prob", "probability"),
     # dispatch
     (["dispatch.rule=random"], "dispatch.rule", "fcfs|severity|edf|least_loaded|skill|nearest"),

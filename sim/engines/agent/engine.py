@@ -31,7 +31,8 @@ import simpy
 from sim.engines.agent.agents import GridModel
 from sim.engines.agent.queueing import Station, StaffAgent, Visit
 from sim.engines.prepare import Prepared, base_meta, records_tables
-from sim.records import ABANDONED, OPEN, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
+from sim.records import (ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters,
+                         visits_from_lists)
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
 from sim.scenario.constants import (CLOSED, COUNTY, GRID, HOTLINE, IN_SERVICE, IN_TRANSIT, MODULES, QUEUED,
@@ -171,6 +172,8 @@ class AgentRun:
                 yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
                 return
         level = target_level(cat, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat, c)
+        if not via_platform and level > GRID:
+            self.redirect(i, g)  # off the grid matters list (准入审查): the grid passes it up at once
         classified = via_platform
         misrouted = False
         while True:
@@ -197,11 +200,18 @@ class AgentRun:
                     # the one-station system: escalated out and settled above at once
                     yield from self.close(i, VILLAGE, -1, 0.0)
                     return
-            if level == GRID and sev >= TOWNSHIP and cfg.dispatch.instructor_fast_track:
+            # an instructor (if the township has one) sends a hard matter from the grid to the township
+            fast = cfg.dispatch.instructor_fast_track and p.terr.township_instructors[town] > 0
+            if fast and level == GRID and sev >= TOWNSHIP:
                 self.model.fast_track(g)
-            level = next_level(cat, c, level, sev, cfg.dispatch.instructor_fast_track)
+            level = next_level(cat, c, level, sev, bool(fast))
             if level == TOWNSHIP:
                 classified = False
+
+    def redirect(self, i: int, g: int) -> None:
+        """The grid took in a matter it may not handle and passes it up: a zero-length visit."""
+        row = self.log_visit(i, g, GRID, self.env.now, 0.0)
+        self.end_visit(row, self.env.now, REDIRECTED)
 
     def transfer(self, i: int, g: int, c: int) -> Generator[simpy.Event, Any, None]:
         """Misclassified: the wrong module assesses it and sends it back (体内循环)."""
