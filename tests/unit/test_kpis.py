@@ -104,10 +104,12 @@ def test_first_visit_waits() -> None:
     first = dict(zip(rows.tolist(), vis.tolist(), strict=True))
     assert first[2] == 3  # the visit arriving at 21, not the one listed first
     k = compute_kpis(rec)
-    # first-visit waits of window matters: 2, 0, 5 (redirected), 3, 0, 10 (abandoned); 6 still waiting
+    # first-visit waits of window matters: 2, 0, 5 (the redirect at 40 is skipped: its next visit
+    # arrives at 45 and starts at 50), 3, 0, 10 (abandoned); 6 still waiting
+    assert first[3] == 5
     assert k["wait_hours_mean"] == pytest.approx(20 / 6)
-    assert k["wait_hours_mean_served"] == pytest.approx(5 / 4)
-    assert k["wait_positive_share"] == pytest.approx(0.5)
+    assert k["wait_hours_mean_served"] == pytest.approx(10 / 5)
+    assert k["wait_positive_share"] == pytest.approx(3 / 5)
     assert k["abandoned_share"] == pytest.approx(2 / 6)  # matters 4 and 8 among 1, 2, 3, 4, 7, 8
 
 
