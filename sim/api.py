@@ -109,7 +109,8 @@ def _write(result: RunResult, overrides: Sequence[str]) -> Path:
     try:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")
-        (tmp / "capacity.json").write_text(json.dumps(result.capacity.to_dict(), indent=2, default=_jsonable), encoding="utf-8")
+        capacity = json.dumps(result.capacity.to_dict(), indent=2, default=_jsonable)
+        (tmp / "capacity.json").write_text(capacity, encoding="utf-8")
         if result.runs:
             payload = {"engine": result.engine, "replications": len(result.runs), "kpis": result.kpis,
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},

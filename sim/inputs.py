@@ -145,7 +145,8 @@ def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, cfg: Config, te
     county = terr.grid_county[grid]
     first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties), side="left")
     size = np.bincount(terr.grid_county, minlength=terr.n_counties)
-    other = first[county] + (grid - first[county] + 1 + (pick * np.maximum(size[county] - 1, 1)).astype(np.int64)) % size[county]
+    step = 1 + (pick * np.maximum(size[county] - 1, 1)).astype(np.int64)  # never 0: another grid
+    other = first[county] + (grid - first[county] + step) % size[county]
     return np.where(moved & (size[county] > 1), other, grid).astype(np.int32)
 
 

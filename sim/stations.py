@@ -194,7 +194,8 @@ def server_capacity_hours(cfg: Config, layout: StationLayout, calendars: dict[st
         vol = np.flatnonzero(layout.server_volunteer)
         for i in vol:
             cal = calendars[layout.server_shift[i]]
-            per_server[i] = sum(float(cal.between(max(a, t0), min(b, t1))) for a, b in windows if min(b, t1) > max(a, t0))
+            spans = [(max(a, t0), min(b, t1)) for a, b in windows if min(b, t1) > max(a, t0)]
+            per_server[i] = sum(float(cal.between(a, b)) for a, b in spans)
     return per_server * layout.server_speed
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.inputs import MatterInputs
+from sim.records import ServerTable, StationTable
 from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
 from sim.rules.routing import Catalog, deadline
 from sim.rules.service import work_hours
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
-from sim.records import ServerTable, StationTable
 from sim.stations import StationLayout, build_layout, server_table, station_table
 
 

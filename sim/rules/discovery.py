@@ -30,7 +30,8 @@ def patrol_cycle_hours(cfg: Config, terr: Territory) -> np.ndarray:
     patrol_staff = terr.grid_fulltime * cfg.staffing.patrol_share
     with np.errstate(divide="ignore"):
         return np.where(patrol_staff > 0,
-                        terr.grid_households * cfg.discovery.patrol_hours_per_household / np.maximum(patrol_staff, 1e-12),
+                        terr.grid_households * cfg.discovery.patrol_hours_per_household
+                        / np.maximum(patrol_staff, 1e-12),
                         np.inf)
 
 

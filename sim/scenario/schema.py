@@ -1,8 +1,9 @@
 """The config schema: dataclasses registered in Hydra's ConfigStore, immutable once built.
 
 Every lever of MODEL.md sections 1-5 is a typed field with a default and a
-comment; the classes are immutable once built (``Sealed``). Hydra composes YAML from ``configs/`` onto these classes, so a typo or
-a wrong type fails at composition naming the key; ``validate.py`` adds the
+comment; the classes are immutable once built (``Sealed``). Hydra composes YAML
+from ``configs/`` onto these classes, so a typo or a wrong type fails at
+composition naming the key; ``validate.py`` adds the
 semantic checks. Engines never see a DictConfig: they receive ``Config``
 instances (built by ``sim.scenario.build``).
 
@@ -74,7 +75,8 @@ class CategoryConfig(Sealed):
     module: str = "governance"  # township module that takes it (one of the ten)
     department: str = "politics_law"  # county department that takes it
     severity_mix: list[float] = field(default_factory=lambda: [0.7, 0.2, 0.08, 0.02])  # P(small,big,hard,beyond)
-    handled_at: list[str] = field(default_factory=lambda: ["grid", "village", "township", "county"])  # levels that may settle it
+    # levels that may settle it
+    handled_at: list[str] = field(default_factory=lambda: ["grid", "village", "township", "county"])
     service_hours: list[float] = field(default_factory=lambda: [1.5, 3.0, 6.0, 12.0])  # mean work per level
     service_cv: float = 1.0  # coefficient of variation of work (1 = exponential, else lognormal)
     deadline: str = "general"  # deadline family: general|complex|emergency|help|complaint
@@ -215,7 +217,7 @@ class StaffingConfig(Sealed):
     professional_department: str = "urban_construction"  # the department whose categories they take
     committee_per_village: int = 7  # 两委 members (M1: >=7 in a community)
     committee_share: float = 0.3  # share of their working time on escalated matters
-    platform_per_township: int = 4  # command-platform dispatchers (一口受理): unified dispatch sends every matter through them
+    platform_per_township: int = 4  # command-platform dispatchers (一口受理); unified dispatch loads them most
     module_staff: dict[str, int] = field(default_factory=_module_staff)  # per township, per module
     department_staff: dict[str, int] = field(default_factory=_department_staff)  # per county, per department
     volunteers_per_township: int = 60  # surge capacity (s002: 1,165 volunteers in a county)
@@ -253,7 +255,8 @@ class DispatchConfig(Sealed):
     grid_list_exclude: list[str] = field(default_factory=lambda: ["enforcement"])  # off the grid matters list (s002)
     misclass_prob: float = 0.05  # platform sends a matter to the wrong module (transfer, s001 体内循环)
     transfer_hours: float = 16.0  # working hours until a misrouted matter comes back (M7: within 2 working days)
-    escalation_limit_hours: list[float] = field(default_factory=lambda: [72.0, 168.0, 336.0, 0.0])  # per level; 0 = none
+    # waiting time at each level after which a matter moves up; 0 = no limit
+    escalation_limit_hours: list[float] = field(default_factory=lambda: [72.0, 168.0, 336.0, 0.0])
     fail_prob: list[float] = field(default_factory=lambda: [0.08, 0.08, 0.05, 0.0])  # attempt fails -> escalate
     instructor_fast_track: bool = True  # instructor sends hard matters from the grid straight to the township
     party_household_settle_prob: float = 0.3  # small matters of these categories settled by a party-member household

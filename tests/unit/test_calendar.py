@@ -27,7 +27,7 @@ def test_scalar_twins_equal_array_methods() -> None:
     rng = np.random.default_rng(0)
     t = rng.random(500) * 1200
     w = rng.exponential(6.0, 500)
-    assert np.array_equal(cal.advance(t, w), [cal.advance1(a, b) for a, b in zip(t.tolist(), w.tolist())])
+    assert np.array_equal(cal.advance(t, w), [cal.advance1(a, b) for a, b in zip(t.tolist(), w.tolist(), strict=True)])
     assert np.array_equal(cal.next_open(t), [cal.next_open1(a) for a in t.tolist()])
     assert np.array_equal(cal.worked(t), [cal.worked1(a) for a in t.tolist()])
 

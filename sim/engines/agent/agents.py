@@ -11,7 +11,7 @@ import numpy as np
 import simpy
 from tqdm import tqdm
 
-from sim.engines.agent.queueing import Station, StaffAgent
+from sim.engines.agent.queueing import StaffAgent, Station
 from sim.scenario.constants import CLOSED, IN_SERVICE, QUEUED, REPORTER, ROLES, UNDISCOVERED
 
 if TYPE_CHECKING:

@@ -29,14 +29,23 @@ import numpy as np
 import simpy
 
 from sim.engines.agent.agents import GridModel
-from sim.engines.agent.queueing import Station, StaffAgent, Visit
+from sim.engines.agent.queueing import StaffAgent, Station, Visit
 from sim.engines.prepare import Prepared, base_meta, records_tables
-from sim.records import (ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters,
-                         visits_from_lists)
+from sim.records import ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
-from sim.scenario.constants import (CLOSED, COUNTY, GRID, HOTLINE, IN_SERVICE, IN_TRANSIT, MODULES, QUEUED,
-                                    TOWNSHIP, VILLAGE)
+from sim.scenario.constants import (
+    CLOSED,
+    COUNTY,
+    GRID,
+    HOTLINE,
+    IN_SERVICE,
+    IN_TRANSIT,
+    MODULES,
+    QUEUED,
+    TOWNSHIP,
+    VILLAGE,
+)
 
 _RULE_KEYS = {
     "fcfs": lambda v: (v.t_arrive,),
