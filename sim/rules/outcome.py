@@ -16,6 +16,13 @@ def satisfaction_prob(o: OutcomeConfig, total_hours: np.ndarray | float, overdue
     return np.clip(p, o.satisfaction_floor, 1.0)
 
 
+def satisfaction_prob1(o: OutcomeConfig, total_hours: float, overdue: bool, transfers: int) -> float:
+    """Scalar twin of ``satisfaction_prob`` (same arithmetic, Python floats)."""
+    p = (o.satisfaction_base - o.satisfaction_per_day * total_hours / 24.0
+         - o.satisfaction_overdue * float(overdue) - o.satisfaction_per_transfer * float(transfers))
+    return min(max(p, o.satisfaction_floor), 1.0)
+
+
 def reopens(o: OutcomeConfig, satisfied: bool, reopened: int, u_reopen: float) -> bool:
     """A dissatisfied resident reopens the matter (rework), up to ``max_reopens`` times."""
     return (not satisfied) and reopened < o.max_reopens and u_reopen < o.reopen_prob

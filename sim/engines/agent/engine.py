@@ -15,6 +15,9 @@ The step order (MODEL.md 4), which the vector engine follows too:
 7. close      - callback satisfaction, reopening (rework), petition with county review
 8. supervise  - overdue matters jump their queue (reminders)
 
+Every decision compares a matter's pre-drawn uniform (stored as float32) in
+float64 with a float64 threshold, the same in both engines.
+
 A mesa ``Model`` holds the agents (residents per grid, staff, part-time reporters,
 instructors, offices); simpy keeps the clock and the events.
 """
@@ -170,14 +173,14 @@ class AgentRun:
             yield env.timeout(p.t_intake[i] - env.now)
         m.t_intake[i] = env.now
         m.deadline[i] = p.deadline[i]
-        if cat.party[c] and sev == 0 and inp.u_party[i] < self.party_p:
+        if cat.party[c] and sev == 0 and float(inp.u_party[i]) < self.party_p:
             yield from self.close(i, GRID, -1, 0.0)  # a party-member household mediated it
             return
         town = int(p.terr.grid_township[g])
         via_platform = (cfg.dispatch.mode == "unified" or m.channel[i] == HOTLINE) and not cfg.textbook.enabled
         if via_platform:
             yield from self.visit(i, int(p.layout.platform(town)), TOWNSHIP, cfg.dispatch.platform_work_hours, True)
-            if m.channel[i] == HOTLINE and sev == 0 and inp.u_hotline_settle[i] < cfg.discovery.hotline_settle_prob:
+            if m.channel[i] == HOTLINE and sev == 0 and float(inp.u_hotline_settle[i]) < cfg.discovery.hotline_settle_prob:
                 yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
                 return
         level = target_level(cat, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat, c)
@@ -190,7 +193,7 @@ class AgentRun:
                 # the township platform takes the matter in and dispatches it to a module
                 yield from self.visit(i, int(p.layout.platform(town)), TOWNSHIP, cfg.dispatch.platform_work_hours, True)
                 classified = True
-            if level == TOWNSHIP and not misrouted and inp.u_misclass[i] < cfg.dispatch.misclass_prob:
+            if level == TOWNSHIP and not misrouted and float(inp.u_misclass[i]) < cfg.dispatch.misclass_prob:
                 misrouted = True
                 yield from self.transfer(i, g, c)
             settles, share = attempt(cat, cfg, c, level, sev, float(inp.u_fail[i, level]))
@@ -226,7 +229,7 @@ class AgentRun:
         """Misclassified: the wrong module assesses it and sends it back (体内循环)."""
         p, cfg, inp = self.p, self.cfg, self.p.inputs
         right = int(p.catalog.module[c])
-        wrong = (right + 1 + int(inp.u_misclass_to[i] * (len(MODULES) - 1))) % len(MODULES)
+        wrong = (right + 1 + int(float(inp.u_misclass_to[i]) * (len(MODULES) - 1))) % len(MODULES)
         st = self.station_at(TOWNSHIP, g, c, module=wrong)
         yield from self.visit(i, st, TOWNSHIP, self.work(i, TOWNSHIP) * cfg.catalog.assess_share, True, False,
                               done_as=TRANSFERRED)
@@ -249,7 +252,8 @@ class AgentRun:
             on_time = t <= m.deadline[i]
             m.on_time[i] = int(on_time)
             total = t - m.t_occur[i]
-            sat = bool(inp.u_satisfy[i] < rules_outcome.satisfaction_prob(o, total, not on_time, int(m.transfers[i])))
+            p_sat = rules_outcome.satisfaction_prob1(o, total, not on_time, int(m.transfers[i]))
+            sat = float(inp.u_satisfy[i]) < p_sat
             m.satisfied[i] = int(sat)
             if station >= 0 and rules_outcome.reopens(o, sat, int(m.reopened[i]), float(inp.u_reopen[i])):
                 m.reopened[i] += 1

@@ -1,0 +1,252 @@
+"""Every word a chart shows, in English and Chinese (``report.lang = en | zh``).
+
+``label(key, lang)`` looks a key up in the dictionary of ``lang``; a key missing in
+Chinese falls back to English, and a key missing everywhere is shown as itself (so a
+new scenario name or KPI never breaks a chart). Level names come from
+``sim.scenario.constants.LEVELS_ZH``; role, station-kind and KPI names are here.
+Strings containing ``{}`` are ``str.format`` templates.
+"""
+
+from __future__ import annotations
+
+from sim.scenario.constants import LEVELS, LEVELS_ZH, STATUSES
+
+__all__ = ["LANGS", "all_text", "check_lang", "kpi_name", "label", "level_name", "role_name"]
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+_EN: dict[str, str] = {
+    # --- chart titles and axes
+    "title.cdf": "Resolution time, occurrence to closure",
+    "title.funnel": "Where matters are settled",
+    "subtitle.funnel": "small matters stay in the grid, big ones in the village, hard ones in the township",
+    "title.backlog": "Open matters over time",
+    "title.utilization": "Staff utilisation",
+    "title.pareto": "Staff cost vs on-time rate",
+    "title.compare": "{} by scenario",
+    "axis.days": "days",
+    "axis.day": "day",
+    "axis.share_closed": "share of closed matters",
+    "axis.share_settled": "share of closed matters",
+    "axis.matters": "matters",
+    "axis.role": "role",
+    "axis.level": "level",
+    "axis.scenario": "scenario",
+    "axis.staff_cost": "staff cost (million yuan)",
+    "axis.on_time_rate": "on-time rate",
+    "legend.at_level": "settled at this level",
+    "legend.cumulative": "at or below this level",
+    "legend.open": "open (not closed)",
+    "legend.undiscovered": "not yet discovered",
+    "legend.surge": "surge window",
+    "legend.pareto": "Pareto front",
+    "legend.runs": "variants",
+    "legend.target": "target {:.0%}",
+    "legend.ci": "95% confidence interval",
+    "note.diff": "{:+.3g} ± {:.2g} vs {}",
+    "note.diff_same": "no significant difference",
+    "note.median": "median {:.1f} d",
+    "note.baseline": "baseline",
+    # --- units
+    "unit.hours": "hours",
+    "unit.days": "days",
+    "unit.yuan": "yuan",
+    # --- station kinds
+    "kind.grid": "grid",
+    "kind.village": "village committee",
+    "kind.platform": "township platform",
+    "kind.module": "township modules",
+    "kind.department": "county departments",
+    # --- roles
+    "role.grid_leader": "grid leader",
+    "role.fulltime": "full-time grid worker",
+    "role.parttime": "part-time grid worker",
+    "role.instructor": "grid instructor",
+    "role.professional": "professional grid worker",
+    "role.committee": "committee member",
+    "role.platform": "platform dispatcher",
+    "role.module": "module staff",
+    "role.department": "department staff",
+    "role.volunteer": "volunteer",
+    # --- KPIs
+    "kpi.matters": "matters",
+    "kpi.closed": "closed",
+    "kpi.open_at_horizon": "open at the horizon",
+    "kpi.wait_hours_mean": "mean wait (hours)",
+    "kpi.wait_hours_mean_served": "mean wait of served matters (hours)",
+    "kpi.wait_positive_share": "share that waited",
+    "kpi.abandoned_share": "share that timed out at a station",
+    "kpi.resolution_hours_mean": "mean resolution time (hours)",
+    "kpi.resolution_hours_p50": "median resolution time (hours)",
+    "kpi.resolution_hours_p90": "90th percentile resolution time (hours)",
+    "kpi.resolution_hours_p95": "95th percentile resolution time (hours)",
+    "kpi.report_to_close_hours_mean": "mean report-to-close time (hours)",
+    "kpi.discovery_hours_mean": "mean discovery delay (hours)",
+    "kpi.settled_share": "share settled at {}",
+    "kpi.settled_at_or_below": "share settled at or below {}",
+    "kpi.on_time_rate": "on-time rate",
+    "kpi.satisfaction_rate": "satisfaction rate",
+    "kpi.reopen_rate": "reopen rate",
+    "kpi.petitions_per_10k": "petitions per 10,000 residents a year",
+    "kpi.transfers_per_matter": "transfers per matter",
+    "kpi.escalations_per_matter": "escalations per matter",
+    "kpi.utilization_kind": "utilisation: {}",
+    "kpi.utilization_role": "utilisation: {}",
+    "kpi.open_status": "open at the horizon: {}",
+    "kpi.staff_cost": "staff cost (yuan)",
+    "kpi.cost_per_settled": "cost per settled matter (yuan)",
+    "kpi.engine_seconds": "engine seconds",
+    # --- statuses of open matters
+    "status.undiscovered": "undiscovered",
+    "status.in_transit": "in transit",
+    "status.queued": "queued",
+    "status.in_service": "in service",
+    "status.closed": "closed",
+    # --- briefing
+    "briefing.findings": "Findings",
+    "briefing.source": "gridsim simulation; 95% confidence intervals over replications",
+}
+
+_ZH: dict[str, str] = {
+    "title.cdf": "办结时长分布（发生至办结）",
+    "title.funnel": "事项在哪一级办结",
+    "subtitle.funnel": "小事不出格、大事不出村、难事不出镇",
+    "title.backlog": "未办结事项数变化",
+    "title.utilization": "人员利用率",
+    "title.pareto": "人员成本与按期办结率",
+    "title.compare": "各方案{}",
+    "axis.days": "天",
+    "axis.day": "第几天",
+    "axis.share_closed": "已办结事项累计占比",
+    "axis.share_settled": "占已办结事项比例",
+    "axis.matters": "事项数",
+    "axis.role": "岗位",
+    "axis.level": "层级",
+    "axis.scenario": "方案",
+    "axis.staff_cost": "人员成本（百万元）",
+    "axis.on_time_rate": "按期办结率",
+    "legend.at_level": "本级办结",
+    "legend.cumulative": "本级及以下累计",
+    "legend.open": "未办结",
+    "legend.undiscovered": "尚未发现",
+    "legend.surge": "突发高峰期",
+    "legend.pareto": "帕累托前沿",
+    "legend.runs": "备选方案",
+    "legend.target": "目标 {:.0%}",
+    "legend.ci": "95%置信区间",
+    "note.diff": "较{2}：{0:+.3g} ± {1:.2g}",
+    "note.diff_same": "无显著差异",
+    "note.median": "中位数 {:.1f} 天",
+    "note.baseline": "基准",
+    "unit.hours": "小时",
+    "unit.days": "天",
+    "unit.yuan": "元",
+    "kind.grid": "网格",
+    "kind.village": "村/社区两委",
+    "kind.platform": "乡镇指挥平台",
+    "kind.module": "乡镇模块",
+    "kind.department": "县直部门",
+    "role.grid_leader": "网格长",
+    "role.fulltime": "专职网格员",
+    "role.parttime": "兼职网格员",
+    "role.instructor": "网格指导员",
+    "role.professional": "专业网格员",
+    "role.committee": "两委成员",
+    "role.platform": "平台调度员",
+    "role.module": "模块人员",
+    "role.department": "部门人员",
+    "role.volunteer": "志愿者",
+    "kpi.matters": "事项数",
+    "kpi.closed": "已办结",
+    "kpi.open_at_horizon": "期末未办结",
+    "kpi.wait_hours_mean": "平均等待时长（小时）",
+    "kpi.wait_hours_mean_served": "已受理事项平均等待（小时）",
+    "kpi.wait_positive_share": "需排队事项占比",
+    "kpi.abandoned_share": "超时上移事项占比",
+    "kpi.resolution_hours_mean": "平均办结时长（小时）",
+    "kpi.resolution_hours_p50": "办结时长中位数（小时）",
+    "kpi.resolution_hours_p90": "办结时长90分位（小时）",
+    "kpi.resolution_hours_p95": "办结时长95分位（小时）",
+    "kpi.report_to_close_hours_mean": "受理至办结平均时长（小时）",
+    "kpi.discovery_hours_mean": "平均发现时长（小时）",
+    "kpi.settled_share": "{}办结占比",
+    "kpi.settled_at_or_below": "{}及以下办结占比",
+    "kpi.on_time_rate": "按期办结率",
+    "kpi.satisfaction_rate": "满意率",
+    "kpi.reopen_rate": "重办率",
+    "kpi.petitions_per_10k": "每万人年信访量",
+    "kpi.transfers_per_matter": "每件转办次数",
+    "kpi.escalations_per_matter": "每件上报次数",
+    "kpi.utilization_kind": "利用率：{}",
+    "kpi.utilization_role": "利用率：{}",
+    "kpi.open_status": "期末未办结：{}",
+    "kpi.staff_cost": "人员成本（元）",
+    "kpi.cost_per_settled": "每件办结成本（元）",
+    "kpi.engine_seconds": "运行秒数",
+    "status.undiscovered": "未发现",
+    "status.in_transit": "流转中",
+    "status.queued": "排队中",
+    "status.in_service": "办理中",
+    "status.closed": "已办结",
+    "briefing.findings": "主要结论",
+    "briefing.source": "gridsim 仿真；各指标为多次重复运行的均值及95%置信区间",
+}
+
+_DICTS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a known language, else raise ``ValueError``."""
+    if lang not in _DICTS:
+        raise ValueError(f"report.lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+def label(key: str, lang: str) -> str:
+    """The text of ``key`` in ``lang`` (English if Chinese lacks it, the key itself if both do)."""
+    return _DICTS[check_lang(lang)].get(key) or _EN.get(key, key)
+
+
+def level_name(level: int | str, lang: str) -> str:
+    """Name of a level given its ``LEVELS`` index or English name (unknown names pass through)."""
+    check_lang(lang)
+    if isinstance(level, str):
+        if level not in LEVELS:
+            return level
+        level = LEVELS.index(level)
+    if not 0 <= int(level) < len(LEVELS):
+        return str(level)
+    return LEVELS_ZH[int(level)] if lang == "zh" else LEVELS[int(level)]
+
+
+def role_name(role: str, lang: str) -> str:
+    """Name of a staff role (``ROLES``) or a station kind; unknown names pass through."""
+    for prefix in ("role.", "kind."):
+        if prefix + role in _EN:
+            return label(prefix + role, lang)
+    check_lang(lang)
+    return role
+
+
+def kpi_name(kpi: str, lang: str) -> str:
+    """Readable name of a KPI key of ``compute_kpis`` (patterned keys included)."""
+    if f"kpi.{kpi}" in _EN:
+        return label(f"kpi.{kpi}", lang)
+    patterns = (("settled_at_or_below_", "kpi.settled_at_or_below", level_name),
+                ("settled_share_", "kpi.settled_share", level_name),
+                ("utilization_role_", "kpi.utilization_role", role_name),
+                ("utilization_", "kpi.utilization_kind", role_name))
+    for prefix, key, name in patterns:
+        if kpi.startswith(prefix):
+            return label(key, lang).format(name(kpi[len(prefix):], lang))
+    if kpi.startswith("open_") and kpi[5:] in STATUSES:
+        return label("kpi.open_status", lang).format(label(f"status.{kpi[5:]}", lang))
+    check_lang(lang)
+    return kpi
+
+
+def all_text(lang: str) -> str:
+    """Every string a chart can take from this module in ``lang`` (for glyph-coverage checks)."""
+    d = _DICTS[check_lang(lang)]
+    names = [level_name(i, lang) for i in range(len(LEVELS))]
+    return "".join(d.values()) + "".join(names)
