@@ -73,6 +73,7 @@ class AgentRun:
         m.registered_grid[:] = inp.registered_grid
         m.category[:] = inp.category
         m.severity_initial[:] = inp.severity
+        m.severity[:] = inp.severity  # grown at discovery; an undiscovered matter keeps its own
         m.surge[:] = inp.surge
         m.t_occur[:] = inp.t_occur
         self.m = m
