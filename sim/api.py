@@ -53,6 +53,10 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
 
         rec, model = run_agent(p, rep, progress)
         return rec, model.datacollector.get_model_vars_dataframe()
+    if engine == "vector":
+        from sim.engines.vector.engine import run_vector
+
+        return run_vector(p, rep), None
     raise AssertionError(f"unknown engine {engine}")  # pick_engine only returns available engines
 
 
@@ -124,6 +128,11 @@ def _write(result: RunResult, overrides: Sequence[str]) -> Path:
                 result.state.to_csv(tmp / "state_daily.csv", index=False)
             if cfg.run.write_records:
                 rec.write_parquet(tmp)
+            if cfg.report.charts and result.runs:
+                from sim.report.charts import draw_run_charts
+                from sim.report.tables import tables_from_records
+
+                draw_run_charts(tables_from_records(rec, result.runs[0]), tmp, cfg.report.lang)
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,7 +6,7 @@ from sim.errors import ConfigError
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 
-AVAILABLE = ("agent",)
+AVAILABLE = ("agent", "vector")
 
 
 def pick_engine(cfg: Config, terr: Territory) -> tuple[str, str]:

@@ -88,13 +88,18 @@ class AgentRun:
 
     # --------------------------------------------------------------- handlers
     def choose(self, cands: list[StaffAgent], now: float) -> StaffAgent:
-        """Pick among idle servers by the dispatch rule."""
+        """Pick among idle on-shift servers by the dispatch rule.
+
+        By default the station's own order: full-time workers, then the grid leader,
+        then professional workers, then volunteers. ``skill`` puts specialists (who
+        take only some categories) first; ``least_loaded`` the least busy so far.
+        """
         rule = self.cfg.dispatch.rule
         if rule == "least_loaded":
             return min(cands, key=lambda s: (s.busy_hours, s.idx))
         if rule == "skill":
-            return min(cands, key=lambda s: (not s.specialist, s.cal.next_open1(now), -s.speed, s.idx))
-        return min(cands, key=lambda s: (s.cal.next_open1(now), -s.speed, s.idx))
+            return min(cands, key=lambda s: (not s.specialist, s.idx))
+        return min(cands, key=lambda s: s.idx)
 
     # ------------------------------------------------------------- the record
     def log_visit(self, i: int, station: int, level: int, t: float, work: float) -> int:

@@ -1,8 +1,9 @@
 """Stations as mesa agents with their own queues; staff as mesa agents; simpy keeps the time.
 
 A ``Visit`` is one stay of a matter at a station. The station starts it on an
-idle server that may take the category (chosen by the dispatch rule), or
-queues it; a freed server takes the waiting visit with the best priority:
+idle, on-shift server that may take the category (chosen by the dispatch rule),
+or queues it; an idle server whose shift is closed is woken at its next opening
+if anything waits for it; a freed server takes the waiting visit with the best priority:
 overdue first when supervision reminders are on (催办), then the rule's order
 (arrival, severity, deadline), then arrival, then matter id. A visit that
 waits past the level's time limit leaves the queue and escalates. Work pauses
@@ -45,6 +46,10 @@ class StaffAgent(mesa.Agent):
         self.handled = 0
         self.station: Station | None = None
         self.specialist = not bool(skills.all())
+        self.wake_pending = False  # a wake-up at the next shift opening is scheduled
+
+    def on_shift(self, now: float) -> bool:
+        return self.cal.next_open1(now) == now
 
 
 class Visit:
@@ -109,6 +114,11 @@ class Station(mesa.Agent):
         self.queue.push(v)
         if limit and self.limit_hours > 0:
             run.env.timeout(self.limit_hours).callbacks.append(self._expiry(v))
+        # idle servers off shift who could take it start at their next opening
+        for _, st in [(0.0, self), *self.neighbours]:
+            for s in st.servers:
+                if s.active and not s.busy and s.skills[v.category]:
+                    self.wake_later(s)
 
     def _expiry(self, v: Visit) -> Callable[[simpy.Event], None]:
         def expire(_: simpy.Event) -> None:
@@ -120,12 +130,28 @@ class Station(mesa.Agent):
         return expire
 
     # ----------------------------------------------------------- server choice
+    def wake_later(self, s: StaffAgent) -> None:
+        """Schedule idle server s to look for work when its shift next opens (once)."""
+        env = self.run.env
+        if s.wake_pending or s.on_shift(env.now):
+            return
+        s.wake_pending = True
+        station = s.station
+        assert station is not None
+
+        def wake(_: simpy.Event) -> None:
+            s.wake_pending = False
+            station.pull(s)
+        env.timeout(s.cal.next_open1(env.now) - env.now).callbacks.append(wake)
+
     def _idle_server(self, v: Visit) -> tuple[StaffAgent, float] | None:
-        own = [s for s in self.servers if s.active and not s.busy and s.skills[v.category]]
+        now = self.run.env.now
+        own = [s for s in self.servers if s.active and not s.busy and s.skills[v.category] and s.on_shift(now)]
         if own:
-            return self.run.choose(own, self.run.env.now), 0.0
+            return self.run.choose(own, now), 0.0
         for dist, other in self.neighbours:
-            cands = [s for s in other.servers if s.active and not s.busy and s.skills[v.category]]
+            cands = [s for s in other.servers
+                     if s.active and not s.busy and s.skills[v.category] and s.on_shift(now)]
             if cands:
                 return self.run.choose(cands, self.run.env.now), dist / self.run.cfg.dispatch.nearest_speed_kmh
         return None
@@ -159,6 +185,11 @@ class Station(mesa.Agent):
         home = server.station
         assert home is not None
         places = [(0.0, home)] + home.neighbours
+        if not server.on_shift(self.run.env.now):
+            # off shift: come back at the next opening if anything is waiting
+            if any(len(st.queue) > 0 for _, st in places):
+                home.wake_later(server)
+            return
         for dist, st in places:
             best = st.queue.best(server.skills, self.run.env.now)
             if best is not None:
