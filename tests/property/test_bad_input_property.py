@@ -22,7 +22,6 @@ from sim.scenario.constants import (
     DEPARTMENTS,
     DISPATCH_MODES,
     DISPATCH_RULES,
-    LEVELS,
     MODULES,
 )
 from sim.scenario.validate import ENGINES, LANGS

@@ -1,0 +1,305 @@
+"""Charts drawn from KPI tables only (``sim.report.tables``): one matplotlib Figure each.
+
+Every function takes a table (a pandas DataFrame in the documented format) and
+``lang`` (``en`` | ``zh``) and returns a ``matplotlib.figure.Figure`` built without
+pyplot, so nothing is shown and no global figure list grows; every word comes from
+``labels``, and the bundled CJK font renders the Chinese. A table with a
+``scenario`` column gives one line or bar group per scenario, in table order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: charts are written to files
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
+
+from sim.report.fonts import use_cjk_font  # noqa: E402
+from sim.report.labels import check_lang, kpi_name, label, level_name, role_name  # noqa: E402
+from sim.report.tables import RunTables, pareto_mask  # noqa: E402
+from sim.scenario.constants import HOURS_PER_DAY, LEVELS  # noqa: E402
+
+__all__ = ["backlog_chart", "bar_compare", "cdf_chart", "draw_run_charts", "funnel_chart", "pareto_chart",
+           "utilization_heatmap"]
+
+FIGSIZE = (6.4, 4.4)
+DPI = 120
+COLORS = ("#1f5fa6", "#d9822b", "#3a9b5c", "#b8403a", "#7a5aa6", "#8c6d46", "#c2609e", "#6b6b6b")
+
+
+def _figure(lang: str, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
+    check_lang(lang)
+    use_cjk_font()
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _title(ax: Axes, key: str, lang: str, *args: object, subtitle: str | None = None) -> None:
+    text = label(key, lang).format(*args)
+    text = text[:1].upper() + text[1:] if lang == "en" else text
+    lines = 0 if subtitle is None else subtitle.count("\n") + 1
+    ax.set_title(text, fontsize=12, loc="left", pad=6 + 12 * lines)
+    if subtitle is not None:
+        ax.annotate(subtitle, (0, 1), xycoords="axes fraction", xytext=(0, 5), textcoords="offset points",
+                    fontsize=9, color="#555555", va="bottom")
+
+
+def _groups(table: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
+    """``[(scenario, rows)]`` in table order, or ``[(None, table)]`` without a scenario column."""
+    if "scenario" not in table.columns:
+        return [(None, table)]
+    return [(str(s), table[table["scenario"] == s]) for s in pd.unique(table["scenario"])]
+
+
+def _is_share(kpi: str) -> bool:
+    return any(w in kpi for w in ("rate", "share", "settled_at_or_below", "utilization"))
+
+
+def _fmt(kpi: str, x: float) -> str:
+    if _is_share(kpi):
+        return f"{x:.1%}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def _diff_text(kpi: str, d: float, hw: float, lang: str) -> str:
+    scale, unit = (100.0, label("note.pp", lang)) if _is_share(kpi) else (1.0, "")
+    text = f"{d * scale:+.2g}{unit}" + (f"\n± {hw * scale:.2g}" if math.isfinite(hw) else "")
+    if math.isfinite(hw) and abs(d) <= hw:
+        text += "\n" + label("note.not_significant", lang)
+    return text
+
+
+def bar_compare(table: pd.DataFrame, kpi: str, lang: str) -> Figure:
+    """Bars of one KPI per scenario with 95% CI error bars and the paired difference vs baseline.
+
+    ``table``: ``scenario, kpi, mean, half_width, n`` and optionally ``diff_mean,
+    diff_half_width`` (``comparison_table``). The first scenario is the baseline; each
+    other bar's label carries its difference from it (and says when it is not significant).
+    """
+    fig, ax = _figure(lang)
+    rows = table[table["kpi"] == kpi].reset_index(drop=True)
+    if rows.empty:
+        raise ValueError(f"no rows for KPI {kpi!r} in the comparison table")
+    x = np.arange(len(rows))
+    mean = rows["mean"].to_numpy(dtype=float)
+    hw = np.nan_to_num(rows["half_width"].to_numpy(dtype=float), nan=0.0)
+    ax.bar(x, mean, color=[COLORS[i % len(COLORS)] for i in x], width=0.6, yerr=hw, capsize=5,
+           error_kw={"elinewidth": 1.2})
+    ticks = []
+    for i, r in enumerate(rows.to_dict("records")):
+        ax.annotate(_fmt(kpi, float(r["mean"])), (float(x[i]), float(mean[i] + hw[i])), xytext=(0, 3),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=8)
+        d, dhw = float(r.get("diff_mean", math.nan)), float(r.get("diff_half_width", math.nan))
+        if i == 0:
+            base = label("note.baseline", lang)
+            same = str(r["scenario"]).casefold() == base.casefold()
+            ticks.append(str(r["scenario"]) if same else f"{r['scenario']}\n{base}")
+        elif math.isfinite(d):
+            ticks.append(f"{r['scenario']}\n{_diff_text(kpi, d, dhw, lang)}")
+        else:
+            ticks.append(str(r["scenario"]))
+    ax.set_xticks(x, ticks, fontsize=8)
+    ax.set_ylabel(kpi_name(kpi, lang))
+    if _is_share(kpi):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    top = float(np.nanmax(mean + hw)) if np.isfinite(mean).any() else 1.0
+    ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
+    _title(ax, "title.compare", lang, kpi_name(kpi, lang), subtitle=label("note.error_bars", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def cdf_chart(cdf_table: pd.DataFrame, lang: str) -> Figure:
+    """Resolution-time CDFs (``hours, share`` [+ ``scenario``]); x in days, one line per scenario."""
+    fig, ax = _figure(lang)
+    right = 0.0
+    for i, (s, rows) in enumerate(_groups(cdf_table)):
+        days = rows["hours"].to_numpy(dtype=float) / HOURS_PER_DAY
+        share = rows["share"].to_numpy(dtype=float)
+        if days.size == 0:
+            continue
+        med = float(days[min(int(np.searchsorted(share, 0.5)), days.size - 1)])
+        note = label("note.median", lang).format(med)
+        ax.plot(days, share, drawstyle="steps-post", color=COLORS[i % len(COLORS)], lw=1.8,
+                label=note if s is None else f"{s}: {note}")
+        right = max(right, float(days[min(int(np.searchsorted(share, 0.99)), days.size - 1)]))
+    ax.set_xlim(0, right * 1.05 if right > 0 else 1.0)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(label("axis.days", lang))
+    ax.set_ylabel(label("axis.share_closed", lang))
+    ax.grid(alpha=0.3)
+    if ax.lines:
+        ax.legend(loc="lower right", fontsize=8)
+    _title(ax, "title.cdf", lang)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def funnel_chart(funnel_table: pd.DataFrame, lang: str) -> Figure:
+    """Share settled at grid / village / township / county (bars) and cumulatively (a line).
+
+    ``funnel_table``: ``level, share`` [+ ``scenario``]; levels as ``LEVELS`` names or indices.
+    """
+    fig, ax = _figure(lang)
+    groups = _groups(funnel_table)
+    width = 0.8 / len(groups)
+    x = np.arange(len(LEVELS))
+    for i, (s, rows) in enumerate(groups):
+        share = pd.Series(rows["share"].to_numpy(dtype=float), index=[level_name(v, "en") for v in rows["level"]])
+        y = share.reindex(list(LEVELS)).to_numpy(dtype=float)
+        cum = np.nancumsum(y)
+        color = COLORS[i % len(COLORS)]
+        xs = x - 0.4 + width * (i + 0.5)
+        ax.bar(xs, np.nan_to_num(y), width=width * 0.9, color=color, alpha=0.85,
+               label=label("legend.at_level", lang) if s is None else s)
+        ax.plot(x, cum, marker="o", color=color, lw=1.4, ls="--", ms=5)
+        if i == 0 and np.isfinite(cum[-1]):
+            ax.annotate(label("legend.cumulative", lang), (x[-1], cum[-1]), xytext=(0, 7),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=8, color="#444444")
+        if len(groups) <= 2:
+            for xi, yi in zip(xs, y, strict=True):
+                if math.isfinite(yi):
+                    inside = yi >= 0.08
+                    ax.annotate(f"{yi:.0%}", (xi, yi), xytext=(0, -3 if inside else 2), textcoords="offset points",
+                                ha="center", va="top" if inside else "bottom", fontsize=8,
+                                color="white" if inside else "#333333")
+    ax.set_xticks(x, [level_name(i, lang) for i in range(len(LEVELS))])
+    ax.set_ylim(0, 1.14)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel(label("axis.share_settled", lang))
+    ax.legend(loc="center right", fontsize=8, frameon=False)
+    _title(ax, "title.funnel", lang, subtitle=label("subtitle.funnel", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def backlog_chart(backlog_table: pd.DataFrame, lang: str,
+                  surge_windows: Sequence[tuple[float, float]] | pd.DataFrame | None = None) -> Figure:
+    """Open matters over time (``t_days, open, undiscovered`` [+ ``scenario``]).
+
+    One run draws open and undiscovered; several scenarios draw open per scenario.
+    ``surge_windows`` (``(start_day, end_day)`` pairs or a ``surge_table``) are shaded.
+    """
+    fig, ax = _figure(lang)
+    groups = _groups(backlog_table)
+    for i, (s, rows) in enumerate(groups):
+        color = COLORS[i % len(COLORS)]
+        t = rows["t_days"].to_numpy(dtype=float)
+        ax.plot(t, rows["open"].to_numpy(dtype=float), color=color, lw=1.8,
+                label=label("legend.open", lang) if s is None else s)
+        if s is None and "undiscovered" in rows.columns:
+            ax.plot(t, rows["undiscovered"].to_numpy(dtype=float), color=color, lw=1.2, ls=":",
+                    label=label("legend.undiscovered", lang))
+    if isinstance(surge_windows, pd.DataFrame):
+        surge_windows = list(zip(surge_windows["start_day"], surge_windows["end_day"], strict=True))
+    for k, (a, b) in enumerate(surge_windows or ()):
+        ax.axvspan(float(a), float(b), color="#d9822b", alpha=0.15, lw=0,
+                   label=label("legend.surge", lang) if k == 0 else None)
+    ax.set_xlabel(label("axis.day", lang))
+    ax.set_ylabel(label("axis.matters", lang))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    _title(ax, "title.backlog", lang)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def utilization_heatmap(util_table: pd.DataFrame, lang: str) -> Figure:
+    """Utilisation heatmap, values annotated: roles x levels (``role, level, utilization``),
+    or scenarios x roles when the table has a ``scenario`` column. Red at or above 1."""
+    fig, ax = _figure(lang)
+    t = util_table.copy()
+    if "level" in t.columns:  # roles ordered grid first, county last
+        t["level"] = [level_name(v, "en") for v in t["level"]]
+        rank = {lv: i for i, lv in enumerate(LEVELS)}
+        t = t.sort_values("level", key=lambda c: c.map(lambda v: rank.get(v, len(LEVELS))), kind="stable")
+    if "scenario" in t.columns:
+        rows_key, cols_key = "scenario", "role"
+        row_order = [str(s) for s in pd.unique(t["scenario"])]
+        col_order = [str(r) for r in pd.unique(t["role"])]
+        t["scenario"] = t["scenario"].astype(str)
+    else:
+        rows_key, cols_key = "role", "level"
+        row_order = [str(r) for r in pd.unique(t["role"])]
+        col_order = list(LEVELS) + [str(v) for v in pd.unique(t["level"]) if v not in LEVELS]
+    grid = t.pivot_table(index=rows_key, columns=cols_key, values="utilization", aggfunc="mean")
+    grid = grid.reindex(index=row_order, columns=col_order)
+    vals = grid.to_numpy(dtype=float)
+    im = ax.imshow(np.ma.masked_invalid(vals), cmap="RdYlGn_r", vmin=0.0, vmax=1.0, aspect="auto")
+    for (r, c), v in np.ndenumerate(vals):
+        if math.isfinite(v):
+            red, green, blue, _a = im.cmap(im.norm(v))
+            dark = 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.45
+            ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=9, color="white" if dark else "black")
+    def name(key: str, v: str) -> str:
+        return role_name(v, lang) if key == "role" else level_name(v, lang) if key == "level" else v
+
+    ax.set_xticks(range(len(col_order)), [name(cols_key, v) for v in col_order],
+                  rotation=30 if cols_key == "role" else 0, ha="right" if cols_key == "role" else "center")
+    ax.set_yticks(range(len(row_order)), [name(rows_key, v) for v in row_order])
+    ax.set_xlabel(label(f"axis.{cols_key}", lang))
+    ax.set_ylabel(label(f"axis.{rows_key}", lang))
+    ax.tick_params(length=0)
+    fig.colorbar(im, ax=ax, shrink=0.8, format=PercentFormatter(1.0))
+    _title(ax, "title.utilization", lang)
+    return fig
+
+
+def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95) -> Figure:
+    """Staff cost (million yuan) vs on-time rate (``scenario, staff_cost, on_time_rate``): every
+    variant a point, the Pareto front (cheapest for its on-time rate) joined and highlighted,
+    and the target on-time rate as a horizontal line."""
+    fig, ax = _figure(lang)
+    cost = cost_table["staff_cost"].to_numpy(dtype=float) / 1e6
+    rate = cost_table["on_time_rate"].to_numpy(dtype=float)
+    front = pareto_mask(cost, rate)
+    ax.scatter(cost[~front], rate[~front], s=30, color="#9a9a9a", label=label("legend.runs", lang), zorder=2)
+    order = np.flatnonzero(front)[np.argsort(cost[front])]
+    ax.plot(cost[order], rate[order], color=COLORS[0], lw=1.6, marker="o", ms=7, zorder=3,
+            label=label("legend.pareto", lang))
+    ax.axhline(target, color=COLORS[3], ls="--", lw=1.2, label=label("legend.target", lang).format(target))
+    if len(cost_table) <= 12:
+        for name, cx, ry in zip(cost_table["scenario"], cost, rate, strict=True):
+            if math.isfinite(cx) and math.isfinite(ry):
+                ax.annotate(str(name), (cx, ry), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    finite = rate[np.isfinite(rate)]
+    lo = float(min(finite.min(), target)) if finite.size else target
+    ax.set_ylim(max(0.0, lo - 0.05), min(1.0, max(float(finite.max()) if finite.size else 1.0, target)) + 0.03)
+    ax.set_xlabel(label("axis.staff_cost", lang))
+    ax.set_ylabel(label("axis.on_time_rate", lang))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    _title(ax, "title.pareto", lang)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+#: file names written by ``draw_run_charts``
+RUN_CHARTS = ("resolution_cdf.png", "level_funnel.png", "backlog.png", "utilization.png")
+
+
+def draw_run_charts(tables: RunTables, out_dir: str | Path, lang: str = "en") -> list[Path]:
+    """Write the single-run charts (``RUN_CHARTS``) into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figs = (cdf_chart(tables.cdf, lang), funnel_chart(tables.funnel, lang),
+            backlog_chart(tables.backlog, lang, tables.surges), utilization_heatmap(tables.utilization, lang))
+    paths = []
+    for name, fig in zip(RUN_CHARTS, figs, strict=True):
+        path = out / name
+        fig.savefig(path, dpi=DPI)
+        fig.clear()
+        paths.append(path)
+    return paths

@@ -1,0 +1,197 @@
+"""KPI tables: the only input of the charts (pure pandas, built from records and KPIs).
+
+These read ``sim.records`` and ``sim.metrics`` outputs only, never an engine.
+
+One run (``tables_from_records`` -> ``RunTables``):
+
+* ``cdf``: ``hours, share`` -- empirical CDF of resolution hours ``t_close - t_occur``
+  over the matters of the KPI window that closed (at most ``CDF_POINTS`` rows, hours
+  ascending, share in (0, 1] ending at 1).
+* ``funnel``: ``level, share`` -- share of closed matters settled at each level
+  (``LEVELS`` names, grid first; ``settled_share_<level>`` of ``compute_kpis``).
+* ``backlog``: ``t_days, open, undiscovered`` -- ``backlog_series`` in days.
+* ``utilization``: ``role, level, utilization`` -- busy / capacity hours per staff role
+  (``role_utilization``) with the level the role works at (``ServerTable.level``).
+* ``surges``: ``surge, start_day, end_day`` -- the surge windows seen in the records.
+
+Several scenarios (an experiment): ``stack`` concatenates the run tables of each
+scenario with a leading ``scenario`` column; ``comparison_table`` gives
+``scenario, kpi, mean, half_width, n, diff_mean, diff_half_width`` (the paired
+difference against the first, baseline scenario; NaN on the baseline's own rows);
+``cost_table`` gives ``scenario, staff_cost, on_time_rate``, one row per scenario or
+per sweep run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.metrics.kpis import backlog_series, compute_kpis, role_utilization, window
+from sim.metrics.replications import paired_difference, summary_of
+from sim.records import Records
+from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
+
+__all__ = [
+    "CDF_COLUMNS",
+    "CDF_POINTS",
+    "COMPARISON_COLUMNS",
+    "COST_COLUMNS",
+    "RunTables",
+    "cdf_table",
+    "comparison_table",
+    "cost_table",
+    "funnel_table",
+    "pareto_mask",
+    "stack",
+    "surge_table",
+    "tables_from_records",
+    "utilization_from_records",
+]
+
+#: most rows of a CDF table
+CDF_POINTS = 200
+CDF_COLUMNS = ["hours", "share"]
+FUNNEL_COLUMNS = ["level", "share"]
+BACKLOG_COLUMNS = ["t_days", "open", "undiscovered"]
+UTILIZATION_COLUMNS = ["role", "level", "utilization"]
+COMPARISON_COLUMNS = ["scenario", "kpi", "mean", "half_width", "n", "diff_mean", "diff_half_width"]
+COST_COLUMNS = ["scenario", "staff_cost", "on_time_rate"]
+SURGE_COLUMNS = ["surge", "start_day", "end_day"]
+
+
+@dataclass
+class RunTables:
+    """The tables of one run (see the module docstring); ``kpis`` are its ``compute_kpis``."""
+
+    cdf: pd.DataFrame
+    funnel: pd.DataFrame
+    backlog: pd.DataFrame
+    utilization: pd.DataFrame
+    kpis: dict[str, float] = field(default_factory=dict)
+    surges: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SURGE_COLUMNS))
+
+
+def cdf_table(hours: npt.ArrayLike, points: int = CDF_POINTS) -> pd.DataFrame:
+    """Empirical CDF of a sample, thinned to at most ``points`` rows (NaNs dropped).
+
+    Row i is ``(x_(k), (k + 1) / n)`` for evenly spaced order statistics k that always
+    include the smallest and the largest, so the last share is 1.
+    """
+    x = np.sort(np.asarray(hours, dtype=np.float64))
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n == 0:
+        return pd.DataFrame({"hours": pd.Series(dtype=float), "share": pd.Series(dtype=float)})
+    idx = np.unique(np.round(np.linspace(0, n - 1, min(n, max(points, 2)))).astype(np.int64))
+    return pd.DataFrame({"hours": x[idx], "share": (idx + 1) / n})
+
+
+def funnel_table(kpis: Mapping[str, float]) -> pd.DataFrame:
+    """``level, share`` from the ``settled_share_<level>`` KPIs (NaN where absent)."""
+    return pd.DataFrame({"level": list(LEVELS),
+                         "share": [float(kpis.get(f"settled_share_{lv}", math.nan)) for lv in LEVELS]})
+
+
+def utilization_from_records(rec: Records) -> pd.DataFrame:
+    """``role, level, utilization``: one row per role with capacity, level = its ``LEVELS`` name."""
+    util = role_utilization(rec)
+    srv = rec.servers
+    levels: dict[str, str] = {}
+    if srv is not None:
+        for role, lv in zip(srv.role, np.asarray(srv.level).tolist(), strict=True):
+            levels.setdefault(role, LEVELS[lv] if 0 <= lv < len(LEVELS) else str(lv))
+    rows = [{"role": r, "level": levels.get(r, ""), "utilization": u} for r, u in util.items()]
+    return pd.DataFrame(rows, columns=UTILIZATION_COLUMNS)
+
+
+def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None) -> RunTables:
+    """All four tables of one replication (``kpis`` computed from ``rec`` unless given)."""
+    kp = dict(kpis) if kpis is not None else compute_kpis(rec)
+    m = rec.matters
+    w0, h = window(rec)
+    closed = (m.t_occur >= w0) & (m.t_occur < h) & (m.status == CLOSED)
+    cdf = cdf_table((m.t_close - m.t_occur)[closed])
+    back = backlog_series(rec)
+    backlog = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
+                            "undiscovered": back["undiscovered"]})
+    return RunTables(cdf=cdf, funnel=funnel_table(kp), backlog=backlog,
+                     utilization=utilization_from_records(rec), kpis=kp, surges=surge_table(rec))
+
+
+def stack(tables: Mapping[str, RunTables], name: str) -> pd.DataFrame:
+    """One of ``cdf | funnel | backlog | utilization`` for every scenario, with a ``scenario`` column.
+
+    Scenarios keep the mapping's order (the first is the baseline).
+    """
+    if name not in ("cdf", "funnel", "backlog", "utilization"):
+        raise ValueError(f"no run table called {name!r}")
+    parts = [getattr(t, name).assign(scenario=s) for s, t in tables.items()]
+    if not parts:
+        return pd.DataFrame(columns=["scenario"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[["scenario", *[c for c in out.columns if c != "scenario"]]]
+
+
+def comparison_table(runs: Mapping[str, Sequence[Mapping[str, float]]], kpis: Sequence[str],
+                     baseline: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and CI half-width of each KPI per scenario, with the paired difference vs ``baseline``.
+
+    ``runs[scenario]`` is the list of per-replication KPI dicts (``RunResult.runs``).
+    The baseline is the first scenario unless named. ``diff_mean``/``diff_half_width``
+    summarise scenario - baseline replication by replication (common random numbers);
+    they are NaN for the baseline itself and when the replication counts differ.
+    """
+    names = list(runs)
+    base = baseline if baseline is not None else (names[0] if names else None)
+    if base is not None and base not in runs:
+        raise ValueError(f"baseline {base!r} is not one of the scenarios {names}")
+    rows = []
+    for s in names:
+        for k in kpis:
+            summ = summary_of([float(r.get(k, math.nan)) for r in runs[s]], confidence)
+            d_mean = d_hw = math.nan
+            if base is not None and s != base and len(runs[s]) == len(runs[base]):
+                d = paired_difference(list(map(dict, runs[base])), list(map(dict, runs[s])), k, confidence)
+                d_mean, d_hw = d.mean, d.half_width
+            rows.append({"scenario": s, "kpi": k, "mean": summ.mean, "half_width": summ.half_width,
+                         "n": summ.n, "diff_mean": d_mean, "diff_half_width": d_hw})
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def cost_table(kpis: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """``scenario, staff_cost, on_time_rate``: one row per scenario (or sweep run) from its KPI means."""
+    rows = [{"scenario": s, "staff_cost": float(k.get("staff_cost", math.nan)),
+             "on_time_rate": float(k.get("on_time_rate", math.nan))} for s, k in kpis.items()]
+    return pd.DataFrame(rows, columns=COST_COLUMNS)
+
+
+def pareto_mask(cost: npt.ArrayLike, rate: npt.ArrayLike) -> np.ndarray:
+    """True where a point is on the Pareto front: no other point costs no more and has a
+    no lower on-time rate while being strictly better in one of the two. NaN points are off it."""
+    c = np.asarray(cost, dtype=np.float64)
+    r = np.asarray(rate, dtype=np.float64)
+    ok = np.isfinite(c) & np.isfinite(r)
+    out = np.zeros(c.size, bool)
+    for i in np.flatnonzero(ok):
+        dominated = ok & (c <= c[i]) & (r >= r[i]) & ((c < c[i]) | (r > r[i]))
+        out[i] = not dominated.any()
+    return out
+
+
+def surge_table(rec: Records) -> pd.DataFrame:
+    """``surge, start_day, end_day``: each surge window seen in the records (first and last
+    occurrence of the matters it added), for shading backlog charts."""
+    m = rec.matters
+    rows = []
+    for k in sorted(int(x) for x in np.unique(m.surge) if x >= 0):
+        t = m.t_occur[(m.surge == k) & np.isfinite(m.t_occur)]
+        if t.size:
+            rows.append({"surge": k, "start_day": float(t.min()) / HOURS_PER_DAY,
+                         "end_day": float(t.max()) / HOURS_PER_DAY})
+    return pd.DataFrame(rows, columns=SURGE_COLUMNS)
