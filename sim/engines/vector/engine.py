@@ -145,7 +145,11 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
               np.zeros(n, np.bool_), np.zeros(n, np.int64), np.zeros(n, np.int64))
         vr = (np.zeros(cap_v), np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int64), np.zeros(cap_v, np.bool_),
               np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.bool_))
-        sr = (~lay.server_volunteer, np.zeros(n_srv, np.bool_), np.zeros(n_srv), np.zeros(n_srv, np.bool_))
+        active = ~lay.server_volunteer
+        idle = np.bincount(srv_station[active], minlength=n_st).astype(np.int64)
+        n_cal = len(names)
+        sr = (active, np.zeros(n_srv, np.bool_), np.zeros(n_srv), np.zeros(n_srv, np.bool_), idle,
+              np.full(n_cal, -1.0), np.zeros(n_cal, np.bool_))
         qs = (np.full(n_st * n_k, -1, np.int64), np.full(n_st * n_k, -1, np.int64), np.full(n_st, -1, np.int64),
               np.zeros(n_st, np.int64), np.zeros(n_st, np.int64))
         cnt = np.zeros(3, np.int64)

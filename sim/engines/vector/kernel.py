@@ -69,7 +69,7 @@ WORLD_FIELDS: tuple[str, ...] = (
     # matter, visit and server state
     "pc", "level_of", "classified", "misrouted", "via", "close_level", "close_station",
     "vw", "v_settles", "v_doneas", "v_tracked", "v_waiting", "v_overdue",
-    "active", "busy", "busy_h", "wake_pending",
+    "active", "busy", "busy_h", "wake_pending", "idle", "open_t", "open_v",
     # queues, heaps, counters
     "q_fresh", "q_over", "q_dead", "q_count", "q_seq",
     "et", "ei", "nf", "ni", "pool", "scratch", "cnt", "err",
@@ -182,7 +182,29 @@ def q_best(w, s, r, now):
 
 @njit(cache=True)
 def on_shift(w, r, now):
-    return next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, w.srv_shift[r], now) == now
+    """Is server r's shift open at ``now``? (memoised per shift for the current instant)"""
+    sh = w.srv_shift[r]
+    if w.open_t[sh] != now:
+        w.open_t[sh] = now
+        w.open_v[sh] = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now) == now
+    return w.open_v[sh]
+
+
+@njit(cache=True)
+def set_busy(w, r, value):
+    """Mark server r busy or free, keeping its station's count of idle active servers."""
+    if w.busy[r] != value:
+        w.busy[r] = value
+        if w.active[r]:
+            w.idle[w.srv_station[r]] += -1 if value else 1
+
+
+@njit(cache=True)
+def set_active(w, r, value):
+    if w.active[r] != value:
+        w.active[r] = value
+        if not w.busy[r]:
+            w.idle[w.srv_station[r]] += 1 if value else -1
 
 
 @njit(cache=True)
@@ -191,6 +213,8 @@ def choose(w, s, k, now):
 
     Default: the station's own order; skill: specialists first; least_loaded: least busy so far.
     """
+    if w.idle[s] == 0:
+        return -1
     rule = w.ip[I_RULE]
     best = -1
     b1 = 0.0
@@ -223,7 +247,7 @@ def wake_later(w, r, now):
 def start(w, r, row, travel, now):
     """Server r starts visit ``row``; the work pauses outside its shift."""
     i = w.v_matter[row]
-    w.busy[r] = True
+    set_busy(w, r, True)
     w.v_waiting[row] = False
     sh = w.srv_shift[r]
     t0 = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now)
@@ -325,6 +349,8 @@ def visit(w, i, s, lv, work, settles, limit, doneas, tracked, now):
     # idle servers off shift who could take it start at their next opening
     for j in range(lo - 1, hi):
         st = s if j < lo else w.nb_st[j]
+        if w.idle[st] == 0:
+            continue
         for r in range(w.srv_ptr[st], w.srv_ptr[st + 1]):
             if w.active[r] and not w.busy[r] and w.srv_skills[r, k]:
                 wake_later(w, r, now)
@@ -575,7 +601,7 @@ def run_events(w, order, mob_a, mob_b):
             for j in range(a, end):
                 resume(w, order[j], -1, now)
         elif typ == EV_FINISH:
-            w.busy[a] = False
+            set_busy(w, a, False)
             out = SETTLED if w.v_settles[b] else ESCALATED
             w.v_tend[b] = now
             w.v_outcome[b] = w.v_doneas[b] if w.v_doneas[b] >= 0 else out
@@ -599,11 +625,11 @@ def run_events(w, order, mob_a, mob_b):
         elif typ == EV_MOB_ON:
             for r in range(n_srv):
                 if w.srv_vol[r]:
-                    w.active[r] = True
+                    set_active(w, r, True)
                     pull(w, r, now)
             push(w, now + max(mob_b[a] - now, 0.0), EV_MOB_OFF, a, 0)
         elif typ == EV_MOB_OFF:
             for r in range(n_srv):
                 if w.srv_vol[r]:
-                    w.active[r] = False
+                    set_active(w, r, False)
     return w.err[0]
