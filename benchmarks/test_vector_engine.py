@@ -1,0 +1,105 @@
+"""Vector engine benchmarks (issue targets in the README's performance section).
+
+Run: ``pytest benchmarks/test_vector_engine.py --benchmark-enable -s`` (minutes: it runs
+city-years). Every figure is measured in this one run and stored in ``extra_info``;
+ratios compare runs made side by side here, never against numbers from elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.engines.agent.engine import run_agent
+from sim.engines.prepare import Prepared, prepare
+from sim.engines.vector.engine import run_vector
+from sim.inputs import generate_inputs
+from sim.scenario.build import load_config
+from sim.scenario.territory import build_territory
+
+
+def _prepared(overrides: list[str]) -> Prepared:
+    cfg = load_config(overrides)
+    terr = build_territory(cfg)
+    return prepare(cfg, terr, generate_inputs(cfg, terr))
+
+
+def _timed_command(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident GB of one ``gridsim`` command (GNU time)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                       text=True, env={**os.environ, **(env or {})}, check=True)
+    wall = time.perf_counter() - t0
+    peak_kb = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))  # type: ignore[union-attr]
+    return wall, peak_kb / 1024 / 1024
+
+
+def test_city_year_engine(benchmark: Any) -> None:
+    p = _prepared(["territory=city"])
+    run_vector(p)  # the compiled-code cache is warm from here on
+    rec = benchmark.pedantic(run_vector, args=(p,), rounds=1, iterations=1)
+    sec = benchmark.stats.stats.median
+    benchmark.extra_info.update(matters=p.inputs.n, seconds=sec, matters_per_second=p.inputs.n / sec)
+    assert rec.matters.n == p.inputs.n
+
+
+def test_city_command_warm_and_cold(benchmark: Any, tmp_path: Path) -> None:
+    args = ["territory=city", f"run.results_dir={tmp_path / 'r'}"]
+    cold_wall, _ = _timed_command(args, {"NUMBA_CACHE_DIR": str(tmp_path / "numba-cold")})
+    warm_wall, peak_gb = benchmark.pedantic(_timed_command, args=(args,), rounds=1, iterations=1)
+    benchmark.extra_info.update(cold_seconds=cold_wall, warm_seconds=warm_wall, peak_gb=peak_gb)
+
+
+def test_vector_vs_agent_county_quarter(benchmark: Any) -> None:
+    p = _prepared(["territory=county", "run.horizon_days=91"])
+    run_vector(p)
+    t0 = time.perf_counter()
+    run_agent(p)
+    agent = time.perf_counter() - t0
+    benchmark.pedantic(run_vector, args=(p,), rounds=3, iterations=1)
+    vector = benchmark.stats.stats.median
+    benchmark.extra_info.update(matters=p.inputs.n, agent_seconds=agent, vector_seconds=vector,
+                                speed_ratio=agent / vector)
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 10.0], ids=["1e5", "1e6", "1e7"])
+def test_time_per_matter_is_flat(benchmark: Any, scale: float) -> None:
+    # the city's year thinned or the county's year scaled: about 1e5, 1e6, 1e7 matters
+    if scale < 10:
+        p = _prepared(["territory=county", f"demand.rate_per_1000_per_day={2.74 * scale / 4.6:.4f}"])
+    else:
+        p = _prepared(["territory=city"])
+    run_vector(p)
+    benchmark.pedantic(run_vector, args=(p,), rounds=1, iterations=1)
+    sec = benchmark.stats.stats.median
+    benchmark.extra_info.update(matters=p.inputs.n, ns_per_matter=sec / p.inputs.n * 1e9)
+
+
+def _units(tmp: Path, skew: bool) -> Path:
+    """120 villages of 4 grids; with skew, one village is one grid carrying 100x the average load."""
+    rows = ["county,township,village,urban,households,grids"]
+    for v in range(120):
+        hh = 1600
+        grids = 4
+        if skew and v == 0:
+            hh, grids = 400 * 100, 1
+        rows.append(f"C1,T{v // 10 + 1},V{v + 1},1,{hh},{grids}")
+    f = tmp / ("skewed.csv" if skew else "balanced.csv")
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("skew", [False, True], ids=["balanced", "skewed"])
+def test_skewed_territory_cost(benchmark: Any, tmp_path: Path, skew: bool) -> None:
+    p = _prepared([f"territory.units_file={_units(tmp_path, skew)}", "run.horizon_days=91"])
+    run_vector(p)
+    benchmark.pedantic(run_vector, args=(p,), rounds=1, iterations=1)
+    sec = benchmark.stats.stats.median
+    benchmark.extra_info.update(matters=p.inputs.n, ns_per_matter=sec / p.inputs.n * 1e9)
