@@ -103,13 +103,19 @@ def _write(result: RunResult, overrides: Sequence[str]) -> Path:
     parent = Path(cfg.run.results_dir)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     name = f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}"
-    final = parent / name
+    parent.mkdir(parents=True, exist_ok=True)
     k = 1
-    while final.exists():
+    while True:
+        # claim a name atomically: two runs finishing in the same second get -2, -3, ...
+        final = parent / (name if k == 1 else f"{name}-{k}")
+        tmp = parent / f".partial-{final.name}"
+        if not final.exists():
+            try:
+                tmp.mkdir(exist_ok=False)
+                break
+            except FileExistsError:
+                pass
         k += 1
-        final = parent / f"{name}-{k}"
-    tmp = parent / f".partial-{final.name}"
-    tmp.mkdir(parents=True, exist_ok=False)
     try:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")

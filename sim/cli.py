@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(USAGE.strip())
         return 0
+    if "-m" in args or "--multirun" in args:  # a sweep: hand over to the Hydra app
+        from sim.sweep.app import main as multirun
+
+        return multirun(args)
     from sim.api import run  # imported late so that --help is instant
 
     try:

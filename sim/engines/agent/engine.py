@@ -186,7 +186,8 @@ class AgentRun:
         via_platform = (cfg.dispatch.mode == "unified" or m.channel[i] == HOTLINE) and not cfg.textbook.enabled
         if via_platform:
             yield from self.visit(i, int(p.layout.platform(town)), TOWNSHIP, cfg.dispatch.platform_work_hours, True)
-            if m.channel[i] == HOTLINE and sev == 0 and float(inp.u_hotline_settle[i]) < cfg.discovery.hotline_settle_prob:
+            settle_p = cfg.discovery.hotline_settle_prob
+            if m.channel[i] == HOTLINE and sev == 0 and float(inp.u_hotline_settle[i]) < settle_p:
                 yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
                 return
         level = target_level(cat, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat, c)

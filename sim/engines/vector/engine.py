@@ -13,13 +13,39 @@ import numpy as np
 
 from sim.engines.prepare import Prepared, base_meta, records_tables
 from sim.engines.vector.calendar import stack_calendars
-from sim.engines.vector.kernel import (I_FAST_TRACK, I_MAX_REOPENS, I_MODULE_SHIFT, I_OFF_DEPT, I_OFF_MODULE,
-                                       I_OFF_PLATFORM, I_OFF_VILLAGE, I_REMINDERS, I_RULE, I_TEXTBOOK, I_UNIFIED,
-                                       P_ASSESS, P_FAIL0, P_HORIZON, P_HOTLINE_SETTLE, P_MISCLASS,
-                                       P_NEAREST_KMH, P_PARTY, P_PATIENCE_D, P_PETITION, P_PETITION_WORK,
-                                       P_PLATFORM_WORK, P_REOPEN, P_SAT_BASE, P_SAT_DAY, P_SAT_FLOOR,
-                                       P_SAT_OVERDUE, P_SAT_TRANSFER, P_TRANSFER_H, World,
-                                       run_events)
+from sim.engines.vector.kernel import (
+    I_FAST_TRACK,
+    I_MAX_REOPENS,
+    I_MODULE_SHIFT,
+    I_OFF_DEPT,
+    I_OFF_MODULE,
+    I_OFF_PLATFORM,
+    I_OFF_VILLAGE,
+    I_REMINDERS,
+    I_RULE,
+    I_TEXTBOOK,
+    I_UNIFIED,
+    P_ASSESS,
+    P_FAIL0,
+    P_HORIZON,
+    P_HOTLINE_SETTLE,
+    P_MISCLASS,
+    P_NEAREST_KMH,
+    P_PARTY,
+    P_PATIENCE_D,
+    P_PETITION,
+    P_PETITION_WORK,
+    P_PLATFORM_WORK,
+    P_REOPEN,
+    P_SAT_BASE,
+    P_SAT_DAY,
+    P_SAT_FLOOR,
+    P_SAT_OVERDUE,
+    P_SAT_TRANSFER,
+    P_TRANSFER_H,
+    World,
+    run_events,
+)
 from sim.records import STATION_KINDS, Records, VisitRecords, empty_matters
 from sim.rules.outcome import party_prob
 from sim.scenario.constants import DISPATCH_RULES, ROLES

@@ -21,8 +21,19 @@ from numba.core import types
 from numba.experimental import structref
 
 from sim.engines.vector.calendar import advance, next_open
-from sim.engines.vector.heaps import (E_A, E_B, E_TYPE, N_VISIT, ev_pop, ev_push, nd_alloc, nd_free, nd_less,
-                                      ph_meld, ph_pop)
+from sim.engines.vector.heaps import (
+    E_A,
+    E_B,
+    E_TYPE,
+    N_VISIT,
+    ev_pop,
+    ev_push,
+    nd_alloc,
+    nd_free,
+    nd_less,
+    ph_meld,
+    ph_pop,
+)
 
 # event types
 EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_ON, EV_MOB_OFF, EV_WAKE = range(9)
@@ -78,7 +89,7 @@ WORLD_FIELDS: tuple[str, ...] = (
 
 @structref.register
 class WorldType(types.StructRef):
-    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
+    def preprocess_fields(self, fields):
         return tuple((name, types.unliteral(typ)) for name, typ in fields)
 
 

@@ -1,0 +1,137 @@
+"""One job of a multirun: resume or run, record, print one progress line at start and finish.
+
+Runs in whatever process the launcher chose (the main one, a joblib or Ray worker, a
+submitit job). The job's identity is its overrides (``HydraConfig.get().overrides.task``);
+its seed comes from the config (``run.seed``), never from its job number or the clock, so
+the same overrides give the same KPIs whatever the launcher and the number of workers.
+An exception never leaves the job: it is recorded as ``failed`` with a one-line error.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+
+from sim.errors import ConfigError
+from sim.sweep.collect import JobRecord, read_record, write_record
+from sim.sweep.tune import Objective, objective_from
+
+TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.main``
+
+
+def run_job() -> Any:
+    """The task of the Hydra app: the job's KPIs (or, when tuning, its objective)."""
+    hc: Any = HydraConfig.get()  # the job's hydra node (a DictConfig)
+    overrides = [str(o) for o in hc.overrides.task]
+    cwd = Path(str(hc.runtime.cwd))
+    sweep_dir = Path(str(hc.sweep.dir))
+    sweep_dir = sweep_dir if sweep_dir.is_absolute() else cwd / sweep_dir
+    num = int(hc.job.num)
+    objective = objective_from(hc.callbacks)
+    total = OmegaConf.select(hc, "sweeper.n_trials", default=None) or os.environ.get(TOTAL_ENV, "?")
+    tag, shown = f"[{num + 1}/{total}]", _shorten(" ".join(overrides) or "(no overrides)")
+
+    previous = read_record(sweep_dir, overrides)
+    if previous is not None and previous.ok:
+        _say(f"{tag} {shown}: done in an earlier run, skipped")
+        return _returned(previous, objective)
+    _say(f"{tag} {shown}: started")
+    t0 = time.perf_counter()
+    attempts = previous.attempts + 1 if previous is not None else 1
+    try:
+        out_dir, kpis = _simulate(overrides, cwd, sweep_dir)
+        rec = JobRecord(job=num, overrides=overrides, status="ok", results_dir=str(out_dir),
+                        seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
+                        objective=objective(kpis) if objective is not None else None)
+    except Exception as exc:  # any failure is this job's, not the sweep's
+        rec = JobRecord(job=num, overrides=overrides, status="failed", error=_one_line(exc),
+                        seconds=time.perf_counter() - t0, attempts=attempts)
+    write_record(sweep_dir, rec)
+    outcome = f"{rec.status} in {rec.seconds:.1f} s" + ("" if rec.ok else f": {rec.error}")
+    _say(f"{tag} {shown}: {outcome}")
+    return _returned(rec, objective)
+
+
+def _simulate(overrides: Sequence[str], cwd: Path, sweep_dir: Path) -> tuple[Path, dict[str, float]]:
+    """``sim.api.run(overrides, write=True)`` without a progress bar; writing is serialised.
+
+    Parallel jobs that finish in the same second would race for the same timestamped
+    results directory name, so the write (not the simulation) holds a lock of the sweep.
+    """
+    from sim.api import _write, run
+
+    args = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "run.progress"] + ["run.progress=false"]
+    with _working_dir(cwd), _keep_global_hydra():
+        result = run(args, write=False)
+        with _lock(sweep_dir / ".write.lock"):
+            out_dir = _write(result, args)
+    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}
+
+
+def _returned(rec: JobRecord, objective: Objective | None) -> Any:
+    if objective is None:
+        return dict(rec.kpis) if rec.ok else None
+    return rec.objective if rec.ok and rec.objective is not None else math.inf
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _shorten(text: str, width: int = 160) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+@contextmanager
+def _working_dir(path: Path) -> Iterator[None]:
+    """Relative paths (run.results_dir) mean the same in a worker as on the command line."""
+    old = Path.cwd()
+    if old == path:
+        yield
+        return
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+@contextmanager
+def _keep_global_hydra() -> Iterator[None]:
+    """``sim.api.run`` composes with its own GlobalHydra; give the running app its own back."""
+    gh = GlobalHydra.instance()
+    saved = gh.hydra if gh.is_initialized() else None
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
+        if saved is not None:
+            GlobalHydra.instance().initialize(saved)
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,103 @@
+"""Tuning: the objective a multirun job returns to an optimising sweeper (Optuna), and its report.
+
+Tuning mode is on when the config lists the ``Tuning`` callback under ``hydra.callbacks``
+(``configs/experiment/tune_staffing.yaml`` does). Each job then returns
+
+    objective = kpi                                   if constraint >= at_least
+              = kpi + penalty * (1 + shortfall)       otherwise (shortfall = at_least - constraint)
+
+so every feasible trial beats every infeasible one, and infeasible ones are ranked by how
+far they miss. At the end of the multirun the callback writes ``trials.csv`` (one row per
+trial: the tuned levers, the two KPIs, the objective) and ``best.json`` into the sweep
+directory, beside Optuna's own ``optimization_results.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from sim.sweep.collect import read_records, sweep_table
+
+TARGET = "sim.sweep.tune.Tuning"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Minimise ``kpi`` subject to ``constraint >= at_least`` (a penalty when it is missed)."""
+
+    kpi: str = "staff_cost"
+    constraint: str = "on_time_rate"
+    at_least: float = 0.95
+    penalty: float = 1e9
+
+    def __call__(self, kpis: dict[str, float]) -> float:
+        value = float(kpis[self.kpi])
+        reached = float(kpis.get(self.constraint, math.nan))
+        shortfall = self.at_least - reached if not math.isnan(reached) else self.at_least
+        return value if shortfall <= 0 else value + self.penalty * (1.0 + shortfall)
+
+
+def objective_from(callbacks: Any) -> Objective | None:
+    """The objective configured by a ``Tuning`` entry of ``hydra.callbacks``, or None (not tuning)."""
+    for entry in (callbacks or {}).values():
+        if isinstance(entry, DictConfig | dict) and entry.get("_target_") == TARGET:
+            spec = OmegaConf.to_container(entry) if isinstance(entry, DictConfig) else dict(entry)
+            assert isinstance(spec, dict)
+            return Objective(**{str(k): v for k, v in spec.items() if k != "_target_"})
+    return None
+
+
+class Tuning(Callback):
+    """Hydra callback: marks tuning mode; at the end writes ``trials.csv`` and ``best.json``."""
+
+    def __init__(self, kpi: str = "staff_cost", constraint: str = "on_time_rate", at_least: float = 0.95,
+                 penalty: float = 1e9) -> None:
+        self.objective = Objective(kpi, constraint, at_least, penalty)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        records = read_records(sweep_dir)
+        if not records:
+            return
+        levers = [str(k) for k in (OmegaConf.select(config, "hydra.sweeper.params") or {})]
+        table = trials_table(sweep_table(records), levers, self.objective)
+        table.to_csv(sweep_dir / "trials.csv", index=False)
+        best = best_trial(table, levers, self.objective)
+        (sweep_dir / "best.json").write_text(json.dumps(best, indent=2, default=str) + "\n", encoding="utf-8")
+        if best:
+            print(f"best: {best['objective']:,.2f} ({'feasible' if best['feasible'] else 'INFEASIBLE'}) "
+                  f"with {' '.join(f'{k}={v}' for k, v in best['params'].items())}", flush=True)
+        print(f"trials: {sweep_dir / 'trials.csv'}", flush=True)
+
+
+def trials_table(frame: pd.DataFrame, levers: list[str], objective: Objective) -> pd.DataFrame:
+    """One row per trial: job, the tuned levers, status, the two KPIs, objective, results_dir."""
+    columns = ["job", *[k for k in levers if k in frame.columns], "status",
+               objective.kpi, objective.constraint, "objective", "results_dir"]
+    out = frame.reindex(columns=columns)
+    out["feasible"] = out[objective.constraint] >= objective.at_least
+    return out
+
+
+def best_trial(table: pd.DataFrame, levers: list[str], objective: Objective) -> dict[str, Any]:
+    ok = table[(table["status"] == "ok") & table["objective"].notna()]
+    if ok.empty:
+        return {}
+    row = ok.iloc[int(ok["objective"].astype(float).to_numpy().argmin())]
+    return {"job": int(row["job"]),
+            "params": {k: _plain(row[k]) for k in levers if k in row.index},
+            "objective": float(row["objective"]), objective.kpi: float(row[objective.kpi]),
+            objective.constraint: float(row[objective.constraint]), "feasible": bool(row["feasible"]),
+            "results_dir": str(row["results_dir"]), "objective_spec": asdict(objective)}
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if hasattr(x, "item") else x
