@@ -151,15 +151,30 @@ def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, cfg: Config, te
 
 
 def horizon_hours(cfg: Config) -> int:
+    """Hours the profile covers: the horizon rounded up (the last hour may be partial)."""
     return int(np.ceil(cfg.run.horizon_days * 24.0))
+
+
+def _last_hour(cfg: Config) -> float:
+    """Length of the last profile hour, so that no matter occurs at or after the horizon."""
+    h = cfg.run.horizon_days * 24.0
+    return float(h - (horizon_hours(cfg) - 1)) if horizon_hours(cfg) > 0 else 1.0
+
+
+def _profile(cfg: Config) -> np.ndarray:
+    """The hourly rate profile over the horizon, the last (partial) hour weighted by its length."""
+    prof = hourly_profile(cfg, horizon_hours(cfg))
+    if len(prof):
+        prof[-1] *= _last_hour(cfg)
+    return prof
 
 
 def expected_counts(cfg: Config, terr: Territory) -> tuple[float, list[float]]:
     """Expected matters over the horizon: (base demand, each surge's extra)."""
     n_hours = horizon_hours(cfg)
     if cfg.textbook.enabled:
-        return cfg.textbook.arrival_rate_per_hour * n_hours, []
-    prof = hourly_profile(cfg, n_hours)
+        return cfg.textbook.arrival_rate_per_hour * cfg.run.horizon_days * 24.0, []
+    prof = _profile(cfg)
     rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)
     names = list(cfg.catalog.categories)
     extra = []
@@ -180,20 +195,22 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
     s = Streams(cfg.run.seed, replication)
     n_hours = horizon_hours(cfg)
     if cfg.textbook.enabled:
-        n = int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * n_hours))
-        t = np.sort(s("occurrence:time").random(n) * n_hours)
+        h = cfg.run.horizon_days * 24.0
+        n = int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * h))
+        t = np.sort(s("occurrence:time").random(n) * h)
         zeros = np.zeros(n, dtype=np.int64)
         block = _draw_block(s, "base", t, zeros, zeros, -1, cfg, terr)
         # one station that settles everything: every matter is within the grid's authority
         return replace(block, severity=np.zeros(n, dtype=np.int8))
-    prof = hourly_profile(cfg, n_hours)
+    prof = _profile(cfg)
+    last = _last_hour(cfg)
     rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)  # [G, K]
     # Every grid shares the time profile, so N ~ Poisson(total) sorted times with a
     # categorical grid each is the same process as independent per-grid Poisson
     # streams, and needs no permutation of the whole table afterwards.
     per_grid = rates.sum(axis=1)
     n = int(s("occurrence:count").poisson(per_grid.sum() * prof.sum()))
-    t = np.sort(sample_times(s("occurrence:time"), n, prof, 0))
+    t = np.sort(sample_times(s("occurrence:time"), n, prof, 0, last))
     grid_cum = np.cumsum(per_grid)
     grid = np.searchsorted(grid_cum, s("occurrence:grid").random(n) * grid_cum[-1], side="right")
     grid = np.minimum(grid, terr.n_grids - 1)
@@ -219,7 +236,7 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
         c = s(f"surge{i}:occurrence:count").poisson(lam).ravel()
         cell = np.repeat(np.arange(lam.size), c)
         g, kk = np.divmod(cell, len(ks))
-        ts = sample_times(s(f"surge{i}:occurrence:time"), len(cell), prof[a:b], a)
+        ts = sample_times(s(f"surge{i}:occurrence:time"), len(cell), prof[a:b], a, last if b == n_hours else 1.0)
         blocks.append(_draw_block(s, f"surge{i}", ts, g, ks[kk], i, cfg, terr))
     if len(blocks) == 1:
         return blocks[0]

@@ -52,9 +52,17 @@ def grid_rates_per_hour(cfg: Config, residents: np.ndarray, urban: np.ndarray) -
     return base[:, None] * category_weights(cfg, urban)
 
 
-def sample_times(rng: np.random.Generator, n: int, weights: np.ndarray, start_hour: int) -> np.ndarray:
-    """n event times with density proportional to the hourly ``weights`` from ``start_hour``."""
+def sample_times(rng: np.random.Generator, n: int, weights: np.ndarray, start_hour: int,
+                 last_hour: float = 1.0) -> np.ndarray:
+    """n event times with density proportional to the hourly ``weights`` from ``start_hour``.
+
+    ``last_hour`` is the length of the last hour (a horizon that is not a whole hour):
+    its weight must already be scaled by it, and its times fall inside it.
+    """
     cum = np.cumsum(weights)
     hour = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
     hour = np.minimum(hour, len(weights) - 1)
-    return start_hour + hour + rng.random(n)
+    offset = rng.random(n)
+    if last_hour < 1.0:
+        offset = np.where(hour == len(weights) - 1, offset * last_hour, offset)
+    return start_hour + hour + offset

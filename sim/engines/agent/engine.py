@@ -128,7 +128,7 @@ class AgentRun:
         self.vcols["server"][v.row] = server
         if v.tracked:
             self.m.status[i] = IN_SERVICE
-        if kind != "platform" and np.isnan(self.m.t_start[i]):
+        if v.tracked and kind != "platform" and np.isnan(self.m.t_start[i]):
             self.m.t_start[i] = t0
 
     def end_visit(self, row: int, t: float, outcome: int) -> None:
@@ -144,7 +144,7 @@ class AgentRun:
         v = Visit(i, level, work, settles, ev, int(inp.category[i]), int(p.found.severity[i]), float(p.deadline[i]))
         v.done_as = done_as
         v.tracked = tracked
-        if np.isnan(self.m.t_dispatch[i]) and self.model.stations[station].kind != "platform":
+        if tracked and np.isnan(self.m.t_dispatch[i]) and self.model.stations[station].kind != "platform":
             self.m.t_dispatch[i] = self.env.now
         self.model.stations[station].arrive(v, limit)
         outcome = yield ev

@@ -270,7 +270,7 @@ def start(w, r, row, travel, now):
     w.v_server[row] = r
     if w.v_tracked[row]:
         w.o_status[i] = IN_SERVICE
-    if w.st_kind[w.v_station[row]] != K_PLATFORM and np.isnan(w.o_tstart[i]):
+    if w.v_tracked[row] and w.st_kind[w.v_station[row]] != K_PLATFORM and np.isnan(w.o_tstart[i]):
         w.o_tstart[i] = t0
     push(w, now + (t1 - now), EV_FINISH, r, row)
 
@@ -328,7 +328,7 @@ def new_row(w, i, s, lv, now, work):
 @njit(cache=True)
 def visit(w, i, s, lv, work, settles, limit, doneas, tracked, now):
     """Matter i arrives at station s: an idle on-shift server starts it, or it queues."""
-    if np.isnan(w.o_tdisp[i]) and w.st_kind[s] != K_PLATFORM:
+    if tracked and np.isnan(w.o_tdisp[i]) and w.st_kind[s] != K_PLATFORM:
         w.o_tdisp[i] = now
     row = new_row(w, i, s, lv, now, work)
     if row < 0:

@@ -1,0 +1,42 @@
+"""What-if experiments: a planner's comparison, with paired confidence intervals and a briefing.
+
+``python -m sim.experiment <name> [overrides...]`` runs ``configs/experiment/<name>.yaml``
+(a spec with a top-level ``experiment:`` key, see ``sim.experiment.spec``): every scenario
+``experiment.replications`` times on common random numbers, then writes
+``results/experiments/<name>-<stamp>/`` (``sim.experiment.outputs``) and prints the findings.
+From Python::
+
+    from sim.experiment import run_named
+    result, out_dir = run_named("dispatch", ["run.horizon_days=120", "experiment.replications=3"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sim.experiment.runner import ExperimentResult, run_experiment
+from sim.experiment.spec import ExperimentSpec, ScenarioSpec, list_specs, load_spec, split_overrides
+
+__all__ = ["ExperimentResult", "ExperimentSpec", "ScenarioSpec", "list_specs", "load_spec", "run_experiment",
+           "run_named"]
+
+
+def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], None] | None = None
+              ) -> tuple[ExperimentResult, Path]:
+    """Load spec ``name`` (a name in configs/experiment or a YAML path), run it, write its results.
+
+    ``overrides``: ``experiment.<field>=...`` edits the spec, anything else is a Hydra override
+    applied to every scenario. Echoes progress and the findings; returns the result and its directory.
+    """
+    from sim.experiment.outputs import finding_text, write_experiment
+
+    say = echo or (lambda _s: None)
+    spec_ov, run_ov = split_overrides(overrides)
+    spec = load_spec(name, spec_ov)
+    result = run_experiment(spec, run_ov, echo=say)
+    out = write_experiment(result)
+    say("")
+    say(finding_text(result).rstrip())
+    say(f"\nresults: {out}")
+    return result, out

@@ -1,0 +1,43 @@
+"""``python -m sim.experiment <name> [overrides...]``: run one experiment spec.
+
+    python -m sim.experiment --list                      # the specs in configs/experiment
+    python -m sim.experiment dispatch                    # run configs/experiment/dispatch.yaml
+    python -m sim.experiment grid_size run.horizon_days=120 experiment.replications=3 report.lang=zh
+
+``experiment.<field>=<value>`` edits the spec (replications, workers, kpis, ...); any other
+argument is a Hydra override applied to every scenario after the spec's own. A bad spec or
+override prints one line naming the key and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sim.errors import ConfigError
+
+USAGE = __doc__ or ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or any(a in ("-h", "--help") for a in args):
+        print(USAGE.strip())
+        return 0 if args else 2
+    from sim.experiment import list_specs, run_named
+
+    if args[0] == "--list":
+        print("\n".join(list_specs()))
+        return 0
+    try:
+        run_named(args[0], args[1:], echo=lambda s: print(s, flush=True))
+    except ConfigError as e:
+        print(f"sim.experiment: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sim.experiment: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

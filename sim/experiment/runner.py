@@ -1,0 +1,268 @@
+"""Run an experiment: every scenario, ``replications`` paired replications each.
+
+Replication r of every scenario is exactly replication r of ``sim.run(overrides +
+["run.replications=R"])``: the same ``run.seed`` for every scenario, and replication r
+draws its own independent streams (``generate_inputs(cfg, terr, r)``). So replication r
+of two scenarios sees the same matters wherever the lever leaves the territory alone
+(common random numbers), and their differences are paired replication by replication.
+
+The engine is ``engine=vector`` unless overridden (it gives the agent engine's records
+exactly, much faster). Replications run as independent tasks, in a pool of
+``experiment.workers`` processes; each returns its KPIs (plus the derived ones below),
+its daily backlog and, for replication 0, the tables of its records, so the records
+themselves never cross a process boundary.
+
+Derived KPIs (per replication, added to ``compute_kpis``):
+
+* ``headcount_fulltime``: full-time grid workers; ``headcount_staff``: every role that
+  handles matters (grid leaders, full-time, instructors, professionals, committee,
+  platform, module and department staff; not part-time reporters or volunteers);
+* with a surge (``scenario.surges``): ``backlog_peak``, the most open matters on any day
+  from the first surge's start; ``clear_days``, days from the end of the last surge to
+  the first daily sample at which open matters are back within ``CLEAR_TOLERANCE`` (10%)
+  of the pre-surge level (their mean over the ``PRE_SURGE_DAYS`` days before the first
+  surge); NaN when the backlog has not cleared by the horizon.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import multiprocessing as mp
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.capacity import capacity_check
+from sim.engines.prepare import prepare
+from sim.engines.select import pick_engine
+from sim.errors import ConfigError
+from sim.experiment.spec import ExperimentSpec
+from sim.inputs import generate_inputs
+from sim.metrics.kpis import backlog_series, compute_kpis
+from sim.records import Records
+from sim.report.tables import RunTables, tables_from_records
+from sim.scenario.build import load_config
+from sim.scenario.constants import HOURS_PER_DAY
+from sim.scenario.schema import Config
+from sim.scenario.territory import Territory, build_territory
+
+__all__ = ["CLEAR_TOLERANCE", "PRE_SURGE_DAYS", "ExperimentResult", "RepOutput", "run_experiment",
+           "run_replication", "scenario_overrides", "surge_kpis", "surge_windows"]
+
+CLEAR_TOLERANCE = 0.10
+PRE_SURGE_DAYS = 14.0
+#: prepended to every scenario's overrides (a spec or the command line can override them)
+DEFAULTS: tuple[str, ...] = ("engine=vector", "run.progress=false")
+#: roles that count in ``headcount_staff``
+HANDLING_ROLES = ("grid_leader", "fulltime", "instructor", "professional", "committee", "platform", "module",
+                  "department")
+
+
+@dataclass
+class RepOutput:
+    """What one replication of one scenario returns to the runner."""
+
+    scenario: str
+    replication: int
+    kpis: dict[str, float]
+    t_days: np.ndarray
+    open: np.ndarray
+    undiscovered: np.ndarray
+    engine: str = ""
+    seconds: float = 0.0
+    tables: RunTables | None = None  # replication 0 only
+    unstable: list[tuple[str, float]] = field(default_factory=list)  # replication 0 only: capacity check
+
+
+@dataclass
+class ExperimentResult:
+    """Everything the outputs are made of; scenarios in ``spec.ordered()`` order (baseline first)."""
+
+    spec: ExperimentSpec
+    overrides: dict[str, list[str]]  # scenario -> its full override list
+    cfgs: dict[str, Config]
+    runs: dict[str, list[dict[str, float]]]  # scenario -> per-replication KPIs (replication order)
+    tables: dict[str, RunTables]  # scenario -> replication 0's tables
+    backlog: dict[str, pd.DataFrame]  # scenario -> t_days, open, open_half_width, undiscovered (mean over reps)
+    unstable: dict[str, list[tuple[str, float]]]
+    engine: str = ""
+    seconds: float = 0.0
+
+    @property
+    def lang(self) -> str:
+        return self.cfgs[self.spec.baseline].report.lang
+
+    @property
+    def replications(self) -> int:
+        return self.spec.replications
+
+
+def scenario_overrides(spec: ExperimentSpec, run_overrides: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Each scenario's overrides: defaults, the spec's base, its own, the command line's, replications."""
+    return {s: [*DEFAULTS, *spec.base, *spec.scenarios[s].overrides, *run_overrides,
+                f"run.replications={spec.replications}"] for s in spec.ordered()}
+
+
+def surge_windows(cfg: Config) -> list[tuple[float, float]]:
+    """``(start_day, end_day)`` of each configured surge, clipped to the horizon."""
+    h = cfg.run.horizon_days
+    return [(min(s.start_day, h), min(s.start_day + s.days, h)) for s in cfg.scenario.surges]
+
+
+def surge_kpis(t_days: np.ndarray, open_: np.ndarray, windows: Sequence[tuple[float, float]]) -> dict[str, float]:
+    """``backlog_peak`` and ``clear_days`` of one replication (see the module docstring); {} without surges."""
+    if not windows:
+        return {}
+    start, end = min(a for a, _ in windows), max(b for _, b in windows)
+    pre_mask = (t_days >= start - PRE_SURGE_DAYS) & (t_days < start)
+    pre = float(np.mean(open_[pre_mask])) if pre_mask.any() else math.nan
+    after = t_days >= start
+    peak = float(np.max(open_[after])) if after.any() else math.nan
+    back = np.flatnonzero((t_days >= end) & (open_ <= (1.0 + CLEAR_TOLERANCE) * pre))
+    clear = float(t_days[back[0]] - end) if back.size and math.isfinite(pre) else math.nan
+    return {"backlog_peak": peak, "clear_days": clear}
+
+
+@functools.lru_cache(maxsize=2)
+def _setup(overrides: tuple[str, ...]) -> tuple[Config, Territory, str]:
+    cfg = load_config(overrides)
+    terr = build_territory(cfg)
+    engine, _why = pick_engine(cfg, terr)
+    return cfg, terr, engine
+
+
+def _engine_records(engine: str, p: object, rep: int) -> Records:
+    if engine == "vector":
+        from sim.engines.vector.engine import run_vector
+
+        return run_vector(p, rep)  # type: ignore[arg-type]
+    from sim.engines.agent.engine import run_agent
+
+    rec, _model = run_agent(p, rep, False)  # type: ignore[arg-type]
+    return rec
+
+
+def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepOutput:
+    """Replication ``rep`` of one scenario, as ``sim.run`` runs it (a pool task: top level, picklable)."""
+    t0 = time.perf_counter()
+    cfg, terr, engine = _setup(overrides)
+    p = prepare(cfg, terr, generate_inputs(cfg, terr, rep))
+    unstable = [(s.name, float(s.utilization)) for s in capacity_check(p).unstable] if rep == 0 else []
+    rec = _engine_records(engine, p, rep)
+    kp = compute_kpis(rec)
+    staff = terr.staff_by_role()
+    kp["headcount_fulltime"] = float(staff.get("fulltime", 0))
+    kp["headcount_staff"] = float(sum(staff.get(r, 0) for r in HANDLING_ROLES))
+    back = backlog_series(rec)
+    t_days = back["t_hours"].to_numpy(dtype=float) / HOURS_PER_DAY
+    open_ = back["open"].to_numpy(dtype=float)
+    kp.update(surge_kpis(t_days, open_, surge_windows(cfg)))
+    tables = tables_from_records(rec, kp) if rep == 0 else None
+    return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine,
+                     time.perf_counter() - t0, tables, unstable)
+
+
+def _check_kpis(spec: ExperimentSpec, kpis: dict[str, float]) -> None:
+    for i, k in enumerate(spec.kpis):
+        if k not in kpis:
+            known = ", ".join(sorted(kpis))
+            raise ConfigError(f"experiment.kpis[{i}]", f"unknown KPI {k!r} (known: {known})")
+
+
+def _validate(spec: ExperimentSpec, overrides: dict[str, list[str]], run_overrides: Sequence[str]) -> dict[str, Config]:
+    load_config([*DEFAULTS, *spec.base, *run_overrides])  # a bad base or command line names its own key
+    cfgs = {}
+    for s, ov in overrides.items():
+        try:
+            cfgs[s] = load_config(ov)
+        except ConfigError as exc:
+            raise ConfigError(f"experiment.scenarios.{s}", str(exc)) from None
+    return cfgs
+
+
+def _tasks(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...], int]]:
+    # replication-major: the baseline's replication 0 comes first (its KPIs are checked first)
+    return [(s, tuple(overrides[s]), r) for r in range(spec.replications) for s in spec.ordered()]
+
+
+def _run_all(spec: ExperimentSpec, tasks: list[tuple[str, tuple[str, ...], int]],
+             on_done: Callable[[RepOutput], None]) -> None:
+    if spec.workers <= 1 or len(tasks) <= 1:
+        for t in tasks:
+            on_done(run_replication(*t))
+        return
+    ctx = mp.get_context("spawn")  # no fork of a process that may hold threads
+    with ProcessPoolExecutor(min(spec.workers, len(tasks)), mp_context=ctx) as pool:
+        pending: set[Future[RepOutput]] = {pool.submit(run_replication, *t) for t in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    on_done(fut.result())
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+
+
+def _mean_backlog(outs: Iterable[RepOutput]) -> pd.DataFrame:
+    outs = sorted(outs, key=lambda o: o.replication)
+    opens = np.vstack([o.open for o in outs])
+    und = np.vstack([o.undiscovered for o in outs])
+    n = opens.shape[0]
+    from scipy import stats
+
+    q = float(stats.t.ppf(0.975, n - 1)) if n > 1 else math.nan
+    hw = q * opens.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(opens.shape[1], math.nan)
+    return pd.DataFrame({"t_days": outs[0].t_days, "open": opens.mean(axis=0), "open_half_width": hw,
+                         "undiscovered": und.mean(axis=0)})
+
+
+def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
+                   echo: Callable[[str], None] | None = None) -> ExperimentResult:
+    """Run every scenario of ``spec`` (``run_overrides`` apply to all); raise ``ConfigError`` on bad input."""
+    say = echo or (lambda _s: None)
+    t0 = time.perf_counter()
+    overrides = scenario_overrides(spec, run_overrides)
+    cfgs = _validate(spec, overrides, run_overrides)
+    base_cfg = cfgs[spec.baseline]
+    say(f"experiment {spec.name}: {spec.title_in(base_cfg.report.lang)}")
+    if spec.question:
+        say(f"question: {spec.question_in(base_cfg.report.lang)}")
+    say(f"{len(spec.scenarios)} scenarios x {spec.replications} paired replications (run.seed="
+        f"{base_cfg.run.seed}), {base_cfg.territory.name}, {base_cfg.run.horizon_days:g} days "
+        f"({base_cfg.run.warmup_days:g} of warm-up), {spec.workers} worker(s)")
+    outs: dict[str, list[RepOutput]] = {s: [] for s in spec.ordered()}
+    checked = False
+
+    def on_done(o: RepOutput) -> None:
+        nonlocal checked
+        if not checked:
+            _check_kpis(spec, o.kpis)
+            checked = True
+        outs[o.scenario].append(o)
+        if len(outs[o.scenario]) == spec.replications:
+            secs = sum(x.seconds for x in outs[o.scenario])
+            done = sum(len(v) == spec.replications for v in outs.values())
+            say(f"[{done}/{len(outs)}] {o.scenario}: {spec.replications} replications, {secs:.1f} s of work "
+                f"({o.engine} engine)")
+
+    _run_all(spec, _tasks(spec, overrides), on_done)
+    runs: dict[str, list[dict[str, float]]] = {}
+    tables: dict[str, RunTables] = {}
+    unstable: dict[str, list[tuple[str, float]]] = {}
+    for s, lst in outs.items():
+        lst.sort(key=lambda o: o.replication)
+        runs[s] = [o.kpis for o in lst]
+        first = lst[0]
+        assert first.tables is not None
+        tables[s], unstable[s] = first.tables, first.unstable
+    backlog = {s: _mean_backlog(lst) for s, lst in outs.items()}
+    engine = outs[spec.baseline][0].engine
+    return ExperimentResult(spec=spec, overrides=overrides, cfgs=cfgs, runs=runs, tables=tables, backlog=backlog,
+                            unstable=unstable, engine=engine, seconds=time.perf_counter() - t0)

@@ -1,0 +1,194 @@
+"""Experiment specs: ``configs/experiment/<name>.yaml`` with a top-level ``experiment:`` key.
+
+A spec names the scenarios of one planner's comparison and how to report it::
+
+    experiment:
+      title: Unified dispatch
+      title_zh: 一体派单
+      question: What does dispatching straight to the right office change?
+      base: [territory=county, run.horizon_days=365]   # applied to every scenario
+      replications: 10                                  # paired (common random numbers)
+      baseline: level
+      scenarios:                                        # ordered: name -> label, overrides
+        level:   {label: Level by level, label_zh: 逐级派单, overrides: []}
+        unified: {label: Unified dispatch, label_zh: 一体派单, overrides: [dispatch.mode=unified]}
+      kpis: [resolution_hours_p90, escalations_per_matter, on_time_rate]   # first = headline
+      charts: [bars, cdf, funnel]
+
+(``configs/experiment/tune_staffing.yaml`` is a Hydra sweep config, not a spec: it has
+no ``experiment:`` key.) ``load_spec`` reads a spec with OmegaConf into the typed
+dataclasses below; every problem is one ``ConfigError`` naming the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.errors import ConfigError
+from sim.scenario.compose import config_dir
+
+__all__ = ["CHARTS", "DERIVED_KPIS", "ExperimentSpec", "ScenarioSpec", "list_specs", "load_spec", "spec_path",
+           "split_overrides"]
+
+#: the charts a spec may ask for
+CHARTS: tuple[str, ...] = ("bars", "cdf", "funnel", "backlog", "utilization", "pareto")
+#: KPIs the runner adds to every replication's ``compute_kpis`` (the surge ones only with a surge)
+DERIVED_KPIS: tuple[str, ...] = ("clear_days", "backlog_peak", "headcount_fulltime", "headcount_staff")
+#: overrides the runner owns (set them in the spec instead)
+RESERVED = {"run.replications": "experiment.replications"}
+
+
+@dataclass
+class ScenarioSpec:
+    """One arm of the comparison."""
+
+    label: str = ""  # shown in charts and findings (English); empty = the scenario's name
+    label_zh: str = ""  # shown when report.lang=zh; empty = label
+    overrides: list[str] = field(default_factory=list)  # Hydra overrides on top of the spec's base
+
+
+@dataclass
+class ExperimentSpec:
+    """A what-if experiment: scenarios, replications, what to report."""
+
+    title: str = ""
+    title_zh: str = ""
+    question: str = ""
+    question_zh: str = ""
+    base: list[str] = field(default_factory=list)  # overrides applied to every scenario (before its own)
+    replications: int = 10  # paired replications per scenario (same run.seed: common random numbers)
+    baseline: str = ""  # the scenario the others are compared with
+    scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
+    kpis: list[str] = field(default_factory=list)  # KPIs to report; the first is the headline
+    charts: list[str] = field(default_factory=lambda: ["bars", "cdf", "funnel"])  # briefing: the first three
+    workers: int = 2  # processes running replications in parallel (1 = in this process)
+    name: str = ""  # the spec's file stem (set by load_spec)
+
+    def label_of(self, scenario: str, lang: str) -> str:
+        sc = self.scenarios[scenario]
+        en = sc.label or scenario
+        return (sc.label_zh or en) if lang == "zh" else en
+
+    def title_in(self, lang: str) -> str:
+        en = self.title or self.name
+        return (self.title_zh or en) if lang == "zh" else en
+
+    def question_in(self, lang: str) -> str:
+        return (self.question_zh or self.question) if lang == "zh" else self.question
+
+    def ordered(self) -> list[str]:
+        """Scenario names, baseline first, the others in spec order."""
+        return [self.baseline, *[s for s in self.scenarios if s != self.baseline]]
+
+
+def spec_path(name: str) -> Path:
+    """``configs/experiment/<name>.yaml``, or ``name`` itself when it is a path to a YAML file."""
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        return Path(name)
+    return config_dir() / "experiment" / f"{name}.yaml"
+
+
+def list_specs() -> list[str]:
+    """Names of the experiment specs in ``configs/experiment`` (files with an ``experiment:`` key)."""
+    out = []
+    for path in sorted((config_dir() / "experiment").glob("*.yaml")):
+        try:
+            raw = OmegaConf.load(path)
+        except (OmegaConfBaseException, OSError, ValueError):
+            continue
+        if isinstance(raw, DictConfig) and "experiment" in raw:
+            out.append(path.stem)
+    return out
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(spec_overrides, run_overrides)``: ``experiment.x=y`` edits the spec (as ``x=y``),
+    everything else is a Hydra override applied to every scenario after its own."""
+    spec_ov, run_ov = [], []
+    for ov in overrides:
+        key = ov.split("=", 1)[0].lstrip("+~")
+        if key == "experiment" or key.startswith("experiment."):
+            if "=" not in ov or not key.startswith("experiment."):
+                raise ConfigError(key, f"expected experiment.<field>=<value>, got {ov!r}")
+            spec_ov.append(ov.split("experiment.", 1)[1])
+        elif key in RESERVED:
+            raise ConfigError(key, f"an experiment sets it: use {RESERVED[key]}=... instead")
+        else:
+            run_ov.append(ov)
+    return spec_ov, run_ov
+
+
+def _first_line(exc: BaseException) -> str:
+    return next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+
+
+def _key_of(exc: OmegaConfBaseException) -> str:
+    key = getattr(exc, "full_key", None) or getattr(exc, "key", None) or ""
+    return f"experiment.{key}" if key else "experiment"
+
+
+def load_spec(name: str, overrides: Sequence[str] = ()) -> ExperimentSpec:
+    """Read and check a spec; ``overrides`` are dotlist edits of it (``replications=3``)."""
+    path = spec_path(name)
+    if not path.is_file():
+        raise ConfigError("experiment", f"no experiment spec {path} (have: {', '.join(list_specs()) or 'none'})")
+    try:
+        raw = OmegaConf.load(path)
+    except (OmegaConfBaseException, OSError, ValueError) as exc:
+        raise ConfigError("experiment", f"{path}: cannot read YAML: {_first_line(exc)}") from None
+    if not isinstance(raw, DictConfig) or "experiment" not in raw:
+        raise ConfigError("experiment", f"{path} is not an experiment spec (no top-level 'experiment:' key)")
+    if not isinstance(raw.experiment, DictConfig):
+        raise ConfigError("experiment", f"{path}: 'experiment' must be a mapping")
+    try:
+        node = OmegaConf.merge(OmegaConf.structured(ExperimentSpec), raw.experiment)
+        if overrides:
+            node = OmegaConf.merge(node, OmegaConf.from_dotlist(list(overrides)))
+        obj: Any = OmegaConf.to_object(node)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(_key_of(exc), _first_line(exc)) from None
+    assert isinstance(obj, ExperimentSpec), type(obj)
+    obj.name = obj.name or path.stem
+    check_spec(obj)
+    return obj
+
+
+def check_spec(spec: ExperimentSpec) -> None:
+    """Semantic checks (types are checked by OmegaConf): raise ``ConfigError`` on the first problem."""
+    if not spec.scenarios:
+        raise ConfigError("experiment.scenarios", "needs at least two scenarios, got none")
+    if len(spec.scenarios) < 2:
+        raise ConfigError("experiment.scenarios", f"needs at least two scenarios, got {list(spec.scenarios)}")
+    if not spec.baseline:
+        raise ConfigError("experiment.baseline", "missing: name the scenario the others are compared with")
+    if spec.baseline not in spec.scenarios:
+        raise ConfigError("experiment.baseline", f"{spec.baseline!r} is not one of the scenarios "
+                                                 f"({', '.join(spec.scenarios)})")
+    if spec.replications < 2:
+        raise ConfigError("experiment.replications", f"must be >= 2 for a confidence interval, got "
+                                                     f"{spec.replications}")
+    if spec.workers < 1:
+        raise ConfigError("experiment.workers", f"must be >= 1, got {spec.workers}")
+    if not spec.kpis:
+        raise ConfigError("experiment.kpis", "name at least one KPI (the first is the headline)")
+    if len(set(spec.kpis)) != len(spec.kpis):
+        raise ConfigError("experiment.kpis", f"lists a KPI twice: {spec.kpis}")
+    for i, chart in enumerate(spec.charts):
+        if chart not in CHARTS:
+            raise ConfigError(f"experiment.charts[{i}]", f"unknown chart {chart!r} (one of {', '.join(CHARTS)})")
+    for name, sc in spec.scenarios.items():
+        for j, ov in enumerate(sc.overrides):
+            key = ov.split("=", 1)[0].lstrip("+~")
+            if key in RESERVED or key.startswith("experiment"):
+                raise ConfigError(f"experiment.scenarios.{name}.overrides[{j}]",
+                                  f"{key} cannot vary between scenarios")
+    for j, ov in enumerate(spec.base):
+        key = ov.split("=", 1)[0].lstrip("+~")
+        if key in RESERVED:
+            raise ConfigError(f"experiment.base[{j}]", f"use {RESERVED[key]} instead of {key}")
