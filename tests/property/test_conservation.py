@@ -233,3 +233,13 @@ def test_invariants_of_the_default_township() -> None:
     assert rec is not None
     assert rec.matters.n > 1000
     assert not check_records(rec)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overrides=scenarios())
+def test_vector_engine_conserves_matters_and_orders_times(overrides: list[str]) -> None:
+    """The same properties on the vector engine (fast, so it explores as many scenarios again)."""
+    rec = sim.run([*overrides, "engine.name=vector"], write=False).records
+    assert rec is not None and rec.meta["engine"] == "vector"
+    problems = check_records(rec)
+    assert not problems, "\n".join(["overrides: " + " ".join(overrides), *problems])
