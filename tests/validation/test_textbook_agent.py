@@ -221,7 +221,11 @@ def test_littles_law_by_station_kind(kind: str, township_records) -> None:  # no
 
 @pytest.mark.parametrize(("case", "key"), CHECKS, ids=[f"{c.name}-{k}" for c, k in CHECKS])
 def test_textbook_against_theory(case: Case, key: str, textbook_runs: dict[str, Future]) -> None:
-    runs = textbook_runs[case.name].result().runs
+    assert_matches_theory(case, key, textbook_runs[case.name].result().runs)
+
+
+def assert_matches_theory(case: Case, key: str, runs: list[dict[str, float]]) -> None:
+    """The replications' mean of ``key`` lies within the module docstring's SE band around theory."""
     assert len(runs) == case.reps
     values = np.array([r[key] for r in runs], dtype=np.float64)
     assert np.all(np.isfinite(values)), values

@@ -9,17 +9,13 @@ a repeat. The seed is not chosen to pass; any seed fails with probability ~1e-3.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from scipy import stats
 
 import sim
 import sim.api
 import sim.records
 from sim.metrics.little import littles_law
-from sim.metrics.replications import summary_of
 from sim.records import STATION_KINDS
 
 try:  # pytest's default import mode puts this directory on sys.path
@@ -43,16 +39,7 @@ def vector_runs() -> dict[str, sim.api.RunResult]:
 def test_vector_textbook_against_theory(case: base.Case, key: str, vector_runs: dict[str, sim.api.RunResult]) -> None:
     res = vector_runs[case.name]
     assert res.engine == "vector"
-    values = np.array([r[key] for r in res.runs], dtype=np.float64)
-    assert len(values) == case.reps and np.all(np.isfinite(values))
-    s = summary_of(values)
-    se = s.std / math.sqrt(s.n)
-    k = float(stats.t.isf(base.ALPHA / 2.0, s.n - 1))
-    k_lo = case.k_lo_wait if (key == "wait_hours_mean" and case.k_lo_wait is not None) else k
-    theory = case.theory()[key]
-    z = (s.mean - theory) / se if se > 0 else math.inf
-    assert theory - k_lo * se <= s.mean <= theory + k * se, (
-        f"{case.name} {key}: simulated {s.mean:.5f} (SE {se:.5f}, R={s.n}) vs theory {theory:.5f}: {z:+.2f} SE")
+    base.assert_matches_theory(case, key, res.runs)
 
 
 @pytest.fixture(scope="module")
