@@ -98,24 +98,32 @@ def _jsonable(x: Any) -> Any:
     return x.item() if hasattr(x, "item") else str(x)
 
 
-def _write(result: RunResult, overrides: Sequence[str]) -> Path:
-    cfg = result.cfg
-    parent = Path(cfg.run.results_dir)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    name = f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}"
+def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
+    """Claim ``parent/name`` (or ``name-2``, ``-3``, ...) atomically: returns (final, its .partial- twin).
+
+    The caller writes into the twin and renames it to ``final`` only when everything is
+    written, so a failed run leaves nothing; two runs finishing in the same second get
+    different names.
+    """
     parent.mkdir(parents=True, exist_ok=True)
     k = 1
     while True:
-        # claim a name atomically: two runs finishing in the same second get -2, -3, ...
         final = parent / (name if k == 1 else f"{name}-{k}")
         tmp = parent / f".partial-{final.name}"
         if not final.exists():
             try:
                 tmp.mkdir(exist_ok=False)
-                break
+                return final, tmp
             except FileExistsError:
                 pass
         k += 1
+
+
+def _write(result: RunResult, overrides: Sequence[str]) -> Path:
+    cfg = result.cfg
+    parent = Path(cfg.run.results_dir)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    final, tmp = claim_results_dir(parent, f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}")
     try:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")

@@ -33,14 +33,18 @@ DERIVED_NAMES: dict[str, tuple[str, str]] = {
     "headcount_fulltime": ("full-time grid workers", "专职网格员人数"),
     "headcount_staff": ("staff head-count", "办事人员总数"),
 }
+#: sentence names where the chart label reads badly in a sentence
+SENTENCE_NAMES: dict[str, tuple[str, str]] = {
+    "open_at_horizon": ("matters open at the horizon", "期末未办结事项数"),
+}
 _COUNTS = ("matters", "closed", "open_", "headcount", "backlog_peak")
 _UNIT = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 
 
 def name_of(kpi: str, lang: str) -> str:
     """The KPI's readable name without its unit (for sentences)."""
-    if kpi in DERIVED_NAMES:
-        full = DERIVED_NAMES[kpi][1 if lang == "zh" else 0]
+    if kpi in DERIVED_NAMES or kpi in SENTENCE_NAMES:
+        full = {**DERIVED_NAMES, **SENTENCE_NAMES}[kpi][1 if lang == "zh" else 0]
     elif kpi.startswith("utilization_"):  # "platform dispatcher utilisation", not "utilisation: ..."
         who = role_name(kpi.removeprefix("utilization_").removeprefix("role_"), lang)
         full = f"{who}利用率" if lang == "zh" else f"{who} utilisation"
@@ -105,6 +109,12 @@ class Effect:
         return self.diff.n >= 2 and self.diff.half_width == 0.0 and self.diff.mean != 0.0
 
     @property
+    def unchanged(self) -> bool:
+        """Exactly the same value in every replication pair (the lever does not touch it)."""
+        d = self.diff
+        return d.n >= 1 and d.mean == 0.0 and (d.n == 1 or d.half_width == 0.0)
+
+    @property
     def clear(self) -> bool:
         """The 95% interval of the paired difference excludes zero."""
         d = self.diff
@@ -164,6 +174,9 @@ def _head(label: str, e: Effect, lang: str) -> str:
         why = _undefined(e.kpi, lang)
         return (f"{label}：{name}无法比较（各次重复均无定义{why}）" if lang == "zh"
                 else f"{label}: the {name} cannot be compared (undefined in every replication{why})")
+    if e.unchanged:
+        v = fmt_value(e.kpi, e.base, lang)
+        return f"{label}：{name}不变（{v}）" if lang == "zh" else f"{label} leaves the {name} unchanged ({v})"
     if lang == "zh":
         if not e.clear and not e.fixed:
             return f"{label}：{name}无明显变化（{e.change(lang)}，{_ci_note(e, lang)}）"
@@ -178,6 +191,8 @@ def _head(label: str, e: Effect, lang: str) -> str:
 def _second(e: Effect, lang: str) -> str:
     name = name_of(e.kpi, lang)
     a, b = fmt_value(e.kpi, e.base, lang), fmt_value(e.kpi, e.value, lang)
+    if e.unchanged:
+        return f"，{name}不变（{a}）" if lang == "zh" else f"; {name} unchanged ({a})"
     if lang == "zh":
         if not e.clear and not e.fixed:
             return f"，{name}无明显变化（{a}对{b}）"
@@ -189,6 +204,8 @@ def _second(e: Effect, lang: str) -> str:
 
 def _more(e: Effect, lang: str) -> str:
     name = name_of(e.kpi, lang)
+    if e.unchanged:
+        return f"；{name}不变" if lang == "zh" else f"; {name} unchanged"
     if lang == "zh":
         return f"；{name}{e.change(lang)}" + ("" if e.clear or e.fixed else "（无明显变化）")
     return f"; {name} {e.change(lang)}" + ("" if e.clear or e.fixed else " (no clear change)")
@@ -207,8 +224,9 @@ def finding(label: str, effects: Sequence[Effect], lang: str,
     text += "。" if lang == "zh" else "."
     if unstable:
         over = ", ".join(f"{n} ({u:.2f})" for n, u in unstable)
-        text += (f"容量核算：{over}利用率不低于1，积压会持续增长。" if lang == "zh"
-                 else f" Capacity check: {over} at utilisation >= 1, so its queue keeps growing.")
+        text += (f"容量核算：{over}利用率不低于1，积压会持续增长（办结时长只计已办结事项）。" if lang == "zh"
+                 else f" Capacity check: {over} at utilisation >= 1, so its queue keeps growing (resolution "
+                      "times count only the matters that closed).")
     return text
 
 
@@ -248,6 +266,8 @@ def method_line(replications: int, lang: str) -> str:
 
 def _short(label: str, e: Effect, lang: str) -> str:
     name = name_of(e.kpi, lang)
+    if e.unchanged:
+        return f"{label}：{name}不变" if lang == "zh" else f"{label}: {name} unchanged"
     if not e.clear and not e.fixed:
         return f"{label}：{name}无明显变化" if lang == "zh" else f"{label}: no clear change in {name}"
     return f"{label}：{name}{e.change(lang)}" if lang == "zh" else f"{label}: {name} {e.change(lang)}"

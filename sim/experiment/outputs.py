@@ -7,10 +7,11 @@
   difference against the baseline with its half-width (``comparison_table``), plus the
   scenario's label; the spec's KPIs first, then a standard set;
 * ``runs.csv``: every replication's KPIs (long: scenario, replication, kpi, value);
-* ``cdf.csv``, ``funnel.csv`` (replication 0), ``backlog.csv`` (open matters per day, mean
-  and half-width over replications), ``utilization.csv`` (per role, mean and half-width
-  over replications), ``cost.csv`` (staff cost vs on-time rate), ``scenarios.csv`` (each
-  scenario's overrides), ``spec.yaml``;
+* ``cdf.csv``, ``funnel.csv`` (replication 0), ``backlog.csv`` (open and undiscovered matters
+  per day, mean and half-width of ``open`` over the n replications, ``in_surge`` inside a
+  surge window), ``utilization.csv`` (per role: mean, half-width, n over replications),
+  ``cost.csv`` (staff cost vs on-time rate, with half-widths and n), ``scenarios.csv`` (each
+  scenario's full overrides), ``spec.yaml``;
 * the charts the spec asks for (``bars_<kpi>.png`` per KPI, ``resolution_cdf.png``,
   ``level_funnel.png``, ``backlog.png``, ``utilization.png``, ``pareto.png``);
 * ``finding.txt`` and the one-page ``briefing.png`` / ``briefing.pdf``.
@@ -25,13 +26,24 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf
 
-from sim.experiment.findings import display_name, effect, findings, fmt_value, headlines, method_line, name_of
+from sim.api import claim_results_dir
+from sim.experiment.findings import (
+    display_name,
+    effect,
+    findings,
+    fmt_value,
+    headlines,
+    is_share,
+    method_line,
+    name_of,
+)
 from sim.experiment.runner import CLEAR_TOLERANCE, PRE_SURGE_DAYS, ExperimentResult, surge_windows
-from sim.metrics.replications import summary_of
+from sim.metrics.replications import Summary, summary_of
 from sim.report.tables import comparison_table, cost_table, stack
 
 __all__ = ["STANDARD_KPIS", "finding_text", "write_experiment"]
@@ -57,9 +69,25 @@ def _report_kpis(result: ExperimentResult) -> list[str]:
     return [k for k in dict.fromkeys([*result.spec.kpis, *STANDARD_KPIS]) if k in present]
 
 
+def _summary(result: ExperimentResult, s: str, k: str) -> Summary:
+    return summary_of([float(r.get(k, math.nan)) for r in result.runs[s]])
+
+
 def _mean_hw(result: ExperimentResult, s: str, k: str) -> tuple[float, float]:
-    summ = summary_of([float(r.get(k, math.nan)) for r in result.runs[s]])
+    summ = _summary(result, s, k)
     return summ.mean, summ.half_width
+
+
+def _backlog(result: ExperimentResult) -> pd.DataFrame:
+    parts = []
+    for s, b in result.backlog.items():
+        t = b["t_days"].to_numpy(dtype=float)
+        in_surge = np.zeros(t.size, bool)
+        for a, e in surge_windows(result.cfgs[s]):
+            in_surge |= (t >= a) & (t <= e)
+        parts.append(b.assign(scenario=s, n=result.replications, in_surge=in_surge))
+    back = pd.concat(parts, ignore_index=True)
+    return back[["scenario", *[c for c in back.columns if c != "scenario"]]]
 
 
 def build_tables(result: ExperimentResult) -> dict[str, pd.DataFrame]:
@@ -69,23 +97,23 @@ def build_tables(result: ExperimentResult) -> dict[str, pd.DataFrame]:
     comp.insert(1, "label", comp["scenario"].map(labels))
     long = [{"scenario": s, "replication": i, "kpi": k, "value": v}
             for s, runs in result.runs.items() for i, r in enumerate(runs) for k, v in r.items()]
-    back = pd.concat([b.assign(scenario=s) for s, b in result.backlog.items()], ignore_index=True)
     util_rows = []
     for s, t in result.tables.items():
         for role, level in zip(t.utilization["role"], t.utilization["level"], strict=True):
-            m, hw = _mean_hw(result, s, f"utilization_role_{role}")
-            util_rows.append({"scenario": s, "role": role, "level": level, "utilization": m, "half_width": hw})
+            u = _summary(result, s, f"utilization_role_{role}")
+            util_rows.append({"scenario": s, "role": role, "level": level, "utilization": u.mean,
+                              "half_width": u.half_width, "n": u.n})
     cost = cost_table({s: {k: _mean_hw(result, s, k)[0] for k in ("staff_cost", "on_time_rate")}
                        for s in result.runs})
     cost["staff_cost_half_width"] = [_mean_hw(result, s, "staff_cost")[1] for s in cost["scenario"]]
     cost["on_time_rate_half_width"] = [_mean_hw(result, s, "on_time_rate")[1] for s in cost["scenario"]]
+    cost["n"] = [_summary(result, s, "on_time_rate").n for s in cost["scenario"]]
     scen = pd.DataFrame([{"scenario": s, "label": spec.scenarios[s].label, "label_zh": spec.scenarios[s].label_zh,
                           "overrides": " ".join(result.overrides[s])} for s in result.runs])
     return {"comparison": comp, "runs": pd.DataFrame(long), "cdf": stack(result.tables, "cdf"),
-            "funnel": stack(result.tables, "funnel"),
-            "backlog": back[["scenario", *[c for c in back.columns if c != "scenario"]]],
+            "funnel": stack(result.tables, "funnel"), "backlog": _backlog(result),
             "utilization": pd.DataFrame(util_rows, columns=["scenario", "role", "level", "utilization",
-                                                            "half_width"]),
+                                                            "half_width", "n"]),
             "cost": cost, "scenarios": scen}
 
 
@@ -96,7 +124,13 @@ def _shown(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 def _tick_label(text: str, lang: str, n: int) -> str:
     """A scenario label broken into short lines for a bar chart's x axis (``n`` bars)."""
     if lang == "zh":
-        return text.replace("·", "\n") if len(text) > 6 else text
+        if len(text) <= 6:
+            return text
+        for sep, keep in (("·", ""), ("+", "+"), ("（", "（"), ("，", "")):
+            if sep in text:
+                head, tail = text.split(sep, 1)
+                return f"{head}\n{keep}{tail}"
+        return f"{text[: len(text) // 2]}\n{text[len(text) // 2:]}"
     return textwrap.fill(text, width=max(7, 54 // max(n, 1)), break_long_words=False)
 
 
@@ -143,22 +177,31 @@ def _chart_makers(result: ExperimentResult, tables: dict[str, pd.DataFrame]) -> 
 
 
 def _chart_ids(result: ExperimentResult) -> tuple[list[str], list[str]]:
-    """(every chart to write, the three on the briefing)."""
+    """(every chart to write, the three on the briefing page).
+
+    The page takes the spec's charts in order (``bars`` = the headline KPI), then bars of
+    the next KPIs; the utilisation heatmap goes on the page only when nothing else is left
+    (a third of a page is too small for it).
+    """
     spec = result.spec
     files: list[str] = []
     for c in spec.charts:
         files += [f"bars:{k}" for k in spec.kpis] if c == "bars" else [c]
-    page = [f"bars:{spec.kpis[0]}" if c == "bars" else c for c in spec.charts]
-    for extra in [*(f"bars:{k}" for k in spec.kpis[1:]), "cdf", "funnel", "backlog"]:
-        if len(page) >= 3:
-            break
-        if extra not in page:
-            page.append(extra)
+    first = [f"bars:{spec.kpis[0]}" if c == "bars" else c for c in spec.charts if c != "utilization"]
+    fill = [*(f"bars:{k}" for k in spec.kpis[1:]), "cdf", "funnel", "backlog", "utilization"]
+    page = list(dict.fromkeys([*first, *fill]))
     return files, page[:3]
 
 
 def _file_of(chart_id: str) -> str:
     return f"bars_{chart_id[5:]}.png" if chart_id.startswith("bars:") else CHART_FILES[chart_id]
+
+
+def _fmt_hw(kpi: str, hw: float, lang: str) -> str:
+    """A half-width: shares in % with two significant digits, the rest as their KPI."""
+    if is_share(kpi) and math.isfinite(hw) and 0 < hw < 0.01:
+        return f"{hw * 100:.2g}%"
+    return fmt_value(kpi, hw, lang)
 
 
 def finding_text(result: ExperimentResult) -> str:
@@ -186,7 +229,7 @@ def finding_text(result: ExperimentResult) -> str:
         out.append(f"  {name_of(k, lang)} [{k}]")
         for s in result.runs:
             m, hw = _mean_hw(result, s, k)
-            line = f"    {labels[s]:<{width}}  {fmt_value(k, m, lang)} ± {fmt_value(k, hw, lang)}"
+            line = f"    {labels[s]:<{width}}  {fmt_value(k, m, lang)} ± {_fmt_hw(k, hw, lang)}"
             if s != spec.baseline:
                 change = effect(result.runs[spec.baseline], result.runs[s], k).change(lang)
                 line += f"   ({'差值' if zh else 'diff'} {change})"
@@ -199,21 +242,6 @@ def finding_text(result: ExperimentResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def _claim_dir(parent: Path, name: str) -> tuple[Path, Path]:
-    parent.mkdir(parents=True, exist_ok=True)
-    k = 1
-    while True:
-        final = parent / (name if k == 1 else f"{name}-{k}")
-        tmp = parent / f".partial-{final.name}"
-        if not final.exists():
-            try:
-                tmp.mkdir(exist_ok=False)
-                return final, tmp
-            except FileExistsError:
-                pass
-        k += 1
-
-
 def write_experiment(result: ExperimentResult) -> Path:
     """Write the results directory (see the module docstring); return its path."""
     from sim.report.briefing import briefing
@@ -221,7 +249,7 @@ def write_experiment(result: ExperimentResult) -> Path:
     spec, lang = result.spec, result.lang
     cfg = result.cfgs[spec.baseline]
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    final, tmp = _claim_dir(Path(cfg.run.results_dir) / "experiments", f"{spec.name}-{stamp}")
+    final, tmp = claim_results_dir(Path(cfg.run.results_dir) / "experiments", f"{spec.name}-{stamp}")
     try:
         tables = build_tables(result)
         for stem, df in tables.items():

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.capacity import capacity_check
 from sim.engines.prepare import prepare
@@ -215,8 +216,6 @@ def _mean_backlog(outs: Iterable[RepOutput]) -> pd.DataFrame:
     opens = np.vstack([o.open for o in outs])
     und = np.vstack([o.undiscovered for o in outs])
     n = opens.shape[0]
-    from scipy import stats
-
     q = float(stats.t.ppf(0.975, n - 1)) if n > 1 else math.nan
     hw = q * opens.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(opens.shape[1], math.nan)
     return pd.DataFrame({"t_days": outs[0].t_days, "open": opens.mean(axis=0), "open_half_width": hw,
@@ -233,7 +232,7 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
     base_cfg = cfgs[spec.baseline]
     say(f"experiment {spec.name}: {spec.title_in(base_cfg.report.lang)}")
     if spec.question:
-        say(f"question: {spec.question_in(base_cfg.report.lang)}")
+        say(("问题：" if base_cfg.report.lang == "zh" else "question: ") + spec.question_in(base_cfg.report.lang))
     say(f"{len(spec.scenarios)} scenarios x {spec.replications} paired replications (run.seed="
         f"{base_cfg.run.seed}), {base_cfg.territory.name}, {base_cfg.run.horizon_days:g} days "
         f"({base_cfg.run.warmup_days:g} of warm-up), {spec.workers} worker(s)")
