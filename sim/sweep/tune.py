@@ -75,7 +75,22 @@ class Tuning(Callback):
         if best:
             print(f"best: {best['objective']:,.2f} ({'feasible' if best['feasible'] else 'INFEASIBLE'}) "
                   f"with {' '.join(f'{k}={v}' for k, v in best['params'].items())}", flush=True)
-        print(f"trials: {sweep_dir / 'trials.csv'}", flush=True)
+        chart = plot_trials(table, self.objective, sweep_dir / "trials_pareto.png",
+                            str(OmegaConf.select(config, "report.lang") or "en"))
+        print(f"trials: {sweep_dir / 'trials.csv'}; chart: {chart}", flush=True)
+
+
+def plot_trials(table: pd.DataFrame, objective: Objective, path: Path, lang: str) -> Path:
+    """Every trial on the cost / on-time chart, the Pareto front joined, the target as a line."""
+    from sim.report.charts import pareto_chart
+
+    ok = table[table["status"] == "ok"]
+    cost = pd.DataFrame({"scenario": [f"trial {int(j)}" for j in ok["job"]],
+                         "staff_cost": ok[objective.kpi].astype(float).to_numpy(),
+                         "on_time_rate": ok[objective.constraint].astype(float).to_numpy()})
+    fig = pareto_chart(cost, lang, target=objective.at_least)
+    fig.savefig(path, dpi=120)
+    return path
 
 
 def trials_table(frame: pd.DataFrame, levers: list[str], objective: Objective) -> pd.DataFrame:

@@ -134,6 +134,7 @@ def test_tuning_smoke_finds_a_feasible_cheapest_trial(tmp_path: Path) -> None:
     assert best["objective"] == pytest.approx(trials["objective"].min())
     assert set(best["params"]) >= {"staffing.fulltime_per_grid", "staffing.committee_per_village"}
     assert (sweep / "optimization_results.yaml").is_file() and (sweep / "sweep.csv").is_file()
+    assert (sweep / "trials_pareto.png").stat().st_size > 10_000  # the trials on the cost / on-time chart
 
 
 # ----------------------------------------------------------------- in-process units
