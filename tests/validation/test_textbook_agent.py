@@ -61,7 +61,7 @@ from scipy import stats
 import sim
 from sim.metrics.little import littles_law
 from sim.metrics.replications import summary_of
-from sim.records import STATION_KINDS
+from sim.records import STATION_KINDS, Records
 
 try:  # pytest's default import mode puts this directory on sys.path
     import queueing_theory as qt
@@ -196,7 +196,11 @@ def test_littles_law_by_station_kind(kind: str, township_records) -> None:  # no
     on this run: the gap is 0.4 % of L at grids, platforms and departments, 0.6 % at
     modules and 1.9 % at villages, whose sojourns reach weeks; the bounds are 1.3–7.5 %.
     """
-    rec = township_records
+    assert_littles_law(township_records, kind)
+
+
+def assert_littles_law(rec: Records, kind: str) -> None:
+    """L = λW at the stations of ``kind`` exactly up to the carried-in area, itself of its usual size."""
     kinds = np.asarray(rec.stations.kind)
     mask = kinds == kind
     assert mask.any(), f"no {kind} station in the township"

@@ -9,13 +9,11 @@ a repeat. The seed is not chosen to pass; any seed fails with probability ~1e-3.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import sim
 import sim.api
 import sim.records
-from sim.metrics.little import littles_law
 from sim.records import STATION_KINDS
 
 try:  # pytest's default import mode puts this directory on sys.path
@@ -52,17 +50,4 @@ def vector_township() -> sim.records.Records:
 @pytest.mark.parametrize("kind", STATION_KINDS)
 def test_vector_littles_law_by_station_kind(kind: str, vector_township: sim.records.Records) -> None:
     """L = λW up to the carried-in edge effect (the agent file's docstring explains the bound)."""
-    rec = vector_township
-    mask = np.asarray(rec.stations.kind) == kind
-    c = littles_law(rec, mask)
-    assert c.n > 100 and c.L > 0
-    w0, h = float(rec.meta["warmup_h"]), float(rec.meta["horizon_h"])
-    T = h - w0
-    v = rec.visits
-    sel = mask[v.station]
-    ta = v.t_arrive[sel]
-    te = np.where(np.isnan(v.t_end[sel]), h, v.t_end[sel])
-    gap = (c.L - c.lam * c.W) * T
-    assert gap == pytest.approx(base._carried_in(ta, te, w0, h), rel=1e-9, abs=1e-6 * c.L * T)
-    others = np.array([base._carried_in(ta, te, t, h) for t in np.arange(w0 + 24.0, h - 30 * 24.0 + 1.0, 24.0)])
-    assert -1e-9 * c.L * T <= gap <= float(others.mean() + 4.0 * others.std(ddof=1))
+    base.assert_littles_law(vector_township, kind)
