@@ -142,28 +142,27 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
             for _ in range(int(terr.township_volunteers[t]) // n_g + (r < int(terr.township_volunteers[t]) % n_g)):
                 server("volunteer", s.volunteer_share, all_skills, vol=True)
         close()
+    def office(k: str, lv: int, u: int, sb: int, c: str, role_name: str, count: int, sp: float) -> None:
+        """A station of ``count`` identical servers who take every category."""
+        station(k, lv, u, sb, c)
+        for _ in range(count):
+            server(role_name, sp, all_skills)
+        close()
+
     for v in range(terr.n_villages):
-        station("village", 1, v, -1, terr.village_codes[v])
-        for _ in range(int(terr.village_committee[v])):
-            server("committee", s.committee_share, all_skills)
-        close()
+        office("village", 1, v, -1, terr.village_codes[v], "committee", int(terr.village_committee[v]),
+               s.committee_share)
     for t in range(terr.n_townships):
-        station("platform", 2, t, -1, f"{terr.township_codes[t]}-platform")
-        for _ in range(int(terr.township_platform[t])):
-            server("platform", 1.0, all_skills)
-        close()
+        office("platform", 2, t, -1, f"{terr.township_codes[t]}-platform", "platform",
+               int(terr.township_platform[t]), 1.0)
     for t in range(terr.n_townships):
         for m, name in enumerate(MODULES):
-            station("module", 2, t, m, f"{terr.township_codes[t]}-{name}")
-            for _ in range(int(terr.township_modules[t, m])):
-                server("module", 1.0, all_skills)
-            close()
+            office("module", 2, t, m, f"{terr.township_codes[t]}-{name}", "module", int(terr.township_modules[t, m]),
+                   1.0)
     for c in range(terr.n_counties):
         for d, name in enumerate(DEPARTMENTS):
-            station("department", 3, c, d, f"{terr.county_codes[c]}-{name}")
-            for _ in range(int(terr.county_departments[c, d])):
-                server("department", 1.0, all_skills)
-            close()
+            office("department", 3, c, d, f"{terr.county_codes[c]}-{name}", "department",
+                   int(terr.county_departments[c, d]), 1.0)
     return StationLayout(
         kind=kind, level=np.asarray(level, np.int8), unit=np.asarray(unit, np.int32),
         sub=np.asarray(sub, np.int16), code=code, server_ptr=np.asarray(ptr, np.int64),
