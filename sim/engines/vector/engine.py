@@ -139,8 +139,11 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     mob_b = np.array([b for _, b in windows], np.float64)
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
     cap_v = max(1024, int(n * 2.5))
-    cap_e = max(1024, n // 4)
+    n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
+    # the heap holds at most a finish and a wake-up per server, a time limit per station, and transits
+    cap_e = 4096 + 2 * n_srv + n_st + n // 64
     cap_n = max(1024, n // 4)
+    cap_f = max(1024, n // 64)
     ms = (inp.category.astype(np.int64), p.found.severity.astype(np.int64), p.found.channel.astype(np.int64), t,
           p.t_intake, p.intake_grid.astype(np.int64), inp.registered_grid != inp.grid, p.deadline, inp.t_occur,
           p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass, inp.u_misclass_to, inp.u_satisfy,
@@ -151,7 +154,6 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     ly = (st_kind, _station_limits(p), lay.server_ptr, nb_ptr, nb_st, nb_dist, srv_station, lay.server_speed,
           srv_shift, lay.server_skills, lay.server_volunteer, srv_spec)
     cl = (c_start, c_hours, c_before, c_ends)
-    n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
     while True:
         m = empty_matters(n)
         m.grid[:] = inp.grid
@@ -181,7 +183,9 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
         cnt = np.zeros(3, np.int64)
         hp = (np.zeros(cap_e), np.zeros((cap_e, 4), np.int64), np.zeros((cap_n, 2)), np.zeros((cap_n, 5), np.int64),
               np.array([-1, 0], np.int64), np.zeros(cap_n, np.int64), cnt, np.zeros(1, np.int64))
-        world = World(fp, ip, *ms, *ct, *ly, *cl, *mo, *vcols, *mr, *vr, *sr, *qs, *hp)
+        lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int64),
+               np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
+        world = World(fp, ip, *ms, *ct, *ly, *cl, *mo, *vcols, *mr, *vr, *sr, *qs, *hp, *lim)
         err = run_events(world, order, mob_a, mob_b)
         if err == 0:
             break
@@ -190,8 +194,10 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
             cap_e *= 2
         elif err == 2:
             cap_v *= 2
-        else:
+        elif err == 3:
             cap_n *= 2
+        else:
+            cap_f *= 2
     busy_h = sr[2]
     rows = int(cnt[2])
     visits = VisitRecords(*(c[:rows].copy() for c in vcols))

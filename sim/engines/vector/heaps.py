@@ -25,38 +25,37 @@ def ev_less(et: np.ndarray, ei: np.ndarray, a: int, b: int) -> bool:
 
 
 @njit(cache=True)
-def ev_swap(et: np.ndarray, ei: np.ndarray, a: int, b: int) -> None:
-    t = et[a]
-    et[a] = et[b]
-    et[b] = t
-    for c in range(4):
-        x = ei[a, c]
-        ei[a, c] = ei[b, c]
-        ei[b, c] = x
+def ev_insert(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, seq: int, typ: int, a: int, b: int) -> bool:
+    """Insert an event with a given push number; False when the heap is full (the caller grows it)."""
+    n = cnt[0]
+    if n >= len(et):
+        return False
+    cnt[0] = n + 1
+    # sift the hole up, then write the new event once (fewer moves than swapping)
+    j = n
+    while j > 0:
+        p = (j - 1) // 2
+        if t < et[p] or (t == et[p] and seq < ei[p, E_SEQ]):
+            et[j] = et[p]
+            for c in range(4):
+                ei[j, c] = ei[p, c]
+            j = p
+        else:
+            break
+    et[j] = t
+    ei[j, E_SEQ] = seq
+    ei[j, E_TYPE] = typ
+    ei[j, E_A] = a
+    ei[j, E_B] = b
+    return True
 
 
 @njit(cache=True)
 def ev_push(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, typ: int, a: int, b: int) -> bool:
-    """Push an event; False when the heap is full (the caller grows it and starts over)."""
-    n = cnt[0]
-    if n >= len(et):
-        return False
-    et[n] = t
-    ei[n, E_SEQ] = cnt[1]
-    ei[n, E_TYPE] = typ
-    ei[n, E_A] = a
-    ei[n, E_B] = b
+    """Push an event numbered by the push counter ``cnt[1]``; False when the heap is full."""
+    seq = cnt[1]
     cnt[1] += 1
-    cnt[0] = n + 1
-    j = n
-    while j > 0:
-        p = (j - 1) // 2
-        if ev_less(et, ei, j, p):
-            ev_swap(et, ei, j, p)
-            j = p
-        else:
-            break
-    return True
+    return ev_insert(et, ei, cnt, t, seq, typ, a, b)
 
 
 @njit(cache=True)
@@ -66,20 +65,26 @@ def ev_pop(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray) -> None:
     cnt[0] = n
     if n == 0:
         return
-    ev_swap(et, ei, 0, n)
+    # sift the last event down from the root as a hole, writing it once at its place
+    t = et[n]
+    seq = ei[n, E_SEQ]
     j = 0
     while True:
-        left = 2 * j + 1
-        if left >= n:
+        m = 2 * j + 1
+        if m >= n:
             break
-        m = left
-        if left + 1 < n and ev_less(et, ei, left + 1, left):
-            m = left + 1
-        if ev_less(et, ei, m, j):
-            ev_swap(et, ei, m, j)
+        if m + 1 < n and ev_less(et, ei, m + 1, m):
+            m += 1
+        if et[m] < t or (et[m] == t and ei[m, E_SEQ] < seq):
+            et[j] = et[m]
+            for c in range(4):
+                ei[j, c] = ei[m, c]
             j = m
         else:
             break
+    et[j] = t
+    for c in range(4):
+        ei[j, c] = ei[n, c]
 
 
 # --------------------------------------------------------------- pairing heaps

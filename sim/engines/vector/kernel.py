@@ -20,12 +20,15 @@ from numba import njit
 from numba.core import types
 from numba.experimental import structref
 
+from sim.engines.vector.borrowed import borrowed, register_borrowed
 from sim.engines.vector.calendar import advance, next_open
 from sim.engines.vector.heaps import (
     E_A,
     E_B,
+    E_SEQ,
     E_TYPE,
     N_VISIT,
+    ev_insert,
     ev_pop,
     ev_push,
     nd_alloc,
@@ -84,13 +87,16 @@ WORLD_FIELDS: tuple[str, ...] = (
     # queues, heaps, counters
     "q_fresh", "q_over", "q_dead", "q_count", "q_seq",
     "et", "ei", "nf", "ni", "pool", "scratch", "cnt", "err",
+    # the clock, the same-instant event queue, the per-station time-limit lists
+    "clock", "fq", "fpos", "x_next", "x_seq", "x_head", "x_tail",
 )
 
 
-@structref.register
+@register_borrowed
 class WorldType(types.StructRef):
     def preprocess_fields(self, fields):
-        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+        # the caller owns every array of a run: the kernel borrows them (no reference counting)
+        return tuple((name, borrowed(types.unliteral(typ))) for name, typ in fields)
 
 
 class World(structref.StructRefProxy):
@@ -102,7 +108,50 @@ structref.define_proxy(World, WorldType, list(WORLD_FIELDS))
 
 @njit(cache=True)
 def push(w, t, typ, a, b):
-    if not ev_push(w.et, w.ei, w.cnt, t, typ, a, b):
+    """Schedule an event. One due now joins the same-instant queue: it runs after every event already
+    due now (all pushed earlier) and in push order, which is where the heap would have put it."""
+    if t == w.clock[0]:
+        tail = w.fpos[1]
+        if tail >= w.fq.shape[0]:
+            w.err[0] = 4
+            return
+        w.fq[tail, E_SEQ] = w.cnt[1]
+        w.fq[tail, E_TYPE] = typ
+        w.fq[tail, E_A] = a
+        w.fq[tail, E_B] = b
+        w.fpos[1] = tail + 1
+        w.cnt[1] += 1
+    elif not ev_push(w.et, w.ei, w.cnt, t, typ, a, b):
+        w.err[0] = 1
+
+
+@njit(cache=True)
+def limit_add(w, s, row, now):
+    """Queue ``row``'s time limit at station s. A station's limits fall due in arrival order, so only the
+    earliest live one sits in the event heap, with the push number it was given here."""
+    seq = w.cnt[1]
+    w.cnt[1] += 1
+    w.x_seq[row] = seq
+    w.x_next[row] = -1
+    if w.x_tail[s] >= 0:
+        w.x_next[w.x_tail[s]] = row
+    else:
+        w.x_head[s] = row
+        if not ev_insert(w.et, w.ei, w.cnt, now + w.st_limit[s], seq, EV_EXPIRE, row, 0):
+            w.err[0] = 1
+    w.x_tail[s] = row
+
+
+@njit(cache=True)
+def limit_next(w, s):
+    """Station s's head limit has fired: drop the limits of visits no longer waiting, heap the next."""
+    row = w.x_next[w.x_head[s]]
+    while row >= 0 and not w.v_waiting[row]:
+        row = w.x_next[row]
+    w.x_head[s] = row
+    if row < 0:
+        w.x_tail[s] = -1
+    elif not ev_insert(w.et, w.ei, w.cnt, w.v_tarr[row] + w.st_limit[s], w.x_seq[row], EV_EXPIRE, row, 0):
         w.err[0] = 1
 
 
@@ -356,7 +405,7 @@ def visit(w, i, s, lv, work, settles, limit, doneas, tracked, now):
     w.v_waiting[row] = True
     q_push(w, s, row)
     if limit and w.st_limit[s] > 0:
-        push(w, now + w.st_limit[s], EV_EXPIRE, row, 0)
+        limit_add(w, s, row, now)
     # idle servers off shift who could take it start at their next opening
     for j in range(lo - 1, hi):
         st = s if j < lo else w.nb_st[j]
@@ -572,43 +621,94 @@ def resume(w, i, outcome, now):
 
 @njit(cache=True)
 def feed(w, order, a, now):
-    """The feeder: matters order[a], ... found by now start; the next one is scheduled."""
+    """The feeder: matters order[a], ... found by now start; returns the end of that batch."""
     n_order = order.shape[0]
     end = a
     while end < n_order and not (w.m_tdisc[order[end]] > now):
         end += 1
-    if end < n_order:
-        push(w, now + (w.m_tdisc[order[end]] - now), EV_DISCOVER, end, 0)
     return end
 
 
 @njit(cache=True)
 def run_events(w, order, mob_a, mob_b):
-    """The event loop until the horizon; returns 0 or the code of the capacity that ran out."""
+    """The event loop until the horizon; returns 0 or the code of the capacity that ran out.
+
+    Three sources hold the pending events, each in (time, push number) order: the heap, the
+    feeder's one next discovery, and the same-instant queue; the loop runs the least of their
+    heads, so events run in exactly the order one heap of them all would give.
+    """
     horizon = w.fp[P_HORIZON]
     textbook = w.ip[I_TEXTBOOK] == 1
     n_srv = w.srv_vol.shape[0]
+    n_order = order.shape[0]
     et = w.et
     ei = w.ei
+    fq = w.fq
+    fpos = w.fpos
     cnt = w.cnt
+    inf = np.inf
     now = 0.0
+    w.clock[0] = now
     # the feeder's first batch and timeout, then the mobilisations, then the batch's lifecycles
-    end = feed(w, order, 0, now) if order.shape[0] > 0 else 0
+    end = feed(w, order, 0, now) if n_order > 0 else 0
+    d_t = inf
+    d_seq = 0
+    if end < n_order:
+        d_t = w.m_tdisc[order[end]]
+        d_seq = cnt[1]
+        cnt[1] += 1
     for k in range(mob_a.shape[0]):
         push(w, now + max(mob_a[k] - now, 0.0), EV_MOB_ON, k, 0)
     for j in range(0, end):
         resume(w, order[j], -1, now)
-    while cnt[0] > 0 and w.err[0] == 0:
-        t = et[0]
-        if t >= horizon:
+    while w.err[0] == 0:
+        # the least head of the three sources
+        src = 0
+        t = inf
+        seq = 0
+        if cnt[0] > 0:
+            src = 1
+            t = et[0]
+            seq = ei[0, E_SEQ]
+        if d_t < t or (d_t == t and d_seq < seq):
+            src = 2
+            t = d_t
+            seq = d_seq
+        if fpos[0] < fpos[1]:
+            f_seq = fq[fpos[0], E_SEQ]
+            if now < t or (now == t and f_seq < seq):
+                src = 3
+                t = now
+        if src == 0 or t >= horizon:
             break
-        typ = ei[0, E_TYPE]
-        a = ei[0, E_A]
-        b = ei[0, E_B]
-        ev_pop(et, ei, cnt)
+        if src == 1:
+            typ = ei[0, E_TYPE]
+            a = ei[0, E_A]
+            b = ei[0, E_B]
+            ev_pop(et, ei, cnt)
+        elif src == 2:
+            typ = EV_DISCOVER
+            a = end
+            b = 0
+            d_t = inf
+        else:
+            h = fpos[0]
+            typ = fq[h, E_TYPE]
+            a = fq[h, E_A]
+            b = fq[h, E_B]
+            h += 1
+            if h == fpos[1]:
+                h = 0
+                fpos[1] = 0
+            fpos[0] = h
         now = t
+        w.clock[0] = now
         if typ == EV_DISCOVER:
             end = feed(w, order, a + 1, now)
+            if end < n_order:
+                d_t = now + (w.m_tdisc[order[end]] - now)
+                d_seq = cnt[1]
+                cnt[1] += 1
             for j in range(a, end):
                 resume(w, order[j], -1, now)
         elif typ == EV_FINISH:
@@ -626,6 +726,7 @@ def run_events(w, order, mob_a, mob_b):
                 w.v_tend[a] = now
                 w.v_outcome[a] = out
                 push(w, now, EV_CONTINUE, w.v_matter[a], out)
+            limit_next(w, w.v_station[a])
         elif typ == EV_CONTINUE:
             resume(w, a, b, now)
         elif typ == EV_DETOUR or typ == EV_TRANSFER:
