@@ -7,12 +7,12 @@ then only run the dynamics (dispatch, handling, escalation, feedback).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from sim.inputs import MatterInputs
-from sim.records import ServerTable, StationTable
+from sim.records import ServerTable, StationTable, VisitRecords
 from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
 from sim.rules.routing import Catalog, deadline
@@ -94,3 +94,28 @@ def staff_cost(p: Prepared) -> float:
 def records_tables(p: Prepared) -> tuple[StationTable, ServerTable]:
     """The station and server tables both engines put in their records."""
     return station_table(p.cfg, p.layout, p.calendars), server_table(p.cfg, p.layout, p.calendars)
+
+
+def county_orders(p: Prepared) -> list[np.ndarray]:
+    """Each county's matters found before the horizon, in order of discovery (int64 row numbers).
+
+    Counties share no station (a matter stays in the county of its intake grid), so
+    each county has its own feeder: the records then do not depend on how events of
+    different counties at the same instant interleave, and the vector engine can run
+    the counties apart.
+    """
+    t = p.found.t_discover
+    order = np.argsort(t, kind="stable")
+    order = order[t[order] < p.horizon_h].astype(np.int64)
+    county = p.terr.grid_county[p.intake_grid[order]]
+    counts = np.bincount(county, minlength=p.terr.n_counties)
+    return np.split(order[np.argsort(county, kind="stable")], np.cumsum(counts)[:-1])
+
+
+def visits_by_county(p: Prepared, visits: VisitRecords) -> VisitRecords:
+    """Visit rows grouped by county (counties in order), each county's rows in the order they were made."""
+    if p.terr.n_counties == 1:
+        return visits
+    county = p.terr.grid_county[p.intake_grid[visits.matter_id]]
+    rows = np.argsort(county, kind="stable")
+    return VisitRecords(**{f.name: getattr(visits, f.name)[rows] for f in fields(visits)})

@@ -336,6 +336,9 @@ class RunConfig(Sealed):
 class EngineConfig(Sealed):
     name: str = "auto"  # agent | vector | auto
     auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
+    # vector engine: threads running counties side by side (0 = one per available core); the
+    # records are the same whatever the number
+    workers: int = 0
 
 
 @dataclass

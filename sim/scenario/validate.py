@@ -74,6 +74,7 @@ def validate(cfg: Config) -> None:
     _run(cfg.run)
     ck.one_of("engine.name", cfg.engine.name, ENGINES)
     ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
+    ck.whole("engine.workers", cfg.engine.workers)
     ck.one_of("report.lang", cfg.report.lang, LANGS)
 
 

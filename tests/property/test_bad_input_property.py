@@ -31,7 +31,7 @@ INT_MIN_0 = [f"staffing.{k}" for k in (
     "grid_leaders_per_grid", "fulltime_per_grid", "parttime_per_grid", "grids_per_instructor",
     "professional_per_township", "committee_per_village", "platform_per_township", "volunteers_per_township",
     "module_staff.governance", "department_staff.livelihood")] + [
-    "textbook.servers", "outcome.max_reopens", "run.seed", "engine.auto_max_grids"]
+    "textbook.servers", "outcome.max_reopens", "run.seed", "engine.auto_max_grids", "engine.workers"]
 INT_MIN_1 = ["territory.counties", "territory.townships_per_county", "territory.villages_per_township",
              "territory.households_per_grid", "territory.rural_households_per_grid", "run.replications"]
 POSITIVE = ["demand.rate_per_1000_per_day", "textbook.arrival_rate_per_hour", "textbook.service_mean_hours",

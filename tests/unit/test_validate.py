@@ -210,6 +210,8 @@ CASES: list[tuple[list[str], str, str]] = [
     (["run.results_dir=''"], "run.results_dir", "non-empty"),
     (["engine.name=turbo"], "engine.name", "agent|vector|auto"),
     (["engine.auto_max_grids=-1"], "engine.auto_max_grids", ">= 0"),
+    (["engine.workers=-1"], "engine.workers", ">= 0"),
+    (["engine.workers=1.5"], "engine.workers", "whole number"),
     (["report.lang=fr"], "report.lang", "en|zh"),
 ]
 

@@ -33,7 +33,7 @@ import simpy
 
 from sim.engines.agent.agents import GridModel
 from sim.engines.agent.queueing import StaffAgent, Station, Visit
-from sim.engines.prepare import Prepared, base_meta, records_tables
+from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
 from sim.records import ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
@@ -277,11 +277,9 @@ class AgentRun:
             return
 
     # ------------------------------------------------------------------- run
-    def feeder(self) -> Generator[simpy.Event, Any, None]:
-        """Start each matter's process when it is discovered (in order of discovery)."""
+    def feeder(self, order: np.ndarray) -> Generator[simpy.Event, Any, None]:
+        """Start each of one county's matters when it is discovered (in order of discovery)."""
         t = self.p.found.t_discover
-        order = np.argsort(t, kind="stable")
-        order = order[t[order] < self.p.horizon_h]
         for i in order.tolist():
             if t[i] > self.env.now:
                 yield self.env.timeout(t[i] - self.env.now)
@@ -289,11 +287,12 @@ class AgentRun:
             self.env.process(self.lifecycle(i))
 
     def run(self) -> Records:
-        self.env.process(self.feeder())
+        for order in county_orders(self.p):
+            self.env.process(self.feeder(order))
         self.model.start_processes()
         self.env.run(until=self.p.horizon_h)
         self.model.finish_progress()
-        visits = visits_from_lists(self.vcols)
+        visits = visits_by_county(self.p, visits_from_lists(self.vcols))
         meta = base_meta(self.p, "agent", self.replication)
         meta["busy_hours_by_role"] = self.model.busy_by_role()
         stations, servers = records_tables(self.p)

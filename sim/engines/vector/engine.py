@@ -9,9 +9,13 @@ equal the agent engine's matter for matter (``tests/equivalence``).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
 import numpy as np
 
-from sim.engines.prepare import Prepared, base_meta, records_tables
+from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables
 from sim.engines.vector.calendar import stack_calendars
 from sim.engines.vector.kernel import (
     I_FAST_TRACK,
@@ -44,9 +48,9 @@ from sim.engines.vector.kernel import (
     P_SAT_TRANSFER,
     P_TRANSFER_H,
     World,
-    run_events,
+    run_block,
 )
-from sim.records import STATION_KINDS, Records, VisitRecords, empty_matters
+from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, empty_matters
 from sim.rules.outcome import party_prob
 from sim.scenario.constants import DISPATCH_RULES, ROLES
 
@@ -118,16 +122,39 @@ def _neighbours(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ptr, st, dist
 
 
+def _blocks(sizes: list[int], k: int) -> list[tuple[int, int]]:
+    """Split counties 0..len(sizes) into at most k contiguous blocks of about equal matter counts."""
+    cum = np.cumsum([0, *sizes])
+    total = float(cum[-1])
+    cuts = [0]
+    for j in range(1, k):
+        c = int(np.searchsorted(cum, total * j / k, side="left"))
+        cuts.append(min(max(c, cuts[-1]), len(sizes)))
+    cuts.append(len(sizes))
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+
+
+def _workers(cfg_workers: int) -> int:
+    if cfg_workers > 0:
+        return cfg_workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run_vector(p: Prepared, replication: int = 0) -> Records:
-    """Run one replication on the compiled kernel; same records as the agent engine."""
+    """Run one replication on the compiled kernel; same records as the agent engine.
+
+    Counties share no station, so blocks of counties run in threads side by side (the
+    kernel releases the GIL); each county's visits are made in the same order whatever
+    the number of threads, and the blocks are joined in county order.
+    """
     cfg, inp, lay, cat, terr = p.cfg, p.inputs, p.layout, p.catalog, p.terr
-    n = inp.n
     fp, ip = _params(p)
     names = list(cfg.calendar.shifts)
     c_start, c_hours, c_before, c_ends = stack_calendars([p.calendars[k] for k in names])
-    t = p.found.t_discover
-    order = np.argsort(t, kind="stable")
-    order = order[t[order] < p.horizon_h].astype(np.int64)
+    orders = county_orders(p)
     nb_ptr, nb_st, nb_dist = _neighbours(p)
     srv_station = np.repeat(np.arange(lay.n, dtype=np.int64), np.diff(lay.server_ptr))
     srv_shift = np.array([names.index(s) for s in lay.server_shift], np.int64)
@@ -137,70 +164,56 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
                if sg.volunteers and has_vol]
     mob_a = np.array([a for a, _ in windows], np.float64)
     mob_b = np.array([b for _, b in windows], np.float64)
+    # each county's volunteers (server numbers ascending), as CSR over counties
+    srv_county = terr.grid_county[_station_grid(p)[srv_station]]
+    vol_ids = np.flatnonzero(lay.server_volunteer).astype(np.int64)
+    vol_ids = vol_ids[np.argsort(srv_county[vol_ids], kind="stable")]
+    vol_ptr = np.zeros(terr.n_counties + 1, np.int64)
+    vol_ptr[1:] = np.cumsum(np.bincount(srv_county[vol_ids], minlength=terr.n_counties))
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
-    cap_v = max(1024, int(n * 2.5))
     n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
-    # the heap holds at most a finish and a wake-up per server, a time limit per station, and transits
-    cap_e = 4096 + 2 * n_srv + n_st + n // 64
-    cap_n = max(1024, n // 4)
-    cap_f = max(1024, n // 64)
-    ms = (inp.category.astype(np.int64), p.found.severity.astype(np.int64), p.found.channel.astype(np.int64), t,
-          p.t_intake, p.intake_grid.astype(np.int64), inp.registered_grid != inp.grid, p.deadline, inp.t_occur,
-          p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass, inp.u_misclass_to, inp.u_satisfy,
-          inp.u_reopen, inp.u_petition, inp.u_fail)
+    blocks = _blocks([len(o) for o in orders], _workers(cfg.engine.workers))
+    ms = (inp.category.astype(np.int64), p.found.severity.astype(np.int64), p.found.channel.astype(np.int64),
+          p.found.t_discover, p.t_intake, p.intake_grid.astype(np.int64), inp.registered_grid != inp.grid,
+          p.deadline, inp.t_occur, p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass,
+          inp.u_misclass_to, inp.u_satisfy, inp.u_reopen, inp.u_petition, inp.u_fail, np.arange(inp.n, dtype=np.int64))
     ct = (cat.module.astype(np.int64), cat.department.astype(np.int64), cat.top.astype(np.int64), cat.party,
           cat.handled, terr.grid_village.astype(np.int64), terr.grid_township.astype(np.int64),
           terr.grid_county.astype(np.int64), terr.township_instructors.astype(np.int64))
     ly = (st_kind, _station_limits(p), lay.server_ptr, nb_ptr, nb_st, nb_dist, srv_station, lay.server_speed,
           srv_shift, lay.server_skills, lay.server_volunteer, srv_spec)
     cl = (c_start, c_hours, c_before, c_ends)
+    sizes = [sum(len(o) for o in orders[a:b]) for a, b in blocks]
+    # capacities per block (grown and rerun when one runs out: the run is deterministic)
+    cap_v = [max(1024, int(s * 2.5)) for s in sizes]
+    cap_n = [max(1024, s // 4) for s in sizes]
+    cap_f = [max(1024, s // 64) for s in sizes]
+    cap_e = [4096 + 2 * n_srv + n_st + s // 64 for s in sizes]
     while True:
-        m = empty_matters(n)
-        m.grid[:] = inp.grid
-        m.registered_grid[:] = inp.registered_grid
-        m.category[:] = inp.category
-        m.severity_initial[:] = inp.severity
-        m.severity[:] = inp.severity
-        m.surge[:] = inp.surge
-        m.t_occur[:] = inp.t_occur
-        mo = (m.status, m.place_level, m.t_discover, m.channel, m.severity, m.t_intake, m.deadline, m.t_dispatch,
-              m.t_start, m.t_close, m.level_settled, m.transfers, m.escalations, m.reopened, m.on_time,
-              m.satisfied, m.petitioned, m.abandoned, m.reminded)
-        vcols = (np.zeros(cap_v, np.int64), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8), np.zeros(cap_v),
-                 np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v, np.int8),
-                 np.zeros(cap_v, np.int32))
-        mr = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.bool_), np.zeros(n, np.bool_),
-              np.zeros(n, np.bool_), np.zeros(n, np.int64), np.zeros(n, np.int64))
-        vr = (np.zeros(cap_v), np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int64), np.zeros(cap_v, np.bool_),
-              np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.bool_))
-        active = ~lay.server_volunteer
-        idle = np.bincount(srv_station[active], minlength=n_st).astype(np.int64)
-        n_cal = len(names)
-        sr = (active, np.zeros(n_srv, np.bool_), np.zeros(n_srv), np.zeros(n_srv, np.bool_), idle,
-              np.full(n_cal, -1.0), np.zeros(n_cal, np.bool_))
-        qs = (np.full(n_st * n_k, -1, np.int64), np.full(n_st * n_k, -1, np.int64), np.full(n_st, -1, np.int64),
-              np.zeros(n_st, np.int64), np.zeros(n_st, np.int64))
-        cnt = np.zeros(3, np.int64)
-        hp = (np.zeros(cap_e), np.zeros((cap_e, 4), np.int64), np.zeros((cap_n, 2)), np.zeros((cap_n, 5), np.int64),
-              np.array([-1, 0], np.int64), np.zeros(cap_n, np.int64), cnt, np.zeros(1, np.int64))
-        lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int64),
-               np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
-        world = World(fp, ip, *ms, *ct, *ly, *cl, *mo, *vcols, *mr, *vr, *sr, *qs, *hp, *lim)
-        err = run_events(world, order, mob_a, mob_b)
-        if err == 0:
-            break
-        # a capacity ran out: grow it and run again (the run is deterministic)
-        if err == 1:
-            cap_e *= 2
-        elif err == 2:
-            cap_v *= 2
-        elif err == 3:
-            cap_n *= 2
+        m = _fresh_matters(p)
+        runs = [_BlockRun(j, a, b, orders, vol_ids, vol_ptr, cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
+                          lay.server_volunteer, srv_station, len(names)) for j, (a, b) in enumerate(blocks)]
+        go = partial(_BlockRun.go, shared=(fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m)), mob=(mob_a, mob_b))
+        if len(runs) == 1:
+            go(runs[0])
         else:
-            cap_f *= 2
-    busy_h = sr[2]
-    rows = int(cnt[2])
-    visits = VisitRecords(*(c[:rows].copy() for c in vcols))
+            with ThreadPoolExecutor(len(runs)) as pool:
+                list(pool.map(go, runs))
+        failed = [r for r in runs if r.err]
+        if not failed:
+            break
+        for r in failed:  # a capacity ran out: grow it and run again
+            j = r.index
+            if r.err == 1:
+                cap_e[j] *= 2
+            elif r.err == 2:
+                cap_v[j] *= 2
+            elif r.err == 3:
+                cap_n[j] *= 2
+            else:
+                cap_f[j] *= 2
+    visits = VisitRecords(*(np.concatenate([r.vcols[c] for r in runs]) for c in range(9)))
+    busy_h = np.sum([r.busy_h for r in runs], axis=0)
     stations, servers = records_tables(p)
     meta = base_meta(p, "vector", replication)
     by_role: dict[str, float] = {}
@@ -209,3 +222,102 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
         by_role[name] = by_role.get(name, 0.0) + float(busy_h[r])
     meta["busy_hours_by_role"] = by_role
     return Records(matters=m, visits=visits, stations=stations, meta=meta, servers=servers)
+
+
+def _station_grid(p: Prepared) -> np.ndarray:
+    """A grid of each station's area (its own grid, or the first grid of its village, township or county)."""
+    terr, lay = p.terr, p.layout
+    first_of = {
+        "village": np.searchsorted(terr.grid_village, np.arange(terr.n_villages)),
+        "platform": np.searchsorted(terr.grid_township, np.arange(terr.n_townships)),
+        "module": np.searchsorted(terr.grid_township, np.arange(terr.n_townships)),
+        "department": np.searchsorted(terr.grid_county, np.arange(terr.n_counties)),
+    }
+    out = np.zeros(lay.n, np.int64)
+    for s in range(lay.n):
+        kind = lay.kind[s]
+        out[s] = s if kind == "grid" else first_of[kind][lay.unit[s]]
+    return out
+
+
+class _BlockRun:
+    """One thread's share: a block of counties run one after another in one World of its own.
+
+    The block's matters are renumbered county by county in order of discovery, so the
+    matters in flight at any time sit close together in memory; inputs are gathered into
+    that order and results scattered back by ``_join_matters``.
+    """
+
+    def __init__(self, index: int, a: int, b: int, orders: list[np.ndarray], vol_ids: np.ndarray,
+                 vol_ptr: np.ndarray, cap_v: int, cap_n: int, cap_f: int, cap_e: int, n_st: int, n_k: int,
+                 server_volunteer: np.ndarray, srv_station: np.ndarray, n_cal: int) -> None:
+        self.index = index
+        self.order = np.concatenate(orders[a:b]) if b > a else np.zeros(0, np.int64)
+        self.ptr = np.zeros(b - a + 1, np.int64)
+        self.ptr[1:] = np.cumsum([len(o) for o in orders[a:b]])
+        self.vols = vol_ids[vol_ptr[a]:vol_ptr[b]]
+        self.vptr = vol_ptr[a:b + 1] - vol_ptr[a]
+        self.caps = (cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal)
+        self.server_volunteer = server_volunteer
+        self.srv_station = srv_station
+        self.err = 0
+        self.rows = 0
+        self.vcols: tuple[np.ndarray, ...] = ()
+        self.busy_h = np.zeros(len(server_volunteer))
+
+    def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray]) -> None:
+        fp, ip, ms, fixed, m_cols = shared
+        cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal = self.caps
+        o = self.order
+        nb = len(o)
+        n_srv = len(self.server_volunteer)
+        local = tuple(x[o] for x in ms)
+        mo = tuple(x[o] for x in m_cols)
+        mr = (np.zeros(nb, np.int64), np.zeros(nb, np.int64), np.zeros(nb, np.bool_), np.zeros(nb, np.bool_),
+              np.zeros(nb, np.bool_), np.zeros(nb, np.int64), np.zeros(nb, np.int64))
+        self.vcols = (np.zeros(cap_v, np.int64), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8),
+                      np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v, np.int8),
+                      np.zeros(cap_v, np.int32))
+        vr = (np.zeros(cap_v), np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int64), np.zeros(cap_v, np.bool_),
+              np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.bool_))
+        active = ~self.server_volunteer
+        idle = np.bincount(self.srv_station[active], minlength=n_st).astype(np.int64)
+        sr = (active, np.zeros(n_srv, np.bool_), self.busy_h, np.zeros(n_srv, np.bool_), idle,
+              np.full(n_cal, -1.0), np.zeros(n_cal, np.bool_))
+        qs = (np.full(n_st * n_k, -1, np.int64), np.full(n_st * n_k, -1, np.int64), np.full(n_st, -1, np.int64),
+              np.zeros(n_st, np.int64), np.zeros(n_st, np.int64))
+        cnt = np.zeros(3, np.int64)
+        hp = (np.zeros(cap_e), np.zeros((cap_e, 4), np.int64), np.zeros((cap_n, 2)), np.zeros((cap_n, 5), np.int64),
+              np.array([-1, 0], np.int64), np.zeros(cap_n, np.int64), cnt, np.zeros(1, np.int64))
+        lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int64),
+               np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
+        # the World borrows these arrays: they stay referenced here until the kernel returns
+        world = World(fp, ip, *local, *fixed, *mo, *self.vcols, *mr, *vr, *sr, *qs, *hp, *lim)
+        self.err = int(run_block(world, np.arange(nb, dtype=np.int64), self.ptr, mob[0], mob[1], self.vols,
+                                 self.vptr))
+        self.rows = int(cnt[2])
+        self.vcols = tuple(c[:self.rows] for c in self.vcols)
+        self.vcols[0][:] = o[self.vcols[0]]  # visit rows name matters by their own numbers
+        if self.err == 0:
+            for dst, src in zip(m_cols, mo, strict=True):  # each block writes only its own matters' rows
+                dst[o] = src
+
+
+def _fresh_matters(p: Prepared) -> MatterRecords:
+    inp = p.inputs
+    m = empty_matters(inp.n)
+    m.grid[:] = inp.grid
+    m.registered_grid[:] = inp.registered_grid
+    m.category[:] = inp.category
+    m.severity_initial[:] = inp.severity
+    m.severity[:] = inp.severity
+    m.surge[:] = inp.surge
+    m.t_occur[:] = inp.t_occur
+    return m
+
+
+def _matter_columns(m: MatterRecords) -> tuple[np.ndarray, ...]:
+    """The matter columns the kernel writes (WORLD_FIELDS' o_* order)."""
+    return (m.status, m.place_level, m.t_discover, m.channel, m.severity, m.t_intake, m.deadline, m.t_dispatch,
+            m.t_start, m.t_close, m.level_settled, m.transfers, m.escalations, m.reopened, m.on_time,
+            m.satisfied, m.petitioned, m.abandoned, m.reminded)

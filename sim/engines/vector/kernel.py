@@ -65,7 +65,7 @@ WORLD_FIELDS: tuple[str, ...] = (
     "fp", "ip",
     # matters, static
     "m_cat", "m_sev", "m_chan", "m_tdisc", "m_tint", "m_grid", "m_detour", "m_deadline", "m_tocc", "work", "rework",
-    "u_party", "u_hot", "u_mis", "u_misto", "u_sat", "u_reopen", "u_pet", "u_fail",
+    "u_party", "u_hot", "u_mis", "u_misto", "u_sat", "u_reopen", "u_pet", "u_fail", "m_id",
     # catalogue and units
     "cat_module", "cat_dept", "cat_top", "cat_party", "cat_handled", "grid_village", "grid_town", "grid_county",
     "town_instr",
@@ -168,9 +168,10 @@ def rule_key(w, row):
 
 @njit(cache=True)
 def q_push_node(w, roots, idx, ka, kb, i, s, row):
+    """Queue visit ``row`` of matter i; ties in (ka, kb) go to the lower matter number, then the earlier push."""
     seq = w.q_seq[s]
     w.q_seq[s] += 1
-    node = nd_alloc(w.nf, w.ni, w.pool, ka, kb, i, seq, row)
+    node = nd_alloc(w.nf, w.ni, w.pool, ka, kb, w.m_id[i], seq, row)
     if node < 0:
         w.err[0] = 3
         return
@@ -629,9 +630,20 @@ def feed(w, order, a, now):
     return end
 
 
+@njit(cache=True, nogil=True)
+def run_block(w, order, ptr, mob_a, mob_b, vols, vptr):
+    """Run counties one after another: county j's matters are order[ptr[j]:ptr[j+1]] (in order of
+    discovery), its volunteers vols[vptr[j]:vptr[j+1]]. Returns 0 or the code of the capacity that ran out."""
+    for j in range(ptr.shape[0] - 1):
+        run_events(w, order[ptr[j]:ptr[j + 1]], mob_a, mob_b, vols[vptr[j]:vptr[j + 1]])
+        if w.err[0] != 0:
+            break
+    return w.err[0]
+
+
 @njit(cache=True)
-def run_events(w, order, mob_a, mob_b):
-    """The event loop until the horizon; returns 0 or the code of the capacity that ran out.
+def run_events(w, order, mob_a, mob_b, vols):
+    """One county's event loop until the horizon; returns 0 or the code of the capacity that ran out.
 
     Three sources hold the pending events, each in (time, push number) order: the heap, the
     feeder's one next discovery, and the same-instant queue; the loop runs the least of their
@@ -639,7 +651,6 @@ def run_events(w, order, mob_a, mob_b):
     """
     horizon = w.fp[P_HORIZON]
     textbook = w.ip[I_TEXTBOOK] == 1
-    n_srv = w.srv_vol.shape[0]
     n_order = order.shape[0]
     et = w.et
     ei = w.ei
@@ -649,6 +660,13 @@ def run_events(w, order, mob_a, mob_b):
     inf = np.inf
     now = 0.0
     w.clock[0] = now
+    # the previous county's events past the horizon are dropped and its queue nodes reused
+    # (its stations are never visited again)
+    cnt[0] = 0
+    fpos[0] = 0
+    fpos[1] = 0
+    w.pool[0] = -1
+    w.pool[1] = 0
     # the feeder's first batch and timeout, then the mobilisations, then the batch's lifecycles
     end = feed(w, order, 0, now) if n_order > 0 else 0
     d_t = inf
@@ -735,13 +753,11 @@ def run_events(w, order, mob_a, mob_b):
             w.wake_pending[a] = False
             pull(w, a, now)
         elif typ == EV_MOB_ON:
-            for r in range(n_srv):
-                if w.srv_vol[r]:
-                    set_active(w, r, True)
-                    pull(w, r, now)
+            for r in vols:
+                set_active(w, r, True)
+                pull(w, r, now)
             push(w, now + max(mob_b[a] - now, 0.0), EV_MOB_OFF, a, 0)
         elif typ == EV_MOB_OFF:
-            for r in range(n_srv):
-                if w.srv_vol[r]:
-                    set_active(w, r, False)
+            for r in vols:
+                set_active(w, r, False)
     return w.err[0]
