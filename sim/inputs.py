@@ -1,7 +1,9 @@
 """Matter inputs: every matter's random inputs, drawn once, up front (ARCHITECTURE 4).
 
 ``MatterInputs`` is the table an engine consumes: a struct of arrays, one row per
-matter, sorted by occurrence time, ``matter_id`` = row. It holds the matter's
+matter, numbered county by county and by occurrence time within a county,
+``matter_id`` = row (counties share no station, so each county's matters are one
+contiguous slice the vector engine runs on its own). It holds the matter's
 fixed facts (time, grid, category, severity, registered grid) and the uniforms
 and unit exponentials that later decide discovery, routing, failure,
 satisfaction, reopening and petitioning. Engines turn them into outcomes with
@@ -214,6 +216,9 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
     grid_cum = np.cumsum(per_grid)
     grid = np.searchsorted(grid_cum, s("occurrence:grid").random(n) * grid_cum[-1], side="right")
     grid = np.minimum(grid, terr.n_grids - 1)
+    # number the matters county by county (a stable sort keeps time order within a county)
+    by_county = np.argsort(terr.grid_county[grid], kind="stable")
+    t, grid = t[by_county], grid[by_county]
     # category given grid: per-grid mix, by one uniform
     cum = np.cumsum(rates, axis=1)
     u = s("occurrence:category").random(len(grid))
@@ -241,4 +246,4 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
     if len(blocks) == 1:
         return blocks[0]
     table = MatterInputs.concat(blocks)
-    return table.take(np.argsort(table.t_occur, kind="stable"))
+    return table.take(np.lexsort((table.t_occur, terr.grid_county[table.grid])))

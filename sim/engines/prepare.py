@@ -96,6 +96,12 @@ def records_tables(p: Prepared) -> tuple[StationTable, ServerTable]:
     return station_table(p.cfg, p.layout, p.calendars), server_table(p.cfg, p.layout, p.calendars)
 
 
+def discovery_order(t_discover: np.ndarray, horizon_h: float) -> np.ndarray:
+    """Rows found before the horizon, in order of discovery (ties: lower row first), int64."""
+    order = np.argsort(t_discover, kind="stable")
+    return order[t_discover[order] < horizon_h].astype(np.int64)
+
+
 def county_orders(p: Prepared) -> list[np.ndarray]:
     """Each county's matters found before the horizon, in order of discovery (int64 row numbers).
 
@@ -104,12 +110,19 @@ def county_orders(p: Prepared) -> list[np.ndarray]:
     different counties at the same instant interleave, and the vector engine can run
     the counties apart.
     """
-    t = p.found.t_discover
-    order = np.argsort(t, kind="stable")
-    order = order[t[order] < p.horizon_h].astype(np.int64)
+    order = discovery_order(p.found.t_discover, p.horizon_h)
     county = p.terr.grid_county[p.intake_grid[order]]
     counts = np.bincount(county, minlength=p.terr.n_counties)
     return np.split(order[np.argsort(county, kind="stable")], np.cumsum(counts)[:-1])
+
+
+def county_bounds(p: Prepared) -> np.ndarray | None:
+    """Row bounds of each county's matters ([n_counties + 1]) when the table is numbered county by county
+    (as ``generate_inputs`` numbers it); None otherwise."""
+    county = p.terr.grid_county[p.intake_grid]
+    if np.any(np.diff(county) < 0):
+        return None
+    return np.searchsorted(county, np.arange(p.terr.n_counties + 1), side="left").astype(np.int64)
 
 
 def visits_by_county(p: Prepared, visits: VisitRecords) -> VisitRecords:

@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables
+from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, records_tables
 from sim.engines.vector.calendar import stack_calendars
 from sim.engines.vector.kernel import (
     I_FAST_TRACK,
@@ -154,7 +154,11 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     fp, ip = _params(p)
     names = list(cfg.calendar.shifts)
     c_start, c_hours, c_before, c_ends = stack_calendars([p.calendars[k] for k in names])
-    orders = county_orders(p)
+    bounds = county_bounds(p)
+    # each county's matters: a slice of rows (generated tables), else its discovery order
+    counties: list[slice | np.ndarray] = ([slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+                                          if bounds is not None else county_orders(p))
+    sizes_c = [(c.stop - c.start) if isinstance(c, slice) else len(c) for c in counties]
     nb_ptr, nb_st, nb_dist = _neighbours(p)
     srv_station = np.repeat(np.arange(lay.n, dtype=np.int64), np.diff(lay.server_ptr))
     srv_shift = np.array([names.index(s) for s in lay.server_shift], np.int64)
@@ -172,18 +176,19 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     vol_ptr[1:] = np.cumsum(np.bincount(srv_county[vol_ids], minlength=terr.n_counties))
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
     n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
-    blocks = _blocks([len(o) for o in orders], _workers(cfg.engine.workers))
+    blocks = _blocks(sizes_c, _workers(cfg.engine.workers))
     ms = (inp.category.astype(np.int64), p.found.severity.astype(np.int64), p.found.channel.astype(np.int64),
           p.found.t_discover, p.t_intake, p.intake_grid.astype(np.int64), inp.registered_grid != inp.grid,
           p.deadline, inp.t_occur, p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass,
-          inp.u_misclass_to, inp.u_satisfy, inp.u_reopen, inp.u_petition, inp.u_fail, np.arange(inp.n, dtype=np.int64))
+          inp.u_misclass_to, inp.u_satisfy, inp.u_reopen, inp.u_petition, inp.u_fail,
+          np.arange(inp.n, dtype=np.int64))
     ct = (cat.module.astype(np.int64), cat.department.astype(np.int64), cat.top.astype(np.int64), cat.party,
           cat.handled, terr.grid_village.astype(np.int64), terr.grid_township.astype(np.int64),
           terr.grid_county.astype(np.int64), terr.township_instructors.astype(np.int64))
     ly = (st_kind, _station_limits(p), lay.server_ptr, nb_ptr, nb_st, nb_dist, srv_station, lay.server_speed,
           srv_shift, lay.server_skills, lay.server_volunteer, srv_spec)
     cl = (c_start, c_hours, c_before, c_ends)
-    sizes = [sum(len(o) for o in orders[a:b]) for a, b in blocks]
+    sizes = [sum(sizes_c[a:b]) for a, b in blocks]
     # capacities per block (grown and rerun when one runs out: the run is deterministic)
     cap_v = [max(1024, int(s * 2.5)) for s in sizes]
     cap_n = [max(1024, s // 4) for s in sizes]
@@ -191,7 +196,8 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     cap_e = [4096 + 2 * n_srv + n_st + s // 64 for s in sizes]
     while True:
         m = _fresh_matters(p)
-        runs = [_BlockRun(j, a, b, orders, vol_ids, vol_ptr, cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
+        runs = [_BlockRun(j, counties[a:b], p.found.t_discover, p.horizon_h, vol_ids[vol_ptr[a]:vol_ptr[b]],
+                          vol_ptr[a:b + 1] - vol_ptr[a], cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
                           lay.server_volunteer, srv_station, len(names)) for j, (a, b) in enumerate(blocks)]
         go = partial(_BlockRun.go, shared=(fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m)), mob=(mob_a, mob_b))
         if len(runs) == 1:
@@ -243,20 +249,22 @@ def _station_grid(p: Prepared) -> np.ndarray:
 class _BlockRun:
     """One thread's share: a block of counties run one after another in one World of its own.
 
-    The block's matters are renumbered county by county in order of discovery, so the
-    matters in flight at any time sit close together in memory; inputs are gathered into
-    that order and results scattered back by ``_join_matters``.
+    The kernel numbers the block's matters from 0. When every county's matters are a
+    slice of rows (tables from ``generate_inputs``) the block is one slice and the
+    kernel reads and writes views of the shared columns; otherwise its matters are
+    gathered county by county in order of discovery and the results scattered back.
+    Either way the matters in flight at any time sit close together in memory.
     """
 
-    def __init__(self, index: int, a: int, b: int, orders: list[np.ndarray], vol_ids: np.ndarray,
-                 vol_ptr: np.ndarray, cap_v: int, cap_n: int, cap_f: int, cap_e: int, n_st: int, n_k: int,
-                 server_volunteer: np.ndarray, srv_station: np.ndarray, n_cal: int) -> None:
+    def __init__(self, index: int, counties: list[slice | np.ndarray], t_discover: np.ndarray, horizon_h: float,
+                 vols: np.ndarray, vptr: np.ndarray, cap_v: int, cap_n: int, cap_f: int, cap_e: int, n_st: int,
+                 n_k: int, server_volunteer: np.ndarray, srv_station: np.ndarray, n_cal: int) -> None:
         self.index = index
-        self.order = np.concatenate(orders[a:b]) if b > a else np.zeros(0, np.int64)
-        self.ptr = np.zeros(b - a + 1, np.int64)
-        self.ptr[1:] = np.cumsum([len(o) for o in orders[a:b]])
-        self.vols = vol_ids[vol_ptr[a]:vol_ptr[b]]
-        self.vptr = vol_ptr[a:b + 1] - vol_ptr[a]
+        self.counties = counties
+        self.t_discover = t_discover
+        self.horizon_h = horizon_h
+        self.vols = vols
+        self.vptr = vptr
         self.caps = (cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal)
         self.server_volunteer = server_volunteer
         self.srv_station = srv_station
@@ -265,14 +273,36 @@ class _BlockRun:
         self.vcols: tuple[np.ndarray, ...] = ()
         self.busy_h = np.zeros(len(server_volunteer))
 
+    def _selection(self) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray]:
+        """(the block's rows, each county's matters in discovery order as block numbers, county bounds)."""
+        cs = self.counties
+        parts: list[np.ndarray] = []
+        sel: slice | np.ndarray
+        if all(isinstance(c, slice) for c in cs):
+            slices = [c for c in cs if isinstance(c, slice)]
+            lo = slices[0].start if slices else 0
+            sel = slice(lo, slices[-1].stop if slices else 0)
+            parts = [discovery_order(self.t_discover[c], self.horizon_h) + (c.start - lo) for c in slices]
+        else:
+            arrays = [np.asarray(c) for c in cs]
+            sel = np.concatenate(arrays) if arrays else np.zeros(0, np.int64)
+            k = 0
+            for c in arrays:
+                parts.append(np.arange(k, k + len(c), dtype=np.int64))
+                k += len(c)
+        ptr = np.zeros(len(cs) + 1, np.int64)
+        ptr[1:] = np.cumsum([len(x) for x in parts])
+        order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return sel, order, ptr
+
     def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray]) -> None:
         fp, ip, ms, fixed, m_cols = shared
         cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal = self.caps
-        o = self.order
-        nb = len(o)
+        sel, order, ptr = self._selection()
+        local = tuple(x[sel] for x in ms)  # views of a slice; copies of gathered rows
+        mo = tuple(x[sel] for x in m_cols)
+        nb = len(local[0])
         n_srv = len(self.server_volunteer)
-        local = tuple(x[o] for x in ms)
-        mo = tuple(x[o] for x in m_cols)
         mr = (np.zeros(nb, np.int64), np.zeros(nb, np.int64), np.zeros(nb, np.bool_), np.zeros(nb, np.bool_),
               np.zeros(nb, np.bool_), np.zeros(nb, np.int64), np.zeros(nb, np.int64))
         self.vcols = (np.zeros(cap_v, np.int64), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8),
@@ -293,14 +323,17 @@ class _BlockRun:
                np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
         # the World borrows these arrays: they stay referenced here until the kernel returns
         world = World(fp, ip, *local, *fixed, *mo, *self.vcols, *mr, *vr, *sr, *qs, *hp, *lim)
-        self.err = int(run_block(world, np.arange(nb, dtype=np.int64), self.ptr, mob[0], mob[1], self.vols,
-                                 self.vptr))
+        self.err = int(run_block(world, order, ptr, mob[0], mob[1], self.vols, self.vptr))
         self.rows = int(cnt[2])
         self.vcols = tuple(c[:self.rows] for c in self.vcols)
-        self.vcols[0][:] = o[self.vcols[0]]  # visit rows name matters by their own numbers
-        if self.err == 0:
-            for dst, src in zip(m_cols, mo, strict=True):  # each block writes only its own matters' rows
-                dst[o] = src
+        v_matter = self.vcols[0]
+        if isinstance(sel, slice):
+            v_matter += sel.start  # visit rows name matters by their own numbers
+        else:
+            v_matter[:] = sel[v_matter]
+            if self.err == 0:
+                for dst, src in zip(m_cols, mo, strict=True):  # each block writes only its own matters' rows
+                    dst[sel] = src
 
 
 def _fresh_matters(p: Prepared) -> MatterRecords:
