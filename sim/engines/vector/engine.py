@@ -47,7 +47,7 @@ from sim.engines.vector.kernel import (
     P_SAT_OVERDUE,
     P_SAT_TRANSFER,
     P_TRANSFER_H,
-    World,
+    new_world,
     run_block,
 )
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, empty_matters
@@ -322,7 +322,7 @@ class _BlockRun:
         lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int64),
                np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
         # the World borrows these arrays: they stay referenced here until the kernel returns
-        world = World(fp, ip, *local, *fixed, *mo, *self.vcols, *mr, *vr, *sr, *qs, *hp, *lim)
+        world = new_world((fp, ip), local, fixed, mo, self.vcols, mr, vr, sr, qs, hp, lim, ())
         self.err = int(run_block(world, order, ptr, mob[0], mob[1], self.vols, self.vptr))
         self.rows = int(cnt[2])
         self.vcols = tuple(c[:self.rows] for c in self.vcols)

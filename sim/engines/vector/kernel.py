@@ -38,16 +38,25 @@ from sim.engines.vector.heaps import (
     ph_pop,
 )
 
+
+def _ints(n: int) -> tuple[np.int64, ...]:
+    """Codes as numpy integers: Numba types a Python int constant passed to a function as a literal
+    and compiles a copy of the function for each value; numpy scalars share one compiled copy."""
+    return tuple(np.int64(i) for i in range(n))
+
+
+# arguments with these values share one compiled copy of each function (see _ints)
+ZERO, NONE, YES, NO = np.int64(0), np.int64(-1), np.bool_(True), np.bool_(False)
 # event types
-EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_ON, EV_MOB_OFF, EV_WAKE = range(9)
+EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_ON, EV_MOB_OFF, EV_WAKE = _ints(9)
 # lifecycle resume points
 PC_START, PC_INTAKE, PC_AFTER_INTAKE_PLATFORM, PC_AFTER_CLASSIFY, PC_AFTER_WRONG, PC_AFTER_TRANSFER, \
     PC_AFTER_ATTEMPT, PC_AFTER_REWORK, PC_AFTER_PETITION, PC_DONE = range(10)
 # station kinds, levels, statuses, visit outcomes, channels, rules (as in sim.records / constants)
 K_GRID, K_VILLAGE, K_PLATFORM, K_MODULE, K_DEPARTMENT = range(5)
-GRID, VILLAGE, TOWNSHIP, COUNTY = range(4)
+GRID, VILLAGE, TOWNSHIP, COUNTY = _ints(4)
 UNDISCOVERED, IN_TRANSIT, QUEUED, IN_SERVICE, CLOSED = range(5)
-SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = range(6)
+SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = _ints(6)
 HOTLINE = 3
 R_FCFS, R_SEVERITY, R_EDF, R_LEAST, R_SKILL, R_NEAREST = range(6)
 N_MODULES, N_DEPARTMENTS = 10, 7
@@ -107,6 +116,13 @@ structref.define_proxy(World, WorldType, list(WORLD_FIELDS))
 
 
 @njit(cache=True)
+def new_world(a, b, c, d, e, f, g, h, i, j, k, m):
+    """A World from tuples of arrays in WORLD_FIELDS order. Built in compiled code so that the
+    constructor (126 fields) is compiled once into the cache, not at every start of Python."""
+    return World(*a, *b, *c, *d, *e, *f, *g, *h, *i, *j, *k, *m)
+
+
+@njit(cache=True)
 def push(w, t, typ, a, b):
     """Schedule an event. One due now joins the same-instant queue: it runs after every event already
     due now (all pushed earlier) and in push order, which is where the heap would have put it."""
@@ -137,7 +153,7 @@ def limit_add(w, s, row, now):
         w.x_next[w.x_tail[s]] = row
     else:
         w.x_head[s] = row
-        if not ev_insert(w.et, w.ei, w.cnt, now + w.st_limit[s], seq, EV_EXPIRE, row, 0):
+        if not ev_insert(w.et, w.ei, w.cnt, now + w.st_limit[s], seq, EV_EXPIRE, row, ZERO):
             w.err[0] = 1
     w.x_tail[s] = row
 
@@ -151,7 +167,7 @@ def limit_next(w, s):
     w.x_head[s] = row
     if row < 0:
         w.x_tail[s] = -1
-    elif not ev_insert(w.et, w.ei, w.cnt, w.v_tarr[row] + w.st_limit[s], w.x_seq[row], EV_EXPIRE, row, 0):
+    elif not ev_insert(w.et, w.ei, w.cnt, w.v_tarr[row] + w.st_limit[s], w.x_seq[row], EV_EXPIRE, row, ZERO):
         w.err[0] = 1
 
 
@@ -301,14 +317,14 @@ def wake_later(w, r, now):
         return
     w.wake_pending[r] = True
     t = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, w.srv_shift[r], now)
-    push(w, now + (t - now), EV_WAKE, r, 0)
+    push(w, now + (t - now), EV_WAKE, r, ZERO)
 
 
 @njit(cache=True)
 def start(w, r, row, travel, now):
     """Server r starts visit ``row``; the work pauses outside its shift."""
     i = w.v_matter[row]
-    set_busy(w, r, True)
+    set_busy(w, r, YES)
     w.v_waiting[row] = False
     sh = w.srv_shift[r]
     t0 = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now)
@@ -472,13 +488,13 @@ def close(w, i, lv, s, now):
         w.close_level[i] = lv
         w.close_station[i] = s
         w.pc[i] = PC_AFTER_REWORK
-        visit(w, i, s, lv, w.rework[i, lv], True, False, -1, True, now)
+        visit(w, i, s, lv, w.rework[i, lv], YES, NO, NONE, YES, now)
         return
     if (not sat) and total > fp[P_PATIENCE_D] * 24.0 and float(w.u_pet[i]) < fp[P_PETITION]:
         w.o_petition[i] = True
         w.pc[i] = PC_AFTER_PETITION
-        dept = station_at(w, COUNTY, w.m_grid[i], w.m_cat[i], -1)
-        visit(w, i, dept, COUNTY, fp[P_PETITION_WORK], True, False, -1, False, now)
+        dept = station_at(w, COUNTY, w.m_grid[i], w.m_cat[i], NONE)
+        visit(w, i, dept, COUNTY, fp[P_PETITION_WORK], YES, NO, NONE, NO, now)
         return
     w.pc[i] = PC_DONE
 
@@ -502,10 +518,10 @@ def attempt_visit(w, i, now):
     textbook = w.ip[I_TEXTBOOK] == 1
     if textbook:
         settles = True
-    s = station_at(w, lv, w.m_grid[i], c, -1)
+    s = station_at(w, lv, w.m_grid[i], c, NONE)
     w.close_station[i] = s
     w.pc[i] = PC_AFTER_ATTEMPT
-    visit(w, i, s, lv, w.work[i, lv] * share, settles, lv < top or textbook, -1, True, now)
+    visit(w, i, s, lv, w.work[i, lv] * share, settles, lv < top or textbook, NONE, YES, now)
 
 
 @njit(cache=True)
@@ -517,7 +533,7 @@ def after_classify(w, i, now):
         wrong = (w.cat_module[c] + 1 + int(float(w.u_misto[i]) * (N_MODULES - 1))) % N_MODULES
         s = station_at(w, TOWNSHIP, w.m_grid[i], c, wrong)
         w.pc[i] = PC_AFTER_WRONG
-        visit(w, i, s, TOWNSHIP, w.work[i, TOWNSHIP] * w.fp[P_ASSESS], True, False, TRANSFERRED, True, now)
+        visit(w, i, s, TOWNSHIP, w.work[i, TOWNSHIP] * w.fp[P_ASSESS], YES, NO, TRANSFERRED, YES, now)
         return
     attempt_visit(w, i, now)
 
@@ -528,7 +544,7 @@ def loop_top(w, i, now):
     if w.level_of[i] == TOWNSHIP and not w.classified[i]:
         w.pc[i] = PC_AFTER_CLASSIFY
         town = w.grid_town[w.m_grid[i]]
-        visit(w, i, w.ip[I_OFF_PLATFORM] + town, TOWNSHIP, w.fp[P_PLATFORM_WORK], True, True, -1, True, now)
+        visit(w, i, w.ip[I_OFF_PLATFORM] + town, TOWNSHIP, w.fp[P_PLATFORM_WORK], YES, YES, NONE, YES, now)
         return
     after_classify(w, i, now)
 
@@ -554,13 +570,13 @@ def intake(w, i, now):
     w.o_deadline[i] = w.m_deadline[i]
     c = w.m_cat[i]
     if w.cat_party[c] and w.m_sev[i] == 0 and float(w.u_party[i]) < w.fp[P_PARTY]:
-        close(w, i, GRID, -1, now)  # a party-member household mediated it
+        close(w, i, GRID, NONE, now)  # a party-member household mediated it
         return
     town = w.grid_town[w.m_grid[i]]
     w.via[i] = (w.ip[I_UNIFIED] == 1 or w.o_chan[i] == HOTLINE) and w.ip[I_TEXTBOOK] == 0
     if w.via[i]:
         w.pc[i] = PC_AFTER_INTAKE_PLATFORM
-        visit(w, i, w.ip[I_OFF_PLATFORM] + town, TOWNSHIP, w.fp[P_PLATFORM_WORK], True, True, -1, True, now)
+        visit(w, i, w.ip[I_OFF_PLATFORM] + town, TOWNSHIP, w.fp[P_PLATFORM_WORK], YES, YES, NONE, YES, now)
         return
     loop_init(w, i, now)
 
@@ -576,14 +592,14 @@ def resume(w, i, outcome, now):
         if w.m_detour[i]:
             w.o_status[i] = IN_TRANSIT  # the detour through the registered community
             w.pc[i] = PC_INTAKE
-            push(w, now + (w.m_tint[i] - now), EV_DETOUR, i, 0)
+            push(w, now + (w.m_tint[i] - now), EV_DETOUR, i, ZERO)
             return
         intake(w, i, now)
     elif p == PC_INTAKE:
         intake(w, i, now)
     elif p == PC_AFTER_INTAKE_PLATFORM:
         if w.o_chan[i] == HOTLINE and w.m_sev[i] == 0 and float(w.u_hot[i]) < w.fp[P_HOTLINE_SETTLE]:
-            close(w, i, TOWNSHIP, -1, now)  # settled on the call
+            close(w, i, TOWNSHIP, NONE, now)  # settled on the call
             return
         loop_init(w, i, now)
     elif p == PC_AFTER_CLASSIFY:
@@ -594,7 +610,7 @@ def resume(w, i, outcome, now):
         w.o_status[i] = IN_TRANSIT
         back = advance(w.c_start, w.c_hours, w.c_before, w.c_ends, w.ip[I_MODULE_SHIFT], now, w.fp[P_TRANSFER_H])
         w.pc[i] = PC_AFTER_TRANSFER
-        push(w, now + (back - now), EV_TRANSFER, i, 0)
+        push(w, now + (back - now), EV_TRANSFER, i, ZERO)
     elif p == PC_AFTER_TRANSFER:
         attempt_visit(w, i, now)
     elif p == PC_AFTER_ATTEMPT:
@@ -606,7 +622,7 @@ def resume(w, i, outcome, now):
         if outcome == ABANDONED:
             w.o_abandoned[i] = True
             if w.ip[I_TEXTBOOK] == 1:
-                close(w, i, VILLAGE, -1, now)  # escalated out of the one-station system
+                close(w, i, VILLAGE, NONE, now)  # escalated out of the one-station system
                 return
         fast = w.ip[I_FAST_TRACK] == 1 and w.town_instr[w.grid_town[w.m_grid[i]]] > 0
         lv = next_level(w, w.m_cat[i], lv, w.m_sev[i], fast)
@@ -668,7 +684,7 @@ def run_events(w, order, mob_a, mob_b, vols):
     w.pool[0] = -1
     w.pool[1] = 0
     # the feeder's first batch and timeout, then the mobilisations, then the batch's lifecycles
-    end = feed(w, order, 0, now) if n_order > 0 else 0
+    end = feed(w, order, ZERO, now) if n_order > 0 else 0
     d_t = inf
     d_seq = 0
     if end < n_order:
@@ -676,9 +692,9 @@ def run_events(w, order, mob_a, mob_b, vols):
         d_seq = cnt[1]
         cnt[1] += 1
     for k in range(mob_a.shape[0]):
-        push(w, now + max(mob_a[k] - now, 0.0), EV_MOB_ON, k, 0)
+        push(w, now + max(mob_a[k] - now, 0.0), EV_MOB_ON, k, ZERO)
     for j in range(0, end):
-        resume(w, order[j], -1, now)
+        resume(w, order[j], NONE, now)
     while w.err[0] == 0:
         # the least head of the three sources
         src = 0
@@ -728,9 +744,9 @@ def run_events(w, order, mob_a, mob_b, vols):
                 d_seq = cnt[1]
                 cnt[1] += 1
             for j in range(a, end):
-                resume(w, order[j], -1, now)
+                resume(w, order[j], NONE, now)
         elif typ == EV_FINISH:
-            set_busy(w, a, False)
+            set_busy(w, a, NO)
             out = SETTLED if w.v_settles[b] else ESCALATED
             w.v_tend[b] = now
             w.v_outcome[b] = w.v_doneas[b] if w.v_doneas[b] >= 0 else out
@@ -748,16 +764,16 @@ def run_events(w, order, mob_a, mob_b, vols):
         elif typ == EV_CONTINUE:
             resume(w, a, b, now)
         elif typ == EV_DETOUR or typ == EV_TRANSFER:
-            resume(w, a, -1, now)
+            resume(w, a, NONE, now)
         elif typ == EV_WAKE:
             w.wake_pending[a] = False
             pull(w, a, now)
         elif typ == EV_MOB_ON:
             for r in vols:
-                set_active(w, r, True)
+                set_active(w, r, YES)
                 pull(w, r, now)
-            push(w, now + max(mob_b[a] - now, 0.0), EV_MOB_OFF, a, 0)
+            push(w, now + max(mob_b[a] - now, 0.0), EV_MOB_OFF, a, ZERO)
         elif typ == EV_MOB_OFF:
             for r in vols:
-                set_active(w, r, False)
+                set_active(w, r, NO)
     return w.err[0]
