@@ -72,6 +72,21 @@ def test_table_sorted_and_ids_follow_rows() -> None:
     assert np.array_equal(m.matter_id, np.arange(m.n))
 
 
+@pytest.mark.parametrize("scenario", ["baseline", "flood"])
+def test_matters_numbered_county_by_county_then_by_time(scenario: str) -> None:
+    cfg = load_config(["territory=township", "territory.counties=3", "territory.villages_per_township=4",
+                       f"scenario={scenario}", "scenario.mismatch_share=0.3"])
+    terr = build_territory(cfg)
+    m = generate_inputs(cfg, terr)
+    county = terr.grid_county[m.grid]
+    assert np.all(np.diff(county) >= 0) and set(county.tolist()) == {0, 1, 2}
+    for c in range(3):
+        assert np.all(np.diff(m.t_occur[county == c]) >= 0)
+    # a matter registered elsewhere stays in its county (counties share no station)
+    assert np.array_equal(terr.grid_county[m.registered_grid], county)
+    assert (m.registered_grid != m.grid).any()
+
+
 def test_count_matches_configured_rate_within_sampling_error() -> None:
     # Over 10 replications the total is Poisson with mean 10 * expected: 4 standard deviations.
     cfg = load_config(["territory=township", "scenario=flood"])

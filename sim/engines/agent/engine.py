@@ -18,6 +18,11 @@ The step order (MODEL.md 4), which the vector engine follows too:
 Every decision compares a matter's pre-drawn uniform (stored as float32) in
 float64 with a float64 threshold, the same in both engines.
 
+Counties share no station, so each county has its own feeder process and the
+visit log is grouped county by county (each county's rows in the order they were
+made): the records do not depend on how different counties' events at the same
+instant interleave, which lets the vector engine run counties apart.
+
 A mesa ``Model`` holds the agents (residents per grid, staff, part-time reporters,
 instructors, offices); simpy keeps the clock and the events.
 """

@@ -1,0 +1,54 @@
+"""Vector engine plumbing: county blocks for threads, county bounds, borrowed arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.engines.prepare import county_bounds, county_orders, discovery_order, prepare
+from sim.engines.vector.engine import _blocks
+from sim.inputs import generate_inputs
+from sim.scenario.build import load_config
+from sim.scenario.territory import build_territory
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=40), st.integers(1, 8))
+def test_blocks_are_contiguous_cover_every_county_and_are_at_most_k(sizes: list[int], k: int) -> None:
+    blocks = _blocks(sizes, k)
+    assert 1 <= len(blocks) <= k
+    assert blocks[0][0] == 0 and blocks[-1][1] == len(sizes)
+    assert all(a < b for a, b in blocks)
+    assert all(b1 == a2 for (_, b1), (a2, _) in zip(blocks[:-1], blocks[1:], strict=True))
+
+
+def test_blocks_balance_matters() -> None:
+    # twenty equal counties on two workers: ten each
+    assert _blocks([5] * 20, 2) == [(0, 10), (10, 20)]
+    # one county can't be split, however many workers
+    assert _blocks([100], 4) == [(0, 1)]
+
+
+def test_county_bounds_and_orders_agree() -> None:
+    cfg = load_config(["territory=township", "territory.counties=3", "territory.villages_per_township=4",
+                       "run.horizon_days=40", "run.warmup_days=5"])
+    terr = build_territory(cfg)
+    p = prepare(cfg, terr, generate_inputs(cfg, terr))
+    bounds = county_bounds(p)
+    assert bounds is not None and bounds[0] == 0 and bounds[-1] == p.inputs.n
+    for c, order in enumerate(county_orders(p)):
+        lo, hi = int(bounds[c]), int(bounds[c + 1])
+        assert np.array_equal(order, discovery_order(p.found.t_discover[lo:hi], p.horizon_h) + lo)
+    # a table not numbered county by county has no bounds (the engine then gathers rows)
+    rows = np.argsort(p.inputs.t_occur, kind="stable")
+    shuffled = prepare(cfg, terr, p.inputs.take(rows))
+    assert county_bounds(shuffled) is None
+
+
+@pytest.mark.parametrize("horizon", [0.5, 1e9])
+def test_discovery_order_is_stable_and_cut_at_the_horizon(horizon: float) -> None:
+    t = np.array([3.0, 1.0, np.inf, 1.0, 0.25])
+    order = discovery_order(t, horizon)
+    want = [i for i in [4, 1, 3, 0, 2] if t[i] < horizon]
+    assert order.tolist() == want and order.dtype == np.int64
