@@ -218,7 +218,7 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
                 cap_n[j] *= 2
             else:
                 cap_f[j] *= 2
-    visits = VisitRecords(*(np.concatenate([r.vcols[c] for r in runs]) for c in range(9)))
+    visits = VisitRecords(*_join_visits(runs))
     busy_h = np.sum([r.busy_h for r in runs], axis=0)
     stations, servers = records_tables(p)
     meta = base_meta(p, "vector", replication)
@@ -228,6 +228,16 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
         by_role[name] = by_role.get(name, 0.0) + float(busy_h[r])
     meta["busy_hours_by_role"] = by_role
     return Records(matters=m, visits=visits, stations=stations, meta=meta, servers=servers)
+
+
+def _join_visits(runs: list[_BlockRun]) -> list[np.ndarray]:
+    """The blocks' visit columns end to end (county order), each block's buffer let go once copied."""
+    out = []
+    for c in range(9):
+        out.append(np.concatenate([r.vcols[c] for r in runs]))
+        for r in runs:
+            r.vcols = tuple(x if k != c else np.zeros(0, x.dtype) for k, x in enumerate(r.vcols))
+    return out
 
 
 def _station_grid(p: Prepared) -> np.ndarray:
@@ -308,7 +318,7 @@ class _BlockRun:
         self.vcols = (np.zeros(cap_v, np.int64), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8),
                       np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v, np.int8),
                       np.zeros(cap_v, np.int32))
-        vr = (np.zeros(cap_v), np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int64), np.zeros(cap_v, np.bool_),
+        vr = (np.zeros(cap_v), np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int8), np.zeros(cap_v, np.bool_),
               np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.bool_))
         active = ~self.server_volunteer
         idle = np.bincount(self.srv_station[active], minlength=n_st).astype(np.int64)
@@ -319,7 +329,7 @@ class _BlockRun:
         cnt = np.zeros(3, np.int64)
         hp = (np.zeros(cap_e), np.zeros((cap_e, 4), np.int64), np.zeros((cap_n, 2)), np.zeros((cap_n, 5), np.int64),
               np.array([-1, 0], np.int64), np.zeros(cap_n, np.int64), cnt, np.zeros(1, np.int64))
-        lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int64),
+        lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int32),
                np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
         # the World borrows these arrays: they stay referenced here until the kernel returns
         world = new_world((fp, ip), local, fixed, mo, self.vcols, mr, vr, sr, qs, hp, lim, ())
