@@ -29,7 +29,7 @@ class BorrowedArray(types.Array):
     """A numpy array whose owner outlives every use in compiled code (no reference counting)."""
 
     def __init__(self, dtype: Any, ndim: int, layout: str, readonly: bool = False, aligned: bool = True) -> None:
-        super().__init__(dtype, ndim, layout, readonly=readonly, aligned=aligned,
+        super().__init__(dtype, ndim, layout, readonly=readonly, aligned=aligned,  # type: ignore[call-overload]
                          name=f"borrowed array({dtype}, {ndim}d, {layout})")
 
 

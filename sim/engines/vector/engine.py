@@ -156,8 +156,11 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     c_start, c_hours, c_before, c_ends = stack_calendars([p.calendars[k] for k in names])
     bounds = county_bounds(p)
     # each county's matters: a slice of rows (generated tables), else its discovery order
-    counties: list[slice | np.ndarray] = ([slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-                                          if bounds is not None else county_orders(p))
+    counties: list[slice | np.ndarray] = []
+    if bounds is not None:
+        counties.extend(slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+    else:
+        counties.extend(county_orders(p))
     sizes_c = [(c.stop - c.start) if isinstance(c, slice) else len(c) for c in counties]
     nb_ptr, nb_st, nb_dist = _neighbours(p)
     srv_station = np.repeat(np.arange(lay.n, dtype=np.int64), np.diff(lay.server_ptr))
@@ -223,9 +226,9 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     stations, servers = records_tables(p)
     meta = base_meta(p, "vector", replication)
     by_role: dict[str, float] = {}
-    for r, role in enumerate(lay.server_role):
+    for srv, role in enumerate(lay.server_role):
         name = ROLES[int(role)]
-        by_role[name] = by_role.get(name, 0.0) + float(busy_h[r])
+        by_role[name] = by_role.get(name, 0.0) + float(busy_h[srv])
     meta["busy_hours_by_role"] = by_role
     return Records(matters=m, visits=visits, stations=stations, meta=meta, servers=servers)
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: an event's type and payload: Python or numpy integers (the kernel passes numpy codes)
+Code = int | np.integer
+
 # ------------------------------------------------------------------ event heap
 # columns of the int event array
 E_SEQ, E_TYPE, E_A, E_B = 0, 1, 2, 3
@@ -25,7 +28,7 @@ def ev_less(et: np.ndarray, ei: np.ndarray, a: int, b: int) -> bool:
 
 
 @njit(cache=True)
-def ev_insert(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, seq: int, typ: int, a: int, b: int) -> bool:
+def ev_insert(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, seq: int, typ: Code, a: Code, b: Code) -> bool:
     """Insert an event with a given push number; False when the heap is full (the caller grows it)."""
     n = cnt[0]
     if n >= len(et):
@@ -51,7 +54,7 @@ def ev_insert(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, seq: in
 
 
 @njit(cache=True)
-def ev_push(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, typ: int, a: int, b: int) -> bool:
+def ev_push(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, typ: Code, a: Code, b: Code) -> bool:
     """Push an event numbered by the push counter ``cnt[1]``; False when the heap is full."""
     seq = cnt[1]
     cnt[1] += 1
