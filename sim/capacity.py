@@ -183,12 +183,19 @@ def capacity_check(p: Prepared) -> CapacityReport:
         arrivals[f"module:{m}"] = arrivals.get(f"module:{m}", 0.0) + mis_a / len(MODULES)
         work[f"module:{m}"] = work.get(f"module:{m}", 0.0) + mis_w / len(MODULES)
     speeds = lay.server_speed * ~lay.server_volunteer
-    open_frac = np.array([p.calendars[s].open_fraction for s in lay.server_shift])
+    shift_open = {name: cal.open_fraction for name, cal in p.calendars.items()}
+    open_frac = np.array([shift_open[s] for s in lay.server_shift])
     server_cap = speeds * open_frac * 24.0
+    # station types in order of first appearance; a type's stations and (in order) their servers
+    types = [_type_of(k, int(s)) for k, s in zip(lay.kind, lay.sub, strict=True)]
+    type_names = list(dict.fromkeys(types))
+    index = {name: j for j, name in enumerate(type_names)}
+    station_type = np.array([index[t] for t in types], np.int64)
+    server_type = np.repeat(station_type, np.diff(lay.server_ptr))
     loads = []
-    for name in dict.fromkeys(_type_of(k, int(s)) for k, s in zip(lay.kind, lay.sub, strict=True)):
-        st = [i for i in range(lay.n) if _type_of(lay.kind[i], int(lay.sub[i])) == name]
-        srv = np.concatenate([np.arange(lay.server_ptr[i], lay.server_ptr[i + 1]) for i in st]).astype(np.int64)
+    for j, name in enumerate(type_names):
+        st = np.flatnonzero(station_type == j)
+        srv = np.flatnonzero(server_type == j)
         if arrivals.get(name, 0.0) == 0.0 and speeds[srv].sum() == 0:
             continue
         loads.append(StationLoad(name=name, level=int(lay.level[st[0]]), stations=len(st),

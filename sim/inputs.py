@@ -15,15 +15,20 @@ from a scenario, and a converter from a real event log can make another.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
-from sim.rng import Streams
+from sim.parallel import available_workers, row_ranges, run_rows, run_tasks
+from sim.rng import Streams, uniform_range
 from sim.rules.demand import grid_rates_per_hour, hourly_profile, sample_times
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
+from sim.search import make_guide, search_right_into
 
 N_LEVELS = 4
 
@@ -117,39 +122,98 @@ class MatterInputs:
 
 def _draw_block(s: Streams, prefix: str, t: np.ndarray, grid: np.ndarray, category: np.ndarray,
                 surge: int, cfg: Config, terr: Territory) -> MatterInputs:
-    """Attributes of one block of matters, each from its own stream named ``prefix:field``."""
+    """Attributes of one block of matters, each from its own stream named ``prefix:field``.
+
+    The streams are independent, so they are drawn side by side (and the two that
+    feed a kernel, range by range): the same numbers whatever the number of threads.
+    """
     n = len(t)
+    workers = available_workers(cfg.engine.workers)
+    grid = grid.astype(np.int32, copy=False)
+    category = category.astype(np.int16, copy=False)
     cats = list(cfg.catalog.categories.values())
     sev_cum = np.cumsum([c.severity_mix for c in cats], axis=1)
-    u_sev = s(f"{prefix}:severity").random(n)
-    severity = np.zeros(n, dtype=np.int8)
-    for k in range(len(cats)):
-        m = category == k
-        severity[m] = np.minimum(np.searchsorted(sev_cum[k], u_sev[m] * sev_cum[k, -1], side="right"), 3)
-    registered = _registered_grids(s, prefix, grid, cfg, terr)
+    severity = np.empty(n, dtype=np.int8)
+
+    def severities(lo: int, hi: int) -> None:
+        for a, b, u in uniform_range(s(f"{prefix}:severity"), lo, hi):
+            _severities(category[a:b], u, sev_cum, severity[a:b])
+
     cols: dict[str, np.ndarray] = {}
-    for name in UNIFORMS:
-        cols[name] = s(f"{prefix}:{name}").random(n, dtype=np.float32)
-    for name in EXPONENTIALS:
-        cols[name] = s(f"{prefix}:{name}").standard_exponential(n, dtype=np.float32)
-    for name in LEVEL_UNIFORMS:
-        cols[name] = s(f"{prefix}:{name}").random((n, N_LEVELS), dtype=np.float32)
-    return MatterInputs(t_occur=t, grid=grid.astype(np.int32), registered_grid=registered,
-                        category=category.astype(np.int16), severity=severity,
+
+    def column(name: str, kind: str) -> Callable[[], None]:
+        def draw() -> None:
+            rng = s(f"{prefix}:{name}")
+            if kind == "exponential":
+                cols[name] = rng.standard_exponential(n, dtype=np.float32)
+            else:
+                cols[name] = rng.random((n, N_LEVELS) if kind == "level" else n, dtype=np.float32)
+        return draw
+
+    registered, moved_tasks = _registered_grids(s, prefix, grid, cfg, terr, workers)
+    # the largest first, so that the threads end together
+    tasks = ([column(name, "level") for name in LEVEL_UNIFORMS]
+             + [column(name, "exponential") for name in EXPONENTIALS]
+             + [column(name, "uniform") for name in UNIFORMS]
+             + [partial(severities, lo, hi) for lo, hi in row_ranges(n, workers)] + moved_tasks)
+    run_tasks(tasks, workers)
+    return MatterInputs(t_occur=t, grid=grid, registered_grid=registered, category=category, severity=severity,
                         surge=np.full(n, surge, dtype=np.int8), **cols)
 
 
-def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, cfg: Config, terr: Territory) -> np.ndarray:
-    """Registered grid: with the mismatch share, another grid of the same county (s001)."""
+@njit(cache=True, nogil=True)
+def _severities(category: np.ndarray, u: np.ndarray, sev_cum: np.ndarray, out: np.ndarray) -> None:
+    """Initial severity by the category's mix: searchsorted(cum, u * cum[-1], "right"), at most 3."""
+    n_k, n_s = sev_cum.shape
+    for i in range(len(u)):
+        k = category[i]
+        if 0 <= k < n_k:
+            x = u[i] * sev_cum[k, n_s - 1]
+            j = 0
+            for s in range(n_s):
+                j += sev_cum[k, s] <= x  # a count is the right search of a sorted row (u is never NaN)
+            out[i] = min(j, 3)
+        else:
+            out[i] = 0
+
+
+def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, cfg: Config, terr: Territory,
+                      workers: int) -> tuple[np.ndarray, list[Callable[[], None]]]:
+    """Registered grid: with the mismatch share, another grid of the same county (s001).
+
+    Returns the array and the tasks that fill it (none when nobody moved).
+    """
     n = len(grid)
-    moved = s(f"{prefix}:registration").random(n) < cfg.scenario.mismatch_share
-    pick = s(f"{prefix}:registered_grid").random(n)
-    county = terr.grid_county[grid]
-    first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties), side="left")
-    size = np.bincount(terr.grid_county, minlength=terr.n_counties)
-    step = 1 + (pick * np.maximum(size[county] - 1, 1)).astype(np.int64)  # never 0: another grid
-    other = first[county] + (grid - first[county] + step) % size[county]
-    return np.where(moved & (size[county] > 1), other, grid).astype(np.int32)
+    share = cfg.scenario.mismatch_share
+    if not share > 0.0:
+        # u < share never holds for u in [0, 1): nobody moved, and the two streams need not be drawn
+        return grid.astype(np.int32), []
+    first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties), side="left").astype(np.int64)
+    size = np.bincount(terr.grid_county, minlength=terr.n_counties).astype(np.int64)
+    out = np.empty(n, dtype=np.int32)
+
+    def fill(lo: int, hi: int) -> None:
+        moved = uniform_range(s(f"{prefix}:registration"), lo, hi)
+        picks = uniform_range(s(f"{prefix}:registered_grid"), lo, hi)
+        for (a, b, u_moved), (_, _, pick) in zip(moved, picks, strict=True):
+            _moved_grids(grid[a:b], terr.grid_county, first, size, u_moved, float(share), pick, out[a:b])
+
+    return out, [partial(fill, lo, hi) for lo, hi in row_ranges(n, workers)]
+
+
+@njit(cache=True, nogil=True)
+def _moved_grids(grid: np.ndarray, grid_county: np.ndarray, first: np.ndarray, size: np.ndarray,
+                 u_moved: np.ndarray, share: float, pick: np.ndarray, out: np.ndarray) -> None:
+    """A moved matter's registered grid: ``step`` (never 0) grids on within its county, wrapping round."""
+    for i in range(len(grid)):
+        g = grid[i]
+        c = grid_county[g]
+        size_c = size[c]
+        if u_moved[i] < share and size_c > 1:
+            step = 1 + int(pick[i] * max(size_c - 1, 1))
+            out[i] = first[c] + (g - first[c] + step) % size_c
+        else:
+            out[i] = g
 
 
 def horizon_hours(cfg: Config) -> int:
@@ -212,24 +276,13 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
     # streams, and needs no permutation of the whole table afterwards.
     per_grid = rates.sum(axis=1)
     n = int(s("occurrence:count").poisson(per_grid.sum() * prof.sum()))
-    t = np.sort(sample_times(s("occurrence:time"), n, prof, 0, last))
-    grid_cum = np.cumsum(per_grid)
-    grid = np.searchsorted(grid_cum, s("occurrence:grid").random(n) * grid_cum[-1], side="right")
-    grid = np.minimum(grid, terr.n_grids - 1)
+    workers = available_workers(cfg.engine.workers)
+    t = sample_times(s("occurrence:time"), n, prof, 0, last, workers)
+    t.sort()
+    grid = _grids(s, n, per_grid, workers)
     # number the matters county by county (a stable sort keeps time order within a county)
-    by_county = np.argsort(terr.grid_county[grid], kind="stable")
-    t, grid = t[by_county], grid[by_county]
-    # category given grid: per-grid mix, by one uniform
-    cum = np.cumsum(rates, axis=1)
-    u = s("occurrence:category").random(len(grid))
-    category = np.empty(len(grid), dtype=np.int64)
-    # grids share a handful of distinct mixes (urban / rural), so search per distinct mix
-    mixes, mix_of_grid = np.unique(np.round(cum / cum[:, -1:], 12), axis=0, return_inverse=True)
-    mix_of_matter = mix_of_grid.ravel()[grid]
-    for j in range(len(mixes)):
-        m = mix_of_matter == j
-        category[m] = np.searchsorted(mixes[j], u[m], side="right")
-    category = np.minimum(category, rates.shape[1] - 1)
+    t, grid = _by_county(t, grid, terr, workers)
+    category = _categories(s, grid, rates, workers)
     blocks = [_draw_block(s, "base", t, grid, category, -1, cfg, terr)]
     names = list(cfg.catalog.categories)
     for i, sg in enumerate(cfg.scenario.surges):
@@ -241,9 +294,130 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
         c = s(f"surge{i}:occurrence:count").poisson(lam).ravel()
         cell = np.repeat(np.arange(lam.size), c)
         g, kk = np.divmod(cell, len(ks))
-        ts = sample_times(s(f"surge{i}:occurrence:time"), len(cell), prof[a:b], a, last if b == n_hours else 1.0)
+        ts = sample_times(s(f"surge{i}:occurrence:time"), len(cell), prof[a:b], a, last if b == n_hours else 1.0,
+                          workers)
         blocks.append(_draw_block(s, f"surge{i}", ts, g, ks[kk], i, cfg, terr))
     if len(blocks) == 1:
         return blocks[0]
-    table = MatterInputs.concat(blocks)
-    return table.take(np.lexsort((table.t_occur, terr.grid_county[table.grid])))
+    return _merge_blocks(blocks, terr)
+
+
+def _grids(s: Streams, n: int, per_grid: np.ndarray, workers: int) -> np.ndarray:
+    """Each matter's grid, in proportion to the grid's rate: searchsorted(cum, u * cum[-1], "right")."""
+    grid = np.empty(n, np.int32)
+    g = make_guide(np.cumsum(per_grid))
+
+    def fill(lo: int, hi: int) -> None:
+        for a, b, u in uniform_range(s("occurrence:grid"), lo, hi):
+            search_right_into(g.pad, g.idx, g.lo, g.scale, u, g.a[-1], len(per_grid) - 1, grid[a:b])
+
+    run_rows(fill, n, workers)
+    return grid
+
+
+def _by_county(t: np.ndarray, grid: np.ndarray, terr: Territory, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """(t, grid) reordered county by county, keeping the order within a county.
+
+    A stable counting sort (as np.argsort(county, kind="stable")): each range of rows
+    counts its counties, and then moves its rows to where the ranges before it end.
+    """
+    if terr.n_counties <= 1:
+        return t, grid
+    ranges = row_ranges(len(t), workers)
+    counts = np.zeros((len(ranges), terr.n_counties), np.int64)
+    run_tasks([partial(_count_counties, grid[lo:hi], terr.grid_county, counts[r])
+               for r, (lo, hi) in enumerate(ranges)], workers)
+    # rows of county c from range r go after all rows of lower counties and of county c in earlier ranges
+    county_start = np.concatenate([[0], np.cumsum(counts.sum(axis=0))[:-1]])
+    pos = county_start[None, :] + np.cumsum(counts, axis=0) - counts
+    t_out, g_out = np.empty_like(t), np.empty_like(grid)
+    run_tasks([partial(_scatter_by_county, grid[lo:hi], t[lo:hi], terr.grid_county, pos[r].copy(), t_out, g_out)
+               for r, (lo, hi) in enumerate(ranges)], workers)
+    return t_out, g_out
+
+
+@njit(cache=True, nogil=True)
+def _count_counties(grid: np.ndarray, grid_county: np.ndarray, counts: np.ndarray) -> None:
+    for i in range(len(grid)):
+        counts[grid_county[grid[i]]] += 1
+
+
+@njit(cache=True, nogil=True)
+def _scatter_by_county(grid: np.ndarray, t: np.ndarray, grid_county: np.ndarray, pos: np.ndarray,
+                       t_out: np.ndarray, g_out: np.ndarray) -> None:
+    """Row i goes to the next free place of its county (``pos``: those places, moved on as they fill)."""
+    for i in range(len(grid)):
+        c = grid_county[grid[i]]
+        j = pos[c]
+        pos[c] = j + 1
+        t_out[j] = t[i]
+        g_out[j] = grid[i]
+
+
+def _categories(s: Streams, grid: np.ndarray, rates: np.ndarray, workers: int) -> np.ndarray:
+    """Category given grid: the grid's category mix, by one uniform (int16)."""
+    cum = np.cumsum(rates, axis=1)
+    # grids share a handful of distinct mixes (urban / rural): search the grid's distinct mix
+    mixes, mix_of_grid = np.unique(np.round(cum / cum[:, -1:], 12), axis=0, return_inverse=True)
+    mix_of_grid, mixes = mix_of_grid.ravel().astype(np.int64), np.ascontiguousarray(mixes)
+    category = np.empty(len(grid), dtype=np.int16)
+
+    def fill(lo: int, hi: int) -> None:
+        for a, b, u in uniform_range(s("occurrence:category"), lo, hi):
+            _category_of(grid[a:b], mix_of_grid, mixes, u, rates.shape[1] - 1, category[a:b])
+
+    run_rows(fill, len(grid), workers)
+    return category
+
+
+@njit(cache=True, nogil=True)
+def _category_of(grid: np.ndarray, mix_of_grid: np.ndarray, mixes: np.ndarray, u: np.ndarray, cap: int,
+                 out: np.ndarray) -> None:
+    """Category of each matter: searchsorted(its grid's cumulative mix, u, "right"), at most ``cap``."""
+    n_k = mixes.shape[1]
+    for i in range(len(u)):
+        row = mix_of_grid[grid[i]]
+        x = u[i]
+        j = 0
+        for k in range(n_k):
+            j += mixes[row, k] <= x  # a count is the right search of a sorted row (u is never NaN)
+        out[i] = min(j, cap)
+
+
+def _merge_blocks(blocks: list[MatterInputs], terr: Territory) -> MatterInputs:
+    """The blocks as one table in (county, time) order, ties in block order (as a stable lexsort).
+
+    The base block is already in that order, so only the (small) surge blocks are
+    sorted, then merged in. Each field is gathered once, and the list is emptied so
+    that the blocks' columns go as they are used: at most one column is extra.
+    """
+    base = blocks[0]
+    cols = [{f.name: getattr(b, f.name) for f in fields(MatterInputs)} for b in blocks]
+    blocks.clear()
+    surge_t = np.concatenate([c["t_occur"] for c in cols[1:]])
+    surge_county = terr.grid_county[np.concatenate([c["grid"] for c in cols[1:]])]
+    surge_order = np.lexsort((surge_t, surge_county)).astype(np.int64)
+    order = np.empty(base.n + len(surge_t), np.int64)
+    _merge_order(terr.grid_county[base.grid], base.t_occur, surge_county[surge_order], surge_t[surge_order],
+                 surge_order, order)
+    del base
+    out: dict[str, np.ndarray] = {}
+    for f in fields(MatterInputs):
+        out[f.name] = np.concatenate([c.pop(f.name) for c in cols])[order]
+    return MatterInputs(**out)
+
+
+@njit(cache=True, nogil=True)
+def _merge_order(county_a: np.ndarray, t_a: np.ndarray, county_b: np.ndarray, t_b: np.ndarray, rows_b: np.ndarray,
+                 out: np.ndarray) -> None:
+    """Merge sorted runs a (rows 0..) and b (rows len(a) + rows_b) by (county, t); ties go to a."""
+    n_a, n_b = len(t_a), len(t_b)
+    i = j = 0
+    for k in range(n_a + n_b):
+        if j >= n_b or (i < n_a and (county_a[i] < county_b[j]
+                                     or (county_a[i] == county_b[j] and not t_b[j] < t_a[i]))):
+            out[k] = i
+            i += 1
+        else:
+            out[k] = n_a + rows_b[j]
+            j += 1

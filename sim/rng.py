@@ -6,7 +6,9 @@ lever that only affects how a draw is used, leaves every other stream untouched.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -30,3 +32,58 @@ class Streams:
 
     def __call__(self, name: str) -> np.random.Generator:
         return stream(self.seed, name, self.replication)
+
+
+#: draws per piece in ``uniform_pieces`` (a buffer that stays in cache)
+PIECE = 1 << 15
+
+
+def ahead(rng: np.random.Generator, k: int) -> np.random.Generator:
+    """A generator whose draws are rng's from draw k on (64-bit draws, as float64 uniforms use); rng unmoved."""
+    bg = copy.deepcopy(rng.bit_generator)
+    if k:
+        if isinstance(bg, np.random.PCG64):
+            bg.advance(k)
+        else:  # no jump-ahead: draw and drop
+            for _ in uniform_pieces(np.random.Generator(bg), k):
+                pass
+    return np.random.Generator(bg)
+
+
+def skip(rng: np.random.Generator, k: int) -> None:
+    """Move rng on by k float64 draws, as if they had been drawn (the cached half of a 64-bit draw kept)."""
+    bg = rng.bit_generator
+    if not isinstance(bg, np.random.PCG64):
+        for _ in uniform_pieces(rng, k):
+            pass
+        return
+    state = bg.state  # a fresh dict each time
+    bg.advance(k)  # this drops the cached half, which float64 draws never touch
+    moved = bg.state
+    moved["has_uint32"], moved["uinteger"] = state["has_uint32"], state["uinteger"]
+    bg.state = moved
+
+
+def uniform_pieces(rng: np.random.Generator, n: int, size: int = PIECE) -> Iterator[tuple[int, int, np.ndarray]]:
+    """``rng.random(n)`` piece by piece: (lo, hi, u) with u == rng.random(n)[lo:hi].
+
+    Consecutive draws continue the stream, so the pieces are exactly the one big
+    draw, without its [n] float64 array. ``u`` is one reused buffer: use it before
+    asking for the next piece.
+    """
+    buf = np.empty(min(n, size))
+    for lo in range(0, n, size):
+        hi = min(lo + size, n)
+        u = buf[: hi - lo]
+        rng.random(out=u)
+        yield lo, hi, u
+
+
+def uniform_range(rng: np.random.Generator, lo: int, hi: int, size: int = PIECE
+                  ) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Draws lo..hi-1 of ``rng.random(N)`` (N >= hi) piece by piece, as (a, b, u) with a, b in lo..hi; rng unmoved.
+
+    Ranges of one stream can so be drawn side by side, each exactly as the whole draw.
+    """
+    for a, b, u in uniform_pieces(ahead(rng, lo), hi - lo, size):
+        yield lo + a, lo + b, u

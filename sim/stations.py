@@ -103,12 +103,14 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
         sub.append(sb)
         code.append(c)
 
-    def server(r: str, sp: float, sk: np.ndarray, vol: bool = False, sh: str | None = None) -> None:
-        role.append(ROLES.index(r))
-        speed.append(sp)
-        shift.append(sh or s.shifts.get(r, "office"))
-        skills.append(sk)
-        volunteer.append(vol)
+    def server(r: str, sp: float, sk: np.ndarray, vol: bool = False, sh: str | None = None, count: int = 1) -> None:
+        """``count`` identical servers (list repetition: the city has some 50,000)."""
+        count = max(count, 0)
+        role.extend([ROLES.index(r)] * count)
+        speed.extend([sp] * count)
+        shift.extend([sh or s.shifts.get(r, "office")] * count)
+        skills.extend([sk] * count)
+        volunteer.extend([vol] * count)
 
     def close() -> None:
         ptr.append(len(role))
@@ -119,11 +121,11 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
     for t in range(terr.n_townships):
         idx = np.flatnonzero(terr.grid_township == t)
         rank_in_town[idx] = np.arange(len(idx))
+    volunteers = bool(_volunteer_windows(cfg))
     for g in range(terr.n_grids):
         station("grid", 0, g, -1, terr.grid_codes[g])
         if cfg.textbook.enabled:
-            for _ in range(int(terr.grid_fulltime[g])):
-                server("fulltime", 1.0, all_skills, sh="always")
+            server("fulltime", 1.0, all_skills, sh="always", count=int(terr.grid_fulltime[g]))
             close()
             continue
         n_ft = int(terr.grid_fulltime[g])
@@ -131,22 +133,20 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
             # specialist grids split the categories among the full-time workers
             sk = all_skills if cfg.dispatch.all_subject else (np.arange(n_k) % n_ft == i)
             server("fulltime", 1.0 - s.patrol_share, sk)
-        for _ in range(int(terr.grid_leaders[g])):
-            server("grid_leader", s.grid_leader_share, all_skills)
+        server("grid_leader", s.grid_leader_share, all_skills, count=int(terr.grid_leaders[g]))
         t = int(terr.grid_township[g])
         n_g = int(grids_in_town[t])
         r = int(rank_in_town[g])
-        for _ in range(int(terr.township_professional[t]) // n_g + (r < int(terr.township_professional[t]) % n_g)):
-            server("professional", 1.0, prof_skills)
-        if _volunteer_windows(cfg):
-            for _ in range(int(terr.township_volunteers[t]) // n_g + (r < int(terr.township_volunteers[t]) % n_g)):
-                server("volunteer", s.volunteer_share, all_skills, vol=True)
+        server("professional", 1.0, prof_skills,
+               count=int(terr.township_professional[t]) // n_g + (r < int(terr.township_professional[t]) % n_g))
+        if volunteers:
+            server("volunteer", s.volunteer_share, all_skills, vol=True,
+                   count=int(terr.township_volunteers[t]) // n_g + (r < int(terr.township_volunteers[t]) % n_g))
         close()
     def office(k: str, lv: int, u: int, sb: int, c: str, role_name: str, count: int, sp: float) -> None:
         """A station of ``count`` identical servers who take every category."""
         station(k, lv, u, sb, c)
-        for _ in range(count):
-            server(role_name, sp, all_skills)
+        server(role_name, sp, all_skills, count=count)
         close()
 
     for v in range(terr.n_villages):

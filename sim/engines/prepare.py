@@ -12,11 +12,12 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.inputs import MatterInputs
+from sim.parallel import available_workers
 from sim.records import ServerTable, StationTable, VisitRecords
 from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
-from sim.rules.routing import Catalog, deadline
-from sim.rules.service import work_hours
+from sim.rules.routing import Catalog, deadline, intake_times
+from sim.rules.service import work_table
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 from sim.stations import StationLayout, build_layout, server_table, station_table
@@ -57,14 +58,15 @@ def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
     catalog = Catalog(cfg)
     grid_cal = calendars[cfg.staffing.shifts.get("fulltime", "extended")]
     found = discover(cfg, terr, inputs, grid_cal)
-    detour = inputs.registered_grid != inputs.grid
-    t_intake = found.t_discover + np.where(detour, cfg.dispatch.detour_hours, 0.0)
-    due = deadline(catalog, cfg, calendars[cfg.calendar.deadline_shift], np.minimum(t_intake, 1e12),
-                   inputs.category, found.severity)
-    mean = catalog.service_mean[inputs.category]  # [n, 4]
-    cv = catalog.service_cv[inputs.category][:, None]
-    work = work_hours(inputs.u_service, mean, cv)
-    rework = work_hours(inputs.u_rework[:, None], mean, cv) * cfg.outcome.reopen_work_factor
+    workers = available_workers(cfg.engine.workers)  # threads; the same results whatever their number
+    t_intake = intake_times(found.t_discover, inputs.registered_grid, inputs.grid, cfg.dispatch.detour_hours,
+                            workers)
+    # a matter never found (t = inf) is due a fixed time after t = 1e12
+    due = deadline(catalog, cfg, calendars[cfg.calendar.deadline_shift], t_intake, inputs.category, found.severity,
+                   t_cap=1e12)
+    work = work_table(inputs.u_service, inputs.category, catalog.service_mean, catalog.service_cv, workers=workers)
+    rework = work_table(inputs.u_rework, inputs.category, catalog.service_mean, catalog.service_cv,
+                        factor=cfg.outcome.reopen_work_factor, workers=workers)
     return Prepared(cfg=cfg, terr=terr, layout=layout, calendars=calendars, catalog=catalog, inputs=inputs,
                     found=found, t_intake=t_intake, intake_grid=inputs.registered_grid.copy(), deadline=due,
                     work=work, rework=rework,

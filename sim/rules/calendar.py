@@ -14,11 +14,152 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from sim.scenario.schema import CalendarConfig, ShiftConfig
+from sim.search import Guide, make_guide, search_left_into, search_right_into
 
 #: days beyond the horizon that the tables cover (long matters close after the horizon)
 MARGIN_DAYS = 800
+
+# ------------------------------------------------ compiled per-element kernels
+# The array methods below run these over every element. Each is written with
+# numpy's own operations in numpy's order (floor division as CPython's and
+# numpy's; clip, minimum and maximum keep numpy's NaN rules), so the answers are
+# bit-for-bit those of the former numpy expressions. Searches of before[1:]
+# run over whole arrays of keys (``WorkCalendar.day_of_worked``), between passes.
+
+_I64_MIN = -9223372036854775808
+_TWO63 = 9223372036854775808.0
+
+
+@njit(cache=True, inline="always")
+def to_int64(f: float) -> int:
+    """``np.float64(f).astype(np.int64)`` as on x86: NaN and out-of-range values become INT64_MIN."""
+    if f >= -_TWO63 and f < _TWO63:
+        return int(f)
+    return _I64_MIN
+
+
+@njit(cache=True, inline="always")
+def clip(x: float, lo: float, hi: float) -> float:
+    """``np.clip(x, lo, hi)`` for one float (NaN passes through)."""
+    if x != x:
+        return x
+    x = x if x > lo else lo
+    return x if x < hi else hi
+
+
+@njit(cache=True, inline="always")
+def maximum(a: float, b: float) -> float:
+    """``np.maximum(a, b)`` for one float (NaN wins; of two equal values, b, as numpy's SIMD max gives +-0)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a > b else b
+
+
+@njit(cache=True, inline="always")
+def floor_div24(t: float) -> float:
+    """``t // 24.0`` without the fmod of CPython's floor division for ordinary t.
+
+    floor(t / 24.0) is the exact floor or one more (when t / 24 rounds up to an
+    integer); q * 24.0 is exact for |t| < 2**48, so one comparison decides.
+    """
+    if abs(t) < 281474976710656.0:  # 2**48; false for NaN and inf
+        q = np.floor(t / 24.0)
+        return q - 1.0 if q * 24.0 > t else q
+    return t // 24.0
+
+
+@njit(cache=True, inline="always")
+def day_of(t: float, n_days: int) -> int:
+    """``np.clip((t // 24.0).astype(np.int64), 0, n_days - 1)``."""
+    return min(max(to_int64(floor_div24(t)), 0), n_days - 1)
+
+
+@njit(cache=True, inline="always")
+def worked_at(start: np.ndarray, hours: np.ndarray, before: np.ndarray, t: float) -> float:
+    """``WorkCalendar.worked`` for one t."""
+    day = day_of(t, len(hours))
+    into = clip(t - day * 24.0 - start[day], 0.0, hours[day])
+    return before[day] + into
+
+
+@njit(cache=True, inline="always")
+def at_day(start: np.ndarray, before: np.ndarray, day: int, c: float) -> float:
+    """``WorkCalendar.at_worked`` for one c, given its day (the left search of before[1:] for c)."""
+    return day * 24.0 + start[day] + (c - before[day])
+
+
+@njit(cache=True, inline="always")
+def add_working_days_at(day_cum: np.ndarray, first_day: np.ndarray, t: float, days: float) -> float:
+    """``WorkCalendar.add_days(t, days, working=True)`` for one (t, days).
+
+    ``first_day[c]`` is the first day whose ``day_cum`` reaches c (the left search of
+    ``day_cum`` for c), tabulated for c in [0, day_cum[-1]].
+    """
+    n = len(day_cum)
+    day = day_of(t, n)
+    k = to_int64(np.ceil(days))
+    target = day_cum[day] + k
+    if target < 0:
+        due_day = 0  # day_cum >= 0 everywhere
+    elif target >= len(first_day):
+        due_day = n  # beyond the table: searchsorted's n
+    else:
+        due_day = first_day[target]
+    due_day = min(due_day, n - 1)
+    return due_day * 24.0 + (t - day * 24.0) - (k - days) * 24.0
+
+
+@njit(cache=True, nogil=True)
+def worked_into(start: np.ndarray, hours: np.ndarray, before: np.ndarray, t: np.ndarray, out: np.ndarray) -> None:
+    """out = worked(t)."""
+    for i in range(len(t)):
+        out[i] = worked_at(start, hours, before, t[i])
+
+
+@njit(cache=True, nogil=True)
+def at_day_into(start: np.ndarray, before: np.ndarray, c: np.ndarray, day: np.ndarray, out: np.ndarray) -> None:
+    """out = at_worked(c) given each c's day."""
+    for i in range(len(c)):
+        out[i] = at_day(start, before, day[i], c[i])
+
+
+@njit(cache=True, nogil=True)
+def _next_open_finish(start: np.ndarray, t: np.ndarray, day: np.ndarray, out: np.ndarray) -> None:
+    for i in range(len(t)):
+        out[i] = maximum(t[i], day[i] * 24.0 + start[day[i]])
+
+
+@njit(cache=True, nogil=True)
+def _worked_plus(start: np.ndarray, hours: np.ndarray, before: np.ndarray, t: np.ndarray, work: np.ndarray,
+                 out: np.ndarray) -> None:
+    for i in range(len(t)):
+        out[i] = worked_at(start, hours, before, t[i]) + work[i]
+
+
+@njit(cache=True, nogil=True)
+def advance_finish(start: np.ndarray, before: np.ndarray, t: np.ndarray, work: np.ndarray, c: np.ndarray,
+                   day: np.ndarray, out: np.ndarray) -> None:
+    """out = advance(t, work) from c = worked(t) + work and c's day: zero work ends at once, even outside hours."""
+    for i in range(len(t)):
+        out[i] = maximum(at_day(start, before, day[i], c[i]), t[i]) if work[i] > 0 else t[i]
+
+
+@njit(cache=True, nogil=True)
+def _add_working_days_many(day_cum: np.ndarray, first_day: np.ndarray, t: np.ndarray, days: np.ndarray,
+                           out: np.ndarray) -> None:
+    for i in range(len(t)):
+        out[i] = add_working_days_at(day_cum, first_day, t[i], days[i])
+
+
+def _flat(*xs: np.ndarray | float) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """Broadcast float inputs together: (shape, each as a contiguous 1-d float64 array)."""
+    arrs = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in xs))
+    return arrs[0].shape, [np.ascontiguousarray(a).reshape(-1) for a in arrs]
 
 
 @dataclass(frozen=True)
@@ -35,12 +176,19 @@ class WorkCalendar:
     _hours: list[float] = field(init=False, repr=False, compare=False)
     _before: list[float] = field(init=False, repr=False, compare=False)
     _ends: list[float] = field(init=False, repr=False, compare=False)
+    # lookup tables for the compiled array methods
+    _guide: Guide = field(init=False, repr=False, compare=False)  # over ends = before[1:]
+    _first_day: np.ndarray = field(init=False, repr=False, compare=False)  # [day_cum[-1] + 1] int64
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_start", self.start.tolist())
         object.__setattr__(self, "_hours", self.hours.tolist())
         object.__setattr__(self, "_before", self.before.tolist())
         object.__setattr__(self, "_ends", self.before[1:].tolist())
+        object.__setattr__(self, "_guide", make_guide(self.before[1:]))
+        top = int(self.day_cum[-1]) if len(self.day_cum) else 0
+        object.__setattr__(self, "_first_day",
+                           np.searchsorted(self.day_cum, np.arange(max(top, 0) + 1), side="left").astype(np.int64))
 
     # ------------------------------------------------ scalar twins of the array methods
     # Same arithmetic on Python floats (bisect_left/right = searchsorted left/right), so
@@ -79,31 +227,45 @@ class WorkCalendar:
 
     def worked(self, t: np.ndarray | float) -> np.ndarray:
         """Cumulative working hours from time 0 up to t."""
-        t = np.asarray(t, dtype=np.float64)
-        day = np.clip((t // 24.0).astype(np.int64), 0, self.n_days - 1)
-        into = np.clip(t - day * 24.0 - self.start[day], 0.0, self.hours[day])
-        return self.before[day] + into
+        shape, (tf,) = _flat(t)
+        out = np.empty(len(tf))
+        worked_into(self.start, self.hours, self.before, tf, out)
+        return out.reshape(shape)
+
+    def day_of_worked(self, c: np.ndarray, side: str = "left", out: np.ndarray | None = None) -> np.ndarray:
+        """The day in which cumulative working hours reach c (float64 [m]): searchsorted(before[1:], c, side),
+        at most the last day."""
+        g = self._guide
+        day = np.empty(len(c), np.int64) if out is None else out
+        if side == "left":
+            search_left_into(g.pad, g.idx, g.lo, g.scale, c, self.n_days - 1, day)
+        else:
+            search_right_into(g.pad, g.idx, g.lo, g.scale, c, 1.0, self.n_days - 1, day)
+        return day
 
     def at_worked(self, c: np.ndarray | float) -> np.ndarray:
         """The earliest instant at which cumulative working hours reach c."""
-        c = np.asarray(c, dtype=np.float64)
-        ends = self.before[1:]
-        day = np.minimum(np.searchsorted(ends, c, side="left"), self.n_days - 1)
-        return day * 24.0 + self.start[day] + (c - self.before[day])
+        shape, (cf,) = _flat(c)
+        out = np.empty(len(cf))
+        at_day_into(self.start, self.before, cf, self.day_of_worked(cf), out)
+        return out.reshape(shape)
 
     def next_open(self, t: np.ndarray | float) -> np.ndarray:
         """The first instant >= t at which the shift is open (t itself when open)."""
-        t = np.asarray(t, dtype=np.float64)
-        day = np.minimum(np.searchsorted(self.before[1:], self.worked(t), side="right"), self.n_days - 1)
-        return np.maximum(t, day * 24.0 + self.start[day])
+        shape, (tf,) = _flat(t)
+        out = np.empty(len(tf))
+        worked_into(self.start, self.hours, self.before, tf, out)
+        _next_open_finish(self.start, tf, self.day_of_worked(out, side="right"), out)
+        return out.reshape(shape)
 
     def advance(self, t: np.ndarray | float, work: np.ndarray | float) -> np.ndarray:
-        """When ``work`` working hours started at t are done (work pauses outside hours)."""
-        t = np.asarray(t, dtype=np.float64)
-        work = np.asarray(work, dtype=np.float64)
-        end = self.at_worked(self.worked(t) + work)
-        # zero work ends at once, even outside hours
-        return np.where(work > 0, np.maximum(end, t), t)
+        """When ``work`` working hours started at t are done (work pauses outside hours; zero work ends at once)."""
+        shape, (tf, wf) = _flat(t, work)
+        c = np.empty(len(tf))
+        _worked_plus(self.start, self.hours, self.before, tf, wf, c)
+        out = np.empty(len(tf))
+        advance_finish(self.start, self.before, tf, wf, c, self.day_of_worked(c), out)
+        return out.reshape(shape)
 
     def between(self, t0: np.ndarray | float, t1: np.ndarray | float) -> np.ndarray:
         """Working hours in [t0, t1]."""
@@ -115,15 +277,12 @@ class WorkCalendar:
         With working days, the deadline falls on the k-th working day after t's day
         (k = ceil(days)) at t's clock time, less the fractional remainder.
         """
-        t = np.asarray(t, dtype=np.float64)
-        days = np.asarray(days, dtype=np.float64)
         if not working:
-            return t + days * 24.0
-        day = np.clip((t // 24.0).astype(np.int64), 0, self.n_days - 1)
-        k = np.ceil(days).astype(np.int64)
-        target = self.day_cum[day] + k
-        due_day = np.minimum(np.searchsorted(self.day_cum, target, side="left"), self.n_days - 1)
-        return due_day * 24.0 + (t - day * 24.0) - (k - days) * 24.0
+            return np.asarray(t, dtype=np.float64) + np.asarray(days, dtype=np.float64) * 24.0
+        shape, (tf, df) = _flat(t, days)
+        out = np.empty(len(tf))
+        _add_working_days_many(self.day_cum, self._first_day, tf, df, out)
+        return out.reshape(shape)
 
 
 def build_calendar(shift: ShiftConfig, horizon_days: float, holidays: list[int] | tuple[int, ...] = ()) -> WorkCalendar:

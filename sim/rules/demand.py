@@ -8,8 +8,12 @@ is the long-run average.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
+from sim.parallel import run_rows
+from sim.rng import PIECE, ahead, skip, uniform_range
 from sim.scenario.schema import Config
+from sim.search import make_guide, search_right_into
 
 _MONTH_STARTS = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
@@ -53,16 +57,38 @@ def grid_rates_per_hour(cfg: Config, residents: np.ndarray, urban: np.ndarray) -
 
 
 def sample_times(rng: np.random.Generator, n: int, weights: np.ndarray, start_hour: int,
-                 last_hour: float = 1.0) -> np.ndarray:
+                 last_hour: float = 1.0, workers: int = 1) -> np.ndarray:
     """n event times with density proportional to the hourly ``weights`` from ``start_hour``.
 
     ``last_hour`` is the length of the last hour (a horizon that is not a whole hour):
-    its weight must already be scaled by it, and its times fall inside it.
+    its weight must already be scaled by it, and its times fall inside it. The
+    hours take rng's first n draws and the offsets within the hour the next n
+    (``rng.random(n)`` twice); ranges of matters are drawn side by side by
+    ``workers`` threads, each from copies of rng moved on to its draws.
     """
     cum = np.cumsum(weights)
-    hour = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
-    hour = np.minimum(hour, len(weights) - 1)
-    offset = rng.random(n)
-    if last_hour < 1.0:
-        offset = np.where(hour == len(weights) - 1, offset * last_hour, offset)
-    return start_hour + hour + offset
+    g = make_guide(cum)
+    last = len(weights) - 1
+    out = np.empty(n)
+
+    def fill(lo: int, hi: int) -> None:
+        ahead(rng, n + lo).random(out=out[lo:hi])  # the offsets, which the times then overwrite
+        hour = np.empty(min(hi - lo, PIECE), np.int64)
+        for a, b, u in uniform_range(rng, lo, hi):
+            h = hour[: b - a]
+            search_right_into(g.pad, g.idx, g.lo, g.scale, u, cum[-1], last, h)
+            _times(h, out[a:b], float(last_hour), last, int(start_hour))
+
+    run_rows(fill, n, workers)
+    skip(rng, 2 * n)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _times(hour: np.ndarray, offset: np.ndarray, last_hour: float, last: int, start_hour: int) -> None:
+    """offset := start_hour + hour + offset (the last hour shortened), as numpy computed it."""
+    for i in range(len(hour)):
+        off = offset[i]
+        if last_hour < 1.0 and hour[i] == last:
+            off = off * last_hour
+        offset[i] = (start_hour + hour[i]) + off

@@ -8,8 +8,10 @@ decides routing any other way.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from sim.rules.calendar import WorkCalendar
+from sim.parallel import available_workers, run_rows
+from sim.rules.calendar import WorkCalendar, add_working_days_at
 from sim.scenario.constants import DEPARTMENTS, GRID, LEVELS, MODULES, TOWNSHIP
 from sim.scenario.schema import Config
 
@@ -51,9 +53,38 @@ def deadline_days(cat: Catalog, cfg: Config, category: np.ndarray, severity: np.
 
 
 def deadline(cat: Catalog, cfg: Config, cal: WorkCalendar, t_intake: np.ndarray, category: np.ndarray,
-             severity: np.ndarray) -> np.ndarray:
-    """Due time of each matter (working or calendar days per the config)."""
-    return cal.add_days(t_intake, deadline_days(cat, cfg, category, severity), cfg.catalog.deadlines.working_days)
+             severity: np.ndarray, t_cap: float = np.inf) -> np.ndarray:
+    """Due time of each matter (working or calendar days per the config).
+
+    Intake times past ``t_cap`` count from ``t_cap`` (``np.minimum(t_intake, t_cap)``),
+    so a matter never found still gets a finite deadline without a capped copy.
+    """
+    dl = cfg.catalog.deadlines
+    t = np.ascontiguousarray(t_intake, dtype=np.float64)
+    category, severity = np.ascontiguousarray(category), np.ascontiguousarray(severity)
+    out = np.empty(len(t))
+
+    def rows(lo: int, hi: int) -> None:
+        _deadline_kernel(t[lo:hi], category[lo:hi], severity[lo:hi], float(t_cap), cat.family_days, cat.is_general,
+                         int(dl.complex_from_severity), float(dl.complex), bool(dl.working_days), cal.day_cum,
+                         cal._first_day, out[lo:hi])
+
+    run_rows(rows, len(t), available_workers(cfg.engine.workers))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _deadline_kernel(t_intake: np.ndarray, category: np.ndarray, severity: np.ndarray, t_cap: float,
+                     family_days: np.ndarray, is_general: np.ndarray, complex_from: int, complex_days: float,
+                     working: bool, day_cum: np.ndarray, first_day: np.ndarray, out: np.ndarray) -> None:
+    """``cal.add_days(np.minimum(t, t_cap), deadline_days(...), working)`` one matter at a time."""
+    for i in range(len(t_intake)):
+        t = t_intake[i]
+        if not (t <= t_cap or t != t):  # np.minimum: NaN stays
+            t = t_cap
+        k = category[i]
+        days = complex_days if (is_general[k] and severity[i] >= complex_from) else family_days[k]
+        out[i] = add_working_days_at(day_cum, first_day, t, days) if working else t + days * 24.0
 
 
 def next_level(cat: Catalog, category: int, level: int, severity: int, fast_track: bool) -> int:
@@ -92,3 +123,23 @@ def attempt(cat: Catalog, cfg: Config, category: int, level: int, severity: int,
     if level >= cat.top[category]:
         return True, 1.0
     return bool(u_fail >= cfg.dispatch.fail_prob[level]), 1.0
+
+
+def intake_times(t_discover: np.ndarray, registered_grid: np.ndarray, grid: np.ndarray,
+                 detour_hours: float, workers: int = 1) -> np.ndarray:
+    """Discovery plus the detour through the registered community when it is not the matter's grid."""
+    out = np.empty(len(t_discover))
+
+    def rows(lo: int, hi: int) -> None:
+        _intake_kernel(t_discover[lo:hi], registered_grid[lo:hi], grid[lo:hi], float(detour_hours), out[lo:hi])
+
+    run_rows(rows, len(out), workers)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _intake_kernel(t_discover: np.ndarray, registered_grid: np.ndarray, grid: np.ndarray, detour_hours: float,
+                   out: np.ndarray) -> None:
+    # t + 0.0 as numpy added it (it turns -0.0 into 0.0)
+    for i in range(len(t_discover)):
+        out[i] = t_discover[i] + (detour_hours if registered_grid[i] != grid[i] else 0.0)

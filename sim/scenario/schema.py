@@ -336,8 +336,9 @@ class RunConfig(Sealed):
 class EngineConfig(Sealed):
     name: str = "auto"  # agent | vector | auto
     auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
-    # vector engine: threads running counties side by side (0 = one per available core); the
-    # records are the same whatever the number
+    # threads (0 = one per available core): the vector engine runs counties side by side, and
+    # drawing the inputs and preparing them split their work too; the results are the same
+    # whatever the number
     workers: int = 0
 
 

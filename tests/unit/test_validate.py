@@ -211,7 +211,7 @@ CASES: list[tuple[list[str], str, str]] = [
     (["engine.name=turbo"], "engine.name", "agent|vector|auto"),
     (["engine.auto_max_grids=-1"], "engine.auto_max_grids", ">= 0"),
     (["engine.workers=-1"], "engine.workers", ">= 0"),
-    (["engine.workers=1.5"], "engine.workers", "whole number"),
+    (["engine.workers=1.5"], "engine.workers", "integer"),
     (["report.lang=fr"], "report.lang", "en|zh"),
 ]
 
