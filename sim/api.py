@@ -8,10 +8,16 @@ so a failed run leaves nothing half-written under ``run.results_dir``.
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import shutil
+import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +29,7 @@ from sim.capacity import CapacityReport, capacity_check, format_capacity
 from sim.engines.prepare import prepare
 from sim.engines.select import pick_engine
 from sim.inputs import generate_inputs
-from sim.metrics.kpis import backlog_series, compute_kpis, format_kpi_table, utilization_table
+from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
 from sim.records import Records
 from sim.scenario.build import load_config
@@ -65,21 +71,44 @@ def run(overrides: Sequence[str] = (), *, write: bool = True,
     """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
     say = echo or (lambda _s: None)
     cfg = load_config(overrides)
+    with _collector_off_old_objects():
+        result, out = _simulate(cfg, write, say)
+        if write:
+            result.out_dir = _write(result, overrides, out)
+    return result
+
+
+def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[RunResult, _ResultsDir | None]:
+    """Territory, inputs, capacity check and every replication with its KPIs.
+
+    When writing records, the results directory is claimed as soon as the first
+    replication's records exist and their Parquet files are written in the background;
+    it is returned for ``_write`` to complete (and removed here if something fails first).
+    """
     terr = build_territory(cfg)
     inputs = generate_inputs(cfg, terr, 0)
     p = prepare(cfg, terr, inputs)
     result = RunResult(cfg=cfg, capacity=capacity_check(p))
     say(format_capacity(result.capacity))
-    if cfg.run.simulate:
-        engine, why = pick_engine(cfg, terr)
-        result.engine = engine
-        say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s), "
-            f"{cfg.run.horizon_days:g} days, {inputs.n:,} matters in the first")
+    if not cfg.run.simulate:
+        return result, None
+    engine, why = pick_engine(cfg, terr)
+    result.engine = engine
+    say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s), "
+        f"{cfg.run.horizon_days:g} days, {inputs.n:,} matters in the first")
+    out: _ResultsDir | None = None
+    try:
         for rep in range(cfg.run.replications):
             if rep > 0:
                 p = prepare(cfg, terr, generate_inputs(cfg, terr, rep))
             t0 = time.perf_counter()
             rec, state = _run_engine(engine, p, rep, cfg.run.progress)
+            if rep == cfg.run.replications - 1:
+                del p, inputs, terr  # the engine's inputs (gigabytes at city scale): not needed from here
+            if rep == 0 and write and cfg.run.write_records:
+                # the Parquet files need only the records: write them while everything else runs
+                out = _ResultsDir.claim(cfg)
+                out.write_parquet_in_background(rec)
             kp = compute_kpis(rec)
             kp["engine_seconds"] = time.perf_counter() - t0
             result.runs.append(kp)
@@ -88,9 +117,11 @@ def run(overrides: Sequence[str] = (), *, write: bool = True,
         result.summaries = summarize(result.runs)
         result.kpis, result.ci = means(result.summaries), half_widths(result.summaries)
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None))
-    if write:
-        result.out_dir = _write(result, overrides)
-    return result
+    except BaseException:
+        if out is not None:
+            out.discard()
+        raise
+    return result, out
 
 
 def _jsonable(x: Any) -> Any:
@@ -119,11 +150,114 @@ def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
         k += 1
 
 
-def _write(result: RunResult, overrides: Sequence[str]) -> Path:
+@dataclass
+class _ResultsDir:
+    """A claimed results directory: written into ``tmp``, renamed to ``final`` when complete.
+
+    It may carry the first replication's Parquet files being written in a background
+    thread (most of the writing time at city scale, spent in pyarrow without the GIL),
+    so that the KPIs, CSVs and charts are done meanwhile.
+    """
+
+    final: Path
+    tmp: Path
+    pool: ThreadPoolExecutor | None = None
+    parquet: Future[list[Path]] | None = None
+
+    @classmethod
+    def claim(cls, cfg: Config) -> _ResultsDir:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return cls(*claim_results_dir(Path(cfg.run.results_dir), f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}"))
+
+    def write_parquet_in_background(self, rec: Records) -> None:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridsim-parquet")
+            self.parquet = self.pool.submit(_write_parquet_yielding, rec, self.tmp)
+
+    def _join(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def finish(self) -> Path:
+        """Wait for the Parquet files (raising what their writing raised), then move into place."""
+        self._join()
+        if self.parquet is not None:
+            self.parquet.result()
+        self.tmp.rename(self.final)
+        return self.final
+
+    def discard(self) -> None:
+        """Give up: wait for the background writer (it writes into ``tmp``), then remove ``tmp``."""
+        self._join()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+#: how much nicer (Linux niceness) the background Parquet writer is than the rest of the run
+BACKGROUND_NICENESS = 5
+
+
+def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
+    """``rec.write_parquet(directory)`` at a lower CPU priority (Linux: per thread, inherited by
+    the writer's own threads), so that the KPIs, CSVs and charts, which the run waits for
+    in turn, take the cores first and the Parquet files fill the rest."""
+    if sys.platform.startswith("linux"):
+        tid = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICENESS)
+        except OSError:
+            pass  # not allowed here: the files are written at the usual priority
+    return rec.write_parquet(directory)
+
+
+def _write_records(result: RunResult, out: _ResultsDir) -> None:
+    """The first replication's Parquet files (in the background, unless already under way), CSVs and charts."""
+    cfg, rec, tmp = result.cfg, result.records, out.tmp
+    assert rec is not None
+    if cfg.run.write_records:
+        out.write_parquet_in_background(rec)
+    backlog = backlog_series(rec)
+    backlog.to_csv(tmp / "backlog.csv", index=False)
+    station_busy, server_busy = busy_totals(rec)  # one pass over the visits for both utilisation tables
+    utilization_table(rec, station_busy).to_csv(tmp / "utilization.csv", index=False)
+    if result.state is not None:
+        result.state.to_csv(tmp / "state_daily.csv", index=False)
+    if cfg.report.charts and result.runs:
+        from sim.report.charts import draw_run_charts
+        from sim.report.tables import tables_from_records
+
+        tables = tables_from_records(rec, result.runs[0], backlog=backlog, server_busy=server_busy)
+        draw_run_charts(tables, tmp, cfg.report.lang)
+
+
+@contextmanager
+def _collector_off_old_objects() -> Iterator[None]:
+    """Keep the garbage collector off the objects that exist already, for a run or a write.
+
+    The process holds a few hundred thousand long-lived objects (configuration, modules,
+    compiled kernels); the charts alone allocate enough to set off a full collection, which
+    would walk all of them (0.2 s) though none is garbage made since. They go back to the
+    collector afterwards. Left alone if the caller (or an enclosing run) froze objects.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _write(result: RunResult, overrides: Sequence[str], out: _ResultsDir | None = None) -> Path:
+    """Write the results directory (into ``out`` when ``run`` claimed it already); return its path."""
+    with _collector_off_old_objects():
+        return _write_all(result, overrides, out)
+
+
+def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | None) -> Path:
     cfg = result.cfg
-    parent = Path(cfg.run.results_dir)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    final, tmp = claim_results_dir(parent, f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}")
+    out = out if out is not None else _ResultsDir.claim(cfg)
+    tmp = out.tmp
     try:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")
@@ -134,21 +268,9 @@ def _write(result: RunResult, overrides: Sequence[str]) -> Path:
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},
                        "runs": result.runs}
             (tmp / "kpis.json").write_text(json.dumps(payload, indent=2, default=_jsonable), encoding="utf-8")
-        rec = result.records
-        if rec is not None:
-            backlog_series(rec).to_csv(tmp / "backlog.csv", index=False)
-            utilization_table(rec).to_csv(tmp / "utilization.csv", index=False)
-            if result.state is not None:
-                result.state.to_csv(tmp / "state_daily.csv", index=False)
-            if cfg.run.write_records:
-                rec.write_parquet(tmp)
-            if cfg.report.charts and result.runs:
-                from sim.report.charts import draw_run_charts
-                from sim.report.tables import tables_from_records
-
-                draw_run_charts(tables_from_records(rec, result.runs[0]), tmp, cfg.report.lang)
-        tmp.rename(final)
+        if result.records is not None:
+            _write_records(result, out)
+        return out.finish()
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        out.discard()
         raise
-    return final

@@ -9,16 +9,19 @@ percentile over an empty set is NaN, never an exception.
 from __future__ import annotations
 
 import math
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from sim.metrics import kernels as kn
 from sim.records import KIND_LEVEL, REDIRECTED, STATION_KINDS, Records
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEVELS, STATUSES
 
 __all__ = [
     "backlog_series",
+    "busy_totals",
     "compute_kpis",
     "first_visits",
     "format_kpi_table",
@@ -56,7 +59,7 @@ def _share(num: int | float, den: int | float) -> float:
 def _rows_of(matter_id: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Row of each id in the matter table; -1 when the id is not there."""
     n = len(matter_id)
-    if n and np.array_equal(matter_id, np.arange(n, dtype=matter_id.dtype)):
+    if n and kn.is_row_number(matter_id):
         return np.where((ids >= 0) & (ids < n), ids, -1).astype(np.int64)
     if n == 0:
         return np.full(len(ids), -1, np.int64)
@@ -68,8 +71,15 @@ def _rows_of(matter_id: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 def first_visits(rec: Records) -> tuple[np.ndarray, np.ndarray]:
     """``(matter_rows, visit_rows)``: each matter's first visit (earliest ``t_arrive``;
-    ties keep table order), redirects excluded. Matters without visits are absent."""
+    ties keep table order), redirects excluded. Matters without visits are absent.
+
+    Rows come in ``matter_id`` order. When the matter id is the row number (as the
+    engines write it) one compiled pass over the visits finds them; otherwise a lexsort.
+    """
     v = rec.visits
+    n = rec.matters.n
+    if n and kn.is_row_number(rec.matters.matter_id):
+        return kn.first_visit_pass(v.matter_id, v.outcome, v.t_arrive, n, REDIRECTED)
     # a redirect off the grid matters list is a hand-over, not a place where the matter waits
     keep_rows = np.flatnonzero(v.outcome != REDIRECTED)
     if len(keep_rows) == 0:
@@ -96,33 +106,52 @@ def visit_busy_hours(rec: Records) -> np.ndarray:
     """
     v = rec.visits
     w0, h = window(rec)
-    start = v.t_start
-    served = np.isfinite(start)
-    still = np.isnan(v.t_end)
-    end = np.where(still, h, v.t_end)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        overlap = np.clip(np.minimum(end, h) - np.maximum(start, w0), 0.0, None)
-        dur = end - start
-        inside = ((start >= w0) & (start < h)).astype(np.float64)
-        frac = np.where(dur > 0, overlap / np.where(dur > 0, dur, 1.0), inside)
-        busy = v.work * frac
-        busy = np.where(still, np.minimum(busy, overlap), busy)
-    return np.where(served, np.nan_to_num(busy, nan=0.0), 0.0)
+    return kn.busy_each(v.t_start, v.t_end, v.work, w0, h)
+
+
+def _busy_sums(rec: Records, w0: float, h: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Busy hours in the window per station row and per server row, from one pass over the visits.
+
+    Each is what ``np.bincount(index, weights=visit_busy_hours(rec))`` gives (same order of
+    additions, so the same floats). The flag is False when a station index is negative.
+    """
+    v = rec.visits
+    n_station = len(rec.stations.capacity_hours)
+    n_server = len(rec.servers.role) if rec.servers is not None else 0
+    return kn.busy_totals(v.station, v.server, v.t_start, v.t_end, v.work, w0, h, n_station, n_server)
+
+
+def _negative_station() -> ValueError:
+    """What ``np.bincount`` refused: a negative station index."""
+    return ValueError("visits.station has negative entries")
+
+
+def busy_totals(rec: Records, *, stations: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Busy hours in the KPI window per station row and per server row (``visit_busy_hours``
+    summed by ``visits.station`` and ``visits.server``), from one pass over the visits.
+
+    ``stations`` asks for the station sums, whose negative indices are an error as they are
+    for ``np.bincount``. A caller that needs both utilisation tables passes these along.
+    """
+    per_station, per_server, ok = _busy_sums(rec, *window(rec))
+    if stations and not ok:
+        raise _negative_station()
+    return per_station, per_server
 
 
 def station_utilization(rec: Records) -> np.ndarray:
     """Busy hours / capacity hours per station row; NaN where capacity is 0."""
-    s = len(rec.stations.capacity_hours)
-    busy = np.bincount(rec.visits.station, weights=visit_busy_hours(rec), minlength=s)[:s]
+    busy, _ = busy_totals(rec)
     cap = np.asarray(rec.stations.capacity_hours, np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cap > 0, busy / np.where(cap > 0, cap, 1.0), np.nan)
 
 
-def _kind_rows(rec: Records) -> list[dict[str, Any]]:
+def _kind_rows(rec: Records, busy: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """Busy and capacity hours per station kind; ``busy`` per station row unless given."""
     st = rec.stations
-    s = len(st.capacity_hours)
-    busy = np.bincount(rec.visits.station, weights=visit_busy_hours(rec), minlength=s)[:s]
+    if busy is None:
+        busy, _ = busy_totals(rec)
     cap = np.asarray(st.capacity_hours, np.float64)
     kinds = np.asarray(st.kind, dtype=object)
     present = [k for k in STATION_KINDS if np.any(kinds == k)]
@@ -137,18 +166,16 @@ def _kind_rows(rec: Records) -> list[dict[str, Any]]:
     return rows
 
 
-def role_utilization(rec: Records) -> dict[str, float]:
+def role_utilization(rec: Records, busy: np.ndarray | None = None) -> dict[str, float]:
     """Busy / capacity hours per staff role (each role works at one level), from the server table.
 
-    Empty when the records carry no server table.
+    Empty when the records carry no server table. ``busy`` per server row unless given.
     """
     srv = rec.servers
     if srv is None or len(srv.role) == 0:
         return {}
-    v = rec.visits
-    r = len(srv.role)
-    ok = v.server >= 0
-    busy = np.bincount(v.server[ok], weights=visit_busy_hours(rec)[ok], minlength=r)[:r]
+    if busy is None:
+        _, busy = busy_totals(rec, stations=False)
     roles = np.asarray(srv.role, dtype=object)
     out: dict[str, float] = {}
     for role in dict.fromkeys(srv.role):
@@ -159,26 +186,67 @@ def role_utilization(rec: Records) -> dict[str, float]:
     return out
 
 
-def utilization_table(rec: Records) -> pd.DataFrame:
-    """One row per station kind present: kind, level, busy_hours, capacity_hours, utilization."""
+def utilization_table(rec: Records, busy: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per station kind present: kind, level, busy_hours, capacity_hours, utilization.
+
+    ``busy`` = ``busy_totals(rec)[0]`` unless given."""
     cols = ["kind", "level", "busy_hours", "capacity_hours", "utilization"]
-    return pd.DataFrame(_kind_rows(rec), columns=cols)
+    return pd.DataFrame(_kind_rows(rec, busy), columns=cols)
 
 
-def _check(rec: Records, strict: bool) -> None:
+class _MatterPass(NamedTuple):
+    """What ``kernels.matter_pass`` returns (see there)."""
+
+    counts: np.ndarray
+    status_counts: np.ndarray
+    level_counts: np.ndarray
+    res: np.ndarray  # finite resolution hours of closed window matters, row order
+    r2c: np.ndarray  # finite report-to-close hours of the same
+    disc: np.ndarray  # finite discovery hours of window matters
+
+
+def _matter_pass(rec: Records, w0: float, h: float) -> _MatterPass:
     m = rec.matters
-    bad = (m.status < 0) | (m.status >= len(STATUSES))
-    if np.any(bad):
-        raise ValueError(f"{int(bad.sum())} matters have a status outside STATUSES")
+    return _MatterPass(*kn.matter_pass(m.t_occur, m.t_discover, m.t_close, m.status, m.level_settled, m.on_time,
+                                       m.satisfied, m.reopened, m.petitioned, m.transfers, m.escalations, w0, h,
+                                       len(STATUSES), len(LEVELS), CLOSED))
+
+
+def _check(counts: np.ndarray, strict: bool) -> None:
+    """Raise on a broken record contract, from the contract counts of ``_matter_pass``."""
+    if counts[kn.BAD_STATUS]:
+        raise ValueError(f"{int(counts[kn.BAD_STATUS])} matters have a status outside STATUSES")
     if not strict:
         return
-    closed = m.status == CLOSED
-    has_close = np.isfinite(m.t_close)
-    if np.any(closed != has_close):
-        raise ValueError(f"{int(np.sum(closed != has_close))} matters: status closed disagrees with t_close")
-    lv = m.level_settled[closed]
-    if np.any((lv < 0) | (lv >= len(LEVELS))):
+    if counts[kn.CLOSE_MISMATCH]:
+        raise ValueError(f"{int(counts[kn.CLOSE_MISMATCH])} matters: status closed disagrees with t_close")
+    if counts[kn.BAD_LEVEL]:
         raise ValueError("closed matters without a valid level_settled")
+
+
+class _VisitPass(NamedTuple):
+    """The visit table's share of the KPIs, computed while another thread reads the matters."""
+
+    waits: tuple[np.ndarray, int, int, int, int]  # kernels.wait_pass
+    per_station: np.ndarray  # busy hours
+    per_server: np.ndarray
+    stations_ok: bool  # no negative station index
+
+
+def _visit_pass(rec: Records, w0: float, h: float) -> _VisitPass:
+    m, v = rec.matters, rec.visits
+    if m.n and kn.is_row_number(m.matter_id):
+        kind, wait = kn.first_visit_state(v.matter_id, v.outcome, v.t_arrive, v.t_start, v.t_end, m.n, REDIRECTED)
+        waits = kn.wait_stats(kind, wait, m.t_occur, m.abandoned, w0, h, WAIT_EPS)
+    else:
+        rows, vis = first_visits(rec)
+        waits = kn.wait_pass(rows, vis, m.t_occur, m.abandoned, v.t_arrive, v.t_start, v.t_end, w0, h, WAIT_EPS)
+    return _VisitPass(waits, *_busy_sums(rec, w0, h))
+
+
+def _int_mean(total: int, n: int) -> float:
+    """``np.mean`` of n small integers summing to ``total``: their float64 sum is exact, so this is it."""
+    return float(total) / float(n) if n else math.nan
 
 
 def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
@@ -187,59 +255,77 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
     ``strict`` raises ``ValueError`` when the records break the contract that
     ``status == closed`` exactly when ``t_close`` is set and ``level_settled`` is valid.
     A status outside STATUSES always raises (closed + open == matters would fail).
-    """
-    _check(rec, strict)
-    m = rec.matters
-    w0, h = window(rec)
-    hours = h - w0
-    win = (m.t_occur >= w0) & (m.t_occur < h)
-    n_win = int(win.sum())
-    k: dict[str, float] = {}
 
-    # --- counts by status at the horizon
-    status_counts = np.bincount(m.status[win].astype(np.int64), minlength=len(STATUSES))
-    closed = win & (m.status == CLOSED)
-    n_closed = int(status_counts[CLOSED])
+    The matter table is read in one compiled pass (``kernels.matter_pass``) while a second
+    thread reads the visits (first visits, busy hours); each pass is sequential, so the
+    values are those of the plain numpy formulas whatever the threads do.
+    """
+    try:
+        w0, h = window(rec)
+    except ValueError:
+        _check(_matter_pass(rec, 0.0, 0.0).counts, strict)  # a broken contract is reported first
+        raise
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the compiled passes release the GIL: the visits are read while this thread does the matters
+        visit_job = pool.submit(_visit_pass, rec, w0, h)
+        mp = _matter_pass(rec, w0, h)
+        _check(mp.counts, strict)
+        times = _time_kpis(mp)
+        vp = visit_job.result()
+    k: dict[str, float] = {}
+    _status_kpis(k, mp)
+    _wait_kpis(k, vp)
+    k.update(times)
+    _level_kpis(k, mp)
+    _quality_kpis(k, rec, mp, h - w0)
+    _utilization_kpis(k, rec, vp)
+    cost = rec.meta.get("staff_cost")
+    n_closed = int(mp.status_counts[CLOSED])
+    k["staff_cost"] = float(cost) if cost is not None else math.nan
+    k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan
+    return k
+
+
+def _status_kpis(k: dict[str, float], mp: _MatterPass) -> None:
+    """Counts by status at the horizon."""
+    n_win = int(mp.counts[kn.N_WIN])
+    n_closed = int(mp.status_counts[CLOSED])
     k["matters"] = float(n_win)
     k["closed"] = float(n_closed)
     k["open_at_horizon"] = float(n_win - n_closed)
     for i, name in enumerate(STATUSES):
         if i != CLOSED:
-            k[f"open_{name}"] = float(status_counts[i])
-    if sum(int(status_counts[i]) for i in range(len(STATUSES)) if i != CLOSED) != n_win - n_closed:
+            k[f"open_{name}"] = float(mp.status_counts[i])
+    if sum(int(mp.status_counts[i]) for i in range(len(STATUSES)) if i != CLOSED) != n_win - n_closed:
         raise AssertionError("open statuses do not sum to open_at_horizon")
 
-    # --- waiting at the first visit
-    rows, vis = first_visits(rec)
-    sel = win[rows]
-    rows, vis = rows[sel], vis[sel]
-    v = rec.visits
-    t_arr, t_st, t_en = v.t_arrive[vis], v.t_start[vis], v.t_end[vis]
-    served = np.isfinite(t_st)
-    ended = ~served & np.isfinite(t_en)
-    wait_served = t_st[served] - t_arr[served]
-    wait_all = np.concatenate([wait_served, t_en[ended] - t_arr[ended]])
-    k["wait_hours_mean"] = _mean(wait_all)
-    k["wait_hours_mean_served"] = _mean(wait_served)
-    k["wait_positive_share"] = _share(int(np.sum(wait_served > WAIT_EPS)), wait_served.size)
-    decided = served | ended
-    k["abandoned_share"] = _share(int(np.sum(m.abandoned[rows[decided]])), int(decided.sum()))
 
-    # --- times
-    res = (m.t_close - m.t_occur)[closed]
-    res = res[np.isfinite(res)]
-    k["resolution_hours_mean"] = _mean(res)
-    qs = np.percentile(res, [50, 90, 95]) if res.size else np.full(3, math.nan)
+def _wait_kpis(k: dict[str, float], vp: _VisitPass) -> None:
+    """Waiting at the first visit of window matters (waits in matter_id order, as numpy summed them)."""
+    waits, n_served, n_pos, n_decided, n_aband = vp.waits
+    k["wait_hours_mean"] = _mean(waits)
+    k["wait_hours_mean_served"] = _mean(waits[:n_served])
+    k["wait_positive_share"] = _share(n_pos, n_served)
+    k["abandoned_share"] = _share(n_aband, n_decided)
+
+
+def _time_kpis(mp: _MatterPass) -> dict[str, float]:
+    """Resolution, report-to-close and discovery times."""
+    k: dict[str, float] = {}
+    res = mp.res
+    k["resolution_hours_mean"] = _mean(res)  # before the percentiles reorder res in place
+    qs = np.percentile(res, [50, 90, 95], overwrite_input=True) if res.size else np.full(3, math.nan)
     for q, x in zip((50, 90, 95), qs, strict=True):
         k[f"resolution_hours_p{q}"] = float(x)
-    r2c = (m.t_close - m.t_discover)[closed]
-    k["report_to_close_hours_mean"] = _mean(r2c[np.isfinite(r2c)])
-    disc = (m.t_discover - m.t_occur)[win]
-    k["discovery_hours_mean"] = _mean(disc[np.isfinite(disc)])
+    k["report_to_close_hours_mean"] = _mean(mp.r2c)
+    k["discovery_hours_mean"] = _mean(mp.disc)
+    return k
 
-    # --- where matters were settled
-    lv = m.level_settled[closed].astype(np.int64)
-    lv_counts = np.bincount(lv[(lv >= 0) & (lv < len(LEVELS))], minlength=len(LEVELS))
+
+def _level_kpis(k: dict[str, float], mp: _MatterPass) -> None:
+    """Where closed matters were settled: share per level and at or below each level."""
+    n_closed = int(mp.status_counts[CLOSED])
+    lv_counts = mp.level_counts
     cum = 0
     for i, name in enumerate(LEVELS):
         k[f"settled_share_{name}"] = _share(int(lv_counts[i]), n_closed)
@@ -247,34 +333,38 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
         cum += int(lv_counts[i])
         k[f"settled_at_or_below_{name}"] = _share(cum, n_closed)
 
-    # --- quality
-    k["on_time_rate"] = _share(int(np.sum(m.on_time[closed] == 1)), n_closed)
-    sat = m.satisfied[win]
-    k["satisfaction_rate"] = _share(int(np.sum(sat == 1)), int(np.sum(sat >= 0)))
-    k["reopen_rate"] = _share(int(np.sum(m.reopened[closed] > 0)), n_closed)
+
+def _quality_kpis(k: dict[str, float], rec: Records, mp: _MatterPass, hours: float) -> None:
+    """On time, satisfaction, reopening, petitions, transfers and escalations."""
+    c = mp.counts
+    n_win = int(c[kn.N_WIN])
+    n_closed = int(mp.status_counts[CLOSED])
+    k["on_time_rate"] = _share(int(c[kn.ON_TIME]), n_closed)
+    k["satisfaction_rate"] = _share(int(c[kn.SATISFIED]), int(c[kn.SAT_DECIDED]))
+    k["reopen_rate"] = _share(int(c[kn.REOPENED]), n_closed)
     residents = float(rec.meta.get("residents", 0) or 0)
-    n_pet = int(np.sum(m.petitioned[win]))
+    n_pet = int(c[kn.PETITIONED])
     k["petitions_per_10k"] = (
         n_pet / residents * 10_000.0 * HOURS_PER_YEAR / hours if residents > 0 else math.nan
     )
-    k["transfers_per_matter"] = _mean(m.transfers[win].astype(np.float64))
-    k["escalations_per_matter"] = _mean(m.escalations[win].astype(np.float64))
+    k["transfers_per_matter"] = _int_mean(int(c[kn.TRANSFERS]), n_win)
+    k["escalations_per_matter"] = _int_mean(int(c[kn.ESCALATIONS]), n_win)
 
-    # --- utilisation and cost
-    for row in _kind_rows(rec):
+
+def _utilization_kpis(k: dict[str, float], rec: Records, vp: _VisitPass) -> None:
+    """Utilisation per station kind and per staff role (one pass over the visits for both)."""
+    if not vp.stations_ok:
+        raise _negative_station()
+    for row in _kind_rows(rec, vp.per_station):
         if row["kind"] in STATION_KINDS and row["capacity_hours"] > 0:
             k[f"utilization_{row['kind']}"] = float(row["utilization"])
-    for role, util in role_utilization(rec).items():
+    for role, util in role_utilization(rec, vp.per_server).items():
         k[f"utilization_role_{role}"] = util
-    cost = rec.meta.get("staff_cost")
-    k["staff_cost"] = float(cost) if cost is not None else math.nan
-    k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan
-    return k
 
 
-def _counts_upto(times: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """For each grid point g, how many times are <= g (NaN sorts last and never counts)."""
-    return np.searchsorted(np.sort(times), grid, side="right").astype(np.int64)
+def _counts_upto(times: np.ndarray, grid: np.ndarray, step: float) -> np.ndarray:
+    """For each grid point g (sorted, about ``step`` apart), how many times are <= g (NaN never counts)."""
+    return kn.counts_upto(times, grid, step)
 
 
 def backlog_series(rec: Records, step_hours: float = 24.0) -> pd.DataFrame:
@@ -282,8 +372,8 @@ def backlog_series(rec: Records, step_hours: float = 24.0) -> pd.DataFrame:
 
     Sampled at ``0, step, 2 step, ...`` and at ``horizon_h`` itself. ``open`` counts
     matters occurred by t (``t_occur <= t``) and not closed by t; ``undiscovered``
-    those occurred by t and not yet discovered. One sort per time column, then a
-    ``searchsorted`` per sample (10 million matters take well under a second).
+    those occurred by t and not yet discovered. One compiled pass per time column
+    (``kernels.counts_upto``), no sort.
     """
     if not step_hours > 0:
         raise ValueError("step_hours must be positive")
@@ -292,9 +382,9 @@ def backlog_series(rec: Records, step_hours: float = 24.0) -> pd.DataFrame:
     if grid.size == 0 or grid[-1] < h:
         grid = np.append(grid, h)
     m = rec.matters
-    occurred = _counts_upto(m.t_occur, grid)
-    closed = _counts_upto(m.t_close, grid)
-    discovered = _counts_upto(m.t_discover, grid)
+    occurred = _counts_upto(m.t_occur, grid, step_hours)
+    closed = _counts_upto(m.t_close, grid, step_hours)
+    discovered = _counts_upto(m.t_discover, grid, step_hours)
     return pd.DataFrame({"t_hours": grid, "open": occurred - closed, "undiscovered": occurred - discovered})
 
 

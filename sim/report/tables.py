@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, compute_kpis, role_utilization, window
 from sim.metrics.replications import paired_difference, summary_of
 from sim.records import Records
@@ -98,9 +99,10 @@ def funnel_table(kpis: Mapping[str, float]) -> pd.DataFrame:
                          "share": [float(kpis.get(f"settled_share_{lv}", math.nan)) for lv in LEVELS]})
 
 
-def utilization_from_records(rec: Records) -> pd.DataFrame:
-    """``role, level, utilization``: one row per role with capacity, level = its ``LEVELS`` name."""
-    util = role_utilization(rec)
+def utilization_from_records(rec: Records, busy: np.ndarray | None = None) -> pd.DataFrame:
+    """``role, level, utilization``: one row per role with capacity, level = its ``LEVELS`` name
+    (``busy`` per server row = ``busy_totals(rec)[1]`` unless given)."""
+    util = role_utilization(rec, busy)
     srv = rec.servers
     levels: dict[str, str] = {}
     if srv is not None:
@@ -110,18 +112,21 @@ def utilization_from_records(rec: Records) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=UTILIZATION_COLUMNS)
 
 
-def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None) -> RunTables:
-    """All four tables of one replication (``kpis`` computed from ``rec`` unless given)."""
+def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None, *,
+                        backlog: pd.DataFrame | None = None, server_busy: np.ndarray | None = None) -> RunTables:
+    """All four tables of one replication (``kpis`` computed from ``rec`` unless given, and
+    likewise ``backlog`` = ``backlog_series(rec)`` and ``server_busy`` = ``busy_totals(rec)[1]``,
+    for a caller that has them already)."""
     kp = dict(kpis) if kpis is not None else compute_kpis(rec)
     m = rec.matters
     w0, h = window(rec)
-    closed = (m.t_occur >= w0) & (m.t_occur < h) & (m.status == CLOSED)
-    cdf = cdf_table((m.t_close - m.t_occur)[closed])
-    back = backlog_series(rec)
-    backlog = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
+    # (t_close - t_occur) of the window's closed matters, without full-length masks and differences
+    cdf = cdf_table(kn.closed_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED))
+    back = backlog if backlog is not None else backlog_series(rec)
+    in_days = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
                             "undiscovered": back["undiscovered"]})
-    return RunTables(cdf=cdf, funnel=funnel_table(kp), backlog=backlog,
-                     utilization=utilization_from_records(rec), kpis=kp, surges=surge_table(rec))
+    return RunTables(cdf=cdf, funnel=funnel_table(kp), backlog=in_days,
+                     utilization=utilization_from_records(rec, server_busy), kpis=kp, surges=surge_table(rec))
 
 
 def stack(tables: Mapping[str, RunTables], name: str) -> pd.DataFrame:
@@ -188,10 +193,8 @@ def surge_table(rec: Records) -> pd.DataFrame:
     """``surge, start_day, end_day``: each surge window seen in the records (first and last
     occurrence of the matters it added), for shading backlog charts."""
     m = rec.matters
-    rows = []
-    for k in sorted(int(x) for x in np.unique(m.surge) if x >= 0):
-        t = m.t_occur[(m.surge == k) & np.isfinite(m.t_occur)]
-        if t.size:
-            rows.append({"surge": k, "start_day": float(t.min()) / HOURS_PER_DAY,
-                         "end_day": float(t.max()) / HOURS_PER_DAY})
+    n_codes = int(m.surge.max()) + 1 if m.n else 0
+    count, first, last = kn.surge_spans(m.surge, m.t_occur, max(n_codes, 0))  # one pass, not one per surge
+    rows = [{"surge": k, "start_day": float(first[k]) / HOURS_PER_DAY, "end_day": float(last[k]) / HOURS_PER_DAY}
+            for k in range(len(count)) if count[k]]
     return pd.DataFrame(rows, columns=SURGE_COLUMNS)

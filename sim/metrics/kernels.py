@@ -1,0 +1,385 @@
+"""Compiled single passes over the record columns behind ``sim.metrics.kpis`` and ``sim.report.tables``.
+
+A city run has about 10 million matters and 20 million visits. Computed with
+numpy masks, every KPI makes full-length temporaries (a boolean mask, a float64
+difference, a gathered copy) and the first visit of each matter takes a lexsort
+of all visits. Here each table is read once, column by column, in table order,
+and only what a KPI needs is kept.
+
+The results are *bit-identical* to the numpy formulas they replace, which is why
+the kernels are written the way they are:
+
+* sums of weights accumulate in table order, exactly like ``np.bincount(..., weights=)``;
+* float samples whose mean or percentile is a KPI are compacted in row order into
+  contiguous arrays and handed back to ``np.mean`` / ``np.percentile``, so numpy's
+  pairwise summation sees the very same array as before;
+* means of small integers are integer sums (exact in float64 as well).
+
+Every kernel is sequential (``nogil`` only so a caller may run two at once), so no
+result depends on the number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: slots of the counts vector returned by ``matter_pass``
+N_WIN, BAD_STATUS, CLOSE_MISMATCH, BAD_LEVEL, ON_TIME, SATISFIED, SAT_DECIDED, REOPENED, PETITIONED, \
+    TRANSFERS, ESCALATIONS, N_RES, N_R2C, N_DISC = range(14)
+N_SLOTS = 14
+#: ``np.nan_to_num`` turns +-inf into the largest finite double
+_DBL_MAX = float(np.finfo(np.float64).max)
+
+
+@njit(cache=True, nogil=True)
+def matter_pass(t_occur: np.ndarray, t_discover: np.ndarray, t_close: np.ndarray, status: np.ndarray,
+                level_settled: np.ndarray, on_time: np.ndarray, satisfied: np.ndarray, reopened: np.ndarray,
+                petitioned: np.ndarray, transfers: np.ndarray, escalations: np.ndarray, w0: float, h: float,
+                n_status: int, n_level: int, closed_code: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Counts and samples of the matter table (window = ``w0 <= t_occur < h``).
+
+    Returns ``(counts, status_counts, level_counts, res, r2c, disc)``: ``counts`` by the
+    slot constants above (contract checks over all matters, the rest over the window);
+    ``status_counts`` of window matters; ``level_counts`` of window matters closed with a
+    valid level; and, in row order, the finite ``t_close - t_occur`` and ``t_close -
+    t_discover`` of closed window matters and the finite ``t_discover - t_occur`` of all
+    window matters.
+    """
+    n = len(t_occur)
+    counts = np.zeros(N_SLOTS, np.int64)
+    status_counts = np.zeros(n_status, np.int64)
+    level_counts = np.zeros(n_level, np.int64)
+    # np.empty is not touched beyond what is written: only the kept samples cost memory
+    res = np.empty(n, np.float64)
+    r2c = np.empty(n, np.float64)
+    disc = np.empty(n, np.float64)
+    n_res = n_r2c = n_disc = 0
+    for i in range(n):
+        st = status[i]
+        closed = st == closed_code
+        if st < 0 or st >= n_status:
+            counts[BAD_STATUS] += 1
+        if closed != math.isfinite(t_close[i]):
+            counts[CLOSE_MISMATCH] += 1
+        lv = level_settled[i]
+        valid_level = lv >= 0 and lv < n_level
+        if closed and not valid_level:
+            counts[BAD_LEVEL] += 1
+        to = t_occur[i]
+        if not (to >= w0 and to < h):
+            continue
+        counts[N_WIN] += 1
+        if st >= 0 and st < n_status:
+            status_counts[st] += 1
+        d = t_discover[i] - to
+        if math.isfinite(d):
+            disc[n_disc] = d
+            n_disc += 1
+        sat = satisfied[i]
+        if sat == 1:
+            counts[SATISFIED] += 1
+        if sat >= 0:
+            counts[SAT_DECIDED] += 1
+        if petitioned[i]:
+            counts[PETITIONED] += 1
+        counts[TRANSFERS] += transfers[i]
+        counts[ESCALATIONS] += escalations[i]
+        if not closed:
+            continue
+        r = t_close[i] - to
+        if math.isfinite(r):
+            res[n_res] = r
+            n_res += 1
+        r = t_close[i] - t_discover[i]
+        if math.isfinite(r):
+            r2c[n_r2c] = r
+            n_r2c += 1
+        if valid_level:
+            level_counts[lv] += 1
+        if on_time[i] == 1:
+            counts[ON_TIME] += 1
+        if reopened[i] > 0:
+            counts[REOPENED] += 1
+    counts[N_RES], counts[N_R2C], counts[N_DISC] = n_res, n_r2c, n_disc
+    return counts, status_counts, level_counts, res[:n_res], r2c[:n_r2c], disc[:n_disc]
+
+
+@njit(cache=True, nogil=True)
+def closed_resolution(t_occur: np.ndarray, t_close: np.ndarray, status: np.ndarray, w0: float, h: float,
+                      closed_code: int) -> np.ndarray:
+    """``(t_close - t_occur)[window & closed]`` in row order (NaN and inf kept)."""
+    n = len(t_occur)
+    out = np.empty(n, np.float64)
+    k = 0
+    for i in range(n):
+        to = t_occur[i]
+        if to >= w0 and to < h and status[i] == closed_code:
+            out[k] = t_close[i] - to
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def first_visit_pass(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.ndarray, n: int,
+                     skip_outcome: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, vis)`` of matters ``0..n-1`` (matter id = row) and their first visit, rows ascending.
+
+    The first visit is the earliest ``t_arrive`` (NaN after any number), ties to the
+    earliest in table order: what a stable lexsort by (matter_id, t_arrive) keeps first.
+    Visits with ``skip_outcome`` or an id outside ``[0, n)`` are ignored.
+    """
+    first = np.full(n, -1, np.int64)
+    best = np.empty(n, np.float64)  # t_arrive of first[row], read sequentially with it
+    for i in range(len(matter_id)):
+        if outcome[i] == skip_outcome:
+            continue
+        mid = matter_id[i]
+        if mid < 0 or mid >= n:
+            continue
+        t = t_arrive[i]
+        b = best[mid]
+        if first[mid] < 0 or t < b or (b != b and t == t):
+            first[mid] = i
+            best[mid] = t
+    k = 0
+    for r in range(n):
+        if first[r] >= 0:
+            k += 1
+    rows = np.empty(k, np.int64)
+    vis = np.empty(k, np.int64)
+    k = 0
+    for r in range(n):
+        if first[r] >= 0:
+            rows[k] = r
+            vis[k] = first[r]
+            k += 1
+    return rows, vis
+
+
+@njit(cache=True, nogil=True)
+def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, t_arrive: np.ndarray,
+              t_start: np.ndarray, t_end: np.ndarray, w0: float, h: float, eps: float
+              ) -> tuple[np.ndarray, int, int, int, int]:
+    """First-visit waits of window matters, in the order of ``rows``.
+
+    Returns ``(waits, n_served, n_positive, n_decided, n_abandoned)``: ``waits[:n_served]``
+    are ``t_start - t_arrive`` of served first visits, followed by ``t_end - t_arrive`` of
+    those that ended unserved; ``n_positive`` served waits exceed ``eps``; ``n_decided``
+    first visits were served or ended, ``n_abandoned`` of them by an abandoned matter.
+    """
+    k = len(rows)
+    waits = np.empty(k, np.float64)
+    ended = np.empty(k, np.float64)
+    nw = ne = pos = decided = aband = 0
+    for j in range(k):
+        r = rows[j]
+        to = t_occur[r]
+        if not (to >= w0 and to < h):
+            continue
+        v = vis[j]
+        ta, ts, te = t_arrive[v], t_start[v], t_end[v]
+        if math.isfinite(ts):
+            w = ts - ta
+            waits[nw] = w
+            nw += 1
+            if w > eps:
+                pos += 1
+        elif math.isfinite(te):
+            ended[ne] = te - ta
+            ne += 1
+        else:
+            continue
+        decided += 1
+        if abandoned[r]:
+            aband += 1
+    waits[nw:nw + ne] = ended[:ne]
+    return waits[:nw + ne], nw, pos, decided, aband
+
+
+@njit(cache=True, nogil=True)
+def first_visit_state(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.ndarray, t_start: np.ndarray,
+                      t_end: np.ndarray, n: int, skip_outcome: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first visit of each matter ``0..n-1`` (as ``first_visit_pass`` picks it), reduced to its wait.
+
+    Returns ``(kind, wait)`` per matter row: kind -1 no visit, 1 served (wait = ``t_start -
+    t_arrive``), 2 ended unserved (``t_end - t_arrive``), 0 neither. The visits are read
+    in table order and each is done with when read, so no gather of visit rows follows.
+    """
+    kind = np.full(n, -1, np.int8)
+    wait = np.empty(n, np.float64)
+    best = np.empty(n, np.float64)  # t_arrive of the first visit so far
+    for i in range(len(matter_id)):
+        if outcome[i] == skip_outcome:
+            continue
+        mid = matter_id[i]
+        if mid < 0 or mid >= n:
+            continue
+        t = t_arrive[i]
+        b = best[mid]
+        if kind[mid] >= 0 and not (t < b or (b != b and t == t)):
+            continue
+        best[mid] = t
+        ts, te = t_start[i], t_end[i]
+        if math.isfinite(ts):
+            kind[mid] = 1
+            wait[mid] = ts - t
+        elif math.isfinite(te):
+            kind[mid] = 2
+            wait[mid] = te - t
+        else:
+            kind[mid] = 0
+    return kind, wait
+
+
+@njit(cache=True, nogil=True)
+def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, w0: float, h: float,
+               eps: float) -> tuple[np.ndarray, int, int, int, int]:
+    """``wait_pass`` from the per-matter ``(kind, wait)`` of ``first_visit_state`` (rows ascending)."""
+    n = len(kind)
+    waits = np.empty(n, np.float64)
+    ended = np.empty(n, np.float64)
+    nw = ne = pos = decided = aband = 0
+    for r in range(n):
+        k = kind[r]
+        if k <= 0:
+            continue
+        to = t_occur[r]
+        if not (to >= w0 and to < h):
+            continue
+        w = wait[r]
+        if k == 1:
+            waits[nw] = w
+            nw += 1
+            if w > eps:
+                pos += 1
+        else:
+            ended[ne] = w
+            ne += 1
+        decided += 1
+        if abandoned[r]:
+            aband += 1
+    waits[nw:nw + ne] = ended[:ne]
+    return waits[:nw + ne], nw, pos, decided, aband
+
+
+@njit(cache=True, inline="always")
+def _busy(start: float, t_end: float, work: float, w0: float, h: float) -> float:
+    """Busy hours of one visit in the window: ``visit_busy_hours``' formula for one row."""
+    if not math.isfinite(start):
+        return 0.0
+    still = t_end != t_end
+    end = h if still else t_end
+    overlap = min(end, h) - max(start, w0)
+    if not overlap > 0.0:
+        overlap = 0.0
+    dur = end - start
+    if dur > 0:
+        frac = overlap / dur
+    else:
+        frac = 1.0 if (start >= w0 and start < h) else 0.0
+    busy = work * frac
+    if still and overlap < busy:
+        busy = overlap
+    if busy != busy:
+        return 0.0
+    if busy == np.inf:
+        return _DBL_MAX
+    if busy == -np.inf:
+        return -_DBL_MAX
+    return busy
+
+
+@njit(cache=True, nogil=True)
+def busy_each(t_start: np.ndarray, t_end: np.ndarray, work: np.ndarray, w0: float, h: float) -> np.ndarray:
+    """Busy hours in the window of every visit (see ``_busy``)."""
+    out = np.empty(len(t_start), np.float64)
+    for i in range(len(t_start)):
+        out[i] = _busy(t_start[i], t_end[i], work[i], w0, h)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def busy_totals(station: np.ndarray, server: np.ndarray, t_start: np.ndarray, t_end: np.ndarray, work: np.ndarray,
+                w0: float, h: float, n_station: int, n_server: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Busy hours per station and per server (``-1`` = none), summed in table order.
+
+    Returns ``(per_station, per_server, ok)``; ``ok`` is False when a station index is
+    negative (``np.bincount`` refuses those). Indices past the tables are dropped.
+    """
+    per_station = np.zeros(n_station, np.float64)
+    per_server = np.zeros(n_server, np.float64)
+    ok = True
+    for i in range(len(station)):
+        b = _busy(t_start[i], t_end[i], work[i], w0, h)
+        s = station[i]
+        if s < 0:
+            ok = False
+        elif s < n_station:
+            per_station[s] += b
+        r = server[i]
+        if r >= 0 and r < n_server:
+            per_server[r] += b
+    return per_station, per_server, ok
+
+
+@njit(cache=True, nogil=True)
+def counts_upto(times: np.ndarray, grid: np.ndarray, step: float) -> np.ndarray:
+    """For each point g of a sorted grid, how many ``times`` are ``<= g``; NaN never counts.
+
+    A time counts from the first grid point ``>= t`` on (``np.searchsorted(grid, t, "left")``),
+    then a running sum: no sort of the column. The search guesses ``(t - grid[0]) / step``
+    and walks to the exact answer, so ``step`` (the grid's usual spacing) only sets the speed.
+    """
+    n = len(grid)
+    hist = np.zeros(n + 1, np.int64)
+    if n == 0:
+        return hist[:0]
+    lo = grid[0]
+    for i in range(len(times)):
+        x = times[i]
+        if x != x:
+            continue  # NaN sorts after every grid point
+        f = (x - lo) / step
+        j = 0 if not f > 0.0 else (n if f >= n else int(f))
+        while j > 0 and grid[j - 1] >= x:
+            j -= 1
+        while j < n and grid[j] < x:
+            j += 1
+        hist[j] += 1
+    out = np.empty(n, np.int64)
+    c = 0
+    for j in range(n):
+        c += hist[j]
+        out[j] = c
+    return out
+
+
+@njit(cache=True, nogil=True)
+def surge_spans(surge: np.ndarray, t_occur: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per surge code ``0..n_codes-1``: how many finite ``t_occur``, their min and max."""
+    cnt = np.zeros(n_codes, np.int64)
+    lo = np.full(n_codes, np.inf)
+    hi = np.full(n_codes, -np.inf)
+    for i in range(len(surge)):
+        k = surge[i]
+        t = t_occur[i]
+        if k >= 0 and k < n_codes and math.isfinite(t):
+            cnt[k] += 1
+            if t < lo[k]:
+                lo[k] = t
+            if t > hi[k]:
+                hi[k] = t
+    return cnt, lo, hi
+
+
+@njit(cache=True, nogil=True)
+def is_row_number(matter_id: np.ndarray) -> bool:
+    """True when ``matter_id[i] == i`` for every row (no ``arange`` to compare against)."""
+    for i in range(len(matter_id)):
+        if matter_id[i] != i:
+            return False
+    return True
