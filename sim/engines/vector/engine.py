@@ -9,8 +9,6 @@ equal the agent engine's matter for matter (``tests/equivalence``).
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
@@ -50,6 +48,7 @@ from sim.engines.vector.kernel import (
     new_world,
     run_block,
 )
+from sim.parallel import available_workers, run_tasks
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, empty_matters
 from sim.rules.outcome import party_prob
 from sim.scenario.constants import DISPATCH_RULES, ROLES
@@ -134,15 +133,6 @@ def _blocks(sizes: list[int], k: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
-def _workers(cfg_workers: int) -> int:
-    if cfg_workers > 0:
-        return cfg_workers
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def run_vector(p: Prepared, replication: int = 0) -> Records:
     """Run one replication on the compiled kernel; same records as the agent engine.
 
@@ -172,14 +162,14 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     mob_a = np.array([a for a, _ in windows], np.float64)
     mob_b = np.array([b for _, b in windows], np.float64)
     # each county's volunteers (server numbers ascending), as CSR over counties
-    srv_county = terr.grid_county[_station_grid(p)[srv_station]]
+    srv_county = _station_county(p)[srv_station]
     vol_ids = np.flatnonzero(lay.server_volunteer).astype(np.int64)
     vol_ids = vol_ids[np.argsort(srv_county[vol_ids], kind="stable")]
     vol_ptr = np.zeros(terr.n_counties + 1, np.int64)
     vol_ptr[1:] = np.cumsum(np.bincount(srv_county[vol_ids], minlength=terr.n_counties))
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
     n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
-    blocks = _blocks(sizes_c, _workers(cfg.engine.workers))
+    blocks = _blocks(sizes_c, available_workers(cfg.engine.workers))
     ms = (inp.category.astype(np.int64), p.found.severity.astype(np.int64), p.found.channel.astype(np.int64),
           p.found.t_discover, p.t_intake, p.intake_grid.astype(np.int64), inp.registered_grid != inp.grid,
           p.deadline, inp.t_occur, p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass,
@@ -189,7 +179,7 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
           cat.handled, terr.grid_village.astype(np.int64), terr.grid_township.astype(np.int64),
           terr.grid_county.astype(np.int64), terr.township_instructors.astype(np.int64))
     ly = (st_kind, _station_limits(p), lay.server_ptr, nb_ptr, nb_st, nb_dist, srv_station, lay.server_speed,
-          srv_shift, lay.server_skills, lay.server_volunteer, srv_spec)
+          srv_shift, lay.server_skills, srv_spec)
     cl = (c_start, c_hours, c_before, c_ends)
     sizes = [sum(sizes_c[a:b]) for a, b in blocks]
     # capacities per block (grown and rerun when one runs out: the run is deterministic)
@@ -202,12 +192,8 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
         runs = [_BlockRun(j, counties[a:b], p.found.t_discover, p.horizon_h, vol_ids[vol_ptr[a]:vol_ptr[b]],
                           vol_ptr[a:b + 1] - vol_ptr[a], cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
                           lay.server_volunteer, srv_station, len(names)) for j, (a, b) in enumerate(blocks)]
-        go = partial(_BlockRun.go, shared=(fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m)), mob=(mob_a, mob_b))
-        if len(runs) == 1:
-            go(runs[0])
-        else:
-            with ThreadPoolExecutor(len(runs)) as pool:
-                list(pool.map(go, runs))
+        shared = (fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m))
+        run_tasks([partial(r.go, shared, (mob_a, mob_b)) for r in runs], len(runs))
         failed = [r for r in runs if r.err]
         if not failed:
             break
@@ -243,19 +229,17 @@ def _join_visits(runs: list[_BlockRun]) -> list[np.ndarray]:
     return out
 
 
-def _station_grid(p: Prepared) -> np.ndarray:
-    """A grid of each station's area (its own grid, or the first grid of its village, township or county)."""
+def _station_county(p: Prepared) -> np.ndarray:
+    """The county of each station, from its kind and unit (a grid, village, township or county)."""
     terr, lay = p.terr, p.layout
-    first_of = {
-        "village": np.searchsorted(terr.grid_village, np.arange(terr.n_villages)),
-        "platform": np.searchsorted(terr.grid_township, np.arange(terr.n_townships)),
-        "module": np.searchsorted(terr.grid_township, np.arange(terr.n_townships)),
-        "department": np.searchsorted(terr.grid_county, np.arange(terr.n_counties)),
-    }
-    out = np.zeros(lay.n, np.int64)
-    for s in range(lay.n):
-        kind = lay.kind[s]
-        out[s] = s if kind == "grid" else first_of[kind][lay.unit[s]]
+    county_of_unit = {"grid": terr.grid_county, "village": terr.township_county[terr.village_township],
+                      "platform": terr.township_county, "module": terr.township_county,
+                      "department": np.arange(terr.n_counties)}
+    kind = np.asarray(lay.kind)
+    out = np.empty(lay.n, np.int64)
+    for k, county in county_of_unit.items():
+        at = kind == k
+        out[at] = county[lay.unit[at]]
     return out
 
 
@@ -287,7 +271,8 @@ class _BlockRun:
         self.busy_h = np.zeros(len(server_volunteer))
 
     def _selection(self) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray]:
-        """(the block's rows, each county's matters in discovery order as block numbers, county bounds)."""
+        """(the block's rows, its counties' matters in discovery order as block numbers, where each county
+        starts in that order)."""
         cs = self.counties
         parts: list[np.ndarray] = []
         sel: slice | np.ndarray

@@ -80,7 +80,7 @@ WORLD_FIELDS: tuple[str, ...] = (
     "town_instr",
     # stations and servers
     "st_kind", "st_limit", "srv_ptr", "nb_ptr", "nb_st", "nb_dist", "srv_station", "srv_speed", "srv_shift",
-    "srv_skills", "srv_vol", "srv_spec",
+    "srv_skills", "srv_spec",
     # calendars
     "c_start", "c_hours", "c_before", "c_ends",
     # matter records
@@ -118,7 +118,7 @@ structref.define_proxy(World, WorldType, list(WORLD_FIELDS))
 @njit(cache=True)
 def new_world(a, b, c, d, e, f, g, h, i, j, k, m):
     """A World from tuples of arrays in WORLD_FIELDS order. Built in compiled code so that the
-    constructor (126 fields) is compiled once into the cache, not at every start of Python."""
+    constructor (one argument per field) is compiled once into the cache, not at every start of Python."""
     return World(*a, *b, *c, *d, *e, *f, *g, *h, *i, *j, *k, *m)
 
 
