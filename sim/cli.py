@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from sim.errors import ConfigError
+from sim.errors import exit_code
 
 USAGE = __doc__ or ""
 
@@ -27,16 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         return multirun(args)
     from sim.api import run  # imported late so that --help is instant
 
-    try:
+
+    def one_run() -> int:
         result = run(args, echo=print)
-    except ConfigError as e:
-        print(f"gridsim: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("gridsim: interrupted", file=sys.stderr)
-        return 130
-    print(f"results: {result.out_dir}")
-    return 0
+        print(f"results: {result.out_dir}")
+        return 0
+
+    return exit_code("gridsim", one_run)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 
 class ConfigError(ValueError):
     """A config key or file row is wrong; the message is one line naming it and why.
@@ -13,3 +16,16 @@ class ConfigError(ValueError):
         self.key = key
         self.problem = problem
         super().__init__(f"{key}: {problem}")
+
+
+def exit_code(prog: str, call: Callable[[], int]) -> int:
+    """``call()``'s exit code; a ConfigError prints ``<prog>: error: <message>`` and gives 2,
+    Ctrl-C ``<prog>: interrupted`` and 130 (no traceback either way)."""
+    try:
+        return call()
+    except ConfigError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from sim.errors import ConfigError
+from sim.errors import exit_code
 
 USAGE = __doc__ or ""
 
@@ -28,15 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     if args[0] == "--list":
         print("\n".join(list_specs()))
         return 0
-    try:
+
+    def one_experiment() -> int:
         run_named(args[0], args[1:], echo=lambda s: print(s, flush=True))
-    except ConfigError as e:
-        print(f"sim.experiment: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("sim.experiment: interrupted", file=sys.stderr)
-        return 130
-    return 0
+        return 0
+
+    return exit_code("sim.experiment", one_experiment)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, exit_code
 from sim.scenario.compose import compose_config, config_dir
 from sim.scenario.schema import register
 from sim.scenario.validate import compose_error, validate
@@ -49,13 +49,13 @@ app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=
 
 def main(args: Sequence[str]) -> int:
     """Run a multirun; 2 for bad overrides, 1 when Hydra itself failed, else 0."""
+    return exit_code("gridsim", lambda: _multirun(args))
+
+
+def _multirun(args: Sequence[str]) -> int:
     register()
     overrides = [a for a in args if a not in MULTIRUN_FLAGS]
-    try:
-        n_jobs = check(overrides)
-    except ConfigError as e:
-        print(f"gridsim: error: {e}", file=sys.stderr)
-        return 2
+    n_jobs = check(overrides)
     os.environ[TOTAL_ENV] = str(n_jobs) if n_jobs else "?"
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")  # Ray would fold the jobs' progress lines together
@@ -70,9 +70,6 @@ def main(args: Sequence[str]) -> int:
         app()
     except SystemExit as e:  # Hydra reports its own errors and exits 1
         return e.code if isinstance(e.code, int) else 1
-    except KeyboardInterrupt:
-        print("gridsim: interrupted", file=sys.stderr)
-        return 130
     finally:
         sys.argv = saved
     return 0
