@@ -123,6 +123,21 @@ def closed_resolution(t_occur: np.ndarray, t_close: np.ndarray, status: np.ndarr
     return out[:k]
 
 
+@njit(cache=True, inline="always")
+def _visit_matter(matter_id: np.ndarray, outcome: np.ndarray, i: int, n: int, skip_outcome: int) -> int:
+    """The matter row of visit i, or -1 when it does not count (``skip_outcome``, or an id outside [0, n))."""
+    if outcome[i] == skip_outcome:
+        return -1
+    mid = matter_id[i]
+    return mid if 0 <= mid < n else -1
+
+
+@njit(cache=True, inline="always")
+def _arrived_before(t: float, best: float) -> bool:
+    """Does arrival t come before ``best``? Any number comes before NaN; a tie keeps the earlier row."""
+    return t < best or (best != best and t == t)
+
+
 @njit(cache=True, nogil=True)
 def first_visit_pass(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.ndarray, n: int,
                      skip_outcome: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,14 +150,11 @@ def first_visit_pass(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.nd
     first = np.full(n, -1, np.int64)
     best = np.empty(n, np.float64)  # t_arrive of first[row], read sequentially with it
     for i in range(len(matter_id)):
-        if outcome[i] == skip_outcome:
-            continue
-        mid = matter_id[i]
-        if mid < 0 or mid >= n:
+        mid = _visit_matter(matter_id, outcome, i, n, skip_outcome)
+        if mid < 0:
             continue
         t = t_arrive[i]
-        b = best[mid]
-        if first[mid] < 0 or t < b or (b != b and t == t):
+        if first[mid] < 0 or _arrived_before(t, best[mid]):
             first[mid] = i
             best[mid] = t
     k = 0
@@ -213,14 +225,11 @@ def first_visit_state(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.n
     wait = np.empty(n, np.float64)
     best = np.empty(n, np.float64)  # t_arrive of the first visit so far
     for i in range(len(matter_id)):
-        if outcome[i] == skip_outcome:
-            continue
-        mid = matter_id[i]
-        if mid < 0 or mid >= n:
+        mid = _visit_matter(matter_id, outcome, i, n, skip_outcome)
+        if mid < 0:
             continue
         t = t_arrive[i]
-        b = best[mid]
-        if kind[mid] >= 0 and not (t < b or (b != b and t == t)):
+        if kind[mid] >= 0 and not _arrived_before(t, best[mid]):
             continue
         best[mid] = t
         ts, te = t_start[i], t_end[i]
