@@ -26,7 +26,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.capacity import CapacityReport, capacity_check, format_capacity
-from sim.engines.prepare import prepare
+from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.inputs import generate_inputs
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
@@ -86,8 +86,7 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
     it is returned for ``_write`` to complete (and removed here if something fails first).
     """
     terr = build_territory(cfg)
-    inputs = generate_inputs(cfg, terr, 0)
-    p = prepare(cfg, terr, inputs)
+    p = prepare(cfg, terr, generate_inputs(cfg, terr, 0))
     result = RunResult(cfg=cfg, capacity=capacity_check(p))
     say(format_capacity(result.capacity))
     if not cfg.run.simulate:
@@ -95,17 +94,18 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
     engine, why = pick_engine(cfg, terr)
     result.engine = engine
     say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s), "
-        f"{cfg.run.horizon_days:g} days, {inputs.n:,} matters in the first")
+        f"{cfg.run.horizon_days:g} days, {p.inputs.n:,} matters in the first")
     out: _ResultsDir | None = None
     try:
         for rep in range(cfg.run.replications):
             if rep > 0:
                 p = prepare(cfg, terr, generate_inputs(cfg, terr, rep))
+            p = release_consumed(p, engine)  # the input columns the engine will not read
             t0 = time.perf_counter()
             rec, state = _run_engine(engine, p, rep, cfg.run.progress)
             engine_seconds = time.perf_counter() - t0  # the engine alone (KPIs and writing not included)
             if rep == cfg.run.replications - 1:
-                del p, inputs, terr  # the engine's inputs (gigabytes at city scale): not needed from here
+                del p, terr  # the engine's inputs (gigabytes at city scale): not needed from here
             if rep == 0 and write and cfg.run.write_records:
                 # the Parquet files need only the records: write them while everything else runs
                 out = _ResultsDir.claim(cfg)

@@ -166,20 +166,43 @@ def _frame(obj: Any) -> pd.DataFrame:
     return pd.DataFrame({f.name: np.asarray(getattr(obj, f.name)) for f in fields(obj)})
 
 
+#: each matter column's type and its 'not reached' value
+_MATTER_COLUMNS: dict[str, tuple[type, float]] = {
+    "matter_id": (np.int64, 0), "grid": (np.int32, 0), "registered_grid": (np.int32, 0),
+    "category": (np.int16, 0), "severity_initial": (np.int8, 0), "severity": (np.int8, 0),
+    "channel": (np.int8, -1), "surge": (np.int8, -1), "t_occur": (np.float64, np.nan),
+    "t_discover": (np.float64, np.nan), "t_intake": (np.float64, np.nan), "t_dispatch": (np.float64, np.nan),
+    "t_start": (np.float64, np.nan), "t_close": (np.float64, np.nan), "deadline": (np.float64, np.nan),
+    "level_settled": (np.int8, -1), "transfers": (np.int16, 0), "escalations": (np.int16, 0),
+    "reopened": (np.int16, 0), "on_time": (np.int8, -1), "satisfied": (np.int8, -1), "petitioned": (np.bool_, 0),
+    "abandoned": (np.bool_, 0), "reminded": (np.bool_, 0), "status": (np.int8, 0), "place_level": (np.int8, -1),
+}
+
+
 def empty_matters(n: int) -> MatterRecords:
     """A matter table of n rows with every outcome at its 'not reached' value."""
-    nan = np.full(n, np.nan)
-    return MatterRecords(
-        matter_id=np.arange(n, dtype=np.int64), grid=np.zeros(n, np.int32), registered_grid=np.zeros(n, np.int32),
-        category=np.zeros(n, np.int16), severity_initial=np.zeros(n, np.int8), severity=np.zeros(n, np.int8),
-        channel=np.full(n, -1, np.int8), surge=np.full(n, -1, np.int8), t_occur=nan.copy(),
-        t_discover=nan.copy(), t_intake=nan.copy(), t_dispatch=nan.copy(), t_start=nan.copy(),
-        t_close=nan.copy(), deadline=nan.copy(), level_settled=np.full(n, -1, np.int8),
-        transfers=np.zeros(n, np.int16), escalations=np.zeros(n, np.int16), reopened=np.zeros(n, np.int16),
-        on_time=np.full(n, -1, np.int8), satisfied=np.full(n, -1, np.int8), petitioned=np.zeros(n, bool),
-        abandoned=np.zeros(n, bool), reminded=np.zeros(n, bool), status=np.zeros(n, np.int8),
-        place_level=np.full(n, -1, np.int8),
-    )
+    m = unfilled_matters(n)
+    fill_matters(m, 0, n)
+    return m
+
+
+def unfilled_matters(n: int, **given: np.ndarray) -> MatterRecords:
+    """A matter table of n rows, not yet filled (``fill_matters``), except the ``given`` columns, used as
+    they are (no copy when of the column's type): memory is touched only where and when it is filled."""
+    cols = {name: np.asarray(given[name], dtype=dt) if name in given else np.empty(n, dt)
+            for name, (dt, _) in _MATTER_COLUMNS.items()}
+    return MatterRecords(**cols)
+
+
+def fill_matters(m: MatterRecords, lo: int, hi: int, skip: tuple[str, ...] = ()) -> None:
+    """Rows lo:hi of every column but ``skip`` at their 'not reached' value (matter_id: the row number)."""
+    for name, (_, value) in _MATTER_COLUMNS.items():
+        if name in skip:
+            continue
+        if name == "matter_id":
+            m.matter_id[lo:hi] = np.arange(lo, hi, dtype=np.int64)
+        else:
+            getattr(m, name)[lo:hi] = value
 
 
 def visits_from_lists(cols: dict[str, list[Any]]) -> VisitRecords:

@@ -7,7 +7,7 @@ then only run the dynamics (dispatch, handling, escalation, feedback).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -71,6 +71,31 @@ def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
                     found=found, t_intake=t_intake, intake_grid=inputs.registered_grid.copy(), deadline=due,
                     work=work, rework=rework,
                     horizon_h=cfg.run.horizon_days * 24.0, warmup_h=cfg.run.warmup_days * 24.0)
+
+
+#: input columns ``prepare`` consumes (discovery and work); no engine reads them afterwards
+CONSUMED_INPUTS: tuple[str, ...] = ("u_report", "u_channel", "u_patrol", "u_patrol_miss", "e_report", "e_reporter",
+                                    "e_growth", "u_service", "u_rework")
+#: what each engine reads of the inputs besides the columns the records repeat
+ENGINE_INPUTS: dict[str, tuple[str, ...]] = {
+    "vector": ("u_party", "u_hotline_settle", "u_misclass", "u_misclass_to", "u_satisfy", "u_reopen", "u_petition",
+               "u_fail"),
+}
+
+
+def release_consumed(p: Prepared, engine: str) -> Prepared:
+    """``p`` without the memory of the input columns ``engine`` will not read (gigabytes at city scale).
+
+    Those columns become read-only NaN of the same shape that take no memory (a broadcast
+    scalar), so the table keeps its shape; ``p`` itself is left as it was. The agent engine
+    reads the tie-break draws too, so only the consumed columns go.
+    """
+    needed = ENGINE_INPUTS.get(engine)
+    inp = p.inputs
+    drop = [f.name for f in fields(inp) if f.name.startswith(("u_", "e_"))
+            and (f.name in CONSUMED_INPUTS or (needed is not None and f.name not in needed))]
+    spent = {name: np.broadcast_to(np.float32(np.nan), getattr(inp, name).shape) for name in drop}
+    return replace(p, inputs=replace(inp, **spent))
 
 
 def base_meta(p: Prepared, engine: str, replication: int) -> dict[str, object]:

@@ -9,6 +9,7 @@ equal the agent engine's matter for matter (``tests/equivalence``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -49,7 +50,7 @@ from sim.engines.vector.kernel import (
     run_block,
 )
 from sim.parallel import available_workers, run_tasks
-from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, empty_matters
+from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
 from sim.rules.outcome import party_prob
 from sim.scenario.constants import DISPATCH_RULES, ROLES
 
@@ -170,11 +171,12 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
     n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
     blocks = _blocks(sizes_c, available_workers(cfg.engine.workers))
-    ms = (inp.category.astype(np.int64), p.found.severity.astype(np.int64), p.found.channel.astype(np.int64),
-          p.found.t_discover, p.t_intake, p.intake_grid.astype(np.int64), inp.registered_grid != inp.grid,
-          p.deadline, inp.t_occur, p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass,
-          inp.u_misclass_to, inp.u_satisfy, inp.u_reopen, inp.u_petition, inp.u_fail,
-          np.arange(inp.n, dtype=np.int64))
+    # the tables' own narrow types (no copies; one compiled kernel for the types generate_inputs makes)
+    ms = (inp.category.astype(np.int16, copy=False), p.found.severity.astype(np.int8, copy=False),
+          p.found.channel.astype(np.int8, copy=False), p.found.t_discover, p.t_intake,
+          p.intake_grid.astype(np.int32, copy=False), inp.registered_grid != inp.grid, p.deadline, inp.t_occur,
+          p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass, inp.u_misclass_to, inp.u_satisfy,
+          inp.u_reopen, inp.u_petition, inp.u_fail)
     ct = (cat.module.astype(np.int64), cat.department.astype(np.int64), cat.top.astype(np.int64), cat.party,
           cat.handled, terr.grid_village.astype(np.int64), terr.grid_township.astype(np.int64),
           terr.grid_county.astype(np.int64), terr.township_instructors.astype(np.int64))
@@ -189,11 +191,15 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     cap_e = [4096 + 2 * n_srv + n_st + s // 64 for s in sizes]
     while True:
         m = _fresh_matters(p)
+        # rows are filled by the block that runs them (in its thread), or here when blocks gather rows
+        fill = partial(_fill_rows, m, p)
+        if bounds is None:
+            fill(0, inp.n)
         runs = [_BlockRun(j, counties[a:b], p.found.t_discover, p.horizon_h, vol_ids[vol_ptr[a]:vol_ptr[b]],
                           vol_ptr[a:b + 1] - vol_ptr[a], cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
                           lay.server_volunteer, srv_station, len(names)) for j, (a, b) in enumerate(blocks)]
         shared = (fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m))
-        run_tasks([partial(r.go, shared, (mob_a, mob_b)) for r in runs], len(runs))
+        run_tasks([partial(r.go, shared, (mob_a, mob_b), fill) for r in runs], len(runs))
         failed = [r for r in runs if r.err]
         if not failed:
             break
@@ -220,12 +226,22 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
 
 
 def _join_visits(runs: list[_BlockRun]) -> list[np.ndarray]:
-    """The blocks' visit columns end to end (county order), each block's buffer let go once copied."""
+    """The blocks' visit columns end to end (county order), each block's buffer let go once copied;
+    the matter column turned from block numbers into the matters' own (int64)."""
     out = []
+    total = sum(r.rows for r in runs)
     for c in range(9):
-        out.append(np.concatenate([r.vcols[c] for r in runs]))
+        col = np.empty(total, np.int64 if c == 0 else runs[0].vcols[c].dtype)
+        k = 0
         for r in runs:
-            r.vcols = tuple(x if k != c else np.zeros(0, x.dtype) for k, x in enumerate(r.vcols))
+            x = r.vcols[c]
+            if c == 0:
+                r.matter_ids(x, col[k:k + len(x)])
+            else:
+                col[k:k + len(x)] = x
+            k += len(x)
+            r.vcols = tuple(y if j != c else np.zeros(0, y.dtype) for j, y in enumerate(r.vcols))
+        out.append(col)
     return out
 
 
@@ -268,6 +284,7 @@ class _BlockRun:
         self.err = 0
         self.rows = 0
         self.vcols: tuple[np.ndarray, ...] = ()
+        self.sel: slice | np.ndarray = slice(0, 0)
         self.busy_h = np.zeros(len(server_volunteer))
 
     def _selection(self) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray]:
@@ -293,20 +310,26 @@ class _BlockRun:
         order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         return sel, order, ptr
 
-    def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray]) -> None:
+    def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray], fill: Callable[[int, int], None]) -> None:
         fp, ip, ms, fixed, m_cols = shared
         cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal = self.caps
         sel, order, ptr = self._selection()
-        local = tuple(x[sel] for x in ms)  # views of a slice; copies of gathered rows
+        if isinstance(sel, slice):
+            fill(sel.start, sel.stop)
+        # matter ids break ties in the queues: a slice's own numbers keep their order (no ids needed)
+        m_id = np.zeros(0, np.int64) if isinstance(sel, slice) else sel.astype(np.int64)
+        local = (*(x[sel] for x in ms), m_id)  # views of a slice; copies of gathered rows
         mo = tuple(x[sel] for x in m_cols)
         nb = len(local[0])
         n_srv = len(self.server_volunteer)
-        mr = (np.zeros(nb, np.int64), np.zeros(nb, np.int64), np.zeros(nb, np.bool_), np.zeros(nb, np.bool_),
-              np.zeros(nb, np.bool_), np.zeros(nb, np.int64), np.zeros(nb, np.int64))
-        self.vcols = (np.zeros(cap_v, np.int64), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8),
+        # pc, level_of, classified, misrouted, via, close_level, close_station (levels and resume points fit int8)
+        mr = (np.zeros(nb, np.int8), np.zeros(nb, np.int8), np.zeros(nb, np.bool_), np.zeros(nb, np.bool_),
+              np.zeros(nb, np.bool_), np.zeros(nb, np.int8), np.zeros(nb, np.int32))
+        # visit rows name the block's matters by their block numbers (int32: a block is far below 2**31 matters)
+        self.vcols = (np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8),
                       np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v, np.int8),
                       np.zeros(cap_v, np.int32))
-        vr = (np.zeros(cap_v), np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int8), np.zeros(cap_v, np.bool_),
+        vr = (np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int8), np.zeros(cap_v, np.bool_),
               np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.bool_))
         active = ~self.server_volunteer
         idle = np.bincount(self.srv_station[active], minlength=n_st).astype(np.int64)
@@ -324,27 +347,36 @@ class _BlockRun:
         self.err = int(run_block(world, order, ptr, mob[0], mob[1], self.vols, self.vptr))
         self.rows = int(cnt[2])
         self.vcols = tuple(c[:self.rows] for c in self.vcols)
-        v_matter = self.vcols[0]
-        if isinstance(sel, slice):
-            v_matter += sel.start  # visit rows name matters by their own numbers
+        self.sel = sel
+        if not isinstance(sel, slice) and self.err == 0:
+            for dst, src in zip(m_cols, mo, strict=True):  # each block writes only its own matters' rows
+                dst[sel] = src
+
+    def matter_ids(self, block_numbers: np.ndarray, out: np.ndarray) -> None:
+        """The matters' own numbers (int64) of the block's numbers in its visit rows."""
+        if isinstance(self.sel, slice):
+            out[:] = block_numbers
+            out += self.sel.start
         else:
-            v_matter[:] = sel[v_matter]
-            if self.err == 0:
-                for dst, src in zip(m_cols, mo, strict=True):  # each block writes only its own matters' rows
-                    dst[sel] = src
+            out[:] = self.sel[block_numbers]
+
+
+#: matter columns the records take unchanged from the inputs: shared, not copied (neither the engines nor
+#: the metrics write them; they stay writable because compiled code is typed by writability too)
+_FROM_INPUTS = {"grid": "grid", "registered_grid": "registered_grid", "category": "category",
+                "severity_initial": "severity", "surge": "surge", "t_occur": "t_occur"}
 
 
 def _fresh_matters(p: Prepared) -> MatterRecords:
+    """The matter table, unfilled but for the columns shared with the inputs (``_fill_rows`` fills the rest)."""
     inp = p.inputs
-    m = empty_matters(inp.n)
-    m.grid[:] = inp.grid
-    m.registered_grid[:] = inp.registered_grid
-    m.category[:] = inp.category
-    m.severity_initial[:] = inp.severity
-    m.severity[:] = inp.severity
-    m.surge[:] = inp.surge
-    m.t_occur[:] = inp.t_occur
-    return m
+    return unfilled_matters(inp.n, **{name: getattr(inp, src) for name, src in _FROM_INPUTS.items()})
+
+
+def _fill_rows(m: MatterRecords, p: Prepared, lo: int, hi: int) -> None:
+    """Rows lo:hi of the matter table before the run: every outcome not reached, severity as it occurred."""
+    fill_matters(m, lo, hi, skip=tuple(_FROM_INPUTS))
+    m.severity[lo:hi] = p.inputs.severity[lo:hi]
 
 
 def _matter_columns(m: MatterRecords) -> tuple[np.ndarray, ...]:
