@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.calendar import WorkCalendar
+from sim.rules.calendar import WorkCalendar, day_of
 
 
 def stack_calendars(cals: list[WorkCalendar]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -23,7 +23,7 @@ def stack_calendars(cals: list[WorkCalendar]) -> tuple[np.ndarray, np.ndarray, n
 @njit(cache=True)
 def worked(start: np.ndarray, hours: np.ndarray, before: np.ndarray, s: int, t: float) -> float:
     n = hours.shape[1]
-    day = min(max(int(t // 24.0), 0), n - 1)
+    day = day_of(t, n)  # t // 24.0 clipped, without a call to fmod
     into = min(max(t - day * 24.0 - start[s, day], 0.0), hours[s, day])
     return before[s, day] + into
 
