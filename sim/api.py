@@ -62,7 +62,7 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
     if engine == "vector":
         from sim.engines.vector.engine import run_vector
 
-        return run_vector(p, rep), None
+        return run_vector(p, rep, spend_inputs=True), None  # p is not used again: its rows go as they are run
     raise AssertionError(f"unknown engine {engine}")  # pick_engine only returns available engines
 
 

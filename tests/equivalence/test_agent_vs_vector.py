@@ -18,6 +18,7 @@ from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import Prepared, prepare
 from sim.engines.vector.engine import run_vector
 from sim.inputs import generate_inputs
+from sim.memory import can_release
 from sim.records import Records
 from sim.scenario.build import load_config
 from sim.scenario.constants import DISPATCH_MODES, DISPATCH_RULES
@@ -119,3 +120,19 @@ def test_a_table_not_numbered_by_county_gives_identical_records() -> None:
     assert np.any(np.diff(county) < 0)
     agent, _ = run_agent(p)
     assert _differences(agent, run_vector(p)) == []
+
+
+def test_spending_the_inputs_gives_identical_records_and_gives_their_memory_back() -> None:
+    # the command's run: each county's rows of the kernel's tables are released once it has run
+    kept = run_vector(_prepared(MULTI))
+    p = _prepared(MULTI)
+    spent = run_vector(p, spend_inputs=True)
+    assert _differences(kept, spent) == []
+    if can_release():
+        # the released rows read as zeros: the memory went back (whole pages inside each county; the
+        # pages a county shares with the next are kept)
+        assert np.count_nonzero(p.work) < p.work.size // 4
+        assert np.count_nonzero(p.deadline) < p.deadline.size // 2
+    # the columns the records share with the inputs are kept
+    assert np.array_equal(spent.matters.t_occur, p.inputs.t_occur)
+    assert np.all(np.isfinite(p.inputs.t_occur))

@@ -49,6 +49,7 @@ from sim.engines.vector.kernel import (
     new_world,
     run_block,
 )
+from sim.memory import can_release, release_rows
 from sim.parallel import available_workers, run_tasks
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
 from sim.rules.outcome import party_prob
@@ -134,12 +135,22 @@ def _blocks(sizes: list[int], k: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
-def run_vector(p: Prepared, replication: int = 0) -> Records:
+def visits_per_matter_bound(max_reopens: int) -> int:
+    """Most visit rows one matter can make: a platform intake or a redirection, a classification, a wrong
+    module, an attempt at each of the four levels (levels only rise), each reopening, a petition; plus one."""
+    return 1 + 1 + 1 + 4 + max(max_reopens, 0) + 1 + 1
+
+
+def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) -> Records:
     """Run one replication on the compiled kernel; same records as the agent engine.
 
     Counties share no station, so blocks of counties run in threads side by side (the
     kernel releases the GIL); each county's visits are made in the same order whatever
     the number of threads, and the blocks are joined in county order.
+
+    With ``spend_inputs`` (for a caller that will not use ``p`` again) the memory of the
+    per-matter tables the kernel alone reads is given back county by county as the run
+    goes (``sim.memory``): those rows of ``p`` read as zeros afterwards.
     """
     cfg, inp, lay, cat, terr = p.cfg, p.inputs, p.layout, p.catalog, p.terr
     fp, ip = _params(p)
@@ -171,6 +182,7 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
     n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
     blocks = _blocks(sizes_c, available_workers(cfg.engine.workers))
+    spend = spend_inputs and bounds is not None and can_release()
     # the tables' own narrow types (no copies; one compiled kernel for the types generate_inputs makes)
     ms = (inp.category.astype(np.int16, copy=False), p.found.severity.astype(np.int8, copy=False),
           p.found.channel.astype(np.int8, copy=False), p.found.t_discover, p.t_intake,
@@ -184,11 +196,15 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
           srv_shift, lay.server_skills, srv_spec)
     cl = (c_start, c_hours, c_before, c_ends)
     sizes = [sum(sizes_c[a:b]) for a, b in blocks]
-    # capacities per block (grown and rerun when one runs out: the run is deterministic)
-    cap_v = [max(1024, int(s * 2.5)) for s in sizes]
-    cap_n = [max(1024, s // 4) for s in sizes]
-    cap_f = [max(1024, s // 64) for s in sizes]
-    cap_e = [4096 + 2 * n_srv + n_st + s // 64 for s in sizes]
+    largest = [max(sizes_c[a:b]) for a, b in blocks]
+    # capacities per block: bounds that a run cannot exceed (reserved, not touched: memory is used only as
+    # rows are written), so a run never has to be repeated; grown and rerun all the same if one runs out
+    per_matter = visits_per_matter_bound(cfg.outcome.max_reopens)
+    cap_v = [1024 + per_matter * s for s in sizes]  # visit rows accumulate over the block's counties
+    cap_n = [1024 + 2 * per_matter * c for c in largest]  # a visit holds at most two queue nodes; per county
+    # same-instant events: a visit's finish and its continuation, a matter's detour and transfer, mobilisations
+    cap_f = [1024 + 2 * n_srv + 2 * len(mob_a) + 2 * (per_matter + 1) * c for c in largest]
+    cap_e = [1024 + 2 * n_srv + n_st + 2 * len(mob_a) + c for c in largest]  # finishes, wakes, limits, detours
     while True:
         m = _fresh_matters(p)
         # rows are filled by the block that runs them (in its thread), or here when blocks gather rows
@@ -199,10 +215,12 @@ def run_vector(p: Prepared, replication: int = 0) -> Records:
                           vol_ptr[a:b + 1] - vol_ptr[a], cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
                           lay.server_volunteer, srv_station, len(names)) for j, (a, b) in enumerate(blocks)]
         shared = (fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m))
-        run_tasks([partial(r.go, shared, (mob_a, mob_b), fill) for r in runs], len(runs))
+        run_tasks([partial(r.go, shared, (mob_a, mob_b), fill, spend) for r in runs], len(runs))
         failed = [r for r in runs if r.err]
         if not failed:
             break
+        if spend:  # the released rows cannot be run again; a bound above is wrong
+            raise RuntimeError(f"vector engine: capacity {failed[0].err} exceeded its bound")
         for r in failed:  # a capacity ran out: grow it and run again
             j = r.index
             if r.err == 1:
@@ -310,7 +328,8 @@ class _BlockRun:
         order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         return sel, order, ptr
 
-    def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray], fill: Callable[[int, int], None]) -> None:
+    def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray], fill: Callable[[int, int], None],
+           spend: bool) -> None:
         fp, ip, ms, fixed, m_cols = shared
         cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal = self.caps
         sel, order, ptr = self._selection()
@@ -344,7 +363,15 @@ class _BlockRun:
                np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
         # the World borrows these arrays: they stay referenced here until the kernel returns
         world = new_world((fp, ip), local, fixed, mo, self.vcols, mr, vr, sr, qs, hp, lim, ())
-        self.err = int(run_block(world, order, ptr, mob[0], mob[1], self.vols, self.vptr))
+        for j in range(len(ptr) - 1):  # county by county (each call runs one county's event loop)
+            self.err = int(run_block(world, order, ptr[j:j + 2], mob[0], mob[1], self.vols, self.vptr[j:j + 2]))
+            if self.err:
+                break
+            county = self.counties[j]
+            if spend and isinstance(sel, slice) and isinstance(county, slice):
+                # its rows of the tables only the kernel reads will not be read again
+                for k in _SPENDABLE:
+                    release_rows(local[k], county.start - sel.start, county.stop - sel.start)
         self.rows = int(cnt[2])
         self.vcols = tuple(c[:self.rows] for c in self.vcols)
         self.sel = sel
@@ -360,6 +387,10 @@ class _BlockRun:
         else:
             out[:] = self.sel[block_numbers]
 
+
+#: the kernel's per-matter tables (positions in ``ms``) that nothing reads after the run: all but the
+#: category and occurrence time, which the records share
+_SPENDABLE = (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
 
 #: matter columns the records take unchanged from the inputs: shared, not copied (neither the engines nor
 #: the metrics write them; they stay writable because compiled code is typed by writability too)
