@@ -19,14 +19,14 @@ SIMPLE = ["territory=township", "dispatch.fail_prob=[0,0,0,0]", "outcome.reopen_
 
 
 @pytest.fixture(scope="module")
-def setup():  # type: ignore[no-untyped-def]
+def setup():
     cfg = load_config(SIMPLE)
     terr = build_territory(cfg)
     p = prepare(cfg, terr, generate_inputs(cfg, terr))
     return cfg, terr, capacity_check(p)
 
 
-def _rates_per_day(cfg, terr) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _rates_per_day(cfg, terr) -> np.ndarray:
     """Matters per day per category, by hand from residents, rates and shares."""
     cats = list(cfg.catalog.categories.values())
     shares = np.array([c.share for c in cats]) / sum(c.share for c in cats)
@@ -39,7 +39,7 @@ def _rates_per_day(cfg, terr) -> np.ndarray:  # type: ignore[no-untyped-def]
     return out
 
 
-def test_grid_load_matches_hand_calculation(setup) -> None:  # type: ignore[no-untyped-def]
+def test_grid_load_matches_hand_calculation(setup) -> None:
     cfg, terr, rep = setup
     cats = list(cfg.catalog.categories.values())
     lam = _rates_per_day(cfg, terr)
@@ -57,7 +57,7 @@ def test_grid_load_matches_hand_calculation(setup) -> None:  # type: ignore[no-u
     assert rep.matters_per_day == pytest.approx(lam.sum(), rel=1e-9)
 
 
-def test_village_load_matches_hand_calculation(setup) -> None:  # type: ignore[no-untyped-def]
+def test_village_load_matches_hand_calculation(setup) -> None:
     cfg, terr, rep = setup
     cats = list(cfg.catalog.categories.values())
     lam = _rates_per_day(cfg, terr)

@@ -163,8 +163,8 @@ def test_comparison_uses_paired_differences(tiny: tuple[ExperimentResult, Path])
     one, two = result.runs["one"], result.runs["two"]
     for k in ("resolution_hours_mean", "discovery_hours_mean"):
         d = paired_difference(one, two, k)
-        assert math.isclose(comp.loc[("two", k), "diff_mean"], d.mean, rel_tol=1e-9)
-        assert math.isclose(comp.loc[("two", k), "diff_half_width"], d.half_width, rel_tol=1e-9)
+        assert math.isclose(comp["diff_mean"].to_dict()[("two", k)], d.mean, rel_tol=1e-9)
+        assert math.isclose(comp["diff_half_width"].to_dict()[("two", k)], d.half_width, rel_tol=1e-9)
         a, b = summary_of([r[k] for r in one]), summary_of([r[k] for r in two])
         unpaired = math.hypot(a.half_width, b.half_width)  # narrower than a.hw + b.hw, so a harder bar
         assert d.half_width < 0.5 * unpaired, (k, d.half_width, unpaired)

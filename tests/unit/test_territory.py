@@ -55,7 +55,7 @@ def test_staff_per_unit_follows_staffing() -> None:
     assert terr.township_modules[0, 7] == 11  # governance is the eighth module
 
 
-def test_units_table_builds_territory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_units_table_builds_territory(tmp_path) -> None:
     f = tmp_path / "units.csv"
     f.write_text("county,township,village,urban,households,grids\n"
                  "A,T1,V1,1,1200,\nA,T1,V2,0,700,2\nB,T9,V1,1,400,1\n", encoding="utf-8")

@@ -85,5 +85,5 @@ def test_paired_difference_ci_covers_the_known_difference() -> None:
         runs = {"a": _replications(cfg_a, seed), "b": _replications(cfg_b, seed)}
         row = comparison_table(runs, ["matters"], "a").set_index("scenario").loc["b"]
         lo, hi = row["diff_mean"] - row["diff_half_width"], row["diff_mean"] + row["diff_half_width"]
-        covered += lo <= truth <= hi
+        covered += int(bool(lo <= truth <= hi))
     _assert_coverage(covered, m)
