@@ -161,9 +161,9 @@ def limit_add(w, s, row, now):
 @njit(cache=True)
 def limit_next(w, s):
     """Station s's head limit has fired: drop the limits of visits no longer waiting, heap the next."""
-    row = w.x_next[w.x_head[s]]
+    row = np.int64(w.x_next[w.x_head[s]])
     while row >= 0 and not w.v_waiting[row]:
-        row = w.x_next[row]
+        row = np.int64(w.x_next[row])
     w.x_head[s] = row
     if row < 0:
         w.x_tail[s] = -1
@@ -173,10 +173,10 @@ def limit_next(w, s):
 
 @njit(cache=True)
 def rule_key(w, row):
-    i = int(w.v_matter[row])
+    i = np.int64(w.v_matter[row])
     rule = w.ip[I_RULE]
     if rule == R_SEVERITY:
-        return -float(int(w.m_sev[i])), w.v_tarr[row]
+        return -float(np.int64(w.m_sev[i])), w.v_tarr[row]
     if rule == R_EDF:
         return w.m_deadline[i], w.v_tarr[row]
     return w.v_tarr[row], 0.0
@@ -199,10 +199,10 @@ def q_push_node(w, roots, idx, ka, kb, i, s, row):
 @njit(cache=True)
 def q_push(w, s, row):
     n_k = w.cat_top.shape[0]
-    i = int(w.v_matter[row])
+    i = np.int64(w.v_matter[row])
     ka, kb = rule_key(w, row)
     w.v_overdue[row] = False
-    q_push_node(w, w.q_fresh, s * n_k + int(w.m_cat[i]), ka, kb, i, s, row)
+    q_push_node(w, w.q_fresh, s * n_k + np.int64(w.m_cat[i]), ka, kb, i, s, row)
     if w.ip[I_REMINDERS] == 1:
         q_push_node(w, w.q_dead, s, w.m_deadline[i], 0.0, i, s, row)
     w.q_count[s] += 1
@@ -219,10 +219,10 @@ def q_age(w, s, now):
         nd_free(w.ni, w.pool, node)
         if w.v_waiting[row] and not w.v_overdue[row]:
             w.v_overdue[row] = True
-            i = int(w.v_matter[row])
+            i = np.int64(w.v_matter[row])
             w.o_reminded[i] = True
             ka, kb = rule_key(w, row)
-            q_push_node(w, w.q_over, s * n_k + int(w.m_cat[i]), ka, kb, i, s, row)
+            q_push_node(w, w.q_over, s * n_k + np.int64(w.m_cat[i]), ka, kb, i, s, row)
 
 
 @njit(cache=True)
@@ -248,7 +248,7 @@ def q_best(w, s, r, now):
     for state in range(2):
         overdue = state == 0
         roots = w.q_over if overdue else w.q_fresh
-        best = -1
+        best = NONE
         for k in range(n_k):
             if w.srv_skills[r, k]:
                 top = q_top(w, roots, s * n_k + k, overdue)
@@ -325,7 +325,7 @@ def wake_later(w, r, now):
 @njit(cache=True)
 def start(w, r, row, travel, now):
     """Server r starts visit ``row``; the work pauses outside its shift."""
-    i = int(w.v_matter[row])
+    i = np.int64(w.v_matter[row])
     set_busy(w, r, YES)
     w.v_waiting[row] = False
     sh = w.srv_shift[r]
@@ -339,7 +339,7 @@ def start(w, r, row, travel, now):
     w.v_server[row] = r
     if w.v_tracked[row]:
         w.o_status[i] = IN_SERVICE
-    if w.v_tracked[row] and w.st_kind[int(w.v_station[row])] != K_PLATFORM and np.isnan(w.o_tstart[i]):
+    if w.v_tracked[row] and w.st_kind[np.int64(w.v_station[row])] != K_PLATFORM and np.isnan(w.o_tstart[i]):
         w.o_tstart[i] = t0
     push(w, now + (t1 - now), EV_FINISH, r, row)
 
@@ -409,7 +409,7 @@ def visit(w, i, s, lv, work, settles, limit, doneas, tracked, now):
     if tracked:
         w.o_status[i] = QUEUED
         w.o_place[i] = lv
-    k = int(w.m_cat[i])
+    k = np.int64(w.m_cat[i])
     r = choose(w, s, k, now)
     if r >= 0:
         start(w, r, row, 0.0, now)
@@ -495,7 +495,7 @@ def close(w, i, lv, s, now):
     if (not sat) and total > fp[P_PATIENCE_D] * 24.0 and float(w.u_pet[i]) < fp[P_PETITION]:
         w.o_petition[i] = True
         w.pc[i] = PC_AFTER_PETITION
-        dept = station_at(w, COUNTY, int(w.m_grid[i]), int(w.m_cat[i]), NONE)
+        dept = station_at(w, COUNTY, np.int64(w.m_grid[i]), np.int64(w.m_cat[i]), NONE)
         visit(w, i, dept, COUNTY, fp[P_PETITION_WORK], YES, NO, NONE, NO, now)
         return
     w.pc[i] = PC_DONE
@@ -504,9 +504,9 @@ def close(w, i, lv, s, now):
 @njit(cache=True)
 def attempt_visit(w, i, now):
     """The attempt at the current level: assess and pass up, or work and settle unless it fails."""
-    c = int(w.m_cat[i])
-    sev = int(w.m_sev[i])
-    lv = int(w.level_of[i])
+    c = np.int64(w.m_cat[i])
+    sev = np.int64(w.m_sev[i])
+    lv = np.int64(w.level_of[i])
     top = w.cat_top[c]
     if sev > lv and lv < top:
         settles = False
@@ -520,7 +520,7 @@ def attempt_visit(w, i, now):
     textbook = w.ip[I_TEXTBOOK] == 1
     if textbook:
         settles = True
-    s = station_at(w, lv, int(w.m_grid[i]), c, NONE)
+    s = station_at(w, lv, np.int64(w.m_grid[i]), c, NONE)
     w.close_station[i] = s
     w.pc[i] = PC_AFTER_ATTEMPT
     visit(w, i, s, lv, w.work[i, lv] * share, settles, lv < top or textbook, NONE, YES, now)
@@ -529,11 +529,11 @@ def attempt_visit(w, i, now):
 @njit(cache=True)
 def after_classify(w, i, now):
     """Classified at the platform: it may be sent to a wrong module first (a transfer)."""
-    if int(w.level_of[i]) == TOWNSHIP and not w.misrouted[i] and float(w.u_mis[i]) < w.fp[P_MISCLASS]:
+    if np.int64(w.level_of[i]) == TOWNSHIP and not w.misrouted[i] and float(w.u_mis[i]) < w.fp[P_MISCLASS]:
         w.misrouted[i] = True
-        c = int(w.m_cat[i])
+        c = np.int64(w.m_cat[i])
         wrong = (w.cat_module[c] + 1 + int(float(w.u_misto[i]) * (N_MODULES - 1))) % N_MODULES
-        s = station_at(w, TOWNSHIP, int(w.m_grid[i]), c, wrong)
+        s = station_at(w, TOWNSHIP, np.int64(w.m_grid[i]), c, wrong)
         w.pc[i] = PC_AFTER_WRONG
         visit(w, i, s, TOWNSHIP, w.work[i, TOWNSHIP] * w.fp[P_ASSESS], YES, NO, TRANSFERRED, YES, now)
         return
@@ -543,9 +543,9 @@ def after_classify(w, i, now):
 @njit(cache=True)
 def loop_top(w, i, now):
     """The escalation loop's head: arriving at the township means the platform first."""
-    if int(w.level_of[i]) == TOWNSHIP and not w.classified[i]:
+    if np.int64(w.level_of[i]) == TOWNSHIP and not w.classified[i]:
         w.pc[i] = PC_AFTER_CLASSIFY
-        town = w.grid_town[int(w.m_grid[i])]
+        town = w.grid_town[np.int64(w.m_grid[i])]
         visit(w, i, w.ip[I_OFF_PLATFORM] + town, TOWNSHIP, w.fp[P_PLATFORM_WORK], YES, YES, NONE, YES, now)
         return
     after_classify(w, i, now)
@@ -553,10 +553,10 @@ def loop_top(w, i, now):
 
 @njit(cache=True)
 def loop_init(w, i, now):
-    c = int(w.m_cat[i])
-    lv = target_level(w, c, int(w.m_sev[i])) if w.ip[I_UNIFIED] == 1 else target_level(w, c, GRID)
+    c = np.int64(w.m_cat[i])
+    lv = target_level(w, c, np.int64(w.m_sev[i])) if w.ip[I_UNIFIED] == 1 else target_level(w, c, GRID)
     if not w.via[i] and lv > GRID:
-        row = new_row(w, i, int(w.m_grid[i]), GRID, now, 0.0)  # redirected off the grid matters list
+        row = new_row(w, i, np.int64(w.m_grid[i]), GRID, now, 0.0)  # redirected off the grid matters list
         if row >= 0:
             w.v_tend[row] = now
             w.v_outcome[row] = REDIRECTED
@@ -570,11 +570,11 @@ def loop_init(w, i, now):
 def intake(w, i, now):
     w.o_tint[i] = now
     w.o_deadline[i] = w.m_deadline[i]
-    c = int(w.m_cat[i])
-    if w.cat_party[c] and int(w.m_sev[i]) == 0 and float(w.u_party[i]) < w.fp[P_PARTY]:
+    c = np.int64(w.m_cat[i])
+    if w.cat_party[c] and np.int64(w.m_sev[i]) == 0 and float(w.u_party[i]) < w.fp[P_PARTY]:
         close(w, i, GRID, NONE, now)  # a party-member household mediated it
         return
-    town = w.grid_town[int(w.m_grid[i])]
+    town = w.grid_town[np.int64(w.m_grid[i])]
     w.via[i] = (w.ip[I_UNIFIED] == 1 or w.o_chan[i] == HOTLINE) and w.ip[I_TEXTBOOK] == 0
     if w.via[i]:
         w.pc[i] = PC_AFTER_INTAKE_PLATFORM
@@ -586,11 +586,11 @@ def intake(w, i, now):
 @njit(cache=True)
 def resume(w, i, outcome, now):
     """Run matter i's lifecycle from where it waited until it waits again."""
-    p = int(w.pc[i])
+    p = np.int64(w.pc[i])
     if p == PC_START:
         w.o_tdisc[i] = w.m_tdisc[i]
-        w.o_chan[i] = int(w.m_chan[i])
-        w.o_sev[i] = int(w.m_sev[i])
+        w.o_chan[i] = np.int64(w.m_chan[i])
+        w.o_sev[i] = np.int64(w.m_sev[i])
         if w.m_detour[i]:
             w.o_status[i] = IN_TRANSIT  # the detour through the registered community
             w.pc[i] = PC_INTAKE
@@ -600,7 +600,7 @@ def resume(w, i, outcome, now):
     elif p == PC_INTAKE:
         intake(w, i, now)
     elif p == PC_AFTER_INTAKE_PLATFORM:
-        if w.o_chan[i] == HOTLINE and int(w.m_sev[i]) == 0 and float(w.u_hot[i]) < w.fp[P_HOTLINE_SETTLE]:
+        if w.o_chan[i] == HOTLINE and np.int64(w.m_sev[i]) == 0 and float(w.u_hot[i]) < w.fp[P_HOTLINE_SETTLE]:
             close(w, i, TOWNSHIP, NONE, now)  # settled on the call
             return
         loop_init(w, i, now)
@@ -616,9 +616,9 @@ def resume(w, i, outcome, now):
     elif p == PC_AFTER_TRANSFER:
         attempt_visit(w, i, now)
     elif p == PC_AFTER_ATTEMPT:
-        lv = int(w.level_of[i])
+        lv = np.int64(w.level_of[i])
         if outcome == SETTLED:
-            close(w, i, lv, int(w.close_station[i]), now)
+            close(w, i, lv, np.int64(w.close_station[i]), now)
             return
         w.o_escal[i] += 1
         if outcome == ABANDONED:
@@ -626,14 +626,14 @@ def resume(w, i, outcome, now):
             if w.ip[I_TEXTBOOK] == 1:
                 close(w, i, VILLAGE, NONE, now)  # escalated out of the one-station system
                 return
-        fast = w.ip[I_FAST_TRACK] == 1 and w.town_instr[w.grid_town[int(w.m_grid[i])]] > 0
-        lv = next_level(w, int(w.m_cat[i]), lv, int(w.m_sev[i]), fast)
+        fast = w.ip[I_FAST_TRACK] == 1 and w.town_instr[w.grid_town[np.int64(w.m_grid[i])]] > 0
+        lv = next_level(w, np.int64(w.m_cat[i]), lv, np.int64(w.m_sev[i]), fast)
         w.level_of[i] = lv
         if lv == TOWNSHIP:
             w.classified[i] = False
         loop_top(w, i, now)
     elif p == PC_AFTER_REWORK:
-        close(w, i, int(w.close_level[i]), int(w.close_station[i]), now)
+        close(w, i, np.int64(w.close_level[i]), np.int64(w.close_station[i]), now)
     elif p == PC_AFTER_PETITION:
         w.pc[i] = PC_DONE
 
@@ -752,17 +752,17 @@ def run_events(w, order, mob_a, mob_b, vols):
             out = SETTLED if w.v_settles[b] else ESCALATED
             w.v_tend[b] = now
             w.v_outcome[b] = w.v_doneas[b] if w.v_doneas[b] >= 0 else out
-            push(w, now, EV_CONTINUE, int(w.v_matter[b]), out)
+            push(w, now, EV_CONTINUE, np.int64(w.v_matter[b]), out)
             pull(w, a, now)
         elif typ == EV_EXPIRE:
             if w.v_waiting[a]:
                 w.v_waiting[a] = False
-                w.q_count[int(w.v_station[a])] -= 1
+                w.q_count[np.int64(w.v_station[a])] -= 1
                 out = ABANDONED if textbook else ESCALATED
                 w.v_tend[a] = now
                 w.v_outcome[a] = out
-                push(w, now, EV_CONTINUE, int(w.v_matter[a]), out)
-            limit_next(w, int(w.v_station[a]))
+                push(w, now, EV_CONTINUE, np.int64(w.v_matter[a]), out)
+            limit_next(w, np.int64(w.v_station[a]))
         elif typ == EV_CONTINUE:
             resume(w, a, b, now)
         elif typ == EV_DETOUR or typ == EV_TRANSFER:
