@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+import os
 import sys
 
 import numpy as np
 
 _MADV_DONTNEED = 4  # Linux: the pages are dropped and read back as zeros
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory of the machine (a large number where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
 
 
 def can_release() -> bool:

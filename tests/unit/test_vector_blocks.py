@@ -1,14 +1,17 @@
-"""Vector engine plumbing: county blocks for threads, county bounds, borrowed arrays."""
+"""Vector engine plumbing: county blocks for threads, county bounds, capacities."""
 
 from __future__ import annotations
+
+from dataclasses import fields
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.engines.prepare import county_bounds, county_orders, discovery_order, prepare
-from sim.engines.vector.engine import _blocks
+from sim.engines.prepare import Prepared, county_bounds, county_orders, discovery_order, prepare
+from sim.engines.vector import engine
+from sim.engines.vector.engine import _blocks, _capacities, run_vector
 from sim.inputs import generate_inputs
 from sim.scenario.build import load_config
 from sim.scenario.territory import build_territory
@@ -52,3 +55,35 @@ def test_discovery_order_is_stable_and_cut_at_the_horizon(horizon: float) -> Non
     order = discovery_order(t, horizon)
     want = [i for i in [4, 1, 3, 0, 2] if t[i] < horizon]
     assert order.tolist() == want and order.dtype == np.int64
+
+
+def _three_counties() -> Prepared:
+    cfg = load_config(["territory=township", "territory.counties=3", "territory.villages_per_township=4",
+                       "run.horizon_days=40", "run.warmup_days=5", "staffing.professional_per_township=4"])
+    terr = build_territory(cfg)
+    return prepare(cfg, terr, generate_inputs(cfg, terr))
+
+
+def test_capacities_are_bounds_unless_the_machine_is_too_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    caps = _capacities([1000, 500], [600, 500], 10, 20, 30, 1)
+    assert caps is not None
+    cap_v, cap_n, cap_f, cap_e = caps
+    assert cap_v == [1024 + 10_000, 1024 + 5_000]  # every visit a block's matters can make
+    assert cap_n == [1024 + 12_000, 1024 + 10_000] and cap_e[0] >= 600 + 2 * 20 + 30
+    monkeypatch.setattr(engine, "physical_memory", lambda: 1 << 20)
+    assert _capacities([1000, 500], [600, 500], 10, 20, 30, 1) is None
+
+
+def test_too_large_bounds_fall_back_to_estimates_and_keep_the_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    want = run_vector(_three_counties())
+    monkeypatch.setattr(engine, "physical_memory", lambda: 1 << 20)
+    p = _three_counties()
+    work = p.work.copy()
+    got = run_vector(p, spend_inputs=True)
+    # estimated capacities may run out and the run is repeated: so nothing was given back
+    assert np.array_equal(p.work, work)
+    for table in ("matters", "visits"):
+        a, b = getattr(want, table), getattr(got, table)
+        for f in fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f")

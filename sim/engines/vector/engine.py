@@ -49,7 +49,7 @@ from sim.engines.vector.kernel import (
     new_world,
     run_block,
 )
-from sim.memory import can_release, release_rows
+from sim.memory import can_release, physical_memory, release_rows
 from sim.parallel import available_workers, run_tasks
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
 from sim.rules.outcome import party_prob
@@ -135,6 +135,27 @@ def _blocks(sizes: list[int], k: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
+#: bytes of one reserved visit row, queue node, same-instant event and heap event (see _BlockRun.go)
+_ROW_BYTES, _NODE_BYTES, _FIFO_BYTES, _EVENT_BYTES = 63, 64, 32, 40
+
+
+def _capacities(sizes: list[int], largest: list[int], per_matter: int, n_srv: int, n_st: int,
+                n_mob: int) -> tuple[list[int], list[int], list[int], list[int]] | None:
+    """Capacities per block that a run cannot exceed, so that it never has to be repeated; None when
+    reserving them would take more address space than the machine has memory (they are reserved, not
+    touched: memory is used only as rows are written)."""
+    cap_v = [1024 + per_matter * s for s in sizes]  # visit rows accumulate over the block's counties
+    cap_n = [1024 + 2 * per_matter * c for c in largest]  # a visit holds at most two queue nodes; per county
+    # same-instant events: a visit's finish and its continuation, a matter's detour and transfer, mobilisations
+    cap_f = [1024 + 2 * n_srv + 2 * n_mob + 2 * (per_matter + 1) * c for c in largest]
+    cap_e = [1024 + 2 * n_srv + n_st + 2 * n_mob + c for c in largest]  # finishes, wakes, limits, detours
+    reserved = sum(v * _ROW_BYTES + n * _NODE_BYTES + f * _FIFO_BYTES + e * _EVENT_BYTES
+                   for v, n, f, e in zip(cap_v, cap_n, cap_f, cap_e, strict=True))
+    if reserved > physical_memory():
+        return None
+    return cap_v, cap_n, cap_f, cap_e
+
+
 def visits_per_matter_bound(max_reopens: int) -> int:
     """Most visit rows one matter can make: a platform intake or a redirection, a classification, a wrong
     module, an attempt at each of the four levels (levels only rise), each reopening, a petition; plus one."""
@@ -197,14 +218,13 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     cl = (c_start, c_hours, c_before, c_ends)
     sizes = [sum(sizes_c[a:b]) for a, b in blocks]
     largest = [max(sizes_c[a:b]) for a, b in blocks]
-    # capacities per block: bounds that a run cannot exceed (reserved, not touched: memory is used only as
-    # rows are written), so a run never has to be repeated; grown and rerun all the same if one runs out
-    per_matter = visits_per_matter_bound(cfg.outcome.max_reopens)
-    cap_v = [1024 + per_matter * s for s in sizes]  # visit rows accumulate over the block's counties
-    cap_n = [1024 + 2 * per_matter * c for c in largest]  # a visit holds at most two queue nodes; per county
-    # same-instant events: a visit's finish and its continuation, a matter's detour and transfer, mobilisations
-    cap_f = [1024 + 2 * n_srv + 2 * len(mob_a) + 2 * (per_matter + 1) * c for c in largest]
-    cap_e = [1024 + 2 * n_srv + n_st + 2 * len(mob_a) + c for c in largest]  # finishes, wakes, limits, detours
+    caps = _capacities(sizes, largest, visits_per_matter_bound(cfg.outcome.max_reopens), n_srv, n_st, len(mob_a))
+    bounded = caps is not None
+    if caps is None:  # bounds too large to reserve here: estimates, grown and rerun when one runs out
+        caps = ([max(1024, int(s * 2.5)) for s in sizes], [max(1024, s // 4) for s in sizes],
+                [max(1024, s // 64) for s in sizes], [4096 + 2 * n_srv + n_st + s // 64 for s in sizes])
+    cap_v, cap_n, cap_f, cap_e = caps
+    spend = spend and bounded  # a run that may be repeated keeps its inputs
     while True:
         m = _fresh_matters(p)
         # rows are filled by the block that runs them (in its thread), or here when blocks gather rows
@@ -219,7 +239,7 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
         failed = [r for r in runs if r.err]
         if not failed:
             break
-        if spend:  # the released rows cannot be run again; a bound above is wrong
+        if spend:  # the released rows cannot be run again; a bound in _capacities is wrong
             raise RuntimeError(f"vector engine: capacity {failed[0].err} exceeded its bound")
         for r in failed:  # a capacity ran out: grow it and run again
             j = r.index

@@ -96,7 +96,7 @@ N_KI, N_SEQ, N_VISIT, N_CHILD, N_SIB = 0, 1, 2, 3, 4
 
 
 @njit(cache=True)
-def nd_less(nf: np.ndarray, ni: np.ndarray, a: int, b: int) -> bool:
+def nd_less(nf: np.ndarray, ni: np.ndarray, a: Code, b: Code) -> bool:
     if nf[a, 0] != nf[b, 0]:
         return nf[a, 0] < nf[b, 0]
     if nf[a, 1] != nf[b, 1]:
