@@ -203,7 +203,6 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
     n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
     blocks = _blocks(sizes_c, available_workers(cfg.engine.workers))
-    spend = spend_inputs and bounds is not None and can_release()
     # the tables' own narrow types (no copies; one compiled kernel for the types generate_inputs makes)
     ms = (inp.category.astype(np.int16, copy=False), p.found.severity.astype(np.int8, copy=False),
           p.found.channel.astype(np.int8, copy=False), p.found.t_discover, p.t_intake,
@@ -224,7 +223,8 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
         caps = ([max(1024, int(s * 2.5)) for s in sizes], [max(1024, s // 4) for s in sizes],
                 [max(1024, s // 64) for s in sizes], [4096 + 2 * n_srv + n_st + s // 64 for s in sizes])
     cap_v, cap_n, cap_f, cap_e = caps
-    spend = spend and bounded  # a run that may be repeated keeps its inputs
+    # rows are given back only where each county is a slice and a run can never be repeated
+    spend = spend_inputs and bounds is not None and bounded and can_release()
     while True:
         m = _fresh_matters(p)
         # rows are filled by the block that runs them (in its thread), or here when blocks gather rows
