@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.special import stdtrit  # scipy.stats would add 0.3 s to every start
 
 from sim.capacity import capacity_check
-from sim.engines.prepare import prepare
+from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.errors import ConfigError
 from sim.experiment.spec import ExperimentSpec
@@ -141,7 +141,7 @@ def _engine_records(engine: str, p: object, rep: int) -> Records:
     if engine == "vector":
         from sim.engines.vector.engine import run_vector
 
-        return run_vector(p, rep)  # type: ignore[arg-type]
+        return run_vector(p, rep, spend_inputs=True)  # type: ignore[arg-type]  # p is not used again
     from sim.engines.agent.engine import run_agent
 
     rec, _model = run_agent(p, rep, False)  # type: ignore[arg-type]
@@ -154,6 +154,7 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     cfg, terr, engine = _setup(overrides)
     p = prepare(cfg, terr, generate_inputs(cfg, terr, rep))
     unstable = [(s.name, float(s.utilization)) for s in capacity_check(p).unstable] if rep == 0 else []
+    p = release_consumed(p, engine)  # as sim.run: the inputs go as they are used
     rec = _engine_records(engine, p, rep)
     kp = compute_kpis(rec)
     staff = terr.staff_by_role()
