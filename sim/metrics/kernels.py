@@ -172,11 +172,22 @@ def first_visit_pass(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.nd
     return rows, vis
 
 
+@njit(cache=True, inline="always")
+def _first_wait(t_arrive: float, t_start: float, t_end: float) -> tuple[int, float]:
+    """A first visit reduced to its wait: (1, t_start - t_arrive) served, (2, t_end - t_arrive) ended
+    unserved, (0, 0) neither."""
+    if math.isfinite(t_start):
+        return 1, t_start - t_arrive
+    if math.isfinite(t_end):
+        return 2, t_end - t_arrive
+    return 0, 0.0
+
+
 @njit(cache=True, nogil=True)
 def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, t_arrive: np.ndarray,
               t_start: np.ndarray, t_end: np.ndarray, w0: float, h: float, eps: float
               ) -> tuple[np.ndarray, int, int, int, int]:
-    """First-visit waits of window matters, in the order of ``rows``.
+    """First-visit waits of window matters, in the order of ``rows`` (``vis``: their first visits).
 
     Returns ``(waits, n_served, n_positive, n_decided, n_abandoned)``: ``waits[:n_served]``
     are ``t_start - t_arrive`` of served first visits, followed by ``t_end - t_arrive`` of
@@ -184,32 +195,16 @@ def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned:
     first visits were served or ended, ``n_abandoned`` of them by an abandoned matter.
     """
     k = len(rows)
-    waits = np.empty(k, np.float64)
-    ended = np.empty(k, np.float64)
-    nw = ne = pos = decided = aband = 0
+    kind = np.empty(k, np.int8)
+    wait = np.empty(k, np.float64)
+    occur = np.empty(k, np.float64)
+    aband = np.empty(k, np.bool_)
     for j in range(k):
-        r = rows[j]
-        to = t_occur[r]
-        if not (to >= w0 and to < h):
-            continue
-        v = vis[j]
-        ta, ts, te = t_arrive[v], t_start[v], t_end[v]
-        if math.isfinite(ts):
-            w = ts - ta
-            waits[nw] = w
-            nw += 1
-            if w > eps:
-                pos += 1
-        elif math.isfinite(te):
-            ended[ne] = te - ta
-            ne += 1
-        else:
-            continue
-        decided += 1
-        if abandoned[r]:
-            aband += 1
-    waits[nw:nw + ne] = ended[:ne]
-    return waits[:nw + ne], nw, pos, decided, aband
+        r, v = rows[j], vis[j]
+        kind[j], wait[j] = _first_wait(t_arrive[v], t_start[v], t_end[v])
+        occur[j] = t_occur[r]
+        aband[j] = abandoned[r]
+    return wait_stats(kind, wait, occur, aband, w0, h, eps)
 
 
 @njit(cache=True, nogil=True)
@@ -232,22 +227,14 @@ def first_visit_state(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.n
         if kind[mid] >= 0 and not _arrived_before(t, best[mid]):
             continue
         best[mid] = t
-        ts, te = t_start[i], t_end[i]
-        if math.isfinite(ts):
-            kind[mid] = 1
-            wait[mid] = ts - t
-        elif math.isfinite(te):
-            kind[mid] = 2
-            wait[mid] = te - t
-        else:
-            kind[mid] = 0
+        kind[mid], wait[mid] = _first_wait(t, t_start[i], t_end[i])
     return kind, wait
 
 
 @njit(cache=True, nogil=True)
 def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, w0: float, h: float,
                eps: float) -> tuple[np.ndarray, int, int, int, int]:
-    """``wait_pass`` from the per-matter ``(kind, wait)`` of ``first_visit_state`` (rows ascending)."""
+    """``wait_pass``' result from per-matter ``(kind, wait)`` (``first_visit_state``, or ``wait_pass``' own)."""
     n = len(kind)
     waits = np.empty(n, np.float64)
     ended = np.empty(n, np.float64)
