@@ -69,8 +69,16 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
 def run(overrides: Sequence[str] = (), *, write: bool = True,
         echo: Callable[[str], None] | None = None) -> RunResult:
     """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
+    return run_config(load_config(overrides), overrides, write=write, echo=echo)
+
+
+def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True,
+               echo: Callable[[str], None] | None = None) -> RunResult:
+    """Run a validated ``Config`` (``overrides``: what composed it, saved as ``overrides.txt``).
+
+    ``gridsim`` calls this with the config Hydra composed; ``run`` composes it first.
+    """
     say = echo or (lambda _s: None)
-    cfg = load_config(overrides)
     with _collector_off_old_objects():
         result, out = _simulate(cfg, write, say)
         if write:

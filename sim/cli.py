@@ -7,6 +7,8 @@
     gridsim calibrate ARGS                    # subcommands, before Hydra
     gridsim serve ARGS
 
+Everything but a subcommand goes to the one Hydra application (``sim/task.py``), so
+Hydra's flags work too: ``--help``, ``--cfg job``, ``--info``, ``hydra.run.dir=...``.
 A bad config or file prints one line naming the key and exits with code 2.
 """
 
@@ -14,10 +16,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-
-from sim.errors import exit_code
-
-USAGE = __doc__ or ""
 
 #: ``gridsim <name> ARGS`` runs ``<module>:main(ARGS)`` (imported only when asked for)
 SUBCOMMANDS: dict[str, str] = {"calibrate": "sim.calibrate.cli", "serve": "sim.app.serve"}
@@ -27,22 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         return subcommand(args[0], args[1:])
-    if any(a in ("-h", "--help") for a in args):
-        print(USAGE.strip())
-        return 0
-    if "-m" in args or "--multirun" in args:  # a sweep: hand over to the Hydra app
-        from sim.sweep.app import main as multirun
+    from sim.task import main as hydra_app  # imported here so that subcommands do not load Hydra
 
-        return multirun(args)
-    from sim.api import run  # imported late so that --help is instant
-
-
-    def one_run() -> int:
-        result = run(args, echo=print)
-        print(f"results: {result.out_dir}")
-        return 0
-
-    return exit_code("gridsim", one_run)
+    return hydra_app(args)
 
 
 def subcommand(name: str, args: list[str]) -> int:

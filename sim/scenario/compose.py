@@ -8,17 +8,21 @@ Where the groups come from (the same for ``gridsim`` and for ``sim.run``):
   finds them from any directory; ``GRIDSIM_CONFIG_DIR`` names another primary config
   directory instead (a copy of ``sim/configs`` to edit);
 - the user presets directory, ``$GRIDSIM_PRESETS_DIR`` or ``./presets``, when it exists:
-  the root config's ``hydra.searchpath`` names it (``presets_dir()``), so its groups
+  the search-path plugin ``hydra_plugins/gridsim_presets`` appends it, so its groups
   (``calibrated/<name>.yaml``, a ``territory/<name>.yaml`` of one's own) are picked as
   ``calibrated=<name>`` and ``territory=<name>``;
-- ``gridsim --config-dir DIR`` (Hydra's flag) adds one more directory.
+- ``gridsim --config-dir DIR`` (Hydra's flag) adds one more directory, and a
+  ``hydra.searchpath=[file:///abs/dir]`` override (on the command line or in ``sim.run``)
+  more still.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
@@ -51,15 +55,10 @@ def presets_dir() -> Path:
 
 
 def presets_searchpath() -> list[str]:
-    """``hydra.searchpath`` of the root config (resolver ``gridsim_presets``): the presets
-    directory when it exists, else nothing (Hydra warns of a missing one)."""
+    """The search-path entries the presets plugin appends: the presets directory when it
+    exists, else nothing (Hydra warns of a missing one)."""
     path = presets_dir()
     return [f"file://{path}"] if path.is_dir() else []
-
-
-# config.yaml's hydra.searchpath names the presets directory through this resolver; registered
-# on import, so a launcher's worker process that composes a job has it too
-OmegaConf.register_new_resolver("gridsim_presets", presets_searchpath, replace=True)
 
 
 def compose_dictconfig(overrides: Sequence[str] = ()) -> DictConfig:
@@ -68,10 +67,9 @@ def compose_dictconfig(overrides: Sequence[str] = ()) -> DictConfig:
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     source = config_source()
-    if source.startswith("pkg://"):
-        init = initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3")
-    else:
-        init = initialize_config_dir(config_dir=source, version_base="1.3")
+    init: AbstractContextManager[Any] = (
+        initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3") if source.startswith("pkg://")
+        else initialize_config_dir(config_dir=source, version_base="1.3"))
     with init:
         return compose(config_name="config", overrides=list(overrides))
 

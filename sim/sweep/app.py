@@ -1,16 +1,16 @@
-"""The multirun entry: ``gridsim -m key=a,b ...`` (or ``--multirun``) through a real Hydra app.
+"""Before a multirun (``gridsim -m key=a,b ...``) starts: check its overrides, set its environment.
 
     gridsim -m territory=township staffing.fulltime_per_grid=1,2,3
     gridsim -m territory=township dispatch.mode=level,unified hydra/launcher=joblib
     gridsim -m +experiment=tune_staffing hydra/launcher=joblib
 
-``main`` first checks the overrides the way a single run would (the first job, and each
-other value of each swept key once): a malformed override, an unknown key or preset, a
-wrong type, or a semantic error shared by every job prints one line and exits 2 before
-anything is written. It then selects ``hydra/output=gridsim`` (Hydra's dirs under
-``<run.results_dir>/multirun/``) and ``hydra/callbacks=gridsim`` (the sweep table) unless
-the command line chose otherwise, and hands over to the ``@hydra.main`` app. Each job runs
-``sim.sweep.job.run_job``; a job that fails is recorded and the others go on.
+The multirun itself is the one Hydra app of ``sim.task`` (each job runs
+``sim.sweep.job.run_job`` on the config Hydra composed for it; the sweep table is the
+``hydra/callbacks=gridsim`` callback of the root config). ``prepare_multirun`` first checks
+the overrides the way a single run would (the first job, and each other value of each
+swept key once): a malformed override, an unknown key or preset, a wrong type, or a
+semantic error shared by every job prints one line and exits 2 before anything is
+written. A job that fails later is recorded and the others go on.
 """
 
 from __future__ import annotations
@@ -20,41 +20,21 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-import hydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.errors import ConfigError, exit_code
-from sim.scenario.compose import compose_config, config_dir
-from sim.scenario.schema import register
+from sim.errors import ConfigError
+from sim.scenario.compose import compose_config
 from sim.scenario.validate import compose_error, validate
-from sim.sweep.job import TOTAL_ENV, run_job
+from sim.sweep.job import TOTAL_ENV
 
-MULTIRUN_FLAGS = ("-m", "--multirun")
-DEFAULT_GROUPS = {"hydra/output": "gridsim", "hydra/callbacks": "gridsim"}
 EXTRAS = {"joblib": "joblib", "submitit": "submitit", "ray": "ray", "optuna": "optuna"}
 _COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
 
 
-def task(cfg: DictConfig) -> Any:
-    """The Hydra task function (module level, so that every launcher can pickle it)."""
-    return run_job()
-
-
-app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(task)
-
-
-def main(args: Sequence[str]) -> int:
-    """Run a multirun; 2 for bad overrides, 1 when Hydra itself failed, else 0."""
-    return exit_code("gridsim", lambda: _multirun(args))
-
-
-def _multirun(args: Sequence[str]) -> int:
-    register()
-    overrides = [a for a in args if a not in MULTIRUN_FLAGS]
+def prepare_multirun(overrides: Sequence[str]) -> None:
+    """Raise ConfigError when the sweep cannot run; otherwise set the jobs' environment."""
     n_jobs = check(overrides)
     os.environ[TOTAL_ENV] = str(n_jobs) if n_jobs else "?"
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -62,17 +42,6 @@ def _multirun(args: Sequence[str]) -> int:
     if not sys.stdout.isatty():  # no colour codes in logs and pipes (Optuna's colorlog, Ray's prefixes)
         os.environ.setdefault("NO_COLOR", "1")
         os.environ.setdefault("RAY_COLOR_PREFIX", "0")
-    chosen = {_key(o) for o in overrides}
-    defaults = [f"{g}={v}" for g, v in DEFAULT_GROUPS.items() if g not in chosen]
-    saved = sys.argv
-    sys.argv = [saved[0] if saved else "gridsim", "--multirun", *defaults, *overrides]
-    try:
-        app()
-    except SystemExit as e:  # Hydra reports its own errors and exits 1
-        return e.code if isinstance(e.code, int) else 1
-    finally:
-        sys.argv = saved
-    return 0
 
 
 def check(overrides: Sequence[str]) -> int:
@@ -121,10 +90,6 @@ def check(overrides: Sequence[str]) -> int:
     return n_jobs
 
 
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~").strip()
-
-
 def _with_hint(err: ConfigError) -> ConfigError:
     """Point at the install extra when a launcher or sweeper plugin is missing."""
     m = re.match(r"unknown preset '([^']*)'; available: (.*)", err.problem)
@@ -136,6 +101,3 @@ def _with_hint(err: ConfigError) -> ConfigError:
             return ConfigError(err.key, f"{err.problem} (install it: pip install 'gridsim[{extra}]')")
     return err
 
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

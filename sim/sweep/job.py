@@ -1,7 +1,8 @@
 """One job of a multirun: resume or run, record, print one progress line at start and finish.
 
 Runs in whatever process the launcher chose (the main one, a joblib or Ray worker, a
-submitit job). The job's identity is its overrides (``HydraConfig.get().overrides.task``);
+submitit job), on the config Hydra composed for the job (``sim.task.task`` hands it
+over; nothing is composed again). The job's identity is its overrides (``HydraConfig.get().overrides.task``);
 its seed comes from the config (``run.seed``), never from its job number or the clock, so
 the same overrides give the same KPIs whatever the launcher and the number of workers.
 An exception never leaves the job: it is recorded as ``failed`` with a one-line error.
@@ -18,9 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.errors import ConfigError
 from sim.sweep.collect import JobRecord, read_record, write_record
@@ -29,8 +29,8 @@ from sim.sweep.tune import Objective, objective_from
 TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.main``
 
 
-def run_job() -> Any:
-    """The task of the Hydra app: the job's KPIs (or, when tuning, its objective)."""
+def run_job(cfg: DictConfig) -> Any:
+    """The multirun task of the Hydra app: the job's KPIs (or, when tuning, its objective)."""
     hc: Any = HydraConfig.get()  # the job's hydra node (a DictConfig)
     overrides = [str(o) for o in hc.overrides.task]
     cwd = Path(str(hc.runtime.cwd))
@@ -49,7 +49,7 @@ def run_job() -> Any:
     t0 = time.perf_counter()
     attempts = previous.attempts + 1 if previous is not None else 1
     try:
-        out_dir, kpis = _simulate(overrides, cwd, sweep_dir)
+        out_dir, kpis = _simulate(cfg, overrides, cwd, sweep_dir)
         rec = JobRecord(job=num, overrides=overrides, status="ok", results_dir=str(out_dir),
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
                         objective=objective(kpis) if objective is not None else None)
@@ -62,17 +62,24 @@ def run_job() -> Any:
     return _returned(rec, objective)
 
 
-def _simulate(overrides: Sequence[str], cwd: Path, sweep_dir: Path) -> tuple[Path, dict[str, float]]:
-    """``sim.api.run(overrides, write=True)`` without a progress bar; writing is serialised.
+def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
+              sweep_dir: Path) -> tuple[Path, dict[str, float]]:
+    """Validate the job's config and run it without a progress bar; writing is serialised.
 
     Parallel jobs that finish in the same second would race for the same timestamped
     results directory name, so the write (not the simulation) holds a lock of the sweep.
     """
-    from sim.api import _write, run
+    from sim.api import _write, run_config
+    from sim.scenario.compose import to_config
+    from sim.scenario.validate import validate
 
     args = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "run.progress"] + ["run.progress=false"]
-    with _working_dir(cwd), _keep_global_hydra():
-        result = run(args, write=False)
+    with open_dict(cfg):  # the job's own copy (Hydra gives each job one)
+        cfg.run.progress = False
+    config = to_config(cfg)
+    validate(config)
+    with _working_dir(cwd):
+        result = run_config(config, args, write=False)
         with _lock(sweep_dir / ".write.lock"):
             out_dir = _write(result, args)
     return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}
@@ -111,19 +118,6 @@ def _working_dir(path: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(old)
-
-
-@contextmanager
-def _keep_global_hydra() -> Iterator[None]:
-    """``sim.api.run`` composes with its own GlobalHydra; give the running app its own back."""
-    gh = GlobalHydra.instance()
-    saved = gh.hydra if gh.is_initialized() else None
-    try:
-        yield
-    finally:
-        GlobalHydra.instance().clear()
-        if saved is not None:
-            GlobalHydra.instance().initialize(saved)
 
 
 @contextmanager

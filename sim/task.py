@@ -1,0 +1,121 @@
+"""The Hydra application behind ``gridsim``: one task for single runs and sweeps.
+
+    gridsim territory=township            # RUN: compose -> Config -> validate -> run -> results dir
+    gridsim -m textbook.servers=1,2       # MULTIRUN: the same task once per job (sim.sweep.job)
+    gridsim --cfg job | --info | --help   # Hydra's own flags, on the same app
+
+``main(args)`` hands the command line to Hydra as ``@hydra.main`` would (``task`` is the
+task function, ``sim/configs/config.yaml`` the primary config, ``pkg://sim.configs`` or
+``$GRIDSIM_CONFIG_DIR`` the primary source), with one difference: every bad value ends as
+one line ``gridsim: error: <key>: <problem>`` and exit code 2, never Hydra's traceback.
+For that Hydra runs with ``HYDRA_FULL_ERROR`` set, so that its errors reach ``main``
+as exceptions, which ``compose_error`` turns into ``ConfigError`` lines; the task of a
+single run hands what it raised to ``main`` the same way (a ``ConfigError`` from
+``validate`` is one line, an error inside a run, a bug, keeps its traceback). Composition happens once, in Hydra;
+the task takes the config it is handed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from hydra._internal.utils import _run_hydra, get_args_parser
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.errors import ConfigError, exit_code
+from sim.scenario.compose import config_source, to_config
+from sim.scenario.schema import register
+from sim.scenario.validate import compose_error, validate
+
+CONFIG_NAME = "config"
+_HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
+
+
+#: what the task of a single run raised (Hydra would print "Error executing job" before it)
+_failure: list[Exception] = []
+
+
+def _job_subdir(mode: Any) -> str | None:
+    """``hydra.output_subdir``: ``.hydra`` in each job of a multirun, none for a single run."""
+    return ".hydra" if str(mode).endswith("MULTIRUN") else None
+
+
+OmegaConf.register_new_resolver("gridsim_hydra_subdir", _job_subdir, replace=True)
+register()  # the schema, in whatever process (a launcher's worker too) imports the task
+
+
+def task(cfg: DictConfig) -> Any:
+    """The task function (module level, so that every launcher can pickle it)."""
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        from sim.sweep.job import run_job
+
+        return run_job(cfg)
+    try:
+        return single_run(cfg)
+    except Exception as exc:  # handed to main, which raises it as itself
+        _failure.append(exc)
+        return None
+
+
+def single_run(cfg: DictConfig) -> int:
+    """One run of the composed config: print the check and the KPIs, write the results directory."""
+    from sim.api import run_config  # imported late so that --help and --cfg stay quick
+
+    overrides = [str(o) for o in HydraConfig.get().overrides.task]
+    config = to_config(cfg)
+    validate(config)
+    result = run_config(config, overrides, echo=print)
+    print(f"results: {result.out_dir}")
+    return 0
+
+
+def main(args: Sequence[str]) -> int:
+    """Run ``gridsim ARGS`` (not a subcommand); 0, 2 for a bad value, 130 when interrupted."""
+    return exit_code("gridsim", lambda: _main(list(args)))
+
+
+def _main(args: list[str]) -> int:
+    parser = get_args_parser()
+    parsed = parser.parse_args(args)
+    if parsed.multirun:
+        from sim.sweep.app import prepare_multirun
+
+        prepare_multirun(parsed.overrides)
+    _failure.clear()
+    with _hydra_raises():
+        try:
+            _run_hydra(args=parsed, args_parser=parser, task_function=task,
+                       config_path=config_source(), config_name=CONFIG_NAME)
+        except ConfigError:
+            raise
+        except _HYDRA_ERRORS as exc:
+            raise compose_error(exc, parsed.overrides) from None
+    if _failure:
+        raise _failure.pop()  # a ConfigError is one line (exit_code); anything else keeps its traceback
+    return 0
+
+
+@contextmanager
+def _hydra_raises() -> Iterator[None]:
+    """Hydra re-raises errors (instead of printing them and exiting 1) while this is on."""
+    saved = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
