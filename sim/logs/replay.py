@@ -74,7 +74,7 @@ def replay_log(cfg: Config) -> ImportedLog:
 def replay_origin(start: pd.Timestamp) -> pd.Timestamp:
     """t = 0 of a replay: 00:00 of the Monday on or before ``start``."""
     day = pd.Timestamp(start).normalize()
-    return day - pd.Timedelta(days=day.weekday())
+    return day - pd.Timedelta(day.weekday(), unit="D")
 
 
 def _time(key: str, value: str | None) -> pd.Timestamp | None:
@@ -112,18 +112,19 @@ def replay_window(cfg: Config) -> Window:
             raise ConfigError(f"{KEY}.log", f"{r.log}: no case was imported (see python -m sim.logs)")
         start = pd.Timestamp(cases["created"].min()).normalize()
     origin = replay_origin(start)
-    end_of_horizon = origin + pd.Timedelta(hours=cfg.run.horizon_days * 24.0)
+    end_of_horizon = origin + pd.Timedelta(cfg.run.horizon_days * 24.0, unit="h")
     if until is None:
-        until = min(log.extracted_at + pd.Timedelta(microseconds=1), end_of_horizon)
+        until = min(log.extracted_at + pd.Timedelta(1, unit="us"), end_of_horizon)
     elif until > end_of_horizon:
         raise ConfigError(f"{KEY}.until", f"{until} is after the end of the horizon ({end_of_horizon}: "
                                           f"run.horizon_days={cfg.run.horizon_days:g} from {origin.date()}, "
                                           "the Monday before the start); raise run.horizon_days")
-    if until <= start:
+    if until <= start and r.until is not None:
         raise ConfigError(f"{KEY}.until", f"{until} is not after the start {start}")
     created = cases["created"]
     inside = cases[(created >= start) & (created < until)]
     if inside.empty:
+        until = max(until, start)
         raise ConfigError(KEY, f"no case of {r.log} in the window [{start}, {until}) "
                                f"(the log's cases run {created.min()} .. {created.max()})")
     return Window(origin=origin, start=start, until=until, cases=inside, log=log)
@@ -278,7 +279,7 @@ def replay_inputs(cfg: Config, terr: Territory, replication: int = 0) -> MatterI
     mode = _places_mode(cfg)
     village = _villages_by_name(cfg, cases, terr) if mode == "names" else None
     grid = _grids(cfg, terr, village, len(cases), replication)
-    t = ((cases["created"] - w.origin) / pd.Timedelta(hours=1)).to_numpy(dtype=np.float64)
+    t = ((cases["created"] - w.origin) / pd.Timedelta(1, unit="h")).to_numpy(dtype=np.float64)
     if terr.n_counties > 1:
         # matters are numbered county by county, in time order within a county
         order = np.lexsort((t, terr.grid_county[grid]))
@@ -290,5 +291,5 @@ def replay_inputs(cfg: Config, terr: Territory, replication: int = 0) -> MatterI
 def replayed_rates_per_day(cfg: Config, category: np.ndarray, n_categories: int) -> np.ndarray:
     """Matters per day by category of a replay: the window's cases over the window's days (capacity check)."""
     w = replay_window(cfg)
-    days = max((w.until - w.start) / pd.Timedelta(days=1), 1e-9)
+    days = max((w.until - w.start) / pd.Timedelta(1, unit="D"), 1e-9)
     return np.bincount(np.asarray(category, dtype=np.int64), minlength=n_categories)[:n_categories] / days
