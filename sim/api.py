@@ -28,7 +28,7 @@ from omegaconf import OmegaConf
 from sim.capacity import CapacityReport, capacity_check, format_capacity
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
-from sim.inputs import generate_inputs
+from sim.inputs import scenario_inputs
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
 from sim.records import Records
@@ -94,7 +94,7 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
     it is returned for ``_write`` to complete (and removed here if something fails first).
     """
     terr = build_territory(cfg)
-    p = prepare(cfg, terr, generate_inputs(cfg, terr, 0))
+    p = prepare(cfg, terr, scenario_inputs(cfg, terr, 0))
     result = RunResult(cfg=cfg, capacity=capacity_check(p))
     say(format_capacity(result.capacity))
     if not cfg.run.simulate:
@@ -107,7 +107,7 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
     try:
         for rep in range(cfg.run.replications):
             if rep > 0:
-                p = prepare(cfg, terr, generate_inputs(cfg, terr, rep))
+                p = prepare(cfg, terr, scenario_inputs(cfg, terr, rep))
             p = release_consumed(p, engine)  # the input columns the engine will not read
             t0 = time.perf_counter()
             rec, state = _run_engine(engine, p, rep, cfg.run.progress)

@@ -83,6 +83,10 @@ def category_rates_per_day(p: Prepared) -> np.ndarray:
     cfg, terr = p.cfg, p.terr
     if cfg.textbook.enabled:
         return np.array([cfg.textbook.arrival_rate_per_hour * 24.0] + [0.0] * (p.catalog.n - 1))
+    if cfg.scenario.replay.log:
+        from sim.logs.replay import replayed_rates_per_day  # a replay's demand is its log's, not the rates
+
+        return replayed_rates_per_day(p.cfg, p.inputs.category, p.catalog.n)
     per_day = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban).sum(axis=0) * 24.0
     names = p.catalog.names
     for sg in cfg.scenario.surges:

@@ -26,6 +26,7 @@ from numba import njit
 from sim.parallel import available_workers, row_ranges, run_rows, run_tasks
 from sim.rng import Streams, uniform_range
 from sim.rules.demand import grid_rates_per_hour, hourly_profile, sample_times
+from sim.scenario.constants import PATROL, REPORTER, RESIDENT_CHANNELS
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 from sim.search import make_guide, search_right_into
@@ -421,3 +422,60 @@ def _merge_order(county_a: np.ndarray, t_a: np.ndarray, county_b: np.ndarray, t_
         else:
             out[k] = n_a + rows_b[j]
             j += 1
+
+
+# ------------------------------------------------------------------ inputs from a log (replay)
+#: the largest float32 below 1: a patrol phase that puts the first pass a whole cycle away
+_LATE = np.float32(np.nextafter(np.float32(1.0), np.float32(0.0)))
+
+
+def scenario_inputs(cfg: Config, terr: Territory, replication: int = 0) -> MatterInputs:
+    """The matter inputs of one replication: the replayed log's if ``scenario.replay.log`` is set, else generated."""
+    if cfg.scenario.replay.log:
+        from sim.logs.replay import replay_inputs  # the log reader is needed only here
+
+        return replay_inputs(cfg, terr, replication)
+    return generate_inputs(cfg, terr, replication)
+
+
+def inputs_from_cases(cfg: Config, terr: Territory, t: np.ndarray, grid: np.ndarray, category: np.ndarray,
+                      channel: np.ndarray, replication: int = 0) -> MatterInputs:
+    """Matter inputs for given matters (a log's cases), in (county, time) order.
+
+    ``t`` (hours since t = 0), ``grid`` and ``category`` are the matters' own;
+    everything else (severity, work and failure per level, outcome uniforms, the
+    registered grid) is drawn from streams named ``replay:<field>`` as for generated
+    matters. ``channel`` (a ``CHANNELS`` index, -1 = unknown) fixes discovery: a
+    matter with a channel is discovered at ``t`` through that channel (the log's
+    created time is when it was taken in); one without is discovered as a generated
+    matter is (patrol, resident report or reporter, whichever comes first, from the
+    streams). The discovery rules are not changed: the uniforms that drive them are
+    set so that they give exactly that (``sim.logs.replay`` checks each channel is
+    possible in the scenario).
+    """
+    s = Streams(cfg.run.seed, replication)
+    block = _draw_block(s, "replay", np.asarray(t, dtype=np.float64), np.asarray(grid, dtype=np.int32),
+                        np.asarray(category, dtype=np.int16), -1, cfg, terr)
+    ch = np.asarray(channel, dtype=np.int8)
+    if not (ch >= 0).any():
+        return block
+    u_report, e_report, u_channel = block.u_report.copy(), block.e_report.copy(), block.u_channel.copy()
+    u_patrol, u_patrol_miss, e_reporter = block.u_patrol.copy(), block.u_patrol_miss.copy(), block.e_reporter.copy()
+    patrol, reporter = ch == PATROL, ch == REPORTER
+    resident = np.isin(ch, np.asarray(RESIDENT_CHANNELS, np.int8))
+    # patrol: a pass at the moment of occurrence (phase 0, no missed passes); patrol wins ties
+    u_patrol[patrol], u_patrol_miss[patrol], u_report[patrol] = 0.0, 1.0, 1.0
+    # the others: the patrol passes a whole cycle later, the channel's report comes at once
+    u_patrol[resident | reporter] = _LATE
+    u_report[resident], e_report[resident] = 0.0, 0.0
+    mix = np.asarray(cfg.discovery.channel_mix, dtype=np.float64)[list(RESIDENT_CHANNELS)]
+    cum = np.cumsum(mix) / mix.sum()
+    for q, code in enumerate(RESIDENT_CHANNELS):
+        lo, hi = (cum[q - 1] if q else 0.0), cum[q]
+        rows = ch == code
+        if rows.any() and hi > lo:
+            # a uniform inside the channel's share of the mix: the channel the rules then choose
+            u_channel[rows] = np.float32((lo + hi) / 2.0)
+    u_report[reporter], e_reporter[reporter] = 1.0, 0.0  # no resident report; a reporter sees it at once
+    return replace(block, u_report=u_report, e_report=e_report, u_channel=u_channel, u_patrol=u_patrol,
+                   u_patrol_miss=u_patrol_miss, e_reporter=e_reporter)

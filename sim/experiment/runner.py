@@ -2,7 +2,7 @@
 
 Replication r of every scenario is exactly replication r of ``sim.run(overrides +
 ["run.replications=R"])``: the same ``run.seed`` for every scenario, and replication r
-draws its own independent streams (``generate_inputs(cfg, terr, r)``). So replication r
+draws its own independent streams (``scenario_inputs(cfg, terr, r)``). So replication r
 of two scenarios sees the same matters wherever the lever leaves the territory alone
 (common random numbers), and their differences are paired replication by replication.
 
@@ -43,7 +43,7 @@ from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.errors import ConfigError
 from sim.experiment.spec import ExperimentSpec
-from sim.inputs import generate_inputs
+from sim.inputs import scenario_inputs
 from sim.metrics.kpis import backlog_series, compute_kpis
 from sim.records import Records
 from sim.report.tables import RunTables, tables_from_records
@@ -152,7 +152,7 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     """Replication ``rep`` of one scenario, as ``sim.run`` runs it (a pool task: top level, picklable)."""
     t0 = time.perf_counter()
     cfg, terr, engine = _setup(overrides)
-    p = prepare(cfg, terr, generate_inputs(cfg, terr, rep))
+    p = prepare(cfg, terr, scenario_inputs(cfg, terr, rep))
     unstable = [(s.name, float(s.utilization)) for s in capacity_check(p).unstable] if rep == 0 else []
     p = release_consumed(p, engine)  # as sim.run: the inputs go as they are used
     rec = _engine_records(engine, p, rep)

@@ -299,12 +299,26 @@ class SurgeConfig(Sealed):
 
 
 @dataclass
+class ReplayConfig(Sealed):
+    """Replay a work-order log: its cases are the matters (README "Replay a log"; sim/logs/replay.py)."""
+
+    log: str | None = None  # path of the log (CSV, .csv.gz, Parquet); None = matters are generated
+    mapping: str | None = None  # the log's mapping: a shipped name (boston311, 12345) or a YAML path
+    start: str | None = None  # first instant of the window (YYYY-MM-DD[ HH:MM]); None = the log's first day
+    until: str | None = None  # end of the window (exclusive); None = extraction or the horizon, the earlier
+    extracted_at: str | None = None  # the log's extraction time, if not the mapping's / its last timestamp
+    catch_all: str | None = None  # category for the log's categories the catalogue lacks; None = an error
+    places: str = "auto"  # auto (names if territory.units_file is set, else draw) | names | draw
+
+
+@dataclass
 class ScenarioConfig(Sealed):
     """Scenario-level settings: surges and relocation (MODEL.md 5)."""
 
     name: str = "baseline"
     surges: list[SurgeConfig] = field(default_factory=list)
     mismatch_share: float = 0.0  # share of residents registered in another community (s001 relocation)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)  # replay a log instead of generating matters
 
 
 @dataclass

@@ -42,6 +42,7 @@ from sim.scenario.schema import (
     DiscoveryConfig,
     DispatchConfig,
     OutcomeConfig,
+    ReplayConfig,
     RunConfig,
     ScenarioConfig,
     StaffingConfig,
@@ -77,6 +78,10 @@ def validate(cfg: Config) -> None:
     ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
     ck.whole("engine.workers", cfg.engine.workers)
     ck.one_of("report.lang", cfg.report.lang, LANGS)
+    if cfg.scenario.replay != ReplayConfig():  # any replay key set
+        from sim.logs.replay import check_replay  # the log reader is needed only for a replay
+
+        check_replay(cfg)
 
 
 # ------------------------------------------------------------------ sections
