@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -58,7 +59,10 @@ def test_a_catalogue_of_any_size_gives_identical_records_end_to_end(tmp_path: Pa
     names = [load.name for load in vector.capacity.loads]
     assert [n for n in names if n.startswith("department:")] == [f"department:{d}" for d in depts]
     assert [n for n in names if n.startswith("module:")] == [f"module:mod_{m:02d}" for m in range(n_modules)]
-    # the run wrote its charts
+    # the run wrote its charts, and one row and bar per module and department
     assert vector.out_dir is not None
-    for chart in ("resolution_cdf.png", "level_funnel.png", "backlog.png", "utilization.png"):
+    for chart in ("resolution_cdf.png", "level_funnel.png", "backlog.png", "utilization.png", "offices.png"):
         assert (vector.out_dir / chart).stat().st_size > 0
+    offices = pd.read_csv(vector.out_dir / "offices.csv")
+    assert offices["office"].tolist() == [f"mod_{m:02d}" for m in range(n_modules)] + depts
+    assert (offices["stations"] == 2).all() and (offices["busy_hours"] > 0).all()
