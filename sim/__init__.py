@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim import jitcache
+
+jitcache.configure()  # before anything imports numba: its cache is keyed on gridsim's sources
+
 if TYPE_CHECKING:
     from sim.api import RunResult
 

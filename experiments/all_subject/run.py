@@ -1,4 +1,4 @@
-"""Run the ``all_subject`` experiment (spec: sim/configs/experiment/all_subject.yaml).
+"""Run the ``all_subject`` experiment (spec: experiments/all_subject/spec.yaml).
 
     python experiments/all_subject/run.py [overrides...]
 

@@ -1,4 +1,4 @@
-"""Run the ``county_to_township`` experiment (spec: sim/configs/experiment/county_to_township.yaml).
+"""Run the ``county_to_township`` experiment (spec: experiments/county_to_township/spec.yaml).
 
     python experiments/county_to_township/run.py [overrides...]
 

@@ -1,4 +1,4 @@
-"""Run the ``grid_size`` experiment (spec: sim/configs/experiment/grid_size.yaml).
+"""Run the ``grid_size`` experiment (spec: experiments/grid_size/spec.yaml).
 
     python experiments/grid_size/run.py [overrides...]
 

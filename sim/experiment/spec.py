@@ -1,4 +1,5 @@
-"""Experiment specs: ``sim/configs/experiment/<name>.yaml`` with a top-level ``experiment:`` key.
+"""Experiment specs: ``experiments/<name>/spec.yaml`` (beside the experiment's ``run.py``)
+with a top-level ``experiment:`` key.
 
 A spec names the scenarios of one planner's comparison and how to report it::
 
@@ -15,13 +16,16 @@ A spec names the scenarios of one planner's comparison and how to report it::
       kpis: [resolution_hours_p90, escalations_per_matter, on_time_rate]   # first = headline
       charts: [bars, cdf, funnel]
 
-(``sim/configs/experiment/tune_staffing.yaml`` is a Hydra sweep config, not a spec: it has
-no ``experiment:`` key.) ``load_spec`` reads a spec with OmegaConf into the typed
-dataclasses below; every problem is one ``ConfigError`` naming the key.
+Specs are data for ``sim.experiment``, not Hydra configs; ``sim/configs/experiment/`` holds
+Hydra configs only (``tune_staffing.yaml``, a sweep: ``gridsim -m +experiment=tune_staffing``).
+The specs belong to the checkout (``$GRIDSIM_EXPERIMENTS_DIR`` names another folder of them).
+``load_spec`` reads a spec with OmegaConf into the typed dataclasses below; every problem is
+one ``ConfigError`` naming the key.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,15 +35,16 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.errors import ConfigError
-from sim.scenario.compose import config_dir
 
-__all__ = ["CHARTS", "DERIVED_KPIS", "ExperimentSpec", "ScenarioSpec", "list_specs", "load_spec", "spec_path",
-           "split_overrides"]
+__all__ = ["CHARTS", "DERIVED_KPIS", "ExperimentSpec", "ScenarioSpec", "experiments_dir", "list_specs", "load_spec",
+           "spec_name", "spec_path", "split_overrides"]
 
 #: the charts a spec may ask for
 CHARTS: tuple[str, ...] = ("bars", "cdf", "funnel", "backlog", "utilization", "pareto")
 #: KPIs the runner adds to every replication's ``compute_kpis`` (the surge ones only with a surge)
 DERIVED_KPIS: tuple[str, ...] = ("clear_days", "backlog_peak", "headcount_fulltime", "headcount_staff")
+SPEC_FILE = "spec.yaml"
+EXPERIMENTS_DIR_ENV = "GRIDSIM_EXPERIMENTS_DIR"
 #: overrides the runner owns (set them in the spec instead)
 RESERVED = {"run.replications": "experiment.replications"}
 
@@ -87,23 +92,34 @@ class ExperimentSpec:
         return [self.baseline, *[s for s in self.scenarios if s != self.baseline]]
 
 
+def experiments_dir() -> Path:
+    """Where the specs live: ``$GRIDSIM_EXPERIMENTS_DIR``, else the checkout's ``experiments/``."""
+    env = os.environ.get(EXPERIMENTS_DIR_ENV)
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2] / "experiments"
+
+
 def spec_path(name: str) -> Path:
-    """``sim/configs/experiment/<name>.yaml``, or ``name`` itself when it is a path to a YAML file."""
+    """``experiments/<name>/spec.yaml``, or ``name`` itself when it is a path to a YAML file."""
     if name.endswith((".yaml", ".yml")) or "/" in name:
         return Path(name)
-    return config_dir() / "experiment" / f"{name}.yaml"
+    return experiments_dir() / name / SPEC_FILE
+
+
+def spec_name(path: Path) -> str:
+    """An experiment's name: its folder for ``<name>/spec.yaml``, else the file's stem."""
+    return path.parent.name if path.name == SPEC_FILE else path.stem
 
 
 def list_specs() -> list[str]:
-    """Names of the experiment specs in ``sim/configs/experiment`` (files with an ``experiment:`` key)."""
+    """Names of the experiment specs in ``experiments/`` (``<name>/spec.yaml`` with an ``experiment:`` key)."""
     out = []
-    for path in sorted((config_dir() / "experiment").glob("*.yaml")):
+    for path in sorted(experiments_dir().glob(f"*/{SPEC_FILE}")):
         try:
             raw = OmegaConf.load(path)
         except (OmegaConfBaseException, OSError, ValueError):
             continue
         if isinstance(raw, DictConfig) and "experiment" in raw:
-            out.append(path.stem)
+            out.append(spec_name(path))
     return out
 
 
@@ -154,7 +170,7 @@ def load_spec(name: str, overrides: Sequence[str] = ()) -> ExperimentSpec:
     except OmegaConfBaseException as exc:
         raise ConfigError(_key_of(exc), _first_line(exc)) from None
     assert isinstance(obj, ExperimentSpec), type(obj)
-    obj.name = obj.name or path.stem
+    obj.name = obj.name or spec_name(path)
     check_spec(obj)
     return obj
 

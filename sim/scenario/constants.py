@@ -6,8 +6,10 @@ order is part of the record contract: append, never reorder.
 
 from __future__ import annotations
 
+from sim.scenario.choices import DeadlineFamily, DispatchMode, DispatchRule, Level, values
+
 #: Levels of the five-level system that handle matters (the city only takes hotline calls).
-LEVELS: tuple[str, ...] = ("grid", "village", "township", "county")
+LEVELS: tuple[str, ...] = values(Level)  # grid, village, township, county
 LEVELS_ZH: tuple[str, ...] = ("网格", "村/社区", "乡镇/街道", "县区")
 GRID, VILLAGE, TOWNSHIP, COUNTY = 0, 1, 2, 3
 
@@ -76,12 +78,12 @@ ROLES: tuple[str, ...] = (
 )
 
 #: Queue-order and handler-choice rules (MODEL.md section 4, step 4).
-DISPATCH_RULES: tuple[str, ...] = ("fcfs", "severity", "edf", "least_loaded", "skill", "nearest")
+DISPATCH_RULES: tuple[str, ...] = values(DispatchRule)  # fcfs, severity, edf, least_loaded, skill, nearest
 #: level: grid -> village -> township -> county, each deciding; unified: 一体派单.
-DISPATCH_MODES: tuple[str, ...] = ("level", "unified")
+DISPATCH_MODES: tuple[str, ...] = values(DispatchMode)  # level, unified
 
 #: Deadline families (13710 and 12345 rules).
-DEADLINE_FAMILIES: tuple[str, ...] = ("general", "complex", "emergency", "help", "complaint")
+DEADLINE_FAMILIES: tuple[str, ...] = values(DeadlineFamily)  # general, complex, emergency, help, complaint
 
 #: Where an open matter is at the horizon (records `status`).
 STATUSES: tuple[str, ...] = ("undiscovered", "in_transit", "queued", "in_service", "closed")

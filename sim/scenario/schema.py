@@ -22,6 +22,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
+from sim.scenario.choices import DeadlineFamily, DispatchMode, DispatchRule, EngineName, Lang, Level
+
 
 class Sealed:
     """Immutable once built, like a frozen dataclass.
@@ -97,17 +99,20 @@ class CategoryConfig(Sealed):
     department: str = "politics_law"  # county department that takes it (a name in catalog.departments)
     severity_mix: list[float] = field(default_factory=lambda: [0.7, 0.2, 0.08, 0.02])  # P(small,big,hard,beyond)
     # levels that may settle it
-    handled_at: list[str] = field(default_factory=lambda: ["grid", "village", "township", "county"])
+    handled_at: list[Level] = field(default_factory=lambda: list(Level))
     service_hours: list[float] = field(default_factory=lambda: [1.5, 3.0, 6.0, 12.0])  # mean work per level
     service_cv: float = 1.0  # coefficient of variation of work (1 = exponential, else lognormal)
-    deadline: str = "general"  # deadline family: general|complex|emergency|help|complaint
+    deadline: DeadlineFamily = DeadlineFamily.general  # deadline family: general|complex|emergency|help|complaint
     report_prob: float = 0.5  # probability the affected resident reports it at all
     elderly_factor: float = 1.0  # rate multiplier per unit of elderly share above 0.2
 
 
 def _default_categories() -> dict[str, CategoryConfig]:
     # Mix and work loosely follow Boston 311 2015 (M7) mapped onto grid practice (s000-s004).
-    c = CategoryConfig
+    def c(*args: Any, **kwargs: Any) -> CategoryConfig:
+        kwargs["deadline"] = DeadlineFamily(kwargs.get("deadline", "general"))
+        return CategoryConfig(*args, **kwargs)
+
     return {
         "dispute": c("矛盾纠纷", 0.14, 1.0, 1.0, "governance", "politics_law", [0.65, 0.25, 0.08, 0.02],
                      service_hours=[2.0, 4.0, 8.0, 16.0], report_prob=0.55, deadline="general"),
@@ -278,8 +283,8 @@ class DiscoveryConfig(Sealed):
 class DispatchConfig(Sealed):
     """Routing, queue order and escalation (MODEL.md 4.3-4.6)."""
 
-    rule: str = "fcfs"  # fcfs|severity|edf|least_loaded|skill|nearest
-    mode: str = "level"  # level (grid->village->township->county) | unified (一体派单)
+    rule: DispatchRule = DispatchRule.fcfs  # fcfs|severity|edf|least_loaded|skill|nearest
+    mode: DispatchMode = DispatchMode.level  # level (grid->village->township->county) | unified (一体派单)
     all_subject: bool = True  # 全科网格 (s001): every grid worker takes every category
     grid_list_exclude: list[str] = field(default_factory=lambda: ["enforcement"])  # off the grid matters list (s002)
     misclass_prob: float = 0.05  # platform sends a matter to the wrong module (transfer, s001 体内循环)
@@ -377,7 +382,7 @@ class RunConfig(Sealed):
 
 @dataclass
 class EngineConfig(Sealed):
-    name: str = "auto"  # agent | vector | auto
+    name: EngineName = EngineName.auto  # agent | vector | auto
     auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
     # threads (0 = one per available core): the vector engine runs counties side by side, and
     # drawing the inputs and preparing them split their work too; the results are the same
@@ -387,7 +392,7 @@ class EngineConfig(Sealed):
 
 @dataclass
 class ReportConfig(Sealed):
-    lang: str = "en"  # en | zh chart labels
+    lang: Lang = Lang.en  # en | zh chart labels
     charts: bool = True
 
 

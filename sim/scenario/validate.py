@@ -20,7 +20,9 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from sim.errors import ConfigError
 from sim.scenario import checks as ck
+from sim.scenario import choices
 from sim.scenario.catalogue import department_names, module_names
+from sim.scenario.choices import EngineName, Lang, values
 from sim.scenario.compose import presets_dir
 from sim.scenario.constants import (
     CHANNELS,
@@ -50,8 +52,8 @@ from sim.scenario.schema import (
 )
 from sim.scenario.units import load_villages
 
-ENGINES: tuple[str, ...] = ("agent", "vector", "auto")
-LANGS: tuple[str, ...] = ("en", "zh")
+ENGINES: tuple[str, ...] = values(EngineName)
+LANGS: tuple[str, ...] = values(Lang)
 _DEADLINES = ("assign_days", "first_action_days", "general", "complex", "emergency", "help", "complaint")
 _HEADS = ("grid_leaders_per_grid", "fulltime_per_grid", "parttime_per_grid", "grids_per_instructor",
           "professional_per_township", "committee_per_village", "platform_per_township",
@@ -410,6 +412,13 @@ def _omegaconf_error(e: BaseException, full_key: str, chain: list[BaseException]
         (r"Cannot (?:change|set value of) read-only config", "is read-only and cannot be set here"),
     ]
     given = next((raw.split("=", 1)[1] for raw, k, _ in parsed if k == key and "=" in raw), "a single value")
+    enum = re.match(r"Invalid value '(.*)', expected one of \[(.*)\]", msg)  # a choice field (choices.py)
+    if enum:
+        return _one_line(key, f"must be one of {'|'.join(enum[2].split(', '))}, got '{enum[1]}'")
+    wrong = re.match(r"Value .* \((\w+)\) is not a valid input for <enum '(\w+)'>", msg)
+    if wrong and isinstance(getattr(choices, wrong[2], None), type):
+        allowed = "|".join(values(getattr(choices, wrong[2])))
+        return _one_line(key, f"must be a single string, one of {allowed}, got a {wrong[1]}")
     for pattern, problem in patterns:
         m = re.match(pattern, msg)
         if m:

@@ -1,0 +1,58 @@
+"""Numba's cache directory is keyed on the sources the compiled code depends on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import jitcache
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def package_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "sim"
+    shutil.copytree(jitcache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.yaml", "fonts"))
+    monkeypatch.setattr(jitcache, "PACKAGE", copy)
+    jitcache.source_hash.cache_clear()
+    yield copy
+    jitcache.source_hash.cache_clear()
+
+
+def test_compiled_sources_are_the_numba_modules_and_what_they_import(package_copy: Path) -> None:
+    names = {str(p.relative_to(package_copy)) for p in jitcache.compiled_sources()}
+    assert {"engines/vector/kernel.py", "engines/vector/heaps.py", "rules/calendar.py"} <= names
+    assert "scenario/constants.py" in names  # its constants are globals frozen into compiled code
+    assert "cli.py" not in names and "report/charts.py" not in names
+
+
+def test_an_edit_to_a_compiled_dependency_changes_the_directory(package_copy: Path) -> None:
+    before = jitcache.cache_dir()
+    heaps = package_copy / "engines" / "vector" / "heaps.py"
+    heaps.write_text(heaps.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    jitcache.source_hash.cache_clear()
+    after = jitcache.cache_dir()
+    assert after != before and after.parent == before.parent and after.name.startswith("numba-")
+
+    cli = package_copy / "cli.py"  # not compiled: same directory
+    cli.write_text(cli.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    jitcache.source_hash.cache_clear()
+    assert jitcache.cache_dir() == after
+
+
+def test_numba_uses_the_directory_under_the_cache_root(tmp_path: Path) -> None:
+    env = {**os.environ, "GRIDSIM_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    code = ("import sim, numba.core.config as c, os, sim.jitcache as j; "
+            "print(c.CACHE_DIR); print(j.cache_dir()); print(os.environ['NUMBA_CACHE_DIR'])")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    numba_dir, ours, env_dir = p.stdout.split()
+    assert numba_dir == ours == env_dir
+    assert Path(ours).parent == tmp_path / "cache" and Path(ours).name.startswith("numba-")
