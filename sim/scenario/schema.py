@@ -20,9 +20,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
-
 from sim.scenario.choices import DeadlineFamily, DispatchMode, DispatchRule, EngineName, Lang, Level
+from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
 
 class Sealed:
