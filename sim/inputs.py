@@ -20,7 +20,6 @@ from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
-import pandas as pd
 from numba import njit
 
 from sim.parallel import available_workers, row_ranges, run_rows, run_tasks
@@ -102,18 +101,6 @@ class MatterInputs:
     def take(self, idx: np.ndarray) -> MatterInputs:
         """A sub-table (rows idx), e.g. for a sample or a slice of time."""
         return MatterInputs(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
-
-    def to_frame(self) -> pd.DataFrame:
-        """One column per field (per-level arrays as ``name_<level>``)."""
-        cols: dict[str, np.ndarray] = {"matter_id": self.matter_id}
-        for f in fields(self):
-            a = getattr(self, f.name)
-            if a.ndim == 2:
-                for j in range(a.shape[1]):
-                    cols[f"{f.name}_{j}"] = a[:, j]
-            else:
-                cols[f.name] = a
-        return pd.DataFrame(cols)
 
     @staticmethod
     def concat(parts: list[MatterInputs]) -> MatterInputs:

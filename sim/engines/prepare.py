@@ -42,14 +42,6 @@ class Prepared:
     horizon_h: float
     warmup_h: float
 
-    @property
-    def grid_calendar(self) -> WorkCalendar:
-        return self.calendars[self.cfg.staffing.shifts.get("fulltime", "extended")]
-
-    @property
-    def deadline_calendar(self) -> WorkCalendar:
-        return self.calendars[self.cfg.calendar.deadline_shift]
-
 
 def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
     """Compute calendars, stations, discovery, intake and deadlines."""

@@ -12,7 +12,7 @@ the kernels are written the way they are:
 * sums of weights accumulate in table order, exactly like ``np.bincount(..., weights=)``;
 * float samples whose mean or percentile is a KPI are compacted in row order into
   contiguous arrays and handed back to ``np.mean`` / ``np.percentile``, so numpy's
-  pairwise summation sees the very same array as before;
+  pairwise summation sees the very array a plain numpy expression would;
 * means of small integers are integer sums (exact in float64 as well).
 
 Every kernel is sequential (``nogil`` only so a caller may run two at once), so no

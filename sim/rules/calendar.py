@@ -26,7 +26,7 @@ MARGIN_DAYS = 800
 # The array methods below run these over every element. Each is written with
 # numpy's own operations in numpy's order (floor division as CPython's and
 # numpy's; clip, minimum and maximum keep numpy's NaN rules), so the answers are
-# bit-for-bit those of the former numpy expressions. Searches of before[1:]
+# bit-for-bit those of the equivalent numpy expressions. Searches of before[1:]
 # run over whole arrays of keys (``WorkCalendar.day_of_worked``), between passes.
 
 _I64_MIN = -9223372036854775808

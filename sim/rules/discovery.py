@@ -15,7 +15,7 @@ from numba import njit
 from sim.inputs import MatterInputs
 from sim.parallel import available_workers, run_rows
 from sim.rules.calendar import WorkCalendar, at_day, maximum, worked_at
-from sim.scenario.constants import HOTLINE, PATROL, REPORTER, RESIDENT_CHANNELS, WALK_IN
+from sim.scenario.constants import PATROL, REPORTER, RESIDENT_CHANNELS, WALK_IN
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 from sim.search import chunks
@@ -45,7 +45,7 @@ def discover(cfg: Config, terr: Territory, m: MatterInputs, grid_cal: WorkCalend
     if d.instant or cfg.textbook.enabled:
         return Discovery(m.t_occur.copy(), np.full(n, WALK_IN, np.int8), m.severity.copy())
     cats = list(cfg.catalog.categories.values())
-    # per-category and per-grid factors, computed as the former per-matter arrays were
+    # per-category and per-grid factors (each matter indexes them by its category and grid)
     p_report = np.minimum(np.array([c.report_prob for c in cats]) * d.report_factor, 1.0)
     mix = np.asarray(d.channel_mix, dtype=np.float64)[list(RESIDENT_CHANNELS)]
     chan_cum = np.cumsum(mix) / mix.sum()
@@ -62,7 +62,7 @@ def discover(cfg: Config, terr: Territory, m: MatterInputs, grid_cal: WorkCalend
             k = hi - lo
             log_miss = buf.log_miss[:k]
             if p < 1.0:
-                # float32 log by numpy (its SIMD log, as before): patrol passes that miss the matter
+                # float32 log by numpy (its SIMD log, which the records depend on): passes that miss the matter
                 np.log(np.maximum(m.u_patrol_miss[lo:hi], np.float32(1e-12), out=buf.clipped[:k]), out=log_miss)
             _first_pass(lo, hi, m.t_occur, m.grid, m.category, m.u_report, m.u_channel, m.u_patrol, log_miss,
                         log_keep, p < 1.0, m.e_report, m.e_reporter, p_report, chan_cum,
@@ -162,6 +162,3 @@ def _second_pass(lo: int, hi: int, t_occur: np.ndarray, severity: np.ndarray, e_
         grows = severity[i] == 0 and best - t > e_growth[i] * growth_mean
         sev_out[i] = 1 if grows else severity[i]
 
-
-def is_hotline(channel: np.ndarray) -> np.ndarray:
-    return channel == HOTLINE

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.scenario.schema import OutcomeConfig
 
 
-def satisfaction_prob(o: OutcomeConfig, total_hours: np.ndarray | float, overdue: np.ndarray | bool,
-                      transfers: np.ndarray | int) -> np.ndarray:
-    """Probability a callback finds the resident satisfied: falls with time, lateness and transfers."""
-    p = (o.satisfaction_base - o.satisfaction_per_day * np.asarray(total_hours) / 24.0
-         - o.satisfaction_overdue * np.asarray(overdue, dtype=np.float64)
-         - o.satisfaction_per_transfer * np.asarray(transfers, dtype=np.float64))
-    return np.clip(p, o.satisfaction_floor, 1.0)
-
-
 def satisfaction_prob1(o: OutcomeConfig, total_hours: float, overdue: bool, transfers: int) -> float:
-    """Scalar twin of ``satisfaction_prob`` (same arithmetic, Python floats)."""
+    """Probability a callback finds the resident satisfied: falls with time, lateness and transfers."""
     p = (o.satisfaction_base - o.satisfaction_per_day * total_hours / 24.0
          - o.satisfaction_overdue * float(overdue) - o.satisfaction_per_transfer * float(transfers))
     return min(max(p, o.satisfaction_floor), 1.0)

@@ -65,7 +65,7 @@ def work_table(u: np.ndarray, category: np.ndarray, mean: np.ndarray, cv: np.nda
     def rows(lo_rows: int, hi_rows: int) -> None:
         for lo, hi in chunks(hi_rows - lo_rows, _CHUNK, lo_rows):
             neg = _neg_clipped(u[lo:hi])
-            # log1p by numpy on a fresh contiguous array, as before; per-level draws straight into out
+            # log1p by numpy on a fresh contiguous array (its rounding is the records'); per-level draws into out
             log_q = np.log1p(neg, out=out[lo:hi]) if per_level else np.log1p(neg)[:, None]
             _exponential_rows(log_q, category[lo:hi], mean, expo, fac, factor is not None, out[lo:hi])
             if has_logn:

@@ -26,7 +26,7 @@ from sim.errors import ConfigError
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
 
-TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.main``
+TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.prepare_multirun``
 
 
 def run_job(cfg: DictConfig) -> Any:

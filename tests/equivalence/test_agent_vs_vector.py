@@ -23,6 +23,7 @@ from sim.records import Records
 from sim.scenario.build import load_config
 from sim.scenario.constants import DISPATCH_MODES, DISPATCH_RULES
 from sim.scenario.territory import build_territory
+from tests.equivalence.divergence import first_divergence
 
 SMALL = ["territory=township", "run.horizon_days=40", "run.warmup_days=5", "staffing.professional_per_township=20"]
 
@@ -49,11 +50,17 @@ def _differences(a: Records, b: Records) -> list[str]:
     return out
 
 
+def _assert_same(a: Records, b: Records, names: tuple[str, str] = ("agent", "vector")) -> None:
+    """Equal records, field by field; otherwise fail naming the first diverging event."""
+    diffs = _differences(a, b)
+    assert not diffs, f"{first_divergence(a, b, names)}\n" + "\n".join(diffs)
+
+
 def _assert_equal(overrides: list[str], replication: int = 0) -> Records:
     p = _prepared(overrides, replication)
     agent, _ = run_agent(p, replication)
     vector = run_vector(p, replication)
-    assert _differences(agent, vector) == []
+    _assert_same(agent, vector)
     return vector
 
 
@@ -102,7 +109,7 @@ def test_several_counties_give_identical_records_whatever_the_threads(workers: i
     p = _prepared([*MULTI, f"engine.workers={workers}"])
     agent, _ = run_agent(p)
     vector = run_vector(p)
-    assert _differences(agent, vector) == []
+    _assert_same(agent, vector)
     county = p.terr.grid_county[p.intake_grid[vector.visits.matter_id]]
     assert np.all(np.diff(county) >= 0) and len(set(county.tolist())) == 3
     assert (vector.matters.surge >= 0).any() and (vector.matters.registered_grid != vector.matters.grid).any()
@@ -119,7 +126,7 @@ def test_a_table_not_numbered_by_county_gives_identical_records() -> None:
     county = terr.grid_county[p.intake_grid]
     assert np.any(np.diff(county) < 0)
     agent, _ = run_agent(p)
-    assert _differences(agent, run_vector(p)) == []
+    _assert_same(agent, run_vector(p))
 
 
 def test_spending_the_inputs_gives_identical_records_and_gives_their_memory_back() -> None:
@@ -127,7 +134,7 @@ def test_spending_the_inputs_gives_identical_records_and_gives_their_memory_back
     kept = run_vector(_prepared(MULTI))
     p = _prepared(MULTI)
     spent = run_vector(p, spend_inputs=True)
-    assert _differences(kept, spent) == []
+    _assert_same(kept, spent, ("inputs kept", "inputs spent"))
     if can_release():
         # the released rows read as zeros: the memory went back (whole pages inside each county; the
         # pages a county shares with the next are kept)

@@ -95,3 +95,20 @@ def test_missing_subcommand_module_is_one_line_exit_2(name: str, module: str, tm
     assert p.returncode == 2
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"gridsim: error: {name}: "), p.stderr
+
+
+def test_gridsim_config_dir_replaces_the_packaged_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from sim.scenario.compose import CONFIG_DIR_ENV
+
+    copy = tmp_path / "configs"
+    shutil.copytree(config_dir(), copy, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    township = copy / "territory" / "township.yaml"
+    township.write_text(township.read_text(encoding="utf-8").replace("name: township", "name: edited"),
+                        encoding="utf-8")
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(copy))
+    assert config_dir() == copy.resolve()
+    assert load_config(["territory=township"]).territory.name == "edited"
+    monkeypatch.delenv(CONFIG_DIR_ENV)
+    assert load_config(["territory=township"]).territory.name == "township"

@@ -1,19 +1,22 @@
 """The agent engine: the readable reference for the whole matter lifecycle.
 
-The step order (MODEL.md 4), which the vector engine follows too:
+The step order (MODEL.md 4), which the vector engine follows too, is the table
+``sim.steps.STEPS``: each step with the functions here and in the kernel that
+implement it.
 
 1. occur      - pre-drawn matter inputs (``sim.inputs``)
 2. discover   - patrol / resident report / part-time reporter (``sim.rules.discovery``)
 3. intake     - detour via the registered community, deadline, grid matters list,
                 party-member households settle micro-disputes
-4. dispatch   - level by level from the grid (hotline calls through the township
-                platform), or unified (一体派单) through the platform to the target level;
-                the platform may misclassify (a transfer back)
-5. handle     - a station's server works in its shift hours (``queueing.Station``)
-6. escalate   - no authority, failed attempt, or time limit at the level; the
+4. classify   - the township platform sends the matter to a module; it may
+                misclassify (a transfer back)
+5. dispatch   - level by level from the grid (hotline calls through the township
+                platform), or unified (一体派单) through the platform to the target level
+6. handle     - a station's server works in its shift hours (``queueing.Station``)
+7. escalate   - no authority, failed attempt, or time limit at the level; the
                 instructor fast-tracks hard matters from the grid to the township
-7. close      - callback satisfaction, reopening (rework), petition with county review
-8. supervise  - overdue matters jump their queue (reminders)
+8. close      - callback satisfaction, reopening (rework), petition with county review
+9. supervise  - overdue matters jump their queue (reminders)
 
 Every decision compares a matter's pre-drawn uniform (stored as float32) in
 float64 with a float64 threshold, the same in both engines.

@@ -197,9 +197,5 @@ class Station(mesa.Agent):
                 st._start(server, best, dist / self.run.cfg.dispatch.nearest_speed_kmh if dist else 0.0)
                 return
 
-    @property
-    def open_visits(self) -> int:
-        return len(self.queue) + sum(1 for s in self.servers if s.busy)
-
 
 __all__ = ["OPEN", "Station", "StaffAgent", "Visit"]

@@ -49,7 +49,7 @@ def _ints(n: int) -> tuple[np.int64, ...]:
 ZERO, NONE, YES, NO = np.int64(0), np.int64(-1), np.bool_(True), np.bool_(False)
 # event types
 EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_ON, EV_MOB_OFF, EV_WAKE = _ints(9)
-# lifecycle resume points
+# lifecycle resume points (each belongs to a step of sim/steps.py's STEPS)
 PC_START, PC_INTAKE, PC_AFTER_INTAKE_PLATFORM, PC_AFTER_CLASSIFY, PC_AFTER_WRONG, PC_AFTER_TRANSFER, \
     PC_AFTER_ATTEMPT, PC_AFTER_REWORK, PC_AFTER_PETITION, PC_DONE = range(10)
 # station kinds, levels, statuses, visit outcomes, channels, rules (as in sim.records / constants)
