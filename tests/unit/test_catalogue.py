@@ -172,3 +172,20 @@ def test_the_office_table_and_chart_cover_any_catalogue(tmp_path: Path) -> None:
         assert ticks[5] == ("部门0" if lang == "zh" else "dept_00") and len(ticks) == 30
         fig.savefig(tmp_path / f"offices_{lang}.png")
         assert (tmp_path / f"offices_{lang}.png").stat().st_size > 0
+
+
+def test_chinese_and_numeric_office_names_work_in_a_preset(tmp_path: Path) -> None:
+    body = {
+        "catalog": {"modules": [{"name": "综合服务"}], "departments": [{"name": "住建委"}, {"name": "12345"}],
+                    "categories": {"repair": {"share": 0.5, "module": "综合服务", "department": "住建委"},
+                                   "help": {"share": 0.5, "module": "综合服务", "department": "12345"}}},
+        "staffing": {"module_staff": {"综合服务": 8}, "department_staff": {"住建委": 20, "12345": 3}},
+    }
+    cfg = load_config([*_preset(tmp_path, body), *SMALL, "staffing.department_staff.12345=5"])
+    assert department_names(cfg) == ("住建委", "12345") and cfg.staffing.department_staff["12345"] == 5
+    terr = build_territory(cfg)
+    names = [s.name for s in capacity_check(prepare(cfg, terr, generate_inputs(cfg, terr, 0))).loads]
+    assert "department:住建委" in names and "department:12345" in names and "module:综合服务" in names
+    body["catalog"]["departments"][1]["name"] = "12 345"  # type: ignore[index]
+    err = config_error([*_preset(tmp_path, body), *SMALL])
+    assert err.key == "catalog.departments[1].name" and "letters, digits" in err.problem
