@@ -12,6 +12,7 @@ A spec names the scenarios of one planner's comparison and how to report it::
       scenarios:                                        # ordered: name -> label, overrides
         level:   {label: Level by level, label_zh: 逐级派单, overrides: []}
         unified: {label: Unified dispatch, label_zh: 一体派单, overrides: [dispatch.mode=unified]}
+        # move_to_township: k  -- 减县增乡, k module posts per township from the departments
       kpis: [resolution_hours_p90, escalations_per_matter, on_time_rate]   # first = headline
       charts: [bars, cdf, funnel]
 
