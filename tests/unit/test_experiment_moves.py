@@ -10,6 +10,7 @@ import pytest
 
 from sim.errors import ConfigError
 from sim.experiment.moves import county_to_township
+from sim.experiment.outputs import write_experiment
 from sim.experiment.runner import run_experiment, scenario_overrides
 from sim.experiment.spec import load_spec
 from sim.scenario.build import load_config
@@ -78,7 +79,8 @@ def test_a_negative_move_is_rejected(tmp_path: Path) -> None:
 def test_the_county_to_township_experiment_runs_on_a_catalogue_of_its_own(tmp_path: Path) -> None:
     name = write_catalogue(tmp_path, 3, 2)
     spec = load_spec("county_to_township")
-    spec = dataclasses.replace(spec, base=[*overrides(tmp_path, name), *SMALL], replications=2, workers=1)
+    base = [*overrides(tmp_path, name), *SMALL, f"run.results_dir={tmp_path / 'results'}", "report.lang=zh"]
+    spec = dataclasses.replace(spec, base=base, replications=2, workers=1)
     ov = scenario_overrides(spec)
     assert any("dept_0" in o for o in ov["move12"]) and not any("industry" in o for o in ov["move24"])
     res = run_experiment(spec)
@@ -89,3 +91,8 @@ def test_the_county_to_township_experiment_runs_on_a_catalogue_of_its_own(tmp_pa
     assert sum(cfgs["move24"].staffing.department_staff.values()) == \
         sum(cfgs["today"].staffing.department_staff.values()) - 2 * 1
     assert sum(cfgs["move24"].staffing.module_staff.values()) == sum(cfgs["today"].staffing.module_staff.values()) + 2
+    # the results directory, its charts and the one-page briefing
+    out = write_experiment(res)
+    for name in ("briefing.png", "briefing.pdf", "comparison.csv", "scenarios.csv"):
+        assert (out / name).stat().st_size > 0
+    assert "dept_0" in (out / "scenarios.csv").read_text(encoding="utf-8")
