@@ -11,6 +11,7 @@ week); a station type at or over 1 cannot keep up and is flagged.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,8 +216,18 @@ def capacity_check(p: Prepared) -> CapacityReport:
     )
 
 
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: CJK (wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
 def format_capacity(rep: CapacityReport) -> str:
-    """The capacity check as the plain text a planner reads."""
+    """The capacity check as the plain text a planner reads (any catalogue's names, aligned)."""
+    w = max([34, *(_width(s.name) + 2 for s in rep.loads)])
     u = rep.units
     lines = [
         f"territory: {u['counties']} counties, {u['townships']} townships, {u['villages']} villages, "
@@ -225,12 +236,12 @@ def format_capacity(rep: CapacityReport) -> str:
         f"matters expected per day: {rep.matters_per_day:,.1f}; arriving per level per day: "
         + ", ".join(f"{k} {v:,.1f}" for k, v in rep.per_level_per_day.items()),
         "",
-        f"{'station type':<34}{'stations':>9}{'servers':>10}{'arrive/day':>12}{'work h/day':>12}"
+        f"{_pad('station type', w)}{'stations':>9}{'servers':>10}{'arrive/day':>12}{'work h/day':>12}"
         f"{'cap h/day':>11}{'util':>8}",
     ]
     for s in rep.loads:
         flag = "  UNSTABLE" if s.unstable else ""
-        lines.append(f"{s.name:<34}{s.stations:>9}{s.servers:>10.1f}{s.arrivals_per_day:>12.1f}"
+        lines.append(f"{_pad(s.name, w)}{s.stations:>9}{s.servers:>10.1f}{s.arrivals_per_day:>12.1f}"
                      f"{s.work_hours_per_day:>12.1f}{s.capacity_hours_per_day:>11.1f}{s.utilization:>8.2f}{flag}")
     bad = rep.unstable
     lines.append("")

@@ -42,6 +42,7 @@ from sim.capacity import capacity_check
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.errors import ConfigError
+from sim.experiment.moves import county_to_township
 from sim.experiment.spec import ExperimentSpec
 from sim.inputs import scenario_inputs
 from sim.metrics.kpis import backlog_series, compute_kpis
@@ -104,9 +105,20 @@ class ExperimentResult:
 
 
 def scenario_overrides(spec: ExperimentSpec, run_overrides: Sequence[str] = ()) -> dict[str, list[str]]:
-    """Each scenario's overrides: defaults, the spec's base, its own, the command line's, replications."""
-    return {s: [*DEFAULTS, *spec.base, *spec.scenarios[s].overrides, *run_overrides,
-                f"run.replications={spec.replications}"] for s in spec.ordered()}
+    """Each scenario's overrides: defaults, the spec's base, its own, the command line's, the staffing
+    moves of its ``move_to_township`` (``sim.experiment.moves``), replications."""
+    out = {}
+    for s in spec.ordered():
+        ov = [*DEFAULTS, *spec.base, *spec.scenarios[s].overrides, *run_overrides]
+        posts = spec.scenarios[s].move_to_township
+        if posts:
+            try:
+                ov += county_to_township(ov, posts, f"experiment.scenarios.{s}.move_to_township")
+            except ConfigError as exc:
+                key = exc.key if exc.key.startswith("experiment.") else f"experiment.scenarios.{s}"
+                raise ConfigError(key, exc.problem if key == exc.key else str(exc)) from None
+        out[s] = [*ov, f"run.replications={spec.replications}"]
+    return out
 
 
 def surge_windows(cfg: Config) -> list[tuple[float, float]]:

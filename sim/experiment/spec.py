@@ -13,6 +13,7 @@ A spec names the scenarios of one planner's comparison and how to report it::
       scenarios:                                        # ordered: name -> label, overrides
         level:   {label: Level by level, label_zh: 逐级派单, overrides: []}
         unified: {label: Unified dispatch, label_zh: 一体派单, overrides: [dispatch.mode=unified]}
+        # move_to_township: k  -- 减县增乡, k module posts per township from the departments
       kpis: [resolution_hours_p90, escalations_per_matter, on_time_rate]   # first = headline
       charts: [bars, cdf, funnel]
 
@@ -56,6 +57,9 @@ class ScenarioSpec:
     label: str = ""  # shown in charts and findings (English); empty = the scenario's name
     label_zh: str = ""  # shown when report.lang=zh; empty = label
     overrides: list[str] = field(default_factory=list)  # Hydra overrides on top of the spec's base
+    # 减县增乡: module posts added per township, filled from the county departments at equal
+    # head-count (sim.experiment.moves: any catalogue); 0 = none
+    move_to_township: int = 0
 
 
 @dataclass
@@ -199,6 +203,9 @@ def check_spec(spec: ExperimentSpec) -> None:
         if chart not in CHARTS:
             raise ConfigError(f"experiment.charts[{i}]", f"unknown chart {chart!r} (one of {', '.join(CHARTS)})")
     for name, sc in spec.scenarios.items():
+        if sc.move_to_township < 0:
+            raise ConfigError(f"experiment.scenarios.{name}.move_to_township",
+                              f"must be a whole number >= 0, got {sc.move_to_township}")
         for j, ov in enumerate(sc.overrides):
             key = ov.split("=", 1)[0].lstrip("+~")
             if key in RESERVED or key.startswith("experiment"):

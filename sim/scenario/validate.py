@@ -143,8 +143,9 @@ def _offices(c: CatalogConfig) -> None:
                 raise ConfigError(f"{key}[{i}].name", f"repeats {name!r} of {key}[{seen[name]}]: "
                                   f"every {what} needs its own name")
             seen[name] = i
-            if not isinstance(getattr(office, "name_zh", None), str):
-                raise ConfigError(f"{key}[{i}].name_zh", f"must be a string, got {ck.show(office.name_zh)}")
+            zh = getattr(office, "name_zh", None)
+            if not isinstance(zh, str):
+                raise ConfigError(f"{key}[{i}].name_zh", f"must be a string, got {ck.show(zh)}")
 
 
 def _listed(names: Sequence[str], most: int = 12) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.capacity import capacity_check
+from sim.capacity import _width, capacity_check, format_capacity
 from sim.engines.prepare import prepare
 from sim.errors import ConfigError
 from sim.inputs import generate_inputs
@@ -172,3 +172,42 @@ def test_the_office_table_and_chart_cover_any_catalogue(tmp_path: Path) -> None:
         assert ticks[5] == ("部门0" if lang == "zh" else "dept_00") and len(ticks) == 30
         fig.savefig(tmp_path / f"offices_{lang}.png")
         assert (tmp_path / f"offices_{lang}.png").stat().st_size > 0
+
+
+def test_chinese_and_numeric_office_names_work_in_a_preset(tmp_path: Path) -> None:
+    body = {
+        "catalog": {"modules": [{"name": "综合服务"}], "departments": [{"name": "住建委"}, {"name": "12345"}],
+                    "categories": {"repair": {"share": 0.5, "module": "综合服务", "department": "住建委"},
+                                   "help": {"share": 0.5, "module": "综合服务", "department": "12345"}}},
+        "staffing": {"module_staff": {"综合服务": 8}, "department_staff": {"住建委": 20, "12345": 3}},
+    }
+    cfg = load_config([*_preset(tmp_path, body), *SMALL, "staffing.department_staff.12345=5"])
+    assert department_names(cfg) == ("住建委", "12345") and cfg.staffing.department_staff["12345"] == 5
+    terr = build_territory(cfg)
+    rep = capacity_check(prepare(cfg, terr, generate_inputs(cfg, terr, 0)))
+    names = [s.name for s in rep.loads]
+    assert "department:住建委" in names and "department:12345" in names and "module:综合服务" in names
+    # the printed table stays aligned with wide (CJK) names: every row as wide as the header
+    lines = format_capacity(rep).splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("station type"))
+    rows = [ln.removesuffix("  UNSTABLE") for ln in lines[head:head + 1 + len(rep.loads)]]
+    assert len({_width(ln) for ln in rows}) == 1 and any("住建委" in ln for ln in rows)
+    body["catalog"]["departments"][1]["name"] = "12 345"  # type: ignore[index]
+    err = config_error([*_preset(tmp_path, body), *SMALL])
+    assert err.key == "catalog.departments[1].name" and "letters, digits" in err.problem
+
+
+def test_a_preset_of_another_group_brings_its_own_catalogue_with_override_catalog_empty(tmp_path: Path) -> None:
+    # how a calibrated scenario (or any `# @package _global_` preset) replaces the catalogue
+    body = catalogue_spec(3, 2)
+    path = tmp_path / "scenario" / "fitted.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("# @package _global_\ndefaults:\n  - override /catalog: empty\n"
+                    + yaml.safe_dump({**body, "scenario": {"name": "fitted"}}, allow_unicode=True), encoding="utf-8")
+    cfg = load_config([f"hydra.searchpath=[file://{tmp_path}]", "scenario=fitted", *SMALL])
+    assert list(cfg.catalog.categories) == ["cat_00", "cat_01", "cat_02"]
+    assert set(cfg.staffing.department_staff) == {"dept_00", "dept_01", "dept_02"}
+    # without the override the default categories would merge in, and validation says so
+    path.write_text("# @package _global_\n" + yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+    err = config_error([f"hydra.searchpath=[file://{tmp_path}]", "scenario=fitted", *SMALL])
+    assert err.key.startswith(("staffing.module_staff.", "staffing.department_staff.", "catalog.categories."))
