@@ -135,6 +135,18 @@ def _mask(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=bool)
 
 
+def _due_from_limit(s: pd.Series, created: pd.Series, unit: str) -> tuple[pd.Series, np.ndarray]:
+    """Due = created + a limit written as a number of calendar days or hours (e.g. 5, 0.5)."""
+    text = s.astype(_STR).str.strip()
+    empty = _mask(text.eq(""))
+    number = pd.to_numeric(text.astype(object).where(~empty, None), errors="coerce")
+    bad = number.isna().to_numpy() & ~empty
+    bad |= ~empty & ~bad & ~(number.fillna(0).to_numpy() >= 0)  # a negative limit is not a limit
+    hours = number.astype(float) * (24.0 if unit == "days" else 1.0)
+    due = created + pd.to_timedelta(hours.where(~bad), unit="h")
+    return due.astype("datetime64[ns]"), bad
+
+
 def _parse_naive(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     if not formats:
         return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
@@ -209,7 +221,10 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     rj.add(bad, "unparseable_created", col["created"], created_raw)
     times: dict[str, pd.Series] = {}
     for fld, reason in (("closed", "unparseable_closed"), ("due", "unparseable_due")):
-        if fld in col:
+        if fld == "due" and fld in col and m.due_as != "time":
+            t, bad = _due_from_limit(df[col[fld]], created, m.due_as)
+            rj.add(bad, reason, col[fld], df[col[fld]])
+        elif fld in col:
             t, bad = parse_times(df[col[fld]], m)
             rj.add(bad, reason, col[fld], df[col[fld]])
         else:

@@ -304,3 +304,16 @@ def test_boston_counts_add_up() -> None:
     assert set(log.cases["channel"]) == {"patrol", "hotline", "app"}
     assert log.cases["department"].nunique() == raw["department"].nunique()
     assert log.extracted_at == pd.to_datetime(raw[["created", "closed"]].replace("", None).stack()).max()
+
+
+def test_due_as_a_limit_in_days(tmp_path: Path) -> None:
+    p = tmp_path / "log.csv"
+    p.write_text("id,created,limit\na,2024-01-01 08:00:00,5\nb,2024-01-01 09:00:00,0.5\nc,2024-01-01 10:00:00,\n"
+                 "d,2024-01-01 11:00:00,five\ne,2024-01-01 12:00:00,-1\n", encoding="utf-8")
+    raw = {"columns": {"case_id": "id", "created": "created", "due": "limit"}, "time": {"due_as": "days"}}
+    log = load_log(p, raw)
+    assert log.report.rejected == {"unparseable_due": 2}
+    assert log.cases["due"].tolist()[:2] == [pd.Timestamp("2024-01-06 08:00"), pd.Timestamp("2024-01-01 21:00")]
+    assert pd.isna(log.cases["due"].iloc[2])
+    raw["time"] = {"due_as": "weeks"}
+    assert "time.due_as" in _error(lambda: load_mapping(raw))
