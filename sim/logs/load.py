@@ -97,13 +97,13 @@ def format_report(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, pd.Series]:
+def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, np.ndarray]:
     """(naive local datetime64[ns], bad) for a column of times; an empty cell is NaT and not bad."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         t = pd.to_datetime(s)
         if t.dt.tz is not None:
             t = (t.dt.tz_convert(m.timezone) if m.timezone else t).dt.tz_localize(None)
-        return t.astype("datetime64[ns]"), pd.Series(False, index=s.index)
+        return t.astype("datetime64[ns]"), np.zeros(len(s), dtype=bool)
     text = s.astype(_STR).str.strip()
     empty = _mask(text.eq(""))
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
