@@ -91,6 +91,8 @@ def format_report(report: ImportReport) -> str:
              line("  open at extraction", report.open, f"  (censored at {report.extracted_at})"
                   if report.extracted_at is not None else ""),
              line("rejected", report.rejected_total, share(report.rejected_total))]
+    if report.censored:
+        lines.insert(4, line("    closed only after it", report.censored, "  (open, as the log then was)"))
     for reason in REASONS:
         if report.rejected.get(reason):
             lines.append(line(f"  {reason}", report.rejected[reason]))

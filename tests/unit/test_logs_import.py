@@ -317,3 +317,9 @@ def test_due_as_a_limit_in_days(tmp_path: Path) -> None:
     assert pd.isna(log.cases["due"].iloc[2])
     raw["time"] = {"due_as": "weeks"}
     assert "time.due_as" in _error(lambda: load_mapping(raw))
+
+
+def test_format_report_shows_the_censored() -> None:
+    text = format_report(load_log(SAMPLE, "12345", extracted_at=GEN.EXTRACTED_AT).report)
+    assert "closed only after it" in text and "created_after_extraction" in text
+    assert "closed only after it" not in format_report(load_log(SAMPLE, "12345").report)
