@@ -22,7 +22,7 @@ NaT, ``is_open``), exactly as if the log had been taken then; they are counted a
 from __future__ import annotations
 
 from collections.abc import Mapping as AbcMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -75,7 +75,6 @@ class ImportedLog:
     report: ImportReport
     mapping: LogMapping
     source: Path
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def format_report(report: ImportReport) -> str:
