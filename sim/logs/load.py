@@ -193,7 +193,16 @@ def _text(df: pd.DataFrame, m: LogMapping, fld: str) -> pd.Series:
     col = m.column(fld)
     if col is None:
         return pd.Series("", index=df.index, dtype=_STR)
-    return df[col].astype(_STR).str.strip()
+    text = df[col].astype(_STR).str.strip()
+    rules = m.clean.get(fld, ())
+    if rules:
+        # Python's regex (as the mapping was checked with), over the distinct values only
+        values = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+        cleaned = values
+        for pattern, replacement in rules:
+            cleaned = cleaned.str.replace(pattern, replacement, regex=True)
+        text = text.astype(object).map(dict(zip(values, cleaned.str.strip(), strict=True))).astype(_STR)
+    return text
 
 
 def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogMapping,

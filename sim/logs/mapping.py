@@ -28,6 +28,8 @@ Layout (every key but ``columns.created`` may be left out)::
       due_as: time                  # the due column: a time, or a limit in (calendar) days / hours
     encoding: utf-8                 # or auto (UTF-8, else GB18030), gb18030, ...
     delimiter: ","
+    clean:                          # optional: regex rewrites of a text field's values, in order
+      place2: [["^Ward\\s+", ""]]   # (Python regex; replacement groups as \\1)
     channels:                       # the log's value -> patrol | walk_in | app | hotline | reporter
       Constituent Call: hotline     # ("": a channel for empty cells; otherwise they are unknown_channel)
     categories:
@@ -46,6 +48,7 @@ Layout (every key but ``columns.created`` may be left out)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +67,11 @@ FIELDS: tuple[str, ...] = ("case_id", "created", "closed", "due", "type", "depar
                            "status", "place1", "place2", "satisfaction")
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 
-_TOP = ("name", "columns", "time", "encoding", "delimiter", "channels", "categories", "status", "satisfaction",
-        "extracted_at")
+_TOP = ("name", "columns", "time", "encoding", "delimiter", "clean", "channels", "categories", "status",
+        "satisfaction", "extracted_at")
+#: the text fields ``clean`` may rewrite (times are parsed, not cleaned)
+TEXT_FIELDS: tuple[str, ...] = ("case_id", "type", "department", "queue", "channel", "status", "place1", "place2",
+                                "satisfaction")
 _TIME = ("format", "timezone", "source_timezone", "due_as")
 #: how the due column is written: a time, or a limit in calendar days / hours from created
 DUE_AS: tuple[str, ...] = ("time", "days", "hours")
@@ -95,6 +101,7 @@ class LogMapping:
     status_open: tuple[str, ...] = ()
     status_closed: tuple[str, ...] = ()
     satisfaction_values: dict[str, float] = field(default_factory=dict)
+    clean: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # field -> (regex, replacement)s
     extracted_at: pd.Timestamp | None = None
 
     def column(self, fld: str) -> str | None:
@@ -246,12 +253,30 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
             raise c.fail(f"satisfaction.values.{k}", f"must be a number, got {v!r}")
         sat_values[k] = float(v)
     extracted = _timestamp(c, top.get("extracted_at"), "extracted_at")
+    clean = _clean(c, top.get("clean"))
     return LogMapping(name=name, source=source, columns=columns, time_formats=formats, timezone=timezone,
                       source_timezone=source_tz, due_as=due_as, encoding=encoding, delimiter=delimiter,
                       channels=channels,
                       category_map=cmap, unmapped=unmapped, pool_below=pool_below, pool_into=pool_into,
-                      status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values,
+                      status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values, clean=clean,
                       extracted_at=extracted)
+
+
+def _clean(c: _Checker, raw: Any) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``clean: {field: [[regex, replacement], ...]}``: rewrites applied in order to a text field's values."""
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for fld, rules in c.section(raw, "clean", TEXT_FIELDS).items():
+        key = f"clean.{fld}"
+        if not isinstance(rules, list) or not all(isinstance(r, list) and len(r) == 2
+                                                  and all(isinstance(x, str) for x in r) for r in rules):
+            raise c.fail(key, "must be a list of [regex, replacement] pairs")
+        for pattern, _ in rules:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise c.fail(key, f"bad regex {pattern!r} ({e})") from None
+        out[fld] = tuple((str(a), str(b)) for a, b in rules)
+    return out
 
 
 def _channels(c: _Checker, raw: Any, has_column: bool) -> dict[str, str]:
