@@ -22,7 +22,7 @@ NaT, ``is_open``), exactly as if the log had been taken then; they are counted a
 from __future__ import annotations
 
 from collections.abc import Mapping as AbcMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -75,7 +75,6 @@ class ImportedLog:
     report: ImportReport
     mapping: LogMapping
     source: Path
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def format_report(report: ImportReport) -> str:
@@ -91,19 +90,21 @@ def format_report(report: ImportReport) -> str:
              line("  open at extraction", report.open, f"  (censored at {report.extracted_at})"
                   if report.extracted_at is not None else ""),
              line("rejected", report.rejected_total, share(report.rejected_total))]
+    if report.censored:
+        lines.insert(4, line("    closed only after it", report.censored, "  (open, as the log then was)"))
     for reason in REASONS:
         if report.rejected.get(reason):
             lines.append(line(f"  {reason}", report.rejected[reason]))
     return "\n".join(lines)
 
 
-def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, pd.Series]:
+def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, np.ndarray]:
     """(naive local datetime64[ns], bad) for a column of times; an empty cell is NaT and not bad."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         t = pd.to_datetime(s)
         if t.dt.tz is not None:
             t = (t.dt.tz_convert(m.timezone) if m.timezone else t).dt.tz_localize(None)
-        return t.astype("datetime64[ns]"), pd.Series(False, index=s.index)
+        return t.astype("datetime64[ns]"), np.zeros(len(s), dtype=bool)
     text = s.astype(_STR).str.strip()
     empty = _mask(text.eq(""))
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -133,6 +134,18 @@ _STR: Final = "string[pyarrow]"
 def _mask(x: Any) -> np.ndarray:
     """A boolean column as a numpy bool array (the checks combine them as such)."""
     return np.asarray(x, dtype=bool)
+
+
+def _due_from_limit(s: pd.Series, created: pd.Series, unit: str) -> tuple[pd.Series, np.ndarray]:
+    """Due = created + a limit written as a number of calendar days or hours (e.g. 5, 0.5)."""
+    text = s.astype(_STR).str.strip()
+    empty = _mask(text.eq(""))
+    number = pd.to_numeric(text.astype(object).where(~empty, None), errors="coerce")
+    bad = number.isna().to_numpy() & ~empty
+    bad |= ~empty & ~bad & ~(number.fillna(0).to_numpy() >= 0)  # a negative limit is not a limit
+    hours = number.astype(float) * (24.0 if unit == "days" else 1.0)
+    due = created + pd.to_timedelta(hours.where(~bad), unit="h")
+    return due.astype("datetime64[ns]"), bad
 
 
 def _parse_naive(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
@@ -180,7 +193,16 @@ def _text(df: pd.DataFrame, m: LogMapping, fld: str) -> pd.Series:
     col = m.column(fld)
     if col is None:
         return pd.Series("", index=df.index, dtype=_STR)
-    return df[col].astype(_STR).str.strip()
+    text = df[col].astype(_STR).str.strip()
+    rules = m.clean.get(fld, ())
+    if rules:
+        # Python's regex (as the mapping was checked with), over the distinct values only
+        values = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+        cleaned = values
+        for pattern, replacement in rules:
+            cleaned = cleaned.str.replace(pattern, replacement, regex=True)
+        text = text.astype(object).map(dict(zip(values, cleaned.str.strip(), strict=True))).astype(_STR)
+    return text
 
 
 def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogMapping,
@@ -209,7 +231,10 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     rj.add(bad, "unparseable_created", col["created"], created_raw)
     times: dict[str, pd.Series] = {}
     for fld, reason in (("closed", "unparseable_closed"), ("due", "unparseable_due")):
-        if fld in col:
+        if fld == "due" and fld in col and m.due_as != "time":
+            t, bad = _due_from_limit(df[col[fld]], created, m.due_as)
+            rj.add(bad, reason, col[fld], df[col[fld]])
+        elif fld in col:
             t, bad = parse_times(df[col[fld]], m)
             rj.add(bad, reason, col[fld], df[col[fld]])
         else:

@@ -25,10 +25,13 @@ Layout (every key but ``columns.created`` may be left out)::
       format: "%Y-%m-%d %H:%M:%S"   # strptime format, a list tried in order, or null (ISO 8601)
       timezone: null                # the territory's zone; times with an offset are converted to it
       source_timezone: null         # the zone naive times are written in, if not ``timezone``
+      due_as: time                  # the due column: a time, or a limit in (calendar) days / hours
     encoding: utf-8                 # or auto (UTF-8, else GB18030), gb18030, ...
     delimiter: ","
+    clean:                          # optional: regex rewrites of a text field's values, in order
+      place2: [["^Ward\\s+", ""]]   # (Python regex; replacement groups as \\1)
     channels:                       # the log's value -> patrol | walk_in | app | hotline | reporter
-      Constituent Call: hotline
+      Constituent Call: hotline     # ("": a channel for empty cells; otherwise they are unknown_channel)
     categories:
       map: {}                       # type -> category
       unmapped: type                # an unmapped type's category: "type" (itself) or a category name
@@ -45,6 +48,7 @@ Layout (every key but ``columns.created`` may be left out)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,9 +67,14 @@ FIELDS: tuple[str, ...] = ("case_id", "created", "closed", "due", "type", "depar
                            "status", "place1", "place2", "satisfaction")
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 
-_TOP = ("name", "columns", "time", "encoding", "delimiter", "channels", "categories", "status", "satisfaction",
-        "extracted_at")
-_TIME = ("format", "timezone", "source_timezone")
+_TOP = ("name", "columns", "time", "encoding", "delimiter", "clean", "channels", "categories", "status",
+        "satisfaction", "extracted_at")
+#: the text fields ``clean`` may rewrite (times are parsed, not cleaned)
+TEXT_FIELDS: tuple[str, ...] = ("case_id", "type", "department", "queue", "channel", "status", "place1", "place2",
+                                "satisfaction")
+_TIME = ("format", "timezone", "source_timezone", "due_as")
+#: how the due column is written: a time, or a limit in calendar days / hours from created
+DUE_AS: tuple[str, ...] = ("time", "days", "hours")
 _CATEGORIES = ("map", "unmapped", "pool_below", "pool_into")
 _STATUS = ("open", "closed")
 _SATISFACTION = ("values",)
@@ -81,6 +90,7 @@ class LogMapping:
     time_formats: tuple[str, ...] = ()  # empty: ISO 8601
     timezone: str | None = None
     source_timezone: str | None = None
+    due_as: str = "time"  # one of DUE_AS
     encoding: str = "utf-8"
     delimiter: str = ","
     channels: dict[str, str] = field(default_factory=dict)
@@ -91,6 +101,7 @@ class LogMapping:
     status_open: tuple[str, ...] = ()
     status_closed: tuple[str, ...] = ()
     satisfaction_values: dict[str, float] = field(default_factory=dict)
+    clean: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # field -> (regex, replacement)s
     extracted_at: pd.Timestamp | None = None
 
     def column(self, fld: str) -> str | None:
@@ -201,6 +212,9 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
             raise c.fail("time.format" + (f"[{i}]" if len(formats) > 1 else ""), f"bad format {fmt!r}") from None
     timezone = c.zone(tm.get("timezone"), "time.timezone")
     source_tz = c.zone(tm.get("source_timezone"), "time.source_timezone")
+    due_as = tm.get("due_as", "time")
+    if due_as not in DUE_AS:
+        raise c.fail("time.due_as", f"must be one of {', '.join(DUE_AS)}, got {due_as!r}")
     if source_tz is not None and timezone is None:
         raise c.fail("time.source_timezone", "needs time.timezone (the zone to convert the times to)")
     encoding = c.text(top.get("encoding"), "encoding") or "utf-8"
@@ -239,11 +253,30 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
             raise c.fail(f"satisfaction.values.{k}", f"must be a number, got {v!r}")
         sat_values[k] = float(v)
     extracted = _timestamp(c, top.get("extracted_at"), "extracted_at")
+    clean = _clean(c, top.get("clean"))
     return LogMapping(name=name, source=source, columns=columns, time_formats=formats, timezone=timezone,
-                      source_timezone=source_tz, encoding=encoding, delimiter=delimiter, channels=channels,
+                      source_timezone=source_tz, due_as=due_as, encoding=encoding, delimiter=delimiter,
+                      channels=channels,
                       category_map=cmap, unmapped=unmapped, pool_below=pool_below, pool_into=pool_into,
-                      status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values,
+                      status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values, clean=clean,
                       extracted_at=extracted)
+
+
+def _clean(c: _Checker, raw: Any) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``clean: {field: [[regex, replacement], ...]}``: rewrites applied in order to a text field's values."""
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for fld, rules in c.section(raw, "clean", TEXT_FIELDS).items():
+        key = f"clean.{fld}"
+        if not isinstance(rules, list) or not all(isinstance(r, list) and len(r) == 2
+                                                  and all(isinstance(x, str) for x in r) for r in rules):
+            raise c.fail(key, "must be a list of [regex, replacement] pairs")
+        for pattern, _ in rules:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise c.fail(key, f"bad regex {pattern!r} ({e})") from None
+        out[fld] = tuple((str(a), str(b)) for a, b in rules)
+    return out
 
 
 def _channels(c: _Checker, raw: Any, has_column: bool) -> dict[str, str]:

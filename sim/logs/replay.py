@@ -51,9 +51,13 @@ PLACES = ("auto", "names", "draw")
 
 
 @lru_cache(maxsize=4)
-def _cached_log(path: str, mtime_ns: int, size: int, mapping: str, extracted_at: str | None) -> ImportedLog:
-    del mtime_ns, size  # part of the key only: a changed file is read again
+def _cached_log(path: str, version: tuple[int, int, int], mapping: str, extracted_at: str | None) -> ImportedLog:
+    del version  # part of the key only: a changed log or mapping file is read again
     return load_log(path, mapping, extracted_at=extracted_at)
+
+
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.is_file() else 0
 
 
 def replay_log(cfg: Config) -> ImportedLog:
@@ -68,7 +72,8 @@ def replay_log(cfg: Config) -> ImportedLog:
         raise ConfigError(f"{KEY}.mapping", "required with scenario.replay.log (a shipped name such as "
                                             "boston311 or 12345, or a mapping YAML path)")
     st = p.stat()
-    return _cached_log(str(p.resolve()), st.st_mtime_ns, st.st_size, r.mapping, r.extracted_at)
+    version = (st.st_mtime_ns, st.st_size, _mtime(Path(r.mapping)))
+    return _cached_log(str(p.resolve()), version, r.mapping, r.extracted_at)
 
 
 def replay_origin(start: pd.Timestamp) -> pd.Timestamp:

@@ -70,3 +70,13 @@ def test_replayed_boston_weeks_on_a_township(mode: str) -> None:
                    f"scenario.replay.log={BOSTON}", "scenario.replay.mapping=boston311",
                    "scenario.replay.catch_all=repair", "scenario.replay.start=2015-03-02",
                    "scenario.replay.until=2015-03-16"])
+
+
+def test_replayed_log_on_two_counties() -> None:
+    # grids drawn over two counties: the matters are numbered county by county, as the vector engine needs
+    rec = _assert_equal(["territory=township", "territory.counties=2", "run.horizon_days=40", "run.warmup_days=0",
+                         f"scenario.replay.log={SAMPLE}", "scenario.replay.mapping=12345",
+                         "scenario.replay.catch_all=dispute"])
+    cfg = load_config(["territory=township", "territory.counties=2"])
+    county = build_territory(cfg).grid_county[rec.matters.grid]
+    assert (np.diff(county) >= 0).all() and len(set(county.tolist())) == 2

@@ -304,3 +304,41 @@ def test_boston_counts_add_up() -> None:
     assert set(log.cases["channel"]) == {"patrol", "hotline", "app"}
     assert log.cases["department"].nunique() == raw["department"].nunique()
     assert log.extracted_at == pd.to_datetime(raw[["created", "closed"]].replace("", None).stack()).max()
+
+
+def test_due_as_a_limit_in_days(tmp_path: Path) -> None:
+    p = tmp_path / "log.csv"
+    p.write_text("id,created,limit\na,2024-01-01 08:00:00,5\nb,2024-01-01 09:00:00,0.5\nc,2024-01-01 10:00:00,\n"
+                 "d,2024-01-01 11:00:00,five\ne,2024-01-01 12:00:00,-1\n", encoding="utf-8")
+    raw = {"columns": {"case_id": "id", "created": "created", "due": "limit"}, "time": {"due_as": "days"}}
+    log = load_log(p, raw)
+    assert log.report.rejected == {"unparseable_due": 2}
+    assert log.cases["due"].tolist()[:2] == [pd.Timestamp("2024-01-06 08:00"), pd.Timestamp("2024-01-01 21:00")]
+    assert pd.isna(log.cases["due"].iloc[2])
+    raw["time"] = {"due_as": "weeks"}
+    assert "time.due_as" in _error(lambda: load_mapping(raw))
+
+
+def test_format_report_shows_the_censored() -> None:
+    text = format_report(load_log(SAMPLE, "12345", extracted_at=GEN.EXTRACTED_AT).report)
+    assert "closed only after it" in text and "created_after_extraction" in text
+    assert "closed only after it" not in format_report(load_log(SAMPLE, "12345").report)
+
+
+def test_clean_rewrites_text_values(tmp_path: Path) -> None:
+    p = tmp_path / "log.csv"
+    p.write_text("id,created,ward\na,2024-01-01 08:00:00,Ward 3\nb,2024-01-01 09:00:00,03\nc,2024-01-01 10:00:00,3\n"
+                 "d,2024-01-01 11:00:00,\n", encoding="utf-8")
+    raw = {"columns": {"case_id": "id", "created": "created", "place2": "ward"},
+           "clean": {"place2": [[r"^Ward\s+", ""], [r"^0+(\d)", r"\1"], [r"^(\d+)$", r"Ward \1"]]}}
+    assert load_log(p, raw).cases["place2"].tolist() == ["Ward 3", "Ward 3", "Ward 3", ""]
+    raw["clean"] = {"place2": [["(", ""]]}
+    assert "clean.place2" in _error(lambda: load_mapping(raw))
+    raw["clean"] = {"created": [["a", "b"]]}
+    assert "clean.created" in _error(lambda: load_mapping(raw))
+
+
+@pytest.mark.skipif(not BOSTON.exists(), reason="the shared Boston 311 log is not on this machine")
+def test_boston_wards_have_one_name_each() -> None:
+    wards = set(load_log(BOSTON, "boston311").cases["place2"])
+    assert wards == {""} | {f"Ward {i}" for i in range(1, 23)}

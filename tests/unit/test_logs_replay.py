@@ -11,10 +11,11 @@ import pytest
 from sim.cli import main as cli_main
 from sim.engines.prepare import prepare
 from sim.errors import ConfigError
-from sim.inputs import generate_inputs, scenario_inputs
+from sim.inputs import scenario_inputs
 from sim.logs import load_log
 from sim.logs.replay import replay_origin, replay_window
 from sim.logs.territory import place_names, units_from_log
+from sim.rng import Streams
 from sim.scenario.build import load_config
 from sim.scenario.constants import CHANNELS
 from sim.scenario.territory import build_territory
@@ -119,8 +120,19 @@ def test_without_a_channel_discovery_is_drawn(tmp_path: Path) -> None:
     p = prepare(cfg, terr, m)
     assert (p.found.t_discover >= m.t_occur).all() and (p.found.t_discover > m.t_occur).any()
     # the discovery uniforms are the streams' own, untouched
-    gen = generate_inputs(cfg, terr, 0)
-    assert m.u_report.dtype == gen.u_report.dtype
+    s = Streams(cfg.run.seed, 0)
+    for name in ("u_report", "u_channel", "u_patrol"):
+        np.testing.assert_array_equal(getattr(m, name), s(f"replay:{name}").random(m.n, dtype=np.float32))
+    np.testing.assert_array_equal(m.e_report, s("replay:e_report").standard_exponential(m.n, dtype=np.float32))
+
+
+def test_with_a_channel_only_the_discovery_inputs_are_set(units: Path) -> None:
+    cfg, _, m = _inputs([*BASE, f"territory.units_file={units}"])
+    s = Streams(cfg.run.seed, 0)
+    # what the log cannot say is drawn from the replay streams as for a generated matter
+    for name in ("u_satisfy", "u_reopen", "u_petition", "u_misclass", "u_hotline_settle"):
+        np.testing.assert_array_equal(getattr(m, name), s(f"replay:{name}").random(m.n, dtype=np.float32))
+    np.testing.assert_array_equal(m.u_service, s("replay:u_service").random((m.n, 4), dtype=np.float32))
 
 
 def test_capacity_check_counts_the_replayed_cases(units: Path) -> None:
