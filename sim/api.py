@@ -9,7 +9,6 @@ so a failed run leaves nothing half-written under ``run.results_dir``.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import sys
@@ -26,15 +25,21 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.capacity import CapacityReport, capacity_check, format_capacity
+from sim.destination import check_destination
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.inputs import generate_inputs
+from sim.lever_warnings import lever_warnings
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
+from sim.partial import drop_owner, mark_owner, remove_stale
+from sim.preflight import Estimate, check_fits, estimate
+from sim.quick_check import quick_capacity
 from sim.records import Records
-from sim.scenario.build import load_config
+from sim.scenario.build import load_config_noted
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
+from sim.strict_json import dumps as strict_dumps
 
 
 @dataclass
@@ -51,6 +56,8 @@ class RunResult:
     records: Records | None = None  # the first replication's records
     state: pd.DataFrame | None = None  # the agent engine's daily DataCollector frame
     out_dir: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # levers that do nothing (sim.lever_warnings)
+    estimate: Estimate | None = None  # the pre-flight estimate (sim.preflight)
 
 
 def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records, pd.DataFrame | None]:
@@ -70,27 +77,45 @@ def run(overrides: Sequence[str] = (), *, write: bool = True,
         echo: Callable[[str], None] | None = None) -> RunResult:
     """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
     say = echo or (lambda _s: None)
-    cfg = load_config(overrides)
+    cfg, notes = load_config_noted(overrides)
+    est = estimate(cfg)  # from counts alone, before anything per grid or per matter exists
+    if cfg.run.simulate:
+        check_fits(cfg, est)
+    if write:  # the destination first: a run must not simulate for minutes and then fail to write
+        check_destination("run.results_dir", cfg.run.results_dir)
+        for line in remove_stale(Path(cfg.run.results_dir)):
+            say(line)
+    warnings = lever_warnings(cfg)
+    for line in [*notes, est.line(), *(f"warning: {w}" for w in warnings)]:
+        say(line)
+    if cfg.run.simulate and est.long:
+        say(est.long_note())
     with _collector_off_old_objects():
-        result, out = _simulate(cfg, write, say)
+        result, out = _simulate(cfg, write, say, est)
+        result.warnings, result.estimate = warnings, est
         if write:
             result.out_dir = _write(result, overrides, out)
     return result
 
 
-def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[RunResult, _ResultsDir | None]:
+def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
+              est: Estimate) -> tuple[RunResult, _ResultsDir | None]:
     """Territory, inputs, capacity check and every replication with its KPIs.
 
     When writing records, the results directory is claimed as soon as the first
     replication's records exist and their Parquet files are written in the background;
     it is returned for ``_write`` to complete (and removed here if something fails first).
+    Without simulation (``run.simulate=false``) only the capacity check is made, on a sample
+    of inputs (``sim.quick_check``): instant for any territory.
     """
+    if not cfg.run.simulate:
+        capacity, note = quick_capacity(cfg, est.matters, est.units["grids"])
+        say(format_capacity(capacity) + (f"\n({note})" if note else ""))
+        return RunResult(cfg=cfg, capacity=capacity), None
     terr = build_territory(cfg)
     p = prepare(cfg, terr, generate_inputs(cfg, terr, 0))
     result = RunResult(cfg=cfg, capacity=capacity_check(p))
     say(format_capacity(result.capacity))
-    if not cfg.run.simulate:
-        return result, None
     engine, why = pick_engine(cfg, terr)
     result.engine = engine
     say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s), "
@@ -125,11 +150,6 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
     return result, out
 
 
-def _jsonable(x: Any) -> Any:
-    # numpy scalars and the like
-    return x.item() if hasattr(x, "item") else str(x)
-
-
 def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
     """Claim ``parent/name`` (or ``name-2``, ``-3``, ...) atomically: returns (final, its .partial- twin).
 
@@ -145,6 +165,7 @@ def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
         if not final.exists():
             try:
                 tmp.mkdir(exist_ok=False)
+                mark_owner(tmp)  # who writes it: a later run removes it if this process is killed
                 return final, tmp
             except FileExistsError:
                 pass
@@ -184,6 +205,7 @@ class _ResultsDir:
         self._join()
         if self.parquet is not None:
             self.parquet.result()
+        drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
 
@@ -262,13 +284,15 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
     try:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")
-        capacity = json.dumps(result.capacity.to_dict(), indent=2, default=_jsonable)
-        (tmp / "capacity.json").write_text(capacity, encoding="utf-8")
+        # strict JSON (null for an undefined number): any parser reads it
+        (tmp / "capacity.json").write_text(strict_dumps(result.capacity.to_dict(), indent=2), encoding="utf-8")
+        if result.warnings:
+            (tmp / "warnings.txt").write_text("".join(f"warning: {w}\n" for w in result.warnings), encoding="utf-8")
         if result.runs:
             payload = {"engine": result.engine, "replications": len(result.runs), "kpis": result.kpis,
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},
-                       "runs": result.runs}
-            (tmp / "kpis.json").write_text(json.dumps(payload, indent=2, default=_jsonable), encoding="utf-8")
+                       "runs": result.runs, "warnings": result.warnings}
+            (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
         return out.finish()

@@ -12,12 +12,14 @@ from __future__ import annotations
 import sys
 
 from sim.errors import exit_code
+from sim.interrupt import install as install_sigterm
 
 USAGE = __doc__ or ""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    install_sigterm()  # SIGTERM cleans up like Ctrl-C (sim/interrupt.py)
     if any(a in ("-h", "--help") for a in args):
         print(USAGE.strip())
         return 0
