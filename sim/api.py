@@ -29,6 +29,7 @@ from sim.destination import check_destination
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.inputs import generate_inputs
+from sim.interrupt import signals_deferred
 from sim.lever_warnings import lever_warnings
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
@@ -133,7 +134,8 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
                 del p, terr  # the engine's inputs (gigabytes at city scale): not needed from here
             if rep == 0 and write and cfg.run.write_records:
                 # the Parquet files need only the records: write them while everything else runs
-                out = _ResultsDir.claim(cfg)
+                with signals_deferred():  # Ctrl-C or SIGTERM now would leave a directory no one removes
+                    out = _ResultsDir.claim(cfg)
                 out.write_parquet_in_background(rec)
             kp = compute_kpis(rec)
             kp["engine_seconds"] = engine_seconds
@@ -279,9 +281,10 @@ def _write(result: RunResult, overrides: Sequence[str], out: _ResultsDir | None 
 
 def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | None) -> Path:
     cfg = result.cfg
-    out = out if out is not None else _ResultsDir.claim(cfg)
-    tmp = out.tmp
     try:
+        with signals_deferred():  # a signal is delivered on leaving, inside the try: the claim is undone
+            out = out if out is not None else _ResultsDir.claim(cfg)
+        tmp = out.tmp
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")
         # strict JSON (null for an undefined number): any parser reads it
@@ -297,5 +300,6 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
             _write_records(result, out)
         return out.finish()
     except BaseException:
-        out.discard()
+        if out is not None:
+            out.discard()
         raise

@@ -117,6 +117,22 @@ def village_table(cfg: Config) -> VillageTable:
     return generate_villages(t, stream(cfg.run.seed, "territory"))
 
 
+def _generated_sizes(cfg: Config) -> VillageTable:
+    """The households and urban flags ``generate_villages`` draws (the same draws from the same stream),
+    without the names: a city of 2,000 counties has 240,000 villages, and names take most of the time."""
+    t = cfg.territory
+    n_t = t.counties * t.townships_per_county
+    n_v = n_t * t.villages_per_township
+    rng = stream(cfg.run.seed, "territory")
+    shape = 1.0 / max(t.households_per_village_cv, 1e-9) ** 2
+    households = np.maximum(np.rint(rng.gamma(shape, t.households_per_village_mean / shape, size=n_v)), 1)
+    urban = rng.random(n_v) < t.urban_share
+    return VillageTable(county_names=[""] * t.counties, township_names=[""] * n_t,
+                        township_county=np.zeros(0, np.int32), village_names=[""] * n_v,
+                        village_township=np.zeros(0, np.int32), urban=urban, households=households.astype(np.int64),
+                        grids=np.zeros(n_v, dtype=np.int64))
+
+
 def expected_matters(cfg: Config, villages: VillageTable) -> float:
     """Expected matters of one replication: base demand and surges (as ``inputs.expected_counts``).
 
@@ -193,7 +209,9 @@ def _engine(cfg: Config, grids: int) -> tuple[str, str]:
 
 def estimate(cfg: Config, villages: VillageTable | None = None) -> Estimate:
     """The pre-flight estimate of a (validated) config; allocates a few arrays per village only."""
-    villages = villages if villages is not None else village_table(cfg)
+    if villages is None:
+        generated = not cfg.textbook.enabled and not cfg.territory.units_file
+        villages = _generated_sizes(cfg) if generated else village_table(cfg)
     n_grid_v = grids_per_village(villages, cfg)
     grids = int(n_grid_v.sum())
     units = {"counties": len(villages.county_names), "townships": len(villages.township_names),

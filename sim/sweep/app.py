@@ -27,6 +27,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.destination import check_destination
 from sim.errors import ConfigError, exit_code
 from sim.scenario.compose import compose_config, config_dir
 from sim.scenario.schema import register
@@ -105,12 +106,14 @@ def check(overrides: Sequence[str]) -> int:
     first = [d[0] for d in dims]
     jobs = [first] + [first[:i] + [v] + first[i + 1:] for i, d in enumerate(dims) for v in d[1:]]
     problems: list[ConfigError] = []
+    destinations: set[str] = set()
     for job in jobs:
         ovr = [*job, *fixed_hydra]
         try:
             cfg = compose_config(ovr)
         except _COMPOSE_ERRORS as exc:
             raise _with_hint(compose_error(exc, ovr)) from None
+        destinations.add(str(cfg.run.results_dir))
         try:
             validate(cfg)
         except ConfigError as e:
@@ -118,7 +121,17 @@ def check(overrides: Sequence[str]) -> int:
     n_jobs = math.prod(len(d) for d in dims) if discrete else 0
     if len(problems) == len(jobs) and (len(jobs) == n_jobs or len({str(p) for p in problems}) == 1):
         raise problems[0]  # every job would fail
+    _check_destinations(overrides, destinations)
     return n_jobs
+
+
+def _check_destinations(overrides: Sequence[str], results_dirs: set[str]) -> None:
+    """The sweep directory and the jobs' ``run.results_dir`` must be writable, before any job runs."""
+    sweep_dir = [o.split("=", 1)[1] for o in overrides if _key(o) == "hydra.sweep.dir" and "=" in o]
+    if sweep_dir:
+        check_destination("hydra.sweep.dir", sweep_dir[-1])
+    for path in sorted(results_dirs):
+        check_destination("run.results_dir", path)
 
 
 def _key(override: str) -> str:
