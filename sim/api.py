@@ -80,8 +80,7 @@ def run(overrides: Sequence[str] = (), *, write: bool = True,
     say = echo or (lambda _s: None)
     cfg, notes = load_config_noted(overrides)
     est = estimate(cfg)  # from counts alone, before anything per grid or per matter exists
-    if cfg.run.simulate:
-        check_fits(cfg, est)
+    check_fits(cfg, est)
     if write:  # the destination first: a run must not simulate for minutes and then fail to write
         check_destination("run.results_dir", cfg.run.results_dir)
         for line in remove_stale(Path(cfg.run.results_dir)):

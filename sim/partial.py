@@ -35,7 +35,9 @@ def mark_owner(directory: Path) -> None:
     """Record this process as the owner of ``directory``."""
     pid = os.getpid()
     owner = {"pid": pid, "start": _start_time(pid), "host": socket.gethostname()}
-    (directory / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+    tmp = directory / f"{OWNER_FILE}.{pid}.tmp"
+    tmp.write_text(json.dumps(owner), encoding="utf-8")
+    os.replace(tmp, directory / OWNER_FILE)  # whole or absent, whenever the process is killed
 
 
 def drop_owner(directory: Path) -> None:

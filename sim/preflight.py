@@ -48,6 +48,8 @@ KEPT_PER_MATTER = 110.0
 SECONDS_PER_MATTER = {"vector": 2.0e-6, "agent": 190e-6}
 AROUND_PER_MATTER = 0.6e-6
 START_SECONDS = 1.5
+#: the most grids a territory may have (a country's worth)
+MAX_GRIDS = 20_000_000
 #: a run expected to take longer than this says so before it starts
 LONG_RUN_SECONDS = 180.0
 
@@ -249,7 +251,22 @@ def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:
 
 
 def check_fits(cfg: Config, est: Estimate) -> None:
-    """Raise ConfigError when the run would not fit in the memory available."""
+    """Raise ConfigError when the territory is too large to build, or (when simulating) the run would
+    not fit in the memory available."""
+    grids = est.units["grids"]
+    if grids > MAX_GRIDS:
+        key = "territory.units_file" if cfg.territory.units_file else "territory.households_per_grid"
+        raise ConfigError(key, f"the territory would have {grids:,} grids, more than {MAX_GRIDS:,}: use larger "
+                          "grids (territory.households_per_grid, territory.rural_households_per_grid) or fewer "
+                          "or smaller villages")
+    if not cfg.run.simulate:
+        # the check alone builds the territory (or, for many counties, some of them: sim.quick_check)
+        whole_counties = cfg.territory.counties > 1 and not cfg.territory.units_file
+        need = BASE_BYTES + (0.0 if whole_counties else grids * BYTES_PER_GRID)
+        if need > est.available_bytes:
+            raise ConfigError("territory", f"the capacity check alone needs about {_gb(need)} for {grids:,} grids "
+                              f"but {_gb(est.available_bytes)} are available: use a smaller territory")
+        return
     if est.fits:
         return
     key, advice = _key_to_change(cfg, est)

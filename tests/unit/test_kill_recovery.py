@@ -39,10 +39,13 @@ def _wait_for_line(proc: subprocess.Popen[str], prefix: str) -> None:
     pytest.fail(f"the run ended before printing {prefix!r}")
 
 
-def _wait_for_partial(proc: subprocess.Popen[str], results: Path) -> Path:
+def _wait_for_partial(proc: subprocess.Popen[str], results: Path, owned: bool = False) -> Path:
+    """The run's .partial-* directory as soon as it exists (``owned``: once its owner file is written)."""
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         found = [p for p in results.glob(".partial-*") if p.is_dir()] if results.is_dir() else []
+        if owned:
+            found = [p for p in found if (p / ".gridsim-owner.json").is_file()]
         if found:
             return found[0]
         assert proc.poll() is None, "the run ended before claiming its results directory"
@@ -86,7 +89,7 @@ def test_signal_while_writing_removes_the_partial_directory(tmp_path: Path, sig:
 def test_sigkill_leaves_a_partial_that_the_next_run_removes(tmp_path: Path) -> None:
     results = tmp_path / "results"
     proc = _start(results)
-    partial = _wait_for_partial(proc, results)
+    partial = _wait_for_partial(proc, results, owned=True)
     proc.send_signal(signal.SIGKILL)
     rc, _ = _finish(proc)
     assert rc == -signal.SIGKILL
