@@ -126,12 +126,13 @@ def check(overrides: Sequence[str]) -> int:
 
 
 def _check_destinations(overrides: Sequence[str], results_dirs: set[str]) -> None:
-    """The sweep directory and the jobs' ``run.results_dir`` must be writable, before any job runs."""
+    """The sweep directory must be writable, and so must ``run.results_dir`` when every job shares it,
+    before any job runs; a job with a destination of its own checks it as it starts (a failed row)."""
     sweep_dir = [o.split("=", 1)[1] for o in overrides if _key(o) == "hydra.sweep.dir" and "=" in o]
     if sweep_dir:
         check_destination("hydra.sweep.dir", sweep_dir[-1])
-    for path in sorted(results_dirs):
-        check_destination("run.results_dir", path)
+    if len(results_dirs) == 1:
+        check_destination("run.results_dir", next(iter(results_dirs)))
 
 
 def _key(override: str) -> str:

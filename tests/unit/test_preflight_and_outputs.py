@@ -236,3 +236,21 @@ def test_labels_do_not_change_the_code_columns(written: sim.RunResult) -> None:
     undiscovered = frame["channel"] == -1
     assert frame.loc[undiscovered, "channel_label"].isna().all()
     assert (frame.loc[~undiscovered, "channel_label"].notna()).all()
+
+
+def test_an_overflowing_horizon_in_a_sweep_is_a_failed_row_naming_the_key(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    sweep = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "sim.cli", "-m", "scenario=textbook", "run.warmup_days=0", "report.charts=false",
+           "run.horizon_days=5,1e308", f"run.results_dir={tmp_path / 'results'}", f"hydra.sweep.dir={sweep}"]
+    p = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    table = pd.read_csv(sweep / "sweep.csv", keep_default_na=False)
+    assert list(table["status"]) == ["ok", "failed"]
+    assert table["error"].iloc[1] == "run.horizon_days: must be at most 36,500 (days, 100 years), got 1e+308"
+    assert "Traceback" not in p.stderr
