@@ -2,10 +2,11 @@
 
 The in-memory records hold integer codes (category, status, channel, level, outcome)
 and row numbers (grid, station); read with pandas or DuckDB they mean nothing without
-the code's tables. The Parquet files carry, beside each code, its label as a
-dictionary-encoded string column (a code of -1, "not reached", is a null label), the
-unit codes of each matter's grid (``C01-T03-V12-G04``) and its village, township and
-county, the station code and kind of each visit, and a ``gridsim`` entry in the file's
+the code's tables. The Parquet files carry, beside the codes of category, severity (at
+discovery), channel, settling level and status, their labels as dictionary-encoded string
+columns (a code of -1, "not reached", is a null label), the unit codes of each matter's
+grid (``C01-T03-V12-G04``), village and township, the station code, level and outcome
+label of each visit, and a ``gridsim`` entry in the file's
 metadata with the schema version, the units of each column and the label of each code
 column. The records the engines emit are untouched (labels exist only in the files).
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from sim.scenario.constants import CHANNELS, LEVELS, ROLES, SEVERITIES, STATUSES
+from sim.scenario.constants import CHANNELS, LEVELS, SEVERITIES, STATUSES
 
 if TYPE_CHECKING:
     from sim.records import Records
@@ -65,17 +66,15 @@ def matter_labels(rec: Records) -> dict[str, pa.Array]:
     categories = [str(x) for x in rec.meta.get("category_names", [])]
     cols: dict[str, pa.Array] = {
         "category_label": _dictionary(m.category, categories),
-        "severity_initial_label": _dictionary(m.severity_initial, list(SEVERITIES)),
         "severity_label": _dictionary(m.severity, list(SEVERITIES)),
         "channel_label": _dictionary(m.channel, list(CHANNELS)),
         "level_settled_label": _dictionary(m.level_settled, list(LEVELS)),
         "status_label": _dictionary(m.status, list(STATUSES)),
-        "place_level_label": _dictionary(m.place_level, list(LEVELS)),
     }
-    units = _units_of_grids(rec)
-    for name, (index, codes) in units.items():
-        cols[f"{name}_code"] = _grid_dictionary(m.grid, index, codes)
-    cols["registered_grid_code"] = _grid_dictionary(m.registered_grid, *units["grid"])
+    # each label column costs write time at ten million rows: the county is the grid code's first part
+    for name, (index, codes) in _units_of_grids(rec).items():
+        if name != "county":
+            cols[f"{name}_code"] = _grid_dictionary(m.grid, index, codes)
     return cols
 
 
@@ -90,31 +89,16 @@ def _grid_dictionary(grid: np.ndarray, index_of_grid: np.ndarray, codes: list[st
 
 def visit_labels(rec: Records) -> dict[str, pa.Array]:
     """The label columns of visits.parquet: station code and kind, level and outcome, the server's role."""
-    from sim.records import STATION_KINDS, VISIT_OUTCOMES
+    from sim.records import VISIT_OUTCOMES
 
     v, st = rec.visits, rec.stations
-    kinds = list(STATION_KINDS)
-    kind_of_station = np.array([kinds.index(k) if k in kinds else -1 for k in st.kind], dtype=np.int64)
-    cols: dict[str, pa.Array] = {
-        "station_code": _rows(v.station, [str(c) for c in st.code]),  # station codes are unique
-        "station_kind": _dictionary(_through(v.station, kind_of_station), kinds),
+    # station codes are unique and name the kind too (C01-T03-platform, C01-livelihood); the station
+    # kind and the server's role are in stations.parquet
+    return {
+        "station_code": _rows(v.station, [str(c) for c in st.code]),
         "level_label": _dictionary(v.level, list(LEVELS)),
         "outcome_label": _dictionary(v.outcome, list(VISIT_OUTCOMES)),
     }
-    if rec.servers is not None:
-        roles = list(ROLES)
-        role_of_server = np.array([roles.index(r) if r in roles else -1 for r in rec.servers.role], dtype=np.int64)
-        cols["server_role"] = _dictionary(_through(v.server, role_of_server), roles)
-    return cols
-
-
-def _through(rows: np.ndarray, value_of_row: np.ndarray) -> np.ndarray:
-    """``value_of_row[rows]``, -1 where a row is outside the table (-1: not served)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    bad = (rows < 0) | (rows >= len(value_of_row))
-    if not len(value_of_row):
-        return np.full(len(rows), -1, np.int64)
-    return np.where(bad, -1, value_of_row[np.where(bad, 0, rows)])
 
 
 def _rows(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:

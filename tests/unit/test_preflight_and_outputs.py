@@ -214,13 +214,13 @@ def test_parquet_records_carry_labels_read_with_duckdb(written: sim.RunResult) -
     names = set(written.records.meta["category_names"])
     assert rows and {r[0] for r in rows} <= names
     assert sum(r[2] for r in rows) == written.records.matters.n
-    grid = duckdb.sql(f"SELECT grid, grid_code, village_code, township_code, county_code FROM '{matters}' "
-                      "LIMIT 5").fetchall()
+    grid = duckdb.sql(f"SELECT grid, grid_code, village_code, township_code FROM '{matters}' USING SAMPLE 50"
+                      ).fetchall()
     codes = written.records.stations.code
-    for g, gc, vc, tc, cc in grid:
-        assert gc == codes[g] and gc.startswith(vc + "-G") and vc.startswith(tc + "-V") and tc.startswith(cc + "-T")
+    for g, gc, vc, tc in grid:
+        assert gc == codes[g] and gc.startswith(vc + "-G") and vc.startswith(tc + "-V")
     visits = written.out_dir / "visits.parquet"
-    v = duckdb.sql(f"SELECT station, station_code, station_kind, outcome_label, level_label FROM '{visits}'").df()
+    v = duckdb.sql(f"SELECT station, station_code, outcome_label, level_label FROM '{visits}'").df()
     assert (v["station_code"] == [codes[s] for s in v["station"]]).all()
     assert set(v["outcome_label"]) <= {"settled", "escalated", "transferred", "abandoned", "redirected", "open"}
     meta = pq.read_schema(matters).metadata
