@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -31,6 +32,10 @@ def exit_code(prog: str, call: Callable[[], int]) -> int:
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return 143
+    except BrokenPipeError:  # the reader went away (gridsim ... | head): stop quietly, as a pipe does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
