@@ -9,7 +9,6 @@ so a failed run leaves nothing half-written under ``run.results_dir``.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import sys
@@ -26,16 +25,23 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.capacity import CapacityReport, capacity_check, format_capacity
+from sim.destination import check_destination
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.inputs import scenario_inputs
+from sim.interrupt import signals_deferred
+from sim.lever_warnings import lever_warnings
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
+from sim.partial import drop_owner, mark_owner, remove_stale
+from sim.preflight import Estimate, check_fits, estimate
+from sim.quick_check import quick_capacity
 from sim.records import Records
 from sim.report.tables import office_table
-from sim.scenario.build import load_config
+from sim.scenario.build import load_config_noted, resolve_defaults
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
+from sim.strict_json import dumps as strict_dumps
 
 
 @dataclass
@@ -52,6 +58,8 @@ class RunResult:
     records: Records | None = None  # the first replication's records
     state: pd.DataFrame | None = None  # the agent engine's daily DataCollector frame
     out_dir: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # levers that do nothing (sim.lever_warnings)
+    estimate: Estimate | None = None  # the pre-flight estimate (sim.preflight)
 
 
 def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records, pd.DataFrame | None]:
@@ -70,36 +78,56 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
 def run(overrides: Sequence[str] = (), *, write: bool = True,
         echo: Callable[[str], None] | None = None) -> RunResult:
     """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
-    return run_config(load_config(overrides), overrides, write=write, echo=echo)
+    cfg, notes = load_config_noted(overrides)
+    return run_config(cfg, overrides, write=write, echo=echo, notes=notes)
 
 
 def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True,
-               echo: Callable[[str], None] | None = None) -> RunResult:
+               echo: Callable[[str], None] | None = None, notes: Sequence[str] = ()) -> RunResult:
     """Run a validated ``Config`` (``overrides``: what composed it, saved as ``overrides.txt``).
 
     ``gridsim`` calls this with the config Hydra composed; ``run`` composes it first.
     """
     say = echo or (lambda _s: None)
+    cfg, chosen = resolve_defaults(cfg)
+    notes = [*notes, *chosen]
+    est = estimate(cfg)  # from counts alone, before anything per grid or per matter exists
+    check_fits(cfg, est)
+    if write:  # the destination first: a run must not simulate for minutes and then fail to write
+        check_destination("run.results_dir", cfg.run.results_dir)
+        for line in remove_stale(Path(cfg.run.results_dir)):
+            say(line)
+    warnings = lever_warnings(cfg)
+    for line in [*notes, est.line(), *(f"warning: {w}" for w in warnings)]:
+        say(line)
+    if cfg.run.simulate and est.long:
+        say(est.long_note())
     with _collector_off_old_objects():
-        result, out = _simulate(cfg, write, say)
+        result, out = _simulate(cfg, write, say, est)
+        result.warnings, result.estimate = warnings, est
         if write:
             result.out_dir = _write(result, overrides, out)
     return result
 
 
-def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[RunResult, _ResultsDir | None]:
+def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
+              est: Estimate) -> tuple[RunResult, _ResultsDir | None]:
     """Territory, inputs, capacity check and every replication with its KPIs.
 
     When writing records, the results directory is claimed as soon as the first
     replication's records exist and their Parquet files are written in the background;
     it is returned for ``_write`` to complete (and removed here if something fails first).
+    Without simulation (``run.simulate=false``) only the capacity check is made, on a sample
+    of inputs (``sim.quick_check``): instant for any territory.
     """
+    if not cfg.run.simulate:
+        capacity, note = quick_capacity(cfg, est.matters, est.units["grids"])
+        say(format_capacity(capacity) + (f"\n({note})" if note else ""))
+        return RunResult(cfg=cfg, capacity=capacity), None
     terr = build_territory(cfg)
     p = prepare(cfg, terr, scenario_inputs(cfg, terr, 0))
     result = RunResult(cfg=cfg, capacity=capacity_check(p))
     say(format_capacity(result.capacity))
-    if not cfg.run.simulate:
-        return result, None
     engine, why = pick_engine(cfg, terr)
     result.engine = engine
     say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s), "
@@ -117,7 +145,8 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
                 del p, terr  # the engine's inputs (gigabytes at city scale): not needed from here
             if rep == 0 and write and cfg.run.write_records:
                 # the Parquet files need only the records: write them while everything else runs
-                out = _ResultsDir.claim(cfg)
+                with signals_deferred():  # Ctrl-C or SIGTERM now would leave a directory no one removes
+                    out = _ResultsDir.claim(cfg)
                 out.write_parquet_in_background(rec)
             kp = compute_kpis(rec)
             kp["engine_seconds"] = engine_seconds
@@ -132,11 +161,6 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None]) -> tuple[Run
             out.discard()
         raise
     return result, out
-
-
-def _jsonable(x: Any) -> Any:
-    # numpy scalars and the like
-    return x.item() if hasattr(x, "item") else str(x)
 
 
 def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
@@ -154,6 +178,7 @@ def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
         if not final.exists():
             try:
                 tmp.mkdir(exist_ok=False)
+                mark_owner(tmp)  # who writes it: a later run removes it if this process is killed
                 return final, tmp
             except FileExistsError:
                 pass
@@ -193,6 +218,7 @@ class _ResultsDir:
         self._join()
         if self.parquet is not None:
             self.parquet.result()
+        drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
 
@@ -268,21 +294,25 @@ def _write(result: RunResult, overrides: Sequence[str], out: _ResultsDir | None 
 
 def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | None) -> Path:
     cfg = result.cfg
-    out = out if out is not None else _ResultsDir.claim(cfg)
-    tmp = out.tmp
     try:
+        with signals_deferred():  # a signal is delivered on leaving, inside the try: the claim is undone
+            out = out if out is not None else _ResultsDir.claim(cfg)
+        tmp = out.tmp
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")
-        capacity = json.dumps(result.capacity.to_dict(), indent=2, default=_jsonable)
-        (tmp / "capacity.json").write_text(capacity, encoding="utf-8")
+        # strict JSON (null for an undefined number): any parser reads it
+        (tmp / "capacity.json").write_text(strict_dumps(result.capacity.to_dict(), indent=2), encoding="utf-8")
+        if result.warnings:
+            (tmp / "warnings.txt").write_text("".join(f"warning: {w}\n" for w in result.warnings), encoding="utf-8")
         if result.runs:
             payload = {"engine": result.engine, "replications": len(result.runs), "kpis": result.kpis,
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},
-                       "runs": result.runs}
-            (tmp / "kpis.json").write_text(json.dumps(payload, indent=2, default=_jsonable), encoding="utf-8")
+                       "runs": result.runs, "warnings": result.warnings}
+            (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
         return out.finish()
     except BaseException:
-        out.discard()
+        if out is not None:
+            out.discard()
         raise

@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from sim.interrupt import install as install_sigterm
+
 #: ``gridsim <name> ARGS`` runs ``<module>:main(ARGS)`` (imported only when asked for)
 SUBCOMMANDS: dict[str, str] = {"calibrate": "sim.calibrate.cli", "serve": "sim.app.serve"}
 
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         return subcommand(args[0], args[1:])
+    install_sigterm()  # SIGTERM cleans up like Ctrl-C (sim/interrupt.py)
     from sim.task import main as hydra_app  # imported here so that subcommands do not load Hydra
 
     return hydra_app(args)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+
+from sim.interrupt import Terminated
 
 
 class ConfigError(ValueError):
@@ -20,12 +23,19 @@ class ConfigError(ValueError):
 
 def exit_code(prog: str, call: Callable[[], int]) -> int:
     """``call()``'s exit code; a ConfigError prints ``<prog>: error: <message>`` and gives 2,
-    Ctrl-C ``<prog>: interrupted`` and 130 (no traceback either way)."""
+    Ctrl-C ``<prog>: interrupted`` and 130, SIGTERM ``<prog>: terminated`` and 143 (no traceback)."""
     try:
         return call()
     except ConfigError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 143
+    except BrokenPipeError:  # the reader went away (gridsim ... | head): stop quietly, as a pipe does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

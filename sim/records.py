@@ -149,14 +149,19 @@ class Records:
         """Write matters.parquet, visits.parquet and stations.parquet; return the paths.
 
         The matter and visit tables go straight from their numpy columns to Parquet (no
-        DataFrame copy; ``sim.parquet_io``), the two at once (pyarrow releases the GIL), and
-        read back with ``pd.read_parquet`` exactly as ``matters_frame()`` / ``visits_frame()``.
+        DataFrame copy; ``sim.parquet_io``), the two at once (pyarrow releases the GIL); their code
+        columns read back with ``pd.read_parquet`` exactly as ``matters_frame()`` / ``visits_frame()``,
+        followed by label columns and a schema version (``sim.record_labels``).
         """
         d = Path(directory)
         out = [d / "matters.parquet", d / "visits.parquet", d / "stations.parquet"]
+        from sim import record_labels as lab  # labels exist in the files only
+
+        m_labels, v_labels = lab.matter_labels(self), lab.visit_labels(self)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            visits = pool.submit(write_table, self.visits, out[1])
-            write_table(self.matters, out[0])
+            visits = pool.submit(write_table, self.visits, out[1], v_labels,
+                                 lab.metadata("visits", v_labels, lab.VISIT_UNITS))
+            write_table(self.matters, out[0], m_labels, lab.metadata("matters", m_labels, lab.MATTER_UNITS))
             self.stations_frame().to_parquet(out[2], index=False)  # a few hundred rows, with strings
             visits.result()
         return out

@@ -21,7 +21,7 @@ from sim.records import ServerTable, StationTable
 from sim.rules.calendar import WorkCalendar
 from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.constants import ROLES
-from sim.scenario.schema import Config
+from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory
 
 
@@ -208,14 +208,14 @@ def server_table(cfg: Config, layout: StationLayout, calendars: dict[str, WorkCa
     station = np.repeat(np.arange(layout.n, dtype=np.int32), np.diff(layout.server_ptr))
     return ServerTable(role=[ROLES[int(r)] for r in layout.server_role], station=station,
                        level=layout.level[station].astype(np.int8), speed=layout.server_speed.copy(),
-                       capacity_hours=server_capacity_hours(cfg, layout, calendars, cfg.run.warmup_days * 24.0,
+                       capacity_hours=server_capacity_hours(cfg, layout, calendars, warmup_days(cfg.run) * 24.0,
                                                             cfg.run.horizon_days * 24.0))
 
 
 def station_table(cfg: Config, layout: StationLayout, calendars: dict[str, WorkCalendar]) -> StationTable:
     """The records' station table, with capacity over the KPI window."""
     h = cfg.run.horizon_days * 24.0
-    w = cfg.run.warmup_days * 24.0
+    w = warmup_days(cfg.run) * 24.0
     return StationTable(kind=list(layout.kind), level=layout.level.copy(), unit=layout.unit.copy(),
                         code=list(layout.code), servers=layout.speed_sum(),
                         capacity_hours=capacity_hours(cfg, layout, calendars, w, h))

@@ -18,7 +18,7 @@ from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
 from sim.rules.routing import Catalog, deadline, intake_times
 from sim.rules.service import work_table
-from sim.scenario.schema import Config
+from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory
 from sim.stations import StationLayout, build_layout, server_table, station_table
 
@@ -62,7 +62,7 @@ def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
     return Prepared(cfg=cfg, terr=terr, layout=layout, calendars=calendars, catalog=catalog, inputs=inputs,
                     found=found, t_intake=t_intake, intake_grid=inputs.registered_grid.copy(), deadline=due,
                     work=work, rework=rework,
-                    horizon_h=cfg.run.horizon_days * 24.0, warmup_h=cfg.run.warmup_days * 24.0)
+                    horizon_h=cfg.run.horizon_days * 24.0, warmup_h=warmup_days(cfg.run) * 24.0)
 
 
 #: input columns ``prepare`` consumes (discovery and work); no engine reads them afterwards
@@ -104,7 +104,7 @@ def staff_cost(p: Prepared) -> float:
     cfg = p.cfg
     years = (p.horizon_h - p.warmup_h) / (365.0 * 24.0)
     per_year = sum(n * cfg.staffing.cost_per_year.get(role, 0.0) for role, n in p.terr.staff_by_role().items())
-    vol_days = sum(max(0.0, min(sg.start_day + sg.days, cfg.run.horizon_days) - max(sg.start_day, cfg.run.warmup_days))
+    vol_days = sum(max(0.0, min(sg.start_day + sg.days, cfg.run.horizon_days) - max(sg.start_day, warmup_days(cfg.run)))
                    for sg in cfg.scenario.surges if sg.volunteers)
     volunteers = float(p.terr.township_volunteers.sum()) * vol_days * cfg.staffing.volunteer_cost_per_day
     return float(per_year * years + volunteers)

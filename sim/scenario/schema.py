@@ -370,13 +370,24 @@ class TextbookConfig(Sealed):
 @dataclass
 class RunConfig(Sealed):
     horizon_days: float = 365.0  # simulated time
-    warmup_days: float = 30.0  # matters occurring before this are left out of KPIs
+    # matters occurring before this are left out of KPIs; null (the default): the smaller of
+    # 30 days and a quarter of the horizon (warmup_days below)
+    warmup_days: float | None = None
     replications: int = 1  # independent replications (seed, seed+1, ...)
     seed: int = 12345
     results_dir: str = "results"  # parent directory of each run's output directory
     write_records: bool = True  # write records.parquet and visits.parquet
     progress: bool = True  # progress bar on a terminal
     simulate: bool = True  # false: print the capacity check only, run no engine
+
+
+#: the longest default warm-up (days); shorter horizons get a quarter of their length
+DEFAULT_WARMUP_DAYS = 30.0
+
+
+def warmup_days(run: RunConfig) -> float:
+    """``run.warmup_days``, or its default when null: the smaller of 30 days and a quarter of the horizon."""
+    return run.warmup_days if run.warmup_days is not None else min(DEFAULT_WARMUP_DAYS, run.horizon_days / 4.0)
 
 
 @dataclass

@@ -59,6 +59,10 @@ def generate_villages(t: TerritoryConfig, rng: np.random.Generator) -> VillageTa
     )
 
 
+#: the largest value of a numeric column (a village of a million households is already a city)
+MAXIMUM = {"households": 1_000_000, "grids": 10_000}
+
+
 def _parse_int(value: str, where: str, column: str, minimum: int) -> int:
     try:
         number = float(value)
@@ -66,6 +70,8 @@ def _parse_int(value: str, where: str, column: str, minimum: int) -> int:
         raise ConfigError(KEY, f"{where}: {column} must be a whole number, got {value!r}") from None
     if not number.is_integer() or number < minimum:
         raise ConfigError(KEY, f"{where}: {column} must be a whole number >= {minimum}, got {value!r}")
+    if number > MAXIMUM[column]:
+        raise ConfigError(KEY, f"{where}: {column} must be at most {MAXIMUM[column]:,}, got {value!r}")
     return int(number)
 
 
@@ -81,6 +87,8 @@ def _parse_bool(value: str, where: str) -> bool:
 def load_villages(path: str | Path) -> VillageTable:
     """Read a units table, raising ConfigError naming the file and line of the first bad row."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(KEY, f"{str(p)!r} is a directory, not a file (expected a CSV units table)")
     if not p.is_file():
         raise ConfigError(KEY, f"file not found: {str(p)!r}")
     try:

@@ -21,6 +21,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 from sim.errors import ConfigError
 from sim.scenario import checks as ck
 from sim.scenario import choices
+from sim.scenario.bounds import check_bounds
 from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.choices import EngineName, Lang, values
 from sim.scenario.compose import presets_dir
@@ -82,6 +83,7 @@ def validate(cfg: Config) -> None:
     ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
     ck.whole("engine.workers", cfg.engine.workers)
     ck.one_of("report.lang", cfg.report.lang, LANGS)
+    check_bounds(cfg)  # the upper end of every number (sim/scenario/bounds.py)
     if cfg.scenario.replay != ReplayConfig():  # any replay key set
         from sim.logs.replay import check_replay  # the log reader is needed only for a replay
 
@@ -318,8 +320,9 @@ def _run(r: RunConfig) -> None:
     if ck.is_number(r.horizon_days) and r.horizon_days <= 0:
         raise ConfigError("run.horizon_days", f"must be > 0, got {r.horizon_days:g}: the horizon is empty")
     horizon = ck.positive("run.horizon_days", r.horizon_days)
-    ck.real("run.warmup_days", r.warmup_days, lambda x: 0 <= x < horizon,
-            f"a number of days >= 0 and below run.horizon_days ({ck.show(r.horizon_days)})")
+    if r.warmup_days is not None:  # None: the default, which fits any horizon (schema.warmup_days)
+        ck.real("run.warmup_days", r.warmup_days, lambda x: 0 <= x < horizon,
+                f"a number of days >= 0 and below run.horizon_days ({ck.show(r.horizon_days)})")
     ck.whole("run.replications", r.replications, 1)
     ck.whole("run.seed", r.seed)
     ck.text("run.results_dir", r.results_dir)
@@ -400,7 +403,9 @@ def _omegaconf_error(e: BaseException, full_key: str, chain: list[BaseException]
             key = okey if okey.endswith("." + full_key) else _nested_key(okey, value, full_key)
     msg = _first_line(str(e))
     if isinstance(e, ConfigAttributeError | ConfigKeyError) and "not in" in msg:
-        return _unknown(key)
+        # an unknown key with more below it (foo.bar=1): name the whole key as written
+        whole = [k for _, k, _ in parsed if k.lstrip("+~").startswith((key + ".", key + "["))]
+        return _unknown(key, whole[0].lstrip("+~") if whole else key)
     patterns: list[tuple[str, str]] = [
         (r"Value '(.*)' of type '\w+' could not be converted to Integer", "must be an integer, got '{0}'"),
         (r"Value '(.*)' of type '\w+' could not be converted to Float", "must be a number, got '{0}'"),
@@ -460,15 +465,18 @@ def _frozen_key(e: BaseException, parsed: list[tuple[str, str, Any]]) -> str:
     return next((k for _, k, _ in parsed if k == field or k.endswith("." + field)), field or "config")
 
 
-def _unknown(key: str) -> ConfigError:
+def _unknown(key: str, whole: str | None = None) -> ConfigError:
+    """``key`` is unknown; the message names ``whole``, the key as written (``key`` or a key below it)."""
     parent, _, name = key.rpartition(".")
     known = _known_keys(parent)
     close = difflib.get_close_matches(name, known, n=1)
+    shown = whole or key
+    what = "unknown key" if shown == key else f"unknown key ({key} does not exist)"
     if close:
-        return _one_line(key, f"unknown key (did you mean {'.'.join(filter(None, [parent, close[0]]))}?)")
+        return _one_line(shown, f"{what} (did you mean {'.'.join(filter(None, [parent, close[0]]))}?)")
     if known and len(known) <= 12:
-        return _one_line(key, f"unknown key; known keys here: {', '.join(known)}")
-    return _one_line(key, "unknown key")
+        return _one_line(shown, f"{what}; known keys here: {', '.join(known)}")
+    return _one_line(shown, what)
 
 
 def _known_keys(parent: str) -> list[str]:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.destination import check_destination
 from sim.errors import ConfigError
 from sim.scenario.compose import compose_config
 from sim.scenario.validate import compose_error, validate
@@ -74,12 +75,14 @@ def check(overrides: Sequence[str]) -> int:
     first = [d[0] for d in dims]
     jobs = [first] + [first[:i] + [v] + first[i + 1:] for i, d in enumerate(dims) for v in d[1:]]
     problems: list[ConfigError] = []
+    destinations: set[str] = set()
     for job in jobs:
         ovr = [*job, *fixed_hydra]
         try:
             cfg = compose_config(ovr)
         except _COMPOSE_ERRORS as exc:
             raise _with_hint(compose_error(exc, ovr)) from None
+        destinations.add(str(cfg.run.results_dir))
         try:
             validate(cfg)
         except ConfigError as e:
@@ -87,7 +90,22 @@ def check(overrides: Sequence[str]) -> int:
     n_jobs = math.prod(len(d) for d in dims) if discrete else 0
     if len(problems) == len(jobs) and (len(jobs) == n_jobs or len({str(p) for p in problems}) == 1):
         raise problems[0]  # every job would fail
+    _check_destinations(overrides, destinations)
     return n_jobs
+
+
+def _check_destinations(overrides: Sequence[str], results_dirs: set[str]) -> None:
+    """The sweep directory must be writable, and so must ``run.results_dir`` when every job shares it,
+    before any job runs; a job with a destination of its own checks it as it starts (a failed row)."""
+    sweep_dir = [o.split("=", 1)[1] for o in overrides if _key(o) == "hydra.sweep.dir" and "=" in o]
+    if sweep_dir:
+        check_destination("hydra.sweep.dir", sweep_dir[-1])
+    if len(results_dirs) == 1:
+        check_destination("run.results_dir", next(iter(results_dirs)))
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~").strip()
 
 
 def _with_hint(err: ConfigError) -> ConfigError:

@@ -24,6 +24,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from sim.strict_json import dumps as strict_dumps
+
 JOBS_DIR = "jobs"
 TABLE = "sweep"
 _NOT_KPI = ("engine_seconds",)  # machine time: differs between identical runs
@@ -71,7 +73,7 @@ def write_record(sweep_dir: Path, rec: JobRecord) -> Path:
     path = record_path(sweep_dir, rec.overrides)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(rec), indent=2, default=_jsonable), encoding="utf-8")
+    tmp.write_text(strict_dumps(asdict(rec), indent=2, default=_jsonable), encoding="utf-8")  # NaN -> null
     os.replace(tmp, path)
     return path
 

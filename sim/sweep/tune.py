@@ -14,7 +14,6 @@ directory, beside Optuna's own ``optimization_results.yaml``.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from sim.strict_json import dumps as strict_dumps
 from sim.sweep.collect import read_records, sweep_table
 
 TARGET = "sim.sweep.tune.Tuning"
@@ -71,7 +71,7 @@ class Tuning(Callback):
         table = trials_table(sweep_table(records), levers, self.objective)
         table.to_csv(sweep_dir / "trials.csv", index=False)
         best = best_trial(table, levers, self.objective)
-        (sweep_dir / "best.json").write_text(json.dumps(best, indent=2, default=str) + "\n", encoding="utf-8")
+        (sweep_dir / "best.json").write_text(strict_dumps(best, indent=2) + "\n", encoding="utf-8")
         if best:
             print(f"best: {best['objective']:,.2f} ({'feasible' if best['feasible'] else 'INFEASIBLE'}) "
                   f"with {' '.join(f'{k}={v}' for k, v in best['params'].items())}", flush=True)

@@ -64,7 +64,8 @@ def test_failed_job_is_recorded_and_rerun_skips_completed_jobs(tmp_path: Path) -
     table = pd.read_csv(sweep / "sweep.csv", keep_default_na=False)
     assert list(table["status"]) == ["ok", "failed"]
     errors = table["error"].astype(str).tolist()
-    assert "Error" in errors[1] and errors[0] == ""
+    # checked before the job simulates: one line naming the key (issue 13)
+    assert errors[1].startswith("run.results_dir: ") and "which is a file" in errors[1] and errors[0] == ""
     assert "job 1 failed" in p.stdout
     first = {r.job: r for r in read_records(sweep)}
     marker = record_path(sweep, first[0].overrides)
