@@ -222,6 +222,9 @@ def _write_records(result: RunResult, out: _ResultsDir) -> None:
     utilization_table(rec, station_busy).to_csv(tmp / "utilization.csv", index=False)
     if result.state is not None:
         result.state.to_csv(tmp / "state_daily.csv", index=False)
+    from sim.report.league import write_league_outputs
+
+    write_league_outputs(rec, cfg, tmp)  # league_<level>.csv and the league chart
     if cfg.report.charts and result.runs:
         from sim.report.charts import draw_run_charts
         from sim.report.tables import tables_from_records

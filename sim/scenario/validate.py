@@ -76,6 +76,19 @@ def validate(cfg: Config) -> None:
     ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
     ck.whole("engine.workers", cfg.engine.workers)
     ck.one_of("report.lang", cfg.report.lang, LANGS)
+    _league_weights(cfg.report.league_weights)
+
+
+def _league_weights(weights: Mapping[str, Any]) -> None:
+    from sim.metrics.league import LEAGUE_METRICS  # the metrics name what may be weighed
+
+    for name, w in weights.items():
+        if name not in LEAGUE_METRICS:
+            raise ConfigError(f"report.league_weights.{name}",
+                              f"not a league metric; known: {', '.join(LEAGUE_METRICS)}")
+        ck.non_negative(f"report.league_weights.{name}", w)
+    if not any(ck.is_number(w) and w > 0 for w in weights.values()):
+        raise ConfigError("report.league_weights", "needs at least one weight > 0")
 
 
 # ------------------------------------------------------------------ sections
