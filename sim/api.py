@@ -274,7 +274,11 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
             (tmp / "kpis.json").write_text(json.dumps(payload, indent=2, default=_jsonable), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
-        return out.finish()
+        final = out.finish()
     except BaseException:
         out.discard()
         raise
+    from sim.store import register_result
+
+    register_result(result, overrides, final)  # the store of runs (sim/store.py) indexes every directory
+    return final

@@ -25,11 +25,14 @@ def main(argv: list[str] | None = None) -> int:
         from sim.sweep.app import main as multirun
 
         return multirun(args)
-    from sim.api import run  # imported late so that --help is instant
+    if args and args[0] == "serve":  # the workbench page (sim/app)
+        from sim.app.serve import main as serve
 
+        return serve(args[1:])
+    from sim.store import run_cached  # imported late so that --help is instant; sim.run, or the store's answer
 
     def one_run() -> int:
-        result = run(args, echo=print)
+        result, _stored = run_cached(args, echo=print, source="cli")
         print(f"results: {result.out_dir}")
         return 0
 

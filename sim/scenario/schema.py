@@ -330,6 +330,7 @@ class RunConfig(Sealed):
     write_records: bool = True  # write records.parquet and visits.parquet
     progress: bool = True  # progress bar on a terminal
     simulate: bool = True  # false: print the capacity check only, run no engine
+    reuse: bool = True  # answer from the store of runs when it holds this config and seed (sim/store.py)
 
 
 @dataclass

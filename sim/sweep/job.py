@@ -74,7 +74,13 @@ def _simulate(overrides: Sequence[str], cwd: Path, sweep_dir: Path) -> tuple[Pat
     with _working_dir(cwd), _keep_global_hydra():
         result = run(args, write=False)
         with _lock(sweep_dir / ".write.lock"):
-            out_dir = _write(result, args)
+            from sim.store import SOURCE
+
+            token = SOURCE.set("sweep")  # the store of runs says which runs a sweep made
+            try:
+                out_dir = _write(result, args)
+            finally:
+                SOURCE.reset(token)
     return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}
 
 
