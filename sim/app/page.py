@@ -16,7 +16,7 @@ import streamlit as st
 
 from sim.app import levers as lv
 from sim.app import workbench as wb
-from sim.app.labels import t
+from sim.app.labels import TEXT, t
 from sim.errors import ConfigError
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
 
@@ -75,7 +75,8 @@ def _widget(lever: lv.Lever, default: Any) -> Any:
     if lever.kind == "bool":
         return st.checkbox(label, value=bool(default), key=key)
     if lever.kind == "choice":
-        return st.selectbox(label, list(lever.choices), index=list(lever.choices).index(default), key=key)
+        return st.selectbox(label, list(lever.choices), index=list(lever.choices).index(default), key=key,
+                            format_func=lambda c: t(f"choice.{c}", lang) if f"choice.{c}" in TEXT else c)
     return st.multiselect(label, list(lever.choices), default=list(default), key=key)
 
 
@@ -112,9 +113,11 @@ st.header(t("capacity", lang))
 if capacity is not None:
     st.caption(t("capacity.per_day", lang).format(capacity.matters_per_day) + " · "
                + t("capacity.note", lang).format(int(wb.CAPACITY_DRAW_DAYS)))
-    loads = pd.DataFrame([{"station": s.name, "stations": s.stations, "servers": round(s.servers, 1),
-                           "arrivals/day": round(s.arrivals_per_day, 1), "utilisation": round(s.utilization, 3),
-                           "": "UNSTABLE" if s.unstable else ""} for s in capacity.loads])
+    loads = pd.DataFrame([{t("cap.station", lang): s.name, t("cap.stations", lang): s.stations,
+                           t("cap.servers", lang): round(s.servers, 1),
+                           t("cap.arrivals", lang): round(s.arrivals_per_day, 1),
+                           t("cap.utilization", lang): round(s.utilization, 3),
+                           t("cap.flag", lang): t("cap.unstable", lang) if s.unstable else ""} for s in capacity.loads])
     unstable = [s.name for s in capacity.unstable]
     if unstable:
         st.warning(t("capacity.unstable", lang).format(", ".join(unstable)))
@@ -127,8 +130,12 @@ if st.button(t("run", lang), type="primary", disabled=bool(problems), key="run")
     run_ov, scen_ov = wb.split_run_levers(overrides)
     name = f"#{len(state.history) + 1}"
     bar = st.progress(0.0, text=t("running", lang))
+
+    def step(x: float) -> None:
+        bar.progress(x, text=t("running", lang))
+
     try:
-        outcome = wb.what_if(name, base_ov, run_ov, scen_ov, progress=lambda x: bar.progress(x, text=t("running", lang)))
+        outcome = wb.what_if(name, base_ov, run_ov, scen_ov, progress=step)
         state.history.append(outcome)
         state.current = len(state.history) - 1
     except ConfigError as exc:

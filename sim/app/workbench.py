@@ -224,7 +224,8 @@ def charts(o: Outcome, history: Sequence[Outcome], lang: str) -> dict[str, Figur
 
     tb = run_tables(o)
     figs = {"cdf": cdf_chart(tb.cdf, lang), "funnel": funnel_chart(tb.funnel, lang),
-            "backlog": backlog_chart(tb.backlog, lang, tb.surges), "utilization": utilization_heatmap(tb.utilization, lang)}
+            "backlog": backlog_chart(tb.backlog, lang, tb.surges),
+            "utilization": utilization_heatmap(tb.utilization, lang)}
     seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
     if o.baseline is not None:
         seen.setdefault(t("baseline", lang), o.baseline.kpis)
@@ -283,8 +284,8 @@ def kpi_rows(o: Outcome, lang: str, names: Sequence[str] = HEADLINE_KPIS) -> pd.
         v, hw = o.kpis.get(k, math.nan), o.ci.get(k, math.nan)
         scale = 100.0 if _is_share(k) else 1.0
         unit = " %" if _is_share(k) else ""
-        rows.append({"KPI": kpi(k, lang), "value": f"{v * scale:,.2f}{unit}",
-                     "± 95%": f"{hw * scale:,.2f}" if isinstance(hw, float) and np.isfinite(hw) else "–"})
+        rows.append({t("col.kpi", lang): kpi(k, lang), t("col.value", lang): f"{v * scale:,.2f}{unit}",
+                     t("col.hw", lang): f"{hw * scale:,.2f}" if isinstance(hw, float) and np.isfinite(hw) else "–"})
     return pd.DataFrame(rows)
 
 
