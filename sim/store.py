@@ -28,12 +28,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from omegaconf import OmegaConf
 
 from sim.scenario.schema import Config
 
@@ -78,18 +76,21 @@ CREATE INDEX IF NOT EXISTS runs_hash ON runs (hash, code);
 
 
 def _canonical(cfg: Config) -> dict[str, Any]:
-    raw = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
-    assert isinstance(raw, dict)
-    data: dict[str, Any] = {str(k): v for k, v in raw.items()}
+    # dataclasses.asdict, not OmegaConf.structured: the same plain data in a tenth of the time
+    data: dict[str, Any] = asdict(cfg)
     for section, key in HASH_EXCLUDED:
         data.get(section, {}).pop(key, None)
     return data
 
 
+def _hash_of(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def config_hash(cfg: Config) -> str:
     """sha256 of the resolved config, keys sorted, without ``HASH_EXCLUDED``."""
-    text = json.dumps(_canonical(cfg), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _hash_of(_canonical(cfg))
 
 
 @cache
@@ -135,12 +136,13 @@ def register(cfg: Config, out_dir: Path, kpis: Mapping[str, float], ci: Mapping[
     """Record a finished results directory under its config's hash (replacing a row for the same directory)."""
     source = source if source is not None else SOURCE.get()
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    canonical = _canonical(cfg)
     row: dict[str, Any] = {
-        "results_dir": str(Path(out_dir).resolve()), "hash": config_hash(cfg), "code": code_hash(),
+        "results_dir": str(Path(out_dir).resolve()), "hash": _hash_of(canonical), "code": code_hash(),
         "created": created, "seed": cfg.run.seed, "replications": cfg.run.replications, "engine": engine,
         "territory": cfg.territory.name, "scenario": cfg.scenario.name, "horizon_days": cfg.run.horizon_days,
         "seconds": seconds, "source": source, "overrides": json.dumps(list(overrides)),
-        "config_json": json.dumps(_canonical(cfg), sort_keys=True, default=str),
+        "config_json": json.dumps(canonical, sort_keys=True, default=str),
         "kpis_json": json.dumps({k: _num(v) for k, v in kpis.items()}),
         "ci_json": json.dumps({k: _num(v) for k, v in ci.items()}),
     }
@@ -223,16 +225,18 @@ def load_result(cfg: Config, stored: StoredRun) -> Any:
 
 
 def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | None = None,
-               source: str = "api") -> tuple[Any, bool]:
+               source: str = "api", cfg: Config | None = None) -> tuple[Any, bool]:
     """``sim.run(overrides)``, or its stored results when the store has this config: ``(RunResult, from_store)``.
 
     ``run.reuse=false`` always runs. Raises ``ConfigError`` on bad input, like ``sim.run``.
+    ``cfg``, when the caller has composed ``overrides`` already (the page does, without
+    Hydra), saves composing them again for the look-up.
     """
     from sim import api
     from sim.scenario.build import load_config
 
     say = echo or (lambda _s: None)
-    cfg = load_config(overrides)
+    cfg = cfg if cfg is not None else load_config(overrides)
     if cfg.run.simulate and cfg.run.reuse:
         stored = lookup(cfg)
         if stored is not None:

@@ -165,8 +165,8 @@ if history:
     st.header(t("charts", lang))
     figs = wb.charts(o, history, lang)
     names = list(figs)
-    for tab, key in zip(st.tabs(names), names, strict=True):
-        tab.pyplot(figs[key], clear_figure=True)
+    for tab, key in zip(st.tabs([t(f"chart.{n}", lang) for n in names]), names, strict=True):
+        tab.image(figs[key])
 
     st.header(t("league", lang))
     league = wb.league_of(o)

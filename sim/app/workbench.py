@@ -43,8 +43,9 @@ RUN_LOCK = threading.RLock()
 HEADLINE_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k", "staff_cost")
 #: days of matter draws behind the page's instant capacity check (only its hotline share needs draws)
 CAPACITY_DRAW_DAYS = 56.0
-#: overrides every page run carries (no progress bar on a server)
-PAGE_FIXED = ("run.progress=false",)
+#: overrides every page run carries: no progress bar on a server; the vector engine, whose records equal
+#: the agent engine's (tests/equivalence), so that a township year answers in a second, not in five
+PAGE_FIXED = ("run.progress=false", "engine=vector")
 
 
 def presets(config_dir: Path | None = None) -> dict[str, list[str]]:
@@ -128,7 +129,11 @@ def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
 
     t0 = time.perf_counter()
     with RUN_LOCK:
-        result, hit = run_cached([*base, *levers], source="page")
+        # the look-up composes without Hydra (quick_config: the same Config, tests/unit/test_workbench.py)
+        page_base = [o for o in base if not o.startswith("run.") or o.startswith(("run.results_dir", "run.progress"))]
+        run_ov = [o for o in base if o not in page_base]
+        cfg = quick_config(base_config(page_base)[0], [*run_ov, *levers])
+        result, hit = run_cached([*base, *levers], source="page", cfg=cfg)
     assert result.out_dir is not None
     return Outcome(name=name, overrides=list(levers), base=list(base), kpis=dict(result.kpis), ci=dict(result.ci),
                    runs=list(result.runs), out_dir=Path(result.out_dir), from_store=hit,
@@ -216,24 +221,56 @@ def league_of(o: Outcome) -> dict[str, pd.DataFrame]:
             if (o.out_dir / f"league_{lv}.csv").is_file()}
 
 
-def charts(o: Outcome, history: Sequence[Outcome], lang: str) -> dict[str, Figure]:
-    """Every chart of the page for run ``o`` in ``lang`` (the CJK font for Chinese)."""
-    from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, pareto_chart, utilization_heatmap
-    from sim.report.league import league_chart
+#: the run charts a results directory holds (drawn in ``report.lang``, English for page runs)
+RUN_PNGS = {"cdf": "resolution_cdf.png", "funnel": "level_funnel.png", "backlog": "backlog.png",
+            "utilization": "utilization.png", "league": "league.png"}
+_DRAWN: dict[tuple[str, str], dict[str, bytes]] = {}
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    fig.clear()
+    return buf.getvalue()
+
+
+def run_charts(o: Outcome, lang: str) -> dict[str, bytes]:
+    """The run's own charts (PNG bytes) in ``lang``: read from its directory when written in that
+    language, else drawn from its tables once and kept."""
+    key = (str(o.out_dir), lang)
+    if key in _DRAWN:
+        return _DRAWN[key]
+    if o.cfg.report.lang == lang and all((o.out_dir / f).is_file() for f in RUN_PNGS.values()):
+        out = {k: (o.out_dir / f).read_bytes() for k, f in RUN_PNGS.items()}
+    else:
+        from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, utilization_heatmap
+        from sim.report.league import league_chart
+
+        tb = run_tables(o)
+        out = {"cdf": _png(cdf_chart(tb.cdf, lang)), "funnel": _png(funnel_chart(tb.funnel, lang)),
+               "backlog": _png(backlog_chart(tb.backlog, lang, tb.surges)),
+               "utilization": _png(utilization_heatmap(tb.utilization, lang))}
+        league = league_of(o)
+        if len(league) == 3:
+            out["league"] = _png(league_chart(league, lang))
+    with RUN_LOCK:
+        if len(_DRAWN) > 256:
+            _DRAWN.clear()  # a long-running server keeps only recent charts
+        _DRAWN[key] = out
+    return out
+
+
+def charts(o: Outcome, history: Sequence[Outcome], lang: str) -> dict[str, bytes]:
+    """Every chart of the page for run ``o`` in ``lang`` as PNG bytes (the CJK font for Chinese)."""
+    from sim.report.charts import pareto_chart
     from sim.report.tables import cost_table
 
-    tb = run_tables(o)
-    figs = {"cdf": cdf_chart(tb.cdf, lang), "funnel": funnel_chart(tb.funnel, lang),
-            "backlog": backlog_chart(tb.backlog, lang, tb.surges),
-            "utilization": utilization_heatmap(tb.utilization, lang)}
+    figs = dict(run_charts(o, lang))
     seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
     if o.baseline is not None:
         seen.setdefault(t("baseline", lang), o.baseline.kpis)
     if seen:
-        figs["pareto"] = pareto_chart(cost_table(seen), lang)
-    league = league_of(o)
-    if len(league) == 3:
-        figs["league"] = league_chart(league, lang)
+        figs["pareto"] = _png(pareto_chart(cost_table(seen), lang))
     return figs
 
 
