@@ -3,6 +3,7 @@
     gridsim                                   # the default scenario (county preset)
     gridsim territory=township engine=agent   # a township in detail
     gridsim run.simulate=false territory=city # capacity check only
+    gridsim serve                             # the workbench page on http://127.0.0.1:8501
 
 A bad config or file prints one line naming the key and exits with code 2.
 """
@@ -18,6 +19,10 @@ USAGE = __doc__ or ""
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "serve":  # the workbench page (sim/app)
+        from sim.app.serve import main as serve
+
+        return serve(args[1:])
     if any(a in ("-h", "--help") for a in args):
         print(USAGE.strip())
         return 0
@@ -25,10 +30,6 @@ def main(argv: list[str] | None = None) -> int:
         from sim.sweep.app import main as multirun
 
         return multirun(args)
-    if args and args[0] == "serve":  # the workbench page (sim/app)
-        from sim.app.serve import main as serve
-
-        return serve(args[1:])
     from sim.store import run_cached  # imported late so that --help is instant; sim.run, or the store's answer
 
     def one_run() -> int:

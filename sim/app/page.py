@@ -163,10 +163,11 @@ if history:
         right.markdown(f"- {line}")
 
     st.header(t("charts", lang))
-    figs = wb.charts(o, history, lang)
-    names = list(figs)
-    for tab, key in zip(st.tabs([t(f"chart.{n}", lang) for n in names]), names, strict=True):
-        tab.image(figs[key])
+    shown = st.radio(t("charts", lang), wb.CHARTS, format_func=lambda n: t(f"chart.{n}", lang), horizontal=True,
+                     key="chart", label_visibility="collapsed")
+    png = wb.chart(o, shown, lang, history)
+    if png is not None:
+        st.image(png)
 
     st.header(t("league", lang))
     league = wb.league_of(o)

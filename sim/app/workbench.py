@@ -45,7 +45,8 @@ HEADLINE_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "p
 CAPACITY_DRAW_DAYS = 56.0
 #: overrides every page run carries: no progress bar on a server; the vector engine, whose records equal
 #: the agent engine's (tests/equivalence), so that a township year answers in a second, not in five
-PAGE_FIXED = ("run.progress=false", "engine=vector")
+#: the page draws the one chart a planner looks at, not all of them into the directory
+PAGE_FIXED = ("run.progress=false", "engine=vector", "report.charts=false")
 
 
 def presets(config_dir: Path | None = None) -> dict[str, list[str]]:
@@ -221,10 +222,9 @@ def league_of(o: Outcome) -> dict[str, pd.DataFrame]:
             if (o.out_dir / f"league_{lv}.csv").is_file()}
 
 
-#: the run charts a results directory holds (drawn in ``report.lang``, English for page runs)
-RUN_PNGS = {"cdf": "resolution_cdf.png", "funnel": "level_funnel.png", "backlog": "backlog.png",
-            "utilization": "utilization.png", "league": "league.png"}
-_DRAWN: dict[tuple[str, str], dict[str, bytes]] = {}
+#: the page's charts, in the order it offers them
+CHARTS = ("cdf", "funnel", "backlog", "utilization", "pareto", "league")
+_DRAWN: dict[tuple[str, str, str], bytes] = {}
 
 
 def _png(fig: Figure) -> bytes:
@@ -234,44 +234,45 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def run_charts(o: Outcome, lang: str) -> dict[str, bytes]:
-    """The run's own charts (PNG bytes) in ``lang``: read from its directory when written in that
-    language, else drawn from its tables once and kept."""
-    key = (str(o.out_dir), lang)
-    if key in _DRAWN:
-        return _DRAWN[key]
-    if o.cfg.report.lang == lang and all((o.out_dir / f).is_file() for f in RUN_PNGS.values()):
-        out = {k: (o.out_dir / f).read_bytes() for k, f in RUN_PNGS.items()}
-    else:
-        from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, utilization_heatmap
-        from sim.report.league import league_chart
+def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
+    from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, utilization_heatmap
+    from sim.report.league import league_chart
 
-        tb = run_tables(o)
-        out = {"cdf": _png(cdf_chart(tb.cdf, lang)), "funnel": _png(funnel_chart(tb.funnel, lang)),
-               "backlog": _png(backlog_chart(tb.backlog, lang, tb.surges)),
-               "utilization": _png(utilization_heatmap(tb.utilization, lang))}
+    if name == "league":
         league = league_of(o)
-        if len(league) == 3:
-            out["league"] = _png(league_chart(league, lang))
-    with RUN_LOCK:
-        if len(_DRAWN) > 256:
-            _DRAWN.clear()  # a long-running server keeps only recent charts
-        _DRAWN[key] = out
-    return out
+        return league_chart(league, lang) if len(league) == 3 else None
+    tb = run_tables(o)
+    if name == "cdf":
+        return cdf_chart(tb.cdf, lang)
+    if name == "funnel":
+        return funnel_chart(tb.funnel, lang)
+    if name == "backlog":
+        return backlog_chart(tb.backlog, lang, tb.surges)
+    return utilization_heatmap(tb.utilization, lang)
 
 
-def charts(o: Outcome, history: Sequence[Outcome], lang: str) -> dict[str, bytes]:
-    """Every chart of the page for run ``o`` in ``lang`` as PNG bytes (the CJK font for Chinese)."""
-    from sim.report.charts import pareto_chart
-    from sim.report.tables import cost_table
+def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> bytes | None:
+    """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
+    are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
+    if name == "pareto":
+        from sim.report.charts import pareto_chart
+        from sim.report.tables import cost_table
 
-    figs = dict(run_charts(o, lang))
-    seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
-    if o.baseline is not None:
-        seen.setdefault(t("baseline", lang), o.baseline.kpis)
-    if seen:
-        figs["pareto"] = _png(pareto_chart(cost_table(seen), lang))
-    return figs
+        seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
+        if o.baseline is not None:
+            seen.setdefault(t("baseline", lang), o.baseline.kpis)
+        return _png(pareto_chart(cost_table(seen), lang)) if seen else None
+    key = (str(o.out_dir), lang, name)
+    if key not in _DRAWN:
+        fig = _draw(o, name, lang)
+        if fig is None:
+            return None
+        png = _png(fig)
+        with RUN_LOCK:
+            if len(_DRAWN) > 512:
+                _DRAWN.clear()  # a long-running server keeps only recent charts
+            _DRAWN[key] = png
+    return _DRAWN[key]
 
 
 # ----------------------------------------------------------------------- downloads
