@@ -30,6 +30,7 @@ from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from functools import cache
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -236,19 +237,27 @@ def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | N
     from sim.scenario.build import load_config
 
     say = echo or (lambda _s: None)
+    given = cfg
     cfg = cfg if cfg is not None else load_config(overrides)
-    if cfg.run.simulate and cfg.run.reuse:
-        stored = lookup(cfg)
+    # a run registers the config it resolved (defaults such as the warm-up filled in, where the
+    # model resolves them), so the look-up resolves the same way first
+    resolve = getattr(import_module("sim.scenario.build"), "resolve_defaults", None)
+    key_cfg = resolve(cfg)[0] if resolve is not None else cfg
+    if key_cfg.run.simulate and key_cfg.run.reuse:
+        stored = lookup(key_cfg)
         if stored is not None:
-            say(f"served from the store ({db_path(cfg)}): the same config and seed ran at {stored.created}, "
+            say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
                 "so these are its results (run.reuse=false runs it again)")
-            result = load_result(cfg, stored)
+            result = load_result(key_cfg, stored)
             from sim.metrics.kpis import format_kpi_table
 
-            say(format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None))
+            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
             return result, True
     token = SOURCE.set(source)
     try:
+        run_config = getattr(api, "run_config", None)  # running a composed Config, where sim.api has it
+        if given is not None and run_config is not None:
+            return run_config(given, overrides, echo=echo), False
         return api.run(overrides, echo=echo), False
     finally:
         SOURCE.reset(token)
