@@ -258,6 +258,9 @@ def _write_records(result: RunResult, out: _ResultsDir) -> None:
     office_table(rec, cfg.catalog, station_busy).to_csv(tmp / "offices.csv", index=False)
     if result.state is not None:
         result.state.to_csv(tmp / "state_daily.csv", index=False)
+    from sim.report.league import write_league_outputs
+
+    write_league_outputs(rec, cfg, tmp)  # league_<level>.csv and the league chart
     if cfg.report.charts and result.runs:
         from sim.report.charts import draw_run_charts
         from sim.report.tables import tables_from_records
@@ -311,8 +314,12 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
             (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
-        return out.finish()
+        final = out.finish()
     except BaseException:
         if out is not None:
             out.discard()
         raise
+    from sim.store import register_result
+
+    register_result(result, overrides, final)  # the store of runs (sim/store.py) indexes every directory
+    return final

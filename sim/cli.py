@@ -6,6 +6,7 @@
     gridsim -m territory=township staffing.fulltime_per_grid=1,2,3   # a sweep
     gridsim calibrate ARGS                    # subcommands, before Hydra
     gridsim serve ARGS
+    gridsim serve                             # the workbench page on http://127.0.0.1:8501
 
 Everything but a subcommand goes to the one Hydra application (``sim/task.py``), so
 Hydra's flags work too: ``--help``, ``--cfg job``, ``--info``, ``hydra.run.dir=...``.

@@ -379,6 +379,7 @@ class RunConfig(Sealed):
     write_records: bool = True  # write records.parquet and visits.parquet
     progress: bool = True  # progress bar on a terminal
     simulate: bool = True  # false: print the capacity check only, run no engine
+    reuse: bool = True  # answer from the store of runs when it holds this config and seed (sim/store.py)
 
 
 #: the longest default warm-up (days); shorter horizons get a quarter of their length
@@ -400,10 +401,18 @@ class EngineConfig(Sealed):
     workers: int = 0
 
 
+def _league_weights() -> dict[str, float]:
+    # 三评两比一综合: service quality (on time, satisfaction) first, then speed, petitions, local settling
+    return {"on_time_rate": 0.3, "satisfaction_rate": 0.3, "resolution_hours_mean": 0.2,
+            "petitions_per_10k": 0.1, "settled_locally_share": 0.1}
+
+
 @dataclass
 class ReportConfig(Sealed):
     lang: Lang = Lang.en  # en | zh chart labels
     charts: bool = True
+    # weights of the league tables' composite score (sim.metrics.league.LEAGUE_METRICS names, >= 0)
+    league_weights: dict[str, float] = field(default_factory=_league_weights)
 
 
 @dataclass

@@ -83,11 +83,24 @@ def validate(cfg: Config) -> None:
     ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
     ck.whole("engine.workers", cfg.engine.workers)
     ck.one_of("report.lang", cfg.report.lang, LANGS)
+    _league_weights(cfg.report.league_weights)
     check_bounds(cfg)  # the upper end of every number (sim/scenario/bounds.py)
     if cfg.scenario.replay != ReplayConfig():  # any replay key set
         from sim.logs.replay import check_replay  # the log reader is needed only for a replay
 
         check_replay(cfg)
+
+
+def _league_weights(weights: Mapping[str, Any]) -> None:
+    from sim.metrics.league import LEAGUE_METRICS  # the metrics name what may be weighed
+
+    for name, w in weights.items():
+        if name not in LEAGUE_METRICS:
+            raise ConfigError(f"report.league_weights.{name}",
+                              f"not a league metric; known: {', '.join(LEAGUE_METRICS)}")
+        ck.non_negative(f"report.league_weights.{name}", w)
+    if not any(ck.is_number(w) and w > 0 for w in weights.values()):
+        raise ConfigError("report.league_weights", "needs at least one weight > 0")
 
 
 # ------------------------------------------------------------------ sections

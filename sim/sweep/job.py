@@ -81,7 +81,13 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
     with _working_dir(cwd):
         result = run_config(config, args, write=False)
         with _lock(sweep_dir / ".write.lock"):
-            out_dir = _write(result, args)
+            from sim.store import SOURCE
+
+            token = SOURCE.set("sweep")  # the store of runs says which runs a sweep made
+            try:
+                out_dir = _write(result, args)
+            finally:
+                SOURCE.reset(token)
     return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}
 
 

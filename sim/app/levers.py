@@ -1,0 +1,228 @@
+"""The planner's levers: each a config key with its unit and allowed range, and how it becomes overrides.
+
+The page shows every ``Lever`` as a field; ``overrides_for`` turns the values that differ
+from the base scenario into Hydra overrides (so an unchanged page *is* the base run, the
+one already in the store), and ``quick_config`` applies them to the base config with
+OmegaConf alone, without composing Hydra again, so the capacity check follows a lever
+at once. Both routes give the same ``Config``: the runs use the overrides through
+``sim.run``; ``validate`` is the CLI's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.errors import ConfigError
+from sim.scenario.constants import CHANNELS, DISPATCH_MODES, DISPATCH_RULES, LEVELS
+from sim.scenario.schema import Config
+from sim.scenario.validate import compose_error, validate
+
+__all__ = ["HOTLINE", "Lever", "base_levers", "levers_for", "overrides_for", "quick_config"]
+
+HOTLINE = CHANNELS.index("hotline")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One field of the page: ``key`` is the config key (or a derived one, see ``overrides_for``)."""
+
+    key: str
+    label: str  # sim.app.labels key
+    kind: str  # int | float | bool | choice | multi
+    unit: str = ""  # sim.app.labels key of the unit
+    lo: float | None = None
+    hi: float | None = None
+    step: float = 1.0
+    choices: tuple[str, ...] = ()
+    group: str = "staff"  # staff | dispatch | scenario | run
+    sub: str = ""  # the module / department / level a lever of a dict or list stands for
+
+
+def _get(cfg: Config, dotted: str) -> Any:
+    obj: Any = cfg
+    for part in dotted.split("."):
+        obj = obj[part] if isinstance(obj, Mapping) else getattr(obj, part)
+    return obj
+
+
+def levers_for(cfg: Config) -> list[Lever]:
+    """Every lever, with module, department and category names from the base config (any catalogue)."""
+    out = [
+        Lever("staffing.fulltime_per_grid", "lever.fulltime", "int", "unit.people", 0, 20),
+        Lever("territory.households_per_grid", "lever.households", "int", "unit.households", 50, 2000, 50),
+        Lever("staffing.parttime_per_grid", "lever.parttime", "int", "unit.people", 0, 50),
+        Lever("staffing.committee_per_village", "lever.committee", "int", "unit.people", 0, 50),
+        Lever("staffing.platform_per_township", "lever.platform", "int", "unit.people", 0, 100),
+        Lever("staffing.professional_per_township", "lever.professional", "int", "unit.people", 0, 500),
+    ]
+    out += [Lever(f"staffing.module_staff.{m}", "lever.module", "int", "unit.people", 0, 200, group="modules", sub=m)
+            for m in cfg.staffing.module_staff]
+    out += [Lever(f"staffing.department_staff.{d}", "lever.department", "int", "unit.people", 0, 1000,
+                  group="departments", sub=d) for d in cfg.staffing.department_staff]
+    out += [
+        Lever("dispatch.mode", "lever.mode", "choice", choices=DISPATCH_MODES, group="dispatch"),
+        Lever("dispatch.rule", "lever.rule", "choice", choices=DISPATCH_RULES, group="dispatch"),
+    ]
+    out += [Lever(f"dispatch.escalation_limit_hours.{i}", "lever.escalation", "float", "unit.hours", 0, 2000, 12,
+                  group="dispatch", sub=LEVELS[i]) for i in range(len(LEVELS))]
+    out += [
+        Lever("dispatch.reminders", "lever.reminders", "bool", group="dispatch"),
+        Lever("discovery.hotline_share", "lever.hotline", "float", "unit.share", 0, 1, 0.05, group="dispatch"),
+        Lever("dispatch.grid_list_exclude", "lever.grid_list", "multi", choices=tuple(cfg.catalog.categories),
+              group="dispatch"),
+        Lever("surge.on", "lever.surge", "bool", group="scenario"),
+        Lever("surge.multiplier", "lever.surge_multiplier", "float", "unit.times", 1, 20, 0.5, group="scenario"),
+        Lever("surge.days", "lever.surge_days", "float", "unit.days", 1, 120, 1, group="scenario"),
+        Lever("surge.volunteers", "lever.volunteers", "bool", group="scenario"),
+        Lever("run.replications", "lever.replications", "int", "unit.runs", 1, 30, group="run"),
+        Lever("run.horizon_days", "lever.horizon", "float", "unit.days", 7, 730, 7, group="run"),
+        Lever("run.warmup_days", "lever.warmup", "float", "unit.days", 0, 365, 1, group="run"),
+    ]
+    return out
+
+
+def _hotline_share(cfg: Config) -> float:
+    mix = list(cfg.discovery.channel_mix)
+    total = sum(mix)
+    return float(mix[HOTLINE]) / total if total > 0 else 0.0
+
+
+def base_levers(cfg: Config) -> dict[str, Any]:
+    """The value of every lever in ``cfg`` (the base scenario)."""
+    values: dict[str, Any] = {}
+    for lv in levers_for(cfg):
+        if lv.key.startswith("dispatch.escalation_limit_hours."):
+            values[lv.key] = float(cfg.dispatch.escalation_limit_hours[int(lv.key.rsplit(".", 1)[1])])
+        elif lv.key == "discovery.hotline_share":
+            values[lv.key] = round(_hotline_share(cfg), 4)
+        elif lv.key == "dispatch.grid_list_exclude":
+            values[lv.key] = list(cfg.dispatch.grid_list_exclude)
+        elif lv.key.startswith("surge."):
+            surge = cfg.scenario.surges[0] if cfg.scenario.surges else None
+            field_ = lv.key.split(".", 1)[1]
+            defaults = {"on": surge is not None, "multiplier": 3.0, "days": 10.0, "volunteers": True}
+            values[lv.key] = defaults[field_] if surge is None or field_ == "on" else getattr(surge, field_)
+        else:
+            values[lv.key] = _get(cfg, lv.key)
+    return values
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_show(v) for v in value) + "]"
+    if isinstance(value, str):
+        return value
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def overrides_for(cfg: Config, values: Mapping[str, Any]) -> list[str]:
+    """Hydra overrides for the levers whose value differs from ``cfg`` (the base)."""
+    base = base_levers(cfg)
+    changed = {k: v for k, v in values.items() if k in base and v != base[k]}
+    out: list[str] = []
+    limits = list(cfg.dispatch.escalation_limit_hours)
+    if any(k.startswith("dispatch.escalation_limit_hours.") for k in changed):
+        for i in range(len(limits)):
+            limits[i] = values.get(f"dispatch.escalation_limit_hours.{i}", limits[i])
+        out.append(f"dispatch.escalation_limit_hours={_show(limits)}")
+    if "discovery.hotline_share" in changed:
+        out.append(f"discovery.channel_mix={_show(_channel_mix(cfg, values['discovery.hotline_share']))}")
+    if any(k.startswith("surge.") for k in changed):
+        out += _surge_overrides(cfg, {k: values.get(k, base[k]) for k in base if k.startswith("surge.")})
+    for key, value in changed.items():
+        if key.startswith(("dispatch.escalation_limit_hours.", "discovery.hotline_share", "surge.")):
+            continue
+        out.append(f"{key}={_show(value)}")
+    return out
+
+
+def _channel_mix(cfg: Config, share: Any) -> list[Any]:
+    """The channel weights with the hotline at ``share`` of the resident channels, the others scaled alike."""
+    mix = [float(x) for x in cfg.discovery.channel_mix]
+    if not isinstance(share, int | float) or isinstance(share, bool):
+        return [*mix[:HOTLINE], share, *mix[HOTLINE + 1:]]  # validation names the key
+    others = sum(mix) - mix[HOTLINE]
+    total = sum(mix) if sum(mix) > 0 else 1.0
+    out = [x / others * (1.0 - share) * total if others > 0 else 0.0 for x in mix]
+    out[HOTLINE] = float(share) * total
+    return [round(x, 6) for x in out]
+
+
+def _surge_overrides(cfg: Config, s: Mapping[str, Any]) -> list[str]:
+    if not s["surge.on"]:
+        return ["scenario.surges=[]"]
+    existing = cfg.scenario.surges[0] if cfg.scenario.surges else None
+    start = existing.start_day if existing is not None else round(cfg.run.horizon_days / 2.0, 1)
+    cats = list(existing.categories) if existing is not None else [
+        c for c in ("safety_hazard", "repair", "help_request") if c in cfg.catalog.categories]
+    surge = (f"{{name:surge,start_day:{start!r},days:{_show(s['surge.days'])},"
+             f"multiplier:{_show(s['surge.multiplier'])},categories:{_show(cats)},"
+             f"volunteers:{_show(s['surge.volunteers'])}}}")
+    return [f"scenario.surges=[{surge}]"]
+
+
+def quick_config(base: DictConfig, overrides: Sequence[str]) -> Config:
+    """``base`` (a composed, unresolved config) with ``key=value`` overrides applied, typed and validated.
+
+    Raises ``ConfigError`` naming the key, as ``sim.scenario.build.load_config`` does.
+    """
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+        patch: dict[str, Any] = {}
+        for ov in parsed:
+            *parents, leaf = ov.key_or_group.split(".")
+            node = patch
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = ov.value()
+        # a merge (not an update) types a surge's dict as SurgeConfig, as Hydra's override does
+        obj = OmegaConf.to_object(OmegaConf.merge(base, patch))
+    except (OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise compose_error(exc, overrides) from None
+    except Exception as exc:  # a Hydra parse error of a hand-typed value
+        raise compose_error(exc, overrides) from None
+    assert isinstance(obj, Config)
+    validate(obj)
+    return obj
+
+
+def check_ranges(levers: Sequence[Lever], values: Mapping[str, Any]) -> dict[str, str]:
+    """The page's own ranges (beyond validation): ``{lever key: message}`` for values outside them."""
+    bad: dict[str, str] = {}
+    for lv in levers:
+        v = values.get(lv.key)
+        if lv.kind not in ("int", "float") or not isinstance(v, int | float) or isinstance(v, bool):
+            continue
+        if (lv.lo is not None and v < lv.lo) or (lv.hi is not None and v > lv.hi):
+            bad[lv.key] = f"{lv.key}: must be from {lv.lo:g} to {lv.hi:g}, got {v:g}"
+    return bad
+
+
+def error_key(err: ConfigError) -> str:
+    """The config key a ``ConfigError`` names (its text before the first colon)."""
+    return str(err).split(":", 1)[0].strip()
+
+
+#: config keys that several levers write, and the lever that shows their errors
+_DERIVED = {"discovery.channel_mix": "discovery.hotline_share", "dispatch.escalation_limit_hours":
+            "dispatch.escalation_limit_hours.0", "scenario.surges": "surge.multiplier"}
+
+
+def lever_of(key: str, levers: Sequence[Lever]) -> str:
+    """The lever beside which an error about config ``key`` is shown ("" when none writes it)."""
+    keys = {lv.key for lv in levers}
+    if key in keys:
+        return key
+    for prefix, lever in _DERIVED.items():
+        if key.startswith(prefix):
+            return lever
+    best = [k for k in keys if key.startswith(k + ".") or key.startswith(k + "[")]
+    return best[0] if best else ""

@@ -1,0 +1,341 @@
+"""What the page does, without the page: bases, the capacity check, what-if runs, comparisons, downloads.
+
+Reads the Python API only (``sim.api`` through ``sim.store.run_cached``, ``sim.capacity``,
+``sim.metrics.replications``, ``sim.report``). Runs go one at a time (``RUN_LOCK``): Hydra's
+composition is process-global, and two cores gain nothing from two runs at once; each
+browser tab keeps its own history, and every run has its own results directory.
+
+No text from the page becomes a path: results go under the server's ``run.results_dir``
+(fixed when it starts), briefings under ``<results_dir>/workbench/`` with names made of
+config hashes, and a preset is only ever one of the names ``presets()`` listed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from omegaconf import DictConfig
+
+from sim.app.labels import kpi, t
+from sim.app.levers import quick_config
+from sim.capacity import CapacityReport, capacity_check
+from sim.metrics.replications import paired_difference
+from sim.scenario.constants import CLOSED, HOURS_PER_DAY
+from sim.scenario.schema import Config, warmup_days
+
+__all__ = ["HEADLINE_KPIS", "RUN_LOCK", "Outcome", "capacity_for", "presets", "what_if"]
+
+#: runs (and Hydra compositions) one at a time in the server process
+RUN_LOCK = threading.RLock()
+#: the KPIs the page leads with, and that the comparison sentence states
+HEADLINE_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k", "staff_cost")
+#: days of matter draws behind the page's instant capacity check (only its hotline share needs draws)
+CAPACITY_DRAW_DAYS = 56.0
+#: overrides every page run carries: no progress bar on a server; the vector engine, whose records equal
+#: the agent engine's (tests/equivalence), so that a township year answers in a second, not in five
+#: the page draws the one chart a planner looks at, not all of them into the directory
+PAGE_FIXED = ("run.progress=false", "engine=vector", "report.charts=false")
+
+
+def presets(config_dir: Path | None = None) -> dict[str, list[str]]:
+    """The bases a planner can choose: territory and scenario presets, and every calibrated preset."""
+    from sim.scenario.compose import config_dir as default_dir
+
+    root = config_dir or default_dir()
+
+    def names(group: str, skip: Sequence[str] = ()) -> list[str]:
+        return sorted(p.stem for p in (root / group).glob("*.yaml") if p.stem not in skip)
+
+    presets_dir = Path(os.environ.get("GRIDSIM_PRESETS_DIR", "presets"))
+    calibrated = sorted(p.stem for p in (presets_dir / "calibrated").glob("*.yaml")) if presets_dir.is_dir() else []
+    territories = names("territory")
+    order = [x for x in ("township", "county", "city") if x in territories]
+    return {"territory": order + [x for x in territories if x not in order],
+            "scenario": names("scenario", ("textbook",)), "calibrated": calibrated}
+
+
+def base_overrides(territory: str, scenario: str, calibrated: str | None, results_dir: str) -> list[str]:
+    """The overrides of a base; each name must be one ``presets()`` lists (checked by the caller's widget)."""
+    out = [f"territory={territory}", f"scenario={scenario}", f"run.results_dir={results_dir}", *PAGE_FIXED]
+    if calibrated:
+        out.append(f"calibrated={calibrated}")
+    return out
+
+
+_BASES: dict[tuple[str, ...], tuple[DictConfig, Config]] = {}
+
+
+def base_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
+    """The composed base (DictConfig for ``quick_config``, and its Config), composed once per base."""
+    key = tuple(overrides)
+    with RUN_LOCK:
+        if key not in _BASES:
+            from sim.scenario.build import load_config
+            from sim.scenario.compose import compose_dictconfig
+
+            cfg = load_config(overrides)  # raises a one-line ConfigError
+            _BASES[key] = (compose_dictconfig(overrides), cfg)
+        return _BASES[key]
+
+
+def capacity_for(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityReport:
+    """The capacity check of base + levers, instantly: no Hydra composition, ``CAPACITY_DRAW_DAYS`` of draws.
+
+    Raises ``ConfigError`` for a bad value, as the CLI would.
+    """
+    from sim.engines.prepare import prepare
+    from sim.inputs import generate_inputs
+    from sim.scenario.territory import build_territory
+
+    cfg = quick_config(base, lever_overrides)
+    terr = build_territory(cfg)
+    short = cfg.run.horizon_days > CAPACITY_DRAW_DAYS
+    draw_cfg = replace(cfg, run=replace(cfg.run, horizon_days=CAPACITY_DRAW_DAYS, warmup_days=0.0)) if short else cfg
+    p = prepare(draw_cfg, terr, generate_inputs(draw_cfg, terr, 0))
+    return capacity_check(replace(p, cfg=cfg))  # rates and surges over the whole horizon; draws only for the hotline
+
+
+@dataclass
+class Outcome:
+    """One run on the page: what ``sim.store.run_cached`` gave, with the page's own facts."""
+
+    name: str
+    overrides: list[str]  # the levers' overrides (besides the base's)
+    base: list[str]
+    kpis: dict[str, float]
+    ci: dict[str, float]
+    runs: list[dict[str, float]]
+    out_dir: Path
+    from_store: bool
+    seconds: float
+    cfg: Config
+    baseline: Outcome | None = None
+    diffs: dict[str, tuple[float, float]] = field(default_factory=dict)  # kpi -> (mean, half-width) vs baseline
+
+
+def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
+    from sim.store import run_cached
+
+    t0 = time.perf_counter()
+    with RUN_LOCK:
+        # the look-up composes without Hydra (quick_config: the same Config, tests/unit/test_workbench.py)
+        page_base = [o for o in base if not o.startswith("run.") or o.startswith(("run.results_dir", "run.progress"))]
+        run_ov = [o for o in base if o not in page_base]
+        cfg = quick_config(base_config(page_base)[0], [*run_ov, *levers])
+        result, hit = run_cached([*base, *levers], source="page", cfg=cfg)
+    assert result.out_dir is not None
+    return Outcome(name=name, overrides=list(levers), base=list(base), kpis=dict(result.kpis), ci=dict(result.ci),
+                   runs=list(result.runs), out_dir=Path(result.out_dir), from_store=hit,
+                   seconds=time.perf_counter() - t0, cfg=result.cfg)
+
+
+def what_if(name: str, base: Sequence[str], run_levers: Sequence[str], levers: Sequence[str],
+            progress: Callable[[float], None] | None = None) -> Outcome:
+    """Run (or take from the store) the baseline and the variant, with the paired differences.
+
+    ``run_levers`` (replications, horizon) apply to both, so replication r of each shares its
+    random numbers (common random numbers, as the experiments pair them).
+    """
+    step = progress or (lambda _x: None)
+    base_run = [*base, *run_levers]
+    step(0.05)
+    baseline = _run("baseline", base_run, [])
+    step(0.5)
+    if not levers:
+        return replace(baseline, name=name)
+    variant = _run(name, base_run, levers)
+    step(1.0)
+    variant.baseline = baseline
+    for k in HEADLINE_KPIS:
+        d = paired_difference(baseline.runs, variant.runs, k)
+        variant.diffs[k] = (d.mean, d.half_width)
+    return variant
+
+
+def _is_share(k: str) -> bool:
+    return k.endswith("_rate") or "share" in k or "settled_at_or_below" in k
+
+
+def sentences(o: Outcome, lang: str) -> list[str]:
+    """The planner's sentences: "on-time rate +2.1 points ± 0.4", one per headline KPI."""
+    out = []
+    for k, (d, hw) in o.diffs.items():
+        if not math.isfinite(d):
+            continue
+        if _is_share(k):
+            text = t("sentence.pp", lang).format(name=kpi(k, lang), d=100 * d, hw=100 * hw if math.isfinite(hw) else 0)
+        else:
+            text = t("sentence.value", lang).format(name=kpi(k, lang), d=d, hw=hw if math.isfinite(hw) else 0)
+        if not math.isfinite(hw):
+            text = text.rsplit(" ± ", 1)[0] + " " + t("sentence.single", lang)
+        elif abs(d) <= hw:
+            text += f" ({t('sentence.ns', lang)})"
+        out.append(text)
+    return out
+
+
+# --------------------------------------------------------------------------- charts
+ROLE_LEVEL = {"grid_leader": "grid", "fulltime": "grid", "professional": "grid", "parttime": "grid",
+              "volunteer": "grid", "committee": "village", "instructor": "township", "platform": "township",
+              "module": "township", "department": "county"}
+
+
+def run_tables(o: Outcome) -> Any:
+    """The run's chart tables (``sim.report.tables.RunTables``), from its results directory."""
+    from sim.report.tables import SURGE_COLUMNS, RunTables, cdf_table, funnel_table
+
+    d = o.out_dir
+    cdf = cdf_table([])
+    matters = d / "matters.parquet"
+    if matters.is_file():
+        m = pd.read_parquet(matters, columns=["t_occur", "t_close", "status"])
+        w0, h = warmup_days(o.cfg.run) * HOURS_PER_DAY, o.cfg.run.horizon_days * HOURS_PER_DAY
+        keep = (m["t_occur"] >= w0) & (m["t_occur"] < h) & (m["status"] == CLOSED)
+        cdf = cdf_table((m["t_close"] - m["t_occur"])[keep].to_numpy())
+    back = pd.read_csv(d / "backlog.csv") if (d / "backlog.csv").is_file() else pd.DataFrame(
+        {"t_hours": [], "open": [], "undiscovered": []})
+    backlog = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
+                            "undiscovered": back["undiscovered"]})
+    util = pd.DataFrame([{"role": k[len("utilization_role_"):], "level": ROLE_LEVEL.get(k[17:], ""),
+                          "utilization": v} for k, v in o.kpis.items() if k.startswith("utilization_role_")],
+                        columns=["role", "level", "utilization"])
+    surges = pd.DataFrame([{"surge": i, "start_day": s.start_day, "end_day": s.start_day + s.days}
+                           for i, s in enumerate(o.cfg.scenario.surges)], columns=SURGE_COLUMNS)
+    return RunTables(cdf=cdf, funnel=funnel_table(o.kpis), backlog=backlog, utilization=util, kpis=o.kpis,
+                     surges=surges)
+
+
+def league_of(o: Outcome) -> dict[str, pd.DataFrame]:
+    return {lv: pd.read_csv(o.out_dir / f"league_{lv}.csv") for lv in ("township", "village", "grid")
+            if (o.out_dir / f"league_{lv}.csv").is_file()}
+
+
+#: the page's charts, in the order it offers them
+CHARTS = ("cdf", "funnel", "backlog", "utilization", "pareto", "league")
+_DRAWN: dict[tuple[str, str, str], bytes] = {}
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    fig.clear()
+    return buf.getvalue()
+
+
+def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
+    from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, utilization_heatmap
+    from sim.report.league import league_chart
+
+    if name == "league":
+        league = league_of(o)
+        return league_chart(league, lang) if len(league) == 3 else None
+    tb = run_tables(o)
+    if name == "cdf":
+        return cdf_chart(tb.cdf, lang)
+    if name == "funnel":
+        return funnel_chart(tb.funnel, lang)
+    if name == "backlog":
+        return backlog_chart(tb.backlog, lang, tb.surges)
+    return utilization_heatmap(tb.utilization, lang)
+
+
+def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> bytes | None:
+    """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
+    are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
+    if name == "pareto":
+        from sim.report.charts import pareto_chart
+        from sim.report.tables import cost_table
+
+        seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
+        if o.baseline is not None:
+            seen.setdefault(t("baseline", lang), o.baseline.kpis)
+        return _png(pareto_chart(cost_table(seen), lang)) if seen else None
+    key = (str(o.out_dir), lang, name)
+    if key not in _DRAWN:
+        fig = _draw(o, name, lang)
+        if fig is None:
+            return None
+        png = _png(fig)
+        with RUN_LOCK:
+            if len(_DRAWN) > 512:
+                _DRAWN.clear()  # a long-running server keeps only recent charts
+            _DRAWN[key] = png
+    return _DRAWN[key]
+
+
+# ----------------------------------------------------------------------- downloads
+def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
+    """The one-page briefing of ``b`` against ``a`` (PDF bytes), written under ``<results_dir>/workbench/``."""
+    from sim.report.briefing import briefing
+    from sim.report.charts import bar_compare
+    from sim.report.league import league_chart
+    from sim.report.tables import comparison_table
+    from sim.store import config_hash
+
+    runs = {a.name: a.runs, b.name: b.runs}
+    if a.name == b.name:
+        runs = {f"{a.name} (1)": a.runs, f"{b.name} (2)": b.runs}
+    table = comparison_table(runs, list(HEADLINE_KPIS))
+    pair = replace(b, baseline=a, diffs={})
+    if len(a.runs) == len(b.runs):
+        for k in HEADLINE_KPIS:
+            d = paired_difference(a.runs, b.runs, k)
+            pair.diffs[k] = (d.mean, d.half_width)
+    lines = sentences(pair, lang)[:5]
+    while len(lines) < 3:
+        lines.append(f"{kpi('matters', lang)}: {b.kpis.get('matters', math.nan):,.0f}")
+    league = league_of(b)
+    third = league_chart(league, lang) if len(league) == 3 else bar_compare(table, "satisfaction_rate", lang)
+    figures = [bar_compare(table, "on_time_rate", lang), bar_compare(table, "resolution_hours_p90", lang), third]
+    out = Path(a.cfg.run.results_dir) / "workbench"
+    stem = out / f"briefing-{config_hash(a.cfg)[:10]}-{config_hash(b.cfg)[:10]}-{lang}"
+    _png, pdf = briefing(lines, figures, t("briefing.title", lang).format(b.name, a.name), stem, lang)
+    return pdf.read_bytes()
+
+
+def results_zip(o: Outcome) -> bytes:
+    """The run's results directory as a zip (in memory)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(o.out_dir.rglob("*")):
+            if path.is_file():
+                z.write(path, Path(o.out_dir.name) / path.relative_to(o.out_dir))
+    return buf.getvalue()
+
+
+def kpi_rows(o: Outcome, lang: str, names: Sequence[str] = HEADLINE_KPIS) -> pd.DataFrame:
+    """Headline KPIs with their 95% half-widths, for the page's table."""
+    rows = []
+    for k in names:
+        v, hw = o.kpis.get(k, math.nan), o.ci.get(k, math.nan)
+        scale = 100.0 if _is_share(k) else 1.0
+        unit = " %" if _is_share(k) else ""
+        rows.append({t("col.kpi", lang): kpi(k, lang), t("col.value", lang): f"{v * scale:,.2f}{unit}",
+                     t("col.hw", lang): f"{hw * scale:,.2f}" if isinstance(hw, float) and np.isfinite(hw) else "–"})
+    return pd.DataFrame(rows)
+
+
+def lever_summary(overrides: Sequence[str]) -> str:
+    return "; ".join(overrides) if overrides else "—"
+
+
+def split_run_levers(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(run.* overrides, the rest)``: the first apply to the baseline too."""
+    run_ov = [o for o in overrides if o.startswith("run.")]
+    return run_ov, [o for o in overrides if not o.startswith("run.")]
+
+
+def mapping_str(m: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in m.items())

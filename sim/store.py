@@ -1,0 +1,263 @@
+"""The store of runs: an SQLite database indexing every results directory (``<run.results_dir>/runs.sqlite``).
+
+Every results directory ``sim.api`` writes (the CLI, ``sim.run``, a sweep's jobs, the
+workbench page) is registered here under the hash of its resolved config (the seed and
+the number of replications are part of it) and of the model's code. ``run_cached`` answers
+a request whose config is in the store from the stored directory instead of running it
+again: same config, same seed and same code give the same results, so nothing is lost.
+A row whose directory has since been deleted (or lost its ``kpis.json``) is dropped and
+never served. The Parquet files stay in the results directories; the store holds paths,
+the config and the headline KPIs, so a researcher can query it::
+
+    sqlite3 results/runs.sqlite "SELECT created, territory, scenario, on_time_rate, staff_cost, results_dir
+                                 FROM runs WHERE territory = 'county' ORDER BY on_time_rate DESC"
+
+Keys that cannot change a run's results are left out of the hash (``HASH_EXCLUDED``):
+the progress bar, the thread count (the engines give the same records whatever it is)
+and whether to reuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.schema import Config
+
+__all__ = ["DB_NAME", "HEADLINE", "StoredRun", "config_hash", "code_hash", "connect", "lookup", "register",
+           "run_cached", "runs_frame"]
+
+#: the database's file name inside ``run.results_dir``
+DB_NAME = "runs.sqlite"
+#: config keys that do not change a run's results
+HASH_EXCLUDED: tuple[tuple[str, str], ...] = (("run", "progress"), ("engine", "workers"), ("run", "reuse"),
+                                              ("run", "results_dir"))
+#: KPIs kept as columns of ``runs`` (all of them are in ``kpis_json``)
+HEADLINE: tuple[str, ...] = ("matters", "on_time_rate", "satisfaction_rate", "resolution_hours_mean",
+                             "resolution_hours_p90", "petitions_per_10k", "settled_at_or_below_village",
+                             "staff_cost", "cost_per_settled")
+
+#: who is running (``register``'s ``source`` column): the CLI, a page, a sweep job set it around their runs
+SOURCE: ContextVar[str] = ContextVar("gridsim_store_source", default="api")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    results_dir TEXT PRIMARY KEY,  -- absolute path of the run's directory
+    hash TEXT NOT NULL,            -- sha256 of the resolved config (seed included)
+    code TEXT NOT NULL,            -- sha256 of the model's source files
+    created TEXT NOT NULL,         -- UTC, ISO 8601
+    seed INTEGER NOT NULL,
+    replications INTEGER NOT NULL,
+    engine TEXT NOT NULL,
+    territory TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    horizon_days REAL NOT NULL,
+    seconds REAL,                  -- engine seconds, summed over the replications
+    source TEXT NOT NULL,          -- cli | api | sweep | page | ...
+    overrides TEXT NOT NULL,       -- JSON list of the overrides given
+    config_json TEXT NOT NULL,     -- the resolved config
+    kpis_json TEXT NOT NULL,       -- every KPI mean
+    ci_json TEXT NOT NULL,         -- their 95% half-widths
+    {", ".join(f"{k} REAL" for k in HEADLINE)}
+);
+CREATE INDEX IF NOT EXISTS runs_hash ON runs (hash, code);
+"""
+
+
+def _canonical(cfg: Config) -> dict[str, Any]:
+    # dataclasses.asdict, not OmegaConf.structured: the same plain data in a tenth of the time
+    data: dict[str, Any] = asdict(cfg)
+    for section, key in HASH_EXCLUDED:
+        data.get(section, {}).pop(key, None)
+    return data
+
+
+def _hash_of(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def config_hash(cfg: Config) -> str:
+    """sha256 of the resolved config, keys sorted, without ``HASH_EXCLUDED``."""
+    return _hash_of(_canonical(cfg))
+
+
+@cache
+def code_hash() -> str:
+    """sha256 of the package's model sources (``sim/**/*.py`` outside the page), read once per process.
+
+    A store hit must give what a run would give now: a changed engine or rule is a different model.
+    """
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("app/"):
+            continue  # the page does not change results
+        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def db_path(cfg: Config) -> Path:
+    return Path(cfg.run.results_dir) / DB_NAME
+
+
+@contextmanager
+def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """An open connection with the table created; committed on success."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path, timeout=30.0)) as con:
+        con.executescript(_SCHEMA)
+        with con:
+            yield con
+
+
+def _num(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def register(cfg: Config, out_dir: Path, kpis: Mapping[str, float], ci: Mapping[str, float], engine: str,
+             overrides: Sequence[str], seconds: float | None = None, source: str | None = None) -> None:
+    """Record a finished results directory under its config's hash (replacing a row for the same directory)."""
+    source = source if source is not None else SOURCE.get()
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    canonical = _canonical(cfg)
+    row: dict[str, Any] = {
+        "results_dir": str(Path(out_dir).resolve()), "hash": _hash_of(canonical), "code": code_hash(),
+        "created": created, "seed": cfg.run.seed, "replications": cfg.run.replications, "engine": engine,
+        "territory": cfg.territory.name, "scenario": cfg.scenario.name, "horizon_days": cfg.run.horizon_days,
+        "seconds": seconds, "source": source, "overrides": json.dumps(list(overrides)),
+        "config_json": json.dumps(canonical, sort_keys=True, default=str),
+        "kpis_json": json.dumps({k: _num(v) for k, v in kpis.items()}),
+        "ci_json": json.dumps({k: _num(v) for k, v in ci.items()}),
+    }
+    row.update({k: _num(kpis.get(k)) for k in HEADLINE})
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    with connect(db_path(cfg)) as con:
+        con.execute(f"INSERT OR REPLACE INTO runs ({cols}) VALUES ({marks})", tuple(row.values()))
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A row of the store whose directory still exists."""
+
+    results_dir: Path
+    created: str
+    engine: str
+    seconds: float | None
+
+
+def register_result(result: Any, overrides: Sequence[str], out_dir: Path) -> None:
+    """``register`` a ``sim.api.RunResult`` just written to ``out_dir`` (what ``sim.api`` calls).
+
+    A store that cannot be written (a read-only or locked database) does not undo the run:
+    its directory is complete, so this says why on stderr and goes on.
+    """
+    if not result.runs:
+        return  # a capacity check alone is not a run
+    seconds = sum(float(r.get("engine_seconds", 0.0)) for r in result.runs)
+    try:
+        register(result.cfg, out_dir, result.kpis, result.ci, result.engine, overrides, seconds)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"gridsim: warning: {out_dir} was not registered in the store: {exc}", file=sys.stderr)
+
+
+def _usable(directory: Path) -> bool:
+    return (directory / "kpis.json").is_file() and (directory / "config.yaml").is_file()
+
+
+def lookup(cfg: Config) -> StoredRun | None:
+    """The newest stored run of this config and code whose directory is intact; rows of deleted ones are dropped."""
+    path = db_path(cfg)
+    if not path.is_file():
+        return None
+    with connect(path) as con:
+        rows = con.execute("SELECT results_dir, created, engine, seconds FROM runs WHERE hash = ? AND code = ? "
+                           "ORDER BY created DESC", (config_hash(cfg), code_hash())).fetchall()
+        for results_dir, created, engine, seconds in rows:
+            d = Path(results_dir)
+            if _usable(d):
+                return StoredRun(d, created, engine, seconds)
+            con.execute("DELETE FROM runs WHERE results_dir = ?", (results_dir,))
+    return None
+
+
+def runs_frame(results_dir: str | Path) -> Any:
+    """Every row of the store under ``results_dir`` as a pandas DataFrame (newest first)."""
+    import pandas as pd
+
+    path = Path(results_dir) / DB_NAME
+    if not path.is_file():
+        return pd.DataFrame()
+    with connect(path) as con:
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY created DESC", con)
+
+
+def load_result(cfg: Config, stored: StoredRun) -> Any:
+    """A ``sim.api.RunResult`` rebuilt from a stored directory (KPIs, intervals, every replication; no records)."""
+    from sim.api import RunResult
+    from sim.metrics.replications import Summary
+
+    payload = json.loads((stored.results_dir / "kpis.json").read_text(encoding="utf-8"))
+    # the capacity check is not rebuilt (it needs the inputs): it is in the directory's capacity.json
+    capacity = None
+    summaries = {k: Summary(**v) for k, v in payload.get("summaries", {}).items()}
+    result = RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
+                       kpis=payload.get("kpis", {}), ci=payload.get("ci_half_width", {}), summaries=summaries,
+                       runs=payload.get("runs", []), out_dir=stored.results_dir)
+    return result
+
+
+def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | None = None,
+               source: str = "api", cfg: Config | None = None) -> tuple[Any, bool]:
+    """``sim.run(overrides)``, or its stored results when the store has this config: ``(RunResult, from_store)``.
+
+    ``run.reuse=false`` always runs. Raises ``ConfigError`` on bad input, like ``sim.run``.
+    ``cfg``, when the caller has composed ``overrides`` already (the page does, without
+    Hydra), saves composing them again for the look-up.
+    """
+    from sim import api
+    from sim.scenario.build import load_config
+
+    say = echo or (lambda _s: None)
+    given = cfg
+    cfg = cfg if cfg is not None else load_config(overrides)
+    # a run registers the config it resolved (defaults such as the warm-up filled in, where the
+    # model resolves them), so the look-up resolves the same way first
+    resolve = getattr(import_module("sim.scenario.build"), "resolve_defaults", None)
+    key_cfg = resolve(cfg)[0] if resolve is not None else cfg
+    if key_cfg.run.simulate and key_cfg.run.reuse:
+        stored = lookup(key_cfg)
+        if stored is not None:
+            say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
+                "so these are its results (run.reuse=false runs it again)")
+            result = load_result(key_cfg, stored)
+            from sim.metrics.kpis import format_kpi_table
+
+            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
+            return result, True
+    token = SOURCE.set(source)
+    try:
+        run_config = getattr(api, "run_config", None)  # running a composed Config, where sim.api has it
+        if given is not None and run_config is not None:
+            return run_config(given, overrides, echo=echo), False
+        return api.run(overrides, echo=echo), False
+    finally:
+        SOURCE.reset(token)
