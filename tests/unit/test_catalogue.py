@@ -14,7 +14,7 @@ from sim.inputs import generate_inputs
 from sim.scenario.build import load_config
 from sim.scenario.catalogue import department_names, label_of, module_names, office_labels
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
-from sim.scenario.schema import Config, OfficeConfig
+from sim.scenario.schema import CATALOGUE_KEYS, Config, OfficeConfig
 from sim.scenario.territory import build_territory
 from tests.catalogues import catalogue_spec, overrides, write_catalogue
 
@@ -44,8 +44,11 @@ def test_the_default_preset_is_todays_ten_modules_and_seven_departments_in_order
     assert [o.name_zh for o in cfg.catalog.modules] == list(MODULES_ZH)
     assert [o.name_zh for o in cfg.catalog.departments] == list(DEPARTMENTS_ZH)
     # composed through Hydra (catalog=default) it is exactly the Python defaults
-    assert cfg == Config()
-    assert load_config(["catalog=default"]) == Config()
+    d = Config()
+    for c in (cfg, load_config(["catalog=default"])):
+        assert c.catalog == d.catalog and list(c.catalog.categories) == list(d.catalog.categories)
+        for section, key in CATALOGUE_KEYS:
+            assert getattr(getattr(c, section), key) == getattr(getattr(d, section), key), (section, key)
 
 
 def test_labels_fall_back_to_the_name() -> None:
