@@ -79,7 +79,7 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
     config = to_config(cfg)
     validate(config)
     with _working_dir(cwd):
-        result = run_config(config, args, write=False)
+        result = run_config(config, args, write=False, check_dir=True)  # run.results_dir is checked before simulating
         with _lock(sweep_dir / ".write.lock"):
             from sim.store import SOURCE
 
