@@ -92,8 +92,11 @@ def _main(args: list[str]) -> int:
     _failure.clear()
     with _hydra_raises():
         try:
-            _run_hydra(args=parsed, args_parser=parser, task_function=task,
-                       config_path=config_source(), config_name=CONFIG_NAME)
+            if _plain_run(parsed):
+                _run(parsed.overrides)
+            else:
+                _run_hydra(args=parsed, args_parser=parser, task_function=task,
+                           config_path=config_source(), config_name=CONFIG_NAME)
         except ConfigError:
             raise
         except _HYDRA_ERRORS as exc:
@@ -101,6 +104,29 @@ def _main(args: list[str]) -> int:
     if _failure:
         raise _failure.pop()  # a ConfigError is one line (exit_code); anything else keeps its traceback
     return 0
+
+
+def _plain_run(parsed: Any) -> bool:
+    """A single run with no Hydra flag (nor ``hydra.mode``): the common case, taken directly."""
+    flags = (parsed.cfg, parsed.info, parsed.package, parsed.config_dir, parsed.config_path, parsed.config_name,
+             parsed.experimental_rerun)
+    switches = (parsed.help, parsed.hydra_help, parsed.resolve, parsed.multirun, parsed.shell_completion)
+    return (all(f is None for f in flags) and not any(switches)
+            and not any(o.lstrip("+~").startswith("hydra.mode") for o in parsed.overrides))
+
+
+def _run(overrides: list[str]) -> None:
+    """What ``_run_hydra`` does for a single run, without composing the config a first time
+    only to read ``hydra.mode`` (it is RUN here): one composition per run, not two."""
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.global_hydra import GlobalHydra
+
+    app = Hydra.create_main_hydra2(task_name="gridsim", config_search_path=create_config_search_path(config_source()))
+    try:
+        app.run(config_name=CONFIG_NAME, task_function=task, overrides=[*overrides, "hydra.mode=RUN"])
+    finally:
+        GlobalHydra.instance().clear()
 
 
 @contextmanager
