@@ -27,7 +27,7 @@ from hydra._internal.utils import _run_hydra, get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.errors import ConfigError, exit_code
@@ -43,12 +43,6 @@ _HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, 
 _failure: list[Exception] = []
 
 
-def _job_subdir(mode: Any) -> str | None:
-    """``hydra.output_subdir``: ``.hydra`` in each job of a multirun, none for a single run."""
-    return ".hydra" if str(mode).endswith("MULTIRUN") else None
-
-
-OmegaConf.register_new_resolver("gridsim_hydra_subdir", _job_subdir, replace=True)
 register()  # the schema, in whatever process (a launcher's worker too) imports the task
 
 
