@@ -27,7 +27,7 @@ from hydra._internal.utils import _run_hydra, get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.errors import ConfigError, exit_code
@@ -43,12 +43,6 @@ _HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, 
 _failure: list[Exception] = []
 
 
-def _job_subdir(mode: Any) -> str | None:
-    """``hydra.output_subdir``: ``.hydra`` in each job of a multirun, none for a single run."""
-    return ".hydra" if str(mode).endswith("MULTIRUN") else None
-
-
-OmegaConf.register_new_resolver("gridsim_hydra_subdir", _job_subdir, replace=True)
 register()  # the schema, in whatever process (a launcher's worker too) imports the task
 
 
@@ -93,8 +87,11 @@ def _main(args: list[str]) -> int:
     _failure.clear()
     with _hydra_raises():
         try:
-            _run_hydra(args=parsed, args_parser=parser, task_function=task,
-                       config_path=config_source(), config_name=CONFIG_NAME)
+            if _plain_run(parsed):
+                _run(parsed.overrides)
+            else:
+                _run_hydra(args=parsed, args_parser=parser, task_function=task,
+                           config_path=config_source(), config_name=CONFIG_NAME)
         except ConfigError:
             raise
         except _HYDRA_ERRORS as exc:
@@ -102,6 +99,29 @@ def _main(args: list[str]) -> int:
     if _failure:
         raise _failure.pop()  # a ConfigError is one line (exit_code); anything else keeps its traceback
     return 0
+
+
+def _plain_run(parsed: Any) -> bool:
+    """A single run with no Hydra flag (nor ``hydra.mode``): the common case, taken directly."""
+    flags = (parsed.cfg, parsed.info, parsed.package, parsed.config_dir, parsed.config_path, parsed.config_name,
+             parsed.experimental_rerun)
+    switches = (parsed.help, parsed.hydra_help, parsed.resolve, parsed.multirun, parsed.shell_completion)
+    return (all(f is None for f in flags) and not any(switches)
+            and not any(o.lstrip("+~").startswith("hydra.mode") for o in parsed.overrides))
+
+
+def _run(overrides: list[str]) -> None:
+    """What ``_run_hydra`` does for a single run, without composing the config a first time
+    only to read ``hydra.mode`` (it is RUN here): one composition per run, not two."""
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.global_hydra import GlobalHydra
+
+    app = Hydra.create_main_hydra2(task_name="gridsim", config_search_path=create_config_search_path(config_source()))
+    try:
+        app.run(config_name=CONFIG_NAME, task_function=task, overrides=[*overrides, "hydra.mode=RUN"])
+    finally:
+        GlobalHydra.instance().clear()
 
 
 @contextmanager

@@ -61,6 +61,15 @@ def presets_searchpath() -> list[str]:
     return [f"file://{path}"] if path.is_dir() else []
 
 
+def _job_subdir(mode: Any) -> str | None:
+    """``hydra.output_subdir`` of config.yaml: ``.hydra`` in each job of a multirun, none for a single run."""
+    return ".hydra" if str(mode).endswith("MULTIRUN") else None
+
+
+# registered on import: whatever composes (gridsim, sim.run, a launcher's worker) imports this module
+OmegaConf.register_new_resolver("gridsim_hydra_subdir", _job_subdir, replace=True)
+
+
 def compose_dictconfig(overrides: Sequence[str] = ()) -> DictConfig:
     """Compose the root config with Hydra's compose API (raises Hydra's own errors)."""
     register()
