@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig
 
 from sim.app.labels import kpi, t
-from sim.app.levers import quick_config
+from sim.app.levers import quick_config, warmup_of
 from sim.capacity import CapacityReport, capacity_check
 from sim.metrics.replications import paired_difference
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
@@ -95,9 +95,12 @@ def capacity_for(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityRe
 
     Raises ``ConfigError`` for a bad value, as the CLI would.
     """
+    from sim import inputs
     from sim.engines.prepare import prepare
-    from sim.inputs import generate_inputs
     from sim.scenario.territory import build_territory
+
+    # the scenario's inputs (a replayed log where the model has replay), else the generated ones
+    generate_inputs = getattr(inputs, "scenario_inputs", inputs.generate_inputs)
 
     cfg = quick_config(base, lever_overrides)
     terr = build_territory(cfg)
@@ -201,7 +204,7 @@ def run_tables(o: Outcome) -> Any:
     matters = d / "matters.parquet"
     if matters.is_file():
         m = pd.read_parquet(matters, columns=["t_occur", "t_close", "status"])
-        w0, h = o.cfg.run.warmup_days * HOURS_PER_DAY, o.cfg.run.horizon_days * HOURS_PER_DAY
+        w0, h = warmup_of(o.cfg) * HOURS_PER_DAY, o.cfg.run.horizon_days * HOURS_PER_DAY
         keep = (m["t_occur"] >= w0) & (m["t_occur"] < h) & (m["status"] == CLOSED)
         cdf = cdf_table((m["t_close"] - m["t_occur"])[keep].to_numpy())
     back = pd.read_csv(d / "backlog.csv") if (d / "backlog.csv").is_file() else pd.DataFrame(
