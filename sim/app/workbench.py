@@ -167,6 +167,16 @@ def what_if(name: str, base: Sequence[str], run_levers: Sequence[str], levers: S
     return variant
 
 
+def paired(a: Outcome, b: Outcome) -> Outcome:
+    """``b`` with its paired differences from ``a`` (none when their replication counts differ)."""
+    pair = replace(b, baseline=a, diffs={})
+    if len(a.runs) == len(b.runs):
+        for k in HEADLINE_KPIS:
+            d = paired_difference(a.runs, b.runs, k)
+            pair.diffs[k] = (d.mean, d.half_width)
+    return pair
+
+
 def _is_share(k: str) -> bool:
     return k.endswith("_rate") or "share" in k or "settled_at_or_below" in k
 
@@ -291,12 +301,7 @@ def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     if a.name == b.name:
         runs = {f"{a.name} (1)": a.runs, f"{b.name} (2)": b.runs}
     table = comparison_table(runs, list(HEADLINE_KPIS))
-    pair = replace(b, baseline=a, diffs={})
-    if len(a.runs) == len(b.runs):
-        for k in HEADLINE_KPIS:
-            d = paired_difference(a.runs, b.runs, k)
-            pair.diffs[k] = (d.mean, d.half_width)
-    lines = sentences(pair, lang)[:5]
+    lines = sentences(paired(a, b), lang)[:5]
     while len(lines) < 3:
         lines.append(f"{kpi('matters', lang)}: {b.kpis.get('matters', math.nan):,.0f}")
     league = league_of(b)
