@@ -204,7 +204,10 @@ def quick_config(base: DictConfig, overrides: Sequence[str]) -> Config:
         raise compose_error(exc, overrides) from None
     assert isinstance(obj, Config)
     validate(obj)
-    return obj
+    from sim.scenario import build
+
+    resolve = getattr(build, "resolve_defaults", None)  # as load_config does, where the model has defaults to fill
+    return resolve(obj)[0] if resolve is not None else obj
 
 
 def check_ranges(levers: Sequence[Lever], values: Mapping[str, Any]) -> dict[str, str]:
