@@ -108,9 +108,22 @@ def base_levers(cfg: Config) -> dict[str, Any]:
             field_ = lv.key.split(".", 1)[1]
             defaults = {"on": surge is not None, "multiplier": 3.0, "days": 10.0, "volunteers": True}
             values[lv.key] = defaults[field_] if surge is None or field_ == "on" else getattr(surge, field_)
+        elif lv.key == "run.warmup_days":
+            values[lv.key] = warmup_of(cfg)
         else:
             values[lv.key] = _get(cfg, lv.key)
     return values
+
+
+def warmup_of(cfg: Config) -> float:
+    """``run.warmup_days`` as a number (where the schema lets it be null, its resolved default)."""
+    from sim.scenario import schema
+
+    w = cfg.run.warmup_days
+    if w is not None:
+        return float(w)
+    resolve = getattr(schema, "warmup_days", None)
+    return float(resolve(cfg.run)) if resolve is not None else min(30.0, cfg.run.horizon_days / 4.0)
 
 
 def _show(value: Any) -> str:
@@ -191,7 +204,10 @@ def quick_config(base: DictConfig, overrides: Sequence[str]) -> Config:
         raise compose_error(exc, overrides) from None
     assert isinstance(obj, Config)
     validate(obj)
-    return obj
+    from sim.scenario import build
+
+    resolve = getattr(build, "resolve_defaults", None)  # as load_config does, where the model has defaults to fill
+    return resolve(obj)[0] if resolve is not None else obj
 
 
 def check_ranges(levers: Sequence[Lever], values: Mapping[str, Any]) -> dict[str, str]:

@@ -187,6 +187,8 @@ if history:
                           key="cmp_b")
     a = history[pick_a].baseline or history[pick_a] if pick_a == pick_b else history[pick_a]
     b = history[pick_b]
+    for line in wb.sentences(wb.paired(a, b), lang):
+        st.markdown(f"- {line}")
     st.download_button(t("briefing", lang), data=lambda: wb.briefing_pdf(a, b, lang), file_name="briefing.pdf",
                        mime="application/pdf", on_click="ignore", key="briefing")
     st.download_button(t("zip", lang), data=lambda: wb.results_zip(o), file_name=f"{o.out_dir.name}.zip",

@@ -29,11 +29,11 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig
 
 from sim.app.labels import kpi, t
-from sim.app.levers import quick_config
+from sim.app.levers import quick_config, warmup_of
 from sim.capacity import CapacityReport, capacity_check
 from sim.metrics.replications import paired_difference
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
-from sim.scenario.schema import Config, warmup_days
+from sim.scenario.schema import Config
 
 __all__ = ["HEADLINE_KPIS", "RUN_LOCK", "Outcome", "capacity_for", "presets", "what_if"]
 
@@ -95,9 +95,12 @@ def capacity_for(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityRe
 
     Raises ``ConfigError`` for a bad value, as the CLI would.
     """
+    from sim import inputs
     from sim.engines.prepare import prepare
-    from sim.inputs import generate_inputs
     from sim.scenario.territory import build_territory
+
+    # the scenario's inputs (a replayed log where the model has replay), else the generated ones
+    generate_inputs = getattr(inputs, "scenario_inputs", inputs.generate_inputs)
 
     cfg = quick_config(base, lever_overrides)
     terr = build_territory(cfg)
@@ -164,6 +167,16 @@ def what_if(name: str, base: Sequence[str], run_levers: Sequence[str], levers: S
     return variant
 
 
+def paired(a: Outcome, b: Outcome) -> Outcome:
+    """``b`` with its paired differences from ``a`` (none when their replication counts differ)."""
+    pair = replace(b, baseline=a, diffs={})
+    if len(a.runs) == len(b.runs):
+        for k in HEADLINE_KPIS:
+            d = paired_difference(a.runs, b.runs, k)
+            pair.diffs[k] = (d.mean, d.half_width)
+    return pair
+
+
 def _is_share(k: str) -> bool:
     return k.endswith("_rate") or "share" in k or "settled_at_or_below" in k
 
@@ -201,7 +214,7 @@ def run_tables(o: Outcome) -> Any:
     matters = d / "matters.parquet"
     if matters.is_file():
         m = pd.read_parquet(matters, columns=["t_occur", "t_close", "status"])
-        w0, h = warmup_days(o.cfg.run) * HOURS_PER_DAY, o.cfg.run.horizon_days * HOURS_PER_DAY
+        w0, h = warmup_of(o.cfg) * HOURS_PER_DAY, o.cfg.run.horizon_days * HOURS_PER_DAY
         keep = (m["t_occur"] >= w0) & (m["t_occur"] < h) & (m["status"] == CLOSED)
         cdf = cdf_table((m["t_close"] - m["t_occur"])[keep].to_numpy())
     back = pd.read_csv(d / "backlog.csv") if (d / "backlog.csv").is_file() else pd.DataFrame(
@@ -288,12 +301,7 @@ def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     if a.name == b.name:
         runs = {f"{a.name} (1)": a.runs, f"{b.name} (2)": b.runs}
     table = comparison_table(runs, list(HEADLINE_KPIS))
-    pair = replace(b, baseline=a, diffs={})
-    if len(a.runs) == len(b.runs):
-        for k in HEADLINE_KPIS:
-            d = paired_difference(a.runs, b.runs, k)
-            pair.diffs[k] = (d.mean, d.half_width)
-    lines = sentences(pair, lang)[:5]
+    lines = sentences(paired(a, b), lang)[:5]
     while len(lines) < 3:
         lines.append(f"{kpi('matters', lang)}: {b.kpis.get('matters', math.nan):,.0f}")
     league = league_of(b)
