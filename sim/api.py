@@ -75,13 +75,17 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
 
 
 def run(overrides: Sequence[str] = (), *, write: bool = True,
-        echo: Callable[[str], None] | None = None) -> RunResult:
-    """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
+        echo: Callable[[str], None] | None = None, check_dir: bool | None = None) -> RunResult:
+    """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input.
+
+    ``check_dir`` (default: ``write``): check ``run.results_dir`` before simulating, for a
+    caller that writes the results itself afterwards (``_write``, as a sweep job does).
+    """
     say = echo or (lambda _s: None)
     cfg, notes = load_config_noted(overrides)
     est = estimate(cfg)  # from counts alone, before anything per grid or per matter exists
     check_fits(cfg, est)
-    if write:  # the destination first: a run must not simulate for minutes and then fail to write
+    if write if check_dir is None else check_dir:  # the destination first: not minutes of simulation, then a failure
         check_destination("run.results_dir", cfg.run.results_dir)
         for line in remove_stale(Path(cfg.run.results_dir)):
             say(line)

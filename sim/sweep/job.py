@@ -72,7 +72,7 @@ def _simulate(overrides: Sequence[str], cwd: Path, sweep_dir: Path) -> tuple[Pat
 
     args = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "run.progress"] + ["run.progress=false"]
     with _working_dir(cwd), _keep_global_hydra():
-        result = run(args, write=False)
+        result = run(args, write=False, check_dir=True)  # run.results_dir is checked before simulating
         with _lock(sweep_dir / ".write.lock"):
             out_dir = _write(result, args)
     return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}
