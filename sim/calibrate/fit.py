@@ -1,0 +1,232 @@
+"""The handling side fitted by simulation (issue 10, part 4).
+
+A log shows close times, not work or head-counts. Each department's handling side
+(``model.Handling``: servers, mean work, spread of work) is searched for by running the
+engine and comparing the simulated close times of its training-month matters with the
+observed ones (``distances.censored_w1``), both censored at the log's extraction time.
+
+Departments share no queue in the calibrated model (``sim.calibrate.model``), so a
+department's distance depends on its own parameters only and **one simulation scores
+every department**: one seeded Optuna study per department (TPE), each asked for a trial,
+one engine run, each told its own distance. A department's search stops when its best
+distance has not improved by ``TOL`` (relative) in ``PATIENCE`` trials; the loop stops
+when every department has stopped, or after ``trials``.
+
+Parametrisation (identifiability): close times identify the work distribution (mean and
+spread) through the matters served without waiting, and utilisation through the waiting.
+So each department is searched over (work mean, cv, utilisation rho), and its servers are
+``ceil(arrivals x work / (rho x office hours))`` in the training window. Capacity
+(servers / work, matters per working hour) is identified only where queues form (rho
+near 1, as in the recovery test); a department whose matters never wait shows only a lower
+bound on its capacity, and the fit then reports the rho of its best trial, which the close
+times barely constrain.
+
+The inputs (arrivals, categories, the uniforms that decide work) are drawn once: a trial
+changes only the handling side, so trials are compared on common random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import wasserstein_distance
+
+from sim.calibrate.distances import censored_hours
+from sim.calibrate.model import Handling, build_config, department_slots, scenario_values, simulated_cases
+from sim.calibrate.profile import FAST_HOURS, OFFICE_WEEKDAYS, ArrivalFit, Timebase, close_hours, training
+from sim.engines.prepare import prepare
+from sim.engines.vector.engine import run_vector
+from sim.inputs import MatterInputs, generate_inputs
+from sim.scenario.schema import Config
+from sim.scenario.territory import build_territory
+
+TOL = 0.005  # relative improvement that counts
+PATIENCE = 12  # trials without it before a department stops
+OFFICE_HOURS_PER_DAY = 9.0
+
+
+@dataclass
+class DepartmentSearch:
+    """One department's study and its best trial so far."""
+
+    name: str
+    rows: int  # training rows (all)
+    slow_rows: int  # training rows not settled at once: the department's own arrivals
+    office_hours: float  # working hours of one server in the training window
+    max_work: float  # upper end of the work searched: the observed p90 close time's working hours
+    study: object
+    best: float = math.inf
+    best_params: dict[str, float] = field(default_factory=dict)
+    since_best: int = 0
+    done: bool = False
+    trial: object = None
+
+    def handling(self, params: dict[str, float]) -> Handling:
+        work, cv, rho = params["work_hours"], params["cv"], params["rho"]
+        servers = max(1, math.ceil(self.slow_rows * work / (rho * self.office_hours)))
+        return Handling(servers=servers, work_hours=work, cv=cv)
+
+
+@dataclass
+class FitResult:
+    handling: dict[str, Handling]
+    distance: dict[str, float]  # best censored W1 per department
+    rho: dict[str, float]
+    trials: int
+    seconds: float
+    history: list[dict[str, float]]
+
+
+def office_hours(tb: Timebase) -> float:
+    """Working hours of one office server in the training window (Mon-Fri 08:00-17:00)."""
+    days = pd.date_range(tb.train_from.normalize(), tb.train_until - pd.Timedelta(seconds=1), freq="D")
+    return float(np.isin(days.weekday, OFFICE_WEEKDAYS).sum() * OFFICE_HOURS_PER_DAY)
+
+
+def max_work(obs: pd.DataFrame) -> float:
+    """A mean work above the observed p90 close time (in working hours) cannot fit: the search stops there."""
+    h = close_hours(obs)
+    closed = h[np.isfinite(h)]
+    p90 = float(np.quantile(closed, 0.9)) if len(closed) else 24.0 * 30
+    return float(max(1.0, p90 * 45.0 / 168.0))
+
+
+def initial_guess(obs: pd.DataFrame) -> dict[str, float]:
+    """A start: work = the working share of the median slow close time, cv 1.5, rho 0.7."""
+    h = close_hours(obs)
+    slow = h[np.isfinite(h) & (h >= FAST_HOURS)]
+    med = float(np.median(slow)) if len(slow) else 24.0
+    return {"work_hours": float(np.clip(med * 45.0 / 168.0, 0.05, max_work(obs))), "cv": 1.5, "rho": 0.7}
+
+
+class Simulator:
+    """One engine run per trial on inputs drawn once.
+
+    The scenario is built and validated once; a trial swaps in its departments' work and
+    head-counts (``dataclasses.replace``: the values stay inside the ranges searched).
+    """
+
+    def __init__(self, fit: ArrivalFit, units_file: str, name: str, seed: int,
+                 handling: dict[str, Handling]) -> None:
+        self.fit, self.units_file, self.name, self.seed = fit, units_file, name, seed
+        # keyed by category config key
+        self.departments = {c.key: c.department for c in fit.categories.values()}
+        self.due_share = {c.key: c.due_share for c in fit.categories.values()}
+        self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
+        self.slots = department_slots(sorted(handling))
+        self.inputs: MatterInputs = generate_inputs(self.base, build_territory(self.base), 0)
+        names = list(self.base.catalog.categories)
+        depts = sorted(handling)
+        self.dept_names = depts
+        self.cat_dept = np.array([depts.index(self.departments[n]) for n in names], np.int64)
+
+    def config(self, handling: dict[str, Handling]) -> Config:
+        b = self.base
+        cats = {k: replace(c, service_hours=[*c.service_hours[:3], handling[self.departments[k]].work_hours],
+                           service_cv=handling[self.departments[k]].cv)
+                for k, c in b.catalog.categories.items()}
+        staff = {self.slots[d]: h.servers for d, h in handling.items()}
+        return replace(b, catalog=replace(b.catalog, categories=cats),
+                       staffing=replace(b.staffing, department_staff={**b.staffing.department_staff, **staff}))
+
+    def records(self, handling: dict[str, Handling]) -> Any:
+        cfg = self.config(handling)
+        return run_vector(prepare(cfg, build_territory(cfg), self.inputs), 0), cfg
+
+    def run(self, handling: dict[str, Handling]) -> pd.DataFrame:
+        """The simulated log (all matters to the extraction) under these handling values."""
+        rec, cfg = self.records(handling)
+        return simulated_cases(rec, cfg, self.fit.tb, self.due_share, self.departments, self.seed)
+
+    def censored_by_department(self, handling: dict[str, Handling]) -> dict[str, np.ndarray]:
+        """Simulated min(close, extraction) - created hours of training-month matters, per department."""
+        rec, cfg = self.records(handling)
+        m = rec.matters
+        tb = self.fit.tb
+        t0, t1 = tb.hours(pd.Series([tb.train_from, tb.train_until]))
+        horizon = cfg.run.horizon_days * 24.0
+        occ = np.asarray(m.t_occur)
+        close = np.asarray(m.t_close)
+        keep = (occ >= t0) & (occ < t1)
+        y = np.where(np.isfinite(close) & (close <= horizon), close, horizon)[keep] - occ[keep]
+        dept = self.cat_dept[np.asarray(m.category, np.int64)[keep]]
+        return {d: y[dept == k] for k, d in enumerate(self.dept_names)}
+
+
+def _w1(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) == 0 or len(b) == 0:
+        return float("inf")
+    return float(wasserstein_distance(np.log1p(np.maximum(a, 0.0)), np.log1p(np.maximum(b, 0.0))))
+
+
+def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: str, seed: int,
+                 trials: int = 80, say: Callable[[str], None] = print) -> tuple[FitResult, Simulator]:
+    """Search every department's handling side at once; return the best and the simulator."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    tb = fit.tb
+    tr = training(cases, tb)
+    # the model sends a category to its department: score each department on those categories
+    tr = tr.assign(department=tr["category"].map({c.name: c.department for c in fit.categories.values()}))
+    hours = office_hours(tb)
+    searches: dict[str, DepartmentSearch] = {}
+    depts = sorted({c.department for c in fit.categories.values()})
+    obs_by_dept = {d: g for d, g in tr.groupby("department")}
+    for k, d in enumerate(depts):
+        g = obs_by_dept[d]
+        h = close_hours(g)
+        slow = int((~(np.isfinite(h) & (h < FAST_HOURS))).sum())
+        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed + k))
+        study.enqueue_trial(initial_guess(g))
+        searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
+                                       max_work=max_work(g), study=study)
+    obs_y = {d: censored_hours(obs_by_dept[d], tb.extracted_at) for d in depts}
+    start = time.perf_counter()
+    best_params = {d: initial_guess(obs_by_dept[d]) for d in depts}
+    sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts})
+    history: list[dict[str, float]] = []
+    n = 0
+    for n in range(1, trials + 1):
+        current: dict[str, Handling] = {}
+        for d, s in searches.items():
+            if s.done:
+                current[d] = s.handling(s.best_params)
+                continue
+            t = s.study.ask()  # type: ignore[attr-defined]
+            s.trial = t
+            params = {"work_hours": t.suggest_float("work_hours", 0.05, s.max_work, log=True),
+                      "cv": t.suggest_float("cv", 0.2, 6.0, log=True),
+                      "rho": t.suggest_float("rho", 0.2, 1.3)}
+            current[d] = s.handling(params)
+        sim_by_dept = sim.censored_by_department(current)
+        row: dict[str, float] = {"trial": float(n)}
+        for d, s in searches.items():
+            if s.done:
+                continue
+            dist = _w1(obs_y[d], sim_by_dept[d])
+            s.study.tell(s.trial, dist)  # type: ignore[attr-defined]
+            row[d] = dist
+            if dist < s.best * (1.0 - TOL):
+                s.best, s.best_params, s.since_best = dist, dict(s.trial.params), 0  # type: ignore[attr-defined]
+            else:
+                s.since_best += 1
+                s.done = s.since_best >= PATIENCE
+        history.append(row)
+        active = sum(not s.done for s in searches.values())
+        total = sum(s.best for s in searches.values() if math.isfinite(s.best))
+        say(f"calibrate: trial {n}/{trials}: sum of department distances {total:.4f}, "
+            f"{active} of {len(searches)} departments still improving ({time.perf_counter() - start:.0f} s)")
+        if active == 0:
+            break
+    handling = {d: s.handling(s.best_params) for d, s in searches.items()}
+    return (FitResult(handling=handling, distance={d: s.best for d, s in searches.items()},
+                      rho={d: s.best_params.get("rho", float("nan")) for d, s in searches.items()},
+                      trials=n, seconds=time.perf_counter() - start, history=history), sim)
