@@ -1,4 +1,4 @@
-"""Run the ``all_subject`` experiment (spec: configs/experiment/all_subject.yaml).
+"""Run the ``all_subject`` experiment (spec: sim/configs/experiment/all_subject.yaml).
 
     python experiments/all_subject/run.py [overrides...]
 

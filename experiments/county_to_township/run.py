@@ -1,4 +1,4 @@
-"""Run the ``county_to_township`` experiment (spec: configs/experiment/county_to_township.yaml).
+"""Run the ``county_to_township`` experiment (spec: sim/configs/experiment/county_to_township.yaml).
 
     python experiments/county_to_township/run.py [overrides...]
 

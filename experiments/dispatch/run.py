@@ -1,4 +1,4 @@
-"""Run the ``dispatch`` experiment (spec: configs/experiment/dispatch.yaml).
+"""Run the ``dispatch`` experiment (spec: sim/configs/experiment/dispatch.yaml).
 
     python experiments/dispatch/run.py [overrides...]
 

@@ -1,4 +1,4 @@
-"""Run the ``flood_volunteers`` experiment (spec: configs/experiment/flood_volunteers.yaml).
+"""Run the ``flood_volunteers`` experiment (spec: sim/configs/experiment/flood_volunteers.yaml).
 
     python experiments/flood_volunteers/run.py [overrides...]
 

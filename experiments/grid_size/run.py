@@ -1,4 +1,4 @@
-"""Run the ``grid_size`` experiment (spec: configs/experiment/grid_size.yaml).
+"""Run the ``grid_size`` experiment (spec: sim/configs/experiment/grid_size.yaml).
 
     python experiments/grid_size/run.py [overrides...]
 

@@ -1,4 +1,4 @@
-"""Run the ``hotline_share`` experiment (spec: configs/experiment/hotline_share.yaml).
+"""Run the ``hotline_share`` experiment (spec: sim/configs/experiment/hotline_share.yaml).
 
     python experiments/hotline_share/run.py [overrides...]
 

@@ -1,4 +1,4 @@
-"""Run the ``staffing`` experiment (spec: configs/experiment/staffing.yaml).
+"""Run the ``staffing`` experiment (spec: sim/configs/experiment/staffing.yaml).
 
     python experiments/staffing/run.py [overrides...]
 

@@ -1,6 +1,6 @@
 """What-if experiments: a planner's comparison, with paired confidence intervals and a briefing.
 
-``python -m sim.experiment <name> [overrides...]`` runs ``configs/experiment/<name>.yaml``
+``python -m sim.experiment <name> [overrides...]`` runs ``sim/configs/experiment/<name>.yaml``
 (a spec with a top-level ``experiment:`` key, see ``sim.experiment.spec``): every scenario
 ``experiment.replications`` times on common random numbers, then writes
 ``results/experiments/<name>-<stamp>/`` (``sim.experiment.outputs``) and prints the findings.
@@ -24,7 +24,7 @@ __all__ = ["ExperimentResult", "ExperimentSpec", "ScenarioSpec", "list_specs", "
 
 def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], None] | None = None
               ) -> tuple[ExperimentResult, Path]:
-    """Load spec ``name`` (a name in configs/experiment or a YAML path), run it, write its results.
+    """Load spec ``name`` (a name in sim/configs/experiment or a YAML path), run it, write its results.
 
     ``overrides``: ``experiment.<field>=...`` edits the spec, anything else is a Hydra override
     applied to every scenario. Echoes progress and the findings; returns the result and its directory.

@@ -1,7 +1,7 @@
 """``python -m sim.experiment <name> [overrides...]``: run one experiment spec.
 
-    python -m sim.experiment --list                      # the specs in configs/experiment
-    python -m sim.experiment dispatch                    # run configs/experiment/dispatch.yaml
+    python -m sim.experiment --list                      # the specs in sim/configs/experiment
+    python -m sim.experiment dispatch                    # run sim/configs/experiment/dispatch.yaml
     python -m sim.experiment grid_size run.horizon_days=120 experiment.replications=3 report.lang=zh
 
 ``experiment.<field>=<value>`` edits the spec (replications, workers, kpis, ...); any other

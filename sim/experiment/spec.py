@@ -1,4 +1,4 @@
-"""Experiment specs: ``configs/experiment/<name>.yaml`` with a top-level ``experiment:`` key.
+"""Experiment specs: ``sim/configs/experiment/<name>.yaml`` with a top-level ``experiment:`` key.
 
 A spec names the scenarios of one planner's comparison and how to report it::
 
@@ -15,7 +15,7 @@ A spec names the scenarios of one planner's comparison and how to report it::
       kpis: [resolution_hours_p90, escalations_per_matter, on_time_rate]   # first = headline
       charts: [bars, cdf, funnel]
 
-(``configs/experiment/tune_staffing.yaml`` is a Hydra sweep config, not a spec: it has
+(``sim/configs/experiment/tune_staffing.yaml`` is a Hydra sweep config, not a spec: it has
 no ``experiment:`` key.) ``load_spec`` reads a spec with OmegaConf into the typed
 dataclasses below; every problem is one ``ConfigError`` naming the key.
 """
@@ -88,14 +88,14 @@ class ExperimentSpec:
 
 
 def spec_path(name: str) -> Path:
-    """``configs/experiment/<name>.yaml``, or ``name`` itself when it is a path to a YAML file."""
+    """``sim/configs/experiment/<name>.yaml``, or ``name`` itself when it is a path to a YAML file."""
     if name.endswith((".yaml", ".yml")) or "/" in name:
         return Path(name)
     return config_dir() / "experiment" / f"{name}.yaml"
 
 
 def list_specs() -> list[str]:
-    """Names of the experiment specs in ``configs/experiment`` (files with an ``experiment:`` key)."""
+    """Names of the experiment specs in ``sim/configs/experiment`` (files with an ``experiment:`` key)."""
     out = []
     for path in sorted((config_dir() / "experiment").glob("*.yaml")):
         try:

@@ -2,7 +2,7 @@
 
 Every lever of MODEL.md sections 1-5 is a typed field with a default and a
 comment; the classes are immutable once built (``Sealed``). Hydra composes YAML
-from ``configs/`` onto these classes, so a typo or a wrong type fails at
+from ``sim/configs/`` onto these classes, so a typo or a wrong type fails at
 composition naming the key; ``validate.py`` adds the
 semantic checks. Engines never see a DictConfig: they receive ``Config``
 instances (built by ``sim.scenario.build``).

@@ -20,6 +20,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from sim.errors import ConfigError
 from sim.scenario import checks as ck
+from sim.scenario.compose import presets_dir
 from sim.scenario.constants import (
     CHANNELS,
     DEADLINE_FAMILIES,
@@ -282,6 +283,9 @@ def compose_error(exc: BaseException, overrides: Sequence[str]) -> ConfigError:
     """Translate a Hydra / OmegaConf composition error into a one-line ConfigError."""
     chain = list(_chain(exc))
     parsed = _parse_overrides(overrides)
+    if _first_line(str(exc)) == "Could not override 'calibrated'.":  # no calibrated/ group anywhere
+        name = next((str(v) for _, k, v in parsed if k == "calibrated"), "")
+        return _one_line("calibrated", f"unknown preset {name!r}; no presets in {presets_dir() / 'calibrated'}")
     for e in chain:
         full_key = getattr(e, "full_key", None)
         if isinstance(e, OmegaConfBaseException) and full_key:
@@ -384,7 +388,7 @@ def _missing_preset(e: MissingConfigException) -> ConfigError:
     if not group:
         return _one_line("config", _first_line(str(e)))
     options = list(e.options or [])
-    available = f"available: {', '.join(options)}" if options else f"configs/{group}/ has no presets"
+    available = f"available: {', '.join(options)}" if options else f"sim/configs/{group}/ has no presets"
     what = f"unknown preset {name!r}" if name else "no preset named"
     return _one_line(group.replace("/", "."), f"{what}; {available}")
 

@@ -1,7 +1,7 @@
 """Tuning: the objective a multirun job returns to an optimising sweeper (Optuna), and its report.
 
 Tuning mode is on when the config lists the ``Tuning`` callback under ``hydra.callbacks``
-(``configs/experiment/tune_staffing.yaml`` does). Each job then returns
+(``sim/configs/experiment/tune_staffing.yaml`` does). Each job then returns
 
     objective = kpi                                   if constraint >= at_least
               = kpi + penalty * (1 + shortfall)       otherwise (shortfall = at_least - constraint)

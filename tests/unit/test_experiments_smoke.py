@@ -1,4 +1,4 @@
-"""Smoke run of every experiment spec in configs/experiment (tune_staffing is a sweep, not a spec).
+"""Smoke run of every experiment spec in sim/configs/experiment (tune_staffing is a sweep, not a spec).
 
 Each runs through the entry point (``python -m sim.experiment``'s ``main``) shrunk to a
 township over 25 days (5 of warm-up), 2 replications, in this process; a flood moves to
