@@ -62,7 +62,9 @@ def run(argv: list[str]) -> int:
     from sim.logs import load_log
 
     imported = load_log(args["log"], args["mapping"])
-    print(imported.report)
+    from sim.logs import format_report
+
+    print(format_report(imported.report))
     cases, ext = imported.cases, pd.Timestamp(imported.extracted_at)
     if train_until is not None and not (cases["created"].min() < train_until < cases["created"].max()):
         raise ConfigError("train_until", f"must fall inside the log ({cases['created'].min()} .. "

@@ -48,7 +48,8 @@ from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 
 TOL = 0.005  # relative improvement that counts
-PATIENCE = 12  # trials without it before a department stops
+PATIENCE = 20  # trials without it before a department stops ...
+MIN_TRIALS = 40  # ... but not before this many (TPE's first 10 are random)
 OFFICE_HOURS_PER_DAY = 9.0
 
 
@@ -114,14 +115,15 @@ class Simulator:
     """
 
     def __init__(self, fit: ArrivalFit, units_file: str, name: str, seed: int,
-                 handling: dict[str, Handling]) -> None:
+                 handling: dict[str, Handling], replications: int = 1) -> None:
         self.fit, self.units_file, self.name, self.seed = fit, units_file, name, seed
         # keyed by category config key
         self.departments = {c.key: c.department for c in fit.categories.values()}
         self.due_share = {c.key: c.due_share for c in fit.categories.values()}
         self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
         self.slots = department_slots(sorted(handling))
-        self.inputs: MatterInputs = generate_inputs(self.base, build_territory(self.base), 0)
+        terr = build_territory(self.base)
+        self.inputs: list[MatterInputs] = [generate_inputs(self.base, terr, r) for r in range(replications)]
         names = list(self.base.catalog.categories)
         depts = sorted(handling)
         self.dept_names = depts
@@ -136,9 +138,9 @@ class Simulator:
         return replace(b, catalog=replace(b.catalog, categories=cats),
                        staffing=replace(b.staffing, department_staff={**b.staffing.department_staff, **staff}))
 
-    def records(self, handling: dict[str, Handling]) -> Any:
+    def records(self, handling: dict[str, Handling], rep: int = 0) -> Any:
         cfg = self.config(handling)
-        return run_vector(prepare(cfg, build_territory(cfg), self.inputs), 0), cfg
+        return run_vector(prepare(cfg, build_territory(cfg), self.inputs[rep]), rep), cfg
 
     def run(self, handling: dict[str, Handling]) -> pd.DataFrame:
         """The simulated log (all matters to the extraction) under these handling values."""
@@ -146,17 +148,21 @@ class Simulator:
         return simulated_cases(rec, cfg, self.fit.tb, self.due_share, self.departments, self.seed)
 
     def censored_by_department(self, handling: dict[str, Handling]) -> dict[str, np.ndarray]:
-        """Simulated min(close, extraction) - created hours of training-month matters, per department."""
-        rec, cfg = self.records(handling)
-        m = rec.matters
+        """Simulated min(close, extraction) - created hours of training-month matters, per department
+        (every replication's, pooled)."""
         tb = self.fit.tb
         t0, t1 = tb.hours(pd.Series([tb.train_from, tb.train_until]))
-        horizon = cfg.run.horizon_days * 24.0
-        occ = np.asarray(m.t_occur)
-        close = np.asarray(m.t_close)
-        keep = (occ >= t0) & (occ < t1)
-        y = np.where(np.isfinite(close) & (close <= horizon), close, horizon)[keep] - occ[keep]
-        dept = self.cat_dept[np.asarray(m.category, np.int64)[keep]]
+        ys, depts = [], []
+        for rep in range(len(self.inputs)):
+            rec, cfg = self.records(handling, rep)
+            m = rec.matters
+            horizon = cfg.run.horizon_days * 24.0
+            occ = np.asarray(m.t_occur)
+            close = np.asarray(m.t_close)
+            keep = (occ >= t0) & (occ < t1)
+            ys.append(np.where(np.isfinite(close) & (close <= horizon), close, horizon)[keep] - occ[keep])
+            depts.append(self.cat_dept[np.asarray(m.category, np.int64)[keep]])
+        y, dept = np.concatenate(ys), np.concatenate(depts)
         return {d: y[dept == k] for k, d in enumerate(self.dept_names)}
 
 
@@ -167,7 +173,8 @@ def _w1(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: str, seed: int,
-                 trials: int = 80, say: Callable[[str], None] = print) -> tuple[FitResult, Simulator]:
+                 trials: int = 80, say: Callable[[str], None] = print,
+                 replications: int = 1) -> tuple[FitResult, Simulator]:
     """Search every department's handling side at once; return the best and the simulator."""
     import optuna
 
@@ -184,14 +191,15 @@ def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: st
         g = obs_by_dept[d]
         h = close_hours(g)
         slow = int((~(np.isfinite(h) & (h < FAST_HOURS))).sum())
-        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed + k))
+        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed + k, multivariate=True))
         study.enqueue_trial(initial_guess(g))
         searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
                                        max_work=max_work(g), study=study)
     obs_y = {d: censored_hours(obs_by_dept[d], tb.extracted_at) for d in depts}
     start = time.perf_counter()
     best_params = {d: initial_guess(obs_by_dept[d]) for d in depts}
-    sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts})
+    sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts},
+                    replications)
     history: list[dict[str, float]] = []
     n = 0
     for n in range(1, trials + 1):
@@ -218,7 +226,7 @@ def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: st
                 s.best, s.best_params, s.since_best = dist, dict(s.trial.params), 0  # type: ignore[attr-defined]
             else:
                 s.since_best += 1
-                s.done = s.since_best >= PATIENCE
+                s.done = s.since_best >= PATIENCE and n >= MIN_TRIALS
         history.append(row)
         active = sum(not s.done for s in searches.values())
         total = sum(s.best for s in searches.values() if math.isfinite(s.best))

@@ -27,9 +27,9 @@ import pandas as pd
 
 from sim.scenario.constants import CHANNELS
 
-#: a case closed within this many hours of intake counts as settled at once (staff-generated
+#: a case closed within this many hours (3 minutes) of intake counts as settled at once (staff-generated
 #: reports closed on the spot); the model sends that share to the intake grid's quick path
-FAST_HOURS = 0.25
+FAST_HOURS = 0.05
 #: categories with fewer training rows than this borrow their department's pooled values
 MIN_ROWS = 30
 #: Monday-to-Friday, the office week the working-day deadlines and department shifts assume

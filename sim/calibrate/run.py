@@ -57,7 +57,7 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
     for cat in fit.categories.values():
         k = f"catalog.categories.{cat.key}"
         c[f"{k}.share"] = f"fitted from {cat.rows:,} rows"
-        c[f"{k}.severity_mix"] = f"settled at once (< 0.25 h): {cat.fast_share:.3f} of {cat.rows:,} rows" + (
+        c[f"{k}.severity_mix"] = f"settled at once (< 3 min): {cat.fast_share:.3f} of {cat.rows:,} rows" + (
             " (department pooled: few rows)" if cat.rows < 30 else "")
         c[f"{k}.deadline_days"] = (f"median due - created of {cat.deadline_rows:,} rows" if cat.deadline_days
                                    is not None else "no due date in the log")
