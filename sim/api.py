@@ -32,6 +32,7 @@ from sim.inputs import generate_inputs
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
 from sim.records import Records
+from sim.report.tables import office_table
 from sim.scenario.build import load_config
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
@@ -220,13 +221,15 @@ def _write_records(result: RunResult, out: _ResultsDir) -> None:
     backlog.to_csv(tmp / "backlog.csv", index=False)
     station_busy, server_busy = busy_totals(rec)  # one pass over the visits for both utilisation tables
     utilization_table(rec, station_busy).to_csv(tmp / "utilization.csv", index=False)
+    office_table(rec, cfg.catalog, station_busy).to_csv(tmp / "offices.csv", index=False)
     if result.state is not None:
         result.state.to_csv(tmp / "state_daily.csv", index=False)
     if cfg.report.charts and result.runs:
         from sim.report.charts import draw_run_charts
         from sim.report.tables import tables_from_records
 
-        tables = tables_from_records(rec, result.runs[0], backlog=backlog, server_busy=server_busy)
+        tables = tables_from_records(rec, result.runs[0], backlog=backlog, server_busy=server_busy,
+                                     catalog=cfg.catalog, station_busy=station_busy)
         draw_run_charts(tables, tmp, cfg.report.lang)
 
 

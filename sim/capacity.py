@@ -19,7 +19,7 @@ from sim.engines.prepare import Prepared
 from sim.rules.demand import grid_rates_per_hour
 from sim.rules.outcome import party_prob
 from sim.rules.routing import entry_level, next_level, target_level
-from sim.scenario.constants import DEPARTMENTS, GRID, HOTLINE, LEVELS, MODULES, TOWNSHIP
+from sim.scenario.constants import GRID, HOTLINE, LEVELS, TOWNSHIP
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ class CapacityReport:
         }
 
 
-def _type_of(kind: str, sub: int) -> str:
+def _type_of(kind: str, sub: int, modules: tuple[str, ...], departments: tuple[str, ...]) -> str:
     if kind == "module":
-        return f"module:{MODULES[sub]}"
+        return f"module:{modules[sub]}"
     if kind == "department":
-        return f"department:{DEPARTMENTS[sub]}"
+        return f"department:{departments[sub]}"
     return kind
 
 
@@ -110,8 +110,8 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
         if level == 1:
             return "village"
         if level == TOWNSHIP:
-            return f"module:{MODULES[int(cat.module[k])]}"
-        return f"department:{DEPARTMENTS[int(cat.department[k])]}"
+            return f"module:{cat.modules[int(cat.module[k])]}"
+        return f"department:{cat.departments[int(cat.department[k])]}"
 
     unified = cfg.dispatch.mode == "unified" and not cfg.textbook.enabled
     if unified:
@@ -179,15 +179,15 @@ def capacity_check(p: Prepared) -> CapacityReport:
         levels[TOWNSHIP] += hot
     # misrouted work lands on the other modules, spread evenly
     mis_a, mis_w = arrivals.pop("module:(misrouted)", 0.0), work.pop("module:(misrouted)", 0.0)
-    for m in MODULES:
-        arrivals[f"module:{m}"] = arrivals.get(f"module:{m}", 0.0) + mis_a / len(MODULES)
-        work[f"module:{m}"] = work.get(f"module:{m}", 0.0) + mis_w / len(MODULES)
+    for m in cat.modules:
+        arrivals[f"module:{m}"] = arrivals.get(f"module:{m}", 0.0) + mis_a / len(cat.modules)
+        work[f"module:{m}"] = work.get(f"module:{m}", 0.0) + mis_w / len(cat.modules)
     speeds = lay.server_speed * ~lay.server_volunteer
     shift_open = {name: cal.open_fraction for name, cal in p.calendars.items()}
     open_frac = np.array([shift_open[s] for s in lay.server_shift])
     server_cap = speeds * open_frac * 24.0
     # station types in order of first appearance; a type's stations and (in order) their servers
-    types = [_type_of(k, int(s)) for k, s in zip(lay.kind, lay.sub, strict=True)]
+    types = [_type_of(k, int(s), cat.modules, cat.departments) for k, s in zip(lay.kind, lay.sub, strict=True)]
     type_names = list(dict.fromkeys(types))
     index = {name: j for j, name in enumerate(type_names)}
     station_type = np.array([index[t] for t in types], np.int64)

@@ -19,7 +19,8 @@ import numpy as np
 
 from sim.records import ServerTable, StationTable
 from sim.rules.calendar import WorkCalendar
-from sim.scenario.constants import DEPARTMENTS, MODULES, ROLES
+from sim.scenario.catalogue import department_names, module_names
+from sim.scenario.constants import ROLES
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 
@@ -43,6 +44,8 @@ class StationLayout:
     n_villages: int
     n_townships: int
     n_counties: int
+    n_modules: int  # modules per township (catalog.modules)
+    n_departments: int  # departments per county (catalog.departments)
 
     @property
     def n(self) -> int:
@@ -58,11 +61,11 @@ class StationLayout:
         return self.n_grids + self.n_villages + t
 
     def module(self, t: np.ndarray | int, m: np.ndarray | int) -> np.ndarray | int:
-        return self.n_grids + self.n_villages + self.n_townships + t * len(MODULES) + m
+        return self.n_grids + self.n_villages + self.n_townships + t * self.n_modules + m
 
     def department(self, c: np.ndarray | int, d: np.ndarray | int) -> np.ndarray | int:
-        return (self.n_grids + self.n_villages + self.n_townships * (1 + len(MODULES))
-                + c * len(DEPARTMENTS) + d)
+        return (self.n_grids + self.n_villages + self.n_townships * (1 + self.n_modules)
+                + c * self.n_departments + d)
 
     def servers_of(self, s: int) -> range:
         return range(int(self.server_ptr[s]), int(self.server_ptr[s + 1]))
@@ -155,12 +158,13 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
     for t in range(terr.n_townships):
         office("platform", 2, t, -1, f"{terr.township_codes[t]}-platform", "platform",
                int(terr.township_platform[t]), 1.0)
+    modules, departments = module_names(cfg), department_names(cfg)
     for t in range(terr.n_townships):
-        for m, name in enumerate(MODULES):
+        for m, name in enumerate(modules):
             office("module", 2, t, m, f"{terr.township_codes[t]}-{name}", "module", int(terr.township_modules[t, m]),
                    1.0)
     for c in range(terr.n_counties):
-        for d, name in enumerate(DEPARTMENTS):
+        for d, name in enumerate(departments):
             office("department", 3, c, d, f"{terr.county_codes[c]}-{name}", "department",
                    int(terr.county_departments[c, d]), 1.0)
     return StationLayout(
@@ -169,6 +173,7 @@ def build_layout(cfg: Config, terr: Territory) -> StationLayout:
         server_role=np.asarray(role, np.int8), server_speed=np.asarray(speed, np.float64), server_shift=shift,
         server_skills=np.asarray(skills, bool).reshape(len(role), n_k), server_volunteer=np.asarray(volunteer, bool),
         n_grids=terr.n_grids, n_villages=terr.n_villages, n_townships=terr.n_townships, n_counties=terr.n_counties,
+        n_modules=len(modules), n_departments=len(departments),
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from sim.report.fonts import use_cjk_font  # noqa: E402
@@ -28,8 +29,8 @@ from sim.report.labels import check_lang, kpi_name, label, level_name, role_name
 from sim.report.tables import RunTables, pareto_mask  # noqa: E402
 from sim.scenario.constants import HOURS_PER_DAY, LEVELS  # noqa: E402
 
-__all__ = ["backlog_chart", "bar_compare", "cdf_chart", "draw_run_charts", "funnel_chart", "pareto_chart",
-           "utilization_heatmap"]
+__all__ = ["backlog_chart", "bar_compare", "cdf_chart", "draw_run_charts", "funnel_chart", "office_chart",
+           "pareto_chart", "utilization_heatmap"]
 
 FIGSIZE = (6.4, 4.4)
 DPI = 120
@@ -256,6 +257,40 @@ def utilization_heatmap(util_table: pd.DataFrame, lang: str) -> Figure:
     return fig
 
 
+def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
+    """Utilisation of every township module and county department (``office_table``), one bar each.
+
+    Any catalogue: bars are labelled with the office's ``name_zh`` in Chinese (its name when
+    that is empty) and the chart grows with the number of offices. Red at or above 1.
+    """
+    t = office_table.reset_index(drop=True)
+    n = len(t)
+    fig, ax = _figure(lang, (FIGSIZE[0], max(FIGSIZE[1], 1.6 + 0.24 * n)))
+    util = t["utilization"].to_numpy(dtype=float)
+    y = np.arange(n)
+    colors = [COLORS[0] if k == "module" else COLORS[1] for k in t["kind"]]
+    colors = [COLORS[3] if math.isfinite(u) and u >= 1.0 else c for u, c in zip(util, colors, strict=True)]
+    ax.barh(y, np.nan_to_num(util, nan=0.0), color=colors, height=0.7)
+    for i, u in enumerate(util):
+        ax.annotate("-" if not math.isfinite(u) else f"{u:.0%}", (0.0 if not math.isfinite(u) else float(u), i),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    names = [(zh or name) if lang == "zh" and isinstance(zh, str) else name
+             for name, zh in zip(t["office"], t["name_zh"], strict=True)]
+    ax.set_yticks(y, names, fontsize=8)
+    kinds = [k for k in ("module", "department") if (t["kind"] == k).any()]
+    ax.legend(handles=[Patch(color=COLORS[0] if k == "module" else COLORS[1], label=label(f"kind.{k}", lang))
+                       for k in kinds], loc="lower right", fontsize=8, frameon=False)
+    ax.invert_yaxis()  # catalogue order, modules first, from the top
+    ax.axvline(1.0, color="#555555", linewidth=0.8, linestyle="--")
+    finite = util[np.isfinite(util)]
+    ax.set_xlim(0, max(1.1, float(finite.max()) * 1.15 if finite.size else 1.1))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.tick_params(axis="y", length=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    _title(ax, "title.offices", lang)
+    return fig
+
+
 def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95) -> Figure:
     """Staff cost (million yuan) vs on-time rate (``scenario, staff_cost, on_time_rate``): every
     variant a point, the Pareto front (cheapest for its on-time rate) joined and highlighted,
@@ -288,16 +323,23 @@ def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95) -> F
 
 #: file names written by ``draw_run_charts``
 RUN_CHARTS = ("resolution_cdf.png", "level_funnel.png", "backlog.png", "utilization.png")
+#: written too when the tables have the catalogue's ``offices`` table
+OFFICE_CHART = "offices.png"
 
 
 def draw_run_charts(tables: RunTables, out_dir: str | Path, lang: str = "en") -> list[Path]:
-    """Write the single-run charts (``RUN_CHARTS``) into ``out_dir``; return their paths."""
+    """Write the single-run charts (``RUN_CHARTS``, and ``OFFICE_CHART`` when ``tables.offices``
+    has rows) into ``out_dir``; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figs = (cdf_chart(tables.cdf, lang), funnel_chart(tables.funnel, lang),
-            backlog_chart(tables.backlog, lang, tables.surges), utilization_heatmap(tables.utilization, lang))
+    figs = [cdf_chart(tables.cdf, lang), funnel_chart(tables.funnel, lang),
+            backlog_chart(tables.backlog, lang, tables.surges), utilization_heatmap(tables.utilization, lang)]
+    names = list(RUN_CHARTS)
+    if len(tables.offices):
+        figs.append(office_chart(tables.offices, lang))
+        names.append(OFFICE_CHART)
     paths = []
-    for name, fig in zip(RUN_CHARTS, figs, strict=True):
+    for name, fig in zip(names, figs, strict=True):
         path = out / name
         fig.savefig(path, dpi=DPI)
         fig.clear()

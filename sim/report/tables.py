@@ -13,6 +13,9 @@ One run (``tables_from_records`` -> ``RunTables``):
 * ``utilization``: ``role, level, utilization`` -- busy / capacity hours per staff role
   (``role_utilization``) with the level the role works at (``ServerTable.level``).
 * ``surges``: ``surge, start_day, end_day`` -- the surge windows seen in the records.
+* ``offices`` (when the run's catalogue is given): ``kind, office, name_zh, stations,
+  busy_hours, capacity_hours, utilization`` -- one row per township module and county
+  department of the catalogue (summed over townships / counties), in catalogue order.
 
 Several scenarios (an experiment): ``stack`` concatenates the run tables of each
 scenario with a leading ``scenario`` column; ``comparison_table`` gives
@@ -33,10 +36,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.metrics import kernels as kn
-from sim.metrics.kpis import backlog_series, compute_kpis, role_utilization, window
+from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
 from sim.metrics.replications import paired_difference, summary_of
 from sim.records import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
+from sim.scenario.schema import CatalogConfig
 
 __all__ = [
     "CDF_COLUMNS",
@@ -48,6 +52,7 @@ __all__ = [
     "comparison_table",
     "cost_table",
     "funnel_table",
+    "office_table",
     "pareto_mask",
     "stack",
     "surge_table",
@@ -64,6 +69,7 @@ UTILIZATION_COLUMNS = ["role", "level", "utilization"]
 COMPARISON_COLUMNS = ["scenario", "kpi", "mean", "half_width", "n", "diff_mean", "diff_half_width"]
 COST_COLUMNS = ["scenario", "staff_cost", "on_time_rate"]
 SURGE_COLUMNS = ["surge", "start_day", "end_day"]
+OFFICE_COLUMNS = ["kind", "office", "name_zh", "stations", "busy_hours", "capacity_hours", "utilization"]
 
 
 @dataclass
@@ -76,6 +82,7 @@ class RunTables:
     utilization: pd.DataFrame
     kpis: dict[str, float] = field(default_factory=dict)
     surges: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SURGE_COLUMNS))
+    offices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFICE_COLUMNS))
 
 
 def cdf_table(hours: npt.ArrayLike, points: int = CDF_POINTS) -> pd.DataFrame:
@@ -112,11 +119,35 @@ def utilization_from_records(rec: Records, busy: np.ndarray | None = None) -> pd
     return pd.DataFrame(rows, columns=UTILIZATION_COLUMNS)
 
 
+def office_table(rec: Records, catalog: CatalogConfig, station_busy: np.ndarray | None = None) -> pd.DataFrame:
+    """Busy and capacity hours per module and department of ``catalog`` (the run's own).
+
+    Module stations are numbered township x module and department stations county x
+    department (``sim.stations``), so the j-th module station is module ``j % n_modules``.
+    ``station_busy`` per station row = ``busy_totals(rec)[0]`` unless given.
+    """
+    busy = station_busy if station_busy is not None else busy_totals(rec)[0]
+    st = rec.stations
+    kinds = np.asarray(st.kind, dtype=object)
+    cap = np.asarray(st.capacity_hours, dtype=np.float64)
+    rows = []
+    for kind, offices in (("module", catalog.modules), ("department", catalog.departments)):
+        idx = np.flatnonzero(kinds == kind)
+        which = np.arange(len(idx)) % max(len(offices), 1)
+        for j, office in enumerate(offices):
+            mine = idx[which == j]
+            b, c = float(busy[mine].sum()), float(cap[mine].sum())
+            rows.append({"kind": kind, "office": office.name, "name_zh": office.name_zh, "stations": len(mine),
+                         "busy_hours": b, "capacity_hours": c, "utilization": b / c if c > 0 else math.nan})
+    return pd.DataFrame(rows, columns=OFFICE_COLUMNS)
+
+
 def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None, *,
-                        backlog: pd.DataFrame | None = None, server_busy: np.ndarray | None = None) -> RunTables:
-    """All four tables of one replication (``kpis`` computed from ``rec`` unless given, and
+                        backlog: pd.DataFrame | None = None, server_busy: np.ndarray | None = None,
+                        catalog: CatalogConfig | None = None, station_busy: np.ndarray | None = None) -> RunTables:
+    """All the tables of one replication (``kpis`` computed from ``rec`` unless given, and
     likewise ``backlog`` = ``backlog_series(rec)`` and ``server_busy`` = ``busy_totals(rec)[1]``,
-    for a caller that has them already)."""
+    for a caller that has them already); ``offices`` only with the run's ``catalog``."""
     kp = dict(kpis) if kpis is not None else compute_kpis(rec)
     m = rec.matters
     w0, h = window(rec)
@@ -126,7 +157,9 @@ def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None, *
     in_days = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
                             "undiscovered": back["undiscovered"]})
     return RunTables(cdf=cdf, funnel=funnel_table(kp), backlog=in_days,
-                     utilization=utilization_from_records(rec, server_busy), kpis=kp, surges=surge_table(rec))
+                     utilization=utilization_from_records(rec, server_busy), kpis=kp, surges=surge_table(rec),
+                     offices=(office_table(rec, catalog, station_busy) if catalog is not None
+                              else pd.DataFrame(columns=OFFICE_COLUMNS)))
 
 
 def stack(tables: Mapping[str, RunTables], name: str) -> pd.DataFrame:

@@ -12,7 +12,8 @@ from numba import njit
 
 from sim.parallel import available_workers, run_rows
 from sim.rules.calendar import WorkCalendar, add_working_days_at
-from sim.scenario.constants import DEPARTMENTS, GRID, LEVELS, MODULES, TOWNSHIP
+from sim.scenario.catalogue import department_names, module_names
+from sim.scenario.constants import GRID, LEVELS, TOWNSHIP
 from sim.scenario.schema import Config
 
 
@@ -24,8 +25,9 @@ class Catalog:
         names = list(cfg.catalog.categories)
         self.names = names
         self.n = len(cats)
-        self.module = np.array([MODULES.index(c.module) for c in cats], np.int16)
-        self.department = np.array([DEPARTMENTS.index(c.department) for c in cats], np.int16)
+        self.modules, self.departments = module_names(cfg), department_names(cfg)
+        self.module = np.array([self.modules.index(c.module) for c in cats], np.int16)
+        self.department = np.array([self.departments.index(c.department) for c in cats], np.int16)
         self.service_mean = np.array([c.service_hours for c in cats], np.float64)  # [K, 4]
         self.service_cv = np.array([c.service_cv for c in cats], np.float64)  # [K]
         handled = np.array([[lv in c.handled_at for lv in LEVELS] for c in cats], bool)  # [K, 4]

@@ -22,7 +22,8 @@ PATROL, WALK_IN, APP, HOTLINE, REPORTER = 0, 1, 2, 3, 4
 #: The channels a resident chooses among when reporting a matter themselves.
 RESIDENT_CHANNELS: tuple[int, ...] = (WALK_IN, APP, HOTLINE)
 
-#: The township's ten modules (十大模块, seed 000).
+#: The default catalogue (catalog.modules): the township's ten modules (十大模块, seed 000).
+#: Code reads the modules of a run from its config (sim.scenario.catalogue), never from here.
 MODULES: tuple[str, ...] = (
     "rural_revitalisation",  # 乡村振兴
     "public_service",  # 公共服务
@@ -48,7 +49,7 @@ MODULES_ZH: tuple[str, ...] = (
     "城乡建设",
 )
 
-#: County functional departments (seed 000 "一正六副" and seed 002).
+#: The default catalogue (catalog.departments): county departments (seed 000 "一正六副", seed 002).
 DEPARTMENTS: tuple[str, ...] = (
     "industry",  # 工业/综合
     "transport_culture",  # 交通文旅

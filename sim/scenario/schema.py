@@ -18,6 +18,9 @@ from functools import cache
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
 
 class Sealed:
@@ -65,6 +68,24 @@ class TerritoryConfig(Sealed):
 
 # ---------------------------------------------------------------------- catalogue
 @dataclass
+class OfficeConfig(Sealed):
+    """One township module or county department of the catalogue."""
+
+    name: str = ""  # the key categories and staffing use, and the station code's suffix
+    name_zh: str = ""  # label for charts; empty = the name
+
+
+def _default_modules() -> list[OfficeConfig]:
+    # s000: the township's ten modules (十大模块)
+    return [OfficeConfig(n, zh) for n, zh in zip(MODULES, MODULES_ZH, strict=True)]
+
+
+def _default_departments() -> list[OfficeConfig]:
+    # s000 "一正六副" and s002: seven county functional departments
+    return [OfficeConfig(n, zh) for n, zh in zip(DEPARTMENTS, DEPARTMENTS_ZH, strict=True)]
+
+
+@dataclass
 class CategoryConfig(Sealed):
     """One category of matter and where it goes (MODEL.md 3)."""
 
@@ -72,8 +93,8 @@ class CategoryConfig(Sealed):
     share: float = 0.1  # weight in the category mix (normalised over categories)
     urban_factor: float = 1.0  # multiplier of the weight in urban grids (s001: urban grids serve residents)
     rural_factor: float = 1.0  # multiplier of the weight in rural grids (s001: rural grids serve development)
-    module: str = "governance"  # township module that takes it (one of the ten)
-    department: str = "politics_law"  # county department that takes it
+    module: str = "governance"  # township module that takes it (a name in catalog.modules)
+    department: str = "politics_law"  # county department that takes it (a name in catalog.departments)
     severity_mix: list[float] = field(default_factory=lambda: [0.7, 0.2, 0.08, 0.02])  # P(small,big,hard,beyond)
     # levels that may settle it
     handled_at: list[str] = field(default_factory=lambda: ["grid", "village", "township", "county"])
@@ -127,8 +148,14 @@ class DeadlineConfig(Sealed):
 
 @dataclass
 class CatalogConfig(Sealed):
-    """Categories, where they go, and deadlines (MODEL.md 3)."""
+    """Categories, where they go, and deadlines (MODEL.md 3).
 
+    ``modules`` and ``departments`` are lists, so a preset that sets them replaces the
+    default ten and seven instead of merging into them; their order numbers the stations.
+    """
+
+    modules: list[OfficeConfig] = field(default_factory=_default_modules)  # township modules, in station order
+    departments: list[OfficeConfig] = field(default_factory=_default_departments)  # county departments, in order
     categories: dict[str, CategoryConfig] = field(default_factory=_default_categories)
     deadlines: DeadlineConfig = field(default_factory=DeadlineConfig)
     assess_share: float = 0.15  # share of a level's work spent before escalating a matter beyond its authority
@@ -220,8 +247,10 @@ class StaffingConfig(Sealed):
     committee_per_village: int = 7  # 两委 members (M1: >=7 in a community)
     committee_share: float = 0.3  # share of their working time on escalated matters
     platform_per_township: int = 4  # command-platform dispatchers (一口受理); unified dispatch loads them most
-    module_staff: dict[str, int] = field(default_factory=_module_staff)  # per township, per module
-    department_staff: dict[str, int] = field(default_factory=_department_staff)  # per county, per department
+    # per township, per module of catalog.modules (a module left out has no staff)
+    module_staff: dict[str, int] = field(default_factory=_module_staff)
+    # per county, per department of catalog.departments (a department left out has no staff)
+    department_staff: dict[str, int] = field(default_factory=_department_staff)
     volunteers_per_township: int = 60  # surge capacity (s002: 1,165 volunteers in a county)
     volunteer_share: float = 0.5  # share of a mobilised volunteer's day on matters
     patrol_share: float = 0.4  # share of a full-time worker's time spent patrolling, not handling
@@ -369,7 +398,44 @@ class Config(Sealed):
     report: ReportConfig = field(default_factory=ReportConfig)
 
 
+#: keys that name categories, modules or departments: they come with the catalogue (the ``catalog`` group)
+CATALOGUE_KEYS: tuple[tuple[str, str], ...] = (
+    ("catalog", "categories"), ("staffing", "module_staff"), ("staffing", "department_staff"),
+    ("staffing", "professional_department"), ("dispatch", "grid_list_exclude"),
+    ("dispatch", "party_household_categories"))
+
+
+def _schema_node() -> DictConfig:
+    """The schema with every ``CATALOGUE_KEYS`` value empty: the ``catalog`` group fills them.
+
+    Hydra merges dicts, it never replaces them: were the default categories and module /
+    department staff in the schema node, a preset bringing a catalogue of its own would
+    get the default entries too. So they come from a group option instead, which a
+    preset swaps out (``catalog=<name>``, or ``override /catalog: empty`` in its
+    defaults list). ``Config()`` in Python keeps the full defaults.
+    """
+    node = OmegaConf.structured(Config)
+    for section, key in CATALOGUE_KEYS:
+        value = node[section][key]
+        node[section][key] = "" if isinstance(value, str) else [] if OmegaConf.is_list(value) else {}
+    return node
+
+
+def default_catalogue() -> dict[str, Any]:
+    """The ``catalog=default`` option: the ``CATALOGUE_KEYS`` values of ``Config()`` (today's catalogue)."""
+    d = OmegaConf.structured(Config)
+    out: dict[str, Any] = {}
+    for section, key in CATALOGUE_KEYS:
+        value = d[section][key]
+        out.setdefault(section, {})[key] = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+    return out
+
+
 @cache
 def register() -> None:
-    """Register the schema with Hydra's ConfigStore (once per process)."""
-    ConfigStore.instance().store(name="gridsim_schema", node=Config)
+    """Register the schema and the ``catalog`` group options with Hydra's ConfigStore (once per process)."""
+    cs = ConfigStore.instance()
+    cs.store(name="gridsim_schema", node=_schema_node())
+    cs.store(group="catalog", name="default", package="_global_", node=default_catalogue())
+    # no categories, no module / department staff: for a preset that brings its own catalogue
+    cs.store(group="catalog", name="empty", package="_global_", node={})

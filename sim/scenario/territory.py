@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rng import stream
-from sim.scenario.constants import DEPARTMENTS, MODULES
+from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.schema import Config
 from sim.scenario.units import VillageTable, generate_villages, load_villages
 
@@ -43,8 +43,8 @@ class Territory:
     township_instructors: np.ndarray  # [n_townships] int64
     township_professional: np.ndarray  # [n_townships] int64
     township_volunteers: np.ndarray  # [n_townships] int64
-    township_modules: np.ndarray  # [n_townships, len(MODULES)] int64
-    county_departments: np.ndarray  # [n_counties, len(DEPARTMENTS)] int64
+    township_modules: np.ndarray  # [n_townships, len(catalog.modules)] int64
+    county_departments: np.ndarray  # [n_counties, len(catalog.departments)] int64
 
     @property
     def n_grids(self) -> int:
@@ -178,7 +178,8 @@ def build_territory(cfg: Config) -> Territory:
         township_instructors=instructors,
         township_professional=np.full(n_t, s.professional_per_township * above, np.int64),
         township_volunteers=np.full(n_t, s.volunteers_per_township * above, np.int64),
-        township_modules=np.tile(np.array([s.module_staff.get(m, 0) * above for m in MODULES], np.int64), (n_t, 1)),
-        county_departments=np.tile(np.array([s.department_staff.get(d, 0) * above for d in DEPARTMENTS], np.int64),
-                                   (n_c, 1)),
+        township_modules=np.tile(np.array([s.module_staff.get(m, 0) * above for m in module_names(cfg)], np.int64),
+                                 (n_t, 1)),
+        county_departments=np.tile(np.array([s.department_staff.get(d, 0) * above for d in department_names(cfg)],
+                                            np.int64), (n_c, 1)),
     )

@@ -20,15 +20,14 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from sim.errors import ConfigError
 from sim.scenario import checks as ck
+from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.compose import presets_dir
 from sim.scenario.constants import (
     CHANNELS,
     DEADLINE_FAMILIES,
-    DEPARTMENTS,
     DISPATCH_MODES,
     DISPATCH_RULES,
     LEVELS,
-    MODULES,
     RESIDENT_CHANNELS,
     ROLES,
     SEVERITIES,
@@ -56,6 +55,8 @@ _DEADLINES = ("assign_days", "first_action_days", "general", "complex", "emergen
 _HEADS = ("grid_leaders_per_grid", "fulltime_per_grid", "parttime_per_grid", "grids_per_instructor",
           "professional_per_township", "committee_per_village", "platform_per_township",
           "volunteers_per_township")
+#: a module / department name: it becomes a config key and part of a station code (any script)
+_OFFICE_NAME = re.compile(r"[\w-]+")
 _PROBS_OUTCOME = ("satisfaction_base", "satisfaction_per_day", "satisfaction_overdue",
                   "satisfaction_per_transfer", "satisfaction_floor", "reopen_prob", "petition_prob")
 
@@ -64,7 +65,8 @@ def validate(cfg: Config) -> None:
     """Raise ConfigError(key, problem) for the first semantic error in cfg."""
     _territory(cfg.territory)
     _calendar(cfg.calendar)
-    _staffing(cfg.staffing, cfg.calendar)
+    _offices(cfg.catalog)
+    _staffing(cfg.staffing, cfg.calendar, cfg.catalog)
     _catalog(cfg.catalog, cfg.staffing, cfg.dispatch)
     _demand(cfg.demand)
     _discovery(cfg.discovery)
@@ -117,13 +119,52 @@ def _calendar(c: CalendarConfig) -> None:
     ck.each("calendar.holidays", ck.sequence("calendar.holidays", c.holidays), ck.whole)
 
 
-def _staffing(s: StaffingConfig, cal: CalendarConfig) -> None:
+def _offices(c: CatalogConfig) -> None:
+    """catalog.modules and catalog.departments: non-empty lists of distinct, key-safe names."""
+    for group, what in (("modules", "module"), ("departments", "department")):
+        key = f"catalog.{group}"
+        offices = ck.sequence(key, getattr(c, group))
+        if not offices:
+            raise ConfigError(key, f"is empty: at least one {what} is needed")
+        seen: dict[str, int] = {}
+        for i, office in enumerate(offices):
+            name = ck.text(f"{key}[{i}].name", getattr(office, "name", None))
+            if not _OFFICE_NAME.fullmatch(name):
+                raise ConfigError(f"{key}[{i}].name", f"must be letters, digits, _ or - (it becomes the key "
+                                  f"staffing.{what}_staff.<name>), got {ck.show(name)}")
+            if name in seen:
+                raise ConfigError(f"{key}[{i}].name", f"repeats {name!r} of {key}[{seen[name]}]: "
+                                  f"every {what} needs its own name")
+            seen[name] = i
+            if not isinstance(getattr(office, "name_zh", None), str):
+                raise ConfigError(f"{key}[{i}].name_zh", f"must be a string, got {ck.show(office.name_zh)}")
+
+
+def _listed(names: Sequence[str], most: int = 12) -> str:
+    """Names joined by |, cut short for a long catalogue (the message stays one readable line)."""
+    shown = "|".join(names[:most])
+    return shown if len(names) <= most else f"{shown}|... {len(names)} in all"
+
+
+def _office(key: str, value: Any, vocab: Sequence[str], what: str) -> None:
+    """``value`` names a module / department of the catalogue."""
+    if not isinstance(value, str) or value not in vocab:
+        raise ConfigError(key, f"must be a {what} of catalog.{what}s ({_listed(vocab)}), got {ck.show(value)}")
+
+
+def _staffing(s: StaffingConfig, cal: CalendarConfig, c: CatalogConfig) -> None:
     for name in _HEADS:
         ck.whole(f"staffing.{name}", getattr(s, name))
-    for name, vocab in (("module_staff", MODULES), ("department_staff", DEPARTMENTS)):
-        for unit, heads in ck.named("staffing." + name, getattr(s, name), vocab, name.split("_")[0]):
+    for name, vocab in (("module_staff", module_names(c)), ("department_staff", department_names(c))):
+        what = name.split("_")[0]
+        for unit, heads in ck.mapping("staffing." + name, getattr(s, name)).items():
+            if unit not in vocab:
+                raise ConfigError(f"staffing.{name}.{unit}", f"unknown {what}: not in catalog.{what}s "
+                                  f"({_listed(vocab)})")
             ck.whole(f"staffing.{name}.{unit}", heads)
-    ck.one_of("staffing.professional_department", s.professional_department, DEPARTMENTS)
+    if s.professional_per_township != 0 or s.professional_department != "":
+        # "" (a catalogue of its own that names none) is fine while no staff are sent down
+        _office("staffing.professional_department", s.professional_department, department_names(c), "department")
     for name in ("grid_leader_share", "committee_share", "volunteer_share"):
         ck.probability(f"staffing.{name}", getattr(s, name))
     ck.probability("staffing.patrol_share", s.patrol_share, below_one=True)
@@ -139,7 +180,7 @@ def _catalog(c: CatalogConfig, s: StaffingConfig, d: DispatchConfig) -> None:
     if not cats:
         raise ConfigError("catalog.categories", "is empty: at least one category is needed")
     for name, cat in cats.items():
-        _category(f"catalog.categories.{name}", cat)
+        _category(f"catalog.categories.{name}", cat, c)
     if not any(cat.share > 0 for cat in cats.values()):
         raise ConfigError("catalog.categories", "no category has a share > 0, so no matter would occur")
     _category_names("dispatch.grid_list_exclude", d.grid_list_exclude, c)  # before it is used below
@@ -151,11 +192,11 @@ def _catalog(c: CatalogConfig, s: StaffingConfig, d: DispatchConfig) -> None:
     ck.probability("catalog.assess_share", c.assess_share)
 
 
-def _category(key: str, cat: CategoryConfig) -> None:
+def _category(key: str, cat: CategoryConfig, c: CatalogConfig) -> None:
     for name in ("share", "urban_factor", "rural_factor", "elderly_factor"):
         ck.non_negative(f"{key}.{name}", getattr(cat, name))
-    ck.one_of(f"{key}.module", cat.module, MODULES)
-    ck.one_of(f"{key}.department", cat.department, DEPARTMENTS)
+    _office(f"{key}.module", cat.module, module_names(c), "module")
+    _office(f"{key}.department", cat.department, department_names(c), "department")
     ck.one_of(f"{key}.deadline", cat.deadline, DEADLINE_FAMILIES)
     if cat.deadline_days is not None:
         ck.positive(f"{key}.deadline_days", cat.deadline_days)

@@ -49,7 +49,6 @@ from sim.scenario.constants import (
     HOTLINE,
     IN_SERVICE,
     IN_TRANSIT,
-    MODULES,
     QUEUED,
     TOWNSHIP,
     VILLAGE,
@@ -241,7 +240,8 @@ class AgentRun:
         """Misclassified: the wrong module assesses it and sends it back (体内循环)."""
         p, cfg, inp = self.p, self.cfg, self.p.inputs
         right = int(p.catalog.module[c])
-        wrong = (right + 1 + int(float(inp.u_misclass_to[i]) * (len(MODULES) - 1))) % len(MODULES)
+        n_mod = p.layout.n_modules
+        wrong = (right + 1 + int(float(inp.u_misclass_to[i]) * (n_mod - 1))) % n_mod
         st = self.station_at(TOWNSHIP, g, c, module=wrong)
         yield from self.visit(i, st, TOWNSHIP, self.work(i, TOWNSHIP) * cfg.catalog.assess_share, True, False,
                               done_as=TRANSFERRED)

@@ -20,6 +20,8 @@ from sim.engines.vector.kernel import (
     I_FAST_TRACK,
     I_MAX_REOPENS,
     I_MODULE_SHIFT,
+    I_N_DEPARTMENTS,
+    I_N_MODULES,
     I_OFF_DEPT,
     I_OFF_MODULE,
     I_OFF_PLATFORM,
@@ -82,7 +84,7 @@ def _params(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     fp[P_FAIL0:P_FAIL0 + 4] = d.fail_prob
     names = list(cfg.calendar.shifts)
     lay = p.layout
-    ip = np.zeros(11, np.int64)
+    ip = np.zeros(I_N_DEPARTMENTS + 1, np.int64)
     ip[I_UNIFIED] = d.mode == "unified"
     ip[I_TEXTBOOK] = cfg.textbook.enabled
     ip[I_RULE] = DISPATCH_RULES.index(d.rule)
@@ -94,6 +96,8 @@ def _params(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     ip[I_OFF_PLATFORM] = lay.platform(0)
     ip[I_OFF_MODULE] = lay.module(0, 0)
     ip[I_OFF_DEPT] = lay.department(0, 0)
+    ip[I_N_MODULES] = lay.n_modules  # the catalogue's counts: the kernel has none of its own
+    ip[I_N_DEPARTMENTS] = lay.n_departments
     return fp, ip
 
 

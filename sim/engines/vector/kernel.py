@@ -59,14 +59,13 @@ UNDISCOVERED, IN_TRANSIT, QUEUED, IN_SERVICE, CLOSED = range(5)
 SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = _ints(6)
 HOTLINE = 3
 R_FCFS, R_SEVERITY, R_EDF, R_LEAST, R_SKILL, R_NEAREST = range(6)
-N_MODULES, N_DEPARTMENTS = 10, 7
 # float parameters (fp[...])
 P_HORIZON, P_PLATFORM_WORK, P_MISCLASS, P_HOTLINE_SETTLE, P_PARTY, P_ASSESS, P_TRANSFER_H, P_NEAREST_KMH, \
     P_SAT_BASE, P_SAT_DAY, P_SAT_OVERDUE, P_SAT_TRANSFER, P_SAT_FLOOR, P_REOPEN, P_PETITION, P_PATIENCE_D, \
     P_PETITION_WORK, P_FAIL0 = range(18)
 # int parameters (ip[...])
 I_UNIFIED, I_TEXTBOOK, I_RULE, I_REMINDERS, I_FAST_TRACK, I_MAX_REOPENS, I_MODULE_SHIFT, I_OFF_VILLAGE, \
-    I_OFF_PLATFORM, I_OFF_MODULE, I_OFF_DEPT = range(11)
+    I_OFF_PLATFORM, I_OFF_MODULE, I_OFF_DEPT, I_N_MODULES, I_N_DEPARTMENTS = range(13)
 
 
 #: every array of a run, by name (see engine.py for shapes)
@@ -443,8 +442,8 @@ def station_at(w, lv, g, c, module):
         return w.ip[I_OFF_VILLAGE] + w.grid_village[g]
     if lv == TOWNSHIP:
         mod = w.cat_module[c] if module < 0 else module
-        return w.ip[I_OFF_MODULE] + w.grid_town[g] * N_MODULES + mod
-    return w.ip[I_OFF_DEPT] + w.grid_county[g] * N_DEPARTMENTS + w.cat_dept[c]
+        return w.ip[I_OFF_MODULE] + w.grid_town[g] * w.ip[I_N_MODULES] + mod
+    return w.ip[I_OFF_DEPT] + w.grid_county[g] * w.ip[I_N_DEPARTMENTS] + w.cat_dept[c]
 
 
 @njit(cache=True)
@@ -532,7 +531,8 @@ def after_classify(w, i, now):
     if np.int64(w.level_of[i]) == TOWNSHIP and not w.misrouted[i] and float(w.u_mis[i]) < w.fp[P_MISCLASS]:
         w.misrouted[i] = True
         c = np.int64(w.m_cat[i])
-        wrong = (w.cat_module[c] + 1 + int(float(w.u_misto[i]) * (N_MODULES - 1))) % N_MODULES
+        n_mod = w.ip[I_N_MODULES]
+        wrong = (w.cat_module[c] + 1 + int(float(w.u_misto[i]) * (n_mod - 1))) % n_mod
         s = station_at(w, TOWNSHIP, np.int64(w.m_grid[i]), c, wrong)
         w.pc[i] = PC_AFTER_WRONG
         visit(w, i, s, TOWNSHIP, w.work[i, TOWNSHIP] * w.fp[P_ASSESS], YES, NO, TRANSFERRED, YES, now)
