@@ -1,7 +1,7 @@
 """``gridsim calibrate``: fit a scenario to a work-order log and validate it on held-out months.
 
     gridsim calibrate log=PATH mapping=NAME_OR_PATH name=NAME [train_until=YYYY-MM-DD]
-                      [seed=12345] [trials=80] [presets=DIR] [results=DIR]
+                      [seed=12345] [trials=80] [replications=2] [presets=DIR] [results=DIR]
 
 Prints the import report, one progress line per trial, the held-out figures, then
 ``use: calibrated=<name>`` and last ``results: <dir>``. A bad argument, mapping or file
@@ -20,7 +20,7 @@ from sim.errors import ConfigError, exit_code
 
 USAGE = __doc__ or ""
 REQUIRED = ("log", "mapping", "name")
-OPTIONAL = ("train_until", "seed", "trials", "presets", "results")
+OPTIONAL = ("train_until", "seed", "trials", "replications", "presets", "results")
 
 
 def parse(args: list[str]) -> dict[str, str]:
@@ -53,6 +53,7 @@ def _int(args: dict[str, str], key: str, default: int, low: int) -> int:
 def run(argv: list[str]) -> int:
     args = parse(argv)
     seed, trials = _int(args, "seed", 12345, 0), _int(args, "trials", 80, 1)
+    reps = _int(args, "replications", 2, 1)
     train_until = None
     if args.get("train_until"):
         try:
@@ -73,7 +74,7 @@ def run(argv: list[str]) -> int:
 
     presets = Path(args["presets"]) if args.get("presets") else None
     cal = calibrate(cases, ext, args["name"], train_until, seed, trials, presets,
-                    Path(args.get("results", "results")))
+                    Path(args.get("results", "results")), replications=reps)
     h = cal.record["heldout"]
     for k in ("observed", "simulated", "carry_forward", "mmc"):
         print(f"held-out {k:<14}" + "  ".join(f"{m} {'-' if v is None else f'{v:.3g}'}" for m, v in h[k].items()))

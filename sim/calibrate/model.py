@@ -25,7 +25,7 @@ The model a log is fitted to (and why):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.calibrate.profile import OFFICE_WEEKDAYS, ArrivalFit, Timebase, slug
-from sim.scenario.schema import CatalogConfig, CategoryConfig, Config
+from sim.scenario.schema import CategoryConfig, Config
 from sim.scenario.validate import validate
 
 #: households written per training case of a place (units have no population in a log:
@@ -61,29 +61,10 @@ class Handling:
         return self.servers / self.work_hours
 
 
-def has_catalogue_data() -> bool:
-    """Whether the schema has departments as data (the catalogue change) or fixed names."""
-    return "departments" in {f.name for f in fields(CatalogConfig)}
-
-
 def department_slots(departments: list[str]) -> dict[str, str]:
-    """Log department -> the config's department name.
-
-    With departments as config data every log department is its own; with the fixed
-    seven, a log whose departments are among them keeps them and another log is mapped
-    onto them in order of size (at most seven).
-    """
-    if has_catalogue_data():
-        taken: set[str] = set()
-        return {d: slug(d, taken) for d in departments}
-    from sim.scenario.constants import DEPARTMENTS
-
-    if all(d in DEPARTMENTS for d in departments):
-        return {d: d for d in departments}
-    if len(departments) > len(DEPARTMENTS):
-        raise ValueError(f"the log has {len(departments)} departments; this build of gridsim has "
-                         f"{len(DEPARTMENTS)} fixed ones (departments as data are needed)")
-    return dict(zip(departments, DEPARTMENTS, strict=False))
+    """Log department -> its config name (``slug``: a key Hydra overrides can name)."""
+    taken: set[str] = set()
+    return {d: slug(d, taken) for d in departments}
 
 
 def write_units(fit: ArrivalFit, path: Path, county: str) -> Path:
@@ -113,10 +94,13 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
             "service_hours": [max(c.fast_hours, 1e-3)] * 3 + [h.work_hours], "service_cv": h.cv,
             "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0, "elderly_factor": 1.0}
     office_days = tb.model_weekdays(OFFICE_WEEKDAYS)
+    dept_names = {d: slots[d] for d in sorted(handling)}
     values: dict[str, Any] = {
         "territory": {"name": name, "units_file": str(units_file), "residents_per_household": RESIDENTS_PER_HOUSEHOLD,
                       "elderly_share": 0.2, "party_household_share": 0.0},
-        "catalog": {"categories": cats, "deadlines": {"working_days": fit.working_days}},
+        "catalog": {"modules": [{"name": MODULE, "name_zh": "综合受理"}],
+                    "departments": [{"name": k, "name_zh": d} for d, k in dept_names.items()],
+                    "categories": cats, "deadlines": {"working_days": fit.working_days}},
         "demand": {"rate_per_1000_per_day": fit.daily_rate / residents * 1000.0, "rural_rate_factor": 1.0,
                    "hour_profile": fit.hour_profile, "weekday_profile": fit.weekday_profile,
                    "season_profile": fit.season_profile},
@@ -125,6 +109,8 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         "staffing": {"grid_leaders_per_grid": 0, "fulltime_per_grid": GRID_SERVERS, "parttime_per_grid": 0,
                      "grids_per_instructor": 0, "professional_per_township": 0, "volunteers_per_township": 0,
                      "shifts": {"fulltime": "always", "grid_leader": "always", "department": "office"},
+                     "professional_department": slots[sorted(handling)[0]], "committee_per_village": 0,
+                     "module_staff": {MODULE: 0},
                      "department_staff": {slots[d]: h.servers for d, h in handling.items()}},
         "discovery": {"instant": True, "channel_mix": fit.channel_mix},
         "dispatch": {"rule": "fcfs", "mode": "level", "grid_list_exclude": [], "misclass_prob": 0.0,
@@ -143,13 +129,16 @@ def build_config(values: dict[str, Any]) -> Config:
     """A validated Config from preset values; the category dict replaces the default one."""
     base = OmegaConf.structured(Config)
     cats = values["catalog"]["categories"]
-    rest = {k: v for k, v in values.items() if k != "catalog"}
+    rest = {k: v for k, v in values.items() if k not in ("catalog", "staffing")}
     rest["catalog"] = {k: v for k, v in values["catalog"].items() if k != "categories"}
+    staff_dicts = ("module_staff", "department_staff")
+    rest["staffing"] = {k: v for k, v in values["staffing"].items() if k not in staff_dicts}
     obj = OmegaConf.to_object(OmegaConf.merge(base, rest))
     assert isinstance(obj, Config)
-    # the log's categories replace the default ones (a merge would keep both)
+    # the log's categories and head-counts replace the default ones (a merge would keep both)
     catalog = replace(obj.catalog, categories={k: CategoryConfig(**v) for k, v in cats.items()})
-    cfg = replace(obj, catalog=catalog)
+    staffing = replace(obj.staffing, **{k: dict(values["staffing"][k]) for k in staff_dicts})
+    cfg = replace(obj, catalog=catalog, staffing=staffing)
     validate(cfg)
     return cfg
 

@@ -7,9 +7,9 @@ a comment saying what it was fitted from (rows, and for the handling side the di
 reached). Keys and strings are written as JSON scalars, which YAML reads unchanged.
 
 A preset is merged onto the default config, and Hydra merges dicts key by key: the
-default categories would stay beside the log's. So the file also switches each of them
-off (share 0, settled at the grid, which has staff) and sets the default departments'
-and modules' head-counts to 0, so that nothing of the default county is left running.
+default categories would stay beside the log's. So the file's defaults list swaps the
+default catalogue out (``override /catalog: empty``) and brings the log's own modules,
+departments, categories and their head-counts.
 """
 
 from __future__ import annotations
@@ -20,28 +20,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.schema import StaffingConfig
 
 
 def presets_dir() -> Path:
     return Path(os.environ.get("GRIDSIM_PRESETS_DIR") or "presets")
-
-
-def neutralise_defaults(values: dict[str, Any]) -> dict[str, Any]:
-    """Add the entries that switch off the default catalogue's categories and staff."""
-    from sim.scenario.schema import CatalogConfig
-
-    defaults = CatalogConfig().categories
-    cats = values["catalog"]["categories"]
-    for k in defaults:
-        if k not in cats:
-            cats[k] = {"share": 0.0, "handled_at": ["grid"], "severity_mix": [1.0, 0.0, 0.0, 0.0]}
-    st = StaffingConfig()
-    staff = values["staffing"]
-    staff["department_staff"] = {**dict.fromkeys(st.department_staff, 0), **staff["department_staff"]}
-    staff["module_staff"] = dict.fromkeys(st.module_staff, 0)
-    staff["committee_per_village"] = 0
-    return values
 
 
 def _scalar(v: Any) -> str:
@@ -63,7 +45,14 @@ def _emit(d: dict[str, Any], comments: dict[str, str], path: str, indent: int, o
         p = f"{path}.{k}" if path else str(k)
         key = k if str(k).replace("_", "").isalnum() and not str(k)[0].isdigit() else json.dumps(str(k))
         note = f"  # {comments[p]}" if p in comments else ""
-        if isinstance(v, dict):
+        if isinstance(v, list) and v and isinstance(v[0], dict):
+            out.append(f"{'  ' * indent}{key}:{note}")
+            for item in v:
+                first = True
+                for ik, iv in item.items():
+                    out.append(f"{'  ' * indent}{'- ' if first else '  '}{ik}: {_scalar(iv)}")
+                    first = False
+        elif isinstance(v, dict):
             out.append(f"{'  ' * indent}{key}:{note}" + ("" if v else " {}"))
             _emit(v, comments, p, indent + 1, out)
         else:
@@ -71,7 +60,8 @@ def _emit(d: dict[str, Any], comments: dict[str, str], path: str, indent: int, o
 
 
 def render(values: dict[str, Any], comments: dict[str, str], header: list[str]) -> str:
-    lines = ["# @package _global_", *[f"# {h}" for h in header]]
+    lines = ["# @package _global_", *[f"# {h}" for h in header],
+             "defaults:", "  - override /catalog: empty  # the log's catalogue replaces the default one", "  - _self_"]
     _emit(values, comments, "", 0, lines)
     return "\n".join(lines) + "\n"
 

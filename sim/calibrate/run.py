@@ -20,7 +20,7 @@ import pandas as pd
 from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
 from sim.calibrate.model import scenario_values, write_units
-from sim.calibrate.preset import neutralise_defaults, presets_dir, write_preset
+from sim.calibrate.preset import presets_dir, write_preset
 from sim.calibrate.profile import ArrivalFit, fit_arrivals, testing, timebase, training
 from sim.calibrate.report import write_report
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
@@ -71,7 +71,7 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
 
 def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_until: pd.Timestamp | None = None,
               seed: int = 12345, trials: int = 80, presets: Path | None = None, results: Path = Path("results"),
-              say: Callable[[str], None] = print) -> Calibration:
+              say: Callable[[str], None] = print, replications: int = 2) -> Calibration:
     """Fit, validate and write; returns what was written."""
     from sim.api import claim_results_dir
     from sim.calibrate.model import department_slots
@@ -86,7 +86,7 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_
     final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
     try:
         units = write_units(fit, pdir / "calibrated" / f"{name}.units.csv", name).resolve()
-        res, sim = fit_handling(cases, fit, str(units), name, seed, trials, say)
+        res, sim = fit_handling(cases, fit, str(units), name, seed, trials, say, replications)
         say(f"calibrate: handling fitted in {res.trials} trials ({res.seconds:.0f} s); validating")
         simulated = sim.run(res.handling)
         tr, te = training(cases, tb), testing(cases, tb)
@@ -101,20 +101,19 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_
                  "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb)}
         (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         write_report(cases, simulated, record, tb, name, tmp)
-        values = neutralise_defaults(scenario_values(fit, res.handling, units, name, seed))
+        values = scenario_values(fit, res.handling, units, name, seed)
         slots = department_slots(sorted(res.handling))
         header = [f"gridsim calibrate: scenario '{name}' fitted to {len(cases):,} cases, training "
                   f"{tb.train_from.date()} .. {tb.train_until.date()}, extracted {tb.extracted_at}",
                   f"select with: calibrated={name}; validation: {final / 'validation.json'}"]
-        text_values = values
-        (tmp / f"{name}.yaml").write_text("", encoding="utf-8")
-        preset = write_preset(text_values, _comments(fit, res, slots), header, tmp / f"{name}.yaml")
+        comments = _comments(fit, res, slots)
+        write_preset(values, comments, header, tmp / f"{name}.yaml")  # a copy beside the validation
         tmp.rename(final)
     except BaseException:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    preset = write_preset(text_values, _comments(fit, res, slots), header, pdir / "calibrated" / f"{name}.yaml")
+    preset = write_preset(values, comments, header, pdir / "calibrated" / f"{name}.yaml")
     return Calibration(fit=fit, handling=res, record=record, preset=preset, results=final,
                        seconds=time.perf_counter() - start)

@@ -32,17 +32,17 @@ TRAIN_UNTIL = pd.Timestamp("2015-09-01")
 HOUR = [0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 0.6, 1.2, 2.2, 2.6, 2.6, 2.4, 2.0, 2.3, 2.4, 2.3, 2.0, 1.5, 1.0, 0.8,
         0.6, 0.5, 0.4, 0.3]
 WEEK = [1.3, 1.25, 1.2, 1.2, 1.15, 0.45, 0.45]
-SEASON = [0.9, 0.9, 1.0, 1.0, 1.1, 1.2, 1.2, 1.1, 1.0, 1.0, 0.9, 0.8]
-#: department -> truth; utilisation about 0.75 (0.9 in the summer peak) so that queues form and
-#: capacity shows in the close times: work per week / (servers x 45 office hours)
-TRUTH = {"agriculture": Handling(servers=12, work_hours=6.0, cv=1.0),  # 69 matters a week: rho 0.77
-         "livelihood": Handling(servers=7, work_hours=3.0, cv=1.0),  # 74 a week: rho 0.70
-         "politics_law": Handling(servers=8, work_hours=2.0, cv=1.0)}  # 136 a week: rho 0.75
+SEASON = [0.95, 0.95, 1.0, 1.0, 1.05, 1.05, 1.05, 1.05, 1.0, 1.0, 0.95, 0.95]
+#: department -> truth; utilisation about 0.75 with few servers, so that queues form and
+#: capacity shows in the close times: rho = work per week / (servers x 45 office hours)
+TRUTH = {"agriculture": Handling(servers=11, work_hours=2.0, cv=1.0),  # 189 matters a week: rho 0.76
+         "livelihood": Handling(servers=6, work_hours=1.0, cv=1.0),  # 202 a week: rho 0.75
+         "politics_law": Handling(servers=8, work_hours=0.75, cv=1.0)}  # 370 a week: rho 0.77
 CATS = {"drainage": ("agriculture", 0.25, 0.1), "benefits": ("livelihood", 0.30, 0.2),
         "noise": ("politics_law", 0.25, 0.0), "neighbours": ("politics_law", 0.20, 0.05)}
 PLACES = [("north", "n1", 300), ("north", "n2", 200), ("south", "s1", 250), ("south", "s2", 150),
           ("east", "e1", 60), ("east", "e2", 40)]
-DAILY = 44.0  # known matters a day (mean over the year)
+DAILY = 120.0  # known matters a day (mean over the year)
 
 
 def truth_values(tmp: Path) -> tuple[dict, Timebase]:
@@ -109,7 +109,7 @@ def recovered(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     log, mapping, truth_cfg = export_log(tmp)
     imported = load_log(log, mapping)
     cal = calibrate(imported.cases, imported.extracted_at, "recovered", TRAIN_UNTIL, seed=3, trials=120,
-                    presets=tmp / "presets", results=tmp / "results", say=lambda _s: None)
+                    presets=tmp / "presets", results=tmp / "results", say=lambda _s: None, replications=3)
     return cal, truth_cfg, imported
 
 
