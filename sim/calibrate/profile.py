@@ -130,7 +130,7 @@ def training(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
     return cases[(cases["created"] >= tb.train_from) & (cases["created"] < tb.train_until)]
 
 
-def testing(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
+def heldout(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
     """Rows created in the held-out window (train_until up to the extraction)."""
     return cases[(cases["created"] >= tb.train_until) & (cases["created"] < tb.extracted_at)]
 
@@ -147,11 +147,11 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
     if n == 0:
         raise ValueError("no case was created before train_until")
     created = pd.to_datetime(tr["created"])
-    days = float((tb.train_until - tb.train_from) / pd.Timedelta(days=1))
     hour = np.bincount(created.dt.hour.to_numpy(), minlength=24).astype(np.float64)
     hour_profile = hour / hour.mean() if hour.sum() > 0 else np.ones(24)
     # weekday: arrivals per calendar day of that weekday in the window, in model order
     span = pd.date_range(tb.train_from.normalize(), tb.train_until - pd.Timedelta(seconds=1), freq="D")
+    days = float(len(span))  # calendar days the window touches, as the month and weekday counts count them
     day_count = np.bincount(span.weekday, minlength=7).astype(np.float64)
     per_real = np.bincount(created.dt.weekday.to_numpy(), minlength=7) / np.maximum(day_count, 1.0)
     week = np.array([per_real[(tb.weekday0 + j) % 7] for j in range(7)])
@@ -193,12 +193,12 @@ def _deadline_days(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _spread(values: pd.Series, groups: pd.Series) -> float:
-    """Row-weighted median absolute deviation relative to each group's median."""
+    """Mean absolute deviation of the rows from their group's median, relative to that median."""
     df = pd.DataFrame({"v": values, "g": groups}).dropna()
     if df.empty:
         return float("inf")
     med = df.groupby("g")["v"].transform("median")
-    return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).median())
+    return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).mean())
 
 
 def _categories(tr: pd.DataFrame) -> tuple[dict[str, CategoryFit], bool]:
@@ -207,7 +207,7 @@ def _categories(tr: pd.DataFrame) -> tuple[dict[str, CategoryFit], bool]:
     hours = pd.Series(close_hours(tr), index=tr.index)
     fast = hours < FAST_HOURS
     cal, work = _deadline_days(tr)
-    working = _spread(work, tr["category"]) <= _spread(cal, tr["category"])
+    working = _spread(work, tr["category"]) < _spread(cal, tr["category"])  # a tie: calendar days
     days = work if working else cal
     dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
     # pooled department values for small categories

@@ -21,7 +21,7 @@ from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
 from sim.calibrate.model import scenario_values, write_units
 from sim.calibrate.preset import presets_dir, write_preset
-from sim.calibrate.profile import ArrivalFit, fit_arrivals, testing, timebase, training
+from sim.calibrate.profile import ArrivalFit, fit_arrivals, heldout, timebase, training
 from sim.calibrate.report import write_report
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
 
@@ -80,7 +80,7 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_
     tb = timebase(cases, extracted_at, train_until)
     fit = fit_arrivals(cases, tb)
     say(f"calibrate: {fit.rows:,} training cases {tb.train_from.date()} .. {tb.train_until.date()}, "
-        f"{len(testing(cases, tb)):,} held out to {tb.extracted_at}; {len(fit.categories)} categories, "
+        f"{len(heldout(cases, tb)):,} held out to {tb.extracted_at}; {len(fit.categories)} categories, "
         f"{len({c.department for c in fit.categories.values()})} departments, {len(fit.places)} places")
     pdir = presets or presets_dir()
     final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
@@ -89,7 +89,7 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_
         res, sim = fit_handling(cases, fit, str(units), name, seed, trials, say, replications)
         say(f"calibrate: handling fitted in {res.trials} trials ({res.seconds:.0f} s); validating")
         simulated = sim.run(res.handling)
-        tr, te = training(cases, tb), testing(cases, tb)
+        tr, te = training(cases, tb), heldout(cases, tb)
         cf = carry_forward(tr, te, tb.extracted_at, seed)
         mm, mmc_params = mmc(tr, te, tb.train_from, tb.train_until, tb.extracted_at, seed)
         record = validation(cases, simulated, cf, mm, tb)
