@@ -39,7 +39,7 @@ def _finite(x: float) -> float | None:
 
 
 def close_hours(df: pd.DataFrame) -> np.ndarray:
-    return np.asarray((df["closed"] - df["created"]) / pd.Timedelta(hours=1), dtype=np.float64)
+    return np.asarray((df["closed"] - df["created"]).dt.total_seconds(), dtype=np.float64) / 3600.0
 
 
 def summary(df: pd.DataFrame, extracted_at: pd.Timestamp) -> dict[str, float | None]:
@@ -69,7 +69,7 @@ def on_time_rate(df: pd.DataFrame, extracted_at: pd.Timestamp) -> float | None:
 def censored_hours(df: pd.DataFrame, extracted_at: pd.Timestamp) -> np.ndarray:
     """min(close time, time to extraction) in hours."""
     h = close_hours(df)
-    cap = np.asarray((extracted_at - df["created"]) / pd.Timedelta(hours=1), dtype=np.float64)
+    cap = np.asarray((extracted_at - df["created"]).dt.total_seconds(), dtype=np.float64) / 3600.0
     return np.where(np.isfinite(h), np.minimum(h, cap), cap)
 
 

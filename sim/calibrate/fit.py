@@ -39,7 +39,14 @@ import pandas as pd
 from scipy.stats import wasserstein_distance
 
 from sim.calibrate.distances import censored_hours
-from sim.calibrate.model import Handling, build_config, department_slots, scenario_values, simulated_cases
+from sim.calibrate.model import (
+    LEFT_OPEN_SUFFIX,
+    Handling,
+    build_config,
+    department_slots,
+    scenario_values,
+    simulated_cases,
+)
 from sim.calibrate.profile import FAST_HOURS, OFFICE_WEEKDAYS, ArrivalFit, Timebase, close_hours, training
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
@@ -123,9 +130,11 @@ class Simulator:
     def __init__(self, fit: ArrivalFit, units_file: str, name: str, seed: int,
                  handling: dict[str, Handling], replications: int = 1) -> None:
         self.fit, self.units_file, self.name, self.seed = fit, units_file, name, seed
-        # keyed by category config key
+        # keyed by category config key (a left-open twin belongs to its category's department)
         self.departments = {c.key: c.department for c in fit.categories.values()}
+        self.departments |= {c.key + LEFT_OPEN_SUFFIX: c.department for c in fit.categories.values()}
         self.due_share = {c.key: c.due_share for c in fit.categories.values()}
+        self.due_share |= {c.key + LEFT_OPEN_SUFFIX: c.due_share for c in fit.categories.values()}
         self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
         self.slots = department_slots(sorted(handling))
         terr = build_territory(self.base)
@@ -137,8 +146,9 @@ class Simulator:
 
     def config(self, handling: dict[str, Handling]) -> Config:
         b = self.base
-        cats = {k: replace(c, service_hours=[*c.service_hours[:3], handling[self.departments[k]].work_hours],
-                           service_cv=handling[self.departments[k]].cv)
+        cats = {k: c if k.endswith(LEFT_OPEN_SUFFIX) else
+                replace(c, service_hours=[*c.service_hours[:3], handling[self.departments[k]].work_hours],
+                        service_cv=handling[self.departments[k]].cv)
                 for k, c in b.catalog.categories.items()}
         staff = {self.slots[d]: h.servers for d, h in handling.items()}
         return replace(b, catalog=replace(b.catalog, categories=cats),
@@ -216,10 +226,10 @@ def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: st
             if s.done:
                 current[d] = s.handling(s.best_params)
                 continue
-            dist = optuna.distributions
-            t = s.study.ask({"work_hours": dist.LogUniformDistribution(0.05, s.max_work),  # type: ignore[attr-defined]
-                             "cv": dist.LogUniformDistribution(0.2, 6.0),
-                             "rho": dist.UniformDistribution(0.2, 1.3)})
+            space = optuna.distributions
+            t = s.study.ask({"work_hours": space.LogUniformDistribution(0.05, s.max_work),  # type: ignore[attr-defined]
+                             "cv": space.LogUniformDistribution(0.2, 6.0),
+                             "rho": space.UniformDistribution(0.2, 1.3)})
             s.trial = t
             params = dict(t.params)
             current[d] = s.handling(params)

@@ -19,6 +19,11 @@ The model a log is fitted to (and why):
 * **The handling side** of each department is a pool of ``servers`` working office
   hours (Monday-Friday 08:00-17:00 on the log's calendar) on work per matter with mean
   ``work_hours`` (working hours) and coefficient of variation ``cv`` (lognormal).
+* **Left open.** Some cases a log never closes (an information request nobody closes):
+  the share of a category's training cases still open ``LEFT_OPEN_DAYS`` or more after
+  they were created goes, as a twin category ``<key>__left_open``, to a department
+  ``left_open`` whose one server never finishes (work 10^7 h): they stay open, as in the
+  log, whatever the staffing. The capacity check flags that department: that is expected.
 * **Deadlines** per category from due - created (calendar or working days, whichever
   spreads less), set as ``deadline_days``.
 """
@@ -45,6 +50,10 @@ RESIDENTS_PER_HOUSEHOLD = 2.5
 MODULE = "governance"
 #: grid servers at each place (the quick path must never queue)
 GRID_SERVERS = 4
+#: the department that holds the matters a log leaves open (its one server never finishes the first)
+LEFT_OPEN = "left_open"
+LEFT_OPEN_SUFFIX = "__left_open"
+NEVER_HOURS = 1.0e7
 
 
 @dataclass(frozen=True)
@@ -84,11 +93,21 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
     slots = department_slots(sorted(handling))
     residents = float(fit.places["rows"].clip(lower=1).sum()) * HOUSEHOLDS_PER_ROW * RESIDENTS_PER_HOUSEHOLD
     cats: dict[str, Any] = {}
+    any_left = False
     for c in fit.categories.values():
         h = handling[c.department]
         fast = min(max(c.fast_share, 0.0), 1.0)
+        left = min(max(c.open_share, 0.0), 1.0 - fast)  # the quick ones closed: not left open
+        if left > 0.0:
+            any_left = True
+            cats[c.key + LEFT_OPEN_SUFFIX] = {
+                "name_zh": c.name, "share": c.share * left, "module": MODULE, "department": LEFT_OPEN,
+                "severity_mix": [0.0, 0.0, 0.0, 1.0], "handled_at": ["county"],
+                "service_hours": [1.0, 1.0, 1.0, NEVER_HOURS], "service_cv": 0.1,
+                "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
+        fast = min(fast / (1.0 - left), 1.0) if left < 1.0 else 1.0  # of the matters that are not left open
         cats[c.key] = {
-            "name_zh": c.name, "share": c.share, "urban_factor": 1.0, "rural_factor": 1.0,
+            "name_zh": c.name, "share": c.share * (1.0 - left), "urban_factor": 1.0, "rural_factor": 1.0,
             "module": MODULE, "department": slots[c.department],
             "severity_mix": [fast, 0.0, 0.0, 1.0 - fast], "handled_at": ["grid", "county"],
             "service_hours": [max(c.fast_hours, 1e-3)] * 3 + [h.work_hours], "service_cv": h.cv,
@@ -99,7 +118,8 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         "territory": {"name": name, "units_file": str(units_file), "residents_per_household": RESIDENTS_PER_HOUSEHOLD,
                       "elderly_share": 0.2, "party_household_share": 0.0},
         "catalog": {"modules": [{"name": MODULE, "name_zh": "综合受理"}],
-                    "departments": [{"name": k, "name_zh": d} for d, k in dept_names.items()],
+                    "departments": [{"name": k, "name_zh": d} for d, k in dept_names.items()]
+                    + ([{"name": LEFT_OPEN, "name_zh": "未办结（日志中）"}] if any_left else []),
                     "categories": cats, "deadlines": {"working_days": fit.working_days}},
         "demand": {"rate_per_1000_per_day": fit.daily_rate / residents * 1000.0, "rural_rate_factor": 1.0,
                    "hour_profile": fit.hour_profile, "weekday_profile": fit.weekday_profile,
@@ -111,7 +131,8 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
                      "shifts": {"fulltime": "always", "grid_leader": "always", "department": "office"},
                      "professional_department": slots[sorted(handling)[0]], "committee_per_village": 0,
                      "module_staff": {MODULE: 0},
-                     "department_staff": {slots[d]: h.servers for d, h in handling.items()}},
+                     "department_staff": {slots[d]: h.servers for d, h in handling.items()}
+                     | ({LEFT_OPEN: 1} if any_left else {})},
         "discovery": {"instant": True, "channel_mix": fit.channel_mix},
         "dispatch": {"rule": "fcfs", "mode": "level", "grid_list_exclude": [], "misclass_prob": 0.0,
                      "fail_prob": [0.0, 0.0, 0.0, 0.0], "escalation_limit_hours": [0.0, 0.0, 0.0, 0.0],
@@ -137,7 +158,8 @@ def build_config(values: dict[str, Any]) -> Config:
     assert isinstance(obj, Config)
     # the log's categories and head-counts replace the default ones (a merge would keep both)
     catalog = replace(obj.catalog, categories={k: CategoryConfig(**v) for k, v in cats.items()})
-    staffing = replace(obj.staffing, **{k: dict(values["staffing"][k]) for k in staff_dicts})
+    staffing = replace(obj.staffing, module_staff=dict(values["staffing"]["module_staff"]),
+                       department_staff=dict(values["staffing"]["department_staff"]))
     cfg = replace(obj, catalog=catalog, staffing=staffing)
     validate(cfg)
     return cfg

@@ -20,10 +20,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sim.scenario.compose import presets_dir
 
+__all__ = ["presets_dir", "render", "write_preset"]
 
-def presets_dir() -> Path:
-    return Path(os.environ.get("GRIDSIM_PRESETS_DIR") or "presets")
 
 
 def _scalar(v: Any) -> str:

@@ -32,6 +32,8 @@ from sim.scenario.constants import CHANNELS
 FAST_HOURS = 0.05
 #: categories with fewer training rows than this borrow their department's pooled values
 MIN_ROWS = 30
+#: a case still open this many days after it was created counts as left open (never closed in the log)
+LEFT_OPEN_DAYS = 120.0
 #: Monday-to-Friday, the office week the working-day deadlines and department shifts assume
 OFFICE_WEEKDAYS = (0, 1, 2, 3, 4)
 
@@ -105,6 +107,7 @@ class CategoryFit:
     due_share: float  # rows with a due date
     deadline_days: float | None  # median due - created (working or calendar days); None = no due in the log
     deadline_rows: int  # rows the deadline was fitted from
+    open_share: float = 0.0  # left open: still open at extraction though older than LEFT_OPEN_DAYS
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def heldout(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
 
 def close_hours(df: pd.DataFrame) -> np.ndarray:
     """closed - created in hours (NaN when open)."""
-    return np.asarray((df["closed"] - df["created"]) / pd.Timedelta(hours=1), dtype=np.float64)
+    return np.asarray((df["closed"] - df["created"]).dt.total_seconds(), dtype=np.float64) / 3600.0
 
 
 def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
@@ -169,11 +172,12 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
     mix = tr["channel"].map({c: i for i, c in enumerate(CHANNELS)})
     ch = np.bincount(mix.dropna().astype(int).to_numpy(), minlength=len(CHANNELS)).astype(np.float64)
     channel_mix = (ch / ch.sum()).tolist() if ch.sum() > 0 else [0.0, 0.3, 0.4, 0.3, 0.0]
-    cats, working = _categories(tr)
+    cats, working = _categories(tr, tb.extracted_at)
     places = (tr.assign(place1=tr["place1"].replace("", "unplaced"), place2=tr["place2"].replace("", "unplaced"))
               .groupby(["place1", "place2"], sort=True).size().rename("rows").reset_index())
     return ArrivalFit(tb=tb, rows=n, days=days, daily_rate=daily_rate,
-                      hour_profile=[float(x) for x in hour_profile], weekday_profile=[float(x) for x in weekday_profile],
+                      hour_profile=[float(x) for x in hour_profile],
+                      weekday_profile=[float(x) for x in weekday_profile],
                       season_profile=[float(x) for x in season], months_seen=[int(m) for m in np.flatnonzero(seen)],
                       categories=cats, channel_mix=[float(x) for x in channel_mix], places=places,
                       working_days=working)
@@ -182,7 +186,7 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
 def _deadline_days(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Each row's due - created in calendar days and in office working days (NaN without a due)."""
     has = tr["due"].notna() & (tr["due"] > tr["created"])
-    cal = ((tr["due"] - tr["created"]) / pd.Timedelta(days=1)).where(has)
+    cal = ((tr["due"] - tr["created"]).dt.total_seconds() / 86400.0).where(has)
     work = pd.Series(np.nan, index=tr.index)
     if has.any():
         c = tr.loc[has, "created"].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
@@ -201,8 +205,8 @@ def _spread(values: pd.Series, groups: pd.Series) -> float:
     return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).mean())
 
 
-def _categories(tr: pd.DataFrame) -> tuple[dict[str, CategoryFit], bool]:
-    """Per category: department, share, quick-close share, due share and deadline."""
+def _categories(tr: pd.DataFrame, extracted_at: pd.Timestamp) -> tuple[dict[str, CategoryFit], bool]:
+    """Per category: department, share, quick-close share, due share, deadline and left-open share."""
     n = len(tr)
     hours = pd.Series(close_hours(tr), index=tr.index)
     fast = hours < FAST_HOURS
@@ -211,7 +215,9 @@ def _categories(tr: pd.DataFrame) -> tuple[dict[str, CategoryFit], bool]:
     days = work if working else cal
     dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
     # pooled department values for small categories
-    by_dept = pd.DataFrame({"d": tr["department"], "fast": fast, "h": hours, "due": days})
+    old = tr["created"] <= extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
+    by_dept = pd.DataFrame({"d": tr["department"], "fast": fast, "h": hours, "due": days,
+                            "old": old, "left": old & tr["closed"].isna()})
     pooled = {d: g for d, g in by_dept.groupby("d")}
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()
@@ -226,5 +232,6 @@ def _categories(tr: pd.DataFrame) -> tuple[dict[str, CategoryFit], bool]:
             name=str(name), key=slug(str(name), taken), department=dept, rows=rows, share=rows / n,
             fast_share=float(f.mean()), fast_hours=float(fast_h.mean()) if len(fast_h) else FAST_HOURS / 2,
             due_share=float(g["due"].notna().mean()),
-            deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)))
+            deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)),
+            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0)
     return out, bool(working)

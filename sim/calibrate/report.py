@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim.calibrate.distances import backlog, close_hours  # noqa: E402
@@ -24,7 +25,7 @@ from sim.calibrate.profile import Timebase  # noqa: E402
 from sim.report.fonts import use_cjk_font  # noqa: E402
 
 COLORS = ("#1f5fa6", "#d9822b", "#3a9b5c", "#b8403a", "#7a5aa6")
-TEXT: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, Any]] = {
     "en": {"title": "Calibration of {name}: observed vs simulated (held-out from {until})",
            "hour": "Arrivals by hour (held-out months)", "weekday": "Arrivals by weekday (held-out months)",
            "cdf": "Close time CDF, largest departments (held-out)", "ontime": "On-time rate (held-out)",
@@ -96,7 +97,7 @@ def calibration_figure(observed: pd.DataFrame, simulated: pd.DataFrame, record: 
     ax.plot(days, backlog(observed, days), color=COLORS[0], label=t["observed"])
     ax.plot(days, backlog(simulated[simulated["created"] >= tb.train_from], days), color=COLORS[1],
             label=t["simulated"])
-    ax.axvline(tb.train_until, color="grey", ls=":", label=t["split"])
+    ax.axvline(float(mdates.date2num(tb.train_until)), color="grey", ls=":", label=t["split"])
     ax.set_ylabel(t["cases"])
     ax.set_title(t["backlog"])
     ax.legend()

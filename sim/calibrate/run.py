@@ -21,7 +21,7 @@ from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
 from sim.calibrate.model import scenario_values, write_units
 from sim.calibrate.preset import presets_dir, write_preset
-from sim.calibrate.profile import ArrivalFit, fit_arrivals, heldout, timebase, training
+from sim.calibrate.profile import LEFT_OPEN_DAYS, ArrivalFit, fit_arrivals, heldout, timebase, training
 from sim.calibrate.report import write_report
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
 
@@ -62,6 +62,9 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
         c[f"{k}.deadline_days"] = (f"median due - created of {cat.deadline_rows:,} rows" if cat.deadline_days
                                    is not None else "no due date in the log")
         c[f"{k}.service_hours"] = f"[3]: department {cat.department}'s fitted work"
+        if cat.open_share > 0:
+            c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
+                                          "after created")
     for d, h in res.handling.items():
         c[f"staffing.department_staff.{slots[d]}"] = (
             f"fitted by simulation ({res.trials} trials): work {h.work_hours:.3g} h, cv {h.cv:.3g}, "

@@ -48,7 +48,7 @@ def load_effect(df: pd.DataFrame, tb: Timebase) -> dict[str, float | None]:
     if len(df) == 0:
         return dict.fromkeys(keys)
     week = (tb.hours(df["created"]) // (24.0 * 7)).astype(np.int64)
-    last_full = int((tb.hours(pd.Series([df["created"].max()]))[0] // (24.0 * 7))) - 1
+    last_full = int(tb.hours(pd.Series([df["created"].max()]))[0] // (24.0 * 7)) - 1
     first = int(week.min())
     weeks = np.arange(first, last_full + 1)
     if len(weeks) < 4:

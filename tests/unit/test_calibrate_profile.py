@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate.profile import FAST_HOURS, fit_arrivals, slug, heldout, timebase, training
+from sim.calibrate.profile import FAST_HOURS, fit_arrivals, heldout, slug, timebase, training
 
 
 def frame(rows: list[tuple[str, str | None, str | None, str, str]]) -> pd.DataFrame:
