@@ -38,8 +38,11 @@ class Catalog:
         self.top = np.array([max(np.flatnonzero(h)) if h.any() else 3 for h in handled], np.int8)
         fam = [c.deadline for c in cats]
         dl = cfg.catalog.deadlines
-        self.family_days = np.array([getattr(dl, f) for f in fam], np.float64)
-        self.is_general = np.array([f == "general" for f in fam], bool)
+        # a category's own fitted days (calibration) replace its family's, and are never "complex"
+        self.family_days = np.array([getattr(dl, f) if c.deadline_days is None else c.deadline_days
+                                     for f, c in zip(fam, cats, strict=True)], np.float64)
+        self.is_general = np.array([f == "general" and c.deadline_days is None for f, c in zip(fam, cats, strict=True)],
+                                   bool)
         self.party = np.array([n in cfg.dispatch.party_household_categories for n in names], bool)
         if cfg.textbook.enabled:
             tb = cfg.textbook

@@ -102,6 +102,8 @@ class CategoryConfig(Sealed):
     service_hours: list[float] = field(default_factory=lambda: [1.5, 3.0, 6.0, 12.0])  # mean work per level
     service_cv: float = 1.0  # coefficient of variation of work (1 = exponential, else lognormal)
     deadline: DeadlineFamily = DeadlineFamily.general  # deadline family: general|complex|emergency|help|complaint
+    # days from intake fitted to a log (gridsim calibrate); None = the family's days above
+    deadline_days: float | None = None
     report_prob: float = 0.5  # probability the affected resident reports it at all
     elderly_factor: float = 1.0  # rate multiplier per unit of elderly share above 0.2
 

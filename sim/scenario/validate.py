@@ -221,6 +221,8 @@ def _category(key: str, cat: CategoryConfig, c: CatalogConfig) -> None:
     _office(f"{key}.module", cat.module, module_names(c), "module")
     _office(f"{key}.department", cat.department, department_names(c), "department")
     ck.one_of(f"{key}.deadline", cat.deadline, DEADLINE_FAMILIES)
+    if cat.deadline_days is not None:
+        ck.positive(f"{key}.deadline_days", cat.deadline_days)
     mix = ck.sequence(f"{key}.severity_mix", cat.severity_mix, len(SEVERITIES))
     ck.each(f"{key}.severity_mix", mix, ck.probability)
     if abs(sum(mix) - 1.0) > 1e-6:

@@ -1,0 +1,95 @@
+"""``gridsim calibrate``: fit a scenario to a work-order log and validate it on held-out months.
+
+    gridsim calibrate log=PATH mapping=NAME_OR_PATH name=NAME [train_until=YYYY-MM-DD]
+                      [seed=12345] [trials=80] [replications=2] [presets=DIR] [results=DIR]
+
+Prints the import report, one progress line per trial, the held-out figures, then
+``use: calibrated=<name>`` and last ``results: <dir>``. A bad argument, mapping or file
+prints one line and exits 2, with nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import ConfigError, exit_code
+
+USAGE = __doc__ or ""
+REQUIRED = ("log", "mapping", "name")
+OPTIONAL = ("train_until", "seed", "trials", "replications", "presets", "results")
+
+
+def parse(args: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for a in args:
+        key, sep, value = a.partition("=")
+        if not sep:
+            raise ConfigError("calibrate", f"arguments are key=value, got {a!r}")
+        if key not in REQUIRED + OPTIONAL:
+            raise ConfigError(key, f"is not an argument of gridsim calibrate ({'|'.join(REQUIRED + OPTIONAL)})")
+        out[key] = value
+    for key in REQUIRED:
+        if not out.get(key):
+            raise ConfigError(key, "is required: gridsim calibrate log=PATH mapping=NAME_OR_PATH name=NAME")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", out["name"]):
+        raise ConfigError("name", f"must be letters, digits, _ or -, got {out['name']!r}")
+    return out
+
+
+def _int(args: dict[str, str], key: str, default: int, low: int) -> int:
+    try:
+        v = int(args.get(key, default))
+    except ValueError:
+        raise ConfigError(key, f"must be a whole number, got {args[key]!r}") from None
+    if v < low:
+        raise ConfigError(key, f"must be a whole number >= {low}, got {v}")
+    return v
+
+
+def run(argv: list[str]) -> int:
+    args = parse(argv)
+    seed, trials = _int(args, "seed", 12345, 0), _int(args, "trials", 80, 1)
+    reps = _int(args, "replications", 2, 1)
+    train_until = None
+    if args.get("train_until"):
+        try:
+            train_until = pd.Timestamp(args["train_until"])
+        except ValueError:
+            raise ConfigError("train_until", f"must be a date YYYY-MM-DD, got {args['train_until']!r}") from None
+    from sim.logs import load_log
+
+    imported = load_log(args["log"], args["mapping"])
+    from sim.logs import format_report
+
+    print(format_report(imported.report))
+    cases, ext = imported.cases, pd.Timestamp(imported.extracted_at)
+    if train_until is not None and not (cases["created"].min() < train_until < cases["created"].max()):
+        raise ConfigError("train_until", f"must fall inside the log ({cases['created'].min()} .. "
+                                         f"{cases['created'].max()}), got {train_until.date()}")
+    from sim.calibrate.run import calibrate
+
+    presets = Path(args["presets"]) if args.get("presets") else None
+    cal = calibrate(cases, ext, args["name"], train_until, seed, trials, presets,
+                    Path(args.get("results", "results")), replications=reps)
+    h = cal.record["heldout"]
+    for k in ("observed", "simulated", "carry_forward", "mmc"):
+        print(f"held-out {k:<14}" + "  ".join(f"{m} {'-' if v is None else f'{v:.3g}'}" for m, v in h[k].items()))
+    print(f"preset: {cal.preset}")
+    print(f"use: calibrated={args['name']}")
+    print(f"results: {cal.results}")
+    return 0
+
+
+def main(args: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in args):
+        print(USAGE.strip())
+        return 0
+    return exit_code("gridsim calibrate", lambda: run(list(args)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,302 @@
+"""The handling side fitted by simulation (issue 10, part 4).
+
+A log shows close times, not work or head-counts. Each department's handling side
+(``model.Handling``: servers, mean work, spread of work) is searched for by running the
+engine and comparing the simulated close times of its training-month matters with the
+observed ones (``distances.censored_w1``), both censored at the log's extraction time.
+
+Departments share no queue in the calibrated model (``sim.calibrate.model``), so a
+department's distance depends on its own parameters only and **one simulation scores
+every department**: one seeded Optuna study per department (TPE), each asked for a trial,
+one engine run, each told its own distance. A department's search stops when its best
+distance has not improved by ``TOL`` (relative) in ``PATIENCE`` trials; the loop stops
+when every department has stopped, or after ``trials``.
+
+Parametrisation (identifiability): close times identify the work distribution (mean and
+spread) through the matters served without waiting, and utilisation through the waiting.
+So each department is searched over (work mean, cv, utilisation rho), and its servers are
+``ceil(arrivals x work / (rho x office hours))`` in the training window. Capacity
+(servers / work, matters per working hour) is identified only where queues form (rho
+near 1, as in the recovery test); a department whose matters never wait shows only a lower
+bound on its capacity, and the fit then reports the rho of its best trial, which the close
+times barely constrain.
+
+The inputs (arrivals, categories, the uniforms that decide work) are drawn once: a trial
+changes only the handling side, so trials are compared on common random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import wasserstein_distance
+
+from sim.calibrate.distances import censored_hours
+from sim.calibrate.model import (
+    LEFT_OPEN_SUFFIX,
+    Handling,
+    build_config,
+    department_slots,
+    scenario_values,
+    simulated_cases,
+)
+from sim.calibrate.profile import FAST_HOURS, OFFICE_WEEKDAYS, ArrivalFit, Timebase, close_hours, training
+from sim.engines.prepare import prepare
+from sim.engines.vector.engine import run_vector
+from sim.inputs import MatterInputs, generate_inputs
+from sim.scenario.schema import Config
+from sim.scenario.territory import build_territory
+
+TOL = 0.005  # relative improvement that counts
+PATIENCE = 20  # trials without it before a department stops ...
+MIN_TRIALS = 40  # ... but not before this many (TPE's first 10 are random)
+OFFICE_HOURS_PER_DAY = 9.0
+
+
+@dataclass
+class DepartmentSearch:
+    """One department's study and its best trial so far."""
+
+    name: str
+    rows: int  # training rows (all)
+    slow_rows: int  # training rows not settled at once: the department's own arrivals
+    office_hours: float  # working hours of one server in the training window
+    max_work: float  # upper end of the work searched: the observed p90 close time's working hours
+    study: object
+    best: float = math.inf
+    best_params: dict[str, float] = field(default_factory=dict)
+    since_best: int = 0
+    done: bool = False
+    trial: object = None
+
+    def handling(self, params: dict[str, float]) -> Handling:
+        work, cv, rho = params["work_hours"], params["cv"], params["rho"]
+        servers = max(1, math.ceil(self.slow_rows * work / (rho * self.office_hours)))
+        return Handling(servers=servers, work_hours=work, cv=cv)
+
+
+@dataclass
+class FitResult:
+    handling: dict[str, Handling]
+    distance: dict[str, float]  # best censored W1 per department
+    rho: dict[str, float]
+    trials: int
+    seconds: float
+    history: list[dict[str, float]]
+
+
+def office_hours(tb: Timebase) -> float:
+    """Working hours of one office server in the training window (Mon-Fri 08:00-17:00)."""
+    days = pd.date_range(tb.train_from.normalize(), tb.train_until - pd.Timedelta(seconds=1), freq="D")
+    return float(np.isin(days.weekday, OFFICE_WEEKDAYS).sum() * OFFICE_HOURS_PER_DAY)
+
+
+def _sampler(optuna: Any, seed: int) -> Any:
+    """Seeded multivariate TPE (CMA-ES from the same start was tried on the recovery log and
+    converged more slowly in the trials a run can afford)."""
+    return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+
+
+def max_work(obs: pd.DataFrame) -> float:
+    """A mean work above the observed p90 close time (in working hours) cannot fit: the search stops there."""
+    h = close_hours(obs)
+    closed = h[np.isfinite(h)]
+    p90 = float(np.quantile(closed, 0.9)) if len(closed) else 24.0 * 30
+    return float(max(1.0, p90 * 45.0 / 168.0))
+
+
+def initial_guess(obs: pd.DataFrame) -> dict[str, float]:
+    """A start: work = the working share of the median slow close time, cv 1.5, rho 0.7."""
+    h = close_hours(obs)
+    slow = h[np.isfinite(h) & (h >= FAST_HOURS)]
+    med = float(np.median(slow)) if len(slow) else 24.0
+    return {"work_hours": float(np.clip(med * 45.0 / 168.0, 0.05, max_work(obs))), "cv": 1.5, "rho": 0.7}
+
+
+class Simulator:
+    """One engine run per trial on inputs drawn once.
+
+    The scenario is built and validated once; a trial swaps in its departments' work and
+    head-counts (``dataclasses.replace``: the values stay inside the ranges searched).
+    """
+
+    def __init__(self, fit: ArrivalFit, units_file: str, name: str, seed: int,
+                 handling: dict[str, Handling], replications: int = 1) -> None:
+        self.fit, self.units_file, self.name, self.seed = fit, units_file, name, seed
+        # keyed by category config key (a left-open twin belongs to its category's department)
+        self.departments = {c.key: c.department for c in fit.categories.values()}
+        self.departments |= {c.key + LEFT_OPEN_SUFFIX: c.department for c in fit.categories.values()}
+        self.due_share = {c.key: c.due_share for c in fit.categories.values()}
+        self.due_share |= {c.key + LEFT_OPEN_SUFFIX: c.due_share for c in fit.categories.values()}
+        self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
+        self.slots = department_slots(sorted(handling))
+        terr = build_territory(self.base)
+        self.inputs: list[MatterInputs] = [generate_inputs(self.base, terr, r) for r in range(replications)]
+        names = list(self.base.catalog.categories)
+        depts = sorted(handling)
+        self.dept_names = depts
+        self.cat_dept = np.array([depts.index(self.departments[n]) for n in names], np.int64)
+
+    def config(self, handling: dict[str, Handling]) -> Config:
+        b = self.base
+        cats = {k: c if k.endswith(LEFT_OPEN_SUFFIX) else
+                replace(c, service_hours=[*c.service_hours[:3], handling[self.departments[k]].work_hours],
+                        service_cv=handling[self.departments[k]].cv)
+                for k, c in b.catalog.categories.items()}
+        staff = {self.slots[d]: h.servers for d, h in handling.items()}
+        return replace(b, catalog=replace(b.catalog, categories=cats),
+                       staffing=replace(b.staffing, department_staff={**b.staffing.department_staff, **staff}))
+
+    def records(self, handling: dict[str, Handling], rep: int = 0) -> Any:
+        cfg = self.config(handling)
+        return run_vector(prepare(cfg, build_territory(cfg), self.inputs[rep]), rep), cfg
+
+    def run(self, handling: dict[str, Handling]) -> pd.DataFrame:
+        """The simulated log (all matters to the extraction) under these handling values."""
+        rec, cfg = self.records(handling)
+        return simulated_cases(rec, cfg, self.fit.tb, self.due_share, self.departments, self.seed)
+
+    def censored_by_department(self, handling: dict[str, Handling]) -> dict[str, np.ndarray]:
+        """Simulated min(close, extraction) - created hours of training-month matters, per department
+        (every replication's, pooled)."""
+        tb = self.fit.tb
+        t0, t1 = tb.hours(pd.Series([tb.train_from, tb.train_until]))
+        ys, depts = [], []
+        for rep in range(len(self.inputs)):
+            rec, cfg = self.records(handling, rep)
+            m = rec.matters
+            horizon = cfg.run.horizon_days * 24.0
+            occ = np.asarray(m.t_occur)
+            close = np.asarray(m.t_close)
+            keep = (occ >= t0) & (occ < t1)
+            ys.append(np.where(np.isfinite(close) & (close <= horizon), close, horizon)[keep] - occ[keep])
+            depts.append(self.cat_dept[np.asarray(m.category, np.int64)[keep]])
+        y, dept = np.concatenate(ys), np.concatenate(depts)
+        return {d: y[dept == k] for k, d in enumerate(self.dept_names)}
+
+
+def _w1(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) == 0 or len(b) == 0:
+        return float("inf")
+    return float(wasserstein_distance(np.log1p(np.maximum(a, 0.0)), np.log1p(np.maximum(b, 0.0))))
+
+
+RHO_MAX = 0.98
+#: the polish's relative steps, one round each
+POLISH_STEPS = (0.2, 0.1, 0.05, 0.025)
+#: rho stays below 1: a department keeps up in the long run (the cases a log never closes are
+#: the left-open share's). With rho up to 1.3, the Boston fit put a department at 1.3: its training
+#: months fitted a little better and its held-out median came out 6x the observed one.
+BOUNDS = {"cv": (0.2, 6.0), "rho": (0.2, RHO_MAX)}
+
+
+def polish(searches: dict[str, DepartmentSearch], sim: Simulator, obs_y: dict[str, np.ndarray],
+           say: Callable[[str], None], start: float) -> int:
+    """Coordinate steps from every department's best (all departments in one run per step).
+
+    TPE samples widely and stops near, not at, a minimum; on the recovery log its best
+    capacities scattered by about 10%. So each parameter is moved by +-step from the best
+    for all departments at once, a move kept where it lowers that department's distance,
+    with shrinking steps. Returns the runs made.
+    """
+    runs = 0
+    for step in POLISH_STEPS:
+        for key in ("rho", "work_hours", "cv"):
+            for sign in (1.0, -1.0):
+                trial: dict[str, dict[str, float]] = {}
+                for d, s in searches.items():
+                    p = dict(s.best_params)
+                    lo, hi = BOUNDS.get(key, (0.05, s.max_work))
+                    p[key] = float(np.clip(p[key] * (1.0 + sign * step), lo, hi))
+                    trial[d] = p
+                y = sim.censored_by_department({d: searches[d].handling(trial[d]) for d in searches})
+                runs += 1
+                for d, s in searches.items():
+                    dist = _w1(obs_y[d], y[d])
+                    if dist < s.best:
+                        s.best, s.best_params = dist, trial[d]
+        total = sum(s.best for s in searches.values() if math.isfinite(s.best))
+        say(f"calibrate: polish step {step:g}: sum of department distances {total:.4f} "
+            f"({time.perf_counter() - start:.0f} s)")
+    return runs
+
+
+def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: str, seed: int,
+                 trials: int = 80, say: Callable[[str], None] = print,
+                 replications: int = 1) -> tuple[FitResult, Simulator]:
+    """Search every department's handling side at once; return the best and the simulator."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    tb = fit.tb
+    tr = training(cases, tb)
+    # the model sends a category to its department: score each department on those categories
+    tr = tr.assign(department=tr["category"].map({c.name: c.department for c in fit.categories.values()}))
+    hours = office_hours(tb)
+    searches: dict[str, DepartmentSearch] = {}
+    depts = sorted({c.department for c in fit.categories.values()})
+    obs_by_dept = {d: g for d, g in tr.groupby("department")}
+    for k, d in enumerate(depts):
+        g = obs_by_dept[d]
+        h = close_hours(g)
+        slow = int((~(np.isfinite(h) & (h < FAST_HOURS))).sum())
+        study = optuna.create_study(direction="minimize", sampler=_sampler(optuna, seed + k))
+        x0 = initial_guess(g)
+        # starts along the ridge close times leave open (more work at a lower utilisation or
+        # less at a higher one), so that TPE begins on both sides of it
+        for scale, rho in ((1.0, 0.7), (0.5, 0.9), (0.25, 0.95), (1.0, 0.5), (0.5, 0.75), (0.25, 0.85)):
+            study.enqueue_trial({**x0, "work_hours": max(0.05, x0["work_hours"] * scale), "rho": rho})
+        searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
+                                       max_work=max_work(g), study=study)
+    obs_y = {d: censored_hours(obs_by_dept[d], tb.extracted_at) for d in depts}
+    start = time.perf_counter()
+    best_params = {d: initial_guess(obs_by_dept[d]) for d in depts}
+    sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts},
+                    replications)
+    history: list[dict[str, float]] = []
+    n = 0
+    for n in range(1, trials + 1):
+        current: dict[str, Handling] = {}
+        for d, s in searches.items():
+            if s.done:
+                current[d] = s.handling(s.best_params)
+                continue
+            space = optuna.distributions
+            t = s.study.ask({"work_hours": space.LogUniformDistribution(0.05, s.max_work),  # type: ignore[attr-defined]
+                             "cv": space.LogUniformDistribution(0.2, 6.0),
+                             "rho": space.UniformDistribution(*BOUNDS["rho"])})
+            s.trial = t
+            params = dict(t.params)
+            current[d] = s.handling(params)
+        sim_by_dept = sim.censored_by_department(current)
+        row: dict[str, float] = {"trial": float(n)}
+        for d, s in searches.items():
+            if s.done:
+                continue
+            dist = _w1(obs_y[d], sim_by_dept[d])
+            s.study.tell(s.trial, dist)  # type: ignore[attr-defined]
+            row[d] = dist
+            if dist < s.best * (1.0 - TOL):
+                s.best, s.best_params, s.since_best = dist, dict(s.trial.params), 0  # type: ignore[attr-defined]
+            else:
+                s.since_best += 1
+                s.done = s.since_best >= PATIENCE and n >= MIN_TRIALS
+        history.append(row)
+        active = sum(not s.done for s in searches.values())
+        total = sum(s.best for s in searches.values() if math.isfinite(s.best))
+        say(f"calibrate: trial {n}/{trials}: sum of department distances {total:.4f}, "
+            f"{active} of {len(searches)} departments still improving ({time.perf_counter() - start:.0f} s)")
+        if active == 0:
+            break
+    n += polish(searches, sim, obs_y, say, start)
+    handling = {d: s.handling(s.best_params) for d, s in searches.items()}
+    return (FitResult(handling=handling, distance={d: s.best for d, s in searches.items()},
+                      rho={d: s.best_params.get("rho", float("nan")) for d, s in searches.items()},
+                      trials=n, seconds=time.perf_counter() - start, history=history), sim)

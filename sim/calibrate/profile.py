@@ -1,0 +1,237 @@
+"""Arrivals, mixes and deadlines fitted from a log's training months (issue 10, part 4).
+
+Input: the cases frame of the imported-log contract (``sim.logs.load_log``): one row per
+case with ``created``, ``closed``, ``due``, ``category``, ``department``, ``channel``,
+``place1``, ``place2``. Only rows created before ``train_until`` are read here.
+
+What the generator supports, and so what is fitted (``sim.rules.demand``): a rate that is a
+product of an hour-of-day, a weekday and a month factor (each normalised to mean 1), a
+category mix shared by the territory, and a rate per unit through the units' residents.
+So the category x hour x weekday x month profile is fitted as its margins (a separable
+profile), and the place profile as the units' relative sizes (rates per unit directly:
+a log gives no population). Months the training window does not reach get the training
+months' mean: the model cannot know a season it has not seen.
+
+The model's clock starts at 00:00 on 1 January of the log's first year (the month table
+counts from day 0 = 1 January); its weekday index 0 is that day's weekday, so the fitted
+weekday profile and the office days are rotated to it (``Timebase``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.constants import CHANNELS
+
+#: a case closed within this many hours (3 minutes) of intake counts as settled at once (staff-generated
+#: reports closed on the spot); the model sends that share to the intake grid's quick path
+FAST_HOURS = 0.05
+#: categories with fewer training rows than this borrow their department's pooled values
+MIN_ROWS = 30
+#: a case still open this many days after it was created counts as left open (never closed in the log)
+LEFT_OPEN_DAYS = 120.0
+#: Monday-to-Friday, the office week the working-day deadlines and department shifts assume
+OFFICE_WEEKDAYS = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Timebase:
+    """Model time t = 0 and the log's windows."""
+
+    t0: pd.Timestamp  # 00:00 on 1 January of the first year: model t = 0
+    train_from: pd.Timestamp
+    train_until: pd.Timestamp  # first instant of the test months
+    extracted_at: pd.Timestamp  # censoring time of the log, the simulation's horizon
+
+    @property
+    def weekday0(self) -> int:
+        """The real weekday (0 = Monday) of model day 0."""
+        return int(self.t0.weekday())
+
+    def hours(self, ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+        """Model hours of timestamps (NaN for NaT)."""
+        d = pd.to_datetime(ts) - self.t0
+        return np.asarray(d / pd.Timedelta(hours=1), dtype=np.float64)
+
+    def stamp(self, hours: np.ndarray) -> pd.Series:
+        """Timestamps of model hours (NaT for NaN)."""
+        return pd.Series(self.t0 + pd.to_timedelta(np.asarray(hours, dtype=np.float64), unit="h"))
+
+    @property
+    def horizon_days(self) -> float:
+        return float((self.extracted_at - self.t0) / pd.Timedelta(days=1))
+
+    def model_weekdays(self, real_days: tuple[int, ...]) -> list[int]:
+        """Model weekday indices j whose real weekday (weekday0 + j) % 7 is in ``real_days``."""
+        return [j for j in range(7) if (self.weekday0 + j) % 7 in real_days]
+
+
+def timebase(cases: pd.DataFrame, extracted_at: pd.Timestamp, train_until: pd.Timestamp | None) -> Timebase:
+    """Model clock and windows; the default ``train_until`` is the first two thirds of the log."""
+    first = pd.Timestamp(cases["created"].min())
+    t0 = pd.Timestamp(year=first.year, month=1, day=1)
+    last = pd.Timestamp(cases["created"].max())
+    if train_until is None:
+        train_until = (first + (last - first) * 2 / 3).normalize()
+    return Timebase(t0=t0, train_from=first, train_until=pd.Timestamp(train_until), extracted_at=extracted_at)
+
+
+def slug(name: str, taken: set[str] | None = None) -> str:
+    """A config key for a log's name (lowercase letters, digits and _; unique within ``taken``)."""
+    base = re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "unnamed"
+    if base[0].isdigit():
+        base = "c_" + base
+    key, k = base, 2
+    while taken is not None and key in taken:
+        key, k = f"{base}_{k}", k + 1
+    if taken is not None:
+        taken.add(key)
+    return key
+
+
+@dataclass(frozen=True)
+class CategoryFit:
+    """What the training months say about one category."""
+
+    name: str
+    key: str  # its config key (``slug``)
+    department: str
+    rows: int  # training rows
+    share: float  # of training arrivals
+    fast_share: float  # closed within FAST_HOURS
+    fast_hours: float  # mean close time of those
+    due_share: float  # rows with a due date
+    deadline_days: float | None  # median due - created (working or calendar days); None = no due in the log
+    deadline_rows: int  # rows the deadline was fitted from
+    open_share: float = 0.0  # left open: still open at extraction though older than LEFT_OPEN_DAYS
+
+
+@dataclass(frozen=True)
+class ArrivalFit:
+    """The fitted occurrence process and mixes."""
+
+    tb: Timebase
+    rows: int  # training rows
+    days: float  # length of the training window in days
+    daily_rate: float  # base rate (matters per day) such that the normalised profile reproduces the rows
+    hour_profile: list[float]  # [24] mean 1
+    weekday_profile: list[float]  # [7] in model weekday order (rotated), mean 1
+    season_profile: list[float]  # [12] months; unseen months = 1 (the training mean)
+    months_seen: list[int]  # months (0-11) with training days
+    categories: dict[str, CategoryFit] = field(default_factory=dict)
+    channel_mix: list[float] = field(default_factory=lambda: [0.0] * len(CHANNELS))  # model channel order
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)  # place1, place2, rows
+    working_days: bool = True  # deadlines count working days (chosen by the smaller spread)
+
+
+def training(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
+    """Rows created in the training window."""
+    return cases[(cases["created"] >= tb.train_from) & (cases["created"] < tb.train_until)]
+
+
+def heldout(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
+    """Rows created in the held-out window (train_until up to the extraction)."""
+    return cases[(cases["created"] >= tb.train_until) & (cases["created"] < tb.extracted_at)]
+
+
+def close_hours(df: pd.DataFrame) -> np.ndarray:
+    """closed - created in hours (NaN when open)."""
+    return np.asarray((df["closed"] - df["created"]).dt.total_seconds(), dtype=np.float64) / 3600.0
+
+
+def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
+    """Fit rates, profiles, mixes and deadlines on the training rows."""
+    tr = training(cases, tb)
+    n = len(tr)
+    if n == 0:
+        raise ValueError("no case was created before train_until")
+    created = pd.to_datetime(tr["created"])
+    hour = np.bincount(created.dt.hour.to_numpy(), minlength=24).astype(np.float64)
+    hour_profile = hour / hour.mean() if hour.sum() > 0 else np.ones(24)
+    # weekday: arrivals per calendar day of that weekday in the window, in model order
+    span = pd.date_range(tb.train_from.normalize(), tb.train_until - pd.Timedelta(seconds=1), freq="D")
+    days = float(len(span))  # calendar days the window touches, as the month and weekday counts count them
+    day_count = np.bincount(span.weekday, minlength=7).astype(np.float64)
+    per_real = np.bincount(created.dt.weekday.to_numpy(), minlength=7) / np.maximum(day_count, 1.0)
+    week = np.array([per_real[(tb.weekday0 + j) % 7] for j in range(7)])
+    weekday_profile = week / week.mean() if week.sum() > 0 else np.ones(7)
+    # month: arrivals per day in each month seen, relative to the window's mean day
+    month_days = np.bincount(span.month.to_numpy() - 1, minlength=12).astype(np.float64)
+    month_rows = np.bincount(created.dt.month.to_numpy() - 1, minlength=12).astype(np.float64)
+    mean_day = n / max(days, 1e-9)
+    seen = month_days > 0
+    season = np.where(seen, month_rows / np.maximum(month_days, 1.0) / mean_day, 1.0)
+    # the generator divides the season by its mean over the year's days: undo that for the rate
+    month_of_day = np.searchsorted(np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]),
+                                   np.arange(365), side="right") - 1
+    daily_rate = mean_day * float(season[month_of_day].mean())
+    mix = tr["channel"].map({c: i for i, c in enumerate(CHANNELS)})
+    ch = np.bincount(mix.dropna().astype(int).to_numpy(), minlength=len(CHANNELS)).astype(np.float64)
+    channel_mix = (ch / ch.sum()).tolist() if ch.sum() > 0 else [0.0, 0.3, 0.4, 0.3, 0.0]
+    cats, working = _categories(tr, tb.extracted_at)
+    places = (tr.assign(place1=tr["place1"].replace("", "unplaced"), place2=tr["place2"].replace("", "unplaced"))
+              .groupby(["place1", "place2"], sort=True).size().rename("rows").reset_index())
+    return ArrivalFit(tb=tb, rows=n, days=days, daily_rate=daily_rate,
+                      hour_profile=[float(x) for x in hour_profile],
+                      weekday_profile=[float(x) for x in weekday_profile],
+                      season_profile=[float(x) for x in season], months_seen=[int(m) for m in np.flatnonzero(seen)],
+                      categories=cats, channel_mix=[float(x) for x in channel_mix], places=places,
+                      working_days=working)
+
+
+def _deadline_days(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's due - created in calendar days and in office working days (NaN without a due)."""
+    has = tr["due"].notna() & (tr["due"] > tr["created"])
+    cal = ((tr["due"] - tr["created"]).dt.total_seconds() / 86400.0).where(has)
+    work = pd.Series(np.nan, index=tr.index)
+    if has.any():
+        c = tr.loc[has, "created"].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
+        d = tr.loc[has, "due"].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
+        # working days d with created's day < d <= due's day, as the model's calendar counts them
+        work.loc[has] = np.maximum(np.busday_count(c, d, weekmask="1111100"), 1)
+    return cal, work
+
+
+def _spread(values: pd.Series, groups: pd.Series) -> float:
+    """Mean absolute deviation of the rows from their group's median, relative to that median."""
+    df = pd.DataFrame({"v": values, "g": groups}).dropna()
+    if df.empty:
+        return float("inf")
+    med = df.groupby("g")["v"].transform("median")
+    return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).mean())
+
+
+def _categories(tr: pd.DataFrame, extracted_at: pd.Timestamp) -> tuple[dict[str, CategoryFit], bool]:
+    """Per category: department, share, quick-close share, due share, deadline and left-open share."""
+    n = len(tr)
+    hours = pd.Series(close_hours(tr), index=tr.index)
+    fast = hours < FAST_HOURS
+    cal, work = _deadline_days(tr)
+    working = _spread(work, tr["category"]) < _spread(cal, tr["category"])  # a tie: calendar days
+    days = work if working else cal
+    dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
+    # pooled department values for small categories
+    old = tr["created"] <= extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
+    by_dept = pd.DataFrame({"d": tr["department"], "fast": fast, "h": hours, "due": days,
+                            "old": old, "left": old & tr["closed"].isna()})
+    pooled = {d: g for d, g in by_dept.groupby("d")}
+    out: dict[str, CategoryFit] = {}
+    taken: set[str] = set()
+    for name, g in tr.groupby("category", sort=True):
+        rows = len(g)
+        dept = str(dept_of[name])
+        src = by_dept.loc[g.index] if rows >= MIN_ROWS else pooled[dept]
+        f = src["fast"]
+        fast_h = src.loc[f, "h"]
+        due = src["due"].dropna()
+        out[str(name)] = CategoryFit(
+            name=str(name), key=slug(str(name), taken), department=dept, rows=rows, share=rows / n,
+            fast_share=float(f.mean()), fast_hours=float(fast_h.mean()) if len(fast_h) else FAST_HOURS / 2,
+            due_share=float(g["due"].notna().mean()),
+            deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)),
+            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0)
+    return out, bool(working)

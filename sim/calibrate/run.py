@@ -1,0 +1,122 @@
+"""The calibration pipeline: fit, validate, report, write the preset (issue 10, parts 4-6).
+
+``calibrate(cases, extracted_at, ...)`` takes a cases frame of the imported-log contract,
+so it runs on any log ``sim.logs.load_log`` reads and on simulated logs (the recovery
+test). Everything is written into a claimed results directory that is renamed into
+place only when complete; the preset is written last, atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.calibrate.baselines import carry_forward, mmc
+from sim.calibrate.fit import FitResult, fit_handling
+from sim.calibrate.model import scenario_values, write_units
+from sim.calibrate.preset import presets_dir, write_preset
+from sim.calibrate.profile import LEFT_OPEN_DAYS, ArrivalFit, fit_arrivals, heldout, timebase, training
+from sim.calibrate.report import write_report
+from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
+
+
+@dataclass
+class Calibration:
+    fit: ArrivalFit
+    handling: FitResult
+    record: dict[str, Any]
+    preset: Path
+    results: Path
+    seconds: float
+
+
+def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[str, str]:
+    """Provenance of each fitted value, by dotted key."""
+    n, days = fit.rows, fit.days
+    c: dict[str, str] = {
+        "demand.rate_per_1000_per_day": f"fitted: {n:,} training rows over {days:.0f} days "
+                                        f"({fit.daily_rate:.1f} matters a day); units sized by their rows",
+        "demand.hour_profile": f"fitted from {n:,} rows (hour of created)",
+        "demand.weekday_profile": f"fitted from {n:,} rows; index 0 = weekday of model day 0 "
+                                  f"({fit.tb.t0.day_name()})",
+        "demand.season_profile": f"fitted from {n:,} rows; months seen {[m + 1 for m in fit.months_seen]}, "
+                                 "the others = training mean",
+        "discovery.channel_mix": f"fitted from {n:,} rows (recorded only: the log's created is intake)",
+        "catalog.deadlines.working_days": "chosen: the day count with the smaller spread of due - created",
+        "calendar.shifts.office.days": "Mon-Fri on the log's calendar (model day 0 = "
+                                       f"{fit.tb.t0.date()})",
+        "territory.units_file": f"{len(fit.places)} places (place1 -> township, place2 -> village) sized by rows",
+        "run.horizon_days": f"to the extraction, {fit.tb.extracted_at}",
+    }
+    for cat in fit.categories.values():
+        k = f"catalog.categories.{cat.key}"
+        c[f"{k}.share"] = f"fitted from {cat.rows:,} rows"
+        c[f"{k}.severity_mix"] = f"settled at once (< 3 min): {cat.fast_share:.3f} of {cat.rows:,} rows" + (
+            " (department pooled: few rows)" if cat.rows < 30 else "")
+        c[f"{k}.deadline_days"] = (f"median due - created of {cat.deadline_rows:,} rows" if cat.deadline_days
+                                   is not None else "no due date in the log")
+        c[f"{k}.service_hours"] = f"[3]: department {cat.department}'s fitted work"
+        if cat.open_share > 0:
+            c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
+                                          "after created")
+    for d, h in res.handling.items():
+        c[f"staffing.department_staff.{slots[d]}"] = (
+            f"fitted by simulation ({res.trials} trials): work {h.work_hours:.3g} h, cv {h.cv:.3g}, "
+            f"rho {res.rho[d]:.2f}; censored W1 {res.distance[d]:.4f}")
+    return c
+
+
+def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_until: pd.Timestamp | None = None,
+              seed: int = 12345, trials: int = 80, presets: Path | None = None, results: Path = Path("results"),
+              say: Callable[[str], None] = print, replications: int = 2) -> Calibration:
+    """Fit, validate and write; returns what was written."""
+    from sim.api import claim_results_dir
+    from sim.calibrate.model import department_slots
+
+    start = time.perf_counter()
+    tb = timebase(cases, extracted_at, train_until)
+    fit = fit_arrivals(cases, tb)
+    say(f"calibrate: {fit.rows:,} training cases {tb.train_from.date()} .. {tb.train_until.date()}, "
+        f"{len(heldout(cases, tb)):,} held out to {tb.extracted_at}; {len(fit.categories)} categories, "
+        f"{len({c.department for c in fit.categories.values()})} departments, {len(fit.places)} places")
+    pdir = presets or presets_dir()
+    final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
+    try:
+        units = write_units(fit, pdir / "calibrated" / f"{name}.units.csv", name).resolve()
+        res, sim = fit_handling(cases, fit, str(units), name, seed, trials, say, replications)
+        say(f"calibrate: handling fitted in {res.trials} trials ({res.seconds:.0f} s); validating")
+        simulated = sim.run(res.handling)
+        tr, te = training(cases, tb), heldout(cases, tb)
+        cf = carry_forward(tr, te, tb.extracted_at, seed)
+        mm, mmc_params = mmc(tr, te, tb.train_from, tb.train_until, tb.extracted_at, seed)
+        record = validation(cases, simulated, cf, mm, tb)
+        write_validation(record, tmp / "validation.json")
+        extra = {"handling": {d: asdict(h) | {"capacity_per_hour": h.capacity_per_hour, "rho": res.rho[d],
+                                             "censored_w1": res.distance[d]} for d, h in res.handling.items()},
+                 "trials": res.trials, "fit_seconds": res.seconds, "history": res.history,
+                 "mmc": {d: {"servers": c, "mu_per_hour": mu} for d, (c, mu) in mmc_params.items()},
+                 "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb)}
+        (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        write_report(cases, simulated, record, tb, name, tmp)
+        values = scenario_values(fit, res.handling, units, name, seed)
+        slots = department_slots(sorted(res.handling))
+        header = [f"gridsim calibrate: scenario '{name}' fitted to {len(cases):,} cases, training "
+                  f"{tb.train_from.date()} .. {tb.train_until.date()}, extracted {tb.extracted_at}",
+                  f"select with: calibrated={name}; validation: {final / 'validation.json'}"]
+        comments = _comments(fit, res, slots)
+        write_preset(values, comments, header, tmp / f"{name}.yaml")  # a copy beside the validation
+        tmp.rename(final)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    preset = write_preset(values, comments, header, pdir / "calibrated" / f"{name}.yaml")
+    return Calibration(fit=fit, handling=res, record=record, preset=preset, results=final,
+                       seconds=time.perf_counter() - start)

@@ -1,0 +1,118 @@
+"""Held-out validation: ``validation.json`` (issue 10, part 6).
+
+The calibrated model, fitted on the training months and run with arrivals from its
+fitted profile (not the log's own matters), predicts the held-out months; two naive
+baselines predict them too (``sim.calibrate.baselines``). Every figure is computed by
+``sim.calibrate.distances`` the same way on the observed, simulated and baseline logs,
+all censored at the extraction.
+
+The load effect: the weeks of the log (whole weeks from model day 0 up to the last
+created case) are ranked by the number of cases created in them; the busiest quarter
+and the quietest quarter of them are compared (on-time rate and median close time of
+the cases created in them), in the log and in the simulation (ranked by its own
+arrivals). A queueing model should show the slope; a carry-forward cannot.
+
+The file has exactly the issue's keys; undefined figures are ``null``, and no NaN or
+infinity is written (strict JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.distances import close_hours, on_time_rate, process_distances, summary
+from sim.calibrate.profile import Timebase
+
+TOP_DEPARTMENTS = 5
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return pd.Timestamp(ts).isoformat()
+
+
+def _p50(df: pd.DataFrame) -> float | None:
+    h = close_hours(df)
+    h = h[np.isfinite(h)]
+    return float(np.median(h)) if len(h) else None
+
+
+def load_effect(df: pd.DataFrame, tb: Timebase) -> dict[str, float | None]:
+    """On-time rate and median close hours of the busiest vs the quietest quarter of weeks."""
+    keys = ("busy_on_time", "quiet_on_time", "busy_p50", "quiet_p50")
+    if len(df) == 0:
+        return dict.fromkeys(keys)
+    week = (tb.hours(df["created"]) // (24.0 * 7)).astype(np.int64)
+    last_full = int(tb.hours(pd.Series([df["created"].max()]))[0] // (24.0 * 7)) - 1
+    first = int(week.min())
+    weeks = np.arange(first, last_full + 1)
+    if len(weeks) < 4:
+        return dict.fromkeys(keys)
+    counts = np.bincount(week - first, minlength=len(weeks))[: len(weeks)]
+    order = np.argsort(counts, kind="stable")
+    q = max(1, len(weeks) // 4)
+    quiet, busy = weeks[order[:q]], weeks[order[-q:]]
+    b, s = df[np.isin(week, busy)], df[np.isin(week, quiet)]
+    return {"busy_on_time": on_time_rate(b, tb.extracted_at), "quiet_on_time": on_time_rate(s, tb.extracted_at),
+            "busy_p50": _p50(b), "quiet_p50": _p50(s)}
+
+
+def validation(observed: pd.DataFrame, simulated: pd.DataFrame, carry: pd.DataFrame, mmc: pd.DataFrame,
+               tb: Timebase) -> dict[str, Any]:
+    """The validation record (``observed`` / ``simulated``: whole logs; the baselines: held-out only)."""
+    ext = tb.extracted_at
+
+    def window(df: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
+        return df[(df["created"] >= a) & (df["created"] < b)]
+
+    obs_tr, obs_te = window(observed, tb.train_from, tb.train_until), window(observed, tb.train_until, ext)
+    sim_te = window(simulated, tb.train_until, ext)
+    top = obs_te["department"].value_counts().index[:TOP_DEPARTMENTS]
+    departments: dict[str, Any] = {}
+    for d in top:
+        o, s = summary(obs_te[obs_te["department"] == d], ext), summary(sim_te[sim_te["department"] == d], ext)
+        departments[str(d)] = {"observed": {k: o[k] for k in ("close_hours_p50", "close_hours_p90")},
+                               "simulated": {k: s[k] for k in ("close_hours_p50", "close_hours_p90")}}
+    d_model, d_cf, d_mmc = process_distances(obs_te, sim_te), process_distances(obs_te, carry), \
+        process_distances(obs_te, mmc)
+    distances = {k: {"model": d_model[k], "carry_forward": d_cf[k], "mmc": d_mmc[k]}
+                 for k in ("cycle_time_emd_hours", "absolute_hourly_emd", "circadian_emd")}
+    return {
+        "train": {"from": _iso(tb.train_from), "until": _iso(tb.train_until), "matters": int(len(obs_tr))},
+        "test": {"from": _iso(tb.train_until), "until": _iso(ext), "matters": int(len(obs_te))},
+        "heldout": {"observed": summary(obs_te, ext), "simulated": summary(sim_te, ext),
+                    "carry_forward": summary(carry, ext), "mmc": summary(mmc, ext)},
+        "departments": departments,
+        "distances": distances,
+        "load_effect": {"observed": load_effect(observed, tb), "simulated": load_effect(simulated, tb)},
+    }
+
+
+def strict(x: Any) -> Any:
+    """Replace NaN / infinities by None, numpy scalars by Python numbers, recursively."""
+    if isinstance(x, dict):
+        return {str(k): strict(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [strict(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def write_validation(record: dict[str, Any], path: Path) -> Path:
+    path.write_text(json.dumps(strict(record), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return path
+
+
+def case_arrival_emd(observed: pd.DataFrame, simulated: pd.DataFrame, tb: Timebase) -> float | None:
+    """The fourth distance (case arrivals), for the report: not one of validation.json's keys."""
+    obs_te = observed[observed["created"] >= tb.train_until]
+    sim_te = simulated[simulated["created"] >= tb.train_until]
+    return process_distances(obs_te, sim_te)["case_arrival_emd"]
