@@ -140,6 +140,10 @@ def overrides_for(cfg: Config, values: Mapping[str, Any]) -> list[str]:
     """Hydra overrides for the levers whose value differs from ``cfg`` (the base)."""
     base = base_levers(cfg)
     changed = {k: v for k, v in values.items() if k in base and v != base[k]}
+    if "run.horizon_days" in changed or "run.warmup_days" in changed:
+        # the warm-up field is what runs: never a default resolved again from the new horizon behind it
+        for k in ("run.horizon_days", "run.warmup_days"):
+            changed[k] = values.get(k, base[k])
     out: list[str] = []
     limits = list(cfg.dispatch.escalation_limit_hours)
     if any(k.startswith("dispatch.escalation_limit_hours.") for k in changed):

@@ -79,8 +79,27 @@ def main(args: list[str]) -> int:
     print(f"gridsim workbench: http://{shown}:{port}  (Ctrl-C stops it)", flush=True)
     with tempfile.TemporaryDirectory(prefix="gridsim-serve-") as tmp:
         page = stage(Path(tmp))
-        proc = subprocess.Popen(streamlit_command(host, port, page), env=env, cwd=tmp, stdout=subprocess.DEVNULL)
-        return _wait(proc)
+        proc = subprocess.Popen(streamlit_command(host, port, page), env=env, cwd=tmp, stdout=subprocess.DEVNULL,
+                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        old = signal.signal(signal.SIGTERM, _terminated)  # a kill stops the page like Ctrl-C does
+        try:
+            return _wait(proc)
+        finally:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _die_with_parent() -> None:
+    """In the child, before Streamlit starts: SIGINT it if this process dies without stopping it (Linux)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # no such call here: Ctrl-C and SIGTERM still stop it
 
 
 def _wait(proc: subprocess.Popen[bytes]) -> int:

@@ -105,3 +105,41 @@ def test_the_staged_page_serves_the_bundled_font(tmp_path: Path) -> None:
     assert (tmp_path / "static" / serve.FONT.name).stat().st_size == serve.FONT.stat().st_size
     config = (tmp_path / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert "gatherUsageStats = false" in config and "app/static/" + serve.FONT.name in config
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_serve_stops_cleanly(tmp_path: Path, how: str) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    p = subprocess.Popen([sys.executable, "-m", "sim.cli", "serve", f"port={port}", f"results={tmp_path}"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    if how == "ctrl-c":
+        os.killpg(p.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole foreground group
+    else:
+        p.terminate()  # the parent alone
+    out, _ = p.communicate(timeout=30)
+    assert p.returncode == 0, out
+    lines = out.splitlines()
+    assert lines[0] == f"gridsim workbench: http://127.0.0.1:{port}  (Ctrl-C stops it)"
+    assert lines[-1] == "gridsim workbench: stopped"
+    time.sleep(1)
+    with pytest.raises(OSError):  # nothing listens any more: Streamlit stopped with it
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
