@@ -149,7 +149,7 @@ SUBPROCESS_CASES = [
 
 @pytest.mark.parametrize(("overrides", "key"), SUBPROCESS_CASES, ids=[" ".join(o) for o, _ in SUBPROCESS_CASES])
 def test_bad_input_through_the_real_command(tmp_path: Path, overrides: list[str], key: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     if not any(o.startswith("run.results_dir=") for o in overrides):
         overrides = [*overrides, f"run.results_dir={tmp_path / 'results'}"]
     proc = subprocess.run([sys.executable, "-m", "sim.cli", *overrides], cwd=tmp_path, env=env,

@@ -247,7 +247,8 @@ def test_an_overflowing_horizon_in_a_sweep_is_a_failed_row_naming_the_key(tmp_pa
     sweep = tmp_path / "sweep"
     cmd = [sys.executable, "-m", "sim.cli", "-m", "scenario=textbook", "run.warmup_days=0", "report.charts=false",
            "run.horizon_days=5,1e308", f"run.results_dir={tmp_path / 'results'}", f"hydra.sweep.dir={sweep}"]
-    p = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True,
+    path = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])  # this checkout first
+    p = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": path}, capture_output=True,
                        text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     table = pd.read_csv(sweep / "sweep.csv", keep_default_na=False)
