@@ -35,14 +35,14 @@ WEEK = [1.3, 1.25, 1.2, 1.2, 1.15, 0.45, 0.45]
 SEASON = [0.95, 0.95, 1.0, 1.0, 1.05, 1.05, 1.05, 1.05, 1.0, 1.0, 0.95, 0.95]
 #: department -> truth; utilisation about 0.75 with few servers, so that queues form and
 #: capacity shows in the close times: rho = work per week / (servers x 45 office hours)
-TRUTH = {"agriculture": Handling(servers=11, work_hours=2.0, cv=1.0),  # 189 matters a week: rho 0.76
-         "livelihood": Handling(servers=6, work_hours=1.0, cv=1.0),  # 202 a week: rho 0.75
-         "politics_law": Handling(servers=8, work_hours=0.75, cv=1.0)}  # 370 a week: rho 0.77
+TRUTH = {"agriculture": Handling(servers=11, work_hours=1.0, cv=1.0),  # 378 matters a week: rho 0.76
+         "livelihood": Handling(servers=6, work_hours=0.5, cv=1.0),  # 403 a week: rho 0.75
+         "politics_law": Handling(servers=8, work_hours=0.375, cv=1.0)}  # 739 a week: rho 0.77
 CATS = {"drainage": ("agriculture", 0.25, 0.1), "benefits": ("livelihood", 0.30, 0.2),
         "noise": ("politics_law", 0.25, 0.0), "neighbours": ("politics_law", 0.20, 0.05)}
 PLACES = [("north", "n1", 300), ("north", "n2", 200), ("south", "s1", 250), ("south", "s2", 150),
           ("east", "e1", 60), ("east", "e2", 40)]
-DAILY = 120.0  # known matters a day (mean over the year)
+DAILY = 240.0  # known matters a day (mean over the year)
 
 
 def truth_values(tmp: Path) -> tuple[dict, Timebase]:
