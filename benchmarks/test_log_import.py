@@ -14,7 +14,7 @@ import pytest
 
 from sim.logs import load_log
 
-BOSTON = Path("/work/shared/data/boston311_2015.csv.gz")
+BOSTON = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boston311_2015.csv.gz"
 
 
 @pytest.mark.skipif(not BOSTON.exists(), reason="the shared Boston 311 log is not on this machine")

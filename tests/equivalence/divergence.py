@@ -121,3 +121,26 @@ def first_divergence(a: Records, b: Records, names: tuple[str, str] = ("agent", 
     first = min(every, key=lambda d: d.time)
     return (f"{first.describe(names)} ({n_matters} matter rows and {n_visits} visits differ in all; "
             f"fields: {', '.join(sorted({d.field for d in every}))})")
+
+
+def record_differences(a: Records, b: Records) -> list[str]:
+    """Every matter and visit field that differs, with its count and first differing row (empty: equal)."""
+    out = []
+    for table in ("matters", "visits"):
+        ta, tb = getattr(a, table), getattr(b, table)
+        for f in fields(ta):
+            x, y = np.asarray(getattr(ta, f.name)), np.asarray(getattr(tb, f.name))
+            if x.shape != y.shape:
+                out.append(f"{table}.{f.name}: {x.shape} rows vs {y.shape}")
+                continue
+            same = (x == y) | (np.isnan(x) & np.isnan(y)) if x.dtype.kind == "f" else x == y
+            if not same.all():
+                k = int(np.flatnonzero(~same)[0])
+                out.append(f"{table}.{f.name}: {int((~same).sum())} rows differ (first {k}: {x[k]} vs {y[k]})")
+    return out
+
+
+def assert_same_records(a: Records, b: Records, names: tuple[str, str] = ("agent", "vector")) -> None:
+    """Equal records, field by field; otherwise fail naming the first diverging event."""
+    diffs = record_differences(a, b)
+    assert not diffs, f"{first_divergence(a, b, names)}\n" + "\n".join(diffs)

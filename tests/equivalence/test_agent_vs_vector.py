@@ -9,8 +9,6 @@ SimPy does. The vector engine approximates nothing.
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import numpy as np
 import pytest
 
@@ -23,7 +21,7 @@ from sim.records import Records
 from sim.scenario.build import load_config
 from sim.scenario.constants import DISPATCH_MODES, DISPATCH_RULES
 from sim.scenario.territory import build_territory
-from tests.equivalence.divergence import first_divergence
+from tests.equivalence.divergence import assert_same_records
 
 SMALL = ["territory=township", "run.horizon_days=40", "run.warmup_days=5", "staffing.professional_per_township=20"]
 
@@ -34,33 +32,11 @@ def _prepared(overrides: list[str], replication: int = 0) -> Prepared:
     return prepare(cfg, terr, generate_inputs(cfg, terr, replication))
 
 
-def _differences(a: Records, b: Records) -> list[str]:
-    out = []
-    for table in ("matters", "visits"):
-        ta, tb = getattr(a, table), getattr(b, table)
-        for f in fields(ta):
-            x, y = np.asarray(getattr(ta, f.name)), np.asarray(getattr(tb, f.name))
-            if x.shape != y.shape:
-                out.append(f"{table}.{f.name}: {x.shape} rows vs {y.shape}")
-                continue
-            same = (x == y) | (np.isnan(x) & np.isnan(y)) if x.dtype.kind == "f" else x == y
-            if not same.all():
-                k = int(np.flatnonzero(~same)[0])
-                out.append(f"{table}.{f.name}: {int((~same).sum())} rows differ (first {k}: {x[k]} vs {y[k]})")
-    return out
-
-
-def _assert_same(a: Records, b: Records, names: tuple[str, str] = ("agent", "vector")) -> None:
-    """Equal records, field by field; otherwise fail naming the first diverging event."""
-    diffs = _differences(a, b)
-    assert not diffs, f"{first_divergence(a, b, names)}\n" + "\n".join(diffs)
-
-
 def _assert_equal(overrides: list[str], replication: int = 0) -> Records:
     p = _prepared(overrides, replication)
     agent, _ = run_agent(p, replication)
     vector = run_vector(p, replication)
-    _assert_same(agent, vector)
+    assert_same_records(agent, vector)
     return vector
 
 
@@ -109,7 +85,7 @@ def test_several_counties_give_identical_records_whatever_the_threads(workers: i
     p = _prepared([*MULTI, f"engine.workers={workers}"])
     agent, _ = run_agent(p)
     vector = run_vector(p)
-    _assert_same(agent, vector)
+    assert_same_records(agent, vector)
     county = p.terr.grid_county[p.intake_grid[vector.visits.matter_id]]
     assert np.all(np.diff(county) >= 0) and len(set(county.tolist())) == 3
     assert (vector.matters.surge >= 0).any() and (vector.matters.registered_grid != vector.matters.grid).any()
@@ -126,7 +102,7 @@ def test_a_table_not_numbered_by_county_gives_identical_records() -> None:
     county = terr.grid_county[p.intake_grid]
     assert np.any(np.diff(county) < 0)
     agent, _ = run_agent(p)
-    _assert_same(agent, run_vector(p))
+    assert_same_records(agent, run_vector(p))
 
 
 def test_spending_the_inputs_gives_identical_records_and_gives_their_memory_back() -> None:
@@ -134,7 +110,7 @@ def test_spending_the_inputs_gives_identical_records_and_gives_their_memory_back
     kept = run_vector(_prepared(MULTI))
     p = _prepared(MULTI)
     spent = run_vector(p, spend_inputs=True)
-    _assert_same(kept, spent, ("inputs kept", "inputs spent"))
+    assert_same_records(kept, spent, ("inputs kept", "inputs spent"))
     if can_release():
         # the released rows read as zeros: the memory went back (whole pages inside each county; the
         # pages a county shares with the next are kept)

@@ -18,7 +18,7 @@ import pytest
 import sim
 from sim.api import RunResult
 from tests.catalogues import overrides, write_catalogue
-from tests.equivalence.test_agent_vs_vector import _differences
+from tests.equivalence.divergence import assert_same_records
 
 RUN = ["territory=township", "territory.counties=2", "territory.villages_per_township=5", "run.horizon_days=40",
        "run.warmup_days=5", "run.progress=false", "dispatch.misclass_prob=0.2", "staffing.professional_per_township=4"]
@@ -36,7 +36,7 @@ def test_a_catalogue_of_any_size_gives_identical_records_end_to_end(tmp_path: Pa
     agent, vector = _run(tmp_path, name, "agent"), _run(tmp_path, name, "vector")
     assert agent.engine == "agent" and vector.engine == "vector"
     assert agent.records is not None and vector.records is not None
-    assert _differences(agent.records, vector.records) == []
+    assert_same_records(agent.records, vector.records)
     assert agent.kpis.keys() == vector.kpis.keys()
     assert all(agent.kpis[k] == vector.kpis[k] for k in agent.kpis if k != "engine_seconds")
 

@@ -7,7 +7,6 @@ at intake, places by name) makes the engines part.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -22,25 +21,10 @@ from sim.logs.territory import units_from_log
 from sim.records import Records
 from sim.scenario.build import load_config
 from sim.scenario.territory import build_territory
+from tests.equivalence.divergence import assert_same_records
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "12345_sample.csv"
-BOSTON = Path("/work/shared/data/boston311_2015.csv.gz")
-
-
-def _differences(a: Records, b: Records) -> list[str]:
-    out = []
-    for table in ("matters", "visits"):
-        ta, tb = getattr(a, table), getattr(b, table)
-        for f in fields(ta):
-            x, y = np.asarray(getattr(ta, f.name)), np.asarray(getattr(tb, f.name))
-            if x.shape != y.shape:
-                out.append(f"{table}.{f.name}: {x.shape} rows vs {y.shape}")
-                continue
-            same = (x == y) | (np.isnan(x) & np.isnan(y)) if x.dtype.kind == "f" else x == y
-            if not same.all():
-                k = int(np.flatnonzero(~same)[0])
-                out.append(f"{table}.{f.name}: {int((~same).sum())} rows differ (first {k}: {x[k]} vs {y[k]})")
-    return out
+BOSTON = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "boston311_2015.csv.gz"
 
 
 def _assert_equal(overrides: list[str], replication: int = 0) -> Records:
@@ -49,7 +33,7 @@ def _assert_equal(overrides: list[str], replication: int = 0) -> Records:
     p = prepare(cfg, terr, scenario_inputs(cfg, terr, replication))
     agent, _ = run_agent(p, replication)
     vector = run_vector(p, replication)
-    assert _differences(agent, vector) == []
+    assert_same_records(agent, vector)
     assert len(vector.matters.matter_id) == p.inputs.n > 0
     return vector
 

@@ -8,14 +8,12 @@ strings for numbers and vocabularies, wrong list lengths, one bad list entry).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ConfigError
-from sim.scenario import compose
 from sim.scenario.build import load_config
 from sim.scenario.constants import (
     DEADLINE_FAMILIES,
@@ -139,13 +137,7 @@ def bad_override(draw: st.DrawFn) -> tuple[str, str]:
     return f"{key}={hydra(values)}", f"{key}[{i}]"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _register_schema_once() -> Iterator[None]:
-    """compose_config re-registers the schema on every call (~80 ms); once is enough here."""
-    compose.register()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compose, "register", lambda: None)
-        yield
+pytestmark = pytest.mark.usefixtures("register_schema_once")  # tests/conftest.py
 
 
 def assert_one_line(err: ConfigError) -> None:

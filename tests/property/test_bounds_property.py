@@ -10,7 +10,6 @@ pre-flight estimate and the capacity check), bounded in time.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.scenario import compose
 from sim.scenario.bounds import bound_of, numbers
 from sim.scenario.build import load_config
 
@@ -37,12 +35,7 @@ EXTREMES = st.sampled_from(["0", "-1", "-0.5", "1e308", "-1e308", "inf", "-inf",
                             "99999999999999999999999999", "-99999999999999999999", str(2**63), "1e15"])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _register_schema_once() -> Iterator[None]:
-    compose.register()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compose, "register", lambda: None)
-        yield
+pytestmark = pytest.mark.usefixtures("register_schema_once")  # tests/conftest.py
 
 
 def test_every_numeric_key_has_a_bound() -> None:

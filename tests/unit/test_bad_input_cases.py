@@ -12,13 +12,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sim.cli import main
-from sim.scenario import compose
 
 ROOT = Path(__file__).resolve().parents[2]
 T = "territory=township"
@@ -90,13 +88,7 @@ def test_the_suite_is_large_enough() -> None:
     assert len(CASES) >= 40 and len({kind for kind, *_ in CASES}) >= 12
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _register_schema_once() -> Iterator[None]:
-    """compose_config re-registers the schema on every call (~80 ms); once is enough here."""
-    compose.register()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compose, "register", lambda: None)
-        yield
+pytestmark = pytest.mark.usefixtures("register_schema_once")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sim.logs.mapping import MAPPINGS_DIR
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "12345_sample.csv"
-BOSTON = Path("/work/shared/data/boston311_2015.csv.gz")
+BOSTON = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "boston311_2015.csv.gz"
 
 
 def _generator():  # the sample's generator, to read which row is which reason

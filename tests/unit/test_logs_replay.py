@@ -22,7 +22,7 @@ from sim.scenario.territory import build_territory
 from sim.scenario.units import load_villages
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "12345_sample.csv"
-BOSTON = Path("/work/shared/data/boston311_2015.csv.gz")
+BOSTON = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "boston311_2015.csv.gz"
 BASE = ["run.horizon_days=40", "run.warmup_days=0", f"scenario.replay.log={SAMPLE}", "scenario.replay.mapping=12345",
         "scenario.replay.catch_all=dispute"]
 

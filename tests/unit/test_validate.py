@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
 
 from sim.errors import ConfigError
-from sim.scenario import compose
 from sim.scenario.build import load_config
 from sim.scenario.constants import DISPATCH_RULES
 from sim.scenario.schema import Config
@@ -20,13 +18,7 @@ CATS = "catalog.categories"
 NO_GRID_STAFF = ["staffing.fulltime_per_grid=0", "staffing.grid_leaders_per_grid=0"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _register_schema_once() -> Iterator[None]:
-    """compose_config re-registers the schema on every call (~80 ms); once is enough here."""
-    compose.register()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compose, "register", lambda: None)
-        yield
+pytestmark = pytest.mark.usefixtures("register_schema_once")  # tests/conftest.py
 
 
 def config_error(overrides: list[str]) -> ConfigError:

@@ -1,0 +1,19 @@
+"""Fixtures shared by several test folders (used by name; none is autouse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sim.scenario import compose
+
+
+@pytest.fixture(scope="module")
+def register_schema_once() -> Iterator[None]:
+    """``compose_config`` re-registers the schema on every call (~80 ms); once per module is enough
+    for files that compose hundreds of configs (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    compose.register()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compose, "register", lambda: None)
+        yield
