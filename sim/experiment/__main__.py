@@ -12,6 +12,7 @@ override prints one line naming the key and exits with code 2.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from sim.errors import exit_code
 
@@ -34,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return exit_code("sim.experiment", one_experiment)
+
+
+def run_script(script: str) -> None:
+    """``experiments/<name>/run.py [overrides...]``: run the spec beside the script, exit with its code."""
+    raise SystemExit(main([Path(script).resolve().parent.name, *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ that only read them (``tiny`` fixture, module scope).
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from textwrap import dedent
 
@@ -245,3 +246,19 @@ def test_surge_kpis_clear_days() -> None:
     open_[50:] = 200.0
     assert math.isnan(surge_kpis(t, open_, [(30.0, 40.0)])["clear_days"])
     assert surge_kpis(t, open_, []) == {}
+
+
+@pytest.mark.parametrize("script", sorted((Path(__file__).resolve().parents[2] / "experiments").glob("*/run.py")),
+                         ids=lambda p: p.parent.name)
+def test_each_experiment_script_runs_the_spec_beside_it(script: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # a bad spec edit stops before anything runs: the script found its own spec, by its folder's name
+    import runpy
+
+    assert (script.parent / "spec.yaml").is_file()
+    monkeypatch.setattr(sys, "argv", [str(script), "experiment.replications=0"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(script), run_name="__main__")
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "experiment.replications" in err[0], err
