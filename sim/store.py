@@ -36,8 +36,9 @@ from typing import Any
 
 from sim.scenario.schema import Config
 
-__all__ = ["DB_NAME", "HEADLINE", "StoredRun", "config_hash", "code_hash", "connect", "lookup", "register",
-           "run_cached", "runs_frame"]
+__all__ = ["DB_NAME", "HEADLINE", "StoredExperiment", "StoredRun", "config_hash", "code_hash", "connect",
+           "experiment_hash", "lookup", "lookup_experiment", "register", "register_experiment", "run_cached",
+           "runs_frame"]
 
 #: the database's file name inside ``run.results_dir``
 DB_NAME = "runs.sqlite"
@@ -73,7 +74,24 @@ CREATE TABLE IF NOT EXISTS runs (
     {", ".join(f"{k} REAL" for k in HEADLINE)}
 );
 CREATE INDEX IF NOT EXISTS runs_hash ON runs (hash, code);
+CREATE TABLE IF NOT EXISTS experiments (
+    results_dir TEXT PRIMARY KEY,  -- absolute path of the experiment's directory (results/experiments/...)
+    hash TEXT NOT NULL,            -- sha256 of the spec and of every scenario's resolved config
+    code TEXT NOT NULL,            -- sha256 of the model's source files
+    created TEXT NOT NULL,         -- UTC, ISO 8601
+    name TEXT NOT NULL,            -- the spec's name
+    scenarios INTEGER NOT NULL,
+    replications INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    seconds REAL,                  -- wall time of the whole experiment
+    overrides TEXT NOT NULL,       -- JSON list of the arguments given
+    spec_json TEXT NOT NULL,       -- the spec
+    finding TEXT NOT NULL          -- finding.txt
+);
+CREATE INDEX IF NOT EXISTS experiments_hash ON experiments (hash, code);
 """
+#: spec fields that do not change an experiment's results
+SPEC_HASH_EXCLUDED: tuple[str, ...] = ("workers", "reuse")
 
 
 def _canonical(cfg: Config) -> dict[str, Any]:
@@ -261,3 +279,55 @@ def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | N
         return api.run(overrides, echo=echo), False
     finally:
         SOURCE.reset(token)
+
+
+@dataclass(frozen=True)
+class StoredExperiment:
+    """A row of ``experiments`` whose directory still holds its finding and tables."""
+
+    results_dir: Path
+    created: str
+    db: Path
+
+
+def experiment_hash(spec: Any, cfgs: Mapping[str, Config]) -> str:
+    """sha256 of the spec (without ``SPEC_HASH_EXCLUDED``) and of every scenario's config hash."""
+    data = {k: v for k, v in asdict(spec).items() if k not in SPEC_HASH_EXCLUDED}
+    return _hash_of({"spec": data, "configs": {name: config_hash(c) for name, c in sorted(cfgs.items())}})
+
+
+def _experiment_db(spec: Any, cfgs: Mapping[str, Config]) -> Path:
+    return db_path(cfgs[spec.baseline])  # the store of the results directory the experiment writes under
+
+
+def register_experiment(spec: Any, cfgs: Mapping[str, Config], out_dir: Path, overrides: Sequence[str],
+                        seconds: float | None = None) -> None:
+    """Record a finished experiment directory; a store that cannot be written is a warning, not a failure."""
+    base = cfgs[spec.baseline]
+    row = {"results_dir": str(Path(out_dir).resolve()), "hash": experiment_hash(spec, cfgs), "code": code_hash(),
+           "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "name": spec.name,
+           "scenarios": len(cfgs), "replications": spec.replications, "seed": base.run.seed, "seconds": seconds,
+           "overrides": json.dumps(list(overrides)), "spec_json": json.dumps(asdict(spec), sort_keys=True, default=str),
+           "finding": (Path(out_dir) / "finding.txt").read_text(encoding="utf-8")}
+    try:
+        with connect(_experiment_db(spec, cfgs)) as con:
+            con.execute(f"INSERT OR REPLACE INTO experiments ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                        tuple(row.values()))
+    except (sqlite3.Error, OSError) as exc:
+        print(f"gridsim: warning: {out_dir} was not registered in the store: {exc}", file=sys.stderr)
+
+
+def lookup_experiment(spec: Any, cfgs: Mapping[str, Config]) -> StoredExperiment | None:
+    """The newest stored run of this experiment whose directory is intact; rows of deleted ones are dropped."""
+    path = _experiment_db(spec, cfgs)
+    if not path.is_file():
+        return None
+    with connect(path) as con:
+        rows = con.execute("SELECT results_dir, created FROM experiments WHERE hash = ? AND code = ? "
+                           "ORDER BY created DESC", (experiment_hash(spec, cfgs), code_hash())).fetchall()
+        for results_dir, created in rows:
+            d = Path(results_dir)
+            if (d / "finding.txt").is_file() and (d / "comparison.csv").is_file():
+                return StoredExperiment(d, created, path)
+            con.execute("DELETE FROM experiments WHERE results_dir = ?", (results_dir,))
+    return None

@@ -23,19 +23,32 @@ __all__ = ["ExperimentResult", "ExperimentSpec", "ScenarioSpec", "list_specs", "
 
 
 def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], None] | None = None
-              ) -> tuple[ExperimentResult, Path]:
+              ) -> tuple[ExperimentResult | None, Path]:
     """Load spec ``name`` (a name in experiments/ or a YAML path), run it, write its results.
 
     ``overrides``: ``experiment.<field>=...`` edits the spec, anything else is a Hydra override
     applied to every scenario. Echoes progress and the findings; returns the result and its directory.
+    An experiment the store of runs has already (the same spec, scenario configs, seed and code) is
+    answered from its directory, and the result is None (``experiment.reuse=false`` runs it again).
     """
     from sim.experiment.outputs import finding_text, write_experiment
+    from sim.experiment.runner import plan_experiment
+    from sim.store import lookup_experiment, register_experiment
 
     say = echo or (lambda _s: None)
     spec_ov, run_ov = split_overrides(overrides)
     spec = load_spec(name, spec_ov)
-    result = run_experiment(spec, run_ov, echo=say)
+    planned = plan_experiment(spec, run_ov)
+    stored = lookup_experiment(spec, planned[1]) if spec.reuse else None
+    if stored is not None:
+        say(f"served from the store ({stored.db}): experiment {spec.name} with the same spec, scenarios and seed "
+            f"ran at {stored.created}, so these are its results (experiment.reuse=false runs it again)\n")
+        say((stored.results_dir / "finding.txt").read_text(encoding="utf-8").rstrip())
+        say(f"\nresults: {stored.results_dir}")
+        return None, stored.results_dir
+    result = run_experiment(spec, run_ov, echo=say, planned=planned)
     out = write_experiment(result)
+    register_experiment(spec, result.cfgs, out, list(overrides), result.seconds)
     say("")
     say(finding_text(result).rstrip())
     say(f"\nresults: {out}")

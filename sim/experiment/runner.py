@@ -235,13 +235,23 @@ def _mean_backlog(outs: Iterable[RepOutput]) -> pd.DataFrame:
                          "undiscovered": und.mean(axis=0)})
 
 
+def plan_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = ()
+                    ) -> tuple[dict[str, list[str]], dict[str, Config]]:
+    """Every scenario's overrides and validated config; raise ``ConfigError`` on bad input."""
+    overrides = scenario_overrides(spec, run_overrides)
+    return overrides, _validate(spec, overrides, run_overrides)
+
+
 def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
-                   echo: Callable[[str], None] | None = None) -> ExperimentResult:
-    """Run every scenario of ``spec`` (``run_overrides`` apply to all); raise ``ConfigError`` on bad input."""
+                   echo: Callable[[str], None] | None = None,
+                   planned: tuple[dict[str, list[str]], dict[str, Config]] | None = None) -> ExperimentResult:
+    """Run every scenario of ``spec`` (``run_overrides`` apply to all); raise ``ConfigError`` on bad input.
+
+    ``planned``: what ``plan_experiment(spec, run_overrides)`` returned, when the caller has it already.
+    """
     say = echo or (lambda _s: None)
     t0 = time.perf_counter()
-    overrides = scenario_overrides(spec, run_overrides)
-    cfgs = _validate(spec, overrides, run_overrides)
+    overrides, cfgs = planned if planned is not None else plan_experiment(spec, run_overrides)
     base_cfg = cfgs[spec.baseline]
     say(f"experiment {spec.name}: {spec.title_in(base_cfg.report.lang)}")
     if spec.question:

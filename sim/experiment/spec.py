@@ -77,6 +77,7 @@ class ExperimentSpec:
     kpis: list[str] = field(default_factory=list)  # KPIs to report; the first is the headline
     charts: list[str] = field(default_factory=lambda: ["bars", "cdf", "funnel"])  # briefing: the first three
     workers: int = 2  # processes running replications in parallel (1 = in this process)
+    reuse: bool = True  # answer from the store of runs when the same experiment ran before (sim/store.py)
     name: str = ""  # the spec's file stem (set by load_spec)
 
     def label_of(self, scenario: str, lang: str) -> str:

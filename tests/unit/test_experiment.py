@@ -56,7 +56,9 @@ experiment:
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExperimentResult, Path]:
     tmp = tmp_path_factory.mktemp("exp")
     path = write_spec(tmp, SPEC)
-    return run_named(str(path), [f"run.results_dir={tmp / 'results'}"])
+    result, out = run_named(str(path), [f"run.results_dir={tmp / 'results'}"])
+    assert result is not None  # a first run, not the store's answer
+    return result, out
 
 
 # ------------------------------------------------------------------------------ specs
@@ -197,7 +199,7 @@ def test_chinese_outputs(tmp_path: Path) -> None:
                                                                         "utilization, pareto]", "charts: [cdf]")
     path = write_spec(tmp_path, body)
     result, out = run_named(str(path), ["report.lang=zh", f"run.results_dir={tmp_path}"])
-    assert result.lang == "zh"
+    assert result is not None and result.lang == "zh"
     text = (out / "finding.txt").read_text(encoding="utf-8")
     assert "每格2人" in text and "95%置信区间" in text and "结论" in text
     assert (out / "briefing.png").is_file() and (out / "briefing.pdf").is_file()
@@ -262,3 +264,31 @@ def test_each_experiment_script_runs_the_spec_beside_it(script: Path, monkeypatc
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "experiment.replications" in err[0], err
+
+
+def test_a_repeated_experiment_is_answered_from_the_store(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    body = SPEC.replace("replications: 3", "replications: 2").replace("charts: [bars, cdf, funnel, backlog, "
+                                                                        "utilization, pareto]", "charts: [cdf]")
+    path = write_spec(tmp_path, body)
+    args = [f"run.results_dir={tmp_path / 'results'}"]
+    first, out = run_named(str(path), args)
+    assert first is not None
+    said: list[str] = []
+    again, same = run_named(str(path), [*args, "experiment.workers=2"], echo=said.append)  # workers change nothing
+    assert again is None and same == out
+    assert said[0].startswith("served from the store") and said[-1] == f"\nresults: {out}"
+    assert (out / "finding.txt").read_text(encoding="utf-8").rstrip() in said
+    changed, other = run_named(str(path), [*args, "run.seed=7"])  # another seed is another experiment
+    assert changed is not None and other != out
+    forced, fresh = run_named(str(path), [*args, "experiment.reuse=false"])
+    assert forced is not None and fresh not in (out, other)
+    with sqlite3.connect(tmp_path / "results" / "runs.sqlite") as con:
+        rows = con.execute("SELECT name, scenarios, replications, seed FROM experiments ORDER BY created").fetchall()
+    assert rows == [("tiny", 2, 2, 12345), ("tiny", 2, 2, 7), ("tiny", 2, 2, 12345)]
+    for d in (out, fresh):  # a deleted directory is never served
+        shutil.rmtree(d)
+    rerun, newest = run_named(str(path), args)
+    assert rerun is not None and newest.is_dir()
