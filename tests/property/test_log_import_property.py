@@ -29,7 +29,7 @@ TIMES = st.one_of(st.sampled_from(["", " ", "2024-01-01 08:00:00", "2024-01-03 1
                   st.datetimes(min_value=pd.Timestamp("2023-12-01").to_pydatetime(),
                                max_value=pd.Timestamp("2024-03-01").to_pydatetime())
                   .map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S")))
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=6)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r\n"), max_size=6)
 ROW = st.fixed_dictionaries({
     "id": st.one_of(st.sampled_from(["", "A1", "A2", "A3"]), TEXT),
     "created": TIMES, "closed": TIMES, "due": TIMES,

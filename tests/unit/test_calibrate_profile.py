@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from sim.calibrate.profile import FAST_HOURS, fit_arrivals, heldout, slug, timebase, training
 
 
-def frame(rows: list[tuple[str, str | None, str | None, str, str]]) -> pd.DataFrame:
+def frame(rows: Sequence[tuple[str, str | None, str | None, str, str]]) -> pd.DataFrame:
     """(created, closed, due, category, department) -> a cases frame of the contract's shape."""
     df = pd.DataFrame(rows, columns=["created", "closed", "due", "category", "department"])
     for c in ("created", "closed", "due"):

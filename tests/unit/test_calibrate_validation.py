@@ -35,7 +35,8 @@ def log(n: int, seed: int, scale: float = 24.0) -> pd.DataFrame:
 
 def test_summary_by_hand() -> None:
     df = pd.DataFrame({"created": pd.to_datetime(["2015-01-01 00:00"] * 4),
-                       "closed": pd.to_datetime(["2015-01-01 01:00", "2015-01-01 03:00", "2015-01-03 00:00", None]),
+                       "closed": pd.to_datetime(pd.Series(["2015-01-01 01:00", "2015-01-01 03:00",
+                                                           "2015-01-03 00:00", None])),
                        "due": pd.to_datetime(["2015-01-02", "2015-01-02", "2015-01-02", "2015-01-02"])})
     s = summary(df, pd.Timestamp("2015-01-05"))
     assert s["close_hours_p50"] == 3.0 and s["open_share"] == 0.25

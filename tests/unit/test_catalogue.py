@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -119,7 +120,7 @@ def test_a_bad_catalogue_names_its_key(ovr: list[str], key: str, words: str) -> 
 
 def test_an_unknown_department_in_a_category_of_a_preset_names_the_key(tmp_path: Path) -> None:
     body = catalogue_spec(3, 2)
-    body["catalog"]["categories"]["cat_01"]["department"] = "police"  # type: ignore[index]
+    body["catalog"]["categories"]["cat_01"]["department"] = "police"
     err = config_error([*_preset(tmp_path, body), *SMALL])
     assert err.key == "catalog.categories.cat_01.department"
     assert "dept_00|dept_01|dept_02" in err.problem and "'police'" in err.problem
@@ -127,7 +128,7 @@ def test_an_unknown_department_in_a_category_of_a_preset_names_the_key(tmp_path:
 
 def test_a_long_catalogue_is_listed_short(tmp_path: Path) -> None:
     body = catalogue_spec(25, 5)
-    body["staffing"]["department_staff"]["dept_99"] = 1  # type: ignore[index]
+    body["staffing"]["department_staff"]["dept_99"] = 1
     err = config_error([*_preset(tmp_path, body), *SMALL])
     assert err.key == "staffing.department_staff.dept_99"
     assert "25 in all" in err.problem and "dept_00" in err.problem and "dept_24" not in err.problem
@@ -136,7 +137,7 @@ def test_a_long_catalogue_is_listed_short(tmp_path: Path) -> None:
 def test_a_preset_of_its_own_may_leave_the_professional_department_unset_without_professionals(
         tmp_path: Path) -> None:
     body = catalogue_spec(3, 2)
-    del body["staffing"]["professional_department"]  # type: ignore[attr-defined]
+    del body["staffing"]["professional_department"]
     ovr = [*_preset(tmp_path, body), *SMALL]
     assert load_config(ovr).staffing.professional_department == ""
     err = config_error([*ovr, "staffing.professional_per_township=2"])
@@ -145,7 +146,7 @@ def test_a_preset_of_its_own_may_leave_the_professional_department_unset_without
 
 def test_a_category_naming_a_default_key_is_caught_in_a_preset_of_its_own(tmp_path: Path) -> None:
     body = catalogue_spec(3, 2)
-    body["dispatch"]["grid_list_exclude"] = ["enforcement"]  # type: ignore[index]
+    body["dispatch"]["grid_list_exclude"] = ["enforcement"]
     err = config_error([*_preset(tmp_path, body), *SMALL])
     assert err.key == "dispatch.grid_list_exclude[0]" and "cat_00|cat_01|cat_02" in err.problem
 
@@ -178,7 +179,7 @@ def test_the_office_table_and_chart_cover_any_catalogue(tmp_path: Path) -> None:
 
 
 def test_chinese_and_numeric_office_names_work_in_a_preset(tmp_path: Path) -> None:
-    body = {
+    body: dict[str, Any] = {  # a preset's YAML body, edited below
         "catalog": {"modules": [{"name": "综合服务"}], "departments": [{"name": "住建委"}, {"name": "12345"}],
                     "categories": {"repair": {"share": 0.5, "module": "综合服务", "department": "住建委"},
                                    "help": {"share": 0.5, "module": "综合服务", "department": "12345"}}},
@@ -195,7 +196,7 @@ def test_chinese_and_numeric_office_names_work_in_a_preset(tmp_path: Path) -> No
     head = next(i for i, ln in enumerate(lines) if ln.startswith("station type"))
     rows = [ln.removesuffix("  UNSTABLE") for ln in lines[head:head + 1 + len(rep.loads)]]
     assert len({_width(ln) for ln in rows}) == 1 and any("住建委" in ln for ln in rows)
-    body["catalog"]["departments"][1]["name"] = "12 345"  # type: ignore[index]
+    body["catalog"]["departments"][1]["name"] = "12 345"
     err = config_error([*_preset(tmp_path, body), *SMALL])
     assert err.key == "catalog.departments[1].name" and "letters, digits" in err.problem
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def package_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def package_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     copy = tmp_path / "sim"
     shutil.copytree(jitcache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.yaml", "fonts"))
     monkeypatch.setattr(jitcache, "PACKAGE", copy)

@@ -35,6 +35,7 @@ def test_places_become_townships_and_villages(log, tmp_path: Path) -> None:
     for key, n in pairs.items():
         assert got[key] == n
     assert t.iloc[-1]["township"] == UNKNOWN  # unknown units last
+    assert u.path is not None  # written, since a path was given
     vt = load_villages(u.path)
     assert vt.village_names == t["village"].tolist()
     assert vt.township_names == list(dict.fromkeys(t["township"]))
@@ -46,8 +47,8 @@ def test_places_become_townships_and_villages(log, tmp_path: Path) -> None:
 def test_population_applies_the_households_rule(log, tmp_path: Path) -> None:
     u = units_from_log(log, tmp_path / "units.csv", population={("城关街道", "东门社区"): 10_000.0},
                        residents_per_household=2.5)
-    row = u.table.set_index(["township", "village"]).loc[("城关街道", "东门社区")]
-    assert row["households"] == 4000 and row["grids"] == ""
+    units, key = u.table.set_index(["township", "village"]), ("城关街道", "东门社区")
+    assert units.loc[key, "households"] == 4000 and units.loc[key, "grids"] == ""
     cfg = load_config([f"territory.units_file={u.path}", "territory.households_per_grid=400",
                        "run.horizon_days=40", "run.warmup_days=0"])
     terr = build_territory(cfg)

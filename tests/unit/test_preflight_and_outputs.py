@@ -208,19 +208,24 @@ def test_every_json_output_is_strict_json(written: sim.RunResult) -> None:
 def test_parquet_records_carry_labels_read_with_duckdb(written: sim.RunResult) -> None:
     assert written.out_dir is not None and written.records is not None
     matters = written.out_dir / "matters.parquet"
-    rows = duckdb.sql(f"""
+    counts = duckdb.sql(f"""
         SELECT category_label, status_label, count(*) AS n
-        FROM '{matters}' GROUP BY ALL ORDER BY n DESC""").fetchall()
+        FROM '{matters}' GROUP BY ALL ORDER BY n DESC""")
+    assert counts is not None  # a SELECT has a result relation
+    rows = counts.fetchall()
     names = set(written.records.meta["category_names"])
     assert rows and {r[0] for r in rows} <= names
     assert sum(r[2] for r in rows) == written.records.matters.n
-    grid = duckdb.sql(f"SELECT grid, grid_code, village_code, township_code FROM '{matters}' USING SAMPLE 50"
-                      ).fetchall()
+    sample = duckdb.sql(f"SELECT grid, grid_code, village_code, township_code FROM '{matters}' USING SAMPLE 50")
+    assert sample is not None
+    grid = sample.fetchall()
     codes = written.records.stations.code
     for g, gc, vc, tc in grid:
         assert gc == codes[g] and gc.startswith(vc + "-G") and vc.startswith(tc + "-V")
     visits = written.out_dir / "visits.parquet"
-    v = duckdb.sql(f"SELECT station, station_code, outcome_label, level_label FROM '{visits}'").df()
+    visit_rel = duckdb.sql(f"SELECT station, station_code, outcome_label, level_label FROM '{visits}'")
+    assert visit_rel is not None
+    v = visit_rel.df()
     assert (v["station_code"] == [codes[s] for s in v["station"]]).all()
     assert set(v["outcome_label"]) <= {"settled", "escalated", "transferred", "abandoned", "redirected", "open"}
     meta = pq.read_schema(matters).metadata

@@ -72,7 +72,7 @@ def export_log(tmp: Path) -> tuple[Path, Path, object]:
     vnames = [p[1] for p in PLACES]
     tnames = {p[1]: p[0] for p in PLACES}
 
-    def stamp(h: np.ndarray) -> pd.Series:
+    def stamp(h: pd.Series) -> pd.Series:
         return (T0 + pd.to_timedelta(h, unit="h")).dt.strftime("%Y-%m-%d %H:%M:%S")
 
     cat = np.asarray(names, dtype=object)[np.asarray(m.category, np.int64)]
@@ -93,7 +93,7 @@ def export_log(tmp: Path) -> tuple[Path, Path, object]:
     return log, mapping, cfg
 
 
-def expected_training(cfg, tb: Timebase) -> float:  # type: ignore[no-untyped-def]
+def expected_training(cfg, tb: Timebase) -> float:
     terr = build_territory(cfg)
     rate = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban).sum()
     a, b = (int(x) for x in tb.hours(pd.Series([tb.train_from, tb.train_until])))
@@ -101,7 +101,7 @@ def expected_training(cfg, tb: Timebase) -> float:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture(scope="module")
-def recovered(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def recovered(tmp_path_factory: pytest.TempPathFactory):
     from sim.calibrate.run import calibrate
     from sim.logs import load_log
 
@@ -113,7 +113,7 @@ def recovered(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     return cal, truth_cfg, imported
 
 
-def test_arrivals_recovered_within_sampling_error(recovered) -> None:  # type: ignore[no-untyped-def]
+def test_arrivals_recovered_within_sampling_error(recovered) -> None:
     cal, truth_cfg, imported = recovered
     fit = cal.fit
     tb = fit.tb
@@ -142,14 +142,14 @@ def test_arrivals_recovered_within_sampling_error(recovered) -> None:  # type: i
         # own quick closures, so it is the truth's share plus those, by construction)
 
 
-def test_department_capacities_within_10_percent(recovered) -> None:  # type: ignore[no-untyped-def]
+def test_department_capacities_within_10_percent(recovered) -> None:
     cal, _truth, _imp = recovered
     for d, truth in TRUTH.items():
         got = cal.handling.handling[d]
         assert abs(got.capacity_per_hour / truth.capacity_per_hour - 1.0) < 0.10, (d, got, truth)
 
 
-def test_deadlines_recovered(recovered) -> None:  # type: ignore[no-untyped-def]
+def test_deadlines_recovered(recovered) -> None:
     cal, _truth, _imp = recovered
     assert cal.fit.working_days
     for k, (d, _s, _f) in CATS.items():
