@@ -38,7 +38,7 @@ import pandas as pd
 
 from sim.metrics.kpis import window
 from sim.records import Records
-from sim.scenario.constants import CLOSED, HOURS_PER_YEAR
+from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEAGUE_METRICS
 from sim.scenario.schema import ReportConfig
 
 if TYPE_CHECKING:
@@ -49,15 +49,6 @@ __all__ = ["LEAGUE_COLUMNS", "LEAGUE_LEVELS", "LEAGUE_METRICS", "LeagueUnits", "
 
 #: the levels that get a table, and each one's level index (LEVELS) for "settled at or below"
 LEAGUE_LEVELS: dict[str, int] = {"township": 2, "village": 1, "grid": 0}
-#: metrics the composite may weigh, and whether a higher value is better
-LEAGUE_METRICS: dict[str, bool] = {
-    "on_time_rate": True,
-    "satisfaction_rate": True,
-    "resolution_hours_mean": False,
-    "resolution_hours_p90": False,
-    "petitions_per_10k": False,
-    "settled_locally_share": True,
-}
 LEAGUE_COLUMNS = ["rank", "code", "level", "parent", "residents", "matters", "closed", "on_time_rate",
                   "resolution_hours_mean", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k",
                   "settled_locally_share", "score"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
 
 from sim.parallel import run_rows
 from sim.search import chunks
@@ -39,6 +38,8 @@ def work_hours(u: np.ndarray | float, mean: np.ndarray | float, cv: np.ndarray |
     out[expo] = -np.log1p(-u[expo]) * mean[expo]
     logn = ~expo
     if logn.any():
+        from scipy.special import ndtri  # here, not at import: a capacity check alone draws no work
+
         sqrt_s2, half_s2 = _lognormal_params(cv[logn])
         out[logn] = mean[logn] * np.exp(sqrt_s2 * ndtri(u[logn]) - half_s2)
     return out
@@ -82,6 +83,8 @@ def _lognormal_rows(u: np.ndarray, category: np.ndarray, mean: np.ndarray, expo:
     rows = np.flatnonzero(~expo[category])
     if not len(rows):
         return
+    from scipy.special import ndtri  # here, not at import: a capacity check alone draws no work
+
     k = category[rows]
     z = ndtri(u[rows])  # [m, L] or [m]
     if z.ndim == 2:

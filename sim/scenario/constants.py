@@ -91,3 +91,13 @@ UNDISCOVERED, IN_TRANSIT, QUEUED, IN_SERVICE, CLOSED = 0, 1, 2, 3, 4
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 365.0 * 24.0
+
+#: Metrics a league table's composite score may weigh (``report.league_weights``): True when higher is better.
+LEAGUE_METRICS: dict[str, bool] = {
+    "on_time_rate": True,
+    "satisfaction_rate": True,
+    "resolution_hours_mean": False,
+    "resolution_hours_p90": False,
+    "petitions_per_10k": False,
+    "settled_locally_share": True,
+}

@@ -413,7 +413,7 @@ def _league_weights() -> dict[str, float]:
 class ReportConfig(Sealed):
     lang: Lang = Lang.en  # en | zh chart labels
     charts: bool = True
-    # weights of the league tables' composite score (sim.metrics.league.LEAGUE_METRICS names, >= 0)
+    # weights of the league tables' composite score (sim.scenario.constants.LEAGUE_METRICS names, >= 0)
     league_weights: dict[str, float] = field(default_factory=_league_weights)
 
 

@@ -30,6 +30,7 @@ from sim.scenario.constants import (
     DEADLINE_FAMILIES,
     DISPATCH_MODES,
     DISPATCH_RULES,
+    LEAGUE_METRICS,
     LEVELS,
     RESIDENT_CHANNELS,
     ROLES,
@@ -92,8 +93,6 @@ def validate(cfg: Config) -> None:
 
 
 def _league_weights(weights: Mapping[str, Any]) -> None:
-    from sim.metrics.league import LEAGUE_METRICS  # the metrics name what may be weighed
-
     for name, w in weights.items():
         if name not in LEAGUE_METRICS:
             raise ConfigError(f"report.league_weights.{name}",
