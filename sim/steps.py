@@ -52,7 +52,7 @@ STEPS: tuple[Step, ...] = (
          rules=("sim.rules.routing:entry_level", "sim.rules.routing:target_level"),
          agent=(f"{_AGENT}.station_at", f"{_AGENT}.choose", f"{_STATION}.arrive", f"{_STATION}.pull",
                 "sim.engines.agent.visitqueue:VisitQueue.push"),
-         kernel=(f"{_KERNEL}:station_at", f"{_KERNEL}:target_level", f"{_KERNEL}:visit", f"{_KERNEL}:rule_key",
+         kernel=(f"{_KERNEL}:station_at", f"{_KERNEL}:visit", f"{_KERNEL}:rule_key",
                  f"{_KERNEL}:q_push", f"{_KERNEL}:q_best", f"{_KERNEL}:choose", f"{_KERNEL}:pull")),
     Step("handle", "4.5", "a server works the matter in its shift hours; the attempt succeeds or fails",
          rules=("sim.rules.routing:attempt", "sim.rules.service:work_table"),
@@ -62,7 +62,7 @@ STEPS: tuple[Step, ...] = (
          "instructors fast-track hard matters; the county always settles",
          rules=("sim.rules.routing:next_level",),
          agent=(f"{_AGENT}.lifecycle", f"{_STATION}._expiry"),
-         kernel=(f"{_KERNEL}:next_level", f"{_KERNEL}:limit_add", f"{_KERNEL}:limit_next", f"{_KERNEL}:resume")),
+         kernel=(f"{_KERNEL}:limit_add", f"{_KERNEL}:limit_next", f"{_KERNEL}:resume")),
     Step("close", "4.7", "callback satisfaction; a dissatisfied resident reopens (rework) or petitions "
          "(county review)",
          rules=("sim.rules.outcome:satisfaction_prob1", "sim.rules.outcome:reopens", "sim.rules.outcome:petitions"),

@@ -197,7 +197,7 @@ class AgentRun:
             if m.channel[i] == HOTLINE and sev == 0 and float(inp.u_hotline_settle[i]) < settle_p:
                 yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
                 return
-        level = target_level(cat, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat, c)
+        level = target_level(cat.handled, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat.handled, c)
         if not via_platform and level > GRID:
             self.redirect(i, g)  # off the grid matters list (准入审查): the grid passes it up at once
         classified = via_platform
@@ -210,7 +210,8 @@ class AgentRun:
             if level == TOWNSHIP and not misrouted and float(inp.u_misclass[i]) < cfg.dispatch.misclass_prob:
                 misrouted = True
                 yield from self.transfer(i, g, c)
-            settles, share = attempt(cat, cfg, c, level, sev, float(inp.u_fail[i, level]))
+            settles, share = attempt(int(cat.top[c]), level, sev, float(inp.u_fail[i, level]),
+                                     float(cfg.dispatch.fail_prob[level]), float(cfg.catalog.assess_share))
             if cfg.textbook.enabled:
                 settles = True
             station = self.station_at(level, g, c)
@@ -230,7 +231,7 @@ class AgentRun:
             fast = cfg.dispatch.instructor_fast_track and p.terr.township_instructors[town] > 0
             if fast and level == GRID and sev >= TOWNSHIP:
                 self.model.fast_track(g)
-            level = next_level(cat, c, level, sev, bool(fast))
+            level = next_level(cat.handled, c, level, sev, bool(fast))
             if level == TOWNSHIP:
                 classified = False
 

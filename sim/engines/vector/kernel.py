@@ -37,6 +37,7 @@ from sim.engines.vector.heaps import (
     ph_meld,
     ph_pop,
 )
+from sim.rules.routing import attempt, entry_level, next_level, target_level
 
 
 def _ints(n: int) -> tuple[np.int64, ...]:
@@ -447,24 +448,6 @@ def station_at(w, lv, g, c, module):
 
 
 @njit(cache=True)
-def target_level(w, c, sev):
-    lv = sev
-    while lv < 3 and not w.cat_handled[c, lv]:
-        lv += 1
-    return lv
-
-
-@njit(cache=True)
-def next_level(w, c, lv, sev, fast):
-    nxt = lv + 1
-    if fast and lv == GRID and sev >= TOWNSHIP:
-        nxt = TOWNSHIP
-    while nxt < 3 and not w.cat_handled[c, nxt]:
-        nxt += 1
-    return min(nxt, 3)
-
-
-@njit(cache=True)
 def close(w, i, lv, s, now):
     """Settled: the callback; a dissatisfied resident may reopen (rework) or petition."""
     fp = w.fp
@@ -506,16 +489,8 @@ def attempt_visit(w, i, now):
     c = np.int64(w.m_cat[i])
     sev = np.int64(w.m_sev[i])
     lv = np.int64(w.level_of[i])
-    top = w.cat_top[c]
-    if sev > lv and lv < top:
-        settles = False
-        share = w.fp[P_ASSESS]
-    elif lv >= top:
-        settles = True
-        share = 1.0
-    else:
-        settles = float(w.u_fail[i, lv]) >= w.fp[P_FAIL0 + lv]
-        share = 1.0
+    top = np.int64(w.cat_top[c])
+    settles, share = attempt(top, lv, sev, float(w.u_fail[i, lv]), w.fp[P_FAIL0 + lv], w.fp[P_ASSESS])
     textbook = w.ip[I_TEXTBOOK] == 1
     if textbook:
         settles = True
@@ -554,7 +529,7 @@ def loop_top(w, i, now):
 @njit(cache=True)
 def loop_init(w, i, now):
     c = np.int64(w.m_cat[i])
-    lv = target_level(w, c, np.int64(w.m_sev[i])) if w.ip[I_UNIFIED] == 1 else target_level(w, c, GRID)
+    lv = target_level(w.cat_handled, c, np.int64(w.m_sev[i])) if w.ip[I_UNIFIED] == 1 else entry_level(w.cat_handled, c)
     if not w.via[i] and lv > GRID:
         row = new_row(w, i, np.int64(w.m_grid[i]), GRID, now, 0.0)  # redirected off the grid matters list
         if row >= 0:
@@ -627,7 +602,7 @@ def resume(w, i, outcome, now):
                 close(w, i, VILLAGE, NONE, now)  # escalated out of the one-station system
                 return
         fast = w.ip[I_FAST_TRACK] == 1 and w.town_instr[w.grid_town[np.int64(w.m_grid[i])]] > 0
-        lv = next_level(w, np.int64(w.m_cat[i]), lv, np.int64(w.m_sev[i]), fast)
+        lv = np.int64(next_level(w.cat_handled, np.int64(w.m_cat[i]), lv, np.int64(w.m_sev[i]), fast))
         w.level_of[i] = lv
         if lv == TOWNSHIP:
             w.classified[i] = False
