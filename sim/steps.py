@@ -44,6 +44,7 @@ STEPS: tuple[Step, ...] = (
                  f"{_KERNEL}:PC_AFTER_INTAKE_PLATFORM")),
     Step("classify", "4.3", "the township platform sends the matter to a module; a misclassified one "
          "goes to a wrong module and comes back (a transfer)",
+         rules=("sim.rules.outcome:wrong_module",),
          agent=(f"{_AGENT}.lifecycle", f"{_AGENT}.transfer"),
          kernel=(f"{_KERNEL}:loop_top", f"{_KERNEL}:after_classify", f"{_KERNEL}:PC_AFTER_CLASSIFY",
                  f"{_KERNEL}:PC_AFTER_WRONG", f"{_KERNEL}:PC_AFTER_TRANSFER")),

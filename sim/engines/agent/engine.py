@@ -245,7 +245,7 @@ class AgentRun:
         p, cfg, inp = self.p, self.cfg, self.p.inputs
         right = int(p.catalog.module[c])
         n_mod = p.layout.n_modules
-        wrong = (right + 1 + int(float(inp.u_misclass_to[i]) * (n_mod - 1))) % n_mod
+        wrong = rules_outcome.wrong_module(right, n_mod, float(inp.u_misclass_to[i]))
         st = self.station_at(TOWNSHIP, g, c, module=wrong)
         yield from self.visit(i, st, TOWNSHIP, self.work(i, TOWNSHIP) * cfg.catalog.assess_share, True, False,
                               done_as=TRANSFERRED)
@@ -268,17 +268,20 @@ class AgentRun:
             on_time = t <= m.deadline[i]
             m.on_time[i] = int(on_time)
             total = t - m.t_occur[i]
-            p_sat = rules_outcome.satisfaction_prob1(o, total, not on_time, int(m.transfers[i]))
+            p_sat = rules_outcome.satisfaction_prob1(o.satisfaction_base, o.satisfaction_per_day,
+                                                     o.satisfaction_overdue, o.satisfaction_per_transfer,
+                                                     o.satisfaction_floor, total, not on_time, int(m.transfers[i]))
             sat = float(inp.u_satisfy[i]) < p_sat
             m.satisfied[i] = int(sat)
-            if station >= 0 and rules_outcome.reopens(o, sat, int(m.reopened[i]), float(inp.u_reopen[i])):
+            if station >= 0 and rules_outcome.reopens(sat, int(m.reopened[i]), o.max_reopens, float(inp.u_reopen[i]),
+                                                      o.reopen_prob):
                 m.reopened[i] += 1
                 # reopened: open again until the rework is done
                 m.t_close[i], m.level_settled[i], m.on_time[i], m.satisfied[i] = np.nan, -1, -1, -1
                 rework = float(self.p.rework[i, level])
                 yield from self.visit(i, station, level, rework, True, False)
                 continue
-            if rules_outcome.petitions(o, sat, total, float(inp.u_petition[i])):
+            if rules_outcome.petitions(sat, total, o.petition_patience_days, float(inp.u_petition[i]), o.petition_prob):
                 m.petitioned[i] = True
                 # the county reviews the petition (信访) and feeds it back to the department
                 dept = self.station_at(COUNTY, int(self.p.intake_grid[i]), int(inp.category[i]))

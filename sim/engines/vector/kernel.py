@@ -37,6 +37,7 @@ from sim.engines.vector.heaps import (
     ph_meld,
     ph_pop,
 )
+from sim.rules.outcome import petitions, reopens, satisfaction_prob1, wrong_module
 from sim.rules.routing import attempt, entry_level, next_level, target_level
 
 
@@ -458,12 +459,11 @@ def close(w, i, lv, s, now):
     on_time = now <= w.o_deadline[i]
     w.o_ontime[i] = 1 if on_time else 0
     total = now - w.m_tocc[i]
-    p = (fp[P_SAT_BASE] - fp[P_SAT_DAY] * total / 24.0 - fp[P_SAT_OVERDUE] * (0.0 if on_time else 1.0)
-         - fp[P_SAT_TRANSFER] * float(w.o_transfers[i]))
-    p = min(max(p, fp[P_SAT_FLOOR]), 1.0)
+    p = satisfaction_prob1(fp[P_SAT_BASE], fp[P_SAT_DAY], fp[P_SAT_OVERDUE], fp[P_SAT_TRANSFER], fp[P_SAT_FLOOR],
+                           total, not on_time, np.int64(w.o_transfers[i]))
     sat = float(w.u_sat[i]) < p
     w.o_sat[i] = 1 if sat else 0
-    if s >= 0 and (not sat) and w.o_reopened[i] < w.ip[I_MAX_REOPENS] and float(w.u_reopen[i]) < fp[P_REOPEN]:
+    if s >= 0 and reopens(sat, np.int64(w.o_reopened[i]), w.ip[I_MAX_REOPENS], float(w.u_reopen[i]), fp[P_REOPEN]):
         w.o_reopened[i] += 1
         w.o_tclose[i] = np.nan
         w.o_level[i] = -1
@@ -474,7 +474,7 @@ def close(w, i, lv, s, now):
         w.pc[i] = PC_AFTER_REWORK
         visit(w, i, s, lv, w.rework[i, lv], YES, NO, NONE, YES, now)
         return
-    if (not sat) and total > fp[P_PATIENCE_D] * 24.0 and float(w.u_pet[i]) < fp[P_PETITION]:
+    if petitions(sat, total, fp[P_PATIENCE_D], float(w.u_pet[i]), fp[P_PETITION]):
         w.o_petition[i] = True
         w.pc[i] = PC_AFTER_PETITION
         dept = station_at(w, COUNTY, np.int64(w.m_grid[i]), np.int64(w.m_cat[i]), NONE)
@@ -507,7 +507,7 @@ def after_classify(w, i, now):
         w.misrouted[i] = True
         c = np.int64(w.m_cat[i])
         n_mod = w.ip[I_N_MODULES]
-        wrong = (w.cat_module[c] + 1 + int(float(w.u_misto[i]) * (n_mod - 1))) % n_mod
+        wrong = wrong_module(np.int64(w.cat_module[c]), n_mod, float(w.u_misto[i]))
         s = station_at(w, TOWNSHIP, np.int64(w.m_grid[i]), c, wrong)
         w.pc[i] = PC_AFTER_WRONG
         visit(w, i, s, TOWNSHIP, w.work[i, TOWNSHIP] * w.fp[P_ASSESS], YES, NO, TRANSFERRED, YES, now)
