@@ -50,7 +50,8 @@ STEPS: tuple[Step, ...] = (
                  f"{_KERNEL}:PC_AFTER_WRONG", f"{_KERNEL}:PC_AFTER_TRANSFER")),
     Step("dispatch", "4.4", "the level (level by level or unified), the station, the queue order and the "
          "handler of the dispatch rule",
-         rules=("sim.rules.routing:entry_level", "sim.rules.routing:target_level"),
+         rules=("sim.rules.routing:entry_level", "sim.rules.routing:target_level", "sim.rules.dispatch:queue_key",
+                "sim.rules.dispatch:ranks_handlers", "sim.rules.dispatch:handler_key"),
          agent=(f"{_AGENT}.station_at", f"{_AGENT}.choose", f"{_STATION}.arrive", f"{_STATION}.pull",
                 "sim.engines.agent.visitqueue:VisitQueue.push"),
          kernel=(f"{_KERNEL}:station_at", f"{_KERNEL}:visit", f"{_KERNEL}:rule_key",

@@ -32,7 +32,7 @@ instructors, offices); simpy keeps the clock and the events.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import mesa
@@ -43,11 +43,13 @@ from sim.engines.agent.agents import GridModel
 from sim.engines.agent.queueing import StaffAgent, Station, Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
 from sim.records import ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
+from sim.rules import dispatch as rules_dispatch
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
 from sim.scenario.constants import (
     CLOSED,
     COUNTY,
+    DISPATCH_RULES,
     GRID,
     HOTLINE,
     IN_SERVICE,
@@ -56,12 +58,6 @@ from sim.scenario.constants import (
     TOWNSHIP,
     VILLAGE,
 )
-
-_RULE_KEYS = {
-    "fcfs": lambda v: (v.t_arrive,),
-    "severity": lambda v: (-v.severity, v.t_arrive),
-    "edf": lambda v: (v.deadline, v.t_arrive),
-}
 
 
 class AgentRun:
@@ -87,8 +83,10 @@ class AgentRun:
         self.vcols: dict[str, list[Any]] = {k: [] for k in
                                             ("matter_id", "station", "level", "t_arrive", "t_start", "t_end",
                                              "work", "outcome", "server")}
-        # queue order by the dispatch rule; the other rules choose handlers, not order
-        self.rule_key = _RULE_KEYS.get(self.cfg.dispatch.rule, _RULE_KEYS["fcfs"])
+        # queue order by the dispatch rule (the rules that choose handlers keep arrival order)
+        rule = self.rule = DISPATCH_RULES.index(self.cfg.dispatch.rule)
+        self.rule_key: Callable[[Visit], tuple[float, float]] = \
+            lambda v: rules_dispatch.queue_key(rule, v.severity, v.deadline, v.t_arrive)
         self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
                                                 self.cfg.dispatch.party_household_settle_prob)
         self.model = GridModel(self)
@@ -101,11 +99,9 @@ class AgentRun:
         then professional workers, then volunteers. ``skill`` puts specialists (who
         take only some categories) first; ``least_loaded`` the least busy so far.
         """
-        rule = self.cfg.dispatch.rule
-        if rule == "least_loaded":
-            return min(cands, key=lambda s: (s.busy_hours, s.idx))
-        if rule == "skill":
-            return min(cands, key=lambda s: (not s.specialist, s.idx))
+        rule = self.rule
+        if rules_dispatch.ranks_handlers(rule):
+            return min(cands, key=lambda s: (rules_dispatch.handler_key(rule, s.busy_hours, s.specialist), s.idx))
         return min(cands, key=lambda s: s.idx)
 
     # ------------------------------------------------------------- the record

@@ -3,7 +3,9 @@
 It follows ``sim/engines/agent/engine.py`` step for step (the step order is in
 that module's docstring): the same lifecycle as a state machine per matter
 (``pc``), the same station logic (idle-server choice, queue order with
-reminders, time limits, pull on finish), the same calendar arithmetic. Events
+reminders, time limits, pull on finish). Its decisions and working-time
+arithmetic are the compiled rule functions of ``sim/rules/`` (routing, outcome,
+dispatch, calendar) that the agent engine calls too. Events
 run in (time, push order), as SimPy runs them in (time, schedule order), so on
 the same matter inputs both engines write the same records.
 
@@ -21,7 +23,6 @@ from numba.core import types
 from numba.experimental import structref
 
 from sim.engines.vector.borrowed import borrowed, register_borrowed
-from sim.engines.vector.calendar import advance, next_open
 from sim.engines.vector.heaps import (
     E_A,
     E_B,
@@ -37,6 +38,8 @@ from sim.engines.vector.heaps import (
     ph_meld,
     ph_pop,
 )
+from sim.rules.calendar import advance_row, next_open_row
+from sim.rules.dispatch import handler_key, queue_key, ranks_handlers
 from sim.rules.outcome import petitions, reopens, satisfaction_prob1, wrong_module
 from sim.rules.routing import attempt, entry_level, next_level, target_level
 
@@ -54,13 +57,12 @@ EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_O
 # lifecycle resume points (each belongs to a step of sim/steps.py's STEPS)
 PC_START, PC_INTAKE, PC_AFTER_INTAKE_PLATFORM, PC_AFTER_CLASSIFY, PC_AFTER_WRONG, PC_AFTER_TRANSFER, \
     PC_AFTER_ATTEMPT, PC_AFTER_REWORK, PC_AFTER_PETITION, PC_DONE = range(10)
-# station kinds, levels, statuses, visit outcomes, channels, rules (as in sim.records / constants)
+# station kinds, levels, statuses, visit outcomes, channels (as in sim.records / constants)
 K_GRID, K_VILLAGE, K_PLATFORM, K_MODULE, K_DEPARTMENT = range(5)
 GRID, VILLAGE, TOWNSHIP, COUNTY = _ints(4)
 UNDISCOVERED, IN_TRANSIT, QUEUED, IN_SERVICE, CLOSED = range(5)
 SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = _ints(6)
 HOTLINE = 3
-R_FCFS, R_SEVERITY, R_EDF, R_LEAST, R_SKILL, R_NEAREST = range(6)
 # float parameters (fp[...])
 P_HORIZON, P_PLATFORM_WORK, P_MISCLASS, P_HOTLINE_SETTLE, P_PARTY, P_ASSESS, P_TRANSFER_H, P_NEAREST_KMH, \
     P_SAT_BASE, P_SAT_DAY, P_SAT_OVERDUE, P_SAT_TRANSFER, P_SAT_FLOOR, P_REOPEN, P_PETITION, P_PATIENCE_D, \
@@ -174,13 +176,9 @@ def limit_next(w, s):
 
 @njit(cache=True)
 def rule_key(w, row):
+    """Visit ``row``'s queue key by the dispatch rule."""
     i = np.int64(w.v_matter[row])
-    rule = w.ip[I_RULE]
-    if rule == R_SEVERITY:
-        return -float(np.int64(w.m_sev[i])), w.v_tarr[row]
-    if rule == R_EDF:
-        return w.m_deadline[i], w.v_tarr[row]
-    return w.v_tarr[row], 0.0
+    return queue_key(w.ip[I_RULE], np.int64(w.m_sev[i]), w.m_deadline[i], w.v_tarr[row])
 
 
 @njit(cache=True)
@@ -266,7 +264,7 @@ def on_shift(w, r, now):
     sh = w.srv_shift[r]
     if w.open_t[sh] != now:
         w.open_t[sh] = now
-        w.open_v[sh] = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now) == now
+        w.open_v[sh] = next_open_row(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now) == now
     return w.open_v[sh]
 
 
@@ -296,17 +294,15 @@ def choose(w, s, k, now):
     if w.idle[s] == 0:
         return -1
     rule = w.ip[I_RULE]
+    ranks = ranks_handlers(rule)
     best = -1
     b1 = 0.0
     for r in range(w.srv_ptr[s], w.srv_ptr[s + 1]):
         if not w.active[r] or w.busy[r] or not w.srv_skills[r, k] or not on_shift(w, r, now):
             continue
-        if rule == R_LEAST:
-            k1 = w.busy_h[r]
-        elif rule == R_SKILL:
-            k1 = 0.0 if w.srv_spec[r] else 1.0
-        else:
+        if not ranks:
             return r
+        k1 = handler_key(rule, w.busy_h[r], w.srv_spec[r])
         if best < 0 or k1 < b1:
             best = r
             b1 = k1
@@ -319,7 +315,7 @@ def wake_later(w, r, now):
     if w.wake_pending[r] or on_shift(w, r, now):
         return
     w.wake_pending[r] = True
-    t = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, w.srv_shift[r], now)
+    t = next_open_row(w.c_start, w.c_hours, w.c_before, w.c_ends, w.srv_shift[r], now)
     push(w, now + (t - now), EV_WAKE, r, ZERO)
 
 
@@ -330,10 +326,10 @@ def start(w, r, row, travel, now):
     set_busy(w, r, YES)
     w.v_waiting[row] = False
     sh = w.srv_shift[r]
-    t0 = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now)
+    t0 = next_open_row(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now)
     work = w.v_work[row] + travel  # v_work holds the visit's own work until it starts (once)
     eff = work / w.srv_speed[r]
-    t1 = advance(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, t0, eff)
+    t1 = advance_row(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, t0, eff)
     w.busy_h[r] += eff
     w.v_tstart[row] = t0
     w.v_work[row] = work
@@ -585,7 +581,7 @@ def resume(w, i, outcome, now):
     elif p == PC_AFTER_WRONG:
         w.o_transfers[i] += 1
         w.o_status[i] = IN_TRANSIT
-        back = advance(w.c_start, w.c_hours, w.c_before, w.c_ends, w.ip[I_MODULE_SHIFT], now, w.fp[P_TRANSFER_H])
+        back = advance_row(w.c_start, w.c_hours, w.c_before, w.c_ends, w.ip[I_MODULE_SHIFT], now, w.fp[P_TRANSFER_H])
         w.pc[i] = PC_AFTER_TRANSFER
         push(w, now + (back - now), EV_TRANSFER, i, ZERO)
     elif p == PC_AFTER_TRANSFER:
