@@ -121,7 +121,7 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
     unified = cfg.dispatch.mode == "unified" and not cfg.textbook.enabled
     if unified:
         add("platform", TOWNSHIP, 1.0, cfg.dispatch.platform_work_hours)
-    level = target_level(cat, k, sev) if unified else entry_level(cat, k)
+    level = target_level(cat.handled, k, sev) if unified else entry_level(cat.handled, k)
     prob = 1.0
     classified = unified
     rework = (1.0 - cfg.outcome.satisfaction_base) * cfg.outcome.reopen_prob * cfg.outcome.reopen_work_factor
@@ -144,7 +144,7 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
         prob *= 1.0 - settle
         if prob <= 1e-12 or level >= 3:
             break
-        level = next_level(cat, k, level, sev, cfg.dispatch.instructor_fast_track)
+        level = next_level(cat.handled, k, level, sev, cfg.dispatch.instructor_fast_track)
         if level == TOWNSHIP:
             classified = False  # escalated into the township: through the platform again
     return visits, work, per_level

@@ -44,15 +44,17 @@ STEPS: tuple[Step, ...] = (
                  f"{_KERNEL}:PC_AFTER_INTAKE_PLATFORM")),
     Step("classify", "4.3", "the township platform sends the matter to a module; a misclassified one "
          "goes to a wrong module and comes back (a transfer)",
+         rules=("sim.rules.outcome:wrong_module",),
          agent=(f"{_AGENT}.lifecycle", f"{_AGENT}.transfer"),
          kernel=(f"{_KERNEL}:loop_top", f"{_KERNEL}:after_classify", f"{_KERNEL}:PC_AFTER_CLASSIFY",
                  f"{_KERNEL}:PC_AFTER_WRONG", f"{_KERNEL}:PC_AFTER_TRANSFER")),
     Step("dispatch", "4.4", "the level (level by level or unified), the station, the queue order and the "
          "handler of the dispatch rule",
-         rules=("sim.rules.routing:entry_level", "sim.rules.routing:target_level"),
+         rules=("sim.rules.routing:entry_level", "sim.rules.routing:target_level", "sim.rules.dispatch:queue_key",
+                "sim.rules.dispatch:ranks_handlers", "sim.rules.dispatch:handler_key"),
          agent=(f"{_AGENT}.station_at", f"{_AGENT}.choose", f"{_STATION}.arrive", f"{_STATION}.pull",
                 "sim.engines.agent.visitqueue:VisitQueue.push"),
-         kernel=(f"{_KERNEL}:station_at", f"{_KERNEL}:target_level", f"{_KERNEL}:visit", f"{_KERNEL}:rule_key",
+         kernel=(f"{_KERNEL}:station_at", f"{_KERNEL}:visit", f"{_KERNEL}:rule_key",
                  f"{_KERNEL}:q_push", f"{_KERNEL}:q_best", f"{_KERNEL}:choose", f"{_KERNEL}:pull")),
     Step("handle", "4.5", "a server works the matter in its shift hours; the attempt succeeds or fails",
          rules=("sim.rules.routing:attempt", "sim.rules.service:work_table"),
@@ -62,7 +64,7 @@ STEPS: tuple[Step, ...] = (
          "instructors fast-track hard matters; the county always settles",
          rules=("sim.rules.routing:next_level",),
          agent=(f"{_AGENT}.lifecycle", f"{_STATION}._expiry"),
-         kernel=(f"{_KERNEL}:next_level", f"{_KERNEL}:limit_add", f"{_KERNEL}:limit_next", f"{_KERNEL}:resume")),
+         kernel=(f"{_KERNEL}:limit_add", f"{_KERNEL}:limit_next", f"{_KERNEL}:resume")),
     Step("close", "4.7", "callback satisfaction; a dissatisfied resident reopens (rework) or petitions "
          "(county review)",
          rules=("sim.rules.outcome:satisfaction_prob1", "sim.rules.outcome:reopens", "sim.rules.outcome:petitions"),

@@ -10,7 +10,6 @@ every shift that does not run all seven days (grid duty and 24/7 rotas go on).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -156,6 +155,60 @@ def _add_working_days_many(day_cum: np.ndarray, first_day: np.ndarray, t: np.nda
         out[i] = add_working_days_at(day_cum, first_day, t[i], days[i])
 
 
+# ------------------------------------------------ scalar functions over stacked shift tables
+# One instant at a time, for both engines' events: ``start``, ``hours`` are [n_shifts, n_days],
+# ``before`` [n_shifts, n_days + 1], ``ends`` = before[:, 1:], ``s`` the shift's row
+# (``stack_calendars``). The vector kernel calls them on all its shifts; a ``WorkCalendar``'s
+# scalar methods (the agent engine's) on its own tables as a one-row stack.
+
+
+#: a calendar's own row in its one-row stack
+_ROW = 0
+
+
+def stack_calendars(cals: list[WorkCalendar]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The shifts' tables stacked row by row: start, hours, before, ends."""
+    start = np.stack([c.start for c in cals])
+    hours = np.stack([c.hours for c in cals])
+    before = np.stack([c.before for c in cals])
+    return start, hours, before, np.ascontiguousarray(before[:, 1:])
+
+
+@njit(cache=True)
+def worked_row(start: np.ndarray, hours: np.ndarray, before: np.ndarray, s: int, t: float) -> float:
+    """Working hours of shift s before t."""
+    n = hours.shape[1]
+    day = day_of(t, n)  # t // 24.0 clipped, without a call to fmod
+    into = min(max(t - day * 24.0 - start[s, day], 0.0), hours[s, day])
+    return before[s, day] + into
+
+
+@njit(cache=True)
+def at_worked_row(start: np.ndarray, before: np.ndarray, ends: np.ndarray, s: int, c: float) -> float:
+    """The instant when shift s has worked c hours."""
+    n = ends.shape[1]
+    day = min(np.searchsorted(ends[s], c, side="left"), n - 1)
+    return day * 24.0 + start[s, day] + (c - before[s, day])
+
+
+@njit(cache=True)
+def next_open_row(start: np.ndarray, hours: np.ndarray, before: np.ndarray, ends: np.ndarray, s: int,
+                  t: float) -> float:
+    """The first instant from t when shift s is at work."""
+    n = ends.shape[1]
+    day = min(np.searchsorted(ends[s], worked_row(start, hours, before, s, t), side="right"), n - 1)
+    return max(t, day * 24.0 + start[s, day])
+
+
+@njit(cache=True)
+def advance_row(start: np.ndarray, hours: np.ndarray, before: np.ndarray, ends: np.ndarray, s: int, t: float,
+                work: float) -> float:
+    """The instant when ``work`` working hours of shift s from t are done."""
+    if work <= 0:
+        return t
+    return max(at_worked_row(start, before, ends, s, worked_row(start, hours, before, s, t) + work), t)
+
+
 def _flat(*xs: np.ndarray | float) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Broadcast float inputs together: (shape, each as a contiguous 1-d float64 array)."""
     arrs = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in xs))
@@ -171,45 +224,35 @@ class WorkCalendar:
     before: np.ndarray  # [n_days + 1] float64 working hours before each day (cumulative)
     working_day: np.ndarray  # [n_days] bool
     day_cum: np.ndarray  # [n_days] int64 working days up to and including each day
-    # Python-list copies for the scalar methods (the agent engine calls them per event)
-    _start: list[float] = field(init=False, repr=False, compare=False)
-    _hours: list[float] = field(init=False, repr=False, compare=False)
-    _before: list[float] = field(init=False, repr=False, compare=False)
-    _ends: list[float] = field(init=False, repr=False, compare=False)
+    # the tables as a one-row stack (start, hours, before, ends) for the scalar methods
+    _stack: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
     # lookup tables for the compiled array methods
     _guide: Guide = field(init=False, repr=False, compare=False)  # over ends = before[1:]
     _first_day: np.ndarray = field(init=False, repr=False, compare=False)  # [day_cum[-1] + 1] int64
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_start", self.start.tolist())
-        object.__setattr__(self, "_hours", self.hours.tolist())
-        object.__setattr__(self, "_before", self.before.tolist())
-        object.__setattr__(self, "_ends", self.before[1:].tolist())
+        object.__setattr__(self, "_stack", stack_calendars([self]))
         object.__setattr__(self, "_guide", make_guide(self.before[1:]))
         top = int(self.day_cum[-1]) if len(self.day_cum) else 0
         object.__setattr__(self, "_first_day",
                            np.searchsorted(self.day_cum, np.arange(max(top, 0) + 1), side="left").astype(np.int64))
 
-    # ------------------------------------------------ scalar twins of the array methods
-    # Same arithmetic on Python floats (bisect_left/right = searchsorted left/right), so
-    # the agent engine's per-event answers equal the vector engine's array answers.
+    # ------------------------------------------------ scalar methods (the agent engine's, per event)
+    # The stacked-table functions on this calendar's tables as a one-row stack: the
+    # vector kernel's arithmetic, so both engines' times are the same.
     def worked1(self, t: float) -> float:
-        day = min(max(int(t // 24.0), 0), len(self._hours) - 1)
-        into = min(max(t - day * 24.0 - self._start[day], 0.0), self._hours[day])
-        return self._before[day] + into
+        st, hr, bf, _ = self._stack
+        return worked_row(st, hr, bf, _ROW, t)
 
     def at_worked1(self, c: float) -> float:
-        day = min(bisect_left(self._ends, c), len(self._hours) - 1)
-        return day * 24.0 + self._start[day] + (c - self._before[day])
+        st, _, bf, en = self._stack
+        return at_worked_row(st, bf, en, _ROW, c)
 
     def next_open1(self, t: float) -> float:
-        day = min(bisect_right(self._ends, self.worked1(t)), len(self._hours) - 1)
-        return max(t, day * 24.0 + self._start[day])
+        return next_open_row(*self._stack, _ROW, t)
 
     def advance1(self, t: float, work: float) -> float:
-        if work <= 0:
-            return t
-        return max(self.at_worked1(self.worked1(t) + work), t)
+        return advance_row(*self._stack, _ROW, t, work)
 
     @property
     def n_days(self) -> int:

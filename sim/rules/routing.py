@@ -92,42 +92,59 @@ def _deadline_kernel(t_intake: np.ndarray, category: np.ndarray, severity: np.nd
         out[i] = add_working_days_at(day_cum, first_day, t, days) if working else t + days * 24.0
 
 
-def next_level(cat: Catalog, category: int, level: int, severity: int, fast_track: bool) -> int:
-    """The next level that may take the matter above ``level`` (the county if none)."""
+#: an integer argument: a Python int from the agent engine, a numpy one from the kernel
+Int = int | np.integer
+
+#: the grid as a numpy integer: compiled callers then share one copy of ``target_level`` (a Python int
+#: constant would be typed as a literal and compiled into a copy of its own)
+_GRID = np.int64(GRID)
+
+
+@njit(cache=True)
+def next_level(handled: np.ndarray, category: Int, level: Int, severity: Int, fast_track: bool) -> int:
+    """The next level that may take the matter above ``level`` (the county if none).
+
+    ``handled`` is ``Catalog.handled`` ([K, 4]: may the level take the category).
+    """
     nxt = level + 1
     # the grid instructor sends a hard matter from the grid straight to the township
     if fast_track and level == GRID and severity >= TOWNSHIP:
         nxt = TOWNSHIP
-    while nxt < 3 and not cat.handled[category, nxt]:
+    while nxt < 3 and not handled[category, nxt]:
         nxt += 1
-    return min(nxt, 3)
+    return int(min(nxt, 3))
 
 
-def target_level(cat: Catalog, category: int, severity: int) -> int:
+@njit(cache=True)
+def target_level(handled: np.ndarray, category: Int, severity: Int) -> int:
     """Unified dispatch (一体派单): the lowest level with authority that may take it."""
     lv = severity
-    while lv < 3 and not cat.handled[category, lv]:
+    while lv < 3 and not handled[category, lv]:
         lv += 1
-    return lv
+    return int(lv)
 
 
-def entry_level(cat: Catalog, category: int) -> int:
+@njit(cache=True)
+def entry_level(handled: np.ndarray, category: Int) -> int:
     """Level-by-level dispatch starts at the lowest level that may take the category."""
-    return target_level(cat, category, GRID)
+    return target_level(handled, category, _GRID)
 
 
-def attempt(cat: Catalog, cfg: Config, category: int, level: int, severity: int, u_fail: float) -> tuple[bool, float]:
+@njit(cache=True)
+def attempt(top: Int, level: Int, severity: Int, u_fail: float, fail_prob: float,
+            assess_share: float) -> tuple[bool, float]:
     """What a station at ``level`` does: (settles?, share of the level's work spent).
 
-    Without the authority (severity above the level) it assesses and escalates;
-    with it, it does the full work and settles unless the attempt fails (never at
-    the category's top level).
+    ``top`` is the category's top level (``Catalog.top``), ``fail_prob`` the level's
+    chance that an attempt fails (``dispatch.fail_prob[level]``). Without the authority
+    (severity above the level) it assesses and escalates; with it, it does the full
+    work and settles unless the attempt fails (never at the category's top level).
     """
-    if severity > level and level < cat.top[category]:
-        return False, cfg.catalog.assess_share
-    if level >= cat.top[category]:
+    if severity > level and level < top:
+        return False, assess_share
+    if level >= top:
         return True, 1.0
-    return bool(u_fail >= cfg.dispatch.fail_prob[level]), 1.0
+    return u_fail >= fail_prob, 1.0
 
 
 def intake_times(t_discover: np.ndarray, registered_grid: np.ndarray, grid: np.ndarray,

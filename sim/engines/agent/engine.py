@@ -32,7 +32,7 @@ instructors, offices); simpy keeps the clock and the events.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import mesa
@@ -43,11 +43,13 @@ from sim.engines.agent.agents import GridModel
 from sim.engines.agent.queueing import StaffAgent, Station, Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
 from sim.records import ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
+from sim.rules import dispatch as rules_dispatch
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
 from sim.scenario.constants import (
     CLOSED,
     COUNTY,
+    DISPATCH_RULES,
     GRID,
     HOTLINE,
     IN_SERVICE,
@@ -56,12 +58,6 @@ from sim.scenario.constants import (
     TOWNSHIP,
     VILLAGE,
 )
-
-_RULE_KEYS = {
-    "fcfs": lambda v: (v.t_arrive,),
-    "severity": lambda v: (-v.severity, v.t_arrive),
-    "edf": lambda v: (v.deadline, v.t_arrive),
-}
 
 
 class AgentRun:
@@ -87,8 +83,10 @@ class AgentRun:
         self.vcols: dict[str, list[Any]] = {k: [] for k in
                                             ("matter_id", "station", "level", "t_arrive", "t_start", "t_end",
                                              "work", "outcome", "server")}
-        # queue order by the dispatch rule; the other rules choose handlers, not order
-        self.rule_key = _RULE_KEYS.get(self.cfg.dispatch.rule, _RULE_KEYS["fcfs"])
+        # queue order by the dispatch rule (the rules that choose handlers keep arrival order)
+        rule = self.rule = DISPATCH_RULES.index(self.cfg.dispatch.rule)
+        self.rule_key: Callable[[Visit], tuple[float, float]] = \
+            lambda v: rules_dispatch.queue_key(rule, v.severity, v.deadline, v.t_arrive)
         self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
                                                 self.cfg.dispatch.party_household_settle_prob)
         self.model = GridModel(self)
@@ -101,11 +99,9 @@ class AgentRun:
         then professional workers, then volunteers. ``skill`` puts specialists (who
         take only some categories) first; ``least_loaded`` the least busy so far.
         """
-        rule = self.cfg.dispatch.rule
-        if rule == "least_loaded":
-            return min(cands, key=lambda s: (s.busy_hours, s.idx))
-        if rule == "skill":
-            return min(cands, key=lambda s: (not s.specialist, s.idx))
+        rule = self.rule
+        if rules_dispatch.ranks_handlers(rule):
+            return min(cands, key=lambda s: (rules_dispatch.handler_key(rule, s.busy_hours, s.specialist), s.idx))
         return min(cands, key=lambda s: s.idx)
 
     # ------------------------------------------------------------- the record
@@ -197,7 +193,7 @@ class AgentRun:
             if m.channel[i] == HOTLINE and sev == 0 and float(inp.u_hotline_settle[i]) < settle_p:
                 yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
                 return
-        level = target_level(cat, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat, c)
+        level = target_level(cat.handled, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat.handled, c)
         if not via_platform and level > GRID:
             self.redirect(i, g)  # off the grid matters list (准入审查): the grid passes it up at once
         classified = via_platform
@@ -210,7 +206,8 @@ class AgentRun:
             if level == TOWNSHIP and not misrouted and float(inp.u_misclass[i]) < cfg.dispatch.misclass_prob:
                 misrouted = True
                 yield from self.transfer(i, g, c)
-            settles, share = attempt(cat, cfg, c, level, sev, float(inp.u_fail[i, level]))
+            settles, share = attempt(int(cat.top[c]), level, sev, float(inp.u_fail[i, level]),
+                                     float(cfg.dispatch.fail_prob[level]), float(cfg.catalog.assess_share))
             if cfg.textbook.enabled:
                 settles = True
             station = self.station_at(level, g, c)
@@ -230,7 +227,7 @@ class AgentRun:
             fast = cfg.dispatch.instructor_fast_track and p.terr.township_instructors[town] > 0
             if fast and level == GRID and sev >= TOWNSHIP:
                 self.model.fast_track(g)
-            level = next_level(cat, c, level, sev, bool(fast))
+            level = next_level(cat.handled, c, level, sev, bool(fast))
             if level == TOWNSHIP:
                 classified = False
 
@@ -244,7 +241,7 @@ class AgentRun:
         p, cfg, inp = self.p, self.cfg, self.p.inputs
         right = int(p.catalog.module[c])
         n_mod = p.layout.n_modules
-        wrong = (right + 1 + int(float(inp.u_misclass_to[i]) * (n_mod - 1))) % n_mod
+        wrong = rules_outcome.wrong_module(right, n_mod, float(inp.u_misclass_to[i]))
         st = self.station_at(TOWNSHIP, g, c, module=wrong)
         yield from self.visit(i, st, TOWNSHIP, self.work(i, TOWNSHIP) * cfg.catalog.assess_share, True, False,
                               done_as=TRANSFERRED)
@@ -267,17 +264,20 @@ class AgentRun:
             on_time = t <= m.deadline[i]
             m.on_time[i] = int(on_time)
             total = t - m.t_occur[i]
-            p_sat = rules_outcome.satisfaction_prob1(o, total, not on_time, int(m.transfers[i]))
+            p_sat = rules_outcome.satisfaction_prob1(o.satisfaction_base, o.satisfaction_per_day,
+                                                     o.satisfaction_overdue, o.satisfaction_per_transfer,
+                                                     o.satisfaction_floor, total, not on_time, int(m.transfers[i]))
             sat = float(inp.u_satisfy[i]) < p_sat
             m.satisfied[i] = int(sat)
-            if station >= 0 and rules_outcome.reopens(o, sat, int(m.reopened[i]), float(inp.u_reopen[i])):
+            if station >= 0 and rules_outcome.reopens(sat, int(m.reopened[i]), o.max_reopens, float(inp.u_reopen[i]),
+                                                      o.reopen_prob):
                 m.reopened[i] += 1
                 # reopened: open again until the rework is done
                 m.t_close[i], m.level_settled[i], m.on_time[i], m.satisfied[i] = np.nan, -1, -1, -1
                 rework = float(self.p.rework[i, level])
                 yield from self.visit(i, station, level, rework, True, False)
                 continue
-            if rules_outcome.petitions(o, sat, total, float(inp.u_petition[i])):
+            if rules_outcome.petitions(sat, total, o.petition_patience_days, float(inp.u_petition[i]), o.petition_prob):
                 m.petitioned[i] = True
                 # the county reviews the petition (信访) and feeds it back to the department
                 dept = self.station_at(COUNTY, int(self.p.intake_grid[i]), int(inp.category[i]))

@@ -15,7 +15,6 @@ from functools import partial
 import numpy as np
 
 from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, records_tables
-from sim.engines.vector.calendar import stack_calendars
 from sim.engines.vector.kernel import (
     I_FAST_TRACK,
     I_MAX_REOPENS,
@@ -54,6 +53,7 @@ from sim.engines.vector.kernel import (
 from sim.memory import can_release, physical_memory, release_rows
 from sim.parallel import available_workers, run_tasks
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
+from sim.rules.calendar import stack_calendars
 from sim.rules.outcome import party_prob
 from sim.scenario.constants import DISPATCH_RULES, ROLES
 

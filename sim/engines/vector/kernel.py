@@ -3,7 +3,9 @@
 It follows ``sim/engines/agent/engine.py`` step for step (the step order is in
 that module's docstring): the same lifecycle as a state machine per matter
 (``pc``), the same station logic (idle-server choice, queue order with
-reminders, time limits, pull on finish), the same calendar arithmetic. Events
+reminders, time limits, pull on finish). Its decisions and working-time
+arithmetic are the compiled rule functions of ``sim/rules/`` (routing, outcome,
+dispatch, calendar) that the agent engine calls too. Events
 run in (time, push order), as SimPy runs them in (time, schedule order), so on
 the same matter inputs both engines write the same records.
 
@@ -21,7 +23,6 @@ from numba.core import types
 from numba.experimental import structref
 
 from sim.engines.vector.borrowed import borrowed, register_borrowed
-from sim.engines.vector.calendar import advance, next_open
 from sim.engines.vector.heaps import (
     E_A,
     E_B,
@@ -37,6 +38,10 @@ from sim.engines.vector.heaps import (
     ph_meld,
     ph_pop,
 )
+from sim.rules.calendar import advance_row, next_open_row
+from sim.rules.dispatch import handler_key, queue_key, ranks_handlers
+from sim.rules.outcome import petitions, reopens, satisfaction_prob1, wrong_module
+from sim.rules.routing import attempt, entry_level, next_level, target_level
 
 
 def _ints(n: int) -> tuple[np.int64, ...]:
@@ -52,13 +57,12 @@ EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_O
 # lifecycle resume points (each belongs to a step of sim/steps.py's STEPS)
 PC_START, PC_INTAKE, PC_AFTER_INTAKE_PLATFORM, PC_AFTER_CLASSIFY, PC_AFTER_WRONG, PC_AFTER_TRANSFER, \
     PC_AFTER_ATTEMPT, PC_AFTER_REWORK, PC_AFTER_PETITION, PC_DONE = range(10)
-# station kinds, levels, statuses, visit outcomes, channels, rules (as in sim.records / constants)
+# station kinds, levels, statuses, visit outcomes, channels (as in sim.records / constants)
 K_GRID, K_VILLAGE, K_PLATFORM, K_MODULE, K_DEPARTMENT = range(5)
 GRID, VILLAGE, TOWNSHIP, COUNTY = _ints(4)
 UNDISCOVERED, IN_TRANSIT, QUEUED, IN_SERVICE, CLOSED = range(5)
 SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = _ints(6)
 HOTLINE = 3
-R_FCFS, R_SEVERITY, R_EDF, R_LEAST, R_SKILL, R_NEAREST = range(6)
 # float parameters (fp[...])
 P_HORIZON, P_PLATFORM_WORK, P_MISCLASS, P_HOTLINE_SETTLE, P_PARTY, P_ASSESS, P_TRANSFER_H, P_NEAREST_KMH, \
     P_SAT_BASE, P_SAT_DAY, P_SAT_OVERDUE, P_SAT_TRANSFER, P_SAT_FLOOR, P_REOPEN, P_PETITION, P_PATIENCE_D, \
@@ -172,13 +176,9 @@ def limit_next(w, s):
 
 @njit(cache=True)
 def rule_key(w, row):
+    """Visit ``row``'s queue key by the dispatch rule."""
     i = np.int64(w.v_matter[row])
-    rule = w.ip[I_RULE]
-    if rule == R_SEVERITY:
-        return -float(np.int64(w.m_sev[i])), w.v_tarr[row]
-    if rule == R_EDF:
-        return w.m_deadline[i], w.v_tarr[row]
-    return w.v_tarr[row], 0.0
+    return queue_key(w.ip[I_RULE], np.int64(w.m_sev[i]), w.m_deadline[i], w.v_tarr[row])
 
 
 @njit(cache=True)
@@ -264,7 +264,7 @@ def on_shift(w, r, now):
     sh = w.srv_shift[r]
     if w.open_t[sh] != now:
         w.open_t[sh] = now
-        w.open_v[sh] = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now) == now
+        w.open_v[sh] = next_open_row(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now) == now
     return w.open_v[sh]
 
 
@@ -294,17 +294,15 @@ def choose(w, s, k, now):
     if w.idle[s] == 0:
         return -1
     rule = w.ip[I_RULE]
+    ranks = ranks_handlers(rule)
     best = -1
     b1 = 0.0
     for r in range(w.srv_ptr[s], w.srv_ptr[s + 1]):
         if not w.active[r] or w.busy[r] or not w.srv_skills[r, k] or not on_shift(w, r, now):
             continue
-        if rule == R_LEAST:
-            k1 = w.busy_h[r]
-        elif rule == R_SKILL:
-            k1 = 0.0 if w.srv_spec[r] else 1.0
-        else:
+        if not ranks:
             return r
+        k1 = handler_key(rule, w.busy_h[r], w.srv_spec[r])
         if best < 0 or k1 < b1:
             best = r
             b1 = k1
@@ -317,7 +315,7 @@ def wake_later(w, r, now):
     if w.wake_pending[r] or on_shift(w, r, now):
         return
     w.wake_pending[r] = True
-    t = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, w.srv_shift[r], now)
+    t = next_open_row(w.c_start, w.c_hours, w.c_before, w.c_ends, w.srv_shift[r], now)
     push(w, now + (t - now), EV_WAKE, r, ZERO)
 
 
@@ -328,10 +326,10 @@ def start(w, r, row, travel, now):
     set_busy(w, r, YES)
     w.v_waiting[row] = False
     sh = w.srv_shift[r]
-    t0 = next_open(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now)
+    t0 = next_open_row(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, now)
     work = w.v_work[row] + travel  # v_work holds the visit's own work until it starts (once)
     eff = work / w.srv_speed[r]
-    t1 = advance(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, t0, eff)
+    t1 = advance_row(w.c_start, w.c_hours, w.c_before, w.c_ends, sh, t0, eff)
     w.busy_h[r] += eff
     w.v_tstart[row] = t0
     w.v_work[row] = work
@@ -447,24 +445,6 @@ def station_at(w, lv, g, c, module):
 
 
 @njit(cache=True)
-def target_level(w, c, sev):
-    lv = sev
-    while lv < 3 and not w.cat_handled[c, lv]:
-        lv += 1
-    return lv
-
-
-@njit(cache=True)
-def next_level(w, c, lv, sev, fast):
-    nxt = lv + 1
-    if fast and lv == GRID and sev >= TOWNSHIP:
-        nxt = TOWNSHIP
-    while nxt < 3 and not w.cat_handled[c, nxt]:
-        nxt += 1
-    return min(nxt, 3)
-
-
-@njit(cache=True)
 def close(w, i, lv, s, now):
     """Settled: the callback; a dissatisfied resident may reopen (rework) or petition."""
     fp = w.fp
@@ -475,12 +455,11 @@ def close(w, i, lv, s, now):
     on_time = now <= w.o_deadline[i]
     w.o_ontime[i] = 1 if on_time else 0
     total = now - w.m_tocc[i]
-    p = (fp[P_SAT_BASE] - fp[P_SAT_DAY] * total / 24.0 - fp[P_SAT_OVERDUE] * (0.0 if on_time else 1.0)
-         - fp[P_SAT_TRANSFER] * float(w.o_transfers[i]))
-    p = min(max(p, fp[P_SAT_FLOOR]), 1.0)
+    p = satisfaction_prob1(fp[P_SAT_BASE], fp[P_SAT_DAY], fp[P_SAT_OVERDUE], fp[P_SAT_TRANSFER], fp[P_SAT_FLOOR],
+                           total, not on_time, np.int64(w.o_transfers[i]))
     sat = float(w.u_sat[i]) < p
     w.o_sat[i] = 1 if sat else 0
-    if s >= 0 and (not sat) and w.o_reopened[i] < w.ip[I_MAX_REOPENS] and float(w.u_reopen[i]) < fp[P_REOPEN]:
+    if s >= 0 and reopens(sat, np.int64(w.o_reopened[i]), w.ip[I_MAX_REOPENS], float(w.u_reopen[i]), fp[P_REOPEN]):
         w.o_reopened[i] += 1
         w.o_tclose[i] = np.nan
         w.o_level[i] = -1
@@ -491,7 +470,7 @@ def close(w, i, lv, s, now):
         w.pc[i] = PC_AFTER_REWORK
         visit(w, i, s, lv, w.rework[i, lv], YES, NO, NONE, YES, now)
         return
-    if (not sat) and total > fp[P_PATIENCE_D] * 24.0 and float(w.u_pet[i]) < fp[P_PETITION]:
+    if petitions(sat, total, fp[P_PATIENCE_D], float(w.u_pet[i]), fp[P_PETITION]):
         w.o_petition[i] = True
         w.pc[i] = PC_AFTER_PETITION
         dept = station_at(w, COUNTY, np.int64(w.m_grid[i]), np.int64(w.m_cat[i]), NONE)
@@ -506,16 +485,8 @@ def attempt_visit(w, i, now):
     c = np.int64(w.m_cat[i])
     sev = np.int64(w.m_sev[i])
     lv = np.int64(w.level_of[i])
-    top = w.cat_top[c]
-    if sev > lv and lv < top:
-        settles = False
-        share = w.fp[P_ASSESS]
-    elif lv >= top:
-        settles = True
-        share = 1.0
-    else:
-        settles = float(w.u_fail[i, lv]) >= w.fp[P_FAIL0 + lv]
-        share = 1.0
+    top = np.int64(w.cat_top[c])
+    settles, share = attempt(top, lv, sev, float(w.u_fail[i, lv]), w.fp[P_FAIL0 + lv], w.fp[P_ASSESS])
     textbook = w.ip[I_TEXTBOOK] == 1
     if textbook:
         settles = True
@@ -532,7 +503,7 @@ def after_classify(w, i, now):
         w.misrouted[i] = True
         c = np.int64(w.m_cat[i])
         n_mod = w.ip[I_N_MODULES]
-        wrong = (w.cat_module[c] + 1 + int(float(w.u_misto[i]) * (n_mod - 1))) % n_mod
+        wrong = wrong_module(np.int64(w.cat_module[c]), n_mod, float(w.u_misto[i]))
         s = station_at(w, TOWNSHIP, np.int64(w.m_grid[i]), c, wrong)
         w.pc[i] = PC_AFTER_WRONG
         visit(w, i, s, TOWNSHIP, w.work[i, TOWNSHIP] * w.fp[P_ASSESS], YES, NO, TRANSFERRED, YES, now)
@@ -554,7 +525,7 @@ def loop_top(w, i, now):
 @njit(cache=True)
 def loop_init(w, i, now):
     c = np.int64(w.m_cat[i])
-    lv = target_level(w, c, np.int64(w.m_sev[i])) if w.ip[I_UNIFIED] == 1 else target_level(w, c, GRID)
+    lv = target_level(w.cat_handled, c, np.int64(w.m_sev[i])) if w.ip[I_UNIFIED] == 1 else entry_level(w.cat_handled, c)
     if not w.via[i] and lv > GRID:
         row = new_row(w, i, np.int64(w.m_grid[i]), GRID, now, 0.0)  # redirected off the grid matters list
         if row >= 0:
@@ -610,7 +581,7 @@ def resume(w, i, outcome, now):
     elif p == PC_AFTER_WRONG:
         w.o_transfers[i] += 1
         w.o_status[i] = IN_TRANSIT
-        back = advance(w.c_start, w.c_hours, w.c_before, w.c_ends, w.ip[I_MODULE_SHIFT], now, w.fp[P_TRANSFER_H])
+        back = advance_row(w.c_start, w.c_hours, w.c_before, w.c_ends, w.ip[I_MODULE_SHIFT], now, w.fp[P_TRANSFER_H])
         w.pc[i] = PC_AFTER_TRANSFER
         push(w, now + (back - now), EV_TRANSFER, i, ZERO)
     elif p == PC_AFTER_TRANSFER:
@@ -627,7 +598,7 @@ def resume(w, i, outcome, now):
                 close(w, i, VILLAGE, NONE, now)  # escalated out of the one-station system
                 return
         fast = w.ip[I_FAST_TRACK] == 1 and w.town_instr[w.grid_town[np.int64(w.m_grid[i])]] > 0
-        lv = next_level(w, np.int64(w.m_cat[i]), lv, np.int64(w.m_sev[i]), fast)
+        lv = np.int64(next_level(w.cat_handled, np.int64(w.m_cat[i]), lv, np.int64(w.m_sev[i]), fast))
         w.level_of[i] = lv
         if lv == TOWNSHIP:
             w.classified[i] = False
