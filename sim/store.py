@@ -30,7 +30,6 @@ from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -252,15 +251,13 @@ def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | N
     Hydra), saves composing them again for the look-up.
     """
     from sim import api
-    from sim.scenario.build import load_config
+    from sim.scenario.build import load_config_noted, resolve_defaults
 
     say = echo or (lambda _s: None)
-    given = cfg
-    cfg = cfg if cfg is not None else load_config(overrides)
-    # a run registers the config it resolved (defaults such as the warm-up filled in, where the
-    # model resolves them), so the look-up resolves the same way first
-    resolve = getattr(import_module("sim.scenario.build"), "resolve_defaults", None)
-    key_cfg = resolve(cfg)[0] if resolve is not None else cfg
+    cfg, notes = (cfg, []) if cfg is not None else load_config_noted(overrides)
+    # a run registers the config it resolved (defaults such as the warm-up filled in), so the
+    # look-up resolves the same way first
+    key_cfg = resolve_defaults(cfg)[0]
     if key_cfg.run.simulate and key_cfg.run.reuse:
         stored = lookup(key_cfg)
         if stored is not None:
@@ -272,11 +269,8 @@ def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | N
             say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
             return result, True
     token = SOURCE.set(source)
-    try:
-        run_config = getattr(api, "run_config", None)  # running a composed Config, where sim.api has it
-        if given is not None and run_config is not None:
-            return run_config(given, overrides, echo=echo), False
-        return api.run(overrides, echo=echo), False
+    try:  # the config composed once, here or by the caller: run_config does not compose it again
+        return api.run_config(cfg, overrides, echo=echo, notes=notes), False
     finally:
         SOURCE.reset(token)
 
