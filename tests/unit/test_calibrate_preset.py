@@ -5,11 +5,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "validation"))
 
-from test_calibration_recovery import TRUTH, truth_values  # noqa: E402
+from test_calibration_recovery import (  # noqa: E402
+    CATS,
+    DAILY,
+    EXTRACTED,
+    HOUR,
+    PLACES,
+    SEASON,
+    T0,
+    TRAIN_UNTIL,
+    TRUTH,
+    WEEK,
+    truth_values,
+)
 
 from sim.calibrate.model import build_config  # noqa: E402
 from sim.calibrate.preset import write_preset  # noqa: E402
@@ -42,3 +55,26 @@ def test_preset_composes_to_the_fitted_config(tmp_path: Path, monkeypatch: pytes
     # a what-if on top of it: one more override
     more = load_config(["calibrated=known", "staffing.department_staff.agriculture=12"])
     assert more.staffing.department_staff["agriculture"] == 12
+
+
+def test_cases_left_open_go_to_a_department_that_never_closes_them_and_validate(tmp_path: Path) -> None:
+    # a log whose categories leave some cases open: the model's left-open twins must pass the same
+    # validation (bounds included) as any preset, and their matters stay open through the log's span
+    from sim.calibrate.model import LEFT_OPEN, LEFT_OPEN_SUFFIX, NEVER_HOURS, scenario_values, write_units
+    from sim.calibrate.profile import ArrivalFit, CategoryFit, Timebase
+
+    tb = Timebase(t0=T0, train_from=T0, train_until=TRAIN_UNTIL, extracted_at=EXTRACTED)
+    cats = {k: CategoryFit(name=k, key=k, department=d, rows=1, share=s, fast_share=f, fast_hours=0.01, due_share=1.0,
+                           deadline_days=5.0, deadline_rows=1, open_share=0.3) for k, (d, s, f) in CATS.items()}
+    fit = ArrivalFit(tb=tb, rows=1, days=1.0, daily_rate=DAILY, hour_profile=HOUR, weekday_profile=WEEK,
+                     season_profile=SEASON, months_seen=list(range(12)), categories=cats,
+                     channel_mix=[0.2, 0.0, 0.4, 0.4, 0.0], places=pd.DataFrame(PLACES, columns=["place1", "place2",
+                                                                                                 "rows"]),
+                     working_days=True)
+    units = write_units(fit, tmp_path / "open.units.csv", "open")
+    cfg = build_config(scenario_values(fit, TRUTH, units, "open", 7))  # raises ConfigError if a value is out of bounds
+    twins = {k: c for k, c in cfg.catalog.categories.items() if k.endswith(LEFT_OPEN_SUFFIX)}
+    assert set(twins) == {k + LEFT_OPEN_SUFFIX for k in CATS}
+    assert all(c.department == LEFT_OPEN and c.service_hours[-1] == NEVER_HOURS for c in twins.values())
+    # one server at office hours (9 h on 5 days a week) works far less than one case's work in the log's span
+    assert NEVER_HOURS > 2 * cfg.run.horizon_days * 9.0 * 5.0 / 7.0
