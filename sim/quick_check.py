@@ -19,7 +19,7 @@ import math
 
 from sim.capacity import CapacityReport, StationLoad, capacity_check
 from sim.engines.prepare import prepare
-from sim.inputs import generate_inputs
+from sim.inputs import scenario_inputs
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 
@@ -53,7 +53,7 @@ def quick_capacity(cfg: Config, expected_matters: float, grids: int) -> tuple[Ca
         note = (f"capacity check made on {part:,} of the {counties:,} counties and scaled to all of them "
                 "(generated counties are drawn and staffed alike)")
     terr = build_territory(cfg)
-    sample = generate_inputs(_thinned(cfg, expected_matters), terr, 0)
+    sample = scenario_inputs(_thinned(cfg, expected_matters), terr, 0)  # a replay: the log's own cases
     report = capacity_check(prepare(cfg, terr, sample))
     if note:
         report = scaled(report, counties / cfg.territory.counties)

@@ -192,3 +192,19 @@ def test_replay_origin_is_a_monday() -> None:
     for day in pd.date_range("2024-01-01", periods=14):
         o = replay_origin(day + pd.Timedelta(13, unit="h"))
         assert o.weekday() == 0 and o <= day and day - o < pd.Timedelta(7, unit="D") and o == o.normalize()
+
+
+def test_the_check_alone_of_a_replay_counts_the_logs_cases(units: Path) -> None:
+    # run.simulate=false draws no full inputs, but a replay's demand is its log's: the check alone
+    # must give the loads the check of the full run gives
+    import sim
+    from sim.capacity import capacity_check
+    from sim.engines.prepare import prepare
+
+    ov = [*BASE, f"territory.units_file={units}"]
+    cfg, terr, inp = _inputs(ov)
+    full = capacity_check(prepare(cfg, terr, inp))
+    alone = sim.run([*ov, "run.simulate=false"], write=False).capacity
+    assert alone.matters_per_day == pytest.approx(full.matters_per_day, rel=1e-12)
+    assert {s.name: s.arrivals_per_day for s in alone.loads} == pytest.approx(
+        {s.name: s.arrivals_per_day for s in full.loads}, rel=1e-12)
