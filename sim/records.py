@@ -18,12 +18,18 @@ import numpy as np
 import pandas as pd
 
 from sim.parquet_io import write_table
+from sim.scenario.constants import (  # noqa: F401  (the record codes, here with the records they code)
+    ABANDONED,
+    ESCALATED,
+    OPEN,
+    REDIRECTED,
+    SETTLED,
+    STATION_KINDS,
+    TRANSFERRED,
+    VISIT_OUTCOMES,
+)
 
-#: how a visit ended (VisitRecords.outcome)
-VISIT_OUTCOMES: tuple[str, ...] = ("settled", "escalated", "transferred", "abandoned", "redirected", "open")
-SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = range(6)
-#: station kinds (StationTable.kind) and their level
-STATION_KINDS: tuple[str, ...] = ("grid", "village", "platform", "module", "department")
+#: station kinds' level (StationTable.kind)
 KIND_LEVEL: dict[str, int] = {"grid": 0, "village": 1, "platform": 2, "module": 2, "department": 3}
 
 

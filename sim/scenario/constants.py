@@ -89,6 +89,12 @@ DEADLINE_FAMILIES: tuple[str, ...] = values(DeadlineFamily)  # general, complex,
 STATUSES: tuple[str, ...] = ("undiscovered", "in_transit", "queued", "in_service", "closed")
 UNDISCOVERED, IN_TRANSIT, QUEUED, IN_SERVICE, CLOSED = 0, 1, 2, 3, 4
 
+#: how a visit ended (records' VisitRecords.outcome)
+VISIT_OUTCOMES: tuple[str, ...] = ("settled", "escalated", "transferred", "abandoned", "redirected", "open")
+SETTLED, ESCALATED, TRANSFERRED, ABANDONED, REDIRECTED, OPEN = range(6)
+#: station kinds (records' StationTable.kind)
+STATION_KINDS: tuple[str, ...] = ("grid", "village", "platform", "module", "department")
+
 HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 365.0 * 24.0
 

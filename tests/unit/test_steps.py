@@ -8,7 +8,7 @@ import re
 import pytest
 
 from sim.engines.agent import engine as agent_engine
-from sim.engines.vector import kernel
+from sim.engines.vector import world
 from sim.steps import STEPS, resolve, table
 
 REFS = sorted({(s.name, r) for s in STEPS for r in (*s.rules, *s.agent, *s.kernel)})
@@ -32,7 +32,7 @@ def test_steps_follow_model_md_section_4_and_cover_it() -> None:
 
 def test_every_kernel_resume_point_belongs_to_a_step() -> None:
     cited = {r.split(":")[1] for s in STEPS for r in s.kernel if ":PC_" in r}
-    defined = {n for n in vars(kernel) if n.startswith("PC_")} - {"PC_DONE"}
+    defined = {n for n in vars(world) if n.startswith("PC_")} - {"PC_DONE"}
     assert defined == cited
 
 

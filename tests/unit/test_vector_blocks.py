@@ -67,9 +67,8 @@ def _three_counties() -> Prepared:
 def test_capacities_are_bounds_unless_the_machine_is_too_small(monkeypatch: pytest.MonkeyPatch) -> None:
     caps = _capacities([1000, 500], [600, 500], 10, 20, 30, 1)
     assert caps is not None
-    cap_v, cap_n, cap_f, cap_e = caps
-    assert cap_v == [1024 + 10_000, 1024 + 5_000]  # every visit a block's matters can make
-    assert cap_n == [1024 + 12_000, 1024 + 10_000] and cap_e[0] >= 600 + 2 * 20 + 30
+    assert [c.visits for c in caps] == [1024 + 10_000, 1024 + 5_000]  # every visit a block's matters can make
+    assert [c.nodes for c in caps] == [1024 + 12_000, 1024 + 10_000] and caps[0].events >= 600 + 2 * 20 + 30
     monkeypatch.setattr(engine, "physical_memory", lambda: 1 << 20)
     assert _capacities([1000, 500], [600, 500], 10, 20, 30, 1) is None
 

@@ -10,46 +10,14 @@ equal the agent engine's matter for matter (``tests/equivalence``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 
 from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, records_tables
-from sim.engines.vector.kernel import (
-    I_FAST_TRACK,
-    I_MAX_REOPENS,
-    I_MODULE_SHIFT,
-    I_N_DEPARTMENTS,
-    I_N_MODULES,
-    I_OFF_DEPT,
-    I_OFF_MODULE,
-    I_OFF_PLATFORM,
-    I_OFF_VILLAGE,
-    I_REMINDERS,
-    I_RULE,
-    I_TEXTBOOK,
-    I_UNIFIED,
-    P_ASSESS,
-    P_FAIL0,
-    P_HORIZON,
-    P_HOTLINE_SETTLE,
-    P_MISCLASS,
-    P_NEAREST_KMH,
-    P_PARTY,
-    P_PATIENCE_D,
-    P_PETITION,
-    P_PETITION_WORK,
-    P_PLATFORM_WORK,
-    P_REOPEN,
-    P_SAT_BASE,
-    P_SAT_DAY,
-    P_SAT_FLOOR,
-    P_SAT_OVERDUE,
-    P_SAT_TRANSFER,
-    P_TRANSFER_H,
-    new_world,
-    run_block,
-)
+from sim.engines.vector.kernel import run_block
+from sim.engines.vector.world import CAPACITY_OF_ERROR, VISIT_ROWS, KernelParams, make_world
 from sim.memory import can_release, physical_memory, release_rows
 from sim.parallel import available_workers, run_tasks
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
@@ -60,45 +28,30 @@ from sim.scenario.constants import DISPATCH_RULES, ROLES
 _KIND_CODE = {k: i for i, k in enumerate(STATION_KINDS)}
 
 
-def _params(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    cfg = p.cfg
+def kernel_params(p: Prepared) -> KernelParams:
+    """The scenario's scalars for the kernel, by name."""
+    cfg, lay = p.cfg, p.layout
     d, o = cfg.dispatch, cfg.outcome
-    fp = np.zeros(P_FAIL0 + 4)
-    fp[P_HORIZON] = p.horizon_h
-    fp[P_PLATFORM_WORK] = d.platform_work_hours
-    fp[P_MISCLASS] = d.misclass_prob
-    fp[P_HOTLINE_SETTLE] = cfg.discovery.hotline_settle_prob
-    fp[P_PARTY] = party_prob(cfg.territory.party_household_share, d.party_household_settle_prob)
-    fp[P_ASSESS] = cfg.catalog.assess_share
-    fp[P_TRANSFER_H] = d.transfer_hours
-    fp[P_NEAREST_KMH] = d.nearest_speed_kmh
-    fp[P_SAT_BASE] = o.satisfaction_base
-    fp[P_SAT_DAY] = o.satisfaction_per_day
-    fp[P_SAT_OVERDUE] = o.satisfaction_overdue
-    fp[P_SAT_TRANSFER] = o.satisfaction_per_transfer
-    fp[P_SAT_FLOOR] = o.satisfaction_floor
-    fp[P_REOPEN] = o.reopen_prob
-    fp[P_PETITION] = o.petition_prob
-    fp[P_PATIENCE_D] = o.petition_patience_days
-    fp[P_PETITION_WORK] = o.petition_work_hours
-    fp[P_FAIL0:P_FAIL0 + 4] = d.fail_prob
-    names = list(cfg.calendar.shifts)
-    lay = p.layout
-    ip = np.zeros(I_N_DEPARTMENTS + 1, np.int64)
-    ip[I_UNIFIED] = d.mode == "unified"
-    ip[I_TEXTBOOK] = cfg.textbook.enabled
-    ip[I_RULE] = DISPATCH_RULES.index(d.rule)
-    ip[I_REMINDERS] = d.reminders
-    ip[I_FAST_TRACK] = d.instructor_fast_track
-    ip[I_MAX_REOPENS] = o.max_reopens
-    ip[I_MODULE_SHIFT] = names.index(cfg.staffing.shifts.get("module", "office"))
-    ip[I_OFF_VILLAGE] = lay.village(0)
-    ip[I_OFF_PLATFORM] = lay.platform(0)
-    ip[I_OFF_MODULE] = lay.module(0, 0)
-    ip[I_OFF_DEPT] = lay.department(0, 0)
-    ip[I_N_MODULES] = lay.n_modules  # the catalogue's counts: the kernel has none of its own
-    ip[I_N_DEPARTMENTS] = lay.n_departments
-    return fp, ip
+    shifts = list(cfg.calendar.shifts)
+    fail = tuple(float(x) for x in d.fail_prob)
+    return KernelParams(
+        horizon_h=float(p.horizon_h), platform_work_h=float(d.platform_work_hours),
+        misclass_prob=float(d.misclass_prob), hotline_settle_prob=float(cfg.discovery.hotline_settle_prob),
+        party_settle_prob=float(party_prob(cfg.territory.party_household_share, d.party_household_settle_prob)),
+        assess_share=float(cfg.catalog.assess_share), transfer_h=float(d.transfer_hours),
+        nearest_kmh=float(d.nearest_speed_kmh), sat_base=float(o.satisfaction_base),
+        sat_per_day=float(o.satisfaction_per_day), sat_overdue=float(o.satisfaction_overdue),
+        sat_per_transfer=float(o.satisfaction_per_transfer), sat_floor=float(o.satisfaction_floor),
+        reopen_prob=float(o.reopen_prob), petition_prob=float(o.petition_prob),
+        patience_days=float(o.petition_patience_days), petition_work_h=float(o.petition_work_hours),
+        fail_prob=(fail[0], fail[1], fail[2], fail[3]),
+        unified=d.mode == "unified", textbook=bool(cfg.textbook.enabled), rule=DISPATCH_RULES.index(d.rule),
+        reminders=bool(d.reminders), fast_track=bool(d.instructor_fast_track), max_reopens=int(o.max_reopens),
+        module_shift=shifts.index(cfg.staffing.shifts.get("module", "office")),
+        first_village=int(lay.village(0)), first_platform=int(lay.platform(0)),
+        first_module=int(lay.module(0, 0)), first_department=int(lay.department(0, 0)),
+        # the catalogue's counts: the kernel has none of its own
+        n_modules=int(lay.n_modules), n_departments=int(lay.n_departments))
 
 
 def _station_limits(p: Prepared) -> np.ndarray:
@@ -144,7 +97,7 @@ _ROW_BYTES, _NODE_BYTES, _FIFO_BYTES, _EVENT_BYTES = 63, 64, 32, 40
 
 
 def _capacities(sizes: list[int], largest: list[int], per_matter: int, n_srv: int, n_st: int,
-                n_mob: int) -> tuple[list[int], list[int], list[int], list[int]] | None:
+                n_mob: int) -> list[_Capacities] | None:
     """Capacities per block that a run cannot exceed, so that it never has to be repeated; None when
     reserving them would take more address space than the machine has memory (they are reserved, not
     touched: memory is used only as rows are written)."""
@@ -157,7 +110,8 @@ def _capacities(sizes: list[int], largest: list[int], per_matter: int, n_srv: in
                    for v, n, f, e in zip(cap_v, cap_n, cap_f, cap_e, strict=True))
     if reserved > physical_memory():
         return None
-    return cap_v, cap_n, cap_f, cap_e
+    return [_Capacities(visits=v, nodes=n, now_events=f, events=e)
+            for v, n, f, e in zip(cap_v, cap_n, cap_f, cap_e, strict=True)]
 
 
 def visits_per_matter_bound(max_reopens: int) -> int:
@@ -178,9 +132,7 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     goes (``sim.memory``): those rows of ``p`` read as zeros afterwards.
     """
     cfg, inp, lay, cat, terr = p.cfg, p.inputs, p.layout, p.catalog, p.terr
-    fp, ip = _params(p)
     names = list(cfg.calendar.shifts)
-    c_start, c_hours, c_before, c_ends = stack_calendars([p.calendars[k] for k in names])
     bounds = county_bounds(p)
     # each county's matters: a slice of rows (generated tables), else its discovery order
     counties: list[slice | np.ndarray] = []
@@ -189,73 +141,51 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     else:
         counties.extend(county_orders(p))
     sizes_c = [(c.stop - c.start) if isinstance(c, slice) else len(c) for c in counties]
-    nb_ptr, nb_st, nb_dist = _neighbours(p)
     srv_station = np.repeat(np.arange(lay.n, dtype=np.int64), np.diff(lay.server_ptr))
-    srv_shift = np.array([names.index(s) for s in lay.server_shift], np.int64)
-    srv_spec = ~lay.server_skills.all(axis=1)
     has_vol = bool(lay.server_volunteer.any())
     windows = [(sg.start_day * 24.0, (sg.start_day + sg.days) * 24.0) for sg in cfg.scenario.surges
                if sg.volunteers and has_vol]
-    mob_a = np.array([a for a, _ in windows], np.float64)
-    mob_b = np.array([b for _, b in windows], np.float64)
     # each county's volunteers (server numbers ascending), as CSR over counties
     srv_county = _station_county(p)[srv_station]
     vol_ids = np.flatnonzero(lay.server_volunteer).astype(np.int64)
     vol_ids = vol_ids[np.argsort(srv_county[vol_ids], kind="stable")]
     vol_ptr = np.zeros(terr.n_counties + 1, np.int64)
     vol_ptr[1:] = np.cumsum(np.bincount(srv_county[vol_ids], minlength=terr.n_counties))
-    st_kind = np.array([_KIND_CODE[k] for k in lay.kind], np.int64)
-    n_st, n_k, n_srv = lay.n, cat.n, len(lay.server_role)
+    n_srv = len(lay.server_role)
     blocks = _blocks(sizes_c, available_workers(cfg.engine.workers))
-    # the tables' own narrow types (no copies; one compiled kernel for the types generate_inputs makes)
-    ms = (inp.category.astype(np.int16, copy=False), p.found.severity.astype(np.int8, copy=False),
-          p.found.channel.astype(np.int8, copy=False), p.found.t_discover, p.t_intake,
-          p.intake_grid.astype(np.int32, copy=False), inp.registered_grid != inp.grid, p.deadline, inp.t_occur,
-          p.work, p.rework, inp.u_party, inp.u_hotline_settle, inp.u_misclass, inp.u_misclass_to, inp.u_satisfy,
-          inp.u_reopen, inp.u_petition, inp.u_fail)
-    ct = (cat.module.astype(np.int64), cat.department.astype(np.int64), cat.top.astype(np.int64), cat.party,
-          cat.handled, terr.grid_village.astype(np.int64), terr.grid_township.astype(np.int64),
-          terr.grid_county.astype(np.int64), terr.township_instructors.astype(np.int64))
-    ly = (st_kind, _station_limits(p), lay.server_ptr, nb_ptr, nb_st, nb_dist, srv_station, lay.server_speed,
-          srv_shift, lay.server_skills, srv_spec)
-    cl = (c_start, c_hours, c_before, c_ends)
     sizes = [sum(sizes_c[a:b]) for a, b in blocks]
     largest = [max(sizes_c[a:b]) for a, b in blocks]
-    caps = _capacities(sizes, largest, visits_per_matter_bound(cfg.outcome.max_reopens), n_srv, n_st, len(mob_a))
+    caps = _capacities(sizes, largest, visits_per_matter_bound(cfg.outcome.max_reopens), n_srv, lay.n, len(windows))
     bounded = caps is not None
     if caps is None:  # bounds too large to reserve here: estimates, grown and rerun when one runs out
-        caps = ([max(1024, int(s * 2.5)) for s in sizes], [max(1024, s // 4) for s in sizes],
-                [max(1024, s // 64) for s in sizes], [4096 + 2 * n_srv + n_st + s // 64 for s in sizes])
-    cap_v, cap_n, cap_f, cap_e = caps
+        caps = [_Capacities(visits=max(1024, int(s * 2.5)), nodes=max(1024, s // 4), now_events=max(1024, s // 64),
+                            events=4096 + 2 * n_srv + lay.n + s // 64) for s in sizes]
     # rows are given back only where each county is a slice and a run can never be repeated
     spend = spend_inputs and bounds is not None and bounded and can_release()
+    shared = _Shared(params=kernel_params(p), inputs=_matter_inputs(p), fixed=_fixed_arrays(p, srv_station),
+                     matters={}, t_discover=p.found.t_discover, horizon_h=p.horizon_h,
+                     server_volunteer=lay.server_volunteer, server_station=srv_station, n_stations=lay.n,
+                     n_categories=cat.n, n_shifts=len(names), mob_on=np.array([a for a, _ in windows], np.float64),
+                     mob_off=np.array([b for _, b in windows], np.float64))
     while True:
         m = _fresh_matters(p)
+        shared.matters = {name: getattr(m, name) for name in _KERNEL_WRITES}
         # rows are filled by the block that runs them (in its thread), or here when blocks gather rows
         fill = partial(_fill_rows, m, p)
         if bounds is None:
             fill(0, inp.n)
-        runs = [_BlockRun(j, counties[a:b], p.found.t_discover, p.horizon_h, vol_ids[vol_ptr[a]:vol_ptr[b]],
-                          vol_ptr[a:b + 1] - vol_ptr[a], cap_v[j], cap_n[j], cap_f[j], cap_e[j], n_st, n_k,
-                          lay.server_volunteer, srv_station, len(names)) for j, (a, b) in enumerate(blocks)]
-        shared = (fp, ip, ms, (*ct, *ly, *cl), _matter_columns(m))
-        run_tasks([partial(r.go, shared, (mob_a, mob_b), fill, spend) for r in runs], len(runs))
+        runs = [_BlockRun(j, counties[a:b], vol_ids[vol_ptr[a]:vol_ptr[b]], vol_ptr[a:b + 1] - vol_ptr[a], caps[j])
+                for j, (a, b) in enumerate(blocks)]
+        run_tasks([partial(r.go, shared, fill, spend) for r in runs], len(runs))
         failed = [r for r in runs if r.err]
         if not failed:
             break
         if spend:  # the released rows cannot be run again; a bound in _capacities is wrong
-            raise RuntimeError(f"vector engine: capacity {failed[0].err} exceeded its bound")
+            raise RuntimeError(f"vector engine: capacity {CAPACITY_OF_ERROR[failed[0].err]} exceeded its bound")
         for r in failed:  # a capacity ran out: grow it and run again
-            j = r.index
-            if r.err == 1:
-                cap_e[j] *= 2
-            elif r.err == 2:
-                cap_v[j] *= 2
-            elif r.err == 3:
-                cap_n[j] *= 2
-            else:
-                cap_f[j] *= 2
-    visits = VisitRecords(*_join_visits(runs))
+            name = CAPACITY_OF_ERROR[r.err]
+            caps[r.index] = replace(caps[r.index], **{name: 2 * getattr(caps[r.index], name)})
+    visits = VisitRecords(**_join_visits(runs))
     busy_h = np.sum([r.busy_h for r in runs], axis=0)
     stations, servers = records_tables(p)
     meta = base_meta(p, "vector", replication)
@@ -267,23 +197,63 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     return Records(matters=m, visits=visits, stations=stations, meta=meta, servers=servers)
 
 
-def _join_visits(runs: list[_BlockRun]) -> list[np.ndarray]:
-    """The blocks' visit columns end to end (county order), each block's buffer let go once copied;
-    the matter column turned from block numbers into the matters' own (int64)."""
-    out = []
+def _matter_inputs(p: Prepared) -> dict[str, np.ndarray]:
+    """The kernel's per-matter inputs by World field, in the tables' own narrow types (no copies; one
+    compiled kernel for the types generate_inputs makes)."""
+    inp, found = p.inputs, p.found
+    return {"in_category": inp.category.astype(np.int16, copy=False),
+            "in_severity": found.severity.astype(np.int8, copy=False),
+            "in_channel": found.channel.astype(np.int8, copy=False), "in_t_discover": found.t_discover,
+            "in_t_intake": p.t_intake, "in_grid": p.intake_grid.astype(np.int32, copy=False),
+            "in_detour": inp.registered_grid != inp.grid, "in_deadline": p.deadline, "in_t_occur": inp.t_occur,
+            "in_work": p.work, "in_rework": p.rework, "u_party": inp.u_party, "u_hotline_settle": inp.u_hotline_settle,
+            "u_misclass": inp.u_misclass, "u_misclass_to": inp.u_misclass_to, "u_satisfy": inp.u_satisfy,
+            "u_reopen": inp.u_reopen, "u_petition": inp.u_petition, "u_fail": inp.u_fail}
+
+
+def _fixed_arrays(p: Prepared, srv_station: np.ndarray) -> dict[str, np.ndarray]:
+    """The catalogue, the territory, the stations, the servers and the shifts by World field."""
+    cat, terr, lay = p.catalog, p.terr, p.layout
+    names = list(p.cfg.calendar.shifts)
+    nb_ptr, nb_st, nb_km = _neighbours(p)
+    start, hours, before, ends = stack_calendars([p.calendars[k] for k in names])
+    return {"category_module": cat.module.astype(np.int64), "category_department": cat.department.astype(np.int64),
+            "category_top": cat.top.astype(np.int64), "category_party": cat.party, "category_handled": cat.handled,
+            "grid_village": terr.grid_village.astype(np.int64), "grid_township": terr.grid_township.astype(np.int64),
+            "grid_county": terr.grid_county.astype(np.int64),
+            "township_instructors": terr.township_instructors.astype(np.int64),
+            "station_kind": np.array([_KIND_CODE[k] for k in lay.kind], np.int64),
+            "station_limit_h": _station_limits(p), "server_ptr": lay.server_ptr, "neighbour_ptr": nb_ptr,
+            "neighbour_station": nb_st, "neighbour_km": nb_km, "server_station": srv_station,
+            "server_speed": lay.server_speed, "server_shift": np.array([names.index(s) for s in lay.server_shift],
+                                                                        np.int64),
+            "server_skills": lay.server_skills, "server_specialist": ~lay.server_skills.all(axis=1),
+            "shift_start": start, "shift_hours": hours, "shift_before": before, "shift_ends": ends}
+
+
+#: the visit records' columns as the kernel names them (its matter column holds the block's numbers)
+_VISIT_COLUMNS = {"matter_id": "visit_matter", "station": "visit_station", "level": "visit_level",
+                  "t_arrive": "visit_t_arrive", "t_start": "visit_t_start", "t_end": "visit_t_end",
+                  "work": "visit_work", "outcome": "visit_outcome", "server": "visit_server"}
+
+
+def _join_visits(runs: list[_BlockRun]) -> dict[str, np.ndarray]:
+    """The blocks' visit columns end to end (county order) by record name, each block's buffer let go once
+    copied; the matter column turned from block numbers into the matters' own (int64)."""
+    out = {}
     total = sum(r.rows for r in runs)
-    for c in range(9):
-        col = np.empty(total, np.int64 if c == 0 else runs[0].vcols[c].dtype)
+    for record, field in _VISIT_COLUMNS.items():
+        col = np.empty(total, np.int64 if record == "matter_id" else runs[0].visits[field].dtype)
         k = 0
         for r in runs:
-            x = r.vcols[c]
-            if c == 0:
+            x = r.visits[field]
+            if record == "matter_id":
                 r.matter_ids(x, col[k:k + len(x)])
             else:
                 col[k:k + len(x)] = x
             k += len(x)
-            r.vcols = tuple(y if j != c else np.zeros(0, y.dtype) for j, y in enumerate(r.vcols))
-        out.append(col)
+            r.visits[field] = np.zeros(0, x.dtype)
+        out[record] = col
     return out
 
 
@@ -301,6 +271,35 @@ def _station_county(p: Prepared) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class _Capacities:
+    """Rows reserved for one block's run (each named by the kernel's ERR_* code for it, CAPACITY_OF_ERROR)."""
+
+    visits: int  # visit rows, over all the block's counties
+    nodes: int  # queue nodes, per county
+    now_events: int  # events due at the same instant, per county
+    events: int  # the event heap, per county
+
+
+@dataclass
+class _Shared:
+    """What every block reads: the parameters and the whole run's arrays by World field."""
+
+    params: KernelParams
+    inputs: dict[str, np.ndarray]  # the matters' inputs (in_*, u_*), all rows
+    fixed: dict[str, np.ndarray]  # catalogue, territory, stations, servers, shifts
+    matters: dict[str, np.ndarray]  # the matter records' columns the kernel writes, all rows
+    t_discover: np.ndarray
+    horizon_h: float
+    server_volunteer: np.ndarray
+    server_station: np.ndarray
+    n_stations: int
+    n_categories: int
+    n_shifts: int
+    mob_on: np.ndarray  # the surges' mobilisations of volunteers: start and end hours
+    mob_off: np.ndarray
+
+
 class _BlockRun:
     """One thread's share: a block of counties run one after another in one World of its own.
 
@@ -311,25 +310,21 @@ class _BlockRun:
     Either way the matters in flight at any time sit close together in memory.
     """
 
-    def __init__(self, index: int, counties: list[slice | np.ndarray], t_discover: np.ndarray, horizon_h: float,
-                 vols: np.ndarray, vptr: np.ndarray, cap_v: int, cap_n: int, cap_f: int, cap_e: int, n_st: int,
-                 n_k: int, server_volunteer: np.ndarray, srv_station: np.ndarray, n_cal: int) -> None:
+    def __init__(self, index: int, counties: list[slice | np.ndarray], vols: np.ndarray, vptr: np.ndarray,
+                 caps: _Capacities) -> None:
         self.index = index
         self.counties = counties
-        self.t_discover = t_discover
-        self.horizon_h = horizon_h
         self.vols = vols
         self.vptr = vptr
-        self.caps = (cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal)
-        self.server_volunteer = server_volunteer
-        self.srv_station = srv_station
+        self.caps = caps
         self.err = 0
         self.rows = 0
-        self.vcols: tuple[np.ndarray, ...] = ()
+        self.visits: dict[str, np.ndarray] = {}
         self.sel: slice | np.ndarray = slice(0, 0)
-        self.busy_h = np.zeros(len(server_volunteer))
+        self.busy_h = np.zeros(0)
 
-    def _selection(self) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray]:
+    def _selection(self, t_discover: np.ndarray, horizon_h: float) -> tuple[slice | np.ndarray, np.ndarray,
+                                                                             np.ndarray]:
         """(the block's rows, its counties' matters in discovery order as block numbers, where each county
         starts in that order)."""
         cs = self.counties
@@ -339,7 +334,7 @@ class _BlockRun:
             slices = [c for c in cs if isinstance(c, slice)]
             lo = slices[0].start if slices else 0
             sel = slice(lo, slices[-1].stop if slices else 0)
-            parts = [discovery_order(self.t_discover[c], self.horizon_h) + (c.start - lo) for c in slices]
+            parts = [discovery_order(t_discover[c], horizon_h) + (c.start - lo) for c in slices]
         else:
             arrays = [np.asarray(c) for c in cs]
             sel = np.concatenate(arrays) if arrays else np.zeros(0, np.int64)
@@ -352,43 +347,53 @@ class _BlockRun:
         order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         return sel, order, ptr
 
-    def go(self, shared: tuple, mob: tuple[np.ndarray, np.ndarray], fill: Callable[[int, int], None],
-           spend: bool) -> None:
-        fp, ip, ms, fixed, m_cols = shared
-        cap_v, cap_n, cap_f, cap_e, n_st, n_k, n_cal = self.caps
-        sel, order, ptr = self._selection()
+    def _state(self, sh: _Shared, nb: int) -> dict[str, np.ndarray]:
+        """The block's fresh state arrays by World field: lifecycle, visits, servers, queues, heaps."""
+        cap, n_st, n_k, n_srv, n_cal = self.caps, sh.n_stations, sh.n_categories, len(sh.server_volunteer), sh.n_shifts
+        v = cap.visits
+        active = ~sh.server_volunteer
+        # levels and resume points fit int8; visit rows name the block's matters by their block numbers (int32:
+        # a block is far below 2**31 matters)
+        return {"resume_at": np.zeros(nb, np.int8), "level_now": np.zeros(nb, np.int8),
+                "classified": np.zeros(nb, np.bool_), "misrouted": np.zeros(nb, np.bool_),
+                "via_platform": np.zeros(nb, np.bool_), "settle_level": np.zeros(nb, np.int8),
+                "settle_station": np.zeros(nb, np.int32),
+                "visit_matter": np.zeros(v, np.int32), "visit_station": np.zeros(v, np.int32),
+                "visit_level": np.zeros(v, np.int8), "visit_t_arrive": np.zeros(v), "visit_t_start": np.zeros(v),
+                "visit_t_end": np.zeros(v), "visit_work": np.zeros(v), "visit_outcome": np.zeros(v, np.int8),
+                "visit_server": np.zeros(v, np.int32), "visit_settles": np.zeros(v, np.bool_),
+                "visit_done_as": np.zeros(v, np.int8), "visit_tracked": np.zeros(v, np.bool_),
+                "visit_waiting": np.zeros(v, np.bool_), "visit_overdue": np.zeros(v, np.bool_),
+                "server_active": active, "server_busy": np.zeros(n_srv, np.bool_), "server_busy_h": self.busy_h,
+                "server_wake_pending": np.zeros(n_srv, np.bool_),
+                "station_idle": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
+                "shift_checked_at": np.full(n_cal, -1.0), "shift_open": np.zeros(n_cal, np.bool_),
+                "queue_fresh": np.full(n_st * n_k, -1, np.int64), "queue_overdue": np.full(n_st * n_k, -1, np.int64),
+                "queue_deadlines": np.full(n_st, -1, np.int64), "queue_waiting": np.zeros(n_st, np.int64),
+                "queue_pushes": np.zeros(n_st, np.int64),
+                "event_time": np.zeros(cap.events), "event_info": np.zeros((cap.events, 4), np.int64),
+                "node_key": np.zeros((cap.nodes, 2)), "node_info": np.zeros((cap.nodes, 5), np.int64),
+                "node_pool": np.array([-1, 0], np.int64), "node_scratch": np.zeros(cap.nodes, np.int64),
+                "counters": np.zeros(3, np.int64), "error": np.zeros(1, np.int64), "clock": np.zeros(1),
+                "now_events": np.zeros((cap.now_events, 4), np.int64), "now_events_span": np.zeros(2, np.int64),
+                "limit_after": np.zeros(v, np.int32), "limit_seq": np.zeros(v, np.int64),
+                "limit_head": np.full(n_st, -1, np.int64), "limit_tail": np.full(n_st, -1, np.int64)}
+
+    def go(self, sh: _Shared, fill: Callable[[int, int], None], spend: bool) -> None:
+        sel, order, ptr = self._selection(sh.t_discover, sh.horizon_h)
         if isinstance(sel, slice):
             fill(sel.start, sel.stop)
         # matter ids break ties in the queues: a slice's own numbers keep their order (no ids needed)
-        m_id = np.zeros(0, np.int64) if isinstance(sel, slice) else sel.astype(np.int64)
-        local = (*(x[sel] for x in ms), m_id)  # views of a slice; copies of gathered rows
-        mo = tuple(x[sel] for x in m_cols)
-        nb = len(local[0])
-        n_srv = len(self.server_volunteer)
-        # pc, level_of, classified, misrouted, via, close_level, close_station (levels and resume points fit int8)
-        mr = (np.zeros(nb, np.int8), np.zeros(nb, np.int8), np.zeros(nb, np.bool_), np.zeros(nb, np.bool_),
-              np.zeros(nb, np.bool_), np.zeros(nb, np.int8), np.zeros(nb, np.int32))
-        # visit rows name the block's matters by their block numbers (int32: a block is far below 2**31 matters)
-        self.vcols = (np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int32), np.zeros(cap_v, np.int8),
-                      np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v), np.zeros(cap_v, np.int8),
-                      np.zeros(cap_v, np.int32))
-        vr = (np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.int8), np.zeros(cap_v, np.bool_),
-              np.zeros(cap_v, np.bool_), np.zeros(cap_v, np.bool_))
-        active = ~self.server_volunteer
-        idle = np.bincount(self.srv_station[active], minlength=n_st).astype(np.int64)
-        sr = (active, np.zeros(n_srv, np.bool_), self.busy_h, np.zeros(n_srv, np.bool_), idle,
-              np.full(n_cal, -1.0), np.zeros(n_cal, np.bool_))
-        qs = (np.full(n_st * n_k, -1, np.int64), np.full(n_st * n_k, -1, np.int64), np.full(n_st, -1, np.int64),
-              np.zeros(n_st, np.int64), np.zeros(n_st, np.int64))
-        cnt = np.zeros(3, np.int64)
-        hp = (np.zeros(cap_e), np.zeros((cap_e, 4), np.int64), np.zeros((cap_n, 2)), np.zeros((cap_n, 5), np.int64),
-              np.array([-1, 0], np.int64), np.zeros(cap_n, np.int64), cnt, np.zeros(1, np.int64))
-        lim = (np.zeros(1), np.zeros((cap_f, 4), np.int64), np.zeros(2, np.int64), np.zeros(cap_v, np.int32),
-               np.zeros(cap_v, np.int64), np.full(n_st, -1, np.int64), np.full(n_st, -1, np.int64))
+        matter_id = np.zeros(0, np.int64) if isinstance(sel, slice) else sel.astype(np.int64)
+        local = {k: x[sel] for k, x in sh.inputs.items()}  # views of a slice; copies of gathered rows
+        written = {k: x[sel] for k, x in sh.matters.items()}
+        self.busy_h = np.zeros(len(sh.server_volunteer))
+        state = self._state(sh, len(local["in_category"]))
         # the World borrows these arrays: they stay referenced here until the kernel returns
-        world = new_world((fp, ip), local, fixed, mo, self.vcols, mr, vr, sr, qs, hp, lim, ())
+        world = make_world(sh.params, {**local, "matter_id": matter_id, **sh.fixed, **written, **state})
         for j in range(len(ptr) - 1):  # county by county (each call runs one county's event loop)
-            self.err = int(run_block(world, order, ptr[j:j + 2], mob[0], mob[1], self.vols, self.vptr[j:j + 2]))
+            self.err = int(run_block(world, order, ptr[j:j + 2], sh.mob_on, sh.mob_off, self.vols,
+                                     self.vptr[j:j + 2]))
             if self.err:
                 break
             county = self.counties[j]
@@ -396,12 +401,12 @@ class _BlockRun:
                 # its rows of the tables only the kernel reads will not be read again
                 for k in _SPENDABLE:
                     release_rows(local[k], county.start - sel.start, county.stop - sel.start)
-        self.rows = int(cnt[2])
-        self.vcols = tuple(c[:self.rows] for c in self.vcols)
+        self.rows = int(state["counters"][VISIT_ROWS])
+        self.visits = {f: state[f][:self.rows] for f in _VISIT_COLUMNS.values()}
         self.sel = sel
         if not isinstance(sel, slice) and self.err == 0:
-            for dst, src in zip(m_cols, mo, strict=True):  # each block writes only its own matters' rows
-                dst[sel] = src
+            for k, src in written.items():  # each block writes only its own matters' rows
+                sh.matters[k][sel] = src
 
     def matter_ids(self, block_numbers: np.ndarray, out: np.ndarray) -> None:
         """The matters' own numbers (int64) of the block's numbers in its visit rows."""
@@ -412,9 +417,16 @@ class _BlockRun:
             out[:] = self.sel[block_numbers]
 
 
-#: the kernel's per-matter tables (positions in ``ms``) that nothing reads after the run: all but the
-#: category and occurrence time, which the records share
-_SPENDABLE = (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
+#: the kernel's per-matter inputs that nothing reads after the run: all but the category and the occurrence
+#: time, which the records share
+_SPENDABLE = ("in_severity", "in_channel", "in_t_discover", "in_t_intake", "in_grid", "in_detour", "in_deadline",
+              "in_work", "in_rework", "u_party", "u_hotline_settle", "u_misclass", "u_misclass_to", "u_satisfy",
+              "u_reopen", "u_petition", "u_fail")
+
+#: the matter records' columns the kernel writes (the World's fields of the same names)
+_KERNEL_WRITES = ("status", "place_level", "t_discover", "channel", "severity", "t_intake", "deadline", "t_dispatch",
+                  "t_start", "t_close", "level_settled", "transfers", "escalations", "reopened", "on_time",
+                  "satisfied", "petitioned", "abandoned", "reminded")
 
 #: matter columns the records take unchanged from the inputs: shared, not copied (neither the engines nor
 #: the metrics write them; they stay writable because compiled code is typed by writability too)
@@ -432,10 +444,3 @@ def _fill_rows(m: MatterRecords, p: Prepared, lo: int, hi: int) -> None:
     """Rows lo:hi of the matter table before the run: every outcome not reached, severity as it occurred."""
     fill_matters(m, lo, hi, skip=tuple(_FROM_INPUTS))
     m.severity[lo:hi] = p.inputs.severity[lo:hi]
-
-
-def _matter_columns(m: MatterRecords) -> tuple[np.ndarray, ...]:
-    """The matter columns the kernel writes (WORLD_FIELDS' o_* order)."""
-    return (m.status, m.place_level, m.t_discover, m.channel, m.severity, m.t_intake, m.deadline, m.t_dispatch,
-            m.t_start, m.t_close, m.level_settled, m.transfers, m.escalations, m.reopened, m.on_time,
-            m.satisfied, m.petitioned, m.abandoned, m.reminded)

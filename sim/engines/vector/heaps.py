@@ -18,6 +18,8 @@ Code = int | np.integer
 # ------------------------------------------------------------------ event heap
 # columns of the int event array
 E_SEQ, E_TYPE, E_A, E_B = 0, 1, 2, 3
+# positions in the counters array: the heap's size, the push number
+HEAP_SIZE, PUSHES = 0, 1
 
 
 @njit(cache=True)
@@ -30,10 +32,10 @@ def ev_less(et: np.ndarray, ei: np.ndarray, a: int, b: int) -> bool:
 @njit(cache=True)
 def ev_insert(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, seq: int, typ: Code, a: Code, b: Code) -> bool:
     """Insert an event with a given push number; False when the heap is full (the caller grows it)."""
-    n = cnt[0]
+    n = cnt[HEAP_SIZE]
     if n >= len(et):
         return False
-    cnt[0] = n + 1
+    cnt[HEAP_SIZE] = n + 1
     # sift the hole up, then write the new event once (fewer moves than swapping)
     j = n
     while j > 0:
@@ -55,17 +57,17 @@ def ev_insert(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, seq: in
 
 @njit(cache=True)
 def ev_push(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray, t: float, typ: Code, a: Code, b: Code) -> bool:
-    """Push an event numbered by the push counter ``cnt[1]``; False when the heap is full."""
-    seq = cnt[1]
-    cnt[1] += 1
+    """Push an event numbered by the push counter ``cnt[PUSHES]``; False when the heap is full."""
+    seq = cnt[PUSHES]
+    cnt[PUSHES] += 1
     return ev_insert(et, ei, cnt, t, seq, typ, a, b)
 
 
 @njit(cache=True)
 def ev_pop(et: np.ndarray, ei: np.ndarray, cnt: np.ndarray) -> None:
     """Remove the top event (read it first at index 0)."""
-    n = cnt[0] - 1
-    cnt[0] = n
+    n = cnt[HEAP_SIZE] - 1
+    cnt[HEAP_SIZE] = n
     if n == 0:
         return
     # sift the last event down from the root as a hole, writing it once at its place
