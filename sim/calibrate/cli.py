@@ -73,8 +73,8 @@ def run(argv: list[str]) -> int:
     from sim.calibrate.run import calibrate
 
     presets = Path(args["presets"]) if args.get("presets") else None
-    cal = calibrate(cases, ext, args["name"], train_until, seed, trials, presets,
-                    Path(args.get("results", "results")), replications=reps)
+    cal = calibrate(cases, ext, args["name"], train_until=train_until, seed=seed, trials=trials, presets=presets,
+                    results=Path(args.get("results", "results")), replications=reps)
     h = cal.record["heldout"]
     for k in ("observed", "simulated", "carry_forward", "mmc"):
         print(f"held-out {k:<14}" + "  ".join(f"{m} {'-' if v is None else f'{v:.3g}'}" for m, v in h[k].items()))

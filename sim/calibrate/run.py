@@ -72,7 +72,7 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
     return c
 
 
-def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, train_until: pd.Timestamp | None = None,
+def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, train_until: pd.Timestamp | None = None,
               seed: int = 12345, trials: int = 80, presets: Path | None = None, results: Path = Path("results"),
               say: Callable[[str], None] = print, replications: int = 2) -> Calibration:
     """Fit, validate and write; returns what was written."""

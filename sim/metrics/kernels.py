@@ -22,6 +22,7 @@ result depends on the number of threads.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -34,11 +35,24 @@ N_SLOTS = 14
 _DBL_MAX = float(np.finfo(np.float64).max)
 
 
+class MatterColumns(NamedTuple):
+    """The matter records' columns ``matter_pass`` reads (``MatterRecords``' names)."""
+
+    t_occur: np.ndarray
+    t_discover: np.ndarray
+    t_close: np.ndarray
+    status: np.ndarray
+    level_settled: np.ndarray
+    on_time: np.ndarray
+    satisfied: np.ndarray
+    reopened: np.ndarray
+    petitioned: np.ndarray
+    transfers: np.ndarray
+    escalations: np.ndarray
+
+
 @njit(cache=True, nogil=True)
-def matter_pass(t_occur: np.ndarray, t_discover: np.ndarray, t_close: np.ndarray, status: np.ndarray,
-                level_settled: np.ndarray, on_time: np.ndarray, satisfied: np.ndarray, reopened: np.ndarray,
-                petitioned: np.ndarray, transfers: np.ndarray, escalations: np.ndarray, w0: float, h: float,
-                n_status: int, n_level: int, closed_code: int
+def matter_pass(m: MatterColumns, w0: float, h: float, n_status: int, n_level: int, closed_code: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Counts and samples of the matter table (window = ``w0 <= t_occur < h``).
 
@@ -49,7 +63,7 @@ def matter_pass(t_occur: np.ndarray, t_discover: np.ndarray, t_close: np.ndarray
     t_discover`` of closed window matters and the finite ``t_discover - t_occur`` of all
     window matters.
     """
-    n = len(t_occur)
+    n = len(m.t_occur)
     counts = np.zeros(N_SLOTS, np.int64)
     status_counts = np.zeros(n_status, np.int64)
     level_counts = np.zeros(n_level, np.int64)
@@ -59,50 +73,50 @@ def matter_pass(t_occur: np.ndarray, t_discover: np.ndarray, t_close: np.ndarray
     disc = np.empty(n, np.float64)
     n_res = n_r2c = n_disc = 0
     for i in range(n):
-        st = status[i]
+        st = m.status[i]
         closed = st == closed_code
         if st < 0 or st >= n_status:
             counts[BAD_STATUS] += 1
-        if closed != math.isfinite(t_close[i]):
+        if closed != math.isfinite(m.t_close[i]):
             counts[CLOSE_MISMATCH] += 1
-        lv = level_settled[i]
+        lv = m.level_settled[i]
         valid_level = lv >= 0 and lv < n_level
         if closed and not valid_level:
             counts[BAD_LEVEL] += 1
-        to = t_occur[i]
+        to = m.t_occur[i]
         if not (to >= w0 and to < h):
             continue
         counts[N_WIN] += 1
         if st >= 0 and st < n_status:
             status_counts[st] += 1
-        d = t_discover[i] - to
+        d = m.t_discover[i] - to
         if math.isfinite(d):
             disc[n_disc] = d
             n_disc += 1
-        sat = satisfied[i]
+        sat = m.satisfied[i]
         if sat == 1:
             counts[SATISFIED] += 1
         if sat >= 0:
             counts[SAT_DECIDED] += 1
-        if petitioned[i]:
+        if m.petitioned[i]:
             counts[PETITIONED] += 1
-        counts[TRANSFERS] += transfers[i]
-        counts[ESCALATIONS] += escalations[i]
+        counts[TRANSFERS] += m.transfers[i]
+        counts[ESCALATIONS] += m.escalations[i]
         if not closed:
             continue
-        r = t_close[i] - to
+        r = m.t_close[i] - to
         if math.isfinite(r):
             res[n_res] = r
             n_res += 1
-        r = t_close[i] - t_discover[i]
+        r = m.t_close[i] - m.t_discover[i]
         if math.isfinite(r):
             r2c[n_r2c] = r
             n_r2c += 1
         if valid_level:
             level_counts[lv] += 1
-        if on_time[i] == 1:
+        if m.on_time[i] == 1:
             counts[ON_TIME] += 1
-        if reopened[i] > 0:
+        if m.reopened[i] > 0:
             counts[REOPENED] += 1
     counts[N_RES], counts[N_R2C], counts[N_DISC] = n_res, n_r2c, n_disc
     return counts, status_counts, level_counts, res[:n_res], r2c[:n_r2c], disc[:n_disc]
@@ -183,10 +197,17 @@ def _first_wait(t_arrive: float, t_start: float, t_end: float) -> tuple[int, flo
     return 0, 0.0
 
 
+class VisitTimes(NamedTuple):
+    """The visit records' times (``VisitRecords``' names)."""
+
+    t_arrive: np.ndarray
+    t_start: np.ndarray
+    t_end: np.ndarray
+
+
 @njit(cache=True, nogil=True)
-def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, t_arrive: np.ndarray,
-              t_start: np.ndarray, t_end: np.ndarray, w0: float, h: float, eps: float
-              ) -> tuple[np.ndarray, int, int, int, int]:
+def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, visits: VisitTimes,
+              w0: float, h: float, eps: float) -> tuple[np.ndarray, int, int, int, int]:
     """First-visit waits of window matters, in the order of ``rows`` (``vis``: their first visits).
 
     Returns ``(waits, n_served, n_positive, n_decided, n_abandoned)``: ``waits[:n_served]``
@@ -201,7 +222,7 @@ def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned:
     aband = np.empty(k, np.bool_)
     for j in range(k):
         r, v = rows[j], vis[j]
-        kind[j], wait[j] = _first_wait(t_arrive[v], t_start[v], t_end[v])
+        kind[j], wait[j] = _first_wait(visits.t_arrive[v], visits.t_start[v], visits.t_end[v])
         occur[j] = t_occur[r]
         aband[j] = abandoned[r]
     return wait_stats(kind, wait, occur, aband, w0, h, eps)

@@ -207,9 +207,8 @@ class _MatterPass(NamedTuple):
 
 def _matter_pass(rec: Records, w0: float, h: float) -> _MatterPass:
     m = rec.matters
-    return _MatterPass(*kn.matter_pass(m.t_occur, m.t_discover, m.t_close, m.status, m.level_settled, m.on_time,
-                                       m.satisfied, m.reopened, m.petitioned, m.transfers, m.escalations, w0, h,
-                                       len(STATUSES), len(LEVELS), CLOSED))
+    cols = kn.MatterColumns(*(getattr(m, name) for name in kn.MatterColumns._fields))
+    return _MatterPass(*kn.matter_pass(cols, w0, h, len(STATUSES), len(LEVELS), CLOSED))
 
 
 def _check(counts: np.ndarray, strict: bool) -> None:
@@ -240,7 +239,8 @@ def _visit_pass(rec: Records, w0: float, h: float) -> _VisitPass:
         waits = kn.wait_stats(kind, wait, m.t_occur, m.abandoned, w0, h, WAIT_EPS)
     else:
         rows, vis = first_visits(rec)
-        waits = kn.wait_pass(rows, vis, m.t_occur, m.abandoned, v.t_arrive, v.t_start, v.t_end, w0, h, WAIT_EPS)
+        waits = kn.wait_pass(rows, vis, m.t_occur, m.abandoned, kn.VisitTimes(v.t_arrive, v.t_start, v.t_end), w0, h,
+                             WAIT_EPS)
     return _VisitPass(waits, *_busy_sums(rec, w0, h))
 
 

@@ -8,6 +8,7 @@ passes a matter does not depend on the queues: both engines compute it here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -55,25 +56,83 @@ def discover(cfg: Config, terr: Territory, m: MatterInputs, grid_cal: WorkCalend
     p = d.patrol_detect_prob
     log_keep = float(np.log(1.0 - p)) if p < 1.0 else 0.0
     out = Discovery(np.empty(n), np.empty(n, np.int8), np.empty(n, np.int8))
+    draws = _Draws(m.t_occur, m.grid, m.category, m.severity, m.u_report, m.u_channel, m.u_patrol, m.e_report,
+                   m.e_reporter, m.e_growth)
+    law = _Law(p_report, chan_cum, np.asarray(RESIDENT_CHANNELS, np.int8), delay, cycle, rate_h, log_keep, p < 1.0,
+               np.float32(d.growth_hours_mean))
+    shift = _Shift(grid_cal.start, grid_cal.hours, grid_cal.before)
+    found = _Found(out.t_discover, out.channel, out.severity)
 
     def rows(lo_rows: int, hi_rows: int) -> None:
         buf = _Buffers(min(hi_rows - lo_rows, _CHUNK))
+        scratch = _Scratch(buf.log_miss, buf.t_rep, buf.work, buf.c, buf.day)
         for lo, hi in chunks(hi_rows - lo_rows, _CHUNK, lo_rows):
             k = hi - lo
-            log_miss = buf.log_miss[:k]
             if p < 1.0:
                 # float32 log by numpy (its SIMD log, which the records depend on): passes that miss the matter
-                np.log(np.maximum(m.u_patrol_miss[lo:hi], np.float32(1e-12), out=buf.clipped[:k]), out=log_miss)
-            _first_pass(lo, hi, m.t_occur, m.grid, m.category, m.u_report, m.u_channel, m.u_patrol, log_miss,
-                        log_keep, p < 1.0, m.e_report, m.e_reporter, p_report, chan_cum,
-                        np.asarray(RESIDENT_CHANNELS, np.int8), delay, cycle, rate_h, grid_cal.start, grid_cal.hours,
-                        grid_cal.before, out.t_discover, out.channel, buf.t_rep, buf.work, buf.c)
-            day = grid_cal.day_of_worked(buf.c[:k], out=buf.day[:k])
-            _second_pass(lo, hi, m.t_occur, m.severity, m.e_growth, np.float32(d.growth_hours_mean), grid_cal.start,
-                         grid_cal.before, buf.t_rep, buf.work, buf.c, day, out.t_discover, out.channel, out.severity)
+                np.log(np.maximum(m.u_patrol_miss[lo:hi], np.float32(1e-12), out=buf.clipped[:k]),
+                       out=buf.log_miss[:k])
+            _first_pass(lo, hi, draws, law, shift, scratch, found)
+            grid_cal.day_of_worked(buf.c[:k], out=buf.day[:k])
+            _second_pass(lo, hi, draws, law, shift, scratch, found)
 
     run_rows(rows, n, available_workers(cfg.engine.workers))
     return out
+
+
+class _Draws(NamedTuple):
+    """The matter inputs discovery reads (``MatterInputs``' columns of the same names)."""
+
+    t_occur: np.ndarray
+    grid: np.ndarray
+    category: np.ndarray
+    severity: np.ndarray
+    u_report: np.ndarray
+    u_channel: np.ndarray
+    u_patrol: np.ndarray
+    e_report: np.ndarray
+    e_reporter: np.ndarray
+    e_growth: np.ndarray
+
+
+class _Law(NamedTuple):
+    """The scenario's discovery, per category, channel and grid."""
+
+    p_report: np.ndarray  # [K] a resident reports the matter
+    chan_cum: np.ndarray  # the residents' channel mix, cumulative
+    res_channels: np.ndarray  # the residents' channels (int8)
+    delay: np.ndarray  # [channels] mean report delay, hours
+    cycle: np.ndarray  # [G] working hours of a patrol's cycle (inf: no patrol)
+    rate_h: np.ndarray  # [G] part-time reporters' rate per hour
+    log_keep: float  # log of a patrol pass missing the matter
+    has_misses: bool  # a pass may miss it
+    growth_mean: np.float32  # mean hours a small matter takes to grow
+
+
+class _Shift(NamedTuple):
+    """The grid calendar's tables (``WorkCalendar``)."""
+
+    start: np.ndarray
+    hours: np.ndarray
+    before: np.ndarray
+
+
+class _Scratch(NamedTuple):
+    """A chunk's working arrays, indexed from its first row."""
+
+    log_miss: np.ndarray  # float32 log of the patrol-miss draw
+    t_rep: np.ndarray  # the reporter's time
+    work: np.ndarray  # working hours until the patrol passes
+    c: np.ndarray  # the grid's cumulative working hours when it passes
+    day: np.ndarray  # the day those hours are reached
+
+
+class _Found(NamedTuple):
+    """The results (``Discovery``'s columns)."""
+
+    t_discover: np.ndarray  # the resident's report time after the first pass, the first of all after the second
+    channel: np.ndarray
+    severity: np.ndarray
 
 
 _CHUNK = 1 << 14
@@ -92,73 +151,65 @@ class _Buffers:
 
 
 @njit(cache=True, nogil=True)
-def _first_pass(lo: int, hi: int, t_occur: np.ndarray, grid: np.ndarray, category: np.ndarray, u_report: np.ndarray,
-                u_channel: np.ndarray, u_patrol: np.ndarray, log_miss: np.ndarray, log_keep: float, has_misses: bool,
-                e_report: np.ndarray, e_reporter: np.ndarray, p_report: np.ndarray, chan_cum: np.ndarray,
-                res_channels: np.ndarray, delay: np.ndarray, cycle: np.ndarray, rate_h: np.ndarray,
-                start: np.ndarray, hours: np.ndarray, before: np.ndarray, t_res: np.ndarray, res_channel: np.ndarray,
-                t_rep: np.ndarray, work: np.ndarray, c: np.ndarray) -> None:
-    """Rows [lo, hi): resident report (into t_res / res_channel), reporter, and the patrol's work.
+def _first_pass(lo: int, hi: int, m: _Draws, law: _Law, cal: _Shift, buf: _Scratch, out: _Found) -> None:
+    """Rows [lo, hi): resident report (into out.t_discover / out.channel), reporter, and the patrol's work.
 
-    ``work``, ``t_rep`` and ``c`` (working hours at which the patrol passes) are
-    indexed from lo. Float32 inputs are widened to float64 where numpy widened them
-    (mixed float32 / float64 operations).
+    ``buf``'s arrays are indexed from lo. Float32 inputs are widened to float64 where numpy
+    widened them (mixed float32 / float64 operations).
     """
+    res_channels = law.res_channels
     n_ch = len(res_channels)
     for i in range(lo, hi):
-        t = t_occur[i]
-        g = grid[i]
+        t = m.t_occur[i]
+        g = m.grid[i]
         # resident report: probability by category, channel by the mix, delay by channel
-        uc = np.float64(u_channel[i])
+        uc = np.float64(m.u_channel[i])
         j = 0
         for q in range(n_ch):
-            j += chan_cum[q] <= uc  # searchsorted(chan_cum, u, "right") of a sorted row
+            j += law.chan_cum[q] <= uc  # searchsorted(chan_cum, u, "right") of a sorted row
         ch = res_channels[min(j, n_ch - 1)]
-        res_channel[i] = ch
-        if np.float64(u_report[i]) < p_report[category[i]]:
-            t_res[i] = t + np.float64(e_report[i]) * delay[ch]
+        out.channel[i] = ch
+        if np.float64(m.u_report[i]) < law.p_report[m.category[i]]:
+            out.t_discover[i] = t + np.float64(m.e_report[i]) * law.delay[ch]
         else:
-            t_res[i] = np.inf
+            out.t_discover[i] = np.inf
         # part-time reporters: each sees a given matter at a rate per day
-        r = rate_h[g]
-        t_rep[i - lo] = t + np.float64(e_reporter[i]) / max(r, 1e-300) if r > 0 else np.inf
+        r = law.rate_h[g]
+        buf.t_rep[i - lo] = t + np.float64(m.e_reporter[i]) / max(r, 1e-300) if r > 0 else np.inf
         # patrol: a phase in the cycle plus the passes that miss it, in grid working hours
-        misses = np.floor(np.float64(log_miss[i - lo]) / log_keep) if has_misses else 0.0
-        w = cycle[g] * (np.float64(u_patrol[i]) + misses)
-        work[i - lo] = w
+        misses = np.floor(np.float64(buf.log_miss[i - lo]) / law.log_keep) if law.has_misses else 0.0
+        w = law.cycle[g] * (np.float64(m.u_patrol[i]) + misses)
+        buf.work[i - lo] = w
         # patrols end where cumulative working hours reach c (an unused 0 when the work is not finite)
-        c[i - lo] = worked_at(start, hours, before, t) + w if np.isfinite(w) else 0.0
+        buf.c[i - lo] = worked_at(cal.start, cal.hours, cal.before, t) + w if np.isfinite(w) else 0.0
 
 
 @njit(cache=True, nogil=True)
-def _second_pass(lo: int, hi: int, t_occur: np.ndarray, severity: np.ndarray, e_growth: np.ndarray,
-                 growth_mean: np.float32, start: np.ndarray, before: np.ndarray, t_rep: np.ndarray, work: np.ndarray,
-                 c: np.ndarray, day: np.ndarray, t_discover: np.ndarray, channel: np.ndarray,
-                 sev_out: np.ndarray) -> None:
+def _second_pass(lo: int, hi: int, m: _Draws, law: _Law, cal: _Shift, buf: _Scratch, out: _Found) -> None:
     """Rows [lo, hi): the patrol time, the first of (patrol, resident, reporter), growth while undiscovered."""
     for i in range(lo, hi):
-        t = t_occur[i]
-        w = work[i - lo]
+        t = m.t_occur[i]
+        w = buf.work[i - lo]
         if not np.isfinite(w):
             t_pat = np.inf
         elif w > 0:
-            t_pat = maximum(at_day(start, before, day[i - lo], c[i - lo]), t)
+            t_pat = maximum(at_day(cal.start, cal.before, buf.day[i - lo], buf.c[i - lo]), t)
         else:
             t_pat = t
-        t_res = t_discover[i]
-        t_r = t_rep[i - lo]
+        t_res = out.t_discover[i]
+        t_r = buf.t_rep[i - lo]
         # np.argmin over (patrol, resident, reporter): ties to the earlier, NaN first
         first, best = 0, t_pat
         if best == best and (t_res != t_res or t_res < best):
             first, best = 1, t_res
         if best == best and (t_r != t_r or t_r < best):
             first, best = 2, t_r
-        t_discover[i] = best
+        out.t_discover[i] = best
         if first == 0:
-            channel[i] = PATROL
+            out.channel[i] = PATROL
         elif first == 2:
-            channel[i] = REPORTER  # first == 1 keeps the resident's channel
+            out.channel[i] = REPORTER  # first == 1 keeps the resident's channel
         # a small matter left alone long enough becomes a big one (矛盾不上交 fails); float32 product as numpy's
-        grows = severity[i] == 0 and best - t > e_growth[i] * growth_mean
-        sev_out[i] = 1 if grows else severity[i]
-
+        sev = m.severity[i]
+        grows = sev == 0 and best - t > m.e_growth[i] * law.growth_mean
+        out.severity[i] = 1 if grows else sev

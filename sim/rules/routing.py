@@ -7,6 +7,8 @@ decides routing any other way.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -68,28 +70,38 @@ def deadline(cat: Catalog, cfg: Config, cal: WorkCalendar, t_intake: np.ndarray,
     t = np.ascontiguousarray(t_intake, dtype=np.float64)
     category, severity = np.ascontiguousarray(category), np.ascontiguousarray(severity)
     out = np.empty(len(t))
+    law = _DeadlineLaw(cat.family_days, cat.is_general, int(dl.complex_from_severity), float(dl.complex),
+                       bool(dl.working_days))
 
     def rows(lo: int, hi: int) -> None:
-        _deadline_kernel(t[lo:hi], category[lo:hi], severity[lo:hi], float(t_cap), cat.family_days, cat.is_general,
-                         int(dl.complex_from_severity), float(dl.complex), bool(dl.working_days), cal.day_cum,
-                         cal._first_day, out[lo:hi])
+        _deadline_kernel(t[lo:hi], category[lo:hi], severity[lo:hi], float(t_cap), law, cal.day_cum, cal._first_day,
+                         out[lo:hi])
 
     run_rows(rows, len(t), available_workers(cfg.engine.workers))
     return out
 
 
+class _DeadlineLaw(NamedTuple):
+    """The catalogue's deadlines (``deadline_days``)."""
+
+    family_days: np.ndarray  # [K] days of the category's deadline family
+    is_general: np.ndarray  # [K] a general matter (complex ones get longer)
+    complex_from: int  # the severity from which a general matter is complex
+    complex_days: float  # a complex matter's days
+    working: bool  # days are working days (else calendar days)
+
+
 @njit(cache=True, nogil=True)
 def _deadline_kernel(t_intake: np.ndarray, category: np.ndarray, severity: np.ndarray, t_cap: float,
-                     family_days: np.ndarray, is_general: np.ndarray, complex_from: int, complex_days: float,
-                     working: bool, day_cum: np.ndarray, first_day: np.ndarray, out: np.ndarray) -> None:
+                     law: _DeadlineLaw, day_cum: np.ndarray, first_day: np.ndarray, out: np.ndarray) -> None:
     """``cal.add_days(np.minimum(t, t_cap), deadline_days(...), working)`` one matter at a time."""
     for i in range(len(t_intake)):
         t = t_intake[i]
         if not (t <= t_cap or t != t):  # np.minimum: NaN stays
             t = t_cap
         k = category[i]
-        days = complex_days if (is_general[k] and severity[i] >= complex_from) else family_days[k]
-        out[i] = add_working_days_at(day_cum, first_day, t, days) if working else t + days * 24.0
+        days = law.complex_days if (law.is_general[k] and severity[i] >= law.complex_from) else law.family_days[k]
+        out[i] = add_working_days_at(day_cum, first_day, t, days) if law.working else t + days * 24.0
 
 
 #: an integer argument: a Python int from the agent engine, a numpy one from the kernel

@@ -108,7 +108,7 @@ def recovered(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("recovery")
     log, mapping, truth_cfg = export_log(tmp)
     imported = load_log(log, mapping)
-    cal = calibrate(imported.cases, imported.extracted_at, "recovered", TRAIN_UNTIL, seed=3, trials=120,
+    cal = calibrate(imported.cases, imported.extracted_at, "recovered", train_until=TRAIN_UNTIL, seed=3, trials=120,
                     presets=tmp / "presets", results=tmp / "results", say=lambda _s: None, replications=3)
     return cal, truth_cfg, imported
 
