@@ -72,9 +72,42 @@ def cache_dir() -> Path:
     return cache_root() / f"numba-{source_hash()}"
 
 
+#: a cache directory of other sources unused this long is deleted (a version still in use is touched on each start)
+STALE_DAYS = 30.0
+
+
+def prune(keep: Path, stale_days: float = STALE_DAYS) -> list[Path]:
+    """Mark ``keep`` as used now and delete the other ``numba-*`` directories beside it unused for
+    ``stale_days`` (the code of older sources: each is tens of megabytes). Returns those deleted."""
+    import shutil
+    import time
+
+    root = keep.parent
+    if keep.is_dir():
+        os.utime(keep)
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - stale_days * 86400.0
+    gone = []
+    for other in root.glob("numba-*"):
+        try:
+            stale = other != keep and other.is_dir() and other.stat().st_mtime < cutoff
+        except OSError:  # removed meanwhile by another process
+            continue
+        if stale:
+            shutil.rmtree(other, ignore_errors=True)
+            gone.append(other)
+    return gone
+
+
 def configure() -> None:
-    """Point numba's cache at ``cache_dir()`` (also when numba was imported already)."""
-    path = str(cache_dir())
+    """Point numba's cache at ``cache_dir()`` (also when numba was imported already); old ones go."""
+    keep = cache_dir()
+    try:
+        prune(keep)
+    except OSError:  # a read-only or shared cache root: leave it as it is
+        pass
+    path = str(keep)
     os.environ["NUMBA_CACHE_DIR"] = path  # numba reads it on import; child processes inherit it
     config = sys.modules.get("numba.core.config")
     if config is not None:

@@ -57,3 +57,19 @@ def test_numba_uses_the_directory_under_the_cache_root(tmp_path: Path) -> None:
     numba_dir, ours, env_dir = p.stdout.split()
     assert numba_dir == ours == env_dir
     assert Path(ours).parent == tmp_path / "cache" and Path(ours).name.startswith("numba-")
+
+
+def test_directories_of_other_sources_unused_for_a_month_are_deleted(tmp_path: Path) -> None:
+    import time
+
+    keep, recent, old = (tmp_path / f"numba-{k}" for k in ("current", "recent", "old"))
+    for d in (keep, recent, old):
+        d.mkdir()
+        (d / "kernel.nbi").write_bytes(b"x")
+    now = time.time()
+    os.utime(keep, (now - 90 * 86400, now - 90 * 86400))  # unused long, but the one in use now
+    os.utime(recent, (now - 2 * 86400, now - 2 * 86400))
+    os.utime(old, (now - 40 * 86400, now - 40 * 86400))
+    assert jitcache.prune(keep) == [old]
+    assert keep.is_dir() and recent.is_dir() and not old.exists()
+    assert keep.stat().st_mtime > now - 60  # touched: another version's start will not delete it
