@@ -40,7 +40,8 @@ import numpy as np
 import simpy
 
 from sim.engines.agent.agents import GridModel
-from sim.engines.agent.queueing import StaffAgent, Station, Visit
+from sim.engines.agent.queueing import StaffAgent, Station
+from sim.engines.agent.visitqueue import Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
 from sim.records import ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
 from sim.rules import dispatch as rules_dispatch

@@ -1,6 +1,6 @@
 """Stations as mesa agents with their own queues; staff as mesa agents; simpy keeps the time.
 
-A ``Visit`` is one stay of a matter at a station. The station starts it on an
+A ``Visit`` (``visitqueue``) is one stay of a matter at a station. The station starts it on an
 idle, on-shift server that may take the category (chosen by the dispatch rule),
 or queues it; an idle server whose shift is closed is woken at its next opening
 if anything waits for it; a freed server takes the waiting visit with the best priority:
@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 import simpy
 
-from sim.engines.agent.visitqueue import VisitQueue
+from sim.engines.agent.visitqueue import Visit, VisitQueue
 from sim.records import ABANDONED, ESCALATED, OPEN, SETTLED
 from sim.rules.calendar import WorkCalendar
 
@@ -52,32 +52,6 @@ class StaffAgent(mesa.Agent):
         return self.cal.next_open1(now) == now
 
 
-class Visit:
-    """A matter's stay at one station."""
-
-    __slots__ = ("i", "station", "level", "work", "settles", "event", "row", "t_arrive", "waiting",
-                 "category", "severity", "deadline", "done_as", "tracked", "queue", "overdue")
-
-    def __init__(self, i: int, level: int, work: float, settles: bool, event: simpy.Event,
-                 category: int, severity: int, deadline: float) -> None:
-        self.i = i
-        self.level = level
-        self.work = work
-        self.settles = settles
-        self.event = event
-        self.category = category
-        self.severity = severity
-        self.deadline = deadline
-        self.row = -1
-        self.t_arrive = 0.0
-        self.waiting = False
-        self.station: Station | None = None
-        self.done_as = -1  # outcome to record when served (e.g. TRANSFERRED); -1 = settled / escalated
-        self.tracked = True  # moves the matter's status (False for a petition review after closure)
-        self.queue: VisitQueue | None = None  # the line it waits in
-        self.overdue = False
-
-
 class Station(mesa.Agent):
     """An office that takes matters: a grid's staff, a committee, a platform, a module, a department."""
 
@@ -100,7 +74,6 @@ class Station(mesa.Agent):
     def arrive(self, v: Visit, limit: bool) -> None:
         """A matter is dispatched here: start it on an idle server or queue it."""
         run = self.run
-        v.station = self
         v.t_arrive = run.env.now
         v.row = run.log_visit(v.i, self.idx, v.level, v.t_arrive, v.work)
         run.arrived(v)
@@ -122,7 +95,7 @@ class Station(mesa.Agent):
 
     def _expiry(self, v: Visit) -> Callable[[simpy.Event], None]:
         def expire(_: simpy.Event) -> None:
-            if v.waiting and v.station is self:
+            if v.waiting and v.queue is self.queue:  # still waiting here (not taken by a neighbour)
                 self.queue.discard(v)
                 outcome = ABANDONED if self.abandon else ESCALATED
                 self.run.end_visit(v.row, self.run.env.now, outcome)
@@ -198,4 +171,4 @@ class Station(mesa.Agent):
                 return
 
 
-__all__ = ["OPEN", "Station", "StaffAgent", "Visit"]
+__all__ = ["OPEN", "Station", "StaffAgent"]
