@@ -11,7 +11,7 @@ import numpy as np
 import simpy
 from tqdm import tqdm
 
-from sim.engines.agent.queueing import StaffAgent, Station
+from sim.engines.agent.queueing import StaffAgent, Station, StationInputs
 from sim.scenario.constants import CLOSED, IN_SERVICE, QUEUED, REPORTER, ROLES, UNDISCOVERED
 
 if TYPE_CHECKING:
@@ -70,11 +70,14 @@ class GridModel(mesa.Model):
         limits = list(cfg.dispatch.escalation_limit_hours)
         if cfg.textbook.enabled:
             limits = [cfg.textbook.patience_hours or 0.0, 0.0, 0.0, 0.0]
+        shared = StationInputs(env=run.env, recorder=run.rec, rule_key=run.rule_key, choose=run.choose,
+                               n_categories=len(p.catalog.names), nearest_speed_kmh=cfg.dispatch.nearest_speed_kmh,
+                               reminders=cfg.dispatch.reminders, reminded=run.m.reminded)
         self.stations: list[Station] = []
         for s in range(lay.n):
             servers = [staff[r] for r in lay.servers_of(s)]
             limit = limits[int(lay.level[s])] if lay.kind[s] != "platform" else 0.0
-            self.stations.append(Station(self, run, s, lay.kind[s], int(lay.level[s]), servers, float(limit),
+            self.stations.append(Station(self, shared, s, lay.kind[s], int(lay.level[s]), servers, float(limit),
                                          cfg.textbook.enabled))
         if cfg.dispatch.rule == "nearest":
             self._link_neighbours()
