@@ -87,7 +87,8 @@ class AgentRun:
             lambda v: rules_dispatch.queue_key(rule, v.severity, v.deadline, v.t_arrive)
         self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
                                                 self.cfg.dispatch.party_household_settle_prob)
-        self.model = GridModel(self)
+        self.model = GridModel(p, self.env, self.rec, m, self.rule_key, self.choose, self.cfg.run.seed + replication,
+                               progress)
 
     # --------------------------------------------------------------- handlers
     def choose(self, cands: list[StaffAgent], now: float) -> StaffAgent:
