@@ -1,4 +1,9 @@
-"""The mesa model and its agents: residents, staff, reporters, instructors, offices (MODEL.md 2)."""
+"""The mesa model and its agents: residents, staff, reporters, instructors, offices (MODEL.md 2).
+
+``GridModel`` builds every agent from the prepared scenario and gives each station
+the same ``StationInputs``; the engine drives it (it starts matters, asks for a
+fast track) and reads its counts at the end.
+"""
 
 from __future__ import annotations
 

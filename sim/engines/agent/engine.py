@@ -28,6 +28,12 @@ instant interleave, which lets the vector engine run counties apart.
 
 A mesa ``Model`` holds the agents (residents per grid, staff, part-time reporters,
 instructors, offices); simpy keeps the clock and the events.
+
+``AgentRun`` owns the run's records (``recorder.RunRecorder``) and hands the model
+and its stations what they use: the clock, the recorder (through the small
+``VisitRecorder`` interface), the dispatch rule's queue order and handler choice.
+The package's modules depend one way: engine -> agents -> queueing -> recorder ->
+visitqueue; none of them knows ``AgentRun``.
 """
 
 from __future__ import annotations
