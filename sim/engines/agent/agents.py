@@ -1,21 +1,27 @@
-"""The mesa model and its agents: residents, staff, reporters, instructors, offices (MODEL.md 2)."""
+"""The mesa model and its agents: residents, staff, reporters, instructors, offices (MODEL.md 2).
+
+``GridModel`` builds every agent from the prepared scenario and gives each station
+the same ``StationInputs``; the engine drives it (it starts matters, asks for a
+fast track) and reads its counts at the end.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
 import simpy
 from tqdm import tqdm
 
-from sim.engines.agent.queueing import StaffAgent, Station
+from sim.engines.agent.queueing import Choose, StaffAgent, Station, StationInputs
+from sim.engines.agent.recorder import VisitRecorder
+from sim.engines.agent.visitqueue import RuleKey
+from sim.engines.prepare import Prepared
+from sim.records import MatterRecords
 from sim.scenario.constants import CLOSED, IN_SERVICE, QUEUED, REPORTER, ROLES, UNDISCOVERED
-
-if TYPE_CHECKING:
-    from sim.engines.agent.engine import AgentRun
 
 
 class ResidentsAgent(mesa.Agent):
@@ -49,13 +55,26 @@ class InstructorAgent(mesa.Agent):
 
 
 class GridModel(mesa.Model):
-    """Holds every agent of a run; the AgentRun drives it with simpy events."""
+    """Holds every agent of a run; the engine drives it with simpy events.
 
-    def __init__(self, run: AgentRun) -> None:
-        super().__init__(rng=run.cfg.run.seed + run.replication)
-        self.run = run
-        p = run.p
+    It is given what it reads: the prepared scenario, the simpy clock, where the
+    stations write their records, the matter records it counts states in, and the
+    dispatch rule's queue order and handler choice, which every station takes.
+    """
+
+    def __init__(self, p: Prepared, env: simpy.Environment, recorder: VisitRecorder, matters: MatterRecords,
+                 rule_key: RuleKey, choose: Choose, seed: int, progress: bool = False) -> None:
+        super().__init__(rng=seed)
+        self.env = env
+        self.matters = matters
+        self.progress = progress
+        cfg = p.cfg
         terr, lay = p.terr, p.layout
+        self.terr = terr
+        self.found = p.found
+        self.inputs = p.inputs
+        self.horizon_h = p.horizon_h
+        self.surges = cfg.scenario.surges
         self.residents = [ResidentsAgent(self, g, int(terr.grid_households[g]), float(terr.grid_residents[g]),
                                          bool(terr.grid_urban[g])) for g in range(terr.n_grids)]
         self.reporters = [[ReporterAgent(self, g) for _ in range(int(terr.grid_parttime[g]))]
@@ -66,20 +85,22 @@ class GridModel(mesa.Model):
                             p.calendars[lay.server_shift[r]], lay.server_skills[r], bool(lay.server_volunteer[r]))
                  for r in range(len(lay.server_role))]
         self.staff = staff
-        cfg = run.cfg
         limits = list(cfg.dispatch.escalation_limit_hours)
         if cfg.textbook.enabled:
             limits = [cfg.textbook.patience_hours or 0.0, 0.0, 0.0, 0.0]
+        shared = StationInputs(env=env, recorder=recorder, rule_key=rule_key, choose=choose,
+                               n_categories=len(p.catalog.names), nearest_speed_kmh=cfg.dispatch.nearest_speed_kmh,
+                               reminders=cfg.dispatch.reminders, reminded=matters.reminded)
         self.stations: list[Station] = []
         for s in range(lay.n):
             servers = [staff[r] for r in lay.servers_of(s)]
             limit = limits[int(lay.level[s])] if lay.kind[s] != "platform" else 0.0
-            self.stations.append(Station(self, run, s, lay.kind[s], int(lay.level[s]), servers, float(limit),
+            self.stations.append(Station(self, shared, s, lay.kind[s], int(lay.level[s]), servers, float(limit),
                                          cfg.textbook.enabled))
         if cfg.dispatch.rule == "nearest":
             self._link_neighbours()
         self.datacollector = mesa.DataCollector(model_reporters={
-            "day": lambda mdl: mdl.run.env.now / 24.0,
+            "day": lambda mdl: mdl.env.now / 24.0,
             "undiscovered": lambda mdl: mdl.count_status(UNDISCOVERED),
             "queued": lambda mdl: mdl.count_status(QUEUED),
             "in_service": lambda mdl: mdl.count_status(IN_SERVICE),
@@ -89,7 +110,7 @@ class GridModel(mesa.Model):
         self._bar: Any = None
 
     def _link_neighbours(self) -> None:
-        terr = self.run.p.terr
+        terr = self.terr
         for v in range(terr.n_villages):
             grids = np.flatnonzero(terr.grid_village == v)
             for g in grids:
@@ -100,20 +121,21 @@ class GridModel(mesa.Model):
 
     # ------------------------------------------------------------ bookkeeping
     def count_status(self, status: int) -> int:
-        m = self.run.m
-        occurred = m.t_occur <= self.run.env.now
+        m = self.matters
+        now = self.env.now
+        occurred = m.t_occur <= now
         if status == UNDISCOVERED:
-            return int((occurred & ~(self.run.p.found.t_discover <= self.run.env.now)).sum())
+            return int((occurred & ~(self.found.t_discover <= now)).sum())
         return int(((m.status == status) & occurred).sum())
 
     def raise_matter(self, i: int) -> None:
-        g = int(self.run.p.inputs.grid[i])
+        g = int(self.inputs.grid[i])
         self.residents[g].raised += 1
-        if self.run.p.found.channel[i] == REPORTER and self.reporters[g]:
-            self.reporters[g][int(self.run.p.inputs.u_tie[i] * len(self.reporters[g]))].reports += 1
+        if self.found.channel[i] == REPORTER and self.reporters[g]:
+            self.reporters[g][int(self.inputs.u_tie[i] * len(self.reporters[g]))].reports += 1
 
     def fast_track(self, g: int) -> None:
-        t = int(self.run.p.terr.grid_township[g])
+        t = int(self.terr.grid_township[g])
         if self.instructors[t]:
             self.instructors[t][g % len(self.instructors[t])].fast_tracked += 1
 
@@ -125,17 +147,17 @@ class GridModel(mesa.Model):
 
     # ---------------------------------------------------------------- processes
     def start_processes(self) -> None:
-        env = self.run.env
+        env = self.env
         env.process(self._daily())
-        for sg in self.run.cfg.scenario.surges:
+        for sg in self.surges:
             if sg.volunteers and any(a.volunteer for a in self.staff):
                 env.process(self._mobilise(sg.start_day * 24.0, (sg.start_day + sg.days) * 24.0))
-        if self.run.progress and sys.stderr.isatty():
-            self._bar = tqdm(total=int(self.run.p.horizon_h // 24), unit="day", desc="agent engine",
+        if self.progress and sys.stderr.isatty():
+            self._bar = tqdm(total=int(self.horizon_h // 24), unit="day", desc="agent engine",
                              file=sys.stderr, leave=False)
 
     def _daily(self) -> Generator[simpy.Event, Any, None]:
-        env = self.run.env
+        env = self.env
         while True:
             self.datacollector.collect(self)
             if self._bar is not None:
@@ -144,7 +166,7 @@ class GridModel(mesa.Model):
 
     def _mobilise(self, a: float, b: float) -> Generator[simpy.Event, Any, None]:
         """Volunteers join their grids' stations for the surge window, then stand down."""
-        env = self.run.env
+        env = self.env
         yield env.timeout(max(a - env.now, 0.0))
         vols = [s for s in self.staff if s.volunteer]
         for s in vols:

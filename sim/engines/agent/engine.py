@@ -28,6 +28,12 @@ instant interleave, which lets the vector engine run counties apart.
 
 A mesa ``Model`` holds the agents (residents per grid, staff, part-time reporters,
 instructors, offices); simpy keeps the clock and the events.
+
+``AgentRun`` owns the run's records (``recorder.RunRecorder``) and hands the model
+and its stations what they use: the clock, the recorder (through the small
+``VisitRecorder`` interface), the dispatch rule's queue order and handler choice.
+The package's modules depend one way: engine -> agents -> queueing -> recorder ->
+visitqueue; none of them knows ``AgentRun``.
 """
 
 from __future__ import annotations
@@ -40,9 +46,11 @@ import numpy as np
 import simpy
 
 from sim.engines.agent.agents import GridModel
-from sim.engines.agent.queueing import StaffAgent, Station, Visit
+from sim.engines.agent.queueing import StaffAgent, Station
+from sim.engines.agent.recorder import RunRecorder
+from sim.engines.agent.visitqueue import Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
-from sim.records import ABANDONED, OPEN, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters, visits_from_lists
+from sim.records import ABANDONED, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters
 from sim.rules import dispatch as rules_dispatch
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level
@@ -52,9 +60,7 @@ from sim.scenario.constants import (
     DISPATCH_RULES,
     GRID,
     HOTLINE,
-    IN_SERVICE,
     IN_TRANSIT,
-    QUEUED,
     TOWNSHIP,
     VILLAGE,
 )
@@ -80,16 +86,15 @@ class AgentRun:
         m.surge[:] = inp.surge
         m.t_occur[:] = inp.t_occur
         self.m = m
-        self.vcols: dict[str, list[Any]] = {k: [] for k in
-                                            ("matter_id", "station", "level", "t_arrive", "t_start", "t_end",
-                                             "work", "outcome", "server")}
+        self.rec = RunRecorder(m)  # the stations write the visit log (and matter status) through it
         # queue order by the dispatch rule (the rules that choose handlers keep arrival order)
         rule = self.rule = DISPATCH_RULES.index(self.cfg.dispatch.rule)
         self.rule_key: Callable[[Visit], tuple[float, float]] = \
             lambda v: rules_dispatch.queue_key(rule, v.severity, v.deadline, v.t_arrive)
         self.party_p = rules_outcome.party_prob(self.cfg.territory.party_household_share,
                                                 self.cfg.dispatch.party_household_settle_prob)
-        self.model = GridModel(self)
+        self.model = GridModel(p, self.env, self.rec, m, self.rule_key, self.choose, self.cfg.run.seed + replication,
+                               progress)
 
     # --------------------------------------------------------------- handlers
     def choose(self, cands: list[StaffAgent], now: float) -> StaffAgent:
@@ -103,40 +108,6 @@ class AgentRun:
         if rules_dispatch.ranks_handlers(rule):
             return min(cands, key=lambda s: (rules_dispatch.handler_key(rule, s.busy_hours, s.specialist), s.idx))
         return min(cands, key=lambda s: s.idx)
-
-    # ------------------------------------------------------------- the record
-    def log_visit(self, i: int, station: int, level: int, t: float, work: float) -> int:
-        c = self.vcols
-        c["matter_id"].append(i)
-        c["station"].append(station)
-        c["level"].append(level)
-        c["t_arrive"].append(t)
-        c["t_start"].append(np.nan)
-        c["t_end"].append(np.nan)
-        c["work"].append(work)
-        c["outcome"].append(OPEN)
-        c["server"].append(-1)
-        return len(c["matter_id"]) - 1
-
-    def arrived(self, v: Visit) -> None:
-        if v.tracked:
-            self.m.status[v.i] = QUEUED
-            self.m.place_level[v.i] = v.level
-
-    def started(self, v: Visit, t0: float, kind: str, work: float, server: int) -> None:
-        """Service starts; ``work`` is nominal (full-speed) hours, as station capacity is speed-weighted."""
-        i = v.i
-        self.vcols["t_start"][v.row] = t0
-        self.vcols["work"][v.row] = work
-        self.vcols["server"][v.row] = server
-        if v.tracked:
-            self.m.status[i] = IN_SERVICE
-        if v.tracked and kind != "platform" and np.isnan(self.m.t_start[i]):
-            self.m.t_start[i] = t0
-
-    def end_visit(self, row: int, t: float, outcome: int) -> None:
-        self.vcols["t_end"][row] = t
-        self.vcols["outcome"][row] = outcome
 
     # ------------------------------------------------------------- lifecycle
     def visit(self, i: int, station: int, level: int, work: float, settles: bool, limit: bool = True,
@@ -233,8 +204,8 @@ class AgentRun:
 
     def redirect(self, i: int, g: int) -> None:
         """The grid took in a matter it may not handle and passes it up: a zero-length visit."""
-        row = self.log_visit(i, g, GRID, self.env.now, 0.0)
-        self.end_visit(row, self.env.now, REDIRECTED)
+        row = self.rec.log_visit(i, g, GRID, self.env.now, 0.0)
+        self.rec.end_visit(row, self.env.now, REDIRECTED)
 
     def transfer(self, i: int, g: int, c: int) -> Generator[simpy.Event, Any, None]:
         """Misclassified: the wrong module assesses it and sends it back (体内循环)."""
@@ -300,7 +271,7 @@ class AgentRun:
         self.model.start_processes()
         self.env.run(until=self.p.horizon_h)
         self.model.finish_progress()
-        visits = visits_by_county(self.p, visits_from_lists(self.vcols))
+        visits = visits_by_county(self.p, self.rec.visits())
         meta = base_meta(self.p, "agent", self.replication)
         meta["busy_hours_by_role"] = self.model.busy_by_role()
         stations, servers = records_tables(self.p)

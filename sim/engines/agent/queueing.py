@@ -1,6 +1,6 @@
 """Stations as mesa agents with their own queues; staff as mesa agents; simpy keeps the time.
 
-A ``Visit`` is one stay of a matter at a station. The station starts it on an
+A ``Visit`` (``visitqueue``) is one stay of a matter at a station. The station starts it on an
 idle, on-shift server that may take the category (chosen by the dispatch rule),
 or queues it; an idle server whose shift is closed is woken at its next opening
 if anything waits for it; a freed server takes the waiting visit with the best priority:
@@ -14,18 +14,16 @@ advanced by work / speed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 import simpy
 
-from sim.engines.agent.visitqueue import VisitQueue
+from sim.engines.agent.recorder import VisitRecorder
+from sim.engines.agent.visitqueue import RuleKey, Visit, VisitQueue
 from sim.records import ABANDONED, ESCALATED, OPEN, SETTLED
 from sim.rules.calendar import WorkCalendar
-
-if TYPE_CHECKING:
-    from sim.engines.agent.engine import AgentRun
 
 
 class StaffAgent(mesa.Agent):
@@ -52,39 +50,36 @@ class StaffAgent(mesa.Agent):
         return self.cal.next_open1(now) == now
 
 
-class Visit:
-    """A matter's stay at one station."""
+Choose = Callable[[list[StaffAgent], float], StaffAgent]
 
-    __slots__ = ("i", "station", "level", "work", "settles", "event", "row", "t_arrive", "waiting",
-                 "category", "severity", "deadline", "done_as", "tracked", "queue", "overdue")
 
-    def __init__(self, i: int, level: int, work: float, settles: bool, event: simpy.Event,
-                 category: int, severity: int, deadline: float) -> None:
-        self.i = i
-        self.level = level
-        self.work = work
-        self.settles = settles
-        self.event = event
-        self.category = category
-        self.severity = severity
-        self.deadline = deadline
-        self.row = -1
-        self.t_arrive = 0.0
-        self.waiting = False
-        self.station: Station | None = None
-        self.done_as = -1  # outcome to record when served (e.g. TRANSFERRED); -1 = settled / escalated
-        self.tracked = True  # moves the matter's status (False for a petition review after closure)
-        self.queue: VisitQueue | None = None  # the line it waits in
-        self.overdue = False
+@dataclass(frozen=True, slots=True)
+class StationInputs:
+    """What every station of a run is given: the clock, the records, and the dispatch rule's choices.
+
+    A station copies these to its own attributes, so serving a visit costs no extra lookups.
+    """
+
+    env: simpy.Environment
+    recorder: VisitRecorder  # where visits are logged and the matter's status is moved
+    rule_key: RuleKey  # the queue order of the dispatch rule
+    choose: Choose  # which idle on-shift server takes a visit (the rule's handler choice)
+    n_categories: int
+    nearest_speed_kmh: float  # travel speed to a neighbour grid's idle server (``nearest``)
+    reminders: bool  # supervision reminders: overdue visits jump the queue
+    reminded: np.ndarray  # the matter records' flag, set when a waiting visit turns overdue
 
 
 class Station(mesa.Agent):
     """An office that takes matters: a grid's staff, a committee, a platform, a module, a department."""
 
-    def __init__(self, model: mesa.Model, run: AgentRun, idx: int, kind: str, level: int,
+    def __init__(self, model: mesa.Model, inputs: StationInputs, idx: int, kind: str, level: int,
                  servers: list[StaffAgent], limit_hours: float, abandon: bool) -> None:
         super().__init__(model)
-        self.run = run
+        self.env = inputs.env
+        self.recorder = inputs.recorder
+        self.choose = inputs.choose
+        self.nearest_speed_kmh = inputs.nearest_speed_kmh
         self.idx = idx
         self.kind = kind
         self.level = level
@@ -93,17 +88,15 @@ class Station(mesa.Agent):
             s.station = self
         self.limit_hours = limit_hours
         self.abandon = abandon  # textbook: a visit that reaches its patience counts as abandoned
-        self.queue = VisitQueue(len(run.p.catalog.names), run.rule_key, run.cfg.dispatch.reminders, run.m.reminded)
+        self.queue = VisitQueue(inputs.n_categories, inputs.rule_key, inputs.reminders, inputs.reminded)
         self.neighbours: list[tuple[float, Station]] = []  # other grids of the village, nearest first
 
     # ----------------------------------------------------------------- arrivals
     def arrive(self, v: Visit, limit: bool) -> None:
         """A matter is dispatched here: start it on an idle server or queue it."""
-        run = self.run
-        v.station = self
-        v.t_arrive = run.env.now
-        v.row = run.log_visit(v.i, self.idx, v.level, v.t_arrive, v.work)
-        run.arrived(v)
+        v.t_arrive = self.env.now
+        v.row = self.recorder.log_visit(v.i, self.idx, v.level, v.t_arrive, v.work)
+        self.recorder.arrived(v)
         pick = self._idle_server(v)
         if pick is not None:
             server, travel = pick
@@ -113,7 +106,7 @@ class Station(mesa.Agent):
         v.queue = self.queue
         self.queue.push(v)
         if limit and self.limit_hours > 0:
-            run.env.timeout(self.limit_hours).callbacks.append(self._expiry(v))
+            self.env.timeout(self.limit_hours).callbacks.append(self._expiry(v))
         # idle servers off shift who could take it start at their next opening
         for _, st in [(0.0, self), *self.neighbours]:
             for s in st.servers:
@@ -122,17 +115,17 @@ class Station(mesa.Agent):
 
     def _expiry(self, v: Visit) -> Callable[[simpy.Event], None]:
         def expire(_: simpy.Event) -> None:
-            if v.waiting and v.station is self:
+            if v.waiting and v.queue is self.queue:  # still waiting here (not taken by a neighbour)
                 self.queue.discard(v)
                 outcome = ABANDONED if self.abandon else ESCALATED
-                self.run.end_visit(v.row, self.run.env.now, outcome)
+                self.recorder.end_visit(v.row, self.env.now, outcome)
                 v.event.succeed(outcome)
         return expire
 
     # ----------------------------------------------------------- server choice
     def wake_later(self, s: StaffAgent) -> None:
         """Schedule idle server s to look for work when its shift next opens (once)."""
-        env = self.run.env
+        env = self.env
         if s.wake_pending or s.on_shift(env.now):
             return
         s.wake_pending = True
@@ -145,35 +138,33 @@ class Station(mesa.Agent):
         env.timeout(s.cal.next_open1(env.now) - env.now).callbacks.append(wake)
 
     def _idle_server(self, v: Visit) -> tuple[StaffAgent, float] | None:
-        now = self.run.env.now
+        now = self.env.now
         own = [s for s in self.servers if s.active and not s.busy and s.skills[v.category] and s.on_shift(now)]
         if own:
-            return self.run.choose(own, now), 0.0
+            return self.choose(own, now), 0.0
         for dist, other in self.neighbours:
             cands = [s for s in other.servers
                      if s.active and not s.busy and s.skills[v.category] and s.on_shift(now)]
             if cands:
-                return self.run.choose(cands, self.run.env.now), dist / self.run.cfg.dispatch.nearest_speed_kmh
+                return self.choose(cands, now), dist / self.nearest_speed_kmh
         return None
 
     def _start(self, server: StaffAgent, v: Visit, travel: float) -> None:
-        run = self.run
-        now = run.env.now
+        now = self.env.now
         server.busy = True
         v.waiting = False
         t0 = server.cal.next_open1(now)
         eff = (v.work + travel) / server.speed
         t1 = server.cal.advance1(t0, eff)
         server.busy_hours += eff
-        run.started(v, t0, self.kind, v.work + travel, server.idx)
-        run.env.timeout(t1 - now).callbacks.append(lambda _e: self._finish(server, v))
+        self.recorder.started(v, t0, self.kind, v.work + travel, server.idx)
+        self.env.timeout(t1 - now).callbacks.append(lambda _e: self._finish(server, v))
 
     def _finish(self, server: StaffAgent, v: Visit) -> None:
-        run = self.run
         server.busy = False
         server.handled += 1
         outcome = SETTLED if v.settles else ESCALATED
-        run.end_visit(v.row, run.env.now, v.done_as if v.done_as >= 0 else outcome)
+        self.recorder.end_visit(v.row, self.env.now, v.done_as if v.done_as >= 0 else outcome)
         v.event.succeed(outcome)
         self.pull(server)
 
@@ -185,17 +176,18 @@ class Station(mesa.Agent):
         home = server.station
         assert home is not None
         places = [(0.0, home)] + home.neighbours
-        if not server.on_shift(self.run.env.now):
+        now = self.env.now
+        if not server.on_shift(now):
             # off shift: come back at the next opening if anything is waiting
             if any(len(st.queue) > 0 for _, st in places):
                 home.wake_later(server)
             return
         for dist, st in places:
-            best = st.queue.best(server.skills, self.run.env.now)
+            best = st.queue.best(server.skills, now)
             if best is not None:
                 st.queue.take(best)
-                st._start(server, best, dist / self.run.cfg.dispatch.nearest_speed_kmh if dist else 0.0)
+                st._start(server, best, dist / self.nearest_speed_kmh if dist else 0.0)
                 return
 
 
-__all__ = ["OPEN", "Station", "StaffAgent", "Visit"]
+__all__ = ["OPEN", "Choose", "StaffAgent", "Station", "StationInputs"]

@@ -1,4 +1,6 @@
-"""A station's waiting line: the best visit a given server may take, in O(log n).
+"""A matter's stay at a station (``Visit``) and a station's waiting line of them.
+
+The line gives the best visit a given server may take, in O(log n).
 
 Priority (smallest first): overdue before not overdue when reminders are on
 (催办), then the dispatch rule's key, then the matter id. Visits are kept in
@@ -12,14 +14,38 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import simpy
 
-if TYPE_CHECKING:
-    from sim.engines.agent.queueing import Visit
 
-RuleKey = Callable[["Visit"], tuple[Any, ...]]
+class Visit:
+    """A matter's stay at one station: what the station needs to serve it, and its place in the line."""
+
+    __slots__ = ("i", "level", "work", "settles", "event", "row", "t_arrive", "waiting",
+                 "category", "severity", "deadline", "done_as", "tracked", "queue", "overdue")
+
+    def __init__(self, i: int, level: int, work: float, settles: bool, event: simpy.Event,
+                 category: int, severity: int, deadline: float) -> None:
+        self.i = i
+        self.level = level
+        self.work = work
+        self.settles = settles
+        self.event = event  # succeeds with the visit's outcome when the matter leaves the station
+        self.category = category
+        self.severity = severity
+        self.deadline = deadline
+        self.row = -1  # its row in the visit records
+        self.t_arrive = 0.0
+        self.waiting = False
+        self.done_as = -1  # outcome to record when served (e.g. TRANSFERRED); -1 = settled / escalated
+        self.tracked = True  # moves the matter's status (False for a petition review after closure)
+        self.queue: VisitQueue | None = None  # the line it waits in (set once: a visit is at one station)
+        self.overdue = False
+
+
+RuleKey = Callable[[Visit], tuple[Any, ...]]
 
 
 class VisitQueue:
