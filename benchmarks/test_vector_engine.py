@@ -52,7 +52,8 @@ def test_city_year_engine(benchmark: Any, workers: int) -> None:
 
 
 def test_city_command_warm_and_cold(benchmark: Any, tmp_path: Path) -> None:
-    args = ["territory=city", f"run.results_dir={tmp_path / 'r'}"]
+    # run.reuse=false: the warm run repeats the cold one's config, which the store would answer
+    args = ["territory=city", f"run.results_dir={tmp_path / 'r'}", "run.reuse=false"]
     # an empty cache root (gridsim sets NUMBA_CACHE_DIR itself, under GRIDSIM_CACHE_DIR)
     cold_wall, _ = _timed_command(args, {"GRIDSIM_CACHE_DIR": str(tmp_path / "cache-cold")})
     # make sure the default cache is warm (a small vector run compiles whatever is missing)
@@ -83,7 +84,8 @@ def test_time_per_matter_is_flat(benchmark: Any, size: float) -> None:
     p = _prepared(["territory=city", f"territory.counties={counties}", f"run.horizon_days={days}",
                    f"run.warmup_days={min(30, days - 1)}", "engine.workers=1"])
     run_vector(p)
-    benchmark.pedantic(run_vector, args=(p,), rounds=1, iterations=1)
+    # the small sizes take a fraction of a second: the median of several rounds
+    benchmark.pedantic(run_vector, args=(p,), rounds=5 if size < 1e7 else 1, iterations=1)
     sec = benchmark.stats.stats.median
     benchmark.extra_info.update(matters=p.inputs.n, ns_per_matter=sec / p.inputs.n * 1e9)
 
@@ -106,7 +108,7 @@ def _units(tmp: Path, skew: bool) -> Path:
 def test_skewed_territory_cost(benchmark: Any, tmp_path: Path, skew: bool) -> None:
     p = _prepared([f"territory.units_file={_units(tmp_path, skew)}", "run.horizon_days=91"])
     run_vector(p)
-    rec = benchmark.pedantic(run_vector, args=(p,), rounds=1, iterations=1)
+    rec = benchmark.pedantic(run_vector, args=(p,), rounds=5, iterations=1)
     sec = benchmark.stats.stats.median
     visits = len(rec.visits.matter_id)
     # the overloaded grid's matters escalate on its time limit, so each costs more visits: per visit
