@@ -86,3 +86,14 @@ def test_too_large_bounds_fall_back_to_estimates_and_keep_the_inputs(monkeypatch
         for f in fields(a):
             x, y = getattr(a, f.name), getattr(b, f.name)
             assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f")
+
+
+def test_the_world_is_built_by_field_name_and_a_wrong_name_is_named() -> None:
+    from sim.engines.vector.world import WORLD_ARRAYS, make_world
+
+    arrays = {name: np.zeros(1) for name, _ in WORLD_ARRAYS}
+    params = engine.kernel_params(_three_counties())
+    del arrays["visit_t_arrive"]
+    arrays["visit_t_arive"] = np.zeros(1)
+    with pytest.raises(KeyError, match=r"missing: \['visit_t_arrive'\], unknown: \['visit_t_arive'\]"):
+        make_world(params, arrays)

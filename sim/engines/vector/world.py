@@ -239,7 +239,7 @@ def make_world(params: KernelParams, arrays: Mapping[str, np.ndarray]) -> World:
     """A World from its arrays by name; a missing or unknown name is an error naming it."""
     names = [name for name, _ in WORLD_ARRAYS]
     missing = [k for k in names if k not in arrays]
-    unknown = [k for k in arrays if k not in set(names)]
+    unknown = sorted(set(arrays) - set(names))
     if missing or unknown:
         raise KeyError(f"World fields missing: {missing}, unknown: {unknown}")
     return _new_world(params, tuple(arrays[k] for k in names))
