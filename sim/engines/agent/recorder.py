@@ -9,6 +9,7 @@ once per visit, turned into arrays when the run ends).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,7 +18,7 @@ from sim.engines.agent.visitqueue import Visit
 from sim.records import OPEN, MatterRecords, VisitRecords, visits_from_lists
 from sim.scenario.constants import IN_SERVICE, QUEUED
 
-VISIT_COLUMNS = ("matter_id", "station", "level", "t_arrive", "t_start", "t_end", "work", "outcome", "server")
+VISIT_COLUMNS = tuple(f.name for f in fields(VisitRecords))
 
 
 class VisitRecorder(Protocol):

@@ -10,14 +10,21 @@ equal the agent engine's matter for matter (``tests/equivalence``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
 
 from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, records_tables
 from sim.engines.vector.kernel import run_block
-from sim.engines.vector.world import CAPACITY_OF_ERROR, VISIT_ROWS, KernelParams, make_world
+from sim.engines.vector.world import (
+    CAPACITY_OF_ERROR,
+    MATTER_INPUTS,
+    MATTER_RECORDS,
+    VISIT_ROWS,
+    KernelParams,
+    make_world,
+)
 from sim.memory import can_release, physical_memory, release_rows
 from sim.parallel import available_workers, run_tasks
 from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
@@ -232,9 +239,7 @@ def _fixed_arrays(p: Prepared, srv_station: np.ndarray) -> dict[str, np.ndarray]
 
 
 #: the visit records' columns as the kernel names them (its matter column holds the block's numbers)
-_VISIT_COLUMNS = {"matter_id": "visit_matter", "station": "visit_station", "level": "visit_level",
-                  "t_arrive": "visit_t_arrive", "t_start": "visit_t_start", "t_end": "visit_t_end",
-                  "work": "visit_work", "outcome": "visit_outcome", "server": "visit_server"}
+_VISIT_COLUMNS = {f.name: "visit_matter" if f.name == "matter_id" else f"visit_{f.name}" for f in fields(VisitRecords)}
 
 
 def _join_visits(runs: list[_BlockRun]) -> dict[str, np.ndarray]:
@@ -364,7 +369,7 @@ class _BlockRun:
                 "visit_server": np.zeros(v, np.int32), "visit_settles": np.zeros(v, np.bool_),
                 "visit_done_as": np.zeros(v, np.int8), "visit_tracked": np.zeros(v, np.bool_),
                 "visit_waiting": np.zeros(v, np.bool_), "visit_overdue": np.zeros(v, np.bool_),
-                "server_active": active, "server_busy": np.zeros(n_srv, np.bool_), "server_busy_h": self.busy_h,
+                "server_active": active, "server_busy": np.zeros(n_srv, np.bool_), "server_busy_h": np.zeros(n_srv),
                 "server_wake_pending": np.zeros(n_srv, np.bool_),
                 "station_idle": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
                 "shift_checked_at": np.full(n_cal, -1.0), "shift_open": np.zeros(n_cal, np.bool_),
@@ -387,8 +392,8 @@ class _BlockRun:
         matter_id = np.zeros(0, np.int64) if isinstance(sel, slice) else sel.astype(np.int64)
         local = {k: x[sel] for k, x in sh.inputs.items()}  # views of a slice; copies of gathered rows
         written = {k: x[sel] for k, x in sh.matters.items()}
-        self.busy_h = np.zeros(len(sh.server_volunteer))
         state = self._state(sh, len(local["in_category"]))
+        self.busy_h = state["server_busy_h"]
         # the World borrows these arrays: they stay referenced here until the kernel returns
         world = make_world(sh.params, {**local, "matter_id": matter_id, **sh.fixed, **written, **state})
         for j in range(len(ptr) - 1):  # county by county (each call runs one county's event loop)
@@ -418,15 +423,11 @@ class _BlockRun:
 
 
 #: the kernel's per-matter inputs that nothing reads after the run: all but the category and the occurrence
-#: time, which the records share
-_SPENDABLE = ("in_severity", "in_channel", "in_t_discover", "in_t_intake", "in_grid", "in_detour", "in_deadline",
-              "in_work", "in_rework", "u_party", "u_hotline_settle", "u_misclass", "u_misclass_to", "u_satisfy",
-              "u_reopen", "u_petition", "u_fail")
+#: time, which the records share (and the block's own matter ids)
+_SPENDABLE = tuple(name for name, _ in MATTER_INPUTS if name not in ("in_category", "in_t_occur", "matter_id"))
 
 #: the matter records' columns the kernel writes (the World's fields of the same names)
-_KERNEL_WRITES = ("status", "place_level", "t_discover", "channel", "severity", "t_intake", "deadline", "t_dispatch",
-                  "t_start", "t_close", "level_settled", "transfers", "escalations", "reopened", "on_time",
-                  "satisfied", "petitioned", "abandoned", "reminded")
+_KERNEL_WRITES = tuple(name for name, _ in MATTER_RECORDS)
 
 #: matter columns the records take unchanged from the inputs: shared, not copied (neither the engines nor
 #: the metrics write them; they stay writable because compiled code is typed by writability too)

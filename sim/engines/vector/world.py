@@ -100,9 +100,8 @@ class KernelParams(NamedTuple):
     n_departments: int  # the catalogue's departments per county
 
 
-#: every array of a World with its shape, dtype and meaning, in the structref's field order
-WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
-    # a matter's prepared inputs (read only)
+#: a matter's prepared inputs (read only)
+MATTER_INPUTS: tuple[tuple[str, str], ...] = (
     ("in_category", "[n] int16  category"),
     ("in_severity", "[n] int8  severity when found"),
     ("in_channel", "[n] int8  channel it is found through"),
@@ -123,7 +122,9 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("u_petition", "[n] float32  petition draw"),
     ("u_fail", "[n, 4] float32  attempt-failure draw by level"),
     ("matter_id", "[n] or [0] int64  the matters' own numbers (empty: block numbers keep their order)"),
-    # the catalogue and the territory
+)
+#: the catalogue and the territory
+TERRITORY: tuple[tuple[str, str], ...] = (
     ("category_module", "[K] int64  township module"),
     ("category_department", "[K] int64  county department"),
     ("category_top", "[K] int64  highest level that may settle it"),
@@ -133,7 +134,9 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("grid_township", "[G] int64"),
     ("grid_county", "[G] int64"),
     ("township_instructors", "[T] int64  instructors stationed (fast track)"),
-    # stations and servers
+)
+#: stations and servers
+STATIONS: tuple[tuple[str, str], ...] = (
     ("station_kind", "[S] int64  K_* kind"),
     ("station_limit_h", "[S] float64  time limit of a wait (0: none)"),
     ("server_ptr", "[S + 1] int64  station s's servers are server_ptr[s]:server_ptr[s + 1]"),
@@ -145,25 +148,33 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("server_shift", "[R] int64  shift calendar"),
     ("server_skills", "[R, K] bool  categories it takes"),
     ("server_specialist", "[R] bool  takes only some categories"),
-    # shift calendars (sim.rules.calendar.stack_calendars)
+)
+#: shift calendars (sim.rules.calendar.stack_calendars)
+SHIFTS: tuple[tuple[str, str], ...] = (
     ("shift_start", "[C, D] float64  hour of day a shift opens"),
     ("shift_hours", "[C, D] float64  working hours that day"),
     ("shift_before", "[C, D + 1] float64  working hours before the day"),
     ("shift_ends", "[C, D] float64  working hours by the day's end"),
-    # the matter records the kernel writes (sim.records.MatterRecords, same names)
+)
+#: the matter records the kernel writes (sim.records.MatterRecords, same names)
+MATTER_RECORDS: tuple[tuple[str, str], ...] = (
     ("status", "[n] int8"), ("place_level", "[n] int8"), ("t_discover", "[n] float64"), ("channel", "[n] int8"),
     ("severity", "[n] int8"), ("t_intake", "[n] float64"), ("deadline", "[n] float64"),
     ("t_dispatch", "[n] float64"), ("t_start", "[n] float64"), ("t_close", "[n] float64"),
     ("level_settled", "[n] int8"), ("transfers", "[n] int16"), ("escalations", "[n] int16"),
     ("reopened", "[n] int8"), ("on_time", "[n] int8"), ("satisfied", "[n] int8"), ("petitioned", "[n] bool"),
     ("abandoned", "[n] bool"), ("reminded", "[n] bool"),
-    # the visit records it writes (sim.records.VisitRecords, prefixed)
+)
+#: the visit records it writes (sim.records.VisitRecords, prefixed)
+VISIT_RECORDS: tuple[tuple[str, str], ...] = (
     ("visit_matter", "[V] int32  the block's number of the matter"),
     ("visit_station", "[V] int32"), ("visit_level", "[V] int8"), ("visit_t_arrive", "[V] float64"),
     ("visit_t_start", "[V] float64"), ("visit_t_end", "[V] float64"),
     ("visit_work", "[V] float64  its own work until it starts, then with the travel"),
     ("visit_outcome", "[V] int8"), ("visit_server", "[V] int32"),
-    # a matter's place in its lifecycle
+)
+#: a matter's place in its lifecycle
+LIFECYCLE: tuple[tuple[str, str], ...] = (
     ("resume_at", "[n] int8  PC_* point its lifecycle resumes at"),
     ("level_now", "[n] int8  the level it is at"),
     ("classified", "[n] bool  classified at the platform for this stay at the township"),
@@ -171,13 +182,17 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("via_platform", "[n] bool  taken in by the platform"),
     ("settle_level", "[n] int8  the level of the settling attempt (reworked on a reopening)"),
     ("settle_station", "[n] int32  the station of the settling attempt"),
-    # a visit's own state
+)
+#: a visit's own state
+VISIT_STATE: tuple[tuple[str, str], ...] = (
     ("visit_settles", "[V] bool  settles the matter when done (else passes it up)"),
     ("visit_done_as", "[V] int8  its outcome when done, if fixed (-1: settled or escalated)"),
     ("visit_tracked", "[V] bool  moves the matter's status and timestamps"),
     ("visit_waiting", "[V] bool  in a queue"),
     ("visit_overdue", "[V] bool  in the overdue queue (reminders)"),
-    # servers and shifts
+)
+#: servers and shifts
+SERVER_STATE: tuple[tuple[str, str], ...] = (
     ("server_active", "[R] bool  on duty (volunteers only while mobilised)"),
     ("server_busy", "[R] bool"),
     ("server_busy_h", "[R] float64  hours worked"),
@@ -185,13 +200,17 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("station_idle", "[S] int64  idle active servers"),
     ("shift_checked_at", "[C] float64  the instant shift_open was computed for"),
     ("shift_open", "[C] bool  the shift is open then"),
-    # station queues (pairing heaps of nodes)
+)
+#: station queues (pairing heaps of nodes)
+QUEUES: tuple[tuple[str, str], ...] = (
     ("queue_fresh", "[S * K] int64  root node of each station and category (-1: empty)"),
     ("queue_overdue", "[S * K] int64  the overdue visits' roots"),
     ("queue_deadlines", "[S] int64  root of the station's visits by deadline (reminders)"),
     ("queue_waiting", "[S] int64  visits waiting"),
     ("queue_pushes", "[S] int64  pushes so far (ties in a queue go to the earlier)"),
-    # the event heap, the node pool, counters
+)
+#: the event heap, the node pool, counters
+HEAPS: tuple[tuple[str, str], ...] = (
     ("event_time", "[E] float64"),
     ("event_info", "[E, 4] int64  push number, type, two payloads (heaps.E_*)"),
     ("node_key", "[N, 2] float64  the queue key"),
@@ -200,7 +219,9 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("node_scratch", "[N] int64  the pairing heap's merge stack"),
     ("counters", f"[3] int64  heap size [{HEAP_SIZE}], push number [{PUSHES}], visit rows [{VISIT_ROWS}]"),
     ("error", "[1] int64  0 or an ERR_* code"),
-    # the clock, the same-instant events, the per-station time-limit lists
+)
+#: the clock, the same-instant events, the per-station time-limit lists
+CLOCK_AND_LIMITS: tuple[tuple[str, str], ...] = (
     ("clock", "[1] float64  now"),
     ("now_events", "[F, 4] int64  events due now, in push order (as event_info)"),
     ("now_events_span", "[2] int64  their head and tail"),
@@ -208,6 +229,12 @@ WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
     ("limit_seq", "[V] int64  push number of the visit's time-limit event"),
     ("limit_head", "[S] int64  the station's earliest live time limit (-1: none)"),
     ("limit_tail", "[S] int64  its latest"),
+)
+
+#: every array of a World with its shape, dtype and meaning, in the structref's field order
+WORLD_ARRAYS: tuple[tuple[str, str], ...] = (
+    *MATTER_INPUTS, *TERRITORY, *STATIONS, *SHIFTS, *MATTER_RECORDS, *VISIT_RECORDS, *LIFECYCLE, *VISIT_STATE,
+    *SERVER_STATE, *QUEUES, *HEAPS, *CLOCK_AND_LIMITS,
 )
 
 #: the World's fields: the parameters, then the arrays
