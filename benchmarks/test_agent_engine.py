@@ -13,8 +13,8 @@ import pytest
 
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import Prepared, prepare
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 

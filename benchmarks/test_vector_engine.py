@@ -20,8 +20,8 @@ import pytest
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import Prepared, prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 
@@ -34,7 +34,7 @@ def _prepared(overrides: list[str]) -> Prepared:
 def _timed_command(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and peak resident GB of one ``gridsim`` command (GNU time)."""
     t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "sim.cli", *args], capture_output=True,
+    p = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "sim.entry.cli", *args], capture_output=True,
                        text=True, env={**os.environ, **(env or {})}, check=True)
     wall = time.perf_counter() - t0
     peak_kb = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))  # type: ignore[union-attr]

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sim import jitcache
+from sim.util import jitcache
 
 jitcache.configure()  # before anything imports numba: its cache is keyed on gridsim's sources
 
 if TYPE_CHECKING:
-    from sim.api import RunResult
+    from sim.runs.api import RunResult
 
 
 def run(overrides: list[str] | tuple[str, ...] = (), **kwargs: Any) -> RunResult:
-    """Run a scenario (see ``sim.api.run``)."""
-    from sim.api import run as _run
+    """Run a scenario (see ``sim.runs.api.run``)."""
+    from sim.runs.api import run as _run
 
     return _run(overrides, **kwargs)
 

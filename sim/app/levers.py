@@ -18,10 +18,11 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.errors import ConfigError
+from sim.runs.source import validate_run
 from sim.scenario.constants import CHANNELS, DISPATCH_MODES, DISPATCH_RULES, LEVELS
 from sim.scenario.schema import Config
-from sim.scenario.validate import compose_error, validate
+from sim.scenario.validate import compose_error
+from sim.util.errors import ConfigError
 
 __all__ = ["HOTLINE", "Lever", "base_levers", "levers_for", "overrides_for", "quick_config"]
 
@@ -189,7 +190,7 @@ def _surge_overrides(cfg: Config, s: Mapping[str, Any]) -> list[str]:
 def quick_config(base: DictConfig, overrides: Sequence[str]) -> Config:
     """``base`` (a composed, unresolved config) with ``key=value`` overrides applied, typed and validated.
 
-    Raises ``ConfigError`` naming the key, as ``sim.scenario.build.load_config`` does.
+    Raises ``ConfigError`` naming the key, as ``sim.runs.config.load_config`` does.
     """
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
@@ -207,8 +208,8 @@ def quick_config(base: DictConfig, overrides: Sequence[str]) -> Config:
     except Exception as exc:  # a Hydra parse error of a hand-typed value
         raise compose_error(exc, overrides) from None
     assert isinstance(obj, Config)
-    validate(obj)
-    from sim.scenario import build
+    validate_run(obj)
+    from sim.runs import config as build
 
     resolve = getattr(build, "resolve_defaults", None)  # as load_config does, where the model has defaults to fill
     return resolve(obj)[0] if resolve is not None else obj

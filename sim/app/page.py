@@ -17,8 +17,8 @@ import streamlit as st
 from sim.app import levers as lv
 from sim.app import workbench as wb
 from sim.app.labels import TEXT, t
-from sim.errors import ConfigError
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
+from sim.util.errors import ConfigError
 
 RESULTS = os.environ.get("GRIDSIM_WORKBENCH_RESULTS", "results")
 

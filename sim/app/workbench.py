@@ -1,6 +1,6 @@
 """What the page does, without the page: bases, the capacity check, what-if runs, comparisons, downloads.
 
-Reads the Python API only (``sim.api`` through ``sim.store.run_cached``, ``sim.capacity``,
+Reads the Python API only (``sim.runs.api`` through ``sim.runs.cached.run_cached``, ``sim.checks.capacity``,
 ``sim.metrics.replications``, ``sim.report``). Runs go one at a time (``RUN_LOCK``): Hydra's
 composition is process-global, and two cores gain nothing from two runs at once; each
 browser tab keeps its own history, and every run has its own results directory.
@@ -30,7 +30,7 @@ from omegaconf import DictConfig
 
 from sim.app.labels import kpi, t
 from sim.app.levers import quick_config, warmup_of
-from sim.capacity import CapacityReport, capacity_check
+from sim.checks.capacity import CapacityReport
 from sim.metrics.replications import paired_difference
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
 from sim.scenario.schema import Config
@@ -82,7 +82,7 @@ def base_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
     key = tuple(overrides)
     with RUN_LOCK:
         if key not in _BASES:
-            from sim.scenario.build import load_config
+            from sim.runs.config import load_config
             from sim.scenario.compose import compose_dictconfig
 
             cfg = load_config(overrides)  # raises a one-line ConfigError
@@ -95,24 +95,21 @@ def capacity_for(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityRe
 
     Raises ``ConfigError`` for a bad value, as the CLI would.
     """
-    from sim import inputs
     from sim.engines.prepare import prepare
+    from sim.runs.source import capacity_of, scenario_inputs
     from sim.scenario.territory import build_territory
-
-    # the scenario's inputs (a replayed log where the model has replay), else the generated ones
-    generate_inputs = getattr(inputs, "scenario_inputs", inputs.generate_inputs)
 
     cfg = quick_config(base, lever_overrides)
     terr = build_territory(cfg)
     short = cfg.run.horizon_days > CAPACITY_DRAW_DAYS
     draw_cfg = replace(cfg, run=replace(cfg.run, horizon_days=CAPACITY_DRAW_DAYS, warmup_days=0.0)) if short else cfg
-    p = prepare(draw_cfg, terr, generate_inputs(draw_cfg, terr, 0))
-    return capacity_check(replace(p, cfg=cfg))  # rates and surges over the whole horizon; draws only for the hotline
+    p = prepare(draw_cfg, terr, scenario_inputs(draw_cfg, terr, 0))
+    return capacity_of(replace(p, cfg=cfg))  # rates and surges over the whole horizon; draws only for the hotline
 
 
 @dataclass
 class Outcome:
-    """One run on the page: what ``sim.store.run_cached`` gave, with the page's own facts."""
+    """One run on the page: what ``sim.runs.cached.run_cached`` gave, with the page's own facts."""
 
     name: str
     overrides: list[str]  # the levers' overrides (besides the base's)
@@ -129,7 +126,7 @@ class Outcome:
 
 
 def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
-    from sim.store import run_cached
+    from sim.runs.cached import run_cached
 
     t0 = time.perf_counter()
     with RUN_LOCK:
@@ -206,8 +203,8 @@ ROLE_LEVEL = {"grid_leader": "grid", "fulltime": "grid", "professional": "grid",
 
 
 def run_tables(o: Outcome) -> Any:
-    """The run's chart tables (``sim.report.tables.RunTables``), from its results directory."""
-    from sim.report.tables import SURGE_COLUMNS, RunTables, cdf_table, funnel_table
+    """The run's chart tables (``sim.metrics.tables.RunTables``), from its results directory."""
+    from sim.metrics.tables import SURGE_COLUMNS, RunTables, cdf_table, funnel_table
 
     d = o.out_dir
     cdf = cdf_table([])
@@ -268,8 +265,8 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
     """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
     are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
     if name == "pareto":
+        from sim.metrics.tables import cost_table
         from sim.report.charts import pareto_chart
-        from sim.report.tables import cost_table
 
         seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
         if o.baseline is not None:
@@ -291,11 +288,11 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
 # ----------------------------------------------------------------------- downloads
 def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     """The one-page briefing of ``b`` against ``a`` (PDF bytes), written under ``<results_dir>/workbench/``."""
+    from sim.metrics.tables import comparison_table
     from sim.report.briefing import briefing
     from sim.report.charts import bar_compare
     from sim.report.league import league_chart
-    from sim.report.tables import comparison_table
-    from sim.store import config_hash
+    from sim.runs.store import config_hash
 
     runs = {a.name: a.runs, b.name: b.runs}
     if a.name == b.name:

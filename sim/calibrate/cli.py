@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import ConfigError, exit_code
+from sim.util.errors import ConfigError, exit_code
 
 USAGE = __doc__ or ""
 REQUIRED = ("log", "mapping", "name")

@@ -50,7 +50,8 @@ from sim.calibrate.model import (
 from sim.calibrate.profile import FAST_HOURS, OFFICE_WEEKDAYS, ArrivalFit, Timebase, close_hours, training
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import MatterInputs, generate_inputs
+from sim.matters.occur import generate_inputs
+from sim.records.inputs import MatterInputs
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 

@@ -76,8 +76,8 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
               seed: int = 12345, trials: int = 80, presets: Path | None = None, results: Path = Path("results"),
               say: Callable[[str], None] = print, replications: int = 2) -> Calibration:
     """Fit, validate and write; returns what was written."""
-    from sim.api import claim_results_dir
     from sim.calibrate.model import department_slots
+    from sim.util.partial import claim_results_dir
 
     start = time.perf_counter()
     tb = timebase(cases, extracted_at, train_until)

@@ -11,16 +11,16 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from sim.inputs import MatterInputs
-from sim.parallel import available_workers
-from sim.records import ServerTable, StationTable, VisitRecords
+from sim.engines.layout import StationLayout, build_layout, server_table, station_table
+from sim.records.inputs import MatterInputs
+from sim.records.schema import ServerTable, StationTable, VisitRecords
 from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
 from sim.rules.routing import Catalog, deadline, intake_times
 from sim.rules.service import work_table
 from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory
-from sim.stations import StationLayout, build_layout, server_table, station_table
+from sim.util.parallel import available_workers
 
 
 @dataclass(frozen=True)

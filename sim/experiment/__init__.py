@@ -33,7 +33,7 @@ def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], No
     """
     from sim.experiment.outputs import finding_text, write_experiment
     from sim.experiment.runner import plan_experiment
-    from sim.store import lookup_experiment, register_experiment
+    from sim.runs.store import lookup_experiment, register_experiment
 
     say = echo or (lambda _s: None)
     spec_ov, run_ov = split_overrides(overrides)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.errors import exit_code
+from sim.util.errors import exit_code
 
 USAGE = __doc__ or ""
 

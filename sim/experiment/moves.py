@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from sim.capacity import capacity_check
 from sim.engines.prepare import prepare
-from sim.errors import ConfigError
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
+from sim.runs.source import capacity_of
 from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.territory import build_territory
+from sim.util.errors import ConfigError
 
 __all__ = ["county_to_township"]
 
@@ -47,7 +47,7 @@ def county_to_township(overrides: Sequence[str], posts: int, key: str) -> list[s
                           f"townships in {terr.n_counties} counties")
     per_county = terr.n_townships // terr.n_counties
     p = prepare(cfg, terr, generate_inputs(cfg, terr, 0))
-    work = {s.name: s.work_hours_per_day for s in capacity_check(p).loads}
+    work = {s.name: s.work_hours_per_day for s in capacity_of(p).loads}
     s = cfg.staffing
 
     def per_head(role: str, units: int) -> float:  # working hours per day of one post in every unit

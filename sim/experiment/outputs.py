@@ -31,7 +31,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf
 
-from sim.api import claim_results_dir
 from sim.experiment.findings import (
     display_name,
     effect,
@@ -44,7 +43,8 @@ from sim.experiment.findings import (
 )
 from sim.experiment.runner import CLEAR_TOLERANCE, PRE_SURGE_DAYS, ExperimentResult, surge_windows
 from sim.metrics.replications import Summary, summary_of
-from sim.report.tables import comparison_table, cost_table, stack
+from sim.metrics.tables import comparison_table, cost_table, stack
+from sim.util.partial import claim_results_dir
 
 __all__ = ["STANDARD_KPIS", "finding_text", "write_experiment"]
 

@@ -38,20 +38,19 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # scipy.stats would add 0.3 s to every start
 
-from sim.capacity import capacity_check
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
-from sim.errors import ConfigError
 from sim.experiment.moves import county_to_township
 from sim.experiment.spec import ExperimentSpec
-from sim.inputs import scenario_inputs
 from sim.metrics.kpis import backlog_series, compute_kpis
-from sim.records import Records
-from sim.report.tables import RunTables, tables_from_records
-from sim.scenario.build import load_config
+from sim.metrics.tables import RunTables, tables_from_records
+from sim.records.schema import Records
+from sim.runs.config import load_config
+from sim.runs.source import capacity_of, scenario_inputs
 from sim.scenario.constants import HOURS_PER_DAY
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
+from sim.util.errors import ConfigError
 
 __all__ = ["CLEAR_TOLERANCE", "PRE_SURGE_DAYS", "ExperimentResult", "RepOutput", "run_experiment",
            "run_replication", "scenario_overrides", "surge_kpis", "surge_windows"]
@@ -165,7 +164,7 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     t0 = time.perf_counter()
     cfg, terr, engine = _setup(overrides)
     p = prepare(cfg, terr, scenario_inputs(cfg, terr, rep))
-    unstable = [(s.name, float(s.utilization)) for s in capacity_check(p).unstable] if rep == 0 else []
+    unstable = [(s.name, float(s.utilization)) for s in capacity_of(p).unstable] if rep == 0 else []
     p = release_consumed(p, engine)  # as sim.run: the inputs go as they are used
     rec = _engine_records(engine, p, rep)
     kp = compute_kpis(rec)

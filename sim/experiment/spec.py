@@ -35,7 +35,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.errors import ConfigError
+from sim.util.errors import ConfigError
 
 __all__ = ["CHARTS", "DERIVED_KPIS", "ExperimentSpec", "ScenarioSpec", "experiments_dir", "list_specs", "load_spec",
            "spec_name", "spec_path", "split_overrides"]
@@ -77,7 +77,7 @@ class ExperimentSpec:
     kpis: list[str] = field(default_factory=list)  # KPIs to report; the first is the headline
     charts: list[str] = field(default_factory=lambda: ["bars", "cdf", "funnel"])  # briefing: the first three
     workers: int = 2  # processes running replications in parallel (1 = in this process)
-    reuse: bool = True  # answer from the store of runs when the same experiment ran before (sim/store.py)
+    reuse: bool = True  # answer from the store of runs when the same experiment ran before (sim/runs/store.py)
     name: str = ""  # the spec's file stem (set by load_spec)
 
     def label_of(self, scenario: str, lang: str) -> str:

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.errors import ConfigError, exit_code
+from sim.util.errors import ConfigError, exit_code
 
 USAGE = __doc__ or ""
 KEYS = ("log", "mapping", "extracted_at", "results_dir")
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     def run() -> int:
-        from sim.api import claim_results_dir
         from sim.logs.load import format_report, load_log
+        from sim.util.partial import claim_results_dir
 
         a = parse_args(args)
         log = load_log(a["log"], a["mapping"], extracted_at=a.get("extracted_at") or None)

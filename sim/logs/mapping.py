@@ -58,7 +58,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import yaml
 
-from sim.errors import ConfigError
+from sim.util.errors import ConfigError
 
 #: the model's channels, as the contract names them (``sim.scenario.constants.CHANNELS``)
 MODEL_CHANNELS: tuple[str, ...] = ("patrol", "walk_in", "app", "hotline", "reporter")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import ConfigError
 from sim.logs.mapping import LogMapping
+from sim.util.errors import ConfigError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"

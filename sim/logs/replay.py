@@ -1,7 +1,7 @@
 """Replay a work-order log: its cases become the matter inputs (``scenario.replay.*``).
 
 What the log says is used; what it cannot say is drawn from the named streams as for
-generated matters (``sim.inputs.inputs_from_cases``):
+generated matters (``sim.matters.occur.inputs_from_cases``):
 
 - occurrence time = the case's ``created``, in hours from t = 0, which is 00:00 of the
   Monday on or before the window's start (the model's calendar starts on a Monday, so
@@ -36,15 +36,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import ConfigError
-from sim.inputs import MatterInputs, inputs_from_cases
 from sim.logs.load import ImportedLog, load_log
 from sim.logs.territory import UNKNOWN, place_names
-from sim.rng import Streams
+from sim.matters.occur import inputs_from_cases
+from sim.records.inputs import MatterInputs
 from sim.scenario.constants import CHANNELS, PATROL, REPORTER, RESIDENT_CHANNELS
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 from sim.scenario.units import load_villages
+from sim.util.errors import ConfigError
+from sim.util.rng import Streams
 
 KEY = "scenario.replay"
 PLACES = ("auto", "names", "draw")
@@ -230,7 +231,7 @@ def _check_channels(cfg: Config, terr: Territory, channel: np.ndarray, grid: np.
     def count(mask: np.ndarray) -> str:
         return f"{int(mask.sum()):,}"
 
-    from sim.rules.discovery import patrol_cycle_hours  # noqa: PLC0415 - sim.rules imports sim.inputs
+    from sim.rules.discovery import patrol_cycle_hours  # noqa: PLC0415 - sim.rules imports sim.matters.occur
 
     cycle = patrol_cycle_hours(cfg, terr)
     no_patrol = (channel == PATROL) & ~np.isfinite(cycle[grid])

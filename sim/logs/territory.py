@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import ConfigError
 from sim.logs.load import ImportedLog
+from sim.util.errors import ConfigError
 
 UNKNOWN = "unknown"
 #: the units table's columns (``sim.scenario.units``) and the extra ``cases`` count, which it ignores

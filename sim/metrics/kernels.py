@@ -1,4 +1,4 @@
-"""Compiled single passes over the record columns behind ``sim.metrics.kpis`` and ``sim.report.tables``.
+"""Compiled single passes over the record columns behind ``sim.metrics.kpis`` and ``sim.metrics.tables``.
 
 A city run has about 10 million matters and 20 million visits. Computed with
 numpy masks, every KPI makes full-length temporaries (a boolean mask, a float64

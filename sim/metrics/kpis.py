@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import kernels as kn
-from sim.records import KIND_LEVEL, REDIRECTED, STATION_KINDS, Records
+from sim.records.schema import KIND_LEVEL, REDIRECTED, STATION_KINDS, Records
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEVELS, STATUSES
 
 __all__ = [

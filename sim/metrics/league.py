@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics.kpis import window
-from sim.records import Records
+from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEAGUE_METRICS
 from sim.scenario.schema import ReportConfig
 

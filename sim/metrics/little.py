@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.metrics.kpis import window
-from sim.records import Records
+from sim.records.schema import Records
 
 __all__ = ["LittleCheck", "littles_law"]
 

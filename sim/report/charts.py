@@ -1,4 +1,4 @@
-"""Charts drawn from KPI tables only (``sim.report.tables``): one matplotlib Figure each.
+"""Charts drawn from KPI tables only (``sim.metrics.tables``): one matplotlib Figure each.
 
 Every function takes a table (a pandas DataFrame in the documented format) and
 ``lang`` (``en`` | ``zh``) and returns a ``matplotlib.figure.Figure`` built without
@@ -24,9 +24,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
+from sim.metrics.tables import RunTables, pareto_mask  # noqa: E402
 from sim.report.fonts import use_cjk_font  # noqa: E402
 from sim.report.labels import check_lang, kpi_name, label, level_name, role_name  # noqa: E402
-from sim.report.tables import RunTables, pareto_mask  # noqa: E402
 from sim.scenario.constants import HOURS_PER_DAY, LEVELS  # noqa: E402
 
 __all__ = ["backlog_chart", "bar_compare", "cdf_chart", "draw_run_charts", "funnel_chart", "office_chart",

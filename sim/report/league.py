@@ -1,6 +1,6 @@
 """League tables in a run's results: the CSVs and the chart (township table and bottom ten grids).
 
-``write_league_outputs`` is what ``sim.api`` calls while it writes a results directory;
+``write_league_outputs`` is what ``sim.runs.api`` calls while it writes a results directory;
 ``league_chart`` draws one figure from the tables of ``sim.metrics.league`` (for the
 run's charts, a briefing and the workbench page).
 """
@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.metrics.league import league_tables, units_of, write_league
-from sim.records import Records
+from sim.records.schema import Records
 from sim.report.fonts import use_cjk_font
 from sim.report.labels import check_lang
 from sim.scenario.schema import Config

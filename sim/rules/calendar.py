@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from sim.scenario.schema import CalendarConfig, ShiftConfig
-from sim.search import Guide, make_guide, search_left_into, search_right_into
+from sim.util.search import Guide, make_guide, search_left_into, search_right_into
 
 #: days beyond the horizon that the tables cover (long matters close after the horizon)
 MARGIN_DAYS = 800

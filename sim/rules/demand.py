@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.parallel import run_rows
-from sim.rng import PIECE, ahead, skip, uniform_range
 from sim.scenario.schema import Config
-from sim.search import make_guide, search_right_into
+from sim.util.parallel import run_rows
+from sim.util.rng import PIECE, ahead, skip, uniform_range
+from sim.util.search import make_guide, search_right_into
 
 _MONTH_STARTS = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 

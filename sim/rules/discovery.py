@@ -13,13 +13,13 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.inputs import MatterInputs
-from sim.parallel import available_workers, run_rows
+from sim.records.inputs import MatterInputs
 from sim.rules.calendar import WorkCalendar, at_day, maximum, worked_at
 from sim.scenario.constants import PATROL, REPORTER, RESIDENT_CHANNELS, WALK_IN
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
-from sim.search import chunks
+from sim.util.parallel import available_workers, run_rows
+from sim.util.search import chunks
 
 
 @dataclass(frozen=True)

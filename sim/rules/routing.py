@@ -12,11 +12,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.parallel import available_workers, run_rows
 from sim.rules.calendar import WorkCalendar, add_working_days_at
 from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.constants import GRID, LEVELS, TOWNSHIP
 from sim.scenario.schema import Config
+from sim.util.parallel import available_workers, run_rows
 
 
 class Catalog:

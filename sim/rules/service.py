@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.parallel import run_rows
-from sim.search import chunks
+from sim.util.parallel import run_rows
+from sim.util.search import chunks
 
 #: u is clipped to this range before the inverse CDF (a draw of 0 or 1 has no finite quantile)
 U_MIN, U_MAX = 1e-12, 1.0 - 1e-7

@@ -16,8 +16,8 @@ from dataclasses import fields, is_dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sim.errors import ConfigError
 from sim.scenario.schema import Config
+from sim.util.errors import ConfigError
 
 #: the bound of any number the table does not name
 DEFAULT_BOUND = 1e9

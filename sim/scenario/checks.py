@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from sim.errors import ConfigError
+from sim.util.errors import ConfigError
 
 
 def show(value: Any) -> str:

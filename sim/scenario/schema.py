@@ -5,7 +5,7 @@ comment; the classes are immutable once built (``Sealed``). Hydra composes YAML
 from ``sim/configs/`` onto these classes, so a typo or a wrong type fails at
 composition naming the key; ``validate.py`` adds the
 semantic checks. Engines never see a DictConfig: they receive ``Config``
-instances (built by ``sim.scenario.build``).
+instances (built by ``sim.runs.config``).
 
 Defaults cite their source: "M7" is MODEL.md section 7, "sNNN" a seed file.
 Times are hours unless the name says days.
@@ -381,7 +381,7 @@ class RunConfig(Sealed):
     write_records: bool = True  # write records.parquet and visits.parquet
     progress: bool = True  # progress bar on a terminal
     simulate: bool = True  # false: print the capacity check only, run no engine
-    reuse: bool = True  # answer from the store of runs when it holds this config and seed (sim/store.py)
+    reuse: bool = True  # answer from the store of runs when it holds this config and seed (sim/runs/store.py)
 
 
 #: the longest default warm-up (days); shorter horizons get a quarter of their length

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rng import stream
 from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.schema import Config
 from sim.scenario.units import VillageTable, generate_villages, load_villages
+from sim.util.rng import stream
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import ConfigError
 from sim.scenario.schema import TerritoryConfig
+from sim.util.errors import ConfigError
 
 REQUIRED_COLUMNS = ("county", "township", "village", "urban", "households")
 KEY = "territory.units_file"

@@ -18,7 +18,6 @@ from hydra.errors import MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from sim.errors import ConfigError
 from sim.scenario import checks as ck
 from sim.scenario import choices
 from sim.scenario.bounds import check_bounds
@@ -45,7 +44,6 @@ from sim.scenario.schema import (
     DiscoveryConfig,
     DispatchConfig,
     OutcomeConfig,
-    ReplayConfig,
     RunConfig,
     ScenarioConfig,
     StaffingConfig,
@@ -53,6 +51,7 @@ from sim.scenario.schema import (
     TextbookConfig,
 )
 from sim.scenario.units import load_villages
+from sim.util.errors import ConfigError
 
 ENGINES: tuple[str, ...] = values(EngineName)
 LANGS: tuple[str, ...] = values(Lang)
@@ -67,7 +66,10 @@ _PROBS_OUTCOME = ("satisfaction_base", "satisfaction_per_day", "satisfaction_ove
 
 
 def validate(cfg: Config) -> None:
-    """Raise ConfigError(key, problem) for the first semantic error in cfg."""
+    """Raise ConfigError(key, problem) for the first semantic error in cfg.
+
+    A replayed log is checked by the run's matter source (``sim.runs.source.validate_run``).
+    """
     _territory(cfg.territory)
     _calendar(cfg.calendar)
     _offices(cfg.catalog)
@@ -86,10 +88,6 @@ def validate(cfg: Config) -> None:
     ck.one_of("report.lang", cfg.report.lang, LANGS)
     _league_weights(cfg.report.league_weights)
     check_bounds(cfg)  # the upper end of every number (sim/scenario/bounds.py)
-    if cfg.scenario.replay != ReplayConfig():  # any replay key set
-        from sim.logs.replay import check_replay  # the log reader is needed only for a replay
-
-        check_replay(cfg)
 
 
 def _league_weights(weights: Mapping[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Multiruns: ``gridsim -m key=a,b ...`` sweeps any lever through the Hydra app of ``sim.task``.
+"""Multiruns: ``gridsim -m key=a,b ...`` sweeps any lever through the Hydra app of ``sim.entry.hydra_app``.
 
 ``app``      the check of a sweep's overrides before it starts, and its environment
 ``job``      one job: resume, run, per-job record, progress line, objective

@@ -4,7 +4,7 @@
     gridsim -m territory=township dispatch.mode=level,unified hydra/launcher=joblib
     gridsim -m +experiment=tune_staffing hydra/launcher=joblib
 
-The multirun itself is the one Hydra app of ``sim.task`` (each job runs
+The multirun itself is the one Hydra app of ``sim.entry.hydra_app`` (each job runs
 ``sim.sweep.job.run_job`` on the config Hydra composed for it; the sweep table is the
 ``hydra/callbacks=gridsim`` callback of the root config). ``prepare_multirun`` first checks
 the overrides the way a single run would (the first job, and each other value of each
@@ -24,11 +24,12 @@ from collections.abc import Sequence
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.destination import check_destination
-from sim.errors import ConfigError
+from sim.runs.destination import check_destination
+from sim.runs.source import validate_run
 from sim.scenario.compose import compose_config
-from sim.scenario.validate import compose_error, validate
+from sim.scenario.validate import compose_error
 from sim.sweep.job import TOTAL_ENV
+from sim.util.errors import ConfigError
 
 EXTRAS = {"joblib": "joblib", "submitit": "submitit", "ray": "ray", "optuna": "optuna"}
 _COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
@@ -84,7 +85,7 @@ def check(overrides: Sequence[str]) -> int:
             raise _with_hint(compose_error(exc, ovr)) from None
         destinations.add(str(cfg.run.results_dir))
         try:
-            validate(cfg)
+            validate_run(cfg)
         except ConfigError as e:
             problems.append(e)
     n_jobs = math.prod(len(d) for d in dims) if discrete else 0

@@ -24,7 +24,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from sim.strict_json import dumps as strict_dumps
+from sim.util.strict_json import dumps as strict_dumps
 
 JOBS_DIR = "jobs"
 TABLE = "sweep"

@@ -1,7 +1,7 @@
 """One job of a multirun: resume or run, record, print one progress line at start and finish.
 
 Runs in whatever process the launcher chose (the main one, a joblib or Ray worker, a
-submitit job), on the config Hydra composed for the job (``sim.task.task`` hands it
+submitit job), on the config Hydra composed for the job (``sim.entry.hydra_app.task`` hands it
 over; nothing is composed again). The job's identity is its overrides (``HydraConfig.get().overrides.task``);
 its seed comes from the config (``run.seed``), never from its job number or the clock, so
 the same overrides give the same KPIs whatever the launcher and the number of workers.
@@ -22,9 +22,9 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.errors import ConfigError
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
+from sim.util.errors import ConfigError
 
 TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.prepare_multirun``
 
@@ -69,19 +69,19 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
     Parallel jobs that finish in the same second would race for the same timestamped
     results directory name, so the write (not the simulation) holds a lock of the sweep.
     """
-    from sim.api import _write, run_config
+    from sim.runs.api import _write, run_config
+    from sim.runs.source import validate_run
     from sim.scenario.compose import to_config
-    from sim.scenario.validate import validate
 
     args = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "run.progress"] + ["run.progress=false"]
     with open_dict(cfg):  # the job's own copy (Hydra gives each job one)
         cfg.run.progress = False
     config = to_config(cfg)
-    validate(config)
+    validate_run(config)
     with _working_dir(cwd):
         result = run_config(config, args, write=False, check_dir=True)  # run.results_dir is checked before simulating
         with _lock(sweep_dir / ".write.lock"):
-            from sim.store import SOURCE
+            from sim.runs.store import SOURCE
 
             token = SOURCE.set("sweep")  # the store of runs says which runs a sweep made
             try:

@@ -23,8 +23,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim.strict_json import dumps as strict_dumps
 from sim.sweep.collect import read_records, sweep_table
+from sim.util.strict_json import dumps as strict_dumps
 
 TARGET = "sim.sweep.tune.Tuning"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from sim.records import Records
+from sim.records.schema import Records
 from sim.scenario.constants import LEVELS
 
 #: visit field -> the visit time at which a difference in it shows

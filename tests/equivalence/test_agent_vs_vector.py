@@ -15,12 +15,12 @@ import pytest
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import Prepared, prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import generate_inputs
-from sim.memory import can_release
-from sim.records import Records
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.records.schema import Records
+from sim.runs.config import load_config
 from sim.scenario.constants import DISPATCH_MODES, DISPATCH_RULES
 from sim.scenario.territory import build_territory
+from sim.util.memory import can_release
 from tests.equivalence.divergence import assert_same_records
 
 SMALL = ["territory=township", "run.horizon_days=40", "run.warmup_days=5", "staffing.professional_per_township=20"]

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.api import RunResult
+from sim.runs.api import RunResult
 from tests.catalogues import overrides, write_catalogue
 from tests.equivalence.divergence import assert_same_records
 

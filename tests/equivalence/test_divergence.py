@@ -9,9 +9,9 @@ import pytest
 
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import prepare
-from sim.inputs import generate_inputs
-from sim.records import Records
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.records.schema import Records
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 from tests.equivalence.divergence import first_divergence
 

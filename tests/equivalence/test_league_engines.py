@@ -7,9 +7,9 @@ import pandas as pd
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import generate_inputs
+from sim.matters.occur import generate_inputs
 from sim.metrics.league import league_tables, units_of
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 

@@ -15,11 +15,11 @@ import pytest
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import scenario_inputs
 from sim.logs import load_log
 from sim.logs.territory import units_from_log
-from sim.records import Records
-from sim.scenario.build import load_config
+from sim.records.schema import Records
+from sim.runs.config import load_config
+from sim.runs.source import scenario_inputs
 from sim.scenario.territory import build_territory
 from tests.equivalence.divergence import assert_same_records
 

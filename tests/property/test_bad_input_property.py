@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ConfigError
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.constants import (
     DEADLINE_FAMILIES,
     DEPARTMENTS,
@@ -23,6 +22,7 @@ from sim.scenario.constants import (
     MODULES,
 )
 from sim.scenario.validate import ENGINES, LANGS
+from sim.util.errors import ConfigError
 
 CAT = "catalog.categories.dispute"
 INT_MIN_0 = [f"staffing.{k}" for k in (

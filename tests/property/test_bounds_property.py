@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
+from sim.entry.cli import main
+from sim.runs.config import load_config
 from sim.scenario.bounds import bound_of, numbers
-from sim.scenario.build import load_config
 
 BASE = ["territory=township", "run.simulate=false"]
 #: seconds one example may take (a check, never a simulation)

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.records import Records
+from sim.records.schema import Records
 from sim.scenario.constants import (
     CLOSED,
     DISPATCH_MODES,
@@ -200,7 +200,7 @@ def check_records(rec: Records) -> list[str]:
 
 #: Minimal failing examples found by the property below (reported as engine bugs):
 #: 1. a horizon that is not a whole number of hours: matters are drawn up to the next whole
-#:    hour, so the records hold matters that occur after the horizon (sim/inputs.py);
+#:    hour, so the records hold matters that occur after the horizon (sim/matters/occur.py);
 #: 2. a matter settled without a handling station (here on the hotline call) that petitions:
 #:    the county's review after closure sets its t_dispatch and t_start, so t_start > t_close.
 BUG_HORIZON = ["territory=township", "run.horizon_days=25.42", "run.warmup_days=0", "run.progress=false"]

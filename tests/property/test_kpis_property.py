@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sim.metrics.kpis import backlog_series, compute_kpis
 from sim.metrics.little import littles_law
-from sim.records import Records, StationTable, empty_matters, visits_from_lists
+from sim.records.schema import Records, StationTable, empty_matters, visits_from_lists
 from sim.scenario.constants import CLOSED, LEVELS, UNDISCOVERED
 
 RATE_KEYS = ("wait_positive_share", "abandoned_share", "on_time_rate", "satisfaction_rate", "reopen_rate")

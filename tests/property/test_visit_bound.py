@@ -12,8 +12,8 @@ import pytest
 
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector, visits_per_matter_bound
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 LONGEST = ["territory=township", "run.horizon_days=60", "run.warmup_days=0", "dispatch.misclass_prob=1.0",

@@ -15,7 +15,7 @@ import simpy
 from sim.engines.agent.queueing import StaffAgent, Station, StationInputs
 from sim.engines.agent.recorder import RunRecorder, VisitRecorder
 from sim.engines.agent.visitqueue import Visit
-from sim.records import ESCALATED, SETTLED, empty_matters
+from sim.records.schema import ESCALATED, SETTLED, empty_matters
 from sim.rules.calendar import build_calendar
 from sim.scenario.schema import ShiftConfig
 

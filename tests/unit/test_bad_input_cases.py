@@ -1,8 +1,8 @@
 """The bad-input suite (issue 13): every case exits 2 with one line naming the key (or file and line),
 no traceback, nothing written, within a time bound.
 
-Cases run in-process through ``sim.cli.main`` (stderr captured); a few run as real
-``python -m sim.cli`` subprocesses. ``KIND`` groups them; the suite holds at least 40
+Cases run in-process through ``sim.entry.cli.main`` (stderr captured); a few run as real
+``python -m sim.entry.cli`` subprocesses. ``KIND`` groups them; the suite holds at least 40
 cases of at least 12 kinds (checked below).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.entry.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 T = "territory=township"
@@ -144,7 +144,7 @@ def test_bad_input_through_the_real_command(tmp_path: Path, overrides: list[str]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     if not any(o.startswith("run.results_dir=") for o in overrides):
         overrides = [*overrides, f"run.results_dir={tmp_path / 'results'}"]
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", *overrides], cwd=tmp_path, env=env,
+    proc = subprocess.run([sys.executable, "-m", "sim.entry.cli", *overrides], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -26,7 +26,7 @@ from test_calibration_recovery import (  # noqa: E402
 
 from sim.calibrate.model import build_config  # noqa: E402
 from sim.calibrate.preset import write_preset  # noqa: E402
-from sim.scenario.build import load_config  # noqa: E402
+from sim.runs.config import load_config  # noqa: E402
 
 
 def test_preset_composes_to_the_fitted_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.capacity import capacity_check
 from sim.engines.prepare import prepare
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
+from sim.runs.source import capacity_of as capacity_check
 from sim.scenario.territory import build_territory
 
 # Switch off what a hand calculation would not follow: failures, rework, party households,

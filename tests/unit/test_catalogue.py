@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 import yaml
 
-from sim.capacity import _width, capacity_check, format_capacity
+from sim.checks.capacity import _width, format_capacity
 from sim.engines.prepare import prepare
-from sim.errors import ConfigError
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
+from sim.runs.source import capacity_of as capacity_check
 from sim.scenario.catalogue import department_names, label_of, module_names, office_labels
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 from sim.scenario.schema import CATALOGUE_KEYS, Config, OfficeConfig
 from sim.scenario.territory import build_territory
+from sim.util.errors import ConfigError
 from tests.catalogues import catalogue_spec, overrides, write_catalogue
 
 SMALL = ["territory=township", "run.horizon_days=10", "run.warmup_days=1"]
@@ -154,8 +155,8 @@ def test_a_category_naming_a_default_key_is_caught_in_a_preset_of_its_own(tmp_pa
 # ------------------------------------------------------------------ outputs
 def test_the_office_table_and_chart_cover_any_catalogue(tmp_path: Path) -> None:
     import sim
+    from sim.metrics.tables import office_table
     from sim.report.charts import office_chart
-    from sim.report.tables import office_table
 
     name = write_catalogue(tmp_path, 25, 5)
     res = sim.run([*overrides(tmp_path, name), *SMALL, "engine=vector", "run.progress=false"], write=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-GRIDSIM = [sys.executable, "-m", "sim.cli"]
+GRIDSIM = [sys.executable, "-m", "sim.entry.cli"]
 
 BAD = [
     (["staffing.fulltime_per_grid=-1"], "staffing.fulltime_per_grid"),

@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.errors import ConfigError
 from sim.experiment import list_specs, load_spec, run_experiment, run_named
 from sim.experiment.__main__ import main
 from sim.experiment.findings import effect, findings, headlines
 from sim.experiment.runner import ExperimentResult, run_replication, scenario_overrides, surge_kpis
 from sim.experiment.spec import split_overrides
 from sim.metrics.replications import paired_difference, summary_of
+from sim.util.errors import ConfigError
 
 TINY = ["territory=township", "run.horizon_days=20", "run.warmup_days=5"]
 R = 3

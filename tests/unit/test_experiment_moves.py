@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ConfigError
 from sim.experiment.moves import county_to_township
 from sim.experiment.outputs import write_experiment
 from sim.experiment.runner import run_experiment, scenario_overrides
 from sim.experiment.spec import load_spec
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
+from sim.util.errors import ConfigError
 from tests.catalogues import overrides, write_catalogue
 
 SMALL = ["territory=township", "territory.counties=2", "run.horizon_days=20", "run.warmup_days=2",

@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-import sim.parallel
+import sim.util.parallel
 from sim.engines.prepare import prepare
-from sim.inputs import generate_inputs
-from sim.rng import skip, stream, uniform_pieces, uniform_range
+from sim.matters.occur import generate_inputs
 from sim.rules.calendar import build_calendar
 from sim.rules.demand import sample_times
 from sim.rules.service import work_hours, work_table
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.schema import ShiftConfig
 from sim.scenario.territory import build_territory
-from sim.search import make_guide, search_left_into, search_right_into
+from sim.util.rng import skip, stream, uniform_pieces, uniform_range
+from sim.util.search import make_guide, search_left_into, search_right_into
 
 SPECIAL = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e300, -1e300])
 
@@ -39,7 +39,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.fixture
 def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Split even small inputs into several ranges, so that the threaded paths run."""
-    monkeypatch.setattr(sim.parallel, "MIN_ROWS_PER_TASK", 1000)
+    monkeypatch.setattr(sim.util.parallel, "MIN_ROWS_PER_TASK", 1000)
 
 
 @pytest.mark.parametrize("buckets", [1, None, 100_000])

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-GRIDSIM = [sys.executable, "-m", "sim.cli"]
+GRIDSIM = [sys.executable, "-m", "sim.entry.cli"]
 PRESET = "# @package _global_\nterritory:\n  name: mytown\n  townships_per_county: 2\n"
 
 

@@ -7,9 +7,10 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from sim.inputs import MatterInputs, expected_counts, generate_inputs
+from sim.matters.occur import expected_counts, generate_inputs
+from sim.records.inputs import MatterInputs
 from sim.rules.demand import hourly_profile
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 

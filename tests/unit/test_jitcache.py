@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import jitcache
+from sim.util import jitcache
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def test_an_edit_to_a_compiled_dependency_changes_the_directory(package_copy: Pa
 def test_numba_uses_the_directory_under_the_cache_root(tmp_path: Path) -> None:
     env = {**os.environ, "GRIDSIM_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     env.pop("NUMBA_CACHE_DIR", None)
-    code = ("import sim, numba.core.config as c, os, sim.jitcache as j; "
+    code = ("import sim, numba.core.config as c, os, sim.util.jitcache as j; "
             "print(c.CACHE_DIR); print(j.cache_dir()); print(os.environ['NUMBA_CACHE_DIR'])")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert p.returncode == 0, p.stderr

@@ -1,4 +1,4 @@
-"""Real ``python -m sim.cli`` runs killed with SIGINT, SIGTERM and SIGKILL at several points (issue 13, item 6).
+"""Real ``python -m sim.entry.cli`` runs killed with SIGINT, SIGTERM and SIGKILL at several points (issue 13, item 6).
 
 Each test waits for a point of the run (a line on stdout, or the ``.partial-*`` directory
 appearing), sends the signal, and checks what is left: after SIGINT and SIGTERM nothing
@@ -26,7 +26,7 @@ TIMEOUT = 240.0
 def _start(results: Path, *extra: str) -> subprocess.Popen[str]:
     path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])  # this checkout first
     env = {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "sim.cli", *RUN, f"run.results_dir={results}", *extra],
+    return subprocess.Popen([sys.executable, "-m", "sim.entry.cli", *RUN, f"run.results_dir={results}", *extra],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -18,7 +18,7 @@ from sim.metrics.kpis import (
     utilization_table,
     visit_busy_hours,
 )
-from sim.records import (
+from sim.records.schema import (
     ABANDONED,
     ESCALATED,
     OPEN,

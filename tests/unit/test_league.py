@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import ConfigError
 from sim.metrics.league import LEAGUE_COLUMNS, LeagueUnits, composite_score, league_table, league_tables
-from sim.records import MatterRecords, Records, StationTable, VisitRecords
-from sim.scenario.build import load_config
+from sim.records.schema import MatterRecords, Records, StationTable, VisitRecords
+from sim.runs.config import load_config
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, STATUSES
+from sim.util.errors import ConfigError
 
 OPEN = STATUSES.index("queued") if "queued" in STATUSES else (CLOSED + 1) % len(STATUSES)
 
@@ -136,7 +136,7 @@ def test_weights_are_config_keys_checked_like_every_other() -> None:
 
 
 def test_every_run_writes_the_three_tables_and_the_chart(tmp_path) -> None:
-    from sim.api import run
+    from sim.runs.api import run
 
     res = run(["territory=township", "run.horizon_days=20", "run.warmup_days=2", "engine=vector",
                f"run.results_dir={tmp_path}", "run.write_records=false"])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.metrics.little import LittleCheck, littles_law
-from sim.records import OPEN, SETTLED, Records, StationTable, empty_matters, visits_from_lists
+from sim.records.schema import OPEN, SETTLED, Records, StationTable, empty_matters, visits_from_lists
 
 NAN = math.nan
 

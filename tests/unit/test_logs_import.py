@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.errors import ConfigError
 from sim.logs import CASE_COLUMNS, REASONS, format_report, load_log, load_mapping
 from sim.logs.__main__ import main as logs_main
 from sim.logs.mapping import MAPPINGS_DIR
+from sim.util.errors import ConfigError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "12345_sample.csv"

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main as cli_main
 from sim.engines.prepare import prepare
-from sim.errors import ConfigError
-from sim.inputs import scenario_inputs
+from sim.entry.cli import main as cli_main
 from sim.logs import load_log
 from sim.logs.replay import replay_origin, replay_window
 from sim.logs.territory import place_names, units_from_log
-from sim.rng import Streams
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
+from sim.runs.source import scenario_inputs
 from sim.scenario.constants import CHANNELS
 from sim.scenario.territory import build_territory
 from sim.scenario.units import load_villages
+from sim.util.errors import ConfigError
+from sim.util.rng import Streams
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "12345_sample.csv"
 BOSTON = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "boston311_2015.csv.gz"
@@ -136,7 +136,7 @@ def test_with_a_channel_only_the_discovery_inputs_are_set(units: Path) -> None:
 
 
 def test_capacity_check_counts_the_replayed_cases(units: Path) -> None:
-    from sim.capacity import category_rates_per_day
+    from sim.runs.source import demand_rates_per_day as category_rates_per_day
 
     cfg, terr, m = _inputs([*BASE, f"territory.units_file={units}"])
     p = prepare(cfg, terr, m)
@@ -198,8 +198,8 @@ def test_the_check_alone_of_a_replay_counts_the_logs_cases(units: Path) -> None:
     # run.simulate=false draws no full inputs, but a replay's demand is its log's: the check alone
     # must give the loads the check of the full run gives
     import sim
-    from sim.capacity import capacity_check
     from sim.engines.prepare import prepare
+    from sim.runs.source import capacity_of as capacity_check
 
     ov = [*BASE, f"territory.units_file={units}"]
     cfg, terr, inp = _inputs(ov)

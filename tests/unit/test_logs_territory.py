@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ConfigError
 from sim.logs import load_log
 from sim.logs.territory import UNKNOWN, units_from_log
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 from sim.scenario.units import load_villages
+from sim.util.errors import ConfigError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "12345_sample.csv"
 

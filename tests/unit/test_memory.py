@@ -1,4 +1,4 @@
-"""sim.memory: rows of an array given back to the system, the rest untouched."""
+"""sim.util.memory: rows of an array given back to the system, the rest untouched."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import mmap
 import numpy as np
 import pytest
 
-from sim.memory import can_release, release_rows
+from sim.util.memory import can_release, release_rows
 
 pytestmark = pytest.mark.skipif(not can_release(), reason="releasing pages needs Linux madvise")
 

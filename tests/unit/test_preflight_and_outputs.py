@@ -16,15 +16,15 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim.api import run
-from sim.cli import main
-from sim.errors import ConfigError
-from sim.inputs import expected_counts
-from sim.lever_warnings import lever_warnings
-from sim.preflight import check_fits, estimate, expected_matters, village_table
-from sim.scenario.build import load_config, load_config_noted
+from sim.checks.preflight import check_fits, estimate, expected_matters, village_table
+from sim.entry.cli import main
+from sim.matters.occur import expected_counts
+from sim.runs.api import run
+from sim.runs.config import load_config, load_config_noted
+from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.territory import build_territory
-from sim.strict_json import dumps
+from sim.util.errors import ConfigError
+from sim.util.strict_json import dumps
 
 TB = ["scenario=textbook", "run.horizon_days=20", "run.warmup_days=0", "report.charts=false"]
 
@@ -97,7 +97,7 @@ def test_the_long_run_note_is_printed_before_the_run_starts() -> None:
 def test_the_check_alone_is_instant_for_any_territory(overrides: list[str]) -> None:
     cfg = load_config([*overrides, "run.simulate=false"])
     run([*overrides, "run.simulate=false"], write=False)  # the first call imports and compiles what it needs
-    from sim.quick_check import quick_capacity
+    from sim.runs.source import quick_capacity_of as quick_capacity
 
     t0 = time.perf_counter()
     est = estimate(cfg)
@@ -250,7 +250,7 @@ def test_an_overflowing_horizon_in_a_sweep_is_a_failed_row_naming_the_key(tmp_pa
 
     root = Path(__file__).resolve().parents[2]
     sweep = tmp_path / "sweep"
-    cmd = [sys.executable, "-m", "sim.cli", "-m", "scenario=textbook", "run.warmup_days=0", "report.charts=false",
+    cmd = [sys.executable, "-m", "sim.entry.cli", "-m", "scenario=textbook", "run.warmup_days=0", "report.charts=false",
            "run.horizon_days=5,1e308", f"run.results_dir={tmp_path / 'results'}", f"hydra.sweep.dir={sweep}"]
     path = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])  # this checkout first
     p = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": path}, capture_output=True,

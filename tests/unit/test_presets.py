@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import cli
-from sim.errors import ConfigError
-from sim.scenario.build import load_config
+from sim.entry import cli
+from sim.runs.config import load_config
 from sim.scenario.compose import PRESETS_DIR_ENV, config_dir, presets_dir, presets_searchpath
+from sim.util.errors import ConfigError
 
 PRESET = """# @package _global_
 territory:

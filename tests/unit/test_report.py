@@ -12,10 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import sim
-from sim.report import charts
-from sim.report.briefing import briefing, text_width, wrap
-from sim.report.labels import kpi_name, label, level_name, role_name
-from sim.report.tables import (
+from sim.metrics.tables import (
     COMPARISON_COLUMNS,
     RunTables,
     cdf_table,
@@ -25,6 +22,9 @@ from sim.report.tables import (
     stack,
     tables_from_records,
 )
+from sim.report import charts
+from sim.report.briefing import briefing, text_width, wrap
+from sim.report.labels import kpi_name, label, level_name, role_name
 from sim.scenario.constants import LEVELS
 
 SHORT = ["territory=township", "run.horizon_days=30", "run.warmup_days=5"]

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from sim.engines.agent import engine as agent_engine
+from sim.engines.steps import STEPS, resolve, table
 from sim.engines.vector import world
-from sim.steps import STEPS, resolve, table
 
 REFS = sorted({(s.name, r) for s in STEPS for r in (*s.rules, *s.agent, *s.kernel)})
 
@@ -38,7 +38,7 @@ def test_every_kernel_resume_point_belongs_to_a_step() -> None:
 
 def test_the_agent_engine_docstring_lists_the_steps_in_order() -> None:
     doc = inspect.getdoc(agent_engine) or ""
-    assert "sim.steps.STEPS" in doc
+    assert "sim.engines.steps.STEPS" in doc
     listed = re.findall(r"^\d+\. (\w+)", doc, re.M)
     assert listed == [s.name for s in STEPS]
 

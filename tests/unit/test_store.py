@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import store
-from sim.scenario.build import load_config
+from sim.runs import cached, store
+from sim.runs.config import load_config
 
 SMALL = ["territory=township", "run.horizon_days=15", "run.warmup_days=2", "run.write_records=false",
          "report.charts=false", "run.progress=false"]
@@ -22,9 +22,10 @@ def _args(tmp: Path, *more: str) -> list[str]:
 
 def test_a_repeated_run_is_served_from_the_store(tmp_path: Path) -> None:
     said: list[str] = []
-    first, hit1 = store.run_cached(_args(tmp_path))
-    second, hit2 = store.run_cached(_args(tmp_path), echo=said.append)
+    first, hit1 = cached.run_cached(_args(tmp_path))
+    second, hit2 = cached.run_cached(_args(tmp_path), echo=said.append)
     assert (hit1, hit2) == (False, True)
+    assert first.out_dir is not None
     assert second.out_dir == first.out_dir.resolve()
     assert second.kpis == pytest.approx(first.kpis, nan_ok=True) and second.runs == first.runs
     assert any("served from the store" in s for s in said)
@@ -32,7 +33,8 @@ def test_a_repeated_run_is_served_from_the_store(tmp_path: Path) -> None:
 
 
 def test_the_store_is_queryable_with_sql(tmp_path: Path) -> None:
-    result, _ = store.run_cached(_args(tmp_path), source="page")
+    result, _ = cached.run_cached(_args(tmp_path), source="page")
+    assert result.out_dir is not None
     with sqlite3.connect(tmp_path / store.DB_NAME) as con:
         rows = con.execute("SELECT territory, seed, replications, source, on_time_rate, results_dir, config_json "
                            "FROM runs WHERE territory = 'township'").fetchall()
@@ -45,18 +47,20 @@ def test_the_store_is_queryable_with_sql(tmp_path: Path) -> None:
 
 
 def test_another_seed_or_lever_is_a_new_run(tmp_path: Path) -> None:
-    store.run_cached(_args(tmp_path))
-    _, hit_seed = store.run_cached(_args(tmp_path, "run.seed=7"))
-    _, hit_lever = store.run_cached(_args(tmp_path, "staffing.fulltime_per_grid=2"))
-    _, hit_again = store.run_cached(_args(tmp_path, "run.seed=7"))
+    cached.run_cached(_args(tmp_path))
+    _, hit_seed = cached.run_cached(_args(tmp_path, "run.seed=7"))
+    _, hit_lever = cached.run_cached(_args(tmp_path, "staffing.fulltime_per_grid=2"))
+    _, hit_again = cached.run_cached(_args(tmp_path, "run.seed=7"))
     assert (hit_seed, hit_lever, hit_again) == (False, False, True)
     assert len(store.runs_frame(tmp_path)) == 3
 
 
 def test_a_deleted_results_dir_is_never_served(tmp_path: Path) -> None:
-    first, _ = store.run_cached(_args(tmp_path))
+    first, _ = cached.run_cached(_args(tmp_path))
+    assert first.out_dir is not None
     shutil.rmtree(first.out_dir)
-    again, hit = store.run_cached(_args(tmp_path))
+    again, hit = cached.run_cached(_args(tmp_path))
+    assert again.out_dir is not None
     assert not hit and again.out_dir.is_dir()
     assert again.kpis["matters"] == first.kpis["matters"]  # same config and seed: the same results
     frame = store.runs_frame(tmp_path)
@@ -64,10 +68,10 @@ def test_a_deleted_results_dir_is_never_served(tmp_path: Path) -> None:
 
 
 def test_reuse_false_runs_again(tmp_path: Path) -> None:
-    store.run_cached(_args(tmp_path))
-    again, hit = store.run_cached(_args(tmp_path, "run.reuse=false"))
+    cached.run_cached(_args(tmp_path))
+    again, hit = cached.run_cached(_args(tmp_path, "run.reuse=false"))
     assert not hit and len(store.runs_frame(tmp_path)) == 2
-    _, hit = store.run_cached(_args(tmp_path))  # run.reuse is not part of the hash: either run answers
+    _, hit = cached.run_cached(_args(tmp_path))  # run.reuse is not part of the hash: either run answers
     assert hit
 
 
@@ -80,13 +84,13 @@ def test_the_hash_ignores_what_cannot_change_results_only() -> None:
 
 
 def test_changed_model_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.run_cached(_args(tmp_path))
+    cached.run_cached(_args(tmp_path))
     monkeypatch.setattr(store, "code_hash", lambda: "another model")
     assert store.lookup(load_config(_args(tmp_path))) is None
 
 
 def test_the_cli_says_a_run_came_from_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from sim.cli import main
+    from sim.entry.cli import main
 
     assert main(_args(tmp_path)) == 0
     first = capsys.readouterr().out

@@ -19,7 +19,7 @@ import pytest
 from sim.sweep.collect import JobRecord, job_key, kpi_columns, read_records, record_path, sweep_table
 from sim.sweep.tune import Objective, objective_from
 
-GRIDSIM = [sys.executable, "-m", "sim.cli"]
+GRIDSIM = [sys.executable, "-m", "sim.entry.cli"]
 FAST = ["scenario=textbook", "run.horizon_days=10", "run.warmup_days=0"]
 
 

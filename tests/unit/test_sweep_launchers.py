@@ -18,7 +18,7 @@ import pytest
 
 from sim.sweep.collect import kpi_columns
 
-GRIDSIM = [sys.executable, "-m", "sim.cli"]
+GRIDSIM = [sys.executable, "-m", "sim.entry.cli"]
 SWEEP = ["scenario=textbook", "run.horizon_days=10", "run.warmup_days=0",
          "textbook.servers=1,2", "textbook.arrival_rate_per_hour=0.5,1.0"]  # 4 jobs
 

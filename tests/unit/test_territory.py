@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 

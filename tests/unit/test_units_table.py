@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.errors import ConfigError
 from sim.scenario.units import load_villages
+from sim.util.errors import ConfigError
 
 HEADER = "county,township,village,urban,households"
 GOOD = f"""{HEADER}

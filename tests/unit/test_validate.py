@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ConfigError
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.constants import DISPATCH_RULES
 from sim.scenario.schema import Config
 from sim.scenario.validate import compose_error, validate
+from sim.util.errors import ConfigError
 
 CATS = "catalog.categories"
 NO_GRID_STAFF = ["staffing.fulltime_per_grid=0", "staffing.grid_leaders_per_grid=0"]

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sim.engines.prepare import Prepared, county_bounds, county_orders, discovery_order, prepare
 from sim.engines.vector import engine
 from sim.engines.vector.engine import _blocks, _capacities, run_vector
-from sim.inputs import generate_inputs
-from sim.scenario.build import load_config
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
 from sim.scenario.territory import build_territory
 
 

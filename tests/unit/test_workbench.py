@@ -10,10 +10,10 @@ import pytest
 from sim.app import levers as lv
 from sim.app import serve
 from sim.app import workbench as wb
-from sim.errors import ConfigError
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
+from sim.runs.store import config_hash
 from sim.scenario.compose import compose_dictconfig
-from sim.store import config_hash
+from sim.util.errors import ConfigError
 
 BASE = ["territory=township", "scenario=baseline"]
 
@@ -122,8 +122,9 @@ def test_serve_stops_cleanly(tmp_path: Path, how: str) -> None:
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
-    p = subprocess.Popen([sys.executable, "-m", "sim.cli", "serve", f"port={port}", f"results={tmp_path}"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    command = [sys.executable, "-m", "sim.entry.cli", "serve", f"port={port}", f"results={tmp_path}"]
+    p = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -49,12 +49,12 @@ import pytest
 
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import prepare
-from sim.inputs import generate_inputs
+from sim.matters.occur import generate_inputs
 from sim.metrics.kpis import compute_kpis
 from sim.metrics.replications import Summary, paired_difference
-from sim.records import ESCALATED, REDIRECTED, Records
+from sim.records.schema import ESCALATED, REDIRECTED, Records
 from sim.rules.calendar import build_calendars
-from sim.scenario.build import load_config
+from sim.runs.config import load_config
 from sim.scenario.constants import VILLAGE
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory

@@ -22,7 +22,7 @@ from sim.calibrate.model import Handling, build_config, scenario_values, write_u
 from sim.calibrate.profile import ArrivalFit, CategoryFit, Timebase
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import generate_inputs
+from sim.matters.occur import generate_inputs
 from sim.rules.demand import grid_rates_per_hour, hourly_profile
 from sim.scenario.territory import build_territory
 

@@ -28,11 +28,11 @@ import pytest
 
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
-from sim.inputs import generate_inputs
+from sim.matters.occur import generate_inputs
 from sim.metrics.kpis import compute_kpis
 from sim.metrics.replications import summary_of
-from sim.report.tables import comparison_table
-from sim.scenario.build import load_config
+from sim.metrics.tables import comparison_table
+from sim.runs.config import load_config
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 

@@ -8,7 +8,7 @@ import pytest
 
 import sim
 from sim.metrics.kpis import first_visits
-from sim.records import REDIRECTED
+from sim.records.schema import REDIRECTED
 from sim.scenario.constants import HOTLINE, PATROL, REPORTER
 from tests.validation.levers import (
     R_MORE,

@@ -61,7 +61,7 @@ from scipy import stats
 import sim
 from sim.metrics.little import littles_law
 from sim.metrics.replications import summary_of
-from sim.records import STATION_KINDS, Records
+from sim.records.schema import STATION_KINDS, Records
 
 try:  # pytest's default import mode puts this directory on sys.path
     import queueing_theory as qt

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 import sim
-import sim.api
-import sim.records
-from sim.records import STATION_KINDS
+import sim.records.schema
+import sim.runs.api
+from sim.records.schema import STATION_KINDS
 
 try:  # pytest's default import mode puts this directory on sys.path
     import test_textbook_agent as base
@@ -29,25 +29,26 @@ VECTOR = ["engine.name=vector", "run.seed=20261122"]
 
 
 @pytest.fixture(scope="module")
-def vector_runs() -> dict[str, sim.api.RunResult]:
+def vector_runs() -> dict[str, sim.runs.api.RunResult]:
     return {c.name: sim.run([*c.overrides(), *VECTOR], write=False) for c in base.CASES}
 
 
 @pytest.mark.parametrize(("case", "key"), base.CHECKS, ids=[f"{c.name}-{k}" for c, k in base.CHECKS])
-def test_vector_textbook_against_theory(case: base.Case, key: str, vector_runs: dict[str, sim.api.RunResult]) -> None:
+def test_vector_textbook_against_theory(case: base.Case, key: str,
+                                        vector_runs: dict[str, sim.runs.api.RunResult]) -> None:
     res = vector_runs[case.name]
     assert res.engine == "vector"
     base.assert_matches_theory(case, key, res.runs)
 
 
 @pytest.fixture(scope="module")
-def vector_township() -> sim.records.Records:
+def vector_township() -> sim.records.schema.Records:
     r = sim.run(["territory=township", "run.horizon_days=120", "run.warmup_days=30", *VECTOR], write=False)
     assert r.engine == "vector" and r.records is not None
     return r.records
 
 
 @pytest.mark.parametrize("kind", STATION_KINDS)
-def test_vector_littles_law_by_station_kind(kind: str, vector_township: sim.records.Records) -> None:
+def test_vector_littles_law_by_station_kind(kind: str, vector_township: sim.records.schema.Records) -> None:
     """L = λW up to the carried-in edge effect (the agent file's docstring explains the bound)."""
     base.assert_littles_law(vector_township, kind)

@@ -20,7 +20,7 @@ from sim.engines.agent.queueing import Choose, StaffAgent, Station, StationInput
 from sim.engines.agent.recorder import VisitRecorder
 from sim.engines.agent.visitqueue import RuleKey
 from sim.engines.prepare import Prepared
-from sim.records import MatterRecords
+from sim.records.schema import MatterRecords
 from sim.scenario.constants import CLOSED, IN_SERVICE, QUEUED, REPORTER, ROLES, UNDISCOVERED
 
 

@@ -1,10 +1,10 @@
 """The agent engine: the readable reference for the whole matter lifecycle.
 
 The step order (MODEL.md 4), which the vector engine follows too, is the table
-``sim.steps.STEPS``: each step with the functions here and in the kernel that
+``sim.engines.steps.STEPS``: each step with the functions here and in the kernel that
 implement it.
 
-1. occur      - pre-drawn matter inputs (``sim.inputs``)
+1. occur      - pre-drawn matter inputs (``sim.matters.occur``)
 2. discover   - patrol / resident report / part-time reporter (``sim.rules.discovery``)
 3. intake     - detour via the registered community, deadline, grid matters list,
                 party-member households settle micro-disputes
@@ -50,7 +50,7 @@ from sim.engines.agent.queueing import StaffAgent, Station
 from sim.engines.agent.recorder import RunRecorder
 from sim.engines.agent.visitqueue import Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
-from sim.records import ABANDONED, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters
+from sim.records.schema import ABANDONED, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters
 from sim.rules import dispatch as rules_dispatch
 from sim.rules import outcome as rules_outcome
 from sim.rules.routing import attempt, entry_level, next_level, target_level

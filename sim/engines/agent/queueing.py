@@ -22,7 +22,7 @@ import simpy
 
 from sim.engines.agent.recorder import VisitRecorder
 from sim.engines.agent.visitqueue import RuleKey, Visit, VisitQueue
-from sim.records import ABANDONED, ESCALATED, OPEN, SETTLED
+from sim.records.schema import ABANDONED, ESCALATED, OPEN, SETTLED
 from sim.rules.calendar import WorkCalendar
 
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from sim.engines.agent.visitqueue import Visit
-from sim.records import OPEN, MatterRecords, VisitRecords, visits_from_lists
+from sim.records.schema import OPEN, MatterRecords, VisitRecords, visits_from_lists
 from sim.scenario.constants import IN_SERVICE, QUEUED
 
 VISIT_COLUMNS = tuple(f.name for f in fields(VisitRecords))

@@ -25,12 +25,12 @@ from sim.engines.vector.world import (
     KernelParams,
     make_world,
 )
-from sim.memory import can_release, physical_memory, release_rows
-from sim.parallel import available_workers, run_tasks
-from sim.records import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
+from sim.records.schema import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
 from sim.rules.calendar import stack_calendars
 from sim.rules.outcome import party_prob
 from sim.scenario.constants import DISPATCH_RULES, ROLES
+from sim.util.memory import can_release, physical_memory, release_rows
+from sim.util.parallel import available_workers, run_tasks
 
 _KIND_CODE = {k: i for i, k in enumerate(STATION_KINDS)}
 
@@ -136,7 +136,7 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
 
     With ``spend_inputs`` (for a caller that will not use ``p`` again) the memory of the
     per-matter tables the kernel alone reads is given back county by county as the run
-    goes (``sim.memory``): those rows of ``p`` read as zeros afterwards.
+    goes (``sim.util.memory``): those rows of ``p`` read as zeros afterwards.
     """
     cfg, inp, lay, cat, terr = p.cfg, p.inputs, p.layout, p.catalog, p.terr
     names = list(cfg.calendar.shifts)

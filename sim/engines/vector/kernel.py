@@ -1,7 +1,7 @@
 """The compiled event kernel: the agent engine's lifecycle of a matter over the ``World``'s arrays.
 
 It follows ``sim/engines/agent/engine.py`` step for step (the steps and their
-resume points are ``sim/steps.py``'s STEPS): the same lifecycle as a state
+resume points are ``sim/engines/steps.py``'s STEPS): the same lifecycle as a state
 machine per matter (``resume_at``), over the station logic of ``stations.py``.
 Its decisions are the compiled rule functions of ``sim/rules/`` (routing,
 outcome, dispatch, calendar) that the agent engine calls too. Events run in

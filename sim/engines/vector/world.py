@@ -3,11 +3,11 @@
 ``World`` holds every array of one block's run (a structref of named arrays,
 passed by reference and borrowed, see ``borrowed.py``); ``KernelParams`` holds
 the scenario's scalars. The matter and visit columns the kernel writes carry the
-records' own names (``sim.records``): a matter's ``t_discover`` here is the
+records' own names (``sim.records.schema``): a matter's ``t_discover`` here is the
 record's ``t_discover``, a visit's ``visit_t_arrive`` the visit record's
 ``t_arrive``. What the kernel reads about a matter before it runs is prefixed
 ``in_`` (its prepared inputs) or ``u_`` (its uniform draws, named as in
-``sim.inputs``).
+``sim.matters.occur``).
 
 Shapes: n matters of the block, V visit rows, S stations, R servers, K
 categories, G grids, T townships, C shift calendars of D days, E events, N queue
@@ -40,10 +40,10 @@ ZERO, NONE, YES, NO = np.int64(0), np.int64(-1), np.bool_(True), np.bool_(False)
 
 # event types
 EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_ON, EV_MOB_OFF, EV_WAKE = _ints(9)
-# lifecycle resume points (each belongs to a step of sim/steps.py's STEPS)
+# lifecycle resume points (each belongs to a step of sim/engines/steps.py's STEPS)
 PC_START, PC_INTAKE, PC_AFTER_INTAKE_PLATFORM, PC_AFTER_CLASSIFY, PC_AFTER_WRONG, PC_AFTER_TRANSFER, \
     PC_AFTER_ATTEMPT, PC_AFTER_REWORK, PC_AFTER_PETITION, PC_DONE = range(10)
-# the platform's station kind (sim.records.STATION_KINDS); statuses and channels are sim.scenario.constants'
+# the platform's station kind (sim.records.schema.STATION_KINDS); statuses and channels are sim.scenario.constants'
 K_PLATFORM = C.STATION_KINDS.index("platform")
 # levels and visit outcomes, passed as arguments: numpy integers of sim.scenario.constants'
 GRID, VILLAGE, TOWNSHIP, COUNTY = (np.int64(x) for x in (C.GRID, C.VILLAGE, C.TOWNSHIP, C.COUNTY))
@@ -156,7 +156,7 @@ SHIFTS: tuple[tuple[str, str], ...] = (
     ("shift_before", "[C, D + 1] float64  working hours before the day"),
     ("shift_ends", "[C, D] float64  working hours by the day's end"),
 )
-#: the matter records the kernel writes (sim.records.MatterRecords, same names)
+#: the matter records the kernel writes (sim.records.schema.MatterRecords, same names)
 MATTER_RECORDS: tuple[tuple[str, str], ...] = (
     ("status", "[n] int8"), ("place_level", "[n] int8"), ("t_discover", "[n] float64"), ("channel", "[n] int8"),
     ("severity", "[n] int8"), ("t_intake", "[n] float64"), ("deadline", "[n] float64"),
@@ -165,7 +165,7 @@ MATTER_RECORDS: tuple[tuple[str, str], ...] = (
     ("reopened", "[n] int8"), ("on_time", "[n] int8"), ("satisfied", "[n] int8"), ("petitioned", "[n] bool"),
     ("abandoned", "[n] bool"), ("reminded", "[n] bool"),
 )
-#: the visit records it writes (sim.records.VisitRecords, prefixed)
+#: the visit records it writes (sim.records.schema.VisitRecords, prefixed)
 VISIT_RECORDS: tuple[tuple[str, str], ...] = (
     ("visit_matter", "[V] int32  the block's number of the matter"),
     ("visit_station", "[V] int32"), ("visit_level", "[V] int8"), ("visit_t_arrive", "[V] float64"),

@@ -22,7 +22,7 @@ import pyarrow as pa
 from sim.scenario.constants import CHANNELS, LEVELS, SEVERITIES, STATUSES
 
 if TYPE_CHECKING:
-    from sim.records import Records
+    from sim.records.schema import Records
 
 #: version of the Parquet record schema (codes, labels and units); raised when a column changes meaning
 SCHEMA_VERSION = 1
@@ -89,7 +89,7 @@ def _grid_dictionary(grid: np.ndarray, index_of_grid: np.ndarray, codes: list[st
 
 def visit_labels(rec: Records) -> dict[str, pa.Array]:
     """The label columns of visits.parquet: station code and kind, level and outcome, the server's role."""
-    from sim.records import VISIT_OUTCOMES
+    from sim.records.schema import VISIT_OUTCOMES
 
     v, st = rec.visits, rec.stations
     # station codes are unique and name the kind too (C01-T03-platform, C01-livelihood); the station

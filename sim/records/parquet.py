@@ -83,7 +83,7 @@ def write_table(obj: Any, path: str | Path, extra: dict[str, pa.Array] | None = 
     compressed (a few percent smaller for twice the time); no column statistics (a fifth
     of the write time, and of no use to readers that load whole columns). The file is
     about the size of pandas' dictionary + snappy one. Releases the GIL while encoding.
-    ``extra`` columns (labels, ``sim.record_labels``) are appended and dictionary-encoded;
+    ``extra`` columns (labels, ``sim.records.labels``) are appended and dictionary-encoded;
     ``metadata`` is added to the file's key-value metadata.
     """
     table = _required_where_null_free(arrow_table(obj))

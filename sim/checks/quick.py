@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
-from sim.capacity import CapacityReport, StationLoad, capacity_check
-from sim.engines.prepare import prepare
-from sim.inputs import scenario_inputs
+import numpy as np
+
+from sim.checks.capacity import CapacityReport, StationLoad, capacity_check
+from sim.engines.prepare import Prepared, prepare
+from sim.records.inputs import MatterInputs
 from sim.scenario.schema import Config
-from sim.scenario.territory import build_territory
+from sim.scenario.territory import Territory, build_territory
+
+#: draws one replication's matter inputs (``sim.runs.source.scenario_inputs``)
+DrawInputs = Callable[[Config, Territory, int], MatterInputs]
+#: the expected matters per day by category of a prepared run (``sim.runs.source.demand_rates_per_day``)
+DemandRates = Callable[[Prepared], np.ndarray]
 
 #: matters drawn to read the hotline share off (standard error about 0.2 percentage points)
 SAMPLE_MATTERS = 20_000
@@ -41,8 +49,13 @@ def _thinned(cfg: Config, expected: float) -> Config:
     return dataclasses.replace(cfg, demand=demand)
 
 
-def quick_capacity(cfg: Config, expected_matters: float, grids: int) -> tuple[CapacityReport, str]:
-    """The capacity check of ``cfg`` and a note on how it was made ("" when on the whole territory)."""
+def quick_capacity(cfg: Config, expected_matters: float, grids: int, *,
+                   draw: DrawInputs, rates: DemandRates) -> tuple[CapacityReport, str]:
+    """The capacity check of ``cfg`` and a note on how it was made ("" when on the whole territory).
+
+    ``draw`` and ``rates`` are the run's matter source (``sim.runs.source``): a replay's sample is
+    the log's own cases and its demand the log's.
+    """
     t = cfg.territory
     counties = t.counties
     note = ""
@@ -53,8 +66,9 @@ def quick_capacity(cfg: Config, expected_matters: float, grids: int) -> tuple[Ca
         note = (f"capacity check made on {part:,} of the {counties:,} counties and scaled to all of them "
                 "(generated counties are drawn and staffed alike)")
     terr = build_territory(cfg)
-    sample = scenario_inputs(_thinned(cfg, expected_matters), terr, 0)  # a replay: the log's own cases
-    report = capacity_check(prepare(cfg, terr, sample))
+    sample = draw(_thinned(cfg, expected_matters), terr, 0)  # a replay: the log's own cases
+    p = prepare(cfg, terr, sample)
+    report = capacity_check(p, rates(p))
     if note:
         report = scaled(report, counties / cfg.territory.counties)
     return report, note

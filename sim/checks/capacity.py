@@ -79,15 +79,14 @@ def _type_of(kind: str, sub: int, modules: tuple[str, ...], departments: tuple[s
     return kind
 
 
-def category_rates_per_day(p: Prepared) -> np.ndarray:
-    """Expected matters per day by category over the whole territory [K] (surges averaged in)."""
+def expected_rates_per_day(p: Prepared) -> np.ndarray:
+    """Expected matters per day by category over the whole territory [K] (surges averaged in).
+
+    The scenario's own occurrence process; a replayed log's rates come from ``sim.runs.source``.
+    """
     cfg, terr = p.cfg, p.terr
     if cfg.textbook.enabled:
         return np.array([cfg.textbook.arrival_rate_per_hour * 24.0] + [0.0] * (p.catalog.n - 1))
-    if cfg.scenario.replay.log:
-        from sim.logs.replay import replayed_rates_per_day  # a replay's demand is its log's, not the rates
-
-        return replayed_rates_per_day(p.cfg, p.inputs.category, p.catalog.n)
     per_day = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban).sum(axis=0) * 24.0
     names = p.catalog.names
     for sg in cfg.scenario.surges:
@@ -150,10 +149,13 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
     return visits, work, per_level
 
 
-def capacity_check(p: Prepared) -> CapacityReport:
-    """Expected matters per day per level and offered load per station type."""
+def capacity_check(p: Prepared, rates: np.ndarray) -> CapacityReport:
+    """Expected matters per day per level and offered load per station type.
+
+    ``rates`` are the expected matters per day by category [K] (``sim.runs.source.demand_rates_per_day``:
+    the scenario's occurrence process or a replayed log's).
+    """
     cfg, cat, lay, terr = p.cfg, p.catalog, p.layout, p.terr
-    rates = category_rates_per_day(p)
     sev_mix = np.array([c.severity_mix for c in cfg.catalog.categories.values()])
     if cfg.textbook.enabled:
         sev_mix = np.zeros_like(sev_mix)

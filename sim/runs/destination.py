@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from sim.errors import ConfigError
+from sim.util.errors import ConfigError
 
 
 def check_destination(key: str, path: str | Path) -> None:

@@ -8,7 +8,7 @@
     gridsim serve ARGS
     gridsim serve                             # the workbench page on http://127.0.0.1:8501
 
-Everything but a subcommand goes to the one Hydra application (``sim/task.py``), so
+Everything but a subcommand goes to the one Hydra application (``sim/entry/hydra_app.py``), so
 Hydra's flags work too: ``--help``, ``--cfg job``, ``--info``, ``hydra.run.dir=...``.
 A bad config or file prints one line naming the key and exits with code 2.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from sim.interrupt import install as install_sigterm
+from sim.util.interrupt import install as install_sigterm
 
 #: ``gridsim <name> ARGS`` runs ``<module>:main(ARGS)`` (imported only when asked for)
 SUBCOMMANDS: dict[str, str] = {"calibrate": "sim.calibrate.cli", "serve": "sim.app.serve"}
@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         return subcommand(args[0], args[1:])
-    install_sigterm()  # SIGTERM cleans up like Ctrl-C (sim/interrupt.py)
-    from sim.task import main as hydra_app  # imported here so that subcommands do not load Hydra
+    install_sigterm()  # SIGTERM cleans up like Ctrl-C (sim/util/interrupt.py)
+    from sim.entry.hydra_app import main as hydra_app  # imported here so that subcommands do not load Hydra
 
     return hydra_app(args)
 

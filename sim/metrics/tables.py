@@ -1,6 +1,6 @@
 """KPI tables: the only input of the charts (pure pandas, built from records and KPIs).
 
-These read ``sim.records`` and ``sim.metrics`` outputs only, never an engine.
+These read ``sim.records.schema`` and ``sim.metrics`` outputs only, never an engine.
 
 One run (``tables_from_records`` -> ``RunTables``):
 
@@ -38,7 +38,7 @@ import pandas as pd
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
 from sim.metrics.replications import paired_difference, summary_of
-from sim.records import Records
+from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
 from sim.scenario.schema import CatalogConfig
 
@@ -123,7 +123,7 @@ def office_table(rec: Records, catalog: CatalogConfig, station_busy: np.ndarray 
     """Busy and capacity hours per module and department of ``catalog`` (the run's own).
 
     Module stations are numbered township x module and department stations county x
-    department (``sim.stations``), so the j-th module station is module ``j % n_modules``.
+    department (``sim.engines.layout``), so the j-th module station is module ``j % n_modules``.
     ``station_busy`` per station row = ``busy_totals(rec)[0]`` unless given.
     """
     busy = station_busy if station_busy is not None else busy_totals(rec)[0]

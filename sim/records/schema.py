@@ -9,15 +9,12 @@ computed from these alone. Times are hours since t = 0; NaN = not reached.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.parquet_io import write_table
 from sim.scenario.constants import (  # noqa: F401  (the record codes, here with the records they code)
     ABANDONED,
     ESCALATED,
@@ -150,27 +147,6 @@ class Records:
         with np.errstate(invalid="ignore"):
             if np.any(v.t_start < v.t_arrive) or np.any(v.t_end < v.t_start) or np.any(v.t_end < v.t_arrive):
                 raise ValueError("visits: times out of order")
-
-    def write_parquet(self, directory: str | Path) -> list[Path]:
-        """Write matters.parquet, visits.parquet and stations.parquet; return the paths.
-
-        The matter and visit tables go straight from their numpy columns to Parquet (no
-        DataFrame copy; ``sim.parquet_io``), the two at once (pyarrow releases the GIL); their code
-        columns read back with ``pd.read_parquet`` exactly as ``matters_frame()`` / ``visits_frame()``,
-        followed by label columns and a schema version (``sim.record_labels``).
-        """
-        d = Path(directory)
-        out = [d / "matters.parquet", d / "visits.parquet", d / "stations.parquet"]
-        from sim import record_labels as lab  # labels exist in the files only
-
-        m_labels, v_labels = lab.matter_labels(self), lab.visit_labels(self)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            visits = pool.submit(write_table, self.visits, out[1], v_labels,
-                                 lab.metadata("visits", v_labels, lab.VISIT_UNITS))
-            write_table(self.matters, out[0], m_labels, lab.metadata("matters", m_labels, lab.MATTER_UNITS))
-            self.stations_frame().to_parquet(out[2], index=False)  # a few hundred rows, with strings
-            visits.result()
-        return out
 
 
 def _frame(obj: Any) -> pd.DataFrame:

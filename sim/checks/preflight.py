@@ -3,7 +3,7 @@
 Computed before anything per grid or per matter is allocated: the villages are drawn
 (or read) as the territory would draw them, a few arrays per village, and the expected
 matters follow from their residents, the rates and the hourly profile exactly as
-``sim.inputs.expected_counts`` has them. Memory and time come from figures measured on
+``sim.matters.occur.expected_counts`` has them. Memory and time come from figures measured on
 this project's machine (README "Performance"): the vector engine peaks at about 240
 bytes per matter over a base of 0.3 GB (city year: 9.3 million matters, 2.53 GB) and
 spends about 2 µs per matter per thread in the engine and 0.6 µs around it; the agent
@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.inputs import _profile, _window
-from sim.parallel import available_workers
-from sim.rng import stream
+from sim.matters.occur import _profile, _window
 from sim.rules.demand import grid_rates_per_hour
 from sim.scenario.schema import Config
 from sim.scenario.territory import grids_per_village
 from sim.scenario.units import VillageTable, generate_villages, load_villages
+from sim.util.errors import ConfigError
+from sim.util.parallel import available_workers
+from sim.util.rng import stream
 
 GB = 1024.0**3
 #: bytes of the process before any territory (interpreter, numpy, numba, pandas, Hydra)
@@ -260,7 +260,7 @@ def check_fits(cfg: Config, est: Estimate) -> None:
                           "grids (territory.households_per_grid, territory.rural_households_per_grid) or fewer "
                           "or smaller villages")
     if not cfg.run.simulate:
-        # the check alone builds the territory (or, for many counties, some of them: sim.quick_check)
+        # the check alone builds the territory (or, for many counties, some of them: sim.checks.quick)
         whole_counties = cfg.territory.counties > 1 and not cfg.territory.units_file
         need = BASE_BYTES + (0.0 if whole_counties else grids * BYTES_PER_GRID)
         if need > est.available_bytes:

@@ -33,7 +33,7 @@ _WORLD = "sim.engines.vector.world"
 
 STEPS: tuple[Step, ...] = (
     Step("occur", "4.1", "matters occur per grid: Poisson rate x category mix x hour, weekday, season, surges",
-         rules=("sim.inputs:generate_inputs", "sim.rules.demand:sample_times")),
+         rules=("sim.matters.occur:generate_inputs", "sim.rules.demand:sample_times")),
     Step("discover", "4.2", "first of resident report, patrol pass, part-time reporter; small matters grow",
          rules=("sim.rules.discovery:discover",),
          agent=(f"{_AGENT}.feeder",),

@@ -1,4 +1,4 @@
-"""From overrides to a validated Config: the only door into the model."""
+"""From overrides to a validated Config: the only door into the model (a replayed log checked too)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.runs.source import validate_run
 from sim.scenario.compose import compose_config
 from sim.scenario.schema import DEFAULT_WARMUP_DAYS, Config, warmup_days
-from sim.scenario.validate import compose_error, validate
+from sim.scenario.validate import compose_error
 
 
 def load_config(overrides: Sequence[str] = ()) -> Config:
@@ -24,7 +25,7 @@ def load_config_noted(overrides: Sequence[str] = ()) -> tuple[Config, list[str]]
         cfg = compose_config(overrides)
     except (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise compose_error(exc, overrides) from None
-    validate(cfg)
+    validate_run(cfg)
     return resolve_defaults(cfg)
 
 

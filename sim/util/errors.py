@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from sim.interrupt import Terminated
+from sim.util.interrupt import Terminated
 
 
 class ConfigError(ValueError):

@@ -30,10 +30,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.errors import ConfigError, exit_code
+from sim.runs.source import validate_run
 from sim.scenario.compose import config_source, to_config
 from sim.scenario.schema import register
-from sim.scenario.validate import compose_error, validate
+from sim.scenario.validate import compose_error
+from sim.util.errors import ConfigError, exit_code
 
 CONFIG_NAME = "config"
 _HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
@@ -61,12 +62,12 @@ def task(cfg: DictConfig) -> Any:
 
 def single_run(cfg: DictConfig) -> int:
     """One run of the composed config: print the check and the KPIs, write the results directory."""
-    from sim.store import run_cached  # imported late so that --help and --cfg stay quick
+    from sim.runs.cached import run_cached  # imported late so that --help and --cfg stay quick
 
     overrides = [str(o) for o in HydraConfig.get().overrides.task]
     config = to_config(cfg)
-    validate(config)
-    # sim.api.run_config, or the store's answer when this config and seed ran before
+    validate_run(config)
+    # sim.runs.api.run_config, or the store's answer when this config and seed ran before
     result, _from_store = run_cached(overrides, echo=print, source="cli", cfg=config)
     print(f"results: {result.out_dir}")
     return 0

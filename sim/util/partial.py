@@ -86,3 +86,25 @@ def remove_stale(parent: Path) -> list[str]:
         if not d.exists():
             said.append(f"removed {d} left by an interrupted run ({why})")
     return said
+
+
+def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
+    """Claim ``parent/name`` (or ``name-2``, ``-3``, ...) atomically: returns (final, its .partial- twin).
+
+    The caller writes into the twin and renames it to ``final`` only when everything is
+    written, so a failed run leaves nothing; two runs finishing in the same second get
+    different names.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    k = 1
+    while True:
+        final = parent / (name if k == 1 else f"{name}-{k}")
+        tmp = parent / f".partial-{final.name}"
+        if not final.exists():
+            try:
+                tmp.mkdir(exist_ok=False)
+                mark_owner(tmp)  # who writes it: a later run removes it if this process is killed
+                return final, tmp
+            except FileExistsError:
+                pass
+        k += 1

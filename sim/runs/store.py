@@ -1,8 +1,8 @@
 """The store of runs: an SQLite database indexing every results directory (``<run.results_dir>/runs.sqlite``).
 
-Every results directory ``sim.api`` writes (the CLI, ``sim.run``, a sweep's jobs, the
+Every results directory ``sim.runs.api`` writes (the CLI, ``sim.run``, a sweep's jobs, the
 workbench page) is registered here under the hash of its resolved config (the seed and
-the number of replications are part of it) and of the model's code. ``run_cached`` answers
+the number of replications are part of it) and of the model's code. ``sim.runs.cached.run_cached`` answers
 a request whose config is in the store from the stored directory instead of running it
 again: same config, same seed and same code give the same results, so nothing is lost.
 A row whose directory has since been deleted (or lost its ``kpis.json``) is dropped and
@@ -25,7 +25,7 @@ import math
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
@@ -36,7 +36,7 @@ from typing import Any
 from sim.scenario.schema import Config
 
 __all__ = ["DB_NAME", "HEADLINE", "StoredExperiment", "StoredRun", "config_hash", "code_hash", "connect",
-           "experiment_hash", "lookup", "lookup_experiment", "register", "register_experiment", "run_cached",
+           "experiment_hash", "lookup", "lookup_experiment", "register", "register_experiment",
            "runs_frame"]
 
 #: the database's file name inside ``run.results_dir``
@@ -182,7 +182,7 @@ class StoredRun:
 
 
 def register_result(result: Any, overrides: Sequence[str], out_dir: Path) -> None:
-    """``register`` a ``sim.api.RunResult`` just written to ``out_dir`` (what ``sim.api`` calls).
+    """``register`` a ``sim.runs.api.RunResult`` just written to ``out_dir`` (what ``sim.runs.api`` calls).
 
     A store that cannot be written (a read-only or locked database) does not undo the run:
     its directory is complete, so this says why on stderr and goes on.
@@ -225,54 +225,6 @@ def runs_frame(results_dir: str | Path) -> Any:
         return pd.DataFrame()
     with connect(path) as con:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY created DESC", con)
-
-
-def load_result(cfg: Config, stored: StoredRun) -> Any:
-    """A ``sim.api.RunResult`` rebuilt from a stored directory (KPIs, intervals, every replication; no records)."""
-    from sim.api import RunResult
-    from sim.metrics.replications import Summary
-
-    payload = json.loads((stored.results_dir / "kpis.json").read_text(encoding="utf-8"))
-    # the capacity check is not rebuilt (it needs the inputs): it is in the directory's capacity.json
-    capacity = None
-    summaries = {k: Summary(**v) for k, v in payload.get("summaries", {}).items()}
-    result = RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
-                       kpis=payload.get("kpis", {}), ci=payload.get("ci_half_width", {}), summaries=summaries,
-                       runs=payload.get("runs", []), out_dir=stored.results_dir)
-    return result
-
-
-def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | None = None,
-               source: str = "api", cfg: Config | None = None) -> tuple[Any, bool]:
-    """``sim.run(overrides)``, or its stored results when the store has this config: ``(RunResult, from_store)``.
-
-    ``run.reuse=false`` always runs. Raises ``ConfigError`` on bad input, like ``sim.run``.
-    ``cfg``, when the caller has composed ``overrides`` already (the page does, without
-    Hydra), saves composing them again for the look-up.
-    """
-    from sim import api
-    from sim.scenario.build import load_config_noted, resolve_defaults
-
-    say = echo or (lambda _s: None)
-    cfg, notes = (cfg, []) if cfg is not None else load_config_noted(overrides)
-    # a run registers the config it resolved (defaults such as the warm-up filled in), so the
-    # look-up resolves the same way first
-    key_cfg = resolve_defaults(cfg)[0]
-    if key_cfg.run.simulate and key_cfg.run.reuse:
-        stored = lookup(key_cfg)
-        if stored is not None:
-            say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
-                "so these are its results (run.reuse=false runs it again)")
-            result = load_result(key_cfg, stored)
-            from sim.metrics.kpis import format_kpi_table
-
-            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
-            return result, True
-    token = SOURCE.set(source)
-    try:  # the config composed once, here or by the caller: run_config does not compose it again
-        return api.run_config(cfg, overrides, echo=echo, notes=notes), False
-    finally:
-        SOURCE.reset(token)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``install()`` makes SIGTERM raise ``Terminated`` (a KeyboardInterrupt) in the main thread,
 so every ``except BaseException`` / ``finally`` that cleans up after Ctrl-C runs for it
-too; ``sim.errors.exit_code`` prints ``gridsim: terminated`` and returns 143 (128 + 15).
+too; ``sim.util.errors.exit_code`` prints ``gridsim: terminated`` and returns 143 (128 + 15).
 """
 
 from __future__ import annotations

@@ -24,24 +24,24 @@ from typing import Any
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.capacity import CapacityReport, capacity_check, format_capacity
-from sim.destination import check_destination
+from sim.checks.capacity import CapacityReport, format_capacity
+from sim.checks.preflight import Estimate, check_fits, estimate
 from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
-from sim.inputs import scenario_inputs
-from sim.interrupt import signals_deferred
-from sim.lever_warnings import lever_warnings
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
-from sim.partial import drop_owner, mark_owner, remove_stale
-from sim.preflight import Estimate, check_fits, estimate
-from sim.quick_check import quick_capacity
-from sim.records import Records
-from sim.report.tables import office_table
-from sim.scenario.build import load_config_noted, resolve_defaults
+from sim.metrics.tables import office_table
+from sim.records.files import write_records
+from sim.records.schema import Records
+from sim.runs.config import load_config_noted, resolve_defaults
+from sim.runs.destination import check_destination
+from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
+from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
-from sim.strict_json import dumps as strict_dumps
+from sim.util.interrupt import signals_deferred
+from sim.util.partial import claim_results_dir, drop_owner, remove_stale
+from sim.util.strict_json import dumps as strict_dumps
 
 
 @dataclass
@@ -58,8 +58,8 @@ class RunResult:
     records: Records | None = None  # the first replication's records
     state: pd.DataFrame | None = None  # the agent engine's daily DataCollector frame
     out_dir: Path | None = None
-    warnings: list[str] = field(default_factory=list)  # levers that do nothing (sim.lever_warnings)
-    estimate: Estimate | None = None  # the pre-flight estimate (sim.preflight)
+    warnings: list[str] = field(default_factory=list)  # levers that do nothing (sim.scenario.lever_warnings)
+    estimate: Estimate | None = None  # the pre-flight estimate (sim.checks.preflight)
 
 
 def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records, pd.DataFrame | None]:
@@ -121,15 +121,15 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
     replication's records exist and their Parquet files are written in the background;
     it is returned for ``_write`` to complete (and removed here if something fails first).
     Without simulation (``run.simulate=false``) only the capacity check is made, on a sample
-    of inputs (``sim.quick_check``): instant for any territory.
+    of inputs (``sim.checks.quick``): instant for any territory.
     """
     if not cfg.run.simulate:
-        capacity, note = quick_capacity(cfg, est.matters, est.units["grids"])
+        capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
         say(format_capacity(capacity) + (f"\n({note})" if note else ""))
         return RunResult(cfg=cfg, capacity=capacity), None
     terr = build_territory(cfg)
     p = prepare(cfg, terr, scenario_inputs(cfg, terr, 0))
-    result = RunResult(cfg=cfg, capacity=capacity_check(p))
+    result = RunResult(cfg=cfg, capacity=capacity_of(p))
     say(format_capacity(result.capacity))
     engine, why = pick_engine(cfg, terr)
     result.engine = engine
@@ -164,28 +164,6 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
             out.discard()
         raise
     return result, out
-
-
-def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
-    """Claim ``parent/name`` (or ``name-2``, ``-3``, ...) atomically: returns (final, its .partial- twin).
-
-    The caller writes into the twin and renames it to ``final`` only when everything is
-    written, so a failed run leaves nothing; two runs finishing in the same second get
-    different names.
-    """
-    parent.mkdir(parents=True, exist_ok=True)
-    k = 1
-    while True:
-        final = parent / (name if k == 1 else f"{name}-{k}")
-        tmp = parent / f".partial-{final.name}"
-        if not final.exists():
-            try:
-                tmp.mkdir(exist_ok=False)
-                mark_owner(tmp)  # who writes it: a later run removes it if this process is killed
-                return final, tmp
-            except FileExistsError:
-                pass
-        k += 1
 
 
 @dataclass
@@ -236,7 +214,7 @@ BACKGROUND_NICENESS = 5
 
 
 def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
-    """``rec.write_parquet(directory)`` at a lower CPU priority (Linux: per thread, inherited by
+    """``write_records(rec, directory)`` at a lower CPU priority (Linux: per thread, inherited by
     the writer's own threads), so that the KPIs, CSVs and charts, which the run waits for
     in turn, take the cores first and the Parquet files fill the rest."""
     if sys.platform.startswith("linux"):
@@ -245,7 +223,7 @@ def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
             os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICENESS)
         except OSError:
             pass  # not allowed here: the files are written at the usual priority
-    return rec.write_parquet(directory)
+    return write_records(rec, directory)
 
 
 def _write_records(result: RunResult, out: _ResultsDir) -> None:
@@ -265,8 +243,8 @@ def _write_records(result: RunResult, out: _ResultsDir) -> None:
 
     write_league_outputs(rec, cfg, tmp)  # league_<level>.csv and the league chart
     if cfg.report.charts and result.runs:
+        from sim.metrics.tables import tables_from_records
         from sim.report.charts import draw_run_charts
-        from sim.report.tables import tables_from_records
 
         tables = tables_from_records(rec, result.runs[0], backlog=backlog, server_busy=server_busy,
                                      catalog=cfg.catalog, station_busy=station_busy)
@@ -322,7 +300,7 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
         if out is not None:
             out.discard()
         raise
-    from sim.store import register_result
+    from sim.runs.store import register_result
 
-    register_result(result, overrides, final)  # the store of runs (sim/store.py) indexes every directory
+    register_result(result, overrides, final)  # the store of runs (sim/runs/store.py) indexes every directory
     return final

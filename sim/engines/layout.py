@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.records import ServerTable, StationTable
+from sim.records.schema import ServerTable, StationTable
 from sim.rules.calendar import WorkCalendar
 from sim.scenario.catalogue import department_names, module_names
 from sim.scenario.constants import ROLES

@@ -1,0 +1,1 @@
+"""Checks before the dynamics: the capacity check, the quick check and the pre-flight estimate."""

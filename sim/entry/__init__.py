@@ -1,0 +1,1 @@
+"""Entry points: the ``gridsim`` command's subcommands and the Hydra application."""

@@ -1,0 +1,1 @@
+"""The record contract both engines emit: matter and visit schema, labels, Parquet I/O."""

@@ -1,0 +1,59 @@
+"""Runs answered from the store when it has them: ``run_cached`` is ``sim.run`` with a memory.
+
+Same config, same seed and same code give the same results, so a request whose config
+is in the store of runs (``sim.runs.store``) is answered from the stored directory instead
+of running it again; ``run.reuse=false`` always runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from sim.metrics.kpis import format_kpi_table
+from sim.metrics.replications import Summary
+from sim.runs import api
+from sim.runs.api import RunResult
+from sim.runs.config import load_config_noted, resolve_defaults
+from sim.runs.store import SOURCE, StoredRun, db_path, lookup
+from sim.scenario.schema import Config
+
+
+def load_result(cfg: Config, stored: StoredRun) -> RunResult:
+    """A ``sim.runs.api.RunResult`` rebuilt from a stored directory (KPIs, intervals, every replication; no records)."""
+    payload = json.loads((stored.results_dir / "kpis.json").read_text(encoding="utf-8"))
+    # the capacity check is not rebuilt (it needs the inputs): it is in the directory's capacity.json
+    capacity = None
+    summaries = {k: Summary(**v) for k, v in payload.get("summaries", {}).items()}
+    result = RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
+                       kpis=payload.get("kpis", {}), ci=payload.get("ci_half_width", {}), summaries=summaries,
+                       runs=payload.get("runs", []), out_dir=stored.results_dir)
+    return result
+
+
+def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | None = None,
+               source: str = "api", cfg: Config | None = None) -> tuple[RunResult, bool]:
+    """``sim.run(overrides)``, or its stored results when the store has this config: ``(RunResult, from_store)``.
+
+    ``run.reuse=false`` always runs. Raises ``ConfigError`` on bad input, like ``sim.run``.
+    ``cfg``, when the caller has composed ``overrides`` already (the page does, without
+    Hydra), saves composing them again for the look-up.
+    """
+    say = echo or (lambda _s: None)
+    cfg, notes = (cfg, []) if cfg is not None else load_config_noted(overrides)
+    # a run registers the config it resolved (defaults such as the warm-up filled in), so the
+    # look-up resolves the same way first
+    key_cfg = resolve_defaults(cfg)[0]
+    if key_cfg.run.simulate and key_cfg.run.reuse:
+        stored = lookup(key_cfg)
+        if stored is not None:
+            say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
+                "so these are its results (run.reuse=false runs it again)")
+            result = load_result(key_cfg, stored)
+            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
+            return result, True
+    token = SOURCE.set(source)
+    try:  # the config composed once, here or by the caller: run_config does not compose it again
+        return api.run_config(cfg, overrides, echo=echo, notes=notes), False
+    finally:
+        SOURCE.reset(token)
