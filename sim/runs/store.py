@@ -117,7 +117,7 @@ def code_hash() -> str:
 
     A store hit must give what a run would give now: a changed engine or rule is a different model.
     """
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # sim/: every model source, not only sim/runs/
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()

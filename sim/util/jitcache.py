@@ -20,7 +20,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # sim/, not sim/util/: every compiled source
 _USES_NUMBA = re.compile(r"^\s*(?:import numba|from numba)", re.M)
 _IMPORTS = re.compile(r"^\s*(?:from\s+(sim(?:\.\w+)*)\s+import\s+([\w, ()]+)|import\s+(sim(?:\.\w+)+))", re.M)
 
