@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -35,7 +35,9 @@ from sim.records.files import write_records
 from sim.records.schema import Records
 from sim.runs.config import load_config_noted, resolve_defaults
 from sim.runs.destination import check_destination
+from sim.runs.manifest import write_manifest
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
+from sim.runs.store import register_result, result_row
 from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
@@ -194,11 +196,13 @@ class _ResultsDir:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
 
-    def finish(self) -> Path:
-        """Wait for the Parquet files (raising what their writing raised), then move into place."""
+    def finish(self, store_row: Mapping[str, Any] | None = None) -> Path:
+        """Wait for the Parquet files (raising what their writing raised), list every file in the
+        manifest (with ``store_row``, what the store of runs keeps for it), then move into place."""
         self._join()
         if self.parquet is not None:
             self.parquet.result()
+        write_manifest(self.tmp, store_row)
         drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
@@ -295,12 +299,11 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
             (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
-        final = out.finish()
+        row = result_row(result, overrides)
+        final = out.finish(row)
     except BaseException:
         if out is not None:
             out.discard()
         raise
-    from sim.runs.store import register_result
-
-    register_result(result, overrides, final)  # the store of runs (sim/runs/store.py) indexes every directory
+    register_result(result, overrides, final, row)  # the store of runs (sim/runs/store.py) indexes every directory
     return final
