@@ -33,7 +33,7 @@ from sim.metrics.replications import Summary, half_widths, means, summarize
 from sim.metrics.tables import office_table
 from sim.records.files import write_records
 from sim.records.schema import Records
-from sim.runs.config import load_config_noted, resolve_defaults
+from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
 from sim.runs.manifest import write_manifest
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
@@ -41,6 +41,7 @@ from sim.runs.store import register_result, result_row
 from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
+from sim.util.errors import ConfigError
 from sim.util.interrupt import signals_deferred
 from sim.util.partial import claim_results_dir, drop_owner, remove_stale
 from sim.util.strict_json import dumps as strict_dumps
@@ -77,9 +78,16 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
     raise AssertionError(f"unknown engine {engine}")  # pick_engine only returns available engines
 
 
-def run(overrides: Sequence[str] = (), *, write: bool = True,
+def run(overrides: Sequence[str] | str = (), *, write: bool = True,
         echo: Callable[[str], None] | None = None, check_dir: bool | None = None) -> RunResult:
-    """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
+    """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input.
+
+    ``overrides``: a list of strings (``["territory=township", "run.seed=7"]``) or one string
+    read as a command line is (``"territory=township run.seed=7"``). Arguments of a wrong type
+    are a one-line ``ConfigError`` naming the argument.
+    """
+    overrides = override_list(overrides)
+    check_types(write, echo, check_dir)
     cfg, notes = load_config_noted(overrides)
     return run_config(cfg, overrides, write=write, echo=echo, notes=notes, check_dir=check_dir)
 
@@ -93,6 +101,11 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
     ``check_dir`` (default: ``write``): check ``run.results_dir`` before simulating, for a
     caller that writes the results itself afterwards (``_write``, as a sweep job does).
     """
+    if not isinstance(cfg, Config):
+        raise ConfigError("cfg", f"must be a sim.scenario.schema.Config (sim.runs.config.load_config gives one), "
+                                 f"got {type(cfg).__name__}")
+    overrides = override_list(overrides)
+    check_types(write, echo, check_dir)
     say = echo or (lambda _s: None)
     cfg, chosen = resolve_defaults(cfg)
     notes = [*notes, *chosen]

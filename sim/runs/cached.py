@@ -15,7 +15,7 @@ from sim.metrics.kpis import format_kpi_table
 from sim.metrics.replications import Summary
 from sim.runs import api
 from sim.runs.api import RunResult
-from sim.runs.config import load_config_noted, resolve_defaults
+from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.store import SOURCE, StoredRun, db_path, lookup
 from sim.scenario.schema import Config
 
@@ -39,7 +39,7 @@ def _warn(line: str) -> None:
     print(f"gridsim: {line}", file=sys.stderr)
 
 
-def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | None = None,
+def run_cached(overrides: Sequence[str] | str = (), *, echo: Callable[[str], None] | None = None,
                source: str = "api", cfg: Config | None = None) -> tuple[RunResult, bool]:
     """``sim.run(overrides)``, or its stored results when the store has this config: ``(RunResult, from_store)``.
 
@@ -47,6 +47,8 @@ def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | N
     ``cfg``, when the caller has composed ``overrides`` already (the page does, without
     Hydra), saves composing them again for the look-up.
     """
+    overrides = override_list(overrides)
+    check_types(echo=echo)
     say = echo or (lambda _s: None)
     cfg, notes = (cfg, []) if cfg is not None else load_config_noted(overrides)
     # a run registers the config it resolved (defaults such as the warm-up filled in), so the
