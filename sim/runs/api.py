@@ -38,7 +38,9 @@ from sim.runs.destination import check_destination
 from sim.runs.manifest import write_manifest
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
+from sim.scenario.compose import presets_dir
 from sim.scenario.lever_warnings import lever_warnings
+from sim.scenario.preset_files import tidy_calibrated
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 from sim.util.errors import ConfigError
@@ -115,6 +117,8 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
         check_destination("run.results_dir", cfg.run.results_dir)
         for line in remove_stale(Path(cfg.run.results_dir)):
             say(line)
+    for line in tidy_calibrated(presets_dir() / "calibrated"):  # what a killed calibration left
+        say(line)
     warnings = lever_warnings(cfg)
     for line in [*notes, est.line(), *(f"warning: {w}" for w in warnings)]:
         say(line)
