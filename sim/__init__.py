@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from sim.runs.api import RunResult
 
 
-def run(overrides: list[str] | tuple[str, ...] = (), **kwargs: Any) -> RunResult:
-    """Run a scenario (see ``sim.runs.api.run``)."""
+def run(overrides: list[str] | tuple[str, ...] | str = (), **kwargs: Any) -> RunResult:
+    """Run a scenario (see ``sim.runs.api.run``): ``sim.run(["territory=township"])``, or one string read
+    as a command line, ``sim.run("territory=township run.seed=7")``."""
     from sim.runs.api import run as _run
 
     return _run(overrides, **kwargs)

@@ -2,20 +2,30 @@
 
 Streamlit serves ``sim/app/page.py`` in a child process, on loopback unless a host is
 named (then a warning is printed: the page runs simulations for whoever reaches it).
-Usage statistics are off and nothing is fetched from outside. Ctrl-C stops it cleanly.
+Before Streamlit starts, the port is tried (in use: one line, exit 2) and ``results`` is
+checked for writing (exit 2). Nothing is fetched from outside the machine: usage
+statistics are off, the server and browser addresses are set, and Streamlit's look-ups
+of this machine's addresses (its "external IP" is asked of a web service when the page
+listens on every address or a browser arrives from an origin it does not know) are
+answered locally by ``launch``, which starts Streamlit in the child. Ctrl-C stops it cleanly.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["main", "streamlit_command"]
+from sim.runs.destination import check_destination
+from sim.util.errors import ConfigError
+
+__all__ = ["launch", "main", "port_problem", "streamlit_command"]
 
 PAGE = Path(__file__).resolve().parent / "page.py"
 CONFIG = PAGE.parent / "streamlit_config.toml"
@@ -50,11 +60,60 @@ def stage(directory: Path) -> Path:
     return directory / PAGE.name
 
 
+def streamlit_options(host: str, port: int) -> dict[str, str]:
+    """Streamlit's options on its command line: headless, no usage statistics, no file watcher, and the
+    server's and browser's addresses set, so that Streamlit looks up no address of its own."""
+    return {"server.address": host, "server.port": str(port), "browser.serverAddress": host,
+            "browser.serverPort": str(port), "server.headless": "true", "browser.gatherUsageStats": "false",
+            "server.fileWatcherType": "none", "server.runOnSave": "false", "global.developmentMode": "false",
+            "server.enableCORS": "true", "server.enableXsrfProtection": "true"}
+
+
 def streamlit_command(host: str, port: int, page: Path = PAGE) -> list[str]:
-    """The Streamlit command line: headless, no usage statistics, no file watcher."""
-    return [sys.executable, "-m", "streamlit", "run", str(page), "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-            "--server.runOnSave", "false", "--global.developmentMode", "false"]
+    """The child's command line: ``launch`` (Streamlit with local address look-ups) and ``streamlit_options``."""
+    options = [a for k, v in streamlit_options(host, port).items() for a in (f"--{k}", v)]
+    return [sys.executable, "-m", "sim.app.serve", "run", str(page), *options]
+
+
+def launch(argv: list[str]) -> int:
+    """In the child: ``streamlit ARGV``, with Streamlit's look-ups of this machine's addresses answered locally.
+
+    Streamlit asks a web service (checkip.amazonaws.com) for the machine's external
+    address when it lists URLs for every interface and when a browser's origin is not the
+    address it knows; and it opens a socket towards a public address to learn its own
+    network address. Neither may happen: the external address is "unknown" and the
+    network address the one the page listens on.
+    """
+    from streamlit import net_util
+    from streamlit.web import cli as streamlit_cli
+
+    host = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--server.address"), "127.0.0.1")
+    net_util.get_external_ip = lambda: None
+    net_util.get_internal_ip = lambda: host
+    streamlit_cli.main(args=argv, prog_name="streamlit")  # click: exits with Streamlit's code
+    return 0
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why Streamlit could not listen on ``host:port`` (one line naming the key), or None when it can.
+
+    Bound and released at once with the option Streamlit's server uses (``SO_REUSEADDR``),
+    so a port another program listens on is refused here, before Streamlit starts.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        return f"host: cannot listen on {host!r}: {getattr(e, 'strerror', None) or e}"
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return f"port: {port} is in use on {host} (another program listens on it): choose another, e.g. " \
+                       f"port={port + 1 if port < 65535 else 8501}"
+            return f"host: cannot listen on {host}:{port} ({e.strerror or e})"
+    return None
 
 
 def main(args: list[str]) -> int:
@@ -66,6 +125,15 @@ def main(args: list[str]) -> int:
         print(opts, file=sys.stderr)
         return 2
     host, port = opts["host"], int(opts["port"])
+    try:
+        check_destination("results", opts["results"])
+    except ConfigError as e:
+        print(f"gridsim serve: error: {e}", file=sys.stderr)
+        return 2
+    problem = port_problem(host, port)
+    if problem is not None:
+        print(f"gridsim serve: error: {problem}", file=sys.stderr)
+        return 2
     if host not in LOOPBACK:
         print(f"gridsim serve: warning: listening on {host}, not loopback: anyone who can reach this machine "
               "can use the workbench and run simulations on it", file=sys.stderr)
@@ -115,3 +183,7 @@ def _wait(proc: subprocess.Popen[bytes]) -> int:
             proc.wait()
         print("gridsim workbench: stopped", flush=True)
         return 0
+
+
+if __name__ == "__main__":  # the child gridsim serve starts (streamlit_command)
+    raise SystemExit(launch(sys.argv[1:]))

@@ -5,7 +5,8 @@
 
 Prints the import report, one progress line per trial, the held-out figures, then
 ``use: calibrated=<name>`` and last ``results: <dir>``. A bad argument, mapping or file
-prints one line and exits 2, with nothing written.
+prints one line and exits 2, with nothing written; ``results`` and ``presets`` are checked
+for writing before the log is read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.runs.destination import check_destination
+from sim.scenario.compose import presets_dir
 from sim.util.errors import ConfigError, exit_code
 
 USAGE = __doc__ or ""
@@ -60,6 +63,11 @@ def run(argv: list[str]) -> int:
             train_until = pd.Timestamp(args["train_until"])
         except ValueError:
             raise ConfigError("train_until", f"must be a date YYYY-MM-DD, got {args['train_until']!r}") from None
+    results = Path(args.get("results") or "results")
+    presets = Path(args["presets"]) if args.get("presets") else None
+    # both destinations before the log is read and the fit takes minutes
+    check_destination("results", results)
+    check_destination("presets", (presets or presets_dir()) / "calibrated")
     from sim.logs import load_log
 
     imported = load_log(args["log"], args["mapping"])
@@ -72,9 +80,8 @@ def run(argv: list[str]) -> int:
                                          f"{cases['created'].max()}), got {train_until.date()}")
     from sim.calibrate.run import calibrate
 
-    presets = Path(args["presets"]) if args.get("presets") else None
     cal = calibrate(cases, ext, args["name"], train_until=train_until, seed=seed, trials=trials, presets=presets,
-                    results=Path(args.get("results", "results")), replications=reps)
+                    results=results, replications=reps)
     h = cal.record["heldout"]
     for k in ("observed", "simulated", "carry_forward", "mmc"):
         print(f"held-out {k:<14}" + "  ".join(f"{m} {'-' if v is None else f'{v:.3g}'}" for m, v in h[k].items()))

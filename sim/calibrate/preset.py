@@ -2,7 +2,8 @@
 
 ``<presets dir>/calibrated/<name>.yaml`` (presets dir = ``$GRIDSIM_PRESETS_DIR`` or
 ``./presets``) is a ``# @package _global_`` file selected with ``calibrated=<name>``; the
-units table it names is written beside it (``<name>.units.csv``). Each fitted value has
+units table it names is written beside it (``<name>.units.<sha256[:12]>.csv``, named after its
+content). ``install_preset`` writes both all or nothing (``sim.scenario.preset_files``). Each fitted value has
 a comment saying what it was fitted from (rows, and for the handling side the distance
 reached). Keys and strings are written as JSON scalars, which YAML reads unchanged.
 
@@ -16,13 +17,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from sim.scenario.compose import presets_dir
+from sim.scenario.preset_files import staging_prefix, tidy_calibrated, units_file_name, units_tables
+from sim.util.partial import drop_owner, mark_owner
 
-__all__ = ["presets_dir", "render", "write_preset"]
+__all__ = ["install_preset", "preset_units_path", "presets_dir", "render", "write_preset"]
 
 
 
@@ -75,3 +79,40 @@ def write_preset(values: dict[str, Any], comments: dict[str, str], header: list[
         f.write(text)
     os.replace(tmp, path)
     return path
+
+
+def preset_units_path(calibrated: Path, name: str, units_text: str) -> Path:
+    """Where ``install_preset`` puts this units table (what the preset's ``territory.units_file`` names)."""
+    return (calibrated / units_file_name(name, units_text)).resolve()
+
+
+def install_preset(name: str, units_text: str, values: dict[str, Any], comments: dict[str, str],
+                   header: list[str], calibrated: Path) -> Path:
+    """Write ``<calibrated>/<name>.yaml`` and the units table it names, all or nothing; return the YAML's path.
+
+    Both are written into a staging directory of this process (``.partial-<name>-<pid>``)
+    first. The table, named after its content, is moved in beside any older one; then the
+    YAML replaces the old YAML in one rename, so that ``calibrated=<name>`` names, at every
+    instant, a whole table that matches it; then the tables the new YAML does not name go.
+    Whatever a kill leaves is removed by ``tidy_calibrated`` (every run calls it).
+    """
+    calibrated.mkdir(parents=True, exist_ok=True)
+    tidy_calibrated(calibrated)
+    units = preset_units_path(calibrated, name, units_text)
+    values = {**values, "territory": {**values["territory"], "units_file": str(units)}}
+    staging = calibrated / f"{staging_prefix(name)}{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)  # this process's own leftover, if any
+    staging.mkdir()
+    mark_owner(staging)
+    try:
+        (staging / units.name).write_text(units_text, encoding="utf-8")
+        (staging / f"{name}.yaml").write_text(render(values, comments, header), encoding="utf-8")
+        os.replace(staging / units.name, units)
+        os.replace(staging / f"{name}.yaml", calibrated / f"{name}.yaml")  # the switch to the new preset
+        for old in units_tables(calibrated, name):
+            if old.name != units.name:
+                old.unlink(missing_ok=True)
+    finally:
+        drop_owner(staging)
+        shutil.rmtree(staging, ignore_errors=True)
+    return calibrated / f"{name}.yaml"

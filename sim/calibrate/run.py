@@ -3,7 +3,9 @@
 ``calibrate(cases, extracted_at, ...)`` takes a cases frame of the imported-log contract,
 so it runs on any log ``sim.logs.load_log`` reads and on simulated logs (the recovery
 test). Everything is written into a claimed results directory that is renamed into
-place only when complete; the preset is written last, atomically.
+place only when complete; the preset and its units table are installed last, all or
+nothing (``sim.calibrate.preset.install_preset``): a calibration stopped at any point
+leaves the previous preset as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
 from sim.calibrate.model import scenario_values, write_units
-from sim.calibrate.preset import presets_dir, write_preset
+from sim.calibrate.preset import install_preset, preset_units_path, presets_dir, write_preset
 from sim.calibrate.profile import LEFT_OPEN_DAYS, ArrivalFit, fit_arrivals, heldout, timebase, training
 from sim.calibrate.report import write_report
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
@@ -88,8 +90,12 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
     pdir = presets or presets_dir()
     final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
     try:
-        units = write_units(fit, pdir / "calibrated" / f"{name}.units.csv", name).resolve()
-        res, sim = fit_handling(cases, fit, str(units), name, seed, trials, say, replications)
+        # the fit reads a units table inside the results being written: the presets directory is
+        # touched only at the end, all or nothing (install_preset)
+        work_units = write_units(fit, tmp / f"{name}.units.csv", name).resolve()
+        units_text = work_units.read_text(encoding="utf-8")
+        units = preset_units_path(pdir / "calibrated", name, units_text)
+        res, sim = fit_handling(cases, fit, str(work_units), name, seed, trials, say, replications)
         say(f"calibrate: handling fitted in {res.trials} trials ({res.seconds:.0f} s); validating")
         simulated = sim.run(res.handling)
         tr, te = training(cases, tb), heldout(cases, tb)
@@ -117,6 +123,6 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    preset = write_preset(values, comments, header, pdir / "calibrated" / f"{name}.yaml")
+    preset = install_preset(name, units_text, values, comments, header, pdir / "calibrated")
     return Calibration(fit=fit, handling=res, record=record, preset=preset, results=final,
                        seconds=time.perf_counter() - start)

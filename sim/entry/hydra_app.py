@@ -31,10 +31,10 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.runs.source import validate_run
-from sim.scenario.compose import config_source, to_config
-from sim.scenario.schema import register
+from sim.scenario.compose import compose_config, config_source, to_config
+from sim.scenario.schema import Config, register
 from sim.scenario.validate import compose_error
-from sim.util.errors import ConfigError, exit_code
+from sim.util.errors import ConfigError, JobsFailed, exit_code
 
 CONFIG_NAME = "config"
 _HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
@@ -65,7 +65,7 @@ def single_run(cfg: DictConfig) -> int:
     from sim.runs.cached import run_cached  # imported late so that --help and --cfg stay quick
 
     overrides = [str(o) for o in HydraConfig.get().overrides.task]
-    config = to_config(cfg)
+    config = _typed(cfg, overrides)
     validate_run(config)
     # sim.runs.api.run_config, or the store's answer when this config and seed ran before
     result, _from_store = run_cached(overrides, echo=print, source="cli", cfg=config)
@@ -73,8 +73,18 @@ def single_run(cfg: DictConfig) -> int:
     return 0
 
 
+def _typed(cfg: DictConfig, overrides: Sequence[str]) -> Config:
+    """``to_config``, its errors one line naming the key (``+staffing.brand_new=3`` adds a key Hydra
+    accepts and the frozen schema refuses)."""
+    try:
+        return to_config(cfg)
+    except _HYDRA_ERRORS as exc:
+        raise compose_error(exc, overrides) from None
+
+
 def main(args: Sequence[str]) -> int:
-    """Run ``gridsim ARGS`` (not a subcommand); 0, 2 for a bad value, 130 when interrupted."""
+    """Run ``gridsim ARGS`` (not a subcommand); the exit codes of ``sim.util.errors`` (0 ok, 2 a bad value,
+    3 a sweep with failed jobs, 130 interrupted, 143 terminated)."""
     return exit_code("gridsim", lambda: _main(list(args)))
 
 
@@ -83,8 +93,15 @@ def _main(args: list[str]) -> int:
     parsed = parser.parse_args(args)
     if parsed.multirun:
         from sim.sweep.app import prepare_multirun
+        from sim.sweep.collect import last_sweep
 
         prepare_multirun(parsed.overrides)
+        last_sweep.jobs = last_sweep.failed = 0
+    elif parsed.cfg is not None:  # --cfg prints the config: only a config the run would accept
+        try:
+            compose_config(parsed.overrides)
+        except _HYDRA_ERRORS as exc:
+            raise compose_error(exc, parsed.overrides) from None
     _failure.clear()
     with _hydra_raises():
         try:
@@ -99,6 +116,10 @@ def _main(args: list[str]) -> int:
             raise compose_error(exc, parsed.overrides) from None
     if _failure:
         raise _failure.pop()  # a ConfigError is one line (exit_code); anything else keeps its traceback
+    if parsed.multirun:
+        failed = last_sweep.failed_jobs()
+        if failed:
+            raise JobsFailed(failed)  # after every other job ran and the table was written
     return 0
 
 

@@ -30,6 +30,8 @@ def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], No
     applied to every scenario. Echoes progress and the findings; returns the result and its directory.
     An experiment the store of runs has already (the same spec, scenario configs, seed and code) is
     answered from its directory, and the result is None (``experiment.reuse=false`` runs it again).
+    A scenario that fails is left out of the comparison (``result.failed``; ``scenarios.csv``
+    marks it) after the others finished; when the baseline fails, ``JobsFailed`` is raised.
     """
     from sim.experiment.outputs import finding_text, write_experiment
     from sim.experiment.runner import plan_experiment
@@ -48,7 +50,8 @@ def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], No
         return None, stored.results_dir
     result = run_experiment(spec, run_ov, echo=say, planned=planned)
     out = write_experiment(result)
-    register_experiment(spec, result.cfgs, out, list(overrides), result.seconds)
+    if not result.failed:  # an experiment with a failed scenario is incomplete: never served as the answer
+        register_experiment(spec, result.cfgs, out, list(overrides), result.seconds)
     say("")
     say(finding_text(result).rstrip())
     say(f"\nresults: {out}")

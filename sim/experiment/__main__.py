@@ -6,7 +6,9 @@
 
 ``experiment.<field>=<value>`` edits the spec (replications, workers, kpis, ...); any other
 argument is a Hydra override applied to every scenario after the spec's own. A bad spec or
-override prints one line naming the key and exits with code 2.
+override prints one line naming the key and exits with code 2; a scenario that fails at
+run time is left out of the comparison after the others finished, and the command exits
+with code 3 (every scenario failed or the baseline did: nothing is written, code 3 too).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.util.errors import exit_code
+from sim.util.errors import JobsFailed, exit_code
 
 USAGE = __doc__ or ""
 
@@ -31,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     def one_experiment() -> int:
-        run_named(args[0], args[1:], echo=lambda s: print(s, flush=True))
+        result, out = run_named(args[0], args[1:], echo=lambda s: print(s, flush=True))
+        if result is not None and result.failed:
+            raise JobsFailed(f"{len(result.failed)} of {len(result.spec.scenarios)} scenario(s) failed "
+                             f"({', '.join(result.failed)}): left out of the comparison, marked in "
+                             f"{out / 'scenarios.csv'}")
         return 0
 
     return exit_code("sim.experiment", one_experiment)

@@ -11,7 +11,8 @@
   per day, mean and half-width of ``open`` over the n replications, ``in_surge`` inside a
   surge window), ``utilization.csv`` (per role: mean, half-width, n over replications),
   ``cost.csv`` (staff cost vs on-time rate, with half-widths and n), ``scenarios.csv`` (each
-  scenario's full overrides), ``spec.yaml``;
+  scenario's full overrides, and ``status`` ok / failed with the ``error`` of a failed one:
+  a failed scenario is in no other table), ``spec.yaml``;
 * the charts the spec asks for (``bars_<kpi>.png`` per KPI, ``resolution_cdf.png``,
   ``level_funnel.png``, ``backlog.png``, ``utilization.png``, ``pareto.png``);
 * ``finding.txt`` and the one-page ``briefing.png`` / ``briefing.pdf``.
@@ -108,8 +109,11 @@ def build_tables(result: ExperimentResult) -> dict[str, pd.DataFrame]:
     cost["staff_cost_half_width"] = [_mean_hw(result, s, "staff_cost")[1] for s in cost["scenario"]]
     cost["on_time_rate_half_width"] = [_mean_hw(result, s, "on_time_rate")[1] for s in cost["scenario"]]
     cost["n"] = [_summary(result, s, "on_time_rate").n for s in cost["scenario"]]
+    # every scenario of the spec, a failed one marked (it is in no other table)
     scen = pd.DataFrame([{"scenario": s, "label": spec.scenarios[s].label, "label_zh": spec.scenarios[s].label_zh,
-                          "overrides": " ".join(result.overrides[s])} for s in result.runs])
+                          "overrides": " ".join(result.overrides[s]),
+                          "status": "failed" if s in result.failed else "ok", "error": result.failed.get(s, "")}
+                         for s in spec.ordered()])
     return {"comparison": comp, "runs": pd.DataFrame(long), "cdf": stack(result.tables, "cdf"),
             "funnel": stack(result.tables, "funnel"), "backlog": _backlog(result),
             "utilization": pd.DataFrame(util_rows, columns=["scenario", "role", "level", "utilization",
@@ -219,6 +223,9 @@ def finding_text(result: ExperimentResult) -> str:
                (f"{len(result.runs)} scenarios x {spec.replications} paired replications; {cfg.territory.name}, "
                 f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} of warm-up), run.seed={cfg.run.seed}, "
                 f"{result.engine} engine, {result.seconds:.0f} s"))
+    for s, error in result.failed.items():
+        out.append((f"方案 {s} 运行失败，未纳入比较：{error}") if zh
+                   else f"Scenario {s} failed and is left out of the comparison: {error}")
     out += ["", "结论：" if zh else "Findings:"]
     out += [f"- {f}" for f in fs.values()]
     out += ["", method_line(spec.replications, lang), ""]

@@ -31,7 +31,7 @@ import math
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,7 +50,7 @@ from sim.runs.source import capacity_of, scenario_inputs
 from sim.scenario.constants import HOURS_PER_DAY
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
-from sim.util.errors import ConfigError
+from sim.util.errors import ConfigError, JobsFailed, one_line
 
 __all__ = ["CLEAR_TOLERANCE", "PRE_SURGE_DAYS", "ExperimentResult", "RepOutput", "run_experiment",
            "run_replication", "scenario_overrides", "surge_kpis", "surge_windows"]
@@ -93,6 +93,8 @@ class ExperimentResult:
     unstable: dict[str, list[tuple[str, float]]]
     engine: str = ""
     seconds: float = 0.0
+    #: scenario -> the one-line error of its first failed replication; it is left out of the tables above
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def lang(self) -> str:
@@ -198,29 +200,46 @@ def _validate(spec: ExperimentSpec, overrides: dict[str, list[str]], run_overrid
     return cfgs
 
 
-def _tasks(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...], int]]:
+def _tasks(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> list[Task]:
     # replication-major: the baseline's replication 0 comes first (its KPIs are checked first)
     return [(s, tuple(overrides[s]), r) for r in range(spec.replications) for s in spec.ordered()]
 
 
-def _run_all(spec: ExperimentSpec, tasks: list[tuple[str, tuple[str, ...], int]],
-             on_done: Callable[[RepOutput], None]) -> None:
+Task = tuple[str, tuple[str, ...], int]
+
+
+def _run_all(spec: ExperimentSpec, tasks: list[Task], on_done: Callable[[RepOutput], None],
+             on_failed: Callable[[Task, Exception], None]) -> None:
+    """Run every task; one that raises is handed to ``on_failed`` and the others go on (Ctrl-C stops all)."""
     if spec.workers <= 1 or len(tasks) <= 1:
         for t in tasks:
-            on_done(run_replication(*t))
+            try:
+                out = run_replication(*t)
+            except Exception as exc:  # this scenario's failure, not the experiment's
+                on_failed(t, exc)
+                continue
+            on_done(out)
         return
     ctx = mp.get_context("spawn")  # no fork of a process that may hold threads
     with ProcessPoolExecutor(min(spec.workers, len(tasks)), mp_context=ctx) as pool:
-        pending: set[Future[RepOutput]] = {pool.submit(run_replication, *t) for t in tasks}
+        task_of: dict[Future[RepOutput], Task] = {pool.submit(run_replication, *t): t for t in tasks}
+        pending = set(task_of)
         try:
             while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    on_done(fut.result())
+                    raised = fut.exception()
+                    if isinstance(raised, Exception):
+                        on_failed(task_of[fut], raised)
+                    elif raised is not None:
+                        raise raised
+                    else:
+                        on_done(fut.result())
         except BaseException:
             for fut in pending:
                 fut.cancel()
             raise
+
 
 
 def _mean_backlog(outs: Iterable[RepOutput]) -> pd.DataFrame:
@@ -273,7 +292,24 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
             say(f"[{done}/{len(outs)}] {o.scenario}: {spec.replications} replications, {secs:.1f} s of work "
                 f"({o.engine} engine)")
 
-    _run_all(spec, _tasks(spec, overrides), on_done)
+    failed: dict[str, str] = {}
+
+    def on_failed(task: Task, exc: Exception) -> None:
+        scenario, _ov, rep = task
+        if scenario not in failed:
+            failed[scenario] = one_line(exc)
+            say(f"scenario {scenario} failed (replication {rep}): {failed[scenario]}; the others go on")
+
+    _run_all(spec, _tasks(spec, overrides), on_done, on_failed)
+    if spec.baseline in failed:
+        raise JobsFailed(f"the baseline scenario {spec.baseline} failed: {failed[spec.baseline]}; with nothing to "
+                         f"compare with, no results were written ({len(failed)} of {len(outs)} scenario(s) failed)")
+    if failed and len(failed) == len(outs) - 1:
+        other = next(iter(failed))
+        raise JobsFailed(f"every scenario but the baseline failed (scenario {other}: {failed[other]}); with nothing "
+                         "to compare, no results were written")
+    for s in failed:
+        del outs[s]  # a scenario without all its paired replications is not compared
     runs: dict[str, list[dict[str, float]]] = {}
     tables: dict[str, RunTables] = {}
     unstable: dict[str, list[tuple[str, float]]] = {}
@@ -286,4 +322,4 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
     backlog = {s: _mean_backlog(lst) for s, lst in outs.items()}
     engine = outs[spec.baseline][0].engine
     return ExperimentResult(spec=spec, overrides=overrides, cfgs=cfgs, runs=runs, tables=tables, backlog=backlog,
-                            unstable=unstable, engine=engine, seconds=time.perf_counter() - t0)
+                            unstable=unstable, engine=engine, seconds=time.perf_counter() - t0, failed=failed)

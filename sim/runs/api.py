@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -33,12 +33,17 @@ from sim.metrics.replications import Summary, half_widths, means, summarize
 from sim.metrics.tables import office_table
 from sim.records.files import write_records
 from sim.records.schema import Records
-from sim.runs.config import load_config_noted, resolve_defaults
+from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
+from sim.runs.manifest import write_manifest
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
+from sim.runs.store import register_result, result_row
+from sim.scenario.compose import presets_dir
 from sim.scenario.lever_warnings import lever_warnings
+from sim.scenario.preset_files import tidy_calibrated
 from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
+from sim.util.errors import ConfigError
 from sim.util.interrupt import signals_deferred
 from sim.util.partial import claim_results_dir, drop_owner, remove_stale
 from sim.util.strict_json import dumps as strict_dumps
@@ -75,9 +80,16 @@ def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records,
     raise AssertionError(f"unknown engine {engine}")  # pick_engine only returns available engines
 
 
-def run(overrides: Sequence[str] = (), *, write: bool = True,
+def run(overrides: Sequence[str] | str = (), *, write: bool = True,
         echo: Callable[[str], None] | None = None, check_dir: bool | None = None) -> RunResult:
-    """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input."""
+    """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input.
+
+    ``overrides``: a list of strings (``["territory=township", "run.seed=7"]``) or one string
+    read as a command line is (``"territory=township run.seed=7"``). Arguments of a wrong type
+    are a one-line ``ConfigError`` naming the argument.
+    """
+    overrides = override_list(overrides)
+    check_types(write, echo, check_dir)
     cfg, notes = load_config_noted(overrides)
     return run_config(cfg, overrides, write=write, echo=echo, notes=notes, check_dir=check_dir)
 
@@ -91,6 +103,11 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
     ``check_dir`` (default: ``write``): check ``run.results_dir`` before simulating, for a
     caller that writes the results itself afterwards (``_write``, as a sweep job does).
     """
+    if not isinstance(cfg, Config):
+        raise ConfigError("cfg", f"must be a sim.scenario.schema.Config (sim.runs.config.load_config gives one), "
+                                 f"got {type(cfg).__name__}")
+    overrides = override_list(overrides)
+    check_types(write, echo, check_dir)
     say = echo or (lambda _s: None)
     cfg, chosen = resolve_defaults(cfg)
     notes = [*notes, *chosen]
@@ -100,6 +117,8 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
         check_destination("run.results_dir", cfg.run.results_dir)
         for line in remove_stale(Path(cfg.run.results_dir)):
             say(line)
+    for line in tidy_calibrated(presets_dir() / "calibrated"):  # what a killed calibration left
+        say(line)
     warnings = lever_warnings(cfg)
     for line in [*notes, est.line(), *(f"warning: {w}" for w in warnings)]:
         say(line)
@@ -194,11 +213,13 @@ class _ResultsDir:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
 
-    def finish(self) -> Path:
-        """Wait for the Parquet files (raising what their writing raised), then move into place."""
+    def finish(self, store_row: Mapping[str, Any] | None = None) -> Path:
+        """Wait for the Parquet files (raising what their writing raised), list every file in the
+        manifest (with ``store_row``, what the store of runs keeps for it), then move into place."""
         self._join()
         if self.parquet is not None:
             self.parquet.result()
+        write_manifest(self.tmp, store_row)
         drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
@@ -295,12 +316,11 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
             (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
-        final = out.finish()
+        row = result_row(result, overrides)
+        final = out.finish(row)
     except BaseException:
         if out is not None:
             out.discard()
         raise
-    from sim.runs.store import register_result
-
-    register_result(result, overrides, final)  # the store of runs (sim/runs/store.py) indexes every directory
+    register_result(result, overrides, final, row)  # the store of runs (sim/runs/store.py) indexes every directory
     return final

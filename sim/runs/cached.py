@@ -8,30 +8,38 @@ of running it again; ``run.reuse=false`` always runs.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 
 from sim.metrics.kpis import format_kpi_table
 from sim.metrics.replications import Summary
 from sim.runs import api
 from sim.runs.api import RunResult
-from sim.runs.config import load_config_noted, resolve_defaults
+from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.store import SOURCE, StoredRun, db_path, lookup
 from sim.scenario.schema import Config
 
 
-def load_result(cfg: Config, stored: StoredRun) -> RunResult:
-    """A ``sim.runs.api.RunResult`` rebuilt from a stored directory (KPIs, intervals, every replication; no records)."""
-    payload = json.loads((stored.results_dir / "kpis.json").read_text(encoding="utf-8"))
+def load_result(cfg: Config, stored: StoredRun) -> RunResult | None:
+    """A ``sim.runs.api.RunResult`` rebuilt from a stored directory (KPIs, intervals, every replication; no records);
+    None when its ``kpis.json`` cannot be read as one (the manifest was checked: this is a second guard)."""
     # the capacity check is not rebuilt (it needs the inputs): it is in the directory's capacity.json
     capacity = None
-    summaries = {k: Summary(**v) for k, v in payload.get("summaries", {}).items()}
-    result = RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
-                       kpis=payload.get("kpis", {}), ci=payload.get("ci_half_width", {}), summaries=summaries,
-                       runs=payload.get("runs", []), out_dir=stored.results_dir)
-    return result
+    try:
+        payload = json.loads((stored.results_dir / "kpis.json").read_text(encoding="utf-8"))
+        summaries = {k: Summary(**v) for k, v in payload.get("summaries", {}).items()}
+        return RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
+                         kpis=dict(payload["kpis"]), ci=dict(payload.get("ci_half_width", {})), summaries=summaries,
+                         runs=list(payload.get("runs", [])), out_dir=stored.results_dir)
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return None
 
 
-def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | None = None,
+def _warn(line: str) -> None:
+    print(f"gridsim: {line}", file=sys.stderr)
+
+
+def run_cached(overrides: Sequence[str] | str = (), *, echo: Callable[[str], None] | None = None,
                source: str = "api", cfg: Config | None = None) -> tuple[RunResult, bool]:
     """``sim.run(overrides)``, or its stored results when the store has this config: ``(RunResult, from_store)``.
 
@@ -39,17 +47,22 @@ def run_cached(overrides: Sequence[str] = (), *, echo: Callable[[str], None] | N
     ``cfg``, when the caller has composed ``overrides`` already (the page does, without
     Hydra), saves composing them again for the look-up.
     """
+    overrides = override_list(overrides)
+    check_types(echo=echo)
     say = echo or (lambda _s: None)
     cfg, notes = (cfg, []) if cfg is not None else load_config_noted(overrides)
     # a run registers the config it resolved (defaults such as the warm-up filled in), so the
     # look-up resolves the same way first
     key_cfg = resolve_defaults(cfg)[0]
     if key_cfg.run.simulate and key_cfg.run.reuse:
-        stored = lookup(key_cfg)
-        if stored is not None:
+        stored = lookup(key_cfg, say=echo or _warn)
+        result = load_result(key_cfg, stored) if stored is not None else None
+        if stored is not None and result is None:
+            (echo or _warn)(f"the store's run of this config ({stored.results_dir}) cannot be served: its kpis.json "
+                            "is unreadable; running it again")
+        if stored is not None and result is not None:
             say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
                 "so these are its results (run.reuse=false runs it again)")
-            result = load_result(key_cfg, stored)
             say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
             return result, True
     token = SOURCE.set(source)

@@ -5,8 +5,11 @@ workbench page) is registered here under the hash of its resolved config (the se
 the number of replications are part of it) and of the model's code. ``sim.runs.cached.run_cached`` answers
 a request whose config is in the store from the stored directory instead of running it
 again: same config, same seed and same code give the same results, so nothing is lost.
-A row whose directory has since been deleted (or lost its ``kpis.json``) is dropped and
-never served. The Parquet files stay in the results directories; the store holds paths,
+A directory is served only when every file its ``manifest.json`` lists (``sim.runs.manifest``)
+has the size and checksum it was written with; otherwise its row is dropped, the run runs
+again and one line says why. The database itself is an index (``sim.runs.store_db``): an
+unreadable one is moved aside and rebuilt from the manifests, a locked one is waited on
+for a bounded time. The Parquet files stay in the results directories; the store holds paths,
 the config and the headline KPIs, so a researcher can query it::
 
     sqlite3 results/runs.sqlite "SELECT created, territory, scenario, on_time_rate, staff_cost, results_dir
@@ -14,7 +17,9 @@ the config and the headline KPIs, so a researcher can query it::
 
 Keys that cannot change a run's results are left out of the hash (``HASH_EXCLUDED``):
 the progress bar, the thread count (the engines give the same records whatever it is)
-and whether to reuse.
+and whether to reuse. The files a config names (``INPUT_FILES``: a units table, a log to
+replay, its mapping) are hashed by content, and the code hash covers the content of every
+model source file: an edited units table or rule is a different run.
 """
 
 from __future__ import annotations
@@ -25,70 +30,34 @@ import math
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sim.runs.manifest import file_sha256, verify
+from sim.runs.store_db import HEADLINE, connect, insert_run, rebuild, using
 from sim.scenario.schema import Config
 
-__all__ = ["DB_NAME", "HEADLINE", "StoredExperiment", "StoredRun", "config_hash", "code_hash", "connect",
-           "experiment_hash", "lookup", "lookup_experiment", "register", "register_experiment",
-           "runs_frame"]
+__all__ = ["DB_NAME", "HEADLINE", "StoredExperiment", "StoredRun", "code_hash", "config_hash", "connect",
+           "experiment_hash", "lookup", "lookup_experiment", "register", "register_experiment", "runs_frame",
+           "store_row"]
 
 #: the database's file name inside ``run.results_dir``
 DB_NAME = "runs.sqlite"
 #: config keys that do not change a run's results
 HASH_EXCLUDED: tuple[tuple[str, str], ...] = (("run", "progress"), ("engine", "workers"), ("run", "reuse"),
                                               ("run", "results_dir"))
-#: KPIs kept as columns of ``runs`` (all of them are in ``kpis_json``)
-HEADLINE: tuple[str, ...] = ("matters", "on_time_rate", "satisfaction_rate", "resolution_hours_mean",
-                             "resolution_hours_p90", "petitions_per_10k", "settled_at_or_below_village",
-                             "staff_cost", "cost_per_settled")
-
+#: config keys naming a file whose content is part of the hash (a path alone would keep an edited file's key)
+INPUT_FILES: tuple[tuple[str, ...], ...] = (("territory", "units_file"), ("scenario", "replay", "log"),
+                                            ("scenario", "replay", "mapping"))
+#: the model's files besides its Python sources (``code_hash``): the shipped log mappings
+MODEL_DATA_GLOBS: tuple[str, ...] = ("logs/mappings/*.yaml",)
 #: who is running (``register``'s ``source`` column): the CLI, a page, a sweep job set it around their runs
 SOURCE: ContextVar[str] = ContextVar("gridsim_store_source", default="api")
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS runs (
-    results_dir TEXT PRIMARY KEY,  -- absolute path of the run's directory
-    hash TEXT NOT NULL,            -- sha256 of the resolved config (seed included)
-    code TEXT NOT NULL,            -- sha256 of the model's source files
-    created TEXT NOT NULL,         -- UTC, ISO 8601
-    seed INTEGER NOT NULL,
-    replications INTEGER NOT NULL,
-    engine TEXT NOT NULL,
-    territory TEXT NOT NULL,
-    scenario TEXT NOT NULL,
-    horizon_days REAL NOT NULL,
-    seconds REAL,                  -- engine seconds, summed over the replications
-    source TEXT NOT NULL,          -- cli | api | sweep | page | ...
-    overrides TEXT NOT NULL,       -- JSON list of the overrides given
-    config_json TEXT NOT NULL,     -- the resolved config
-    kpis_json TEXT NOT NULL,       -- every KPI mean
-    ci_json TEXT NOT NULL,         -- their 95% half-widths
-    {", ".join(f"{k} REAL" for k in HEADLINE)}
-);
-CREATE INDEX IF NOT EXISTS runs_hash ON runs (hash, code);
-CREATE TABLE IF NOT EXISTS experiments (
-    results_dir TEXT PRIMARY KEY,  -- absolute path of the experiment's directory (results/experiments/...)
-    hash TEXT NOT NULL,            -- sha256 of the spec and of every scenario's resolved config
-    code TEXT NOT NULL,            -- sha256 of the model's source files
-    created TEXT NOT NULL,         -- UTC, ISO 8601
-    name TEXT NOT NULL,            -- the spec's name
-    scenarios INTEGER NOT NULL,
-    replications INTEGER NOT NULL,
-    seed INTEGER NOT NULL,
-    seconds REAL,                  -- wall time of the whole experiment
-    overrides TEXT NOT NULL,       -- JSON list of the arguments given
-    spec_json TEXT NOT NULL,       -- the spec
-    finding TEXT NOT NULL          -- finding.txt
-);
-CREATE INDEX IF NOT EXISTS experiments_hash ON experiments (hash, code);
-"""
 #: spec fields that do not change an experiment's results
 SPEC_HASH_EXCLUDED: tuple[str, ...] = ("workers", "reuse")
 
@@ -101,27 +70,58 @@ def _canonical(cfg: Config) -> dict[str, Any]:
     return data
 
 
+@cache
+def _content_hash(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    return file_sha256(Path(path))  # cached on the file's size, time and inode: read once per process unless edited
+
+
+def input_file_hashes(cfg: Config) -> dict[str, str]:
+    """sha256 of each file ``cfg`` names (``INPUT_FILES``), by dotted key; a value that is no file is left out
+    (a shipped mapping's name: its file is in ``code_hash``)."""
+    out: dict[str, str] = {}
+    for keys in INPUT_FILES:
+        value: Any = cfg
+        for k in keys:
+            value = getattr(value, k, None)
+        if not value:
+            continue
+        path = Path(str(value)).expanduser()
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            out[".".join(keys)] = _content_hash(str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+    return out
+
+
 def _hash_of(data: dict[str, Any]) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def config_hash(cfg: Config) -> str:
-    """sha256 of the resolved config, keys sorted, without ``HASH_EXCLUDED``."""
-    return _hash_of(_canonical(cfg))
+    """sha256 of the resolved config, keys sorted, without ``HASH_EXCLUDED``, and of the files it names."""
+    files = input_file_hashes(cfg)
+    return _hash_of({**_canonical(cfg), "input_files": files} if files else _canonical(cfg))
+
+
+#: the package whose sources ``code_hash`` reads (``sim/``)
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 @cache
-def code_hash() -> str:
-    """sha256 of the package's model sources (``sim/**/*.py`` outside the page), read once per process.
+def code_hash(root: Path = PACKAGE_ROOT) -> str:
+    """sha256 of the model's sources under ``root`` (``**/*.py`` outside the page, and ``MODEL_DATA_GLOBS``):
+    each file's path inside the package and its content, read once per process.
 
     A store hit must give what a run would give now: a changed engine or rule is a different model.
     """
-    root = Path(__file__).resolve().parents[1]  # sim/: every model source, not only sim/runs/
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    files = {*root.rglob("*.py"), *(p for g in MODEL_DATA_GLOBS for p in root.glob(g))}
+    for path in sorted(files):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith("app/"):
+        if rel.startswith("app/") or "__pycache__" in rel:
             continue  # the page does not change results
         h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
@@ -129,16 +129,6 @@ def code_hash() -> str:
 
 def db_path(cfg: Config) -> Path:
     return Path(cfg.run.results_dir) / DB_NAME
-
-
-@contextmanager
-def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
-    """An open connection with the table created; committed on success."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path, timeout=30.0)) as con:
-        con.executescript(_SCHEMA)
-        with con:
-            yield con
 
 
 def _num(x: Any) -> float | None:
@@ -149,26 +139,33 @@ def _num(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def register(cfg: Config, out_dir: Path, kpis: Mapping[str, float], ci: Mapping[str, float], engine: str,
-             overrides: Sequence[str], seconds: float | None = None, source: str | None = None) -> None:
-    """Record a finished results directory under its config's hash (replacing a row for the same directory)."""
-    source = source if source is not None else SOURCE.get()
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def store_row(cfg: Config, kpis: Mapping[str, float], ci: Mapping[str, float], engine: str,
+              overrides: Sequence[str], seconds: float | None = None, source: str | None = None) -> dict[str, Any]:
+    """The row ``runs`` keeps for a run of ``cfg`` (all but ``results_dir``): also written into its manifest."""
     canonical = _canonical(cfg)
     row: dict[str, Any] = {
-        "results_dir": str(Path(out_dir).resolve()), "hash": _hash_of(canonical), "code": code_hash(),
-        "created": created, "seed": cfg.run.seed, "replications": cfg.run.replications, "engine": engine,
+        "hash": config_hash(cfg), "code": code_hash(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seed": cfg.run.seed, "replications": cfg.run.replications, "engine": engine,
         "territory": cfg.territory.name, "scenario": cfg.scenario.name, "horizon_days": cfg.run.horizon_days,
-        "seconds": seconds, "source": source, "overrides": json.dumps(list(overrides)),
-        "config_json": json.dumps(canonical, sort_keys=True, default=str),
+        "seconds": seconds, "source": source if source is not None else SOURCE.get(),
+        "overrides": json.dumps(list(overrides)), "config_json": json.dumps(canonical, sort_keys=True, default=str),
         "kpis_json": json.dumps({k: _num(v) for k, v in kpis.items()}),
         "ci_json": json.dumps({k: _num(v) for k, v in ci.items()}),
     }
     row.update({k: _num(kpis.get(k)) for k in HEADLINE})
-    cols = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    with connect(db_path(cfg)) as con:
-        con.execute(f"INSERT OR REPLACE INTO runs ({cols}) VALUES ({marks})", tuple(row.values()))
+    return row
+
+
+def register(cfg: Config, out_dir: Path, kpis: Mapping[str, float], ci: Mapping[str, float], engine: str,
+             overrides: Sequence[str], seconds: float | None = None, source: str | None = None,
+             row: Mapping[str, Any] | None = None) -> None:
+    """Record a finished results directory under its config's hash (replacing a row for the same directory).
+
+    ``row``: what ``store_row`` gave for it already (the one in its manifest).
+    """
+    full = {"results_dir": str(Path(out_dir).resolve()),
+            **(row if row is not None else store_row(cfg, kpis, ci, engine, overrides, seconds, source))}
+    using(db_path(cfg), lambda con: insert_run(con, full), f"{out_dir} is not indexed in it")
 
 
 @dataclass(frozen=True)
@@ -181,39 +178,58 @@ class StoredRun:
     seconds: float | None
 
 
-def register_result(result: Any, overrides: Sequence[str], out_dir: Path) -> None:
+def result_row(result: Any, overrides: Sequence[str]) -> dict[str, Any] | None:
+    """``store_row`` of a ``sim.runs.api.RunResult``; None for a capacity check alone (not a run)."""
+    if not result.runs:
+        return None
+    seconds = sum(float(r.get("engine_seconds", 0.0)) for r in result.runs)
+    return store_row(result.cfg, result.kpis, result.ci, result.engine, overrides, seconds)
+
+
+def register_result(result: Any, overrides: Sequence[str], out_dir: Path,
+                    row: Mapping[str, Any] | None = None) -> None:
     """``register`` a ``sim.runs.api.RunResult`` just written to ``out_dir`` (what ``sim.runs.api`` calls).
 
     A store that cannot be written (a read-only or locked database) does not undo the run:
     its directory is complete, so this says why on stderr and goes on.
     """
-    if not result.runs:
+    row = row if row is not None else result_row(result, overrides)
+    if row is None:
         return  # a capacity check alone is not a run
-    seconds = sum(float(r.get("engine_seconds", 0.0)) for r in result.runs)
     try:
-        register(result.cfg, out_dir, result.kpis, result.ci, result.engine, overrides, seconds)
+        register(result.cfg, out_dir, result.kpis, result.ci, result.engine, overrides, row=row)
     except (sqlite3.Error, OSError) as exc:
         print(f"gridsim: warning: {out_dir} was not registered in the store: {exc}", file=sys.stderr)
 
 
-def _usable(directory: Path) -> bool:
-    return (directory / "kpis.json").is_file() and (directory / "config.yaml").is_file()
+def lookup(cfg: Config, say: Callable[[str], None] | None = None) -> StoredRun | None:
+    """The newest stored run of this config and code whose directory is intact (``sim.runs.manifest.verify``).
 
-
-def lookup(cfg: Config) -> StoredRun | None:
-    """The newest stored run of this config and code whose directory is intact; rows of deleted ones are dropped."""
+    The row of a directory that is gone or changed is dropped, and ``say`` gets one line
+    saying why it is not served. A store that is missing while manifests exist beside it
+    is rebuilt from them first; a locked one is not looked up (one line on stderr).
+    """
     path = db_path(cfg)
     if not path.is_file():
-        return None
-    with connect(path) as con:
+        if not any(Path(cfg.run.results_dir).glob("*/manifest.json")):
+            return None
+        rebuild(path)
+    key = (config_hash(cfg), code_hash())
+
+    def find(con: sqlite3.Connection) -> StoredRun | None:
         rows = con.execute("SELECT results_dir, created, engine, seconds FROM runs WHERE hash = ? AND code = ? "
-                           "ORDER BY created DESC", (config_hash(cfg), code_hash())).fetchall()
+                           "ORDER BY created DESC", key).fetchall()
         for results_dir, created, engine, seconds in rows:
             d = Path(results_dir)
-            if _usable(d):
+            why = verify(d) if d.is_dir() else "the directory is gone"
+            if why is None:
                 return StoredRun(d, created, engine, seconds)
             con.execute("DELETE FROM runs WHERE results_dir = ?", (results_dir,))
-    return None
+            if say is not None and d.is_dir():
+                say(f"the store's run of this config ({d}) cannot be served: {why}; running it again")
+        return None
+
+    return using(path, find, "this run is not looked up in it")
 
 
 def runs_frame(results_dir: str | Path) -> Any:
@@ -223,8 +239,9 @@ def runs_frame(results_dir: str | Path) -> Any:
     path = Path(results_dir) / DB_NAME
     if not path.is_file():
         return pd.DataFrame()
-    with connect(path) as con:
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY created DESC", con)
+    frame = using(path, lambda con: pd.read_sql_query("SELECT * FROM runs ORDER BY created DESC", con),
+                  "its runs are not listed")
+    return frame if frame is not None else pd.DataFrame()
 
 
 @dataclass(frozen=True)
@@ -255,10 +272,10 @@ def register_experiment(spec: Any, cfgs: Mapping[str, Config], out_dir: Path, ov
            "scenarios": len(cfgs), "replications": spec.replications, "seed": base.run.seed, "seconds": seconds,
            "overrides": json.dumps(list(overrides)), "spec_json": json.dumps(asdict(spec), sort_keys=True, default=str),
            "finding": (Path(out_dir) / "finding.txt").read_text(encoding="utf-8")}
+    sql = f"INSERT OR REPLACE INTO experiments ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})"
     try:
-        with connect(_experiment_db(spec, cfgs)) as con:
-            con.execute(f"INSERT OR REPLACE INTO experiments ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-                        tuple(row.values()))
+        using(_experiment_db(spec, cfgs), lambda con: con.execute(sql, tuple(row.values())),
+              f"{out_dir} is not indexed in it")
     except (sqlite3.Error, OSError) as exc:
         print(f"gridsim: warning: {out_dir} was not registered in the store: {exc}", file=sys.stderr)
 
@@ -268,12 +285,16 @@ def lookup_experiment(spec: Any, cfgs: Mapping[str, Config]) -> StoredExperiment
     path = _experiment_db(spec, cfgs)
     if not path.is_file():
         return None
-    with connect(path) as con:
+    key = (experiment_hash(spec, cfgs), code_hash())
+
+    def find(con: sqlite3.Connection) -> StoredExperiment | None:
         rows = con.execute("SELECT results_dir, created FROM experiments WHERE hash = ? AND code = ? "
-                           "ORDER BY created DESC", (experiment_hash(spec, cfgs), code_hash())).fetchall()
+                           "ORDER BY created DESC", key).fetchall()
         for results_dir, created in rows:
             d = Path(results_dir)
             if (d / "finding.txt").is_file() and (d / "comparison.csv").is_file():
                 return StoredExperiment(d, created, path)
             con.execute("DELETE FROM experiments WHERE results_dir = ?", (results_dir,))
-    return None
+        return None
+
+    return using(path, find, "this experiment is not looked up in it")

@@ -155,6 +155,26 @@ def kpi_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in rest if c not in _NOT_KPI]
 
 
+@dataclass
+class SweepOutcome:
+    """What the last multirun of this process left: ``gridsim -m`` exits non-zero when a job failed."""
+
+    jobs: int = 0
+    failed: int = 0
+    table: Path | None = None
+
+    def failed_jobs(self) -> str:
+        """One line naming how many jobs failed and the table that marks them; "" when none did."""
+        if not self.failed:
+            return ""
+        return (f"{self.failed} of {self.jobs} sweep job(s) failed (status 'failed' in {self.table}); "
+                "the others finished")
+
+
+#: set by ``SweepTable`` at the end of each multirun (in the process that runs the sweeper)
+last_sweep = SweepOutcome()
+
+
 class SweepTable(Callback):
     """Hydra callback: at the end of a multirun, write the sweep table and say where it is."""
 
@@ -164,6 +184,8 @@ class SweepTable(Callback):
             return  # no job ran (the sweeper failed before launching)
         frame = write_table(sweep_dir)
         failed = frame[frame["status"] != "ok"]
+        last_sweep.jobs, last_sweep.failed = len(frame), len(failed)
+        last_sweep.table = sweep_dir / (TABLE + ".csv")
         print(f"sweep: {len(frame)} job(s), {len(frame) - len(failed)} ok, {len(failed)} failed", flush=True)
         for _, row in failed.iterrows():
             print(f"  job {row['job']} failed: {row['error']}", flush=True)

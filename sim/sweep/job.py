@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
-from sim.util.errors import ConfigError
+from sim.util.errors import one_line
 
 TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.prepare_multirun``
 
@@ -54,7 +54,7 @@ def run_job(cfg: DictConfig) -> Any:
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
                         objective=objective(kpis) if objective is not None else None)
     except Exception as exc:  # any failure is this job's, not the sweep's
-        rec = JobRecord(job=num, overrides=overrides, status="failed", error=_one_line(exc),
+        rec = JobRecord(job=num, overrides=overrides, status="failed", error=one_line(exc),
                         seconds=time.perf_counter() - t0, attempts=attempts)
     write_record(sweep_dir, rec)
     outcome = f"{rec.status} in {rec.seconds:.1f} s" + ("" if rec.ok else f": {rec.error}")
@@ -95,13 +95,6 @@ def _returned(rec: JobRecord, objective: Objective | None) -> Any:
     if objective is None:
         return dict(rec.kpis) if rec.ok else None
     return rec.objective if rec.ok and rec.objective is not None else math.inf
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, ConfigError):
-        return str(exc)
-    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _shorten(text: str, width: int = 160) -> str:

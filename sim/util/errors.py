@@ -1,12 +1,29 @@
-"""The one error type a user ever sees: a bad config key or input file row."""
+"""The errors a user sees, and the exit codes of every gridsim command (README "Exit codes").
+
+A script can trust the code: 0 is a complete result, anything else is not.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
 
 from sim.util.interrupt import Terminated
+
+#: the command did what was asked; its results are complete
+EXIT_OK = 0
+#: an unexpected error (a bug in gridsim): its traceback is printed
+EXIT_BUG = 1
+#: a bad key, value, file row or destination, or a disk that filled up while writing: one line, nothing kept
+EXIT_BAD_INPUT = 2
+#: a sweep or experiment finished every job it could, but some failed: its table marks which
+EXIT_JOBS_FAILED = 3
+#: Ctrl-C (SIGINT); 141: the reader of the output went away (SIGPIPE); 143: SIGTERM
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143
+#: errno values that mean the destination cannot take the results (not a bug): one line, EXIT_BAD_INPUT
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 
 
 class ConfigError(ValueError):
@@ -21,21 +38,52 @@ class ConfigError(ValueError):
         super().__init__(f"{key}: {problem}")
 
 
+class JobsFailed(Exception):
+    """Some jobs of a sweep or scenarios of an experiment failed after the others finished.
+
+    ``str(e)`` is one line saying how many and where the table is; the command exits with
+    ``EXIT_JOBS_FAILED``.
+    """
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line (a failed job's table cell): a ConfigError as itself, else ``Type: first line``."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def disk_problem(exc: OSError) -> str:
+    """One line for a write the disk refused: the file and the reason."""
+    where = exc.filename if exc.filename is not None else "writing the results"
+    return f"{where}: {exc.strerror or os.strerror(exc.errno or 0)}: nothing half-written was kept"
+
+
 def exit_code(prog: str, call: Callable[[], int]) -> int:
-    """``call()``'s exit code; a ConfigError prints ``<prog>: error: <message>`` and gives 2,
-    Ctrl-C ``<prog>: interrupted`` and 130, SIGTERM ``<prog>: terminated`` and 143 (no traceback)."""
+    """``call()``'s exit code; a ConfigError prints ``<prog>: error: <message>`` and gives 2 (so does a
+    full or read-only disk), failed jobs ``<prog>: <message>`` and 3, Ctrl-C ``<prog>: interrupted``
+    and 130, SIGTERM ``<prog>: terminated`` and 143 (no traceback)."""
     try:
         return call()
     except ConfigError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except JobsFailed as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return EXIT_JOBS_FAILED
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
-        return 143
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (gridsim ... | head): stop quietly, as a pipe does
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_BROKEN_PIPE
+    except OSError as e:
+        if e.errno not in DISK_ERRNOS:
+            raise
+        print(f"{prog}: error: {disk_problem(e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -60,7 +60,7 @@ def test_failed_job_is_recorded_and_rerun_skips_completed_jobs(tmp_path: Path) -
     blocker.write_text("not a directory\n")
     args = ("textbook.servers=2", f"run.results_dir={tmp_path / 'a'},{blocker / 'b'}")
     p, sweep = multirun(tmp_path, *args)
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr  # a job failed: the sweep is incomplete (sim.util.errors.EXIT_JOBS_FAILED)
     table = pd.read_csv(sweep / "sweep.csv", keep_default_na=False)
     assert list(table["status"]) == ["ok", "failed"]
     errors = table["error"].astype(str).tolist()
@@ -88,7 +88,7 @@ def test_failed_job_is_recorded_and_rerun_skips_completed_jobs(tmp_path: Path) -
 
 def test_an_invalid_value_fails_its_job_only(tmp_path: Path) -> None:
     p, sweep = multirun(tmp_path, "staffing.fulltime_per_grid=1,-1")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr
     table = pd.read_parquet(sweep / "sweep.parquet")
     assert list(table["status"]) == ["ok", "failed"]
     assert table.loc[1, "error"] == "staffing.fulltime_per_grid: must be a whole number >= 0, got -1"

@@ -120,7 +120,7 @@ def test_arrivals_recovered_within_sampling_error(recovered) -> None:
     n = fit.rows
     # expected training-window arrivals: fitted model vs known scenario, Poisson SE
     from sim.calibrate.model import build_config as build
-    fitted_cfg = build(scenario_values(fit, cal.handling.handling, Path(cal.preset.parent / "recovered.units.csv"),
+    fitted_cfg = build(scenario_values(fit, cal.handling.handling, Path(cal.results / "recovered.units.csv"),
                                        "recovered", 3))
     e_true, e_fit = expected_training(truth_cfg, tb), expected_training(fitted_cfg, tb)
     assert abs(e_fit - e_true) < 4.0 * np.sqrt(e_true), (e_fit, e_true)

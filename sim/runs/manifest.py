@@ -1,0 +1,77 @@
+"""The manifest of a results directory (``manifest.json``): every file with its size and sha256.
+
+A run writes it last, just before its directory is renamed into place, with the row the
+store of runs keeps for the directory (``sim.runs.store``). The store checks it before it
+serves a directory (a file deleted, truncated or edited since is a reason to run again),
+and rebuilds its index from the manifests when ``runs.sqlite`` is unreadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sim.util.partial import OWNER_FILE
+
+__all__ = ["MANIFEST", "file_sha256", "read_manifest", "verify", "write_manifest"]
+
+MANIFEST = "manifest.json"
+#: files never listed: the manifest itself and the owner mark of a directory being written
+_UNLISTED = (MANIFEST, OWNER_FILE)
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _listed(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name not in _UNLISTED)
+
+
+def write_manifest(directory: Path, store_row: Mapping[str, Any] | None = None) -> Path:
+    """List every file under ``directory`` (path relative to it, bytes, sha256), with ``store_row``.
+
+    Written to a temporary file and renamed: a manifest is whole or absent.
+    """
+    files = {p.relative_to(directory).as_posix(): {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
+             for p in _listed(directory)}
+    payload = {"files": files, "store": dict(store_row) if store_row is not None else None}
+    tmp = directory / f".{MANIFEST}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, directory / MANIFEST)
+    return directory / MANIFEST
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest's content, or None when it is missing or unreadable."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
+
+
+def verify(directory: Path) -> str | None:
+    """Why ``directory`` cannot be served (a phrase naming the file), or None when every listed file is intact."""
+    if not (directory / MANIFEST).is_file():
+        return f"{MANIFEST} is missing (written by an older gridsim, or not by gridsim)"
+    manifest = read_manifest(directory)
+    if manifest is None:
+        return f"{MANIFEST} is unreadable"
+    for rel, entry in sorted(manifest["files"].items()):
+        path = directory / rel
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return f"{rel} is missing"
+        recorded = entry if isinstance(entry, dict) else {}
+        if size != recorded.get("bytes"):
+            return f"{rel} has {size:,} bytes, not the {recorded.get('bytes')} recorded"
+        if file_sha256(path) != recorded.get("sha256"):
+            return f"{rel} has changed since it was written (its checksum differs)"
+    return None
