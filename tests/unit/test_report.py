@@ -109,7 +109,7 @@ def test_labels_in_both_languages() -> None:
     assert kpi_name("on_time_rate", "zh") == "按期办结率"
     assert kpi_name("settled_share_township", "zh") == "乡镇/街道办结占比"
     assert kpi_name("utilization_role_platform", "en") == "utilisation: platform dispatcher"
-    assert kpi_name("something_new", "zh") == "something_new"
+    assert kpi_name("something_new", "zh") == "something new"  # a new KPI in words, never its key
     assert label("subtitle.funnel", "zh") == "小事不出格、大事不出村、难事不出镇"
     with pytest.raises(ValueError, match="report.lang"):
         label("title.cdf", "fr")
