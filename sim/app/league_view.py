@@ -1,7 +1,8 @@
 """The page's league tab (比学赶超): sortable tables a planner can read, a search box and the chart.
 
-``show_league(tables, cfg, lang)`` is the one call the page makes, under its league
-header. Each level (townships, villages, grids) gets a tab with a search box and a
+``render(st, outcome, lang)`` is the one call the page makes, under its league header
+(``show_league(tables, cfg, lang)`` with the run's tables read from its results
+directory). Each level (townships, villages, grids; one chosen at a time) has a search box and a
 sortable ``st.dataframe``: rank and composite score first, places by name, headers in
 words, figures rounded (``sim.report.league.league_frame``), the top and bottom ten
 rows tinted; the chart (``league_chart``) has a fixed size at any scale.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,13 +23,14 @@ from sim.report.league import highlight_rows, league_chart, league_frame, league
 from sim.report.places import place_names_of
 from sim.scenario.schema import Config
 
-__all__ = ["column_config", "search", "show_league"]
+__all__ = ["column_config", "league_tables_of", "render", "search", "show_league"]
 
 LEVELS = ("township", "village", "grid")
 _TEXT: dict[str, tuple[str, str]] = {
     "tab.township": ("Townships", "乡镇/街道"),
     "tab.village": ("Villages", "村/社区"),
     "tab.grid": ("Grids", "网格"),
+    "level": ("Level", "层级"),
     "search": ("Search by name", "按名称搜索"),
     "search.help": ("Part of a place's name, or of what it belongs to", "名称或所属单位中的任意文字"),
     "shown": ("{shown} of {total} shown · green: top {k}, red: bottom {k} · click a header to sort",
@@ -84,24 +87,43 @@ def _png(tables: Mapping[str, pd.DataFrame], names: Mapping[str, str], lang: str
     return buf.getvalue()
 
 
+def league_tables_of(out_dir: Path) -> dict[str, pd.DataFrame]:
+    """The league tables a run wrote into its results directory (``league_<level>.csv``)."""
+    files = {lv: Path(out_dir) / f"league_{lv}.csv" for lv in LEVELS}
+    return {lv: pd.read_csv(p) for lv, p in files.items() if p.is_file()}
+
+
+def render(page: Any, outcome: Any, lang: str) -> None:
+    """The league tab of one run of the page (``outcome``: its ``out_dir`` and ``cfg``); ``page`` is the
+    Streamlit module the page draws with."""
+    del page  # the widgets below are Streamlit's own: one page, one module
+    show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key=f"league-{Path(outcome.out_dir).name}")
+
+
 def show_league(tables: Mapping[str, pd.DataFrame], cfg: Config, lang: str, key: str = "league") -> None:
-    """Draw the league tab's content: one tab per level with its search box and table, then the chart."""
+    """Draw the league tab's content: a choice of level, its search box and table, then the chart.
+
+    The level is a radio, not ``st.tabs``: a search reruns the page, and tabs would fall back to
+    the first one, taking the planner away from the table they were searching.
+    """
     check_lang(lang)
     levels = [lv for lv in LEVELS if lv in tables]
     if not levels:
         st.caption(_t("none", lang))
         return
     names = place_names_of(cfg, lang)
-    for tab, level in zip(st.tabs([_t(f"tab.{lv}", lang) for lv in levels]), levels, strict=True):
-        with tab:
-            frame = league_frame(tables[level], names, lang)
-            query = st.text_input(_t("search", lang), key=f"{key}-{level}-search", help=_t("search.help", lang))
-            shown = search(frame, query, lang)
-            k = max(1, sum(1 for b in frame[league_header("band", lang)] if b) // 2)
-            st.caption(_t("shown", lang).format(shown=len(shown), total=len(frame), k=k))
-            css = dict(zip(shown.index, highlight_rows(shown, lang), strict=True))
-            styled = shown.style.apply(lambda row, css=css: [css[row.name]] * len(row), axis=1)
-            st.dataframe(styled, hide_index=True, height=TABLE_HEIGHT, use_container_width=True,
-                         column_config=column_config(shown, lang), key=f"{key}-{level}-table")
+    with st.container(key="league-view"):
+        level = st.radio(_t("level", lang), levels, format_func=lambda lv: _t(f"tab.{lv}", lang), horizontal=True,
+                         key=f"{key}-level", label_visibility="collapsed")
+        frame = league_frame(tables[level], names, lang)
+        query = st.text_input(_t("search", lang), key=f"{key}-{level}-search", help=_t("search.help", lang))
+        shown = search(frame, query, lang)
+        k = max(1, sum(1 for b in frame[league_header("band", lang)] if b) // 2)
+        st.caption(_t("shown", lang).format(shown=len(shown), total=len(frame), k=k))
+        css = dict(zip(shown.index, highlight_rows(shown, lang), strict=True))
+        styled = shown.style.apply(lambda row: [css[row.name]] * len(row), axis=1)
+        height = min(TABLE_HEIGHT, 40 + 35 * max(len(shown), 1))  # a short table without empty rows
+        st.dataframe(styled, hide_index=True, height=height, width="stretch",
+                     column_config=column_config(shown, lang), key=f"{key}-{level}-table")
     if "township" in tables and "grid" in tables:
         st.image(_png(tables, names, lang), caption=_t("chart", lang))

@@ -9,10 +9,14 @@ Strings containing ``{}`` are ``str.format`` templates.
 
 from __future__ import annotations
 
-from sim.scenario.catalogue import humanize
-from sim.scenario.constants import LEVELS, LEVELS_ZH, STATUSES
+from functools import cache
 
-__all__ = ["LANGS", "all_text", "check_lang", "humanize", "kpi_name", "label", "level_name", "role_name"]
+from sim.scenario.catalogue import humanize, label_of
+from sim.scenario.constants import LEVELS, LEVELS_ZH, STATUSES
+from sim.scenario.schema import CatalogConfig, OfficeConfig
+
+__all__ = ["LANGS", "all_text", "check_lang", "humanize", "kpi_name", "label", "level_name", "office_name",
+           "office_type_name", "role_name"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -286,6 +290,51 @@ def kpi_name(kpi: str, lang: str) -> str:
         return label("kpi.open_status", lang).format(label(f"status.{kpi[5:]}", lang))
     check_lang(lang)
     return humanize(kpi)
+
+
+#: kind -> the label key of "a {} of this kind"
+_KIND_OF = {"module": "name.module", "department": "name.department"}
+
+
+def _find(catalog: CatalogConfig | None, kind: str, name: str) -> OfficeConfig | None:
+    if catalog is None:
+        return None
+    offices = catalog.modules if kind == "module" else catalog.departments
+    return next((o for o in offices if o.name == name), None)
+
+
+def office_type_name(office: str, catalog: CatalogConfig | None, lang: str) -> str:
+    """Display name of an office type: a station type (``grid``, ``module:x``, ``department:x``) or a
+    catalogue key (``urban_construction``: a department's name, else a module's); without a catalogue,
+    the default one's names."""
+    check_lang(lang)
+    catalog = catalog if catalog is not None else _default_catalog()
+    kind, sep, sub = office.partition(":")
+    if not sep:
+        if f"kind.{office}" in _STATION_KINDS:
+            return label(f"kind.{office}", lang)
+        for k in ("department", "module"):
+            if _find(catalog, k, office) is not None:
+                kind, sub = k, office
+                break
+        else:
+            return humanize(office)
+    found = _find(catalog, kind, sub)
+    name = label_of(found, lang) if found is not None else humanize(sub)
+    return label(_KIND_OF[kind], lang).format(name) if kind in _KIND_OF else name
+
+
+_STATION_KINDS = ("kind.grid", "kind.village", "kind.platform", "kind.module", "kind.department")
+
+
+def office_name(key: str, lang: str, catalog: CatalogConfig | None = None) -> str:
+    """An office type's display name (``office_type_name``; the default catalogue's names without one)."""
+    return office_type_name(key, catalog, lang)
+
+
+@cache
+def _default_catalog() -> CatalogConfig:
+    return CatalogConfig()
 
 
 def all_text(lang: str) -> str:

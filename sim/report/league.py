@@ -54,6 +54,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "score": ("composite score (0–100)", "综合得分（0–100）"),
     "place": ("place", "名称"),
     "parent": ("part of", "所属"),
+    "band": ("standing", "位次"),
     "on_time_rate": ("on-time rate (%)", "按期办结率（%）"),
     "on_time_rate_of_closed": ("on time, of closed matters (%)", "已办结事项按期率（%）"),
     "satisfaction_rate": ("satisfaction (%)", "满意率（%）"),
@@ -66,7 +67,6 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "matters": ("matters", "事项数"),
     "closed": ("closed", "已办结"),
     "open": ("open at the horizon", "期末未办结"),
-    "band": ("standing", "位次"),
 }
 #: decimals of each column as shown (rates are in per cent by then)
 _DECIMALS: dict[str, int] = {"score": 1, "resolution_hours_mean": 1, "resolution_hours_p90": 1,

@@ -58,10 +58,10 @@ def test_a_name_that_is_not_a_string_names_its_key() -> None:
     from sim.util.errors import ConfigError
 
     cfg = load_config(["territory=township"])
-    bad = [replace(cfg.catalog.departments[0], name_en=12), *cfg.catalog.departments[1:]]
+    bad = [replace(cfg.catalog.departments[0], name_en=12), *cfg.catalog.departments[1:]]  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"catalog.departments\[0\].name_en"):
         validate(replace(cfg, catalog=replace(cfg.catalog, departments=bad)))
-    cats = dict(cfg.catalog.categories, repair=replace(cfg.catalog.categories["repair"], name_en=None))
+    cats = dict(cfg.catalog.categories, repair=replace(cfg.catalog.categories["repair"], name_en=None))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"catalog.categories.repair.name_en"):
         validate(replace(cfg, catalog=replace(cfg.catalog, categories=cats)))
 
