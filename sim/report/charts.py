@@ -35,6 +35,7 @@ from sim.report.numbers import (  # noqa: E402
     indistinguishable,
     shared_decimals,
     unit_of,
+    zero_words,
 )
 from sim.report.text import set_wrapped_title  # noqa: E402
 from sim.scenario.catalogue import label_of  # noqa: E402
@@ -112,7 +113,8 @@ def bar_compare(table: pd.DataFrame, kpi: str, lang: str, reference: str | None 
             ticks.append(name if name.casefold() == ref.casefold() else f"{name}\n{ref}")
         elif math.isfinite(d):
             change = fmt_change(kpi, d, dhw, lang, u, words=False)
-            zero = "\n" + label("note.not_significant", lang) if indistinguishable(d, dhw) else ""
+            # the text's own words, on two lines under a narrow bar
+            zero = "\n" + zero_words(lang).replace(" from", "\nfrom") if indistinguishable(d, dhw) else ""
             ticks.append(f"{name}\n{change.replace(' ± ', chr(10) + '± ')}{zero}")
         else:
             ticks.append(name)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sim.report.labels import check_lang
 
 __all__ = ["Unit", "bare_name", "decimals_for", "fmt_change", "fmt_number", "fmt_value", "indistinguishable",
-           "is_share", "shared_decimals", "unit_of"]
+           "is_share", "shared_decimals", "unit_of", "zero_words"]
 
 #: a time KPI is shown in days from this many hours of its reference value on
 DAYS_FROM_HOURS = 72.0
@@ -126,6 +126,11 @@ def fmt_value(kpi: str, x: float | None, lang: str, half_width: float | None = m
     return text
 
 
+def zero_words(lang: str) -> str:
+    """"(not distinguishable from zero)" in ``lang``, as the text and the bars say it."""
+    return f"({word('zero', lang)})" if lang == "en" else f"（{word('zero', lang)}）"
+
+
 def indistinguishable(diff: float, half_width: float) -> bool:
     """True when the 95% interval of a change includes zero."""
     return math.isfinite(half_width) and abs(diff) <= half_width
@@ -149,5 +154,5 @@ def fmt_change(kpi: str, diff: float | None, half_width: float | None, lang: str
         text += f" ± {fmt_number(hw * u.factor, dec)}"
     if math.isfinite(hw):
         if words and indistinguishable(d, hw):
-            text += f" ({word('zero', lang)})" if lang == "en" else f"（{word('zero', lang)}）"
+            text += " " + zero_words(lang) if lang == "en" else zero_words(lang)
     return text
