@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from sim.app import league_view
 from sim.app import levers as lv
 from sim.app import workbench as wb
 from sim.app.labels import TEXT, t
@@ -170,9 +171,7 @@ if history:
         st.image(png)
 
     st.header(t("league", lang))
-    league = wb.league_of(o)
-    for tab, level in zip(st.tabs([t(f"league.{x}", lang) for x in league]), league, strict=True):
-        tab.dataframe(league[level], hide_index=True, height=260)
+    league_view.render(st, o, lang)  # sortable tables by place name, a search box, the chart
 
     st.header(t("history", lang))
     st.dataframe(pd.DataFrame([{t("col.run", lang): h.name, t("col.levers", lang): wb.lever_summary(h.overrides),

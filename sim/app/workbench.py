@@ -247,10 +247,11 @@ def _png(fig: Figure) -> bytes:
 def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
     from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, utilization_heatmap
     from sim.report.league import league_chart
+    from sim.report.places import place_names_of
 
     if name == "league":
         league = league_of(o)
-        return league_chart(league, lang) if len(league) == 3 else None
+        return league_chart(league, lang, place_names_of(o.cfg, lang)) if len(league) == 3 else None
     tb = run_tables(o)
     if name == "cdf":
         return cdf_chart(tb.cdf, lang)
@@ -288,25 +289,16 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
 # ----------------------------------------------------------------------- downloads
 def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     """The one-page briefing of ``b`` against ``a`` (PDF bytes), written under ``<results_dir>/workbench/``."""
-    from sim.metrics.tables import comparison_table
-    from sim.report.briefing import briefing
-    from sim.report.charts import bar_compare
-    from sim.report.league import league_chart
+    from sim.report.compare_brief import Side, compare_briefing
     from sim.runs.store import config_hash
 
-    runs = {a.name: a.runs, b.name: b.runs}
-    if a.name == b.name:
-        runs = {f"{a.name} (1)": a.runs, f"{b.name} (2)": b.runs}
-    table = comparison_table(runs, list(HEADLINE_KPIS))
-    lines = sentences(paired(a, b), lang)[:5]
-    while len(lines) < 3:
-        lines.append(f"{kpi('matters', lang)}: {b.kpis.get('matters', math.nan):,.0f}")
-    league = league_of(b)
-    third = league_chart(league, lang) if len(league) == 3 else bar_compare(table, "satisfaction_rate", lang)
-    figures = [bar_compare(table, "on_time_rate", lang), bar_compare(table, "resolution_hours_p90", lang), third]
+    def side(o: Outcome) -> Side:  # only a run without lever changes is the baseline
+        return Side(o.name, o.cfg, o.runs, is_base=not o.overrides, out_dir=o.out_dir,
+                    stability=getattr(o, "stability", None))
+
     out = Path(a.cfg.run.results_dir) / "workbench"
     stem = out / f"briefing-{config_hash(a.cfg)[:10]}-{config_hash(b.cfg)[:10]}-{lang}"
-    _png, pdf = briefing(lines, figures, t("briefing.title", lang).format(b.name, a.name), stem, lang)
+    _png, pdf = compare_briefing(side(a), side(b), stem, lang)
     return pdf.read_bytes()
 
 

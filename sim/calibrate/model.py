@@ -105,13 +105,15 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         if left > 0.0:
             any_left = True
             cats[c.key + LEFT_OPEN_SUFFIX] = {
-                "name_zh": c.name, "share": c.share * left, "module": MODULE, "department": LEFT_OPEN,
+                "name_zh": c.name, "name_en": c.name, "share": c.share * left, "module": MODULE,
+                "department": LEFT_OPEN,
                 "severity_mix": [0.0, 0.0, 0.0, 1.0], "handled_at": ["county"],
                 "service_hours": [1.0, 1.0, 1.0, NEVER_HOURS], "service_cv": 0.1,
                 "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
         fast = min(fast / (1.0 - left), 1.0) if left < 1.0 else 1.0  # of the matters that are not left open
         cats[c.key] = {
-            "name_zh": c.name, "share": c.share * (1.0 - left), "urban_factor": 1.0, "rural_factor": 1.0,
+            "name_zh": c.name, "name_en": c.name, "share": c.share * (1.0 - left), "urban_factor": 1.0,
+            "rural_factor": 1.0,
             "module": MODULE, "department": slots[c.department],
             "severity_mix": [fast, 0.0, 0.0, 1.0 - fast], "handled_at": ["grid", "county"],
             "service_hours": [max(c.fast_hours, 1e-3)] * 3 + [h.work_hours], "service_cv": h.cv,
@@ -121,9 +123,11 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
     values: dict[str, Any] = {
         "territory": {"name": name, "units_file": str(units_file), "residents_per_household": RESIDENTS_PER_HOUSEHOLD,
                       "elderly_share": 0.2, "party_household_share": 0.0},
-        "catalog": {"modules": [{"name": MODULE, "name_zh": "综合受理"}],
-                    "departments": [{"name": k, "name_zh": d} for d, k in dept_names.items()]
-                    + ([{"name": LEFT_OPEN, "name_zh": "未办结（日志中）"}] if any_left else []),
+        # display names are the log's own labels (in the log's language, for either page language)
+        "catalog": {"modules": [{"name": MODULE, "name_zh": "综合受理", "name_en": "Intake"}],
+                    "departments": [{"name": k, "name_zh": d, "name_en": d} for d, k in dept_names.items()]
+                    + ([{"name": LEFT_OPEN, "name_zh": "未办结（日志中）", "name_en": "Left open in the log"}]
+                       if any_left else []),
                     "categories": cats, "deadlines": {"working_days": fit.working_days}},
         "demand": {"rate_per_1000_per_day": fit.daily_rate / residents * 1000.0, "rural_rate_factor": 1.0,
                    "hour_profile": fit.hour_profile, "weekday_profile": fit.weekday_profile,

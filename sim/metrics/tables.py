@@ -13,7 +13,7 @@ One run (``tables_from_records`` -> ``RunTables``):
 * ``utilization``: ``role, level, utilization`` -- busy / capacity hours per staff role
   (``role_utilization``) with the level the role works at (``ServerTable.level``).
 * ``surges``: ``surge, start_day, end_day`` -- the surge windows seen in the records.
-* ``offices`` (when the run's catalogue is given): ``kind, office, name_zh, stations,
+* ``offices`` (when the run's catalogue is given): ``kind, office, name_zh, name_en, stations,
   busy_hours, capacity_hours, utilization`` -- one row per township module and county
   department of the catalogue (summed over townships / counties), in catalogue order.
 
@@ -69,7 +69,7 @@ UTILIZATION_COLUMNS = ["role", "level", "utilization"]
 COMPARISON_COLUMNS = ["scenario", "kpi", "mean", "half_width", "n", "diff_mean", "diff_half_width"]
 COST_COLUMNS = ["scenario", "staff_cost", "on_time_rate"]
 SURGE_COLUMNS = ["surge", "start_day", "end_day"]
-OFFICE_COLUMNS = ["kind", "office", "name_zh", "stations", "busy_hours", "capacity_hours", "utilization"]
+OFFICE_COLUMNS = ["kind", "office", "name_zh", "name_en", "stations", "busy_hours", "capacity_hours", "utilization"]
 
 
 @dataclass
@@ -137,7 +137,8 @@ def office_table(rec: Records, catalog: CatalogConfig, station_busy: np.ndarray 
         for j, office in enumerate(offices):
             mine = idx[which == j]
             b, c = float(busy[mine].sum()), float(cap[mine].sum())
-            rows.append({"kind": kind, "office": office.name, "name_zh": office.name_zh, "stations": len(mine),
+            rows.append({"kind": kind, "office": office.name, "name_zh": office.name_zh, "name_en": office.name_en,
+                         "stations": len(mine),
                          "busy_hours": b, "capacity_hours": c, "utilization": b / c if c > 0 else math.nan})
     return pd.DataFrame(rows, columns=OFFICE_COLUMNS)
 

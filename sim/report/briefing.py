@@ -1,14 +1,19 @@
-"""A one-page briefing for leadership: title, 3-5 plain-language findings, three charts.
+"""A one-page briefing for leadership: what changed, on what, the verdict, 3-5 findings, three charts.
 
-The page is A4 landscape, written as PNG (150 dpi) and PDF. Each chart Figure is
-redrawn at the size of its slot on the page (so its fonts keep their point sizes)
-into an image that the page shows; the caller's figures get their size back after.
+The page is A4 landscape, written as PNG (150 dpi) and PDF. From the top: the title (the
+change, wrapped), the facts (base, territory, replications, date), the stability verdict
+in a coloured box, the findings, then three charts side by side. Each chart Figure is
+redrawn at the size of its slot on the page (so its fonts keep their point sizes), its
+titles wrapped to that size and its fonts made smaller until no text leaves the figure
+or overlaps another (``sim.report.layout``); the caller's figures get their size and
+fonts back after.
 """
 
 from __future__ import annotations
 
 import io
-import unicodedata
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,87 +23,110 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.textpath import TextToPath  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from sim.report.fonts import use_cjk_font  # noqa: E402
 from sim.report.labels import check_lang, label  # noqa: E402
+from sim.report.layout import layout_problems  # noqa: E402
+from sim.report.text import fit_titles, text_width, wrap  # noqa: E402
+from sim.report.verdict import Verdict  # noqa: E402
 
-__all__ = ["A4_LANDSCAPE", "briefing", "text_width", "wrap"]
+__all__ = ["A4_LANDSCAPE", "briefing", "compose", "fit_to_slot", "text_width", "wrap"]
 
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 PAGE_DPI = 150
 CHART_DPI = 200
 MARGIN = 0.45  # inches
-HEADLINE_PT = 11.0
+HEADLINE_PT = 10.5
+TITLE_PT = 17.0
+FACT_PT = 9.0
+VERDICT_PT = 10.5
+#: smallest fraction of its own font size a chart is shrunk to in its slot
+MIN_SHRINK = 0.6
+#: colours of the verdict box: (background, text) when stable, unstable, not assessed
+VERDICT_COLORS = {True: ("#e3f1e6", "#1e5e2d"), False: ("#f8e1df", "#8e2620"), None: ("#eeeeee", "#444444")}
 
 
-def text_width(text: str, fontsize: float) -> float:
-    """Width in points of ``text`` set in the current sans-serif font at ``fontsize``."""
-    w, _h, _d = TextToPath().get_text_width_height_descent(text, FontProperties(size=fontsize), ismath=False)
-    return float(w)
-
-
-def wrap(text: str, width_pt: float, fontsize: float = HEADLINE_PT) -> list[str]:
-    """Wrap ``text`` into lines at most ``width_pt`` points wide (measured with the font).
-
-    Latin text breaks at spaces; CJK text may break between any two characters.
-    """
-    lines: list[str] = []
-    line = ""
-    for token in _tokens(text):
-        if line.strip() and text_width((line + token).rstrip(), fontsize) > width_pt:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line += token
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
-
-
-def _tokens(text: str) -> list[str]:
-    """Words with their trailing space, and single wide characters."""
-    out: list[str] = []
-    word = ""
-    for ch in text:
-        if unicodedata.east_asian_width(ch) in "WF":
-            if word:
-                out.append(word)
-                word = ""
-            out.append(ch)
-        else:
-            word += ch
-            if ch == " ":
-                out.append(word)
-                word = ""
-    if word:
-        out.append(word)
-    return out
-
-
-def _render(fig: Figure, size: tuple[float, float]) -> np.ndarray:
-    """``fig`` drawn at ``size`` inches as an RGBA array (its own size restored afterwards)."""
-    old = tuple(fig.get_size_inches())
+def fit_to_slot(fig: Figure, size: tuple[float, float]) -> list[str]:
+    """Set ``fig`` to ``size`` inches, wrap its titles and shrink its fonts until every text fits;
+    return what still does not fit (empty when all does). Font sizes are changed in place."""
     fig.set_size_inches(size)
+    fit_titles(fig)
+    problems = layout_problems(fig)
+    scale = 1.0
+    while problems and scale * 0.9 >= MIN_SHRINK:
+        scale *= 0.9
+        for t in fig.findobj(Text):
+            t.set_fontsize(float(t.get_fontsize()) * 0.9)
+        fit_titles(fig)
+        problems = layout_problems(fig)
+    return problems
+
+
+def _render(fig: Figure, size: tuple[float, float]) -> tuple[np.ndarray, list[str]]:
+    """``fig`` fitted to ``size`` inches as an RGBA array, and what did not fit (its own size and fonts
+    restored afterwards)."""
+    old = tuple(fig.get_size_inches())
+    texts = fig.findobj(Text)
+    fonts = [float(t.get_fontsize()) for t in texts]
+    words = [t.get_text() for t in texts]
     try:
+        left = fit_to_slot(fig, size)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=CHART_DPI, facecolor="white")
     finally:
         fig.set_size_inches(old)
+        for t, f, w in zip(texts, fonts, words, strict=True):
+            t.set_fontsize(f)
+            t.set_text(w)
     buf.seek(0)
-    return np.asarray(imread(buf, format="png"))
+    return np.asarray(imread(buf, format="png")), left
+
+
+def _lines(page: Figure, lines: Sequence[str], x: float, y: float, size: float, **kw: object) -> float:
+    """Write ``lines`` from ``y`` (inches from the bottom) down; return the ``y`` below them."""
+    pw, ph = A4_LANDSCAPE
+    step = size * 1.4 / 72.0
+    for line in lines:
+        page.text(x / pw, y / ph, line, fontsize=size, va="top", ha="left", **kw)  # type: ignore[arg-type]
+        y -= step
+    return y
 
 
 def briefing(headlines: Sequence[str], figures: Sequence[Figure], title: str, out_stem: str | Path,
-             lang: str = "en") -> tuple[Path, Path]:
+             lang: str = "en", *, facts: Sequence[str] = (), verdict: Verdict | None = None) -> tuple[Path, Path]:
     """Write ``<out_stem>.png`` and ``<out_stem>.pdf``: one A4-landscape page; return both paths.
 
-    ``headlines``: 3-5 findings, each a plain sentence with its numbers (wrapped to the
-    page width); ``figures``: three charts (from ``sim.report.charts``), left to right.
+    ``headlines``: 3-5 findings, each a plain sentence with its numbers; ``figures``: three
+    charts (from ``sim.report.charts``), left to right; ``facts``: short lines under the
+    title (the base, the territory, the replications, the date); ``verdict``: the
+    stability verdict, shown before the findings. Every line is wrapped to the page. Both
+    files are written under temporary names and renamed into place: never half a page.
     """
+    page, _problems = compose(headlines, figures, title, lang, facts=facts, verdict=verdict)
+    stem = Path(out_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for ext, kw in ((".png", {"dpi": PAGE_DPI}), (".pdf", {})):
+        path = stem.with_name(stem.name + ext)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=ext)
+        os.close(fd)
+        try:
+            page.savefig(tmp, **kw)  # type: ignore[arg-type]
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        out.append(path)
+    return out[0], out[1]
+
+
+def compose(headlines: Sequence[str], figures: Sequence[Figure], title: str, lang: str = "en", *,
+            facts: Sequence[str] = (), verdict: Verdict | None = None) -> tuple[Figure, list[str]]:
+    """The briefing page (see ``briefing``) and what of its charts still does not fit its slot (empty when
+    every word fits)."""
     check_lang(lang)
     if not 3 <= len(headlines) <= 5:
         raise ValueError(f"a briefing takes 3 to 5 headlines, got {len(headlines)}")
@@ -108,41 +136,44 @@ def briefing(headlines: Sequence[str], figures: Sequence[Figure], title: str, ou
     pw, ph = A4_LANDSCAPE
     page = Figure(figsize=A4_LANDSCAPE, facecolor="white")
     inner = pw - 2 * MARGIN
+    width_pt = inner * 72.0
 
-    # --- title, then the findings as bullet lines
     y = ph - MARGIN  # inches from the bottom, moving down
-    page.text(MARGIN / pw, y / ph, title, fontsize=18, va="top", ha="left")
-    y -= 0.45
-    page.text(MARGIN / pw, y / ph, label("briefing.findings", lang), fontsize=12, color="#1f5fa6",
-              va="top", ha="left")
-    y -= 0.3
-    line_h = HEADLINE_PT * 1.45 / 72.0
+    y = _lines(page, wrap(title, width_pt, TITLE_PT)[:3], MARGIN, y, TITLE_PT)
+    y -= 0.04
+    for fact in facts:
+        y = _lines(page, wrap(fact, width_pt, FACT_PT), MARGIN, y, FACT_PT, color="#555555")
+    if verdict is not None:
+        y -= 0.08
+        verdict_lines = wrap(verdict.text, width_pt - 16.0, VERDICT_PT)
+        bg, fg = VERDICT_COLORS[verdict.stable]
+        box_h = len(verdict_lines) * VERDICT_PT * 1.4 / 72.0 + 0.1
+        page.add_artist(FancyBboxPatch((MARGIN / pw, (y - box_h) / ph), inner / pw, box_h / ph,
+                                       boxstyle="round,pad=0,rounding_size=0.004", facecolor=bg, edgecolor=fg,
+                                       linewidth=0.8, transform=page.transFigure))
+        _lines(page, verdict_lines, MARGIN + 0.1, y - 0.05, VERDICT_PT, color=fg)
+        y -= box_h
+    y -= 0.14
+    y = _lines(page, [label("briefing.findings", lang)], MARGIN, y, 11.5, color="#1f5fa6")
     for text in headlines:
-        for j, line in enumerate(wrap(str(text), (inner - 0.3) * 72.0)):
-            page.text((MARGIN + 0.05) / pw, y / ph, "•" if j == 0 else "", fontsize=HEADLINE_PT, va="top")
-            page.text((MARGIN + 0.25) / pw, y / ph, line, fontsize=HEADLINE_PT, va="top", ha="left")
-            y -= line_h
-        y -= 0.04
-    page.add_artist(Line2D([MARGIN / pw, (pw - MARGIN) / pw], [(y - 0.05) / ph] * 2,
-                                            color="#bbbbbb", lw=0.8))
+        lines = wrap(str(text), width_pt - 18.0, HEADLINE_PT)
+        page.text((MARGIN + 0.05) / pw, y / ph, "•", fontsize=HEADLINE_PT, va="top")
+        y = _lines(page, lines, MARGIN + 0.25, y, HEADLINE_PT) - 0.03
+    page.add_artist(Line2D([MARGIN / pw, (pw - MARGIN) / pw], [(y - 0.03) / ph] * 2, color="#bbbbbb", lw=0.8))
 
     # --- three charts side by side, each drawn at the size of its slot
-    foot = 0.35
-    gap = 0.15
-    top = y - 0.15
+    foot, gap = 0.3, 0.15
+    top = y - 0.1
     h = max(top - MARGIN - foot, 2.0)
     w = (inner - 2 * gap) / 3
+    problems: list[str] = []
     for i, fig in enumerate(figures):
         x0 = MARGIN + i * (w + gap)
         ax = page.add_axes((x0 / pw, (top - h) / ph, w / pw, h / ph))
-        ax.imshow(_render(fig, (w, h)), aspect="auto", interpolation="antialiased")
+        image, left = _render(fig, (w, h))
+        problems += [f"chart {i + 1}: {p}" for p in left]
+        ax.imshow(image, aspect="auto", interpolation="antialiased")
         ax.set_axis_off()
     page.text(MARGIN / pw, (MARGIN * 0.6) / ph, label("briefing.source", lang), fontsize=8, color="#777777",
               va="bottom", ha="left")
-
-    stem = Path(out_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    png, pdf = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".pdf")
-    page.savefig(png, dpi=PAGE_DPI)
-    page.savefig(pdf)
-    return png, pdf
+    return page, problems

@@ -27,7 +27,20 @@ from matplotlib.ticker import PercentFormatter  # noqa: E402
 from sim.metrics.tables import RunTables, pareto_mask  # noqa: E402
 from sim.report.fonts import use_cjk_font  # noqa: E402
 from sim.report.labels import check_lang, kpi_name, label, level_name, role_name  # noqa: E402
+from sim.report.numbers import (  # noqa: E402
+    Unit,
+    bare_name,
+    fmt_change,
+    fmt_value,
+    indistinguishable,
+    shared_decimals,
+    unit_of,
+    zero_words,
+)
+from sim.report.text import set_wrapped_title  # noqa: E402
+from sim.scenario.catalogue import label_of  # noqa: E402
 from sim.scenario.constants import HOURS_PER_DAY, LEVELS  # noqa: E402
+from sim.scenario.schema import OfficeConfig  # noqa: E402
 
 __all__ = ["backlog_chart", "bar_compare", "cdf_chart", "draw_run_charts", "funnel_chart", "office_chart",
            "pareto_chart", "utilization_heatmap"]
@@ -44,11 +57,13 @@ def _figure(lang: str, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, 
     return fig, fig.add_subplot()
 
 
-def _title(ax: Axes, key: str, lang: str, *args: object, subtitle: str | None = None) -> None:
-    text = label(key, lang).format(*args)
+def _title(ax: Axes, key: str, lang: str, *args: object, subtitle: str | None = None,
+           text: str | None = None) -> None:
+    """The chart's title (wrapped to the size the chart is drawn at: ``fit_titles``) and a grey subtitle."""
+    text = label(key, lang).format(*args) if text is None else text
     text = text[:1].upper() + text[1:] if lang == "en" else text
     lines = 0 if subtitle is None else subtitle.count("\n") + 1
-    ax.set_title(text, fontsize=12, loc="left", pad=6 + 12 * lines)
+    set_wrapped_title(ax, text, fontsize=12, loc="left", pad=6 + 12 * lines)
     if subtitle is not None:
         ax.annotate(subtitle, (0, 1), xycoords="axes fraction", xytext=(0, 5), textcoords="offset points",
                     fontsize=9, color="#555555", va="bottom")
@@ -61,60 +76,58 @@ def _groups(table: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
     return [(str(s), table[table["scenario"] == s]) for s in pd.unique(table["scenario"])]
 
 
-def _is_share(kpi: str) -> bool:
-    return any(w in kpi for w in ("rate", "share", "settled_at_or_below", "utilization"))
-
-
-def _fmt(kpi: str, x: float) -> str:
-    if _is_share(kpi):
-        return f"{x:.1%}"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-
-def _diff_text(kpi: str, d: float, hw: float, lang: str) -> str:
-    scale, unit = (100.0, label("note.pp", lang)) if _is_share(kpi) else (1.0, "")
-    text = f"{d * scale:+.2g}{unit}" + (f"\n± {hw * scale:.2g}" if math.isfinite(hw) else "")
-    if math.isfinite(hw) and abs(d) <= hw:
-        text += "\n" + label("note.not_significant", lang)
-    return text
-
-
-def bar_compare(table: pd.DataFrame, kpi: str, lang: str) -> Figure:
-    """Bars of one KPI per scenario with 95% CI error bars and the paired difference vs baseline.
+def bar_compare(table: pd.DataFrame, kpi: str, lang: str, reference: str | None = None, title: str | None = None,
+                unit: Unit | None = None) -> Figure:
+    """Bars of one KPI per scenario with 95% CI error bars and the paired difference from the first.
 
     ``table``: ``scenario, kpi, mean, half_width, n`` and optionally ``diff_mean,
-    diff_half_width`` (``comparison_table``). The first scenario is the baseline; each
-    other bar's label carries its difference from it (and says when it is not significant).
+    diff_half_width`` (``comparison_table``). The first scenario is the reference: under its
+    bar ``reference`` (default "baseline"; a comparison of two variants passes "reference");
+    each other bar's label carries its difference from it and says when that is not
+    distinguishable from zero. Values, intervals and changes are rounded by the one rule of
+    ``sim.report.numbers`` in the KPI's display ``unit`` (shares in per cent, long times in
+    days), the same as the briefing's text. A mean of ``None`` is "above the horizon".
     """
     fig, ax = _figure(lang)
     rows = table[table["kpi"] == kpi].reset_index(drop=True)
     if rows.empty:
         raise ValueError(f"no rows for KPI {kpi!r} in the comparison table")
+    raw = [None if v is None else float(v) for v in rows["mean"]]
+    first = next((v for v in raw if v is not None and math.isfinite(v)), math.nan)
+    u = unit or unit_of(kpi, lang, first)
     x = np.arange(len(rows))
-    mean = rows["mean"].to_numpy(dtype=float)
-    hw = np.nan_to_num(rows["half_width"].to_numpy(dtype=float), nan=0.0)
-    ax.bar(x, mean, color=[COLORS[i % len(COLORS)] for i in x], width=0.6, yerr=hw, capsize=5,
+    mean = np.array([math.nan if v is None else v for v in raw]) * u.factor
+    hw = np.nan_to_num(rows["half_width"].to_numpy(dtype=float), nan=0.0) * u.factor
+    ax.bar(x, np.nan_to_num(mean), color=[COLORS[i % len(COLORS)] for i in x], width=0.6, yerr=hw, capsize=5,
            error_kw={"elinewidth": 1.2})
     ticks = []
+    ref = label("note.baseline", lang) if reference is None else reference
+    dec = shared_decimals(raw, list(rows["half_width"]), u)
     for i, r in enumerate(rows.to_dict("records")):
-        ax.annotate(_fmt(kpi, float(r["mean"])), (float(x[i]), float(mean[i] + hw[i])), xytext=(0, 3),
+        value = fmt_value(kpi, raw[i], lang, float(r["half_width"]), u, dec)
+        ax.annotate(value, (float(x[i]), float(np.nan_to_num(mean[i]) + hw[i])), xytext=(0, 3),
                     textcoords="offset points", ha="center", va="bottom", fontsize=8)
         d, dhw = float(r.get("diff_mean", math.nan)), float(r.get("diff_half_width", math.nan))
+        name = str(r["scenario"])
         if i == 0:
-            base = label("note.baseline", lang)
-            same = str(r["scenario"]).casefold() == base.casefold()
-            ticks.append(str(r["scenario"]) if same else f"{r['scenario']}\n{base}")
+            ticks.append(name if name.casefold() == ref.casefold() else f"{name}\n{ref}")
         elif math.isfinite(d):
-            ticks.append(f"{r['scenario']}\n{_diff_text(kpi, d, dhw, lang)}")
+            change = fmt_change(kpi, d, dhw, lang, u, words=False)
+            # the text's own words, on two lines under a narrow bar
+            zero = "\n" + zero_words(lang).replace(" from", "\nfrom") if indistinguishable(d, dhw) else ""
+            ticks.append(f"{name}\n{change.replace(' ± ', chr(10) + '± ')}{zero}")
         else:
-            ticks.append(str(r["scenario"]))
+            ticks.append(name)
     ax.set_xticks(x, ticks, fontsize=8)
-    ax.set_ylabel(kpi_name(kpi, lang))
-    if _is_share(kpi):
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel(f"{kpi_name(kpi, lang)}" if not u.suffix else f"{bare_name(kpi_name(kpi, lang))} ({u.suffix.strip()})"
+                  if lang == "en" else f"{bare_name(kpi_name(kpi, lang))}（{u.suffix.strip()}）")
     top = float(np.nanmax(mean + hw)) if np.isfinite(mean).any() else 1.0
-    ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
-    _title(ax, "title.compare", lang, kpi_name(kpi, lang), subtitle=label("note.error_bars", lang))
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
+    note = label("note.error_bars" if reference is None else "note.error_bars_ref", lang)
+    if title is None:
+        _title(ax, "title.compare", lang, kpi_name(kpi, lang), subtitle=note)
+    else:
+        _title(ax, "", lang, text=title, subtitle=note)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -260,8 +273,9 @@ def utilization_heatmap(util_table: pd.DataFrame, lang: str) -> Figure:
 def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
     """Utilisation of every township module and county department (``office_table``), one bar each.
 
-    Any catalogue: bars are labelled with the office's ``name_zh`` in Chinese (its name when
-    that is empty) and the chart grows with the number of offices. Red at or above 1.
+    Any catalogue: bars are labelled with the office's display name (``label_of``: ``name_zh``
+    in Chinese, ``name_en`` in English) and the chart grows with the number of offices. Red
+    at or above 1.
     """
     t = office_table.reset_index(drop=True)
     n = len(t)
@@ -274,8 +288,9 @@ def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
     for i, u in enumerate(util):
         ax.annotate("-" if not math.isfinite(u) else f"{u:.0%}", (0.0 if not math.isfinite(u) else float(u), i),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
-    names = [(zh or name) if lang == "zh" and isinstance(zh, str) else name
-             for name, zh in zip(t["office"], t["name_zh"], strict=True)]
+    en = t["name_en"] if "name_en" in t.columns else [""] * n
+    names = [label_of(OfficeConfig(str(name), zh if isinstance(zh, str) else "", e if isinstance(e, str) else ""),
+                      lang) for name, zh, e in zip(t["office"], t["name_zh"], en, strict=True)]
     ax.set_yticks(y, names, fontsize=8)
     kinds = [k for k in ("module", "department") if (t["kind"] == k).any()]
     ax.legend(handles=[Patch(color=COLORS[0] if k == "module" else COLORS[1], label=label(f"kind.{k}", lang))

@@ -9,9 +9,14 @@ Strings containing ``{}`` are ``str.format`` templates.
 
 from __future__ import annotations
 
-from sim.scenario.constants import LEVELS, LEVELS_ZH, STATUSES
+from functools import cache
 
-__all__ = ["LANGS", "all_text", "check_lang", "kpi_name", "label", "level_name", "role_name"]
+from sim.scenario.catalogue import humanize, label_of
+from sim.scenario.constants import LEVELS, LEVELS_ZH, STATUSES
+from sim.scenario.schema import CatalogConfig, OfficeConfig
+
+__all__ = ["LANGS", "all_text", "check_lang", "humanize", "kpi_name", "label", "level_name", "office_name",
+           "office_type_name", "role_name"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -50,6 +55,9 @@ _EN: dict[str, str] = {
     "note.error_bars": "error bars: 95% confidence interval;\nunder each bar: change from the baseline",
     "note.median": "median {:.1f} d",
     "note.baseline": "baseline",
+    "note.reference": "reference",
+    "note.error_bars_ref": "error bars: 95% confidence interval;\nunder each bar: change from the reference",
+    "note.above_horizon": "above the horizon",
     # --- units
     "unit.hours": "hours",
     "unit.days": "days",
@@ -60,6 +68,8 @@ _EN: dict[str, str] = {
     "kind.platform": "township platform",
     "kind.module": "township modules",
     "kind.department": "county departments",
+    "name.module": "township module: {}",
+    "name.department": "county department: {}",
     # --- roles
     "role.grid_leader": "grid leader",
     "role.fulltime": "full-time grid worker",
@@ -99,6 +109,10 @@ _EN: dict[str, str] = {
     "kpi.staff_cost": "staff cost (yuan)",
     "kpi.cost_per_settled": "cost per settled matter (yuan)",
     "kpi.engine_seconds": "engine seconds",
+    "kpi.on_time_rate_of_closed": "on-time rate of closed matters",
+    "kpi.open_at_horizon_share": "share open at the horizon",
+    "kpi.backlog_growth_per_30d": "backlog growth per 30 days",
+    "kpi.above_horizon": "{}: above the horizon",
     # --- statuses of open matters
     "status.undiscovered": "undiscovered",
     "status.in_transit": "in transit",
@@ -108,6 +122,15 @@ _EN: dict[str, str] = {
     # --- briefing
     "briefing.findings": "Findings",
     "briefing.source": "gridsim simulation; 95% confidence intervals over replications",
+    "brief.run": "run {}",
+    "brief.compared": "Compared: {b} against {a}, the reference",
+    "brief.compared_base": "Compared: {b} against the baseline (the base, no lever changed)",
+    "brief.base": "Base: {}",
+    "brief.territory": "Territory: {}",
+    "brief.reps_same": "Replications: {n} on each side, paired on common random numbers",
+    "brief.reps_differ": "Replications: {a} {na}, {b} {nb} (not paired: no interval for the change)",
+    "brief.horizon": "; {h:g} days simulated, the first {w:g} left out of the figures",
+    "brief.date": "Date: {}",
 }
 
 _ZH: dict[str, str] = {
@@ -144,6 +167,9 @@ _ZH: dict[str, str] = {
     "note.error_bars": "误差线为95%置信区间；柱下标注与基准方案之差",
     "note.median": "中位数 {:.1f} 天",
     "note.baseline": "基准",
+    "note.reference": "参照",
+    "note.error_bars_ref": "误差线为95%置信区间；柱下标注与参照之差",
+    "note.above_horizon": "超出仿真期",
     "unit.hours": "小时",
     "unit.days": "天",
     "unit.yuan": "元",
@@ -152,6 +178,8 @@ _ZH: dict[str, str] = {
     "kind.platform": "乡镇指挥平台",
     "kind.module": "乡镇模块",
     "kind.department": "县直部门",
+    "name.module": "乡镇模块：{}",
+    "name.department": "县直部门：{}",
     "role.grid_leader": "网格长",
     "role.fulltime": "专职网格员",
     "role.parttime": "兼职网格员",
@@ -189,6 +217,10 @@ _ZH: dict[str, str] = {
     "kpi.staff_cost": "人员成本（元）",
     "kpi.cost_per_settled": "每件办结成本（元）",
     "kpi.engine_seconds": "运行秒数",
+    "kpi.on_time_rate_of_closed": "已办结事项按期率",
+    "kpi.open_at_horizon_share": "期末未办结占比",
+    "kpi.backlog_growth_per_30d": "每30天积压增量",
+    "kpi.above_horizon": "{}：超出仿真期",
     "status.undiscovered": "未发现",
     "status.in_transit": "流转中",
     "status.queued": "排队中",
@@ -196,6 +228,15 @@ _ZH: dict[str, str] = {
     "status.closed": "已办结",
     "briefing.findings": "主要结论",
     "briefing.source": "gridsim 仿真；各指标为多次重复运行的均值及95%置信区间",
+    "brief.run": "运行{}",
+    "brief.compared": "比较：{b}对比参照{a}",
+    "brief.compared_base": "比较：{b}对比基准（未调整任何参数）",
+    "brief.base": "基准情景：{}",
+    "brief.territory": "辖区：{}",
+    "brief.reps_same": "重复次数：双方各{n}次，按共同随机数配对",
+    "brief.reps_differ": "重复次数：{a}{na}次，{b}{nb}次（未配对，变化无置信区间）",
+    "brief.horizon": "；仿真{h:g}天，前{w:g}天不计入指标",
+    "brief.date": "日期：{}",
 }
 
 _DICTS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
@@ -244,11 +285,56 @@ def kpi_name(kpi: str, lang: str) -> str:
                 ("utilization_", "kpi.utilization_kind", role_name))
     for prefix, key, name in patterns:
         if kpi.startswith(prefix):
-            return label(key, lang).format(name(kpi[len(prefix):], lang))
+            return label(key, lang).format(humanize(name(kpi[len(prefix):], lang)))
     if kpi.startswith("open_") and kpi[5:] in STATUSES:
         return label("kpi.open_status", lang).format(label(f"status.{kpi[5:]}", lang))
     check_lang(lang)
-    return kpi
+    return humanize(kpi)
+
+
+#: kind -> the label key of "a {} of this kind"
+_KIND_OF = {"module": "name.module", "department": "name.department"}
+
+
+def _find(catalog: CatalogConfig | None, kind: str, name: str) -> OfficeConfig | None:
+    if catalog is None:
+        return None
+    offices = catalog.modules if kind == "module" else catalog.departments
+    return next((o for o in offices if o.name == name), None)
+
+
+def office_type_name(office: str, catalog: CatalogConfig | None, lang: str) -> str:
+    """Display name of an office type: a station type (``grid``, ``module:x``, ``department:x``) or a
+    catalogue key (``urban_construction``: a department's name, else a module's); without a catalogue,
+    the default one's names."""
+    check_lang(lang)
+    catalog = catalog if catalog is not None else _default_catalog()
+    kind, sep, sub = office.partition(":")
+    if not sep:
+        if f"kind.{office}" in _STATION_KINDS:
+            return label(f"kind.{office}", lang)
+        for k in ("department", "module"):
+            if _find(catalog, k, office) is not None:
+                kind, sub = k, office
+                break
+        else:
+            return humanize(office)
+    found = _find(catalog, kind, sub)
+    name = label_of(found, lang) if found is not None else humanize(sub)
+    return label(_KIND_OF[kind], lang).format(name) if kind in _KIND_OF else name
+
+
+_STATION_KINDS = ("kind.grid", "kind.village", "kind.platform", "kind.module", "kind.department")
+
+
+def office_name(key: str, lang: str, catalog: CatalogConfig | None = None) -> str:
+    """An office type's display name (``office_type_name``; the default catalogue's names without one)."""
+    return office_type_name(key, catalog, lang)
+
+
+@cache
+def _default_catalog() -> CatalogConfig:
+    return CatalogConfig()
 
 
 def all_text(lang: str) -> str:

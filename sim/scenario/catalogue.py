@@ -9,11 +9,15 @@ everything downstream asks these helpers, never ``sim.scenario.constants``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from sim.scenario.schema import CatalogConfig, Config, OfficeConfig
+from sim.scenario.schema import CatalogConfig, CategoryConfig, Config, OfficeConfig
 
-__all__ = ["department_names", "label_of", "labels", "module_names", "office_labels"]
+__all__ = ["category_label", "department_names", "humanize", "label_of", "labels", "module_names",
+           "office_labels"]
+
+_JOINERS = re.compile(r"[_\s]+")
 
 
 def _catalog(c: Config | CatalogConfig) -> CatalogConfig:
@@ -30,9 +34,21 @@ def department_names(c: Config | CatalogConfig) -> tuple[str, ...]:
     return tuple(o.name for o in _catalog(c).departments)
 
 
+def humanize(key: str) -> str:
+    """A key in words, for a name the catalogue does not give: ``urban_construction`` -> ``urban construction``."""
+    return _JOINERS.sub(" ", key).strip()
+
+
 def label_of(office: OfficeConfig, lang: str) -> str:
-    """An office's label in ``lang``: its ``name_zh`` in Chinese (the name when that is empty)."""
-    return (office.name_zh or office.name) if lang == "zh" else office.name
+    """An office's display name in ``lang``: ``name_zh`` in Chinese, ``name_en`` in English; either falls
+    back to the other, then to the name in words (never the ``snake_case`` key)."""
+    first, second = (office.name_zh, office.name_en) if lang == "zh" else (office.name_en, office.name_zh)
+    return first or (second if lang == "zh" else "") or humanize(office.name)
+
+
+def category_label(key: str, category: CategoryConfig, lang: str) -> str:
+    """A category's display name in ``lang``, with the same fall-backs as ``label_of``."""
+    return label_of(OfficeConfig(key, category.name_zh, category.name_en), lang)
 
 
 def labels(offices: Sequence[OfficeConfig], lang: str) -> dict[str, str]:

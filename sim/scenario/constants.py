@@ -50,6 +50,18 @@ MODULES_ZH: tuple[str, ...] = (
     "监管执法",
     "城乡建设",
 )
+MODULES_EN: tuple[str, ...] = (
+    "Rural revitalisation",
+    "Public services",
+    "Discipline inspection",
+    "Economy and ecology",
+    "Emergency management",
+    "Party building",
+    "Civic practice",
+    "Comprehensive governance",
+    "Regulation and enforcement",
+    "Urban-rural construction",
+)
 
 #: The default catalogue (catalog.departments): county departments (seed 000 "一正六副", seed 002).
 DEPARTMENTS: tuple[str, ...] = (
@@ -62,6 +74,9 @@ DEPARTMENTS: tuple[str, ...] = (
     "emergency_fire",  # 应急消防
 )
 DEPARTMENTS_ZH: tuple[str, ...] = ("工业综合", "交通文旅", "农业农村", "住建城管", "民生保障", "政法", "应急消防")
+DEPARTMENTS_EN: tuple[str, ...] = ("Industry and general affairs", "Transport, culture and tourism",
+                                   "Agriculture and rural affairs", "Housing and urban management",
+                                   "Livelihood services", "Politics and law", "Emergency and fire")
 
 #: Staff roles (一长三员 and the seed 002/003 variants).
 ROLES: tuple[str, ...] = (

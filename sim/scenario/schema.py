@@ -13,7 +13,7 @@ Times are hours unless the name says days.
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.scenario.choices import DeadlineFamily, DispatchMode, DispatchRule, EngineName, Lang, Level
-from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
+from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_EN, DEPARTMENTS_ZH, MODULES, MODULES_EN, MODULES_ZH
 
 
 class Sealed:
@@ -73,17 +73,18 @@ class OfficeConfig(Sealed):
     """One township module or county department of the catalogue."""
 
     name: str = ""  # the key categories and staffing use, and the station code's suffix
-    name_zh: str = ""  # label for charts; empty = the name
+    name_zh: str = ""  # Chinese display name; empty = the English one
+    name_en: str = ""  # English display name; empty = the name in words (its _ and - as spaces)
 
 
 def _default_modules() -> list[OfficeConfig]:
     # s000: the township's ten modules (十大模块)
-    return [OfficeConfig(n, zh) for n, zh in zip(MODULES, MODULES_ZH, strict=True)]
+    return [OfficeConfig(n, zh, en) for n, zh, en in zip(MODULES, MODULES_ZH, MODULES_EN, strict=True)]
 
 
 def _default_departments() -> list[OfficeConfig]:
     # s000 "一正六副" and s002: seven county functional departments
-    return [OfficeConfig(n, zh) for n, zh in zip(DEPARTMENTS, DEPARTMENTS_ZH, strict=True)]
+    return [OfficeConfig(n, zh, en) for n, zh, en in zip(DEPARTMENTS, DEPARTMENTS_ZH, DEPARTMENTS_EN, strict=True)]
 
 
 @dataclass
@@ -106,6 +107,7 @@ class CategoryConfig(Sealed):
     deadline_days: float | None = None
     report_prob: float = 0.5  # probability the affected resident reports it at all
     elderly_factor: float = 1.0  # rate multiplier per unit of elderly share above 0.2
+    name_en: str = ""  # English display name; empty = the key in words (its _ and - as spaces)
 
 
 def _default_categories() -> dict[str, CategoryConfig]:
@@ -114,7 +116,12 @@ def _default_categories() -> dict[str, CategoryConfig]:
         kwargs["deadline"] = DeadlineFamily(kwargs.get("deadline", "general"))
         return CategoryConfig(*args, **kwargs)
 
-    return {
+    # English display names (name_en), by key
+    en = {"dispute": "Disputes", "safety_hazard": "Safety hazards", "sanitation": "Sanitation", "repair": "Repairs",
+          "help_request": "Requests for help", "consultation": "Policy questions", "enforcement": "Violations",
+          "agriculture": "Farming"}
+
+    categories = {
         "dispute": c("矛盾纠纷", 0.14, 1.0, 1.0, "governance", "politics_law", [0.65, 0.25, 0.08, 0.02],
                      service_hours=[2.0, 4.0, 8.0, 16.0], report_prob=0.55, deadline="general"),
         "safety_hazard": c("安全隐患", 0.10, 1.0, 1.2, "emergency", "emergency_fire", [0.6, 0.25, 0.1, 0.05],
@@ -133,6 +140,7 @@ def _default_categories() -> dict[str, CategoryConfig]:
         "agriculture": c("农业生产", 0.08, 0.2, 2.0, "rural_revitalisation", "agriculture",
                          [0.5, 0.3, 0.15, 0.05], service_hours=[1.5, 3.0, 6.0, 12.0], report_prob=0.5),
     }
+    return {k: replace(v, name_en=en[k]) for k, v in categories.items()}
 
 
 @dataclass

@@ -155,9 +155,10 @@ def _offices(c: CatalogConfig) -> None:
                 raise ConfigError(f"{key}[{i}].name", f"repeats {name!r} of {key}[{seen[name]}]: "
                                   f"every {what} needs its own name")
             seen[name] = i
-            zh = getattr(office, "name_zh", None)
-            if not isinstance(zh, str):
-                raise ConfigError(f"{key}[{i}].name_zh", f"must be a string, got {ck.show(zh)}")
+            for label in ("name_zh", "name_en"):
+                text = getattr(office, label, None)
+                if not isinstance(text, str):
+                    raise ConfigError(f"{key}[{i}].{label}", f"must be a string, got {ck.show(text)}")
 
 
 def _listed(names: Sequence[str], most: int = 12) -> str:
@@ -213,6 +214,9 @@ def _catalog(c: CatalogConfig, s: StaffingConfig, d: DispatchConfig) -> None:
 
 
 def _category(key: str, cat: CategoryConfig, c: CatalogConfig) -> None:
+    for label in ("name_zh", "name_en"):
+        if not isinstance(getattr(cat, label, None), str):
+            raise ConfigError(f"{key}.{label}", f"must be a string, got {ck.show(getattr(cat, label, None))}")
     for name in ("share", "urban_factor", "rural_factor", "elderly_factor"):
         ck.non_negative(f"{key}.{name}", getattr(cat, name))
     _office(f"{key}.module", cat.module, module_names(c), "module")

@@ -57,6 +57,8 @@ def test_labels_fall_back_to_the_name() -> None:
     assert label_of(OfficeConfig("housing", "住建"), "zh") == "住建"
     assert label_of(OfficeConfig("housing", "住建"), "en") == "housing"
     assert label_of(OfficeConfig("welfare", ""), "zh") == "welfare"
+    assert label_of(OfficeConfig("social_welfare", "", "Social welfare"), "zh") == "Social welfare"  # English next
+    assert label_of(OfficeConfig("social_welfare", "社会福利"), "en") == "social welfare"  # the key in words
     labels = office_labels(load_config([]), "zh")
     assert labels["module:governance"] == "综合治理" and labels["department:politics_law"] == "政法"
 
@@ -172,9 +174,9 @@ def test_the_office_table_and_chart_cover_any_catalogue(tmp_path: Path) -> None:
     for lang in ("en", "zh"):
         fig = office_chart(table, lang)
         ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-        # Chinese labels where the catalogue has them, the name where it has none
-        assert ticks[0] == ("模块0" if lang == "zh" else "mod_00") and ticks[1] == "mod_01"
-        assert ticks[5] == ("部门0" if lang == "zh" else "dept_00") and len(ticks) == 30
+        # Chinese labels where the catalogue has them, the name in words where it has none (never the key)
+        assert ticks[0] == ("模块0" if lang == "zh" else "mod 00") and ticks[1] == "mod 01"
+        assert ticks[5] == ("部门0" if lang == "zh" else "dept 00") and len(ticks) == 30
         fig.savefig(tmp_path / f"offices_{lang}.png")
         assert (tmp_path / f"offices_{lang}.png").stat().st_size > 0
 

@@ -25,6 +25,7 @@ from sim.metrics.tables import (
 from sim.report import charts
 from sim.report.briefing import briefing, text_width, wrap
 from sim.report.labels import kpi_name, label, level_name, role_name
+from sim.report.numbers import zero_words
 from sim.scenario.constants import LEVELS
 
 SHORT = ["territory=township", "run.horizon_days=30", "run.warmup_days=5"]
@@ -109,7 +110,7 @@ def test_labels_in_both_languages() -> None:
     assert kpi_name("on_time_rate", "zh") == "按期办结率"
     assert kpi_name("settled_share_township", "zh") == "乡镇/街道办结占比"
     assert kpi_name("utilization_role_platform", "en") == "utilisation: platform dispatcher"
-    assert kpi_name("something_new", "zh") == "something_new"
+    assert kpi_name("something_new", "zh") == "something new"  # a new KPI in words, never its key
     assert label("subtitle.funnel", "zh") == "小事不出格、大事不出村、难事不出镇"
     with pytest.raises(ValueError, match="report.lang"):
         label("title.cdf", "fr")
@@ -122,8 +123,8 @@ def test_bar_compare(lang: str) -> None:
     assert len(_ax(fig).patches) == 3
     ticks = [t.get_text() for t in _ax(fig).get_xticklabels()]
     assert ticks[0].startswith("base") and "+5" in ticks[2]  # +5 percentage points
-    assert label("note.not_significant", lang) in ticks[1]  # 0.4 ± 0.6 pp
-    assert label("note.not_significant", lang) not in ticks[2]
+    zero = zero_words(lang).replace(" from", "\nfrom")  # "not distinguishable from zero", as the text says
+    assert zero in ticks[1] and zero not in ticks[2]  # 0.4 ± 0.6 pp, then +5 ± 1
     assert len(charts.bar_compare(COMP, "resolution_hours_mean", lang).axes[0].patches) == 3
     with pytest.raises(ValueError, match="no rows"):
         charts.bar_compare(COMP, "satisfaction_rate", lang)
