@@ -2,7 +2,7 @@
 
 Run: ``pytest benchmarks --benchmark-enable --benchmark-storage=benchmarks/results --benchmark-autosave``;
 compare a later run with ``--benchmark-compare``. Matters per second are in each
-benchmark's ``extra_info``.
+benchmark's ``extra_info``. Goal (the agent engine issue): a township year under a minute.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.goals import check_goal
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import Prepared, prepare
 from sim.matters.occur import generate_inputs
@@ -34,3 +35,4 @@ def test_agent_township_year(benchmark: Any, overrides: list[str]) -> None:
     benchmark.extra_info["matters"] = p.inputs.n
     benchmark.extra_info["matters_per_second"] = p.inputs.n / seconds
     assert rec.matters.n == p.inputs.n
+    check_goal(benchmark, "agent engine, township year", seconds, 60.0, "s")

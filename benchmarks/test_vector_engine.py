@@ -3,6 +3,7 @@
 Run: ``pytest benchmarks/test_vector_engine.py --benchmark-enable -s`` (minutes: it runs
 city-years). Every figure is measured in this one run and stored in ``extra_info``;
 ratios compare runs made side by side here, never against numbers from elsewhere.
+Each compares its figure with the README's target and says met or missed (``benchmarks/goals.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.goals import check_goal
 from sim.engines.agent.engine import run_agent
 from sim.engines.prepare import Prepared, prepare
 from sim.engines.vector.engine import run_vector
@@ -49,6 +51,8 @@ def test_city_year_engine(benchmark: Any, workers: int) -> None:
     sec = benchmark.stats.stats.median
     benchmark.extra_info.update(matters=p.inputs.n, seconds=sec, matters_per_second=p.inputs.n / sec)
     assert rec.matters.n == p.inputs.n
+    # the target is 5 s on the machine's two threads; one thread has twice the work each
+    check_goal(benchmark, f"vector engine, city year, {workers} thread(s)", sec, 10.0 / workers, "s")
 
 
 def test_city_command_warm_and_cold(benchmark: Any, tmp_path: Path) -> None:
@@ -60,6 +64,15 @@ def test_city_command_warm_and_cold(benchmark: Any, tmp_path: Path) -> None:
     _timed_command(["territory=township", "engine=vector", "run.horizon_days=40", f"run.results_dir={tmp_path / 'w'}"])
     warm_wall, peak_gb = benchmark.pedantic(_timed_command, args=(args,), rounds=1, iterations=1)
     benchmark.extra_info.update(cold_seconds=cold_wall, warm_seconds=warm_wall, peak_gb=peak_gb)
+    misses = []
+    for what, figure, goal, unit in (("gridsim territory=city, warm cache", warm_wall, 10.0, "s"),
+                                     ("gridsim territory=city, cold cache", cold_wall, 30.0, "s"),
+                                     ("gridsim territory=city, peak memory", peak_gb, 3.0, "GB")):
+        try:
+            check_goal(benchmark, what, figure, goal, unit)
+        except AssertionError as e:  # say every goal before failing
+            misses.append(str(e))
+    assert not misses, "; ".join(misses)
 
 
 def test_vector_vs_agent_county_quarter(benchmark: Any) -> None:
@@ -72,6 +85,11 @@ def test_vector_vs_agent_county_quarter(benchmark: Any) -> None:
     vector = benchmark.stats.stats.median
     benchmark.extra_info.update(matters=p.inputs.n, agent_seconds=agent, vector_seconds=vector,
                                 speed_ratio=agent / vector)
+    check_goal(benchmark, "vector vs agent engine, county quarter", agent / vector, 300.0, "x", at_least=True)
+
+
+#: ns per matter of each size measured so far (the sizes run in order: the largest compares with the smallest)
+_NS_PER_MATTER: dict[float, float] = {}
 
 
 @pytest.mark.parametrize("size", [1e5, 1e6, 1e7], ids=["1e5", "1e6", "1e7"])
@@ -88,6 +106,10 @@ def test_time_per_matter_is_flat(benchmark: Any, size: float) -> None:
     benchmark.pedantic(run_vector, args=(p,), rounds=5 if size < 1e7 else 1, iterations=1)
     sec = benchmark.stats.stats.median
     benchmark.extra_info.update(matters=p.inputs.n, ns_per_matter=sec / p.inputs.n * 1e9)
+    _NS_PER_MATTER[size] = sec / p.inputs.n * 1e9
+    if size > 1e5 and 1e5 in _NS_PER_MATTER:
+        check_goal(benchmark, f"time per matter at {size:.0e} matters over 1e5", _NS_PER_MATTER[size]
+                   / _NS_PER_MATTER[1e5], 1.5, "x")
 
 
 def _units(tmp: Path, skew: bool) -> Path:
@@ -104,6 +126,10 @@ def _units(tmp: Path, skew: bool) -> Path:
     return f
 
 
+#: ns per visit of the balanced and the skewed territory (balanced runs first)
+_NS_PER_VISIT: dict[bool, float] = {}
+
+
 @pytest.mark.parametrize("skew", [False, True], ids=["balanced", "skewed"])
 def test_skewed_territory_cost(benchmark: Any, tmp_path: Path, skew: bool) -> None:
     p = _prepared([f"territory.units_file={_units(tmp_path, skew)}", "run.horizon_days=91"])
@@ -115,3 +141,7 @@ def test_skewed_territory_cost(benchmark: Any, tmp_path: Path, skew: bool) -> No
     # is the engine's own cost of a crowded station, per matter includes that extra work of the model
     benchmark.extra_info.update(matters=p.inputs.n, visits=visits, ns_per_matter=sec / p.inputs.n * 1e9,
                                 ns_per_visit=sec / visits * 1e9)
+    _NS_PER_VISIT[skew] = sec / visits * 1e9
+    if skew and False in _NS_PER_VISIT:
+        check_goal(benchmark, "time per visit, skewed over balanced territory", _NS_PER_VISIT[True]
+                   / _NS_PER_VISIT[False], 2.0, "x")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.goals import check_goal
 from sim.app import workbench as wb
 
 _fresh = itertools.count(2)  # a new lever value per round, so no round is answered from the store
@@ -45,7 +46,7 @@ def test_county_what_if_three_replications(benchmark: Any, results: Path) -> Non
 
     o = benchmark.pedantic(_click, setup=setup, rounds=2, iterations=1)
     assert o.baseline is not None and o.baseline.from_store and not o.from_store and len(o.runs) == 3
-    benchmark.extra_info["goal_seconds"] = 10.0
+    check_goal(benchmark, "workbench: county what-if, 3 replications (median)", benchmark.stats.stats.median, 10.0, "s")
 
 
 def test_township_year(benchmark: Any, results: Path) -> None:
@@ -57,7 +58,7 @@ def test_township_year(benchmark: Any, results: Path) -> None:
 
     o = benchmark.pedantic(_click, setup=setup, rounds=2, iterations=1)
     assert not o.from_store and o.cfg.run.horizon_days == 365
-    benchmark.extra_info["goal_seconds"] = 3.0
+    check_goal(benchmark, "workbench: township year (median)", benchmark.stats.stats.median, 3.0, "s")
 
 
 def test_capacity_check_after_a_lever_moves(benchmark: Any, results: Path) -> None:
@@ -69,7 +70,8 @@ def test_capacity_check_after_a_lever_moves(benchmark: Any, results: Path) -> No
 
     rep = benchmark.pedantic(wb.capacity_for, setup=setup, rounds=5, iterations=1)
     assert rep.loads
-    benchmark.extra_info["goal_seconds"] = 0.5
+    check_goal(benchmark, "workbench: capacity check after a lever moves (median)", benchmark.stats.stats.median,
+               0.5, "s")
 
 
 def test_repeated_run_from_the_store(benchmark: Any, results: Path) -> None:
@@ -77,4 +79,4 @@ def test_repeated_run_from_the_store(benchmark: Any, results: Path) -> None:
     wb.what_if("warm", base, reps, levers)
     o = benchmark.pedantic(_click, args=(base, reps, levers), rounds=3, iterations=1)
     assert o.from_store and o.baseline is not None and o.baseline.from_store
-    benchmark.extra_info["goal_seconds"] = 1.0
+    check_goal(benchmark, "workbench: repeated run from the store (median)", benchmark.stats.stats.median, 1.0, "s")

@@ -3,15 +3,15 @@
 Computed before anything per grid or per matter is allocated: the villages are drawn
 (or read) as the territory would draw them, a few arrays per village, and the expected
 matters follow from their residents, the rates and the hourly profile exactly as
-``sim.matters.occur.expected_counts`` has them. Memory and time come from figures measured on
-this project's machine (README "Performance"): the vector engine peaks at about 240
-bytes per matter over a base of 0.3 GB (city year: 9.3 million matters, 2.53 GB) and
-spends about 2 µs per matter per thread in the engine and 0.6 µs around it; the agent
-engine about 190 µs and 2.8 KB per matter (county year; township year: 386 MB peak for 35,798 matters).
+``sim.matters.occur.expected_counts`` has them, and the servers from the head-counts as
+``build_territory`` staffs them. Memory and time follow from these drivers (matters,
+servers, the servers the agent engine looks at per matter, replications, engine, threads,
+charts) by the figures of ``sim.checks.cost``, measured on this project's machine.
 
-``check_fits`` stops a run that would not fit in the memory available (``MemAvailable``,
-a cgroup limit or an address-space limit, the smallest) with one line giving both
-numbers and what to change.
+``check_fits`` stops a run whose peak would exceed ``MEMORY_SHARE`` of the memory
+available (``MemAvailable``, a cgroup limit or an address-space limit, the smallest) with
+one line giving both numbers and what to change, and a run expected to take longer than
+``CONFIRM_SECONDS`` unless ``run.confirm=true``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,18 @@ from typing import Any
 
 import numpy as np
 
+from sim.checks.cost import (
+    BASE_BYTES,
+    BYTES_PER_GRID,
+    BYTES_PER_MATTER,
+    BYTES_PER_SERVER,
+    GB,
+    Drivers,
+    count_servers,
+    cpu_seconds,
+    looks_per_matter,
+    peak_bytes,
+)
 from sim.matters.occur import _profile, _window
 from sim.rules.demand import grid_rates_per_hour
 from sim.scenario.schema import Config
@@ -35,23 +47,14 @@ from sim.util.errors import ConfigError
 from sim.util.parallel import available_workers
 from sim.util.rng import stream
 
-GB = 1024.0**3
-#: bytes of the process before any territory (interpreter, numpy, numba, pandas, Hydra)
-BASE_BYTES = 0.30 * GB
-#: peak bytes per matter of one replication, by engine (measured: README "Performance")
-BYTES_PER_MATTER = {"vector": 240.0, "agent": 2800.0}
-#: bytes per grid of the territory, stations and servers (lists of Python objects)
-BYTES_PER_GRID = 4000.0
-#: extra bytes per matter kept while later replications run (the first one's records)
-KEPT_PER_MATTER = 110.0
-#: engine seconds per matter (vector: per thread) and seconds per matter around the engine
-SECONDS_PER_MATTER = {"vector": 2.0e-6, "agent": 190e-6}
-AROUND_PER_MATTER = 0.6e-6
-START_SECONDS = 1.5
 #: the most grids a territory may have (a country's worth)
 MAX_GRIDS = 20_000_000
 #: a run expected to take longer than this says so before it starts
 LONG_RUN_SECONDS = 180.0
+#: a run expected to take longer than this starts only with run.confirm=true
+CONFIRM_SECONDS = 300.0
+#: the share of the available memory a run's estimated peak may take (the estimate is within ~1.5x)
+MEMORY_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Estimate:
     residents: float
     matters: float  # expected matters of one replication
     replications: int
+    servers: float  # every server of every station
     peak_bytes: float
     seconds: float  # on the chosen engine
     vector_seconds: float  # on the vector engine
@@ -71,7 +75,11 @@ class Estimate:
 
     @property
     def fits(self) -> bool:
-        return self.peak_bytes <= self.available_bytes
+        return self.peak_bytes <= MEMORY_SHARE * self.available_bytes
+
+    @property
+    def needs_confirm(self) -> bool:
+        return self.seconds > CONFIRM_SECONDS
 
     @property
     def long(self) -> bool:
@@ -81,7 +89,8 @@ class Estimate:
         """One line for the start of a run."""
         u = self.units
         reps = f" x {self.replications} replications" if self.replications > 1 else ""
-        return (f"pre-flight: {u['grids']:,} grids, about {self.matters:,.0f} matters{reps}; peak memory about "
+        return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
+                f"matters{reps}; peak memory about "
                 f"{_gb(self.peak_bytes)} of {_gb(self.available_bytes)} available; about "
                 f"{duration(self.seconds)} on the {self.engine} engine")
 
@@ -209,8 +218,11 @@ def _engine(cfg: Config, grids: int) -> tuple[str, str]:
     return pick_engine(cfg, counts)
 
 
-def estimate(cfg: Config, villages: VillageTable | None = None) -> Estimate:
-    """The pre-flight estimate of a (validated) config; allocates a few arrays per village only."""
+def estimate(cfg: Config, villages: VillageTable | None = None, *, writes: bool = True) -> Estimate:
+    """The pre-flight estimate of a (validated) config; allocates a few arrays per village only.
+
+    ``writes``: the results are written (with the charts, unless ``report.charts=false``).
+    """
     if villages is None:
         generated = not cfg.textbook.enabled and not cfg.territory.units_file
         villages = _generated_sizes(cfg) if generated else village_table(cfg)
@@ -220,19 +232,16 @@ def estimate(cfg: Config, villages: VillageTable | None = None) -> Estimate:
              "villages": len(villages.village_names), "grids": grids}
     matters = expected_matters(cfg, villages)
     engine, why = _engine(cfg, grids)
-    reps = cfg.run.replications
-    peak = (BASE_BYTES + grids * BYTES_PER_GRID + matters * BYTES_PER_MATTER[engine]
-            + (matters * KEPT_PER_MATTER if reps > 1 else 0.0))
     threads = max(1, min(available_workers(cfg.engine.workers), units["counties"]))
-
-    def seconds(name: str) -> float:
-        per = SECONDS_PER_MATTER[name] / (threads if name == "vector" else 1)
-        return START_SECONDS + matters * reps * (per + AROUND_PER_MATTER)
-
+    drivers = Drivers(matters=matters, replications=cfg.run.replications, days=cfg.run.horizon_days, grids=grids,
+                      servers=count_servers(cfg, villages, n_grid_v),
+                      looks_per_matter=looks_per_matter(cfg, villages, n_grid_v), threads=threads,
+                      charts=writes and cfg.report.charts)
     residents = float(villages.households.sum() * cfg.territory.residents_per_household)
     return Estimate(engine=engine, engine_why=why, units=units, residents=residents, matters=matters,
-                    replications=reps, peak_bytes=peak, seconds=seconds(engine), vector_seconds=seconds("vector"),
-                    available_bytes=available_memory())
+                    replications=drivers.replications, servers=drivers.servers,
+                    peak_bytes=peak_bytes(drivers, engine), seconds=cpu_seconds(drivers, engine),
+                    vector_seconds=cpu_seconds(drivers, "vector"), available_bytes=available_memory())
 
 
 def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:
@@ -244,15 +253,39 @@ def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:
         return "run.horizon_days", "a shorter run.horizon_days or a smaller territory"
     if t.units_file:
         return "territory.units_file", "a smaller units table or a shorter run.horizon_days"
+    staff = _biggest_staff(cfg, est)
+    if staff is not None:
+        return staff
     if t.counties > 1:
-        fit = max(1, math.floor(t.counties * (est.available_bytes - BASE_BYTES) / max(est.peak_bytes - BASE_BYTES, 1)))
+        room = MEMORY_SHARE * est.available_bytes - BASE_BYTES
+        fit = max(1, math.floor(t.counties * room / max(est.peak_bytes - BASE_BYTES, 1)))
         return "territory.counties", f"at most about {fit:,} counties (territory.counties) or a shorter horizon"
     return "territory", "a smaller territory or a shorter run.horizon_days"
 
 
+def _biggest_staff(cfg: Config, est: Estimate) -> tuple[str, str] | None:
+    """The head-count key with the most servers, when the servers cost more than the matters."""
+    if cfg.textbook.enabled:
+        return None
+    if est.servers * BYTES_PER_SERVER[est.engine] < est.matters * BYTES_PER_MATTER[est.engine]:
+        return None
+    u, s = est.units, cfg.staffing
+    heads = {"staffing.fulltime_per_grid": s.fulltime_per_grid * u["grids"],
+             "staffing.grid_leaders_per_grid": s.grid_leaders_per_grid * u["grids"],
+             "staffing.committee_per_village": s.committee_per_village * u["villages"],
+             "staffing.platform_per_township": s.platform_per_township * u["townships"],
+             "staffing.module_staff": sum(s.module_staff.values()) * u["townships"],
+             "staffing.department_staff": sum(s.department_staff.values()) * u["counties"],
+             "staffing.professional_per_township": s.professional_per_township * u["townships"],
+             "staffing.volunteers_per_township": s.volunteers_per_township * u["townships"]}
+    key = max(heads, key=lambda k: heads[k])
+    return key, f"a smaller {key} ({heads[key]:,} servers of {est.servers:,.0f}) or a smaller territory"
+
+
 def check_fits(cfg: Config, est: Estimate) -> None:
     """Raise ConfigError when the territory is too large to build, or (when simulating) the run would
-    not fit in the memory available."""
+    not fit in ``MEMORY_SHARE`` of the memory available, or would take longer than ``CONFIRM_SECONDS``
+    without ``run.confirm=true``."""
     grids = est.units["grids"]
     if grids > MAX_GRIDS:
         key = "territory.units_file" if cfg.territory.units_file else "territory.households_per_grid"
@@ -267,9 +300,16 @@ def check_fits(cfg: Config, est: Estimate) -> None:
             raise ConfigError("territory", f"the capacity check alone needs about {_gb(need)} for {grids:,} grids "
                               f"but {_gb(est.available_bytes)} are available: use a smaller territory")
         return
-    if est.fits:
-        return
-    key, advice = _key_to_change(cfg, est)
-    raise ConfigError(key, f"this run needs about {_gb(est.peak_bytes)} of memory ({est.matters:,.0f} matters on "
-                      f"the {est.engine} engine) but {_gb(est.available_bytes)} are available: use {advice} "
-                      "(run.simulate=false prints the capacity check alone)")
+    if not est.fits:
+        key, advice = _key_to_change(cfg, est)
+        raise ConfigError(key, f"this run needs about {_gb(est.peak_bytes)} of memory ({est.matters:,.0f} matters, "
+                          f"{est.servers:,.0f} servers on the {est.engine} engine) but {_gb(est.available_bytes)} are "
+                          f"available, of which a run may take {MEMORY_SHARE:.0%}: use {advice} "
+                          "(run.simulate=false prints the capacity check alone)")
+    if est.needs_confirm and not cfg.run.confirm:
+        _, advice = _key_to_change(cfg, est)
+        faster = (f"; the vector engine would take about {duration(est.vector_seconds)}: engine=vector"
+                  if est.engine == "agent" and est.vector_seconds < est.seconds / 2 else "")
+        raise ConfigError("run.confirm", f"this run is expected to take about {duration(est.seconds)} on the "
+                          f"{est.engine} engine ({est.matters:,.0f} matters, {est.servers:,.0f} servers{faster}): "
+                          f"set run.confirm=true to run it, or use {advice}")

@@ -10,13 +10,19 @@ Reasons, in the order they are checked: ``empty_case_id``, ``empty_created``,
 ``unknown_channel``, ``unknown_status``, ``unparseable_satisfaction``,
 ``closed_before_created``, ``open_with_closed_time`` (the status says open but a
 closed time is given), ``closed_without_time`` (the status says closed but no time),
-``created_after_extraction``, ``duplicate_case_id`` (a later row repeating an id
-already imported).
+``date_far_from_rest`` (a created or closed time more than a year before or after every
+time of the rest of the log: a typed 2099, an epoch 1970), ``created_after_extraction``,
+``duplicate_case_id`` (a later row repeating an id already imported).
 
 Censoring: the extraction time is the caller's, else the mapping's, else the log's last
 timestamp (created or closed). A case closed after it is open at extraction (closed
 NaT, ``is_open``), exactly as if the log had been taken then; they are counted as
 ``censored``.
+
+A log nothing can be learnt from is one ``ConfigError``, never an empty import: no case
+imported (a header alone, every date bad), an extraction time before the first case or
+later than now, and times more than a year apart in more than a few rows (``FAR_FEW``,
+``FAR_SHARE``: a misread date format rather than a few typos).
 """
 
 from __future__ import annotations
@@ -31,13 +37,22 @@ import pandas as pd
 
 from sim.logs.mapping import LogMapping, load_mapping
 from sim.logs.read import read_log_table
+from sim.util.errors import ConfigError
 
 #: every reason a row can be rejected for, in the order they are checked
 REASONS: tuple[str, ...] = (
     "empty_case_id", "empty_created", "unparseable_created", "unparseable_closed", "unparseable_due",
     "empty_type", "unknown_channel", "unknown_status", "unparseable_satisfaction", "closed_before_created",
-    "open_with_closed_time", "closed_without_time", "created_after_extraction", "duplicate_case_id",
+    "open_with_closed_time", "closed_without_time", "date_far_from_rest", "created_after_extraction",
+    "duplicate_case_id",
 )
+#: times further than this from every other time of the log are typos (``date_far_from_rest``)
+FAR_GAP = np.timedelta64(365, "D")
+#: more times far from the rest than this share (and than ``FAR_FEW``) is an error of the whole log, not of rows
+FAR_SHARE = 0.01
+FAR_FEW = 10
+#: a time this far past the machine's clock is "later than now" (the log's zone may be ahead of ours)
+CLOCK_SLACK = np.timedelta64(1, "D")
 #: the columns of ``ImportedLog.cases`` (the imported log contract)
 CASE_COLUMNS: tuple[str, ...] = ("case_id", "created", "closed", "due", "type", "category", "department", "queue",
                                  "channel", "place1", "place2", "satisfaction", "is_open")
@@ -206,12 +221,12 @@ def _text(df: pd.DataFrame, m: LogMapping, fld: str) -> pd.Series:
 
 
 def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogMapping,
-             extracted_at: str | pd.Timestamp | None = None) -> ImportedLog:
+             extracted_at: str | pd.Timestamp | None = None, *, allow_empty: bool = False) -> ImportedLog:
     """Import a log through a mapping (a shipped name, a YAML path or a dict).
 
     Raises ``ConfigError`` (one line naming the file, line or row, and column) when the
-    mapping or the file cannot be used; rows that cannot be imported are rejected
-    and reported, never raised.
+    mapping or the file cannot be used, or nothing in it can (no case imported, unless
+    ``allow_empty``); rows that cannot be imported are rejected and reported, never raised.
     """
     m = load_mapping(mapping)
     df = read_log_table(path, m)
@@ -274,7 +289,9 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
         rj.add(status_open & has_closed, "open_with_closed_time", col["status"], _text(df, m, "status"))
         rj.add(status_closed & ~has_closed, "closed_without_time", col.get("closed", col["status"]))
 
+    _reject_far_dates(rj, created, closed, col)
     ext = _extraction_time(extracted_at, m, created, closed, rj.ok)
+    _check_extraction(ext, extracted_at, m, created[rj.ok], col["created"])
     rj.add(_mask(created > ext), "created_after_extraction", col["created"], created_raw)
     if "case_id" in col:
         # duplicates among rows otherwise fit: the first one is imported, later ones rejected
@@ -314,19 +331,83 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     report = ImportReport(source=str(path), rows_read=n, imported=len(cases), open=int(cases["is_open"].sum()),
                           censored=int(late.sum()), rejected=rejected, rejects=rejects, extracted_at=ext)
     assert report.rows_read == report.imported + report.rejected_total
+    if not report.imported and not allow_empty:
+        raise ConfigError(str(path), _nothing_imported(report))
     return ImportedLog(cases=cases, extracted_at=ext, report=report, mapping=m, source=Path(path))
+
+
+def _nothing_imported(report: ImportReport) -> str:
+    if not report.rows_read:
+        return "no data rows (a header alone): nothing to import"
+    reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(report.rejected.items(), key=lambda rn: -rn[1]))
+    return (f"no case imported: all {report.rows_read:,} rows rejected ({reasons}; see the mapping's columns "
+            "and formats)")
+
+
+def _reject_far_dates(rj: _Rejects, created: pd.Series, closed: pd.Series, col: AbcMapping[str, str]) -> None:
+    """Reject rows whose created or closed time lies more than ``FAR_GAP`` from every time of the rest.
+
+    The times of the rows fit so far are split where two neighbours in time order are more than
+    ``FAR_GAP`` apart; the period holding most of them is the log, the others typos. Rejected,
+    they neither shift the extraction time nor stretch the log's span; if they are more than
+    ``FAR_FEW`` times and ``FAR_SHARE`` of them, the log as a whole is suspect and the import stops.
+    """
+    ok = rj.ok
+    parts = [(name, t.where(ok)) for name, t in (("created", created), ("closed", closed)) if name in col]
+    stacked = pd.concat([t for _, t in parts]).dropna().sort_values()
+    if len(stacked) < 2:
+        return
+    values = stacked.to_numpy()
+    period = np.concatenate([[0], np.cumsum(np.diff(values) > FAR_GAP)])
+    if period[-1] == 0:
+        return
+    sizes = np.bincount(period)
+    main = int(np.argmax(sizes))
+    lo, hi = values[period == main][0], values[period == main][-1]
+    far_share = 1.0 - sizes[main] / len(values)
+    if len(values) - sizes[main] > max(FAR_FEW, FAR_SHARE * len(values)):
+        out = values[period != main]
+        raise ConfigError(col["created"], f"the log's times fall in periods more than a year apart: "
+                          f"{far_share:.0%} of them ({pd.Timestamp(out[0])} .. {pd.Timestamp(out[-1])}) lie outside "
+                          f"{pd.Timestamp(lo)} .. {pd.Timestamp(hi)} (check the time format and the date column)")
+    for name, t in parts:
+        far = _mask(t.notna() & ((t < lo) | (t > hi)))
+        rj.add(far, "date_far_from_rest", col[name], t)
 
 
 def _extraction_time(given: str | pd.Timestamp | None, m: LogMapping, created: pd.Series, closed: pd.Series,
                      ok: np.ndarray) -> pd.Timestamp:
     """The caller's extraction time, the mapping's, else the last time the log shows (rows fit so far)."""
     if given is not None:
-        ext = pd.Timestamp(given)
+        try:
+            ext = pd.Timestamp(given)
+        except (ValueError, TypeError):
+            raise ConfigError("extracted_at", f"not a time: {given!r} (e.g. 2016-01-12 or 2016-01-12 22:00)") from None
+        if pd.isna(ext):
+            raise ConfigError("extracted_at", f"not a time: {given!r} (e.g. 2016-01-12 or 2016-01-12 22:00)")
         return ext.tz_localize(None) if ext.tzinfo is not None else ext
     if m.extracted_at is not None:
         return m.extracted_at
     last = max(created[ok].max(), closed[ok].max(), key=lambda t: t if pd.notna(t) else pd.Timestamp.min)
-    return pd.Timestamp(last) if pd.notna(last) else pd.Timestamp("1970-01-01")
+    # no time at all: nothing is imported, and the import stops (``_nothing_imported``)
+    return pd.Timestamp(last) if pd.notna(last) else pd.Timestamp.max
+
+
+def _check_extraction(ext: pd.Timestamp, given: str | pd.Timestamp | None, m: LogMapping, created: pd.Series,
+                      created_column: str) -> None:
+    """An extraction time later than now, or before the first case, is one error naming where it came from."""
+    if not created.notna().any():
+        return
+    key = "extracted_at" if given is not None else (
+        f"{m.source}: extracted_at" if m.extracted_at is not None else created_column)
+    now = pd.Timestamp.now(tz=m.timezone).tz_localize(None) if m.timezone else pd.Timestamp.now()
+    if ext > now + CLOCK_SLACK:
+        what = "the extraction time" if key != created_column else "the log's last time (its extraction time)"
+        raise ConfigError(key, f"{what} {ext} is later than now ({now:%Y-%m-%d %H:%M}): a log cannot show the future")
+    first = created.min()
+    if ext < first:
+        raise ConfigError(key, f"the extraction time {ext} is earlier than the log's first case ({first}): "
+                          "every case would be created after it")
 
 
 def _categories(typ: pd.Series, m: LogMapping) -> pd.Series:

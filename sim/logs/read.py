@@ -1,18 +1,23 @@
-"""Reading a log file (CSV, gzipped CSV or Parquet) into a table of the mapped columns.
+"""Reading a log file (CSV, compressed CSV or Parquet) into a table of the mapped columns.
 
 Every problem with the file itself is one ``ConfigError`` naming the file, and the
 line / row and column where it is: not found, unreadable, not valid text in the
 mapping's encoding, a malformed CSV line, a column the mapping names but the file
-lacks. Cells come back as text (``""`` for an empty cell), except a Parquet column
+lacks. A compressed file (gzip, bzip2 or xz) is recognised by its first bytes, never by its
+name: a ``.csv.gz`` that is plain text is read as text, a gzip named ``.csv`` is unpacked.
+Cells come back as text (``""`` for an empty cell), except a Parquet column
 that already holds times, which stays a datetime column.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import lzma
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +25,13 @@ import pandas as pd
 from sim.logs.mapping import LogMapping
 from sim.util.errors import ConfigError
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
+#: the first bytes of each compression a log may come in, its name and how to unpack it
+_COMPRESSED: tuple[tuple[bytes, str, Callable[[bytes], bytes]], ...] = (
+    (b"\x1f\x8b", "gzip", gzip.decompress),
+    (b"BZh", "bzip2", bz2.decompress),
+    (b"\xfd7zXZ\x00", "xz", lzma.decompress),
+)
 
 
 def _read_bytes(p: Path) -> bytes:
@@ -33,11 +43,12 @@ def _read_bytes(p: Path) -> bytes:
         data = p.read_bytes()
     except OSError as e:
         raise ConfigError(str(p), f"cannot be read ({e.strerror or type(e).__name__})") from None
-    if data[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as e:
-            raise ConfigError(str(p), f"not a readable gzip file ({e})") from None
+    for magic, name, unpack in _COMPRESSED:
+        if data.startswith(magic):
+            try:
+                return unpack(data)
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as e:
+                raise ConfigError(str(p), f"not a readable {name} file ({e})") from None
     return data
 
 
@@ -73,7 +84,7 @@ def read_log_table(path: str | Path, m: LogMapping) -> pd.DataFrame:
     """The log's mapped columns, one row per data row, indexed 1.. (the header is not a row)."""
     p = Path(path)
     data = _read_bytes(p)
-    if data[:4] == _PARQUET_MAGIC or p.suffix.lower() in (".parquet", ".pq"):
+    if data[:4] == _PARQUET_MAGIC:  # by content, as compression: a CSV named .parquet is a CSV
         df = _read_parquet(p, data, m)
     else:
         df = _read_csv(p, data, m)

@@ -111,7 +111,7 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
     say = echo or (lambda _s: None)
     cfg, chosen = resolve_defaults(cfg)
     notes = [*notes, *chosen]
-    est = estimate(cfg)  # from counts alone, before anything per grid or per matter exists
+    est = estimate(cfg, writes=write)  # from counts alone, before anything per grid or per matter exists
     check_fits(cfg, est)
     if write if check_dir is None else check_dir:  # the destination first: not minutes of simulation, then a failure
         check_destination("run.results_dir", cfg.run.results_dir)

@@ -16,8 +16,8 @@ the config and the headline KPIs, so a researcher can query it::
                                  FROM runs WHERE territory = 'county' ORDER BY on_time_rate DESC"
 
 Keys that cannot change a run's results are left out of the hash (``HASH_EXCLUDED``):
-the progress bar, the thread count (the engines give the same records whatever it is)
-and whether to reuse. The files a config names (``INPUT_FILES``: a units table, a log to
+the progress bar, the thread count (the engines give the same records whatever it is),
+whether to reuse and the confirmation of a long run. The files a config names (``INPUT_FILES``: a units table, a log to
 replay, its mapping) are hashed by content, and the code hash covers the content of every
 model source file: an edited units table or rule is a different run.
 """
@@ -49,7 +49,7 @@ __all__ = ["DB_NAME", "HEADLINE", "StoredExperiment", "StoredRun", "code_hash", 
 DB_NAME = "runs.sqlite"
 #: config keys that do not change a run's results
 HASH_EXCLUDED: tuple[tuple[str, str], ...] = (("run", "progress"), ("engine", "workers"), ("run", "reuse"),
-                                              ("run", "results_dir"))
+                                              ("run", "results_dir"), ("run", "confirm"))
 #: config keys naming a file whose content is part of the hash (a path alone would keep an edited file's key)
 INPUT_FILES: tuple[tuple[str, ...], ...] = (("territory", "units_file"), ("scenario", "replay", "log"),
                                             ("scenario", "replay", "mapping"))

@@ -390,6 +390,7 @@ class RunConfig(Sealed):
     progress: bool = True  # progress bar on a terminal
     simulate: bool = True  # false: print the capacity check only, run no engine
     reuse: bool = True  # answer from the store of runs when it holds this config and seed (sim/runs/store.py)
+    confirm: bool = False  # run even when the pre-flight estimate is above 5 minutes (sim/checks/preflight.py)
 
 
 #: the longest default warm-up (days); shorter horizons get a quarter of their length

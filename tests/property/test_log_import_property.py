@@ -50,7 +50,7 @@ def test_every_row_is_accounted_for(tmp_path: Path, rows: list[dict[str, str]]) 
     w.writerows(rows)
     p = tmp_path / "log.csv"
     p.write_text(buf.getvalue(), encoding="utf-8")
-    log = load_log(p, MAPPING)
+    log = load_log(p, MAPPING, allow_empty=True)  # a random file may have no good row
     r = log.report
     assert r.rows_read == r.imported + sum(r.rejected.values())
     assert set(r.rejected) <= set(REASONS) and all(v > 0 for v in r.rejected.values())

@@ -24,8 +24,9 @@ from sim.scenario.schema import Config
 
 SMALL = ["territory=township", "run.horizon_days=15", "run.warmup_days=2", "run.write_records=false",
          "report.charts=false", "run.progress=false"]
-#: the keys that cannot change a run's results, and only those, are left out of the hash
-NOT_RESULTS = {"run.progress", "engine.workers", "run.reuse", "run.results_dir"}
+#: the keys that cannot change a run's results, and only those, are left out of the hash (run.confirm: only
+#: whether a long run starts)
+NOT_RESULTS = {"run.progress", "engine.workers", "run.reuse", "run.results_dir", "run.confirm"}
 
 
 def _copy_of_the_package(tmp: Path) -> Path:

@@ -1,7 +1,7 @@
 """Golden KPI cases: small scenarios whose KPIs must not change unless the model does.
 
-Update after an intended model change with ``python -m tests.regression.update_golden``
-(from the project root) and say why in the commit.
+After an intended model change, ``python -m tests.regression.update_golden`` (from the project
+root) shows each case's diff and ``... update_golden <case>`` rewrites that one; say why in the commit.
 """
 
 from __future__ import annotations

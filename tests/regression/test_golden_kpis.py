@@ -1,7 +1,8 @@
 """Regression: the KPIs of fixed small scenarios equal the stored golden values.
 
 A failure means the model's output changed. If the change is intended, run
-``python -m tests.regression.update_golden`` and explain it in the commit.
+``python -m tests.regression.update_golden`` to see each case's diff, ``... update_golden <case>``
+to rewrite the cases meant to change, and explain it in the commit.
 """
 
 from __future__ import annotations

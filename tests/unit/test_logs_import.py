@@ -83,11 +83,12 @@ def test_chinese_headers_every_reason_once() -> None:
 def test_status_reasons_with_a_status_column() -> None:
     r = load_log(SAMPLE, with_status()).report
     assert r.rejected == dict.fromkeys(GEN.REJECT_ROWS, 1)
-    assert sorted(r.rejected) == sorted(set(REASONS) - {"created_after_extraction"})
+    assert sorted(r.rejected) == sorted(set(REASONS) - {"created_after_extraction", "date_far_from_rest"})
 
 
 def test_every_reason_has_a_test_row() -> None:
-    assert set(REASONS) - set(GEN.REJECT_ROWS) == {"created_after_extraction"}  # that one: the censoring test
+    # those: the censoring test, and the far-dates tests of test_logs_sanity.py
+    assert set(REASONS) - set(GEN.REJECT_ROWS) == {"created_after_extraction", "date_far_from_rest"}
 
 
 def test_rejects_are_the_first_failing_check_and_keep_the_first_duplicate() -> None:

@@ -85,10 +85,11 @@ def test_the_long_run_note_is_printed_before_the_run_starts() -> None:
     def echo(line: str) -> None:
         lines.append(line)
         if line.startswith("note:"):
-            raise _Stop  # stop before the 30-minute run it announces
+            raise _Stop  # stop before the long run it announces (run.confirm=true: it would start)
 
     with pytest.raises(_Stop):
-        run(["territory=township", "engine=agent", "run.horizon_days=20000"], write=False, echo=echo)
+        run(["territory=township", "engine=agent", "run.horizon_days=20000", "run.confirm=true"], write=False,
+            echo=echo)
     assert any(line.startswith("pre-flight:") for line in lines)
     assert not any(line.startswith("engine:") for line in lines)
 
