@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FULLTIME = "full-time workers per grid (people; allowed 0 to 10,000)"
@@ -13,7 +14,7 @@ WARMUP = "warm-up left out of the KPIs (days; allowed 0 to 36,500)"
 SHORT = ((REPLICATIONS, "2"), (HORIZON, "20"), (WARMUP, "2"))
 
 
-def set_field(page: Any, label: str, value: str) -> None:
+def set_field(page: Any, label: str | re.Pattern[str], value: str) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(value)
     box.press("Enter")
@@ -22,9 +23,9 @@ def set_field(page: Any, label: str, value: str) -> None:
 
 
 def settle(page: Any) -> None:
-    """Wait until Streamlit has finished running the script (its status widget gone)."""
-    page.wait_for_timeout(150)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
+    """Wait until Streamlit has finished running the page's script (the app's own script-state attribute)."""
+    page.wait_for_timeout(200)  # the rerun an action asks for starts after its message reaches the server
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
 
 
 def open_page(browser: Any, url: str, fields: tuple[tuple[str, str], ...] = SHORT) -> Any:
