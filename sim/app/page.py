@@ -19,13 +19,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sim.app import answer, decision, settings
 from sim.app import levers as lv
 from sim.app import workbench as wb
 from sim.app.about import about_markdown
 from sim.app.labels import TEXT, t
-from sim.app.progress import PageRun
+from sim.app.progress import CANCELLED, PageRun
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
 from sim.util.errors import ConfigError
 
@@ -36,6 +37,8 @@ LEAGUE_VIEW = "sim.app.league_view"
 
 st.set_page_config(page_title="gridsim workbench", layout="wide")
 state: Any = st.session_state
+_ctx = get_script_run_ctx()
+SESSION = _ctx.session_id if _ctx is not None else ""
 state.setdefault("history", [])
 choices = wb.presets()
 if "settings" not in state:  # a new tab, a reload or a shared link: the URL's settings
@@ -168,7 +171,8 @@ if problems:  # where the planner looks: beside Run, naming each field (its mess
 # -------------------------------------------------------------------- run
 clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems), key="run",
                           use_container_width=True)
-if state.pop("cancelled", False):
+if SESSION in CANCELLED:
+    CANCELLED.discard(SESSION)
     progress_slot.warning(t("cancelled", lang))
 
 
@@ -198,7 +202,7 @@ if clicked:
             job.wait(0.2)
     except BaseException:  # Streamlit stops this script for a new one (Cancel, or any field): stop the run too
         job.cancel()
-        state.cancelled = True
+        CANCELLED.add(SESSION)
         raise
     progress_slot.empty()
     if isinstance(job.error, ConfigError):

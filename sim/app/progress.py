@@ -19,7 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PageRun", "RunCancelled", "Stage"]
+__all__ = ["CANCELLED", "PageRun", "RunCancelled", "Stage"]
+
+#: the sessions whose run was just cancelled (kept by the server: Streamlit drops what a stopped script
+#: writes to its session state, so the page's next run reads the fact here and says so)
+CANCELLED: set[str] = set()
 
 
 class RunCancelled(BaseException):

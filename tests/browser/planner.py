@@ -22,6 +22,21 @@ def set_field(page: Any, label: str | re.Pattern[str], value: str) -> None:
     settle(page)
 
 
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` of the selectbox ``label`` (its list opens on a click; a rerun may close it: again)."""
+    for attempt in range(3):
+        page.get_by_label(label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            settle(page)
+    settle(page)
+
+
 def settle(page: Any) -> None:
     """Wait until Streamlit has finished running the page's script (the app's own script-state attribute)."""
     page.wait_for_timeout(200)  # the rerun an action asks for starts after its message reaches the server

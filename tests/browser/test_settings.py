@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner import FULLTIME, REPLICATIONS, body, open_page, set_field, settle
+from planner import FULLTIME, REPLICATIONS, body, choose, open_page, set_field, settle
 
 FULLTIME_ZH = "每网格专职网格员 (人; 允许范围 0 至 10,000)"
 REPLICATIONS_ZH = "重复次数 (次; 允许范围 1 至 10,000)"
@@ -25,9 +25,7 @@ def test_switching_language_and_reloading_keep_the_page_and_every_setting(server
     page = open_page(browser, server.url)
     set_field(page, FULLTIME, "3")
     page.get_by_text("Dispatch and escalation").click()
-    page.get_by_label("queue rule", exact=True).click()
-    page.get_by_role("option", name="earliest deadline first").click()
-    settle(page)
+    choose(page, "queue rule", "earliest deadline first")
 
     _switch(page, "中文", "调整参数")
     text = body(page)
