@@ -319,6 +319,15 @@ def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
     return utilization_heatmap(tb.utilization, lang)
 
 
+def pareto_runs(o: Outcome, history: Sequence[Outcome]) -> dict[str, dict[str, Any]]:
+    """The runs of the cost vs on-time chart: the session's runs on ``o``'s territory and horizon only
+    (a county's cost beside a city's would squash both, and a quarter's rates are not a year's)."""
+    def same(h: Outcome) -> bool:
+        return h.territory == o.territory and h.cfg.run.horizon_days == o.cfg.run.horizon_days
+
+    return {h.name: h.kpis for h in history if same(h)}
+
+
 def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> bytes | None:
     """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
     are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
@@ -326,8 +335,7 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
         from sim.metrics.tables import cost_table
         from sim.report.charts import pareto_chart
 
-        # one territory on one axis: a county's cost beside a city's would squash both
-        seen = {f"{h.name}": h.kpis for h in history if h.territory == o.territory}
+        seen = pareto_runs(o, history)
         if o.baseline is not None:
             seen.setdefault(t("baseline", lang), o.baseline.kpis)
         return _png(pareto_chart(cost_table(seen), lang)) if seen else None

@@ -102,3 +102,23 @@ def test_the_about_panel_follows_the_step_table(lang: str) -> None:
     text = about_markdown(lang)
     where = [text.index(f"**{t(f'step.{s.name}', lang)}**") for s in STEPS]
     assert where == sorted(where)
+
+
+def test_the_cost_chart_keeps_to_one_territory() -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from sim.app import workbench as wb
+    from sim.runs.config import load_config
+
+    town, county = load_config(["territory=township"]), load_config(["territory=county"])
+
+    def outcome(name: str, cfg: object) -> wb.Outcome:
+        return wb.Outcome(name=name, overrides=[], base=[], kpis={"staff_cost": 1.0}, ci={}, runs=[],
+                          out_dir=Path("."), from_store=False, seconds=0.0, cfg=cfg)  # type: ignore[arg-type]
+
+    history = [outcome("#1", town), outcome("#2", county), outcome("#3", town)]
+    short = replace(town, run=replace(town.run, horizon_days=30.0))
+    history.append(outcome("#4", short))
+    assert list(wb.pareto_runs(history[2], history)) == ["#1", "#3"]
+    assert list(wb.pareto_runs(history[1], history)) == ["#2"]
