@@ -195,7 +195,7 @@ if clicked:
     job = PageRun(work).start()
     with progress_slot.container():
         st.button(t("cancel", lang), key="cancel")  # a click reruns the page, which stops the run below
-        bar = st.progress(0.0, text=t("stage.baseline.store", lang))
+        bar = st.progress(0.0, text="…")
     try:
         while job.running:
             bar.progress(job.fraction(), text=_stage_text(job))
@@ -222,6 +222,11 @@ if clicked:
 history: list[wb.Outcome] = state.history
 
 
+def _known(kind: str, name: str) -> str:
+    """A territory's or scenario's name in ``lang`` (its own name when the page has no word for it)."""
+    return t(f"{kind}.{name}", lang) if f"{kind}.{name}" in TEXT else name
+
+
 def _changed(h: wb.Outcome) -> str:
     """The levers run ``h`` changed against its baseline, in words."""
     words = decision.changes(levers, h.baseline.values, h.values, lang, _name) if h.baseline else []
@@ -236,8 +241,7 @@ if history:
                         format_func=lambda i: f"{history[i].name}: {_changed(history[i])}",
                         key=f"show.{len(history)}.{lang}")
     o = history[pick]
-    st.subheader(t("answer.run", lang).format(o.name, t(f"terr.{o.territory}", lang) if f"terr.{o.territory}" in TEXT
-                                              else o.territory, o.cfg.scenario.name,
+    st.subheader(t("answer.run", lang).format(o.name, _known("terr", o.territory), _known("scen", o.cfg.scenario.name),
                                               answer.replications(o.replications, lang)))
     answer.verdict_block(st, o.name, o.stability, o.capacity, lang)
     if o.baseline is None:
@@ -296,7 +300,7 @@ if history:
         t("col.run", lang): h.name,
         t("col.levers", lang): _changed(h),
         t("col.reps", lang): h.replications,
-        t("col.territory", lang): t(f"terr.{h.territory}", lang) if f"terr.{h.territory}" in TEXT else h.territory,
+        t("col.territory", lang): _known("terr", h.territory),
         t("col.verdict", lang): answer.verdict_word(h, lang),
         t("dkpi.on_time_rate", lang): decision.fmt_value("on_time_rate", h.kpis.get("on_time_rate"), lang),
         t("col.store", lang): t("yes" if h.from_store else "no", lang)} for h in history]).style.hide(axis="index"))
