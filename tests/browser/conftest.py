@@ -65,6 +65,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                GRIDSIM_PRESETS_DIR=str(presets))
+    # the engine's compiled cache, filled before any page waits on it (a changed source compiles once, for
+    # minutes on a busy machine, which no click should wait for)
+    subprocess.run([sys.executable, "-m", "sim.entry.cli", "territory=township", "engine=vector", "run.horizon_days=7",
+                    f"run.results_dir={tmp_path_factory.mktemp('warm')}", "report.charts=false"],
+                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=True, timeout=900)
     proc = subprocess.Popen([sys.executable, "-m", "sim.entry.cli", "serve", f"port={port}", f"results={results}"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
