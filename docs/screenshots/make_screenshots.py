@@ -29,7 +29,7 @@ ROOT = HERE.parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
-VIEW = {"width": 1400, "height": 1000}
+VIEW: Any = {"width": 1400, "height": 1000}
 
 
 def _free_port() -> int:
@@ -67,7 +67,12 @@ def _section(page: Any, heading: str, path: Path, height: int = 1000) -> None:
 
 def main(args: list[str]) -> int:
     opts = {"territory": "township", "horizon": "90", "replications": "3"}
-    opts.update(a.split("=", 1) for a in args)  # type: ignore[arg-type]
+    for a in args:
+        key, _, value = a.partition("=")
+        if key not in opts or not value:
+            print(f"make_screenshots: error: {a!r}: expected territory=, horizon= or replications=", file=sys.stderr)
+            return 2
+        opts[key] = value
     results = Path(tempfile.mkdtemp(prefix="gridsim-screens-"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}/?territory={opts['territory']}"
@@ -92,6 +97,9 @@ def main(args: list[str]) -> int:
             _settle(page)
             _set(page, "replications (runs;", opts["replications"])
             _set(page, "simulated time (days;", opts["horizon"])
+            page.locator("h1").first.click()  # the last field loses its focus
+            page.locator('[data-testid="stSidebarContent"]').evaluate("e => e.scrollTo(0, 0)")
+            page.wait_for_timeout(300)
             page.screenshot(path=str(HERE / "first_view.png"))
             _set(page, "full-time workers per grid (people;", "2")
             _run(page, 1)
