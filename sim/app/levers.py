@@ -10,6 +10,7 @@ at once. Both routes give the same ``Config``: the runs use the overrides throug
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.runs.source import validate_run
+from sim.scenario.bounds import bound_of
 from sim.scenario.constants import CHANNELS, DISPATCH_MODES, DISPATCH_RULES, LEVELS
 from sim.scenario.schema import Config
 from sim.scenario.validate import compose_error
@@ -52,38 +54,58 @@ def _get(cfg: Config, dotted: str) -> Any:
     return obj
 
 
+#: the config key whose bound (``sim.scenario.bounds``) a derived lever takes
+_BOUND_KEY = {"surge.multiplier": "scenario.surges[0].multiplier", "surge.days": "scenario.surges[0].days"}
+
+
+def hi_of(key: str) -> float:
+    """The largest value of a lever: the schema's bound, as the CLI checks it (``sim.scenario.bounds``)."""
+    key = _BOUND_KEY.get(key, key)
+    if key.startswith("dispatch.escalation_limit_hours."):
+        key = f"dispatch.escalation_limit_hours[{key.rsplit('.', 1)[1]}]"
+    return bound_of(key)[0]
+
+
+def _lever(key: str, label: str, kind: str, unit: str, lo: float, step: float = 1.0, **kw: Any) -> Lever:
+    return Lever(key, label, kind, unit, lo, hi_of(key), step, **kw)
+
+
 def levers_for(cfg: Config) -> list[Lever]:
-    """Every lever, with module, department and category names from the base config (any catalogue)."""
+    """Every lever, with module, department and category names from the base config (any catalogue).
+
+    The lowest value is the smallest the model accepts; the highest is the schema's bound,
+    so a calibrated base (a department of 2,849, say) is inside its own ranges.
+    """
     out = [
-        Lever("staffing.fulltime_per_grid", "lever.fulltime", "int", "unit.people", 0, 20),
-        Lever("territory.households_per_grid", "lever.households", "int", "unit.households", 50, 2000, 50),
-        Lever("staffing.parttime_per_grid", "lever.parttime", "int", "unit.people", 0, 50),
-        Lever("staffing.committee_per_village", "lever.committee", "int", "unit.people", 0, 50),
-        Lever("staffing.platform_per_township", "lever.platform", "int", "unit.people", 0, 100),
-        Lever("staffing.professional_per_township", "lever.professional", "int", "unit.people", 0, 500),
+        _lever("staffing.fulltime_per_grid", "lever.fulltime", "int", "unit.people", 0),
+        _lever("territory.households_per_grid", "lever.households", "int", "unit.households", 1, 50),
+        _lever("staffing.parttime_per_grid", "lever.parttime", "int", "unit.people", 0),
+        _lever("staffing.committee_per_village", "lever.committee", "int", "unit.people", 0),
+        _lever("staffing.platform_per_township", "lever.platform", "int", "unit.people", 0),
+        _lever("staffing.professional_per_township", "lever.professional", "int", "unit.people", 0),
     ]
-    out += [Lever(f"staffing.module_staff.{m}", "lever.module", "int", "unit.people", 0, 200, group="modules", sub=m)
+    out += [_lever(f"staffing.module_staff.{m}", "lever.module", "int", "unit.people", 0, group="modules", sub=m)
             for m in cfg.staffing.module_staff]
-    out += [Lever(f"staffing.department_staff.{d}", "lever.department", "int", "unit.people", 0, 1000,
-                  group="departments", sub=d) for d in cfg.staffing.department_staff]
+    out += [_lever(f"staffing.department_staff.{d}", "lever.department", "int", "unit.people", 0,
+                   group="departments", sub=d) for d in cfg.staffing.department_staff]
     out += [
         Lever("dispatch.mode", "lever.mode", "choice", choices=DISPATCH_MODES, group="dispatch"),
         Lever("dispatch.rule", "lever.rule", "choice", choices=DISPATCH_RULES, group="dispatch"),
     ]
-    out += [Lever(f"dispatch.escalation_limit_hours.{i}", "lever.escalation", "float", "unit.hours", 0, 2000, 12,
-                  group="dispatch", sub=LEVELS[i]) for i in range(len(LEVELS))]
+    out += [_lever(f"dispatch.escalation_limit_hours.{i}", "lever.escalation", "float", "unit.hours", 0, 12,
+                   group="dispatch", sub=LEVELS[i]) for i in range(len(LEVELS))]
     out += [
         Lever("dispatch.reminders", "lever.reminders", "bool", group="dispatch"),
         Lever("discovery.hotline_share", "lever.hotline", "float", "unit.share", 0, 1, 0.05, group="dispatch"),
         Lever("dispatch.grid_list_exclude", "lever.grid_list", "multi", choices=tuple(cfg.catalog.categories),
               group="dispatch"),
         Lever("surge.on", "lever.surge", "bool", group="scenario"),
-        Lever("surge.multiplier", "lever.surge_multiplier", "float", "unit.times", 1, 20, 0.5, group="scenario"),
-        Lever("surge.days", "lever.surge_days", "float", "unit.days", 1, 120, 1, group="scenario"),
+        _lever("surge.multiplier", "lever.surge_multiplier", "float", "unit.times", 1, 0.5, group="scenario"),
+        _lever("surge.days", "lever.surge_days", "float", "unit.days", 1, 1, group="scenario"),
         Lever("surge.volunteers", "lever.volunteers", "bool", group="scenario"),
-        Lever("run.replications", "lever.replications", "int", "unit.runs", 1, 30, group="run"),
-        Lever("run.horizon_days", "lever.horizon", "float", "unit.days", 7, 730, 7, group="run"),
-        Lever("run.warmup_days", "lever.warmup", "float", "unit.days", 0, 365, 1, group="run"),
+        _lever("run.replications", "lever.replications", "int", "unit.runs", 1, group="run"),
+        _lever("run.horizon_days", "lever.horizon", "float", "unit.days", 1, 7, group="run"),
+        _lever("run.warmup_days", "lever.warmup", "float", "unit.days", 0, 1, group="run"),
     ]
     return out
 
@@ -222,9 +244,18 @@ def check_ranges(levers: Sequence[Lever], values: Mapping[str, Any]) -> dict[str
         v = values.get(lv.key)
         if lv.kind not in ("int", "float") or not isinstance(v, int | float) or isinstance(v, bool):
             continue
-        if (lv.lo is not None and v < lv.lo) or (lv.hi is not None and v > lv.hi):
-            bad[lv.key] = f"{lv.key}: must be from {lv.lo:g} to {lv.hi:g}, got {v:g}"
+        lo = -math.inf if lv.lo is None else lv.lo
+        hi = math.inf if lv.hi is None else lv.hi
+        if not lo <= v <= hi:
+            bad[lv.key] = f"{lv.key}: must be from {plain(lo)} to {plain(hi)}, got {plain(v)}"
     return bad
+
+
+def plain(x: float) -> str:
+    """A bound or value as a planner reads it: ``10,000`` or ``0.05``, never ``1e+04``."""
+    if not math.isfinite(x) or not float(x).is_integer():
+        return f"{x:,.6f}".rstrip("0") if math.isfinite(x) else str(x)
+    return f"{x:,.0f}"
 
 
 def error_key(err: ConfigError) -> str:

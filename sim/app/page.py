@@ -1,50 +1,88 @@
 """The workbench page (a Streamlit script; ``gridsim serve`` runs it). Every word comes from ``sim.app.labels``.
 
 Each browser tab is its own Streamlit session: its history lives in ``st.session_state``.
-Nothing a planner types reaches a path: presets are chosen from lists, results go where
-the server was told (``GRIDSIM_WORKBENCH_RESULTS``).
+The planner's choices (language, base, every lever moved) live in one dictionary mirrored
+in the URL (``sim.app.settings``), so a language switch, a reload or a shared link keeps
+them; widgets are keyed by language, and each starts from that dictionary. The levers and
+Run sit in the sidebar beside the answer; a run goes in a worker thread (``sim.app.progress``)
+so the page shows its stage and can cancel it. Nothing a planner types reaches a path:
+presets are chosen from lists, results go where the server was told (``GRIDSIM_WORKBENCH_RESULTS``).
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
 import os
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from sim.app import league_view
+from sim.app import answer, decision, league_view, settings
 from sim.app import levers as lv
 from sim.app import workbench as wb
+from sim.app.about import about_markdown
 from sim.app.labels import TEXT, t
+from sim.app.progress import CANCELLED, PageRun
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
 from sim.util.errors import ConfigError
 
 RESULTS = os.environ.get("GRIDSIM_WORKBENCH_RESULTS", "results")
+#: replications of a page run unless the planner says otherwise: enough for an interval
+PAGE_REPLICATIONS = 3
 
 st.set_page_config(page_title="gridsim workbench", layout="wide")
 state: Any = st.session_state
+_ctx = get_script_run_ctx()
+SESSION = _ctx.session_id if _ctx is not None else ""
 state.setdefault("history", [])
+choices = wb.presets()
+if "settings" not in state:  # a new tab, a reload or a shared link: the URL's settings
+    state.settings = settings.decode(st.query_params, [], choices)
+S: dict[str, Any] = state.settings
+side = st.sidebar
 
-lang = st.sidebar.radio(t("lang", "en"), ["en", "zh"], format_func=lambda x: {"en": "English", "zh": "中文"}[x],
-                        horizontal=True, key="lang")
+lang = side.radio(t("lang", "en"), ["en", "zh"], index=["en", "zh"].index(S.get("lang", "en")),
+                  format_func=lambda x: {"en": "English", "zh": "中文"}[x], horizontal=True, key="lang")
+S["lang"] = lang
 st.title(t("title", lang))
+st.markdown(t("intro", lang))
+with st.expander(t("about", lang)):
+    st.markdown(about_markdown(lang))
+
+run_slot, progress_slot, problems_slot = side.container(), side.empty(), side.empty()
+
+
+def _pick(label: str, key: str, options: list[str], fmt: Any = None, box: Any = side) -> str:
+    """A selectbox whose choice lives in ``S`` (its widget is keyed by language: labels change with it)."""
+    current = S.get(key, options[0] if options else "")
+    index = options.index(current) if current in options else 0
+    value = box.selectbox(label, options, index=index, key=f"{key}.{lang}",
+                          format_func=fmt or (lambda x: t(f"{key[:4]}.{x}", lang) if f"{key[:4]}.{x}" in TEXT else x))
+    S[key] = value
+    return str(value)
+
 
 # ------------------------------------------------------------------ base
-st.sidebar.header(t("base", lang))
-choices = wb.presets()
-territory = st.sidebar.selectbox(t("base.territory", lang), choices["territory"], key="territory")
-scenario = st.sidebar.selectbox(t("base.scenario", lang), choices["scenario"], key="scenario")
-calibrated = st.sidebar.selectbox(t("base.calibrated", lang), ["", *choices["calibrated"]], key="calibrated",
-                                  format_func=lambda x: x or t("base.none", lang))
+side.header(t("base", lang))
+territory_slot = side.empty()
+scenario = _pick(t("base.scenario", lang), "scenario", choices["scenario"])
+calibrated = _pick(t("base.calibrated", lang), "calibrated", ["", *choices["calibrated"]],
+                   fmt=lambda x: x or t("base.none", lang))
+territory = S.get("territory", choices["territory"][0])
+if not calibrated:
+    territory = _pick(t("base.territory", lang), "territory", choices["territory"], box=territory_slot)
 base_ov = wb.base_overrides(territory, scenario, calibrated or None, RESULTS)
 try:
     base_dc, base_cfg = wb.base_config(base_ov)
 except ConfigError as exc:
-    st.sidebar.error(str(exc))
+    side.error(str(exc))
     st.stop()
-base_id = "|".join(base_ov)
+if calibrated:  # the preset brings its own territory: shown, not chosen
+    territory_slot.text_input(t("base.own_territory", lang), base_cfg.territory.name, disabled=True,
+                              key=f"own_territory.{lang}.{calibrated}")
+base_key = hashlib.sha256("|".join(base_ov).encode()).hexdigest()[:8]
 
 
 def _sub_name(lever: lv.Lever) -> str:
@@ -58,43 +96,57 @@ def _sub_name(lever: lv.Lever) -> str:
     return lever.sub
 
 
+def _name(lever: lv.Lever) -> str:
+    return t(lever.label, lang).format(_sub_name(lever))
+
+
 def _label(lever: lv.Lever) -> str:
-    name = t(lever.label, lang).format(_sub_name(lever))
     parts = [t(lever.unit, lang)] if lever.unit else []
     if lever.lo is not None and lever.hi is not None:
-        parts.append(t("range", lang).format(f"{lever.lo:g}", f"{lever.hi:g}"))
-    return f"{name} ({'; '.join(parts)})" if parts else name
+        parts.append(t("range", lang).format(lv.plain(lever.lo), lv.plain(lever.hi)))
+    return f"{_name(lever)} ({'; '.join(parts)})" if parts else _name(lever)
 
 
-def _widget(lever: lv.Lever, default: Any) -> Any:
-    key = f"{base_id}|{lever.key}"
-    label = _label(lever)
+def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
+    key, label, value = f"{lang}|{base_key}|{lever.key}", _label(lever), S.get(lever.key, default)
+    if lever.kind in ("choice", "multi") and not set(value if lever.kind == "multi" else [value]) <= set(lever.choices):
+        value = default  # a choice another base offered
     if lever.kind == "int":
-        return st.number_input(label, value=int(default), step=int(lever.step), format="%d", key=key)
+        return box.number_input(label, value=int(value), step=int(lever.step), format="%d", key=key)
     if lever.kind == "float":
-        return st.number_input(label, value=float(default), step=float(lever.step), key=key)
+        return box.number_input(label, value=float(value), step=float(lever.step), key=key)
     if lever.kind == "bool":
-        return st.checkbox(label, value=bool(default), key=key)
+        return box.checkbox(label, value=bool(value), key=key)
     if lever.kind == "choice":
-        return st.selectbox(label, list(lever.choices), index=list(lever.choices).index(default), key=key,
-                            format_func=lambda c: t(f"choice.{c}", lang) if f"choice.{c}" in TEXT else c)
-    return st.multiselect(label, list(lever.choices), default=list(default), key=key)
+        return box.selectbox(label, list(lever.choices), index=list(lever.choices).index(value), key=key,
+                             format_func=lambda c: t(f"choice.{c}", lang) if f"choice.{c}" in TEXT else c)
+    return box.multiselect(label, list(lever.choices), default=list(value), key=key)
 
 
 # ---------------------------------------------------------------- levers
 levers = lv.levers_for(base_cfg)
-defaults = lv.base_levers(base_cfg)
+base_values = lv.base_levers(base_cfg)
+defaults = dict(base_values)
+defaults["run.replications"] = max(int(base_values["run.replications"]), PAGE_REPLICATIONS)
+if not state.get("levers_read"):  # the URL's levers, once per session, before any widget exists
+    from_url = settings.decode(st.query_params, levers, choices)
+    S.update({k: v for k, v in from_url.items() if k not in settings.BASE_KEYS})
+    state.levers_read = True
 values: dict[str, Any] = {}
 spots: dict[str, Any] = {}
-st.header(t("levers", lang))
-groups = ["staff", "modules", "departments", "dispatch", "scenario", "run"]
-cols = st.columns(3)
-for i, group in enumerate(groups):
-    box = cols[i % 3].expander(t(f"group.{group}", lang), expanded=group in ("staff", "dispatch", "run"))
-    with box:
-        for lever in (x for x in levers if x.group == group):
-            values[lever.key] = _widget(lever, defaults[lever.key])
-            spots[lever.key] = st.empty()
+side.header(t("levers", lang))
+for group in ("staff", "modules", "departments", "dispatch", "scenario", "run"):
+    box = side.expander(t(f"group.{group}", lang), expanded=group in ("staff", "run"))
+    for lever in (x for x in levers if x.group == group):
+        values[lever.key] = _widget(box, lever, defaults[lever.key])
+        spots[lever.key] = box.empty()
+        if values[lever.key] != defaults[lever.key]:
+            S[lever.key] = values[lever.key]
+        else:
+            S.pop(lever.key, None)
+wanted = settings.encode(S, levers)
+if st.query_params.to_dict() != wanted:
+    st.query_params.from_dict(wanted)
 
 overrides = lv.overrides_for(base_cfg, values)
 problems = lv.check_ranges(levers, values)
@@ -106,66 +158,126 @@ if not problems:
         problems[lv.lever_of(exc.key, levers)] = str(exc)
     except Exception as exc:  # the page stays usable whatever a value does to the model
         problems[""] = f"{type(exc).__name__}: {exc}"
+by_key = {x.key: x for x in levers}
 for key, message in problems.items():
     (spots[key] if key in spots else st).error(message)
-
-# --------------------------------------------------------------- capacity
-st.header(t("capacity", lang))
-if capacity is not None:
-    st.caption(t("capacity.per_day", lang).format(capacity.matters_per_day) + " · "
-               + t("capacity.note", lang).format(int(wb.CAPACITY_DRAW_DAYS)))
-    loads = pd.DataFrame([{t("cap.station", lang): s.name, t("cap.stations", lang): s.stations,
-                           t("cap.servers", lang): round(s.servers, 1),
-                           t("cap.arrivals", lang): round(s.arrivals_per_day, 1),
-                           t("cap.utilization", lang): round(s.utilization, 3),
-                           t("cap.flag", lang): t("cap.unstable", lang) if s.unstable else ""} for s in capacity.loads])
-    unstable = [s.name for s in capacity.unstable]
-    if unstable:
-        st.warning(t("capacity.unstable", lang).format(", ".join(unstable)))
-    else:
-        st.success(t("capacity.ok", lang))
-    st.dataframe(loads, hide_index=True, height=220)
+if problems:  # where the planner looks: beside Run, naming each field (its message is under the field)
+    problems_slot.error(t("problems", lang).format(len(problems), "; ".join(
+        _name(by_key[k]) if k in by_key else m for k, m in problems.items())))
 
 # -------------------------------------------------------------------- run
-if st.button(t("run", lang), type="primary", disabled=bool(problems), key="run"):
+clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems), key="run",
+                          use_container_width=True)
+if SESSION in CANCELLED:
+    CANCELLED.discard(SESSION)
+    progress_slot.warning(t("cancelled", lang))
+
+
+def _stage_text(job: PageRun) -> str:
+    now = job.current()
+    if now is None:
+        return ""
+    stage, elapsed = now
+    text = t(stage.name, lang).format(stage.replications, t("secs", lang).format(max(stage.estimate, 1.0)))
+    return f"{text} · {t('stage.elapsed', lang).format(elapsed)}"
+
+
+if clicked:
     run_ov, scen_ov = wb.split_run_levers(overrides)
     name = f"#{len(state.history) + 1}"
-    bar = st.progress(0.0, text=t("running", lang))
 
-    def step(x: float) -> None:
-        bar.progress(x, text=t("running", lang))
+    def work(on_stage: Any) -> wb.Outcome:
+        return wb.what_if(name, base_ov, run_ov, scen_ov, on_stage)
 
+    job = PageRun(work).start()
+    with progress_slot.container():
+        st.button(t("cancel", lang), key="cancel")  # a click reruns the page, which stops the run below
+        bar = st.progress(0.0, text="…")
     try:
-        outcome = wb.what_if(name, base_ov, run_ov, scen_ov, progress=step)
+        while job.running:
+            bar.progress(job.fraction(), text=_stage_text(job))
+            job.wait(0.2)
+    except BaseException:  # Streamlit stops this script for a new one (Cancel, or any field): stop the run too
+        job.cancel()
+        CANCELLED.add(SESSION)
+        raise
+    progress_slot.empty()
+    if isinstance(job.error, ConfigError):
+        st.error(str(job.error))
+    elif job.error is not None:  # a failing run is shown, the server and the page go on
+        st.error(t("failed", lang).format(f"{type(job.error).__name__}: {job.error}"))
+    else:
+        outcome: wb.Outcome = job.result
+        outcome.values, outcome.capacity = dict(values), capacity
+        if outcome.baseline is not None:
+            outcome.baseline.values = {**values, **{k: base_values[k] for k in base_values
+                                                    if not k.startswith("run.")}}
+            if outcome.baseline.stability is None:  # a model without a verdict: the baseline's capacity check
+                outcome.baseline.capacity = wb.capacity_for(base_dc, run_ov)
         state.history.append(outcome)
-        state.current = len(state.history) - 1
-    except ConfigError as exc:
-        st.error(str(exc))
-    except Exception as exc:  # a failing run is shown, the server and the page go on
-        st.error(t("failed", lang).format(f"{type(exc).__name__}: {exc}"))
-    bar.empty()
-elif problems:
-    st.caption(t("invalid", lang))
 
 history: list[wb.Outcome] = state.history
-if history:
-    o = history[state.get("current", len(history) - 1)]
-    st.header(f"{t('answer', lang)} {o.name}")
-    if o.from_store:
-        st.info(t("from_store", lang).format(o.out_dir.name), icon="🗄️")
-    st.caption(t("ran", lang).format(o.seconds) + f" · {o.out_dir}")
-    left, right = st.columns(2)
-    left.subheader(t("kpis", lang))
-    left.dataframe(wb.kpi_rows(o, lang), hide_index=True)
-    right.subheader(t("vs_base", lang))
-    if o.baseline is None:
-        right.write(t("same_as_base", lang))
-    for line in wb.sentences(o, lang):
-        right.markdown(f"- {line}")
 
+
+def _known(kind: str, name: str) -> str:
+    """A territory's or scenario's name in ``lang`` (its own name when the page has no word for it)."""
+    return t(f"{kind}.{name}", lang) if f"{kind}.{name}" in TEXT else name
+
+
+def _changed(h: wb.Outcome) -> str:
+    """The levers run ``h`` changed against its baseline, in words."""
+    words = decision.changes(levers, h.baseline.values, h.values, lang, _name) if h.baseline else []
+    return "; ".join(words) or t("baseline", lang)
+
+
+# ----------------------------------------------------------------- answer
+if history:
+    names = [h.name for h in history]
+    st.header(t("answer", lang))
+    pick = st.selectbox(t("show_run", lang), list(range(len(history))), index=len(history) - 1,
+                        format_func=lambda i: f"{history[i].name}: {_changed(history[i])}",
+                        key=f"show.{len(history)}.{lang}")
+    o = history[pick]
+    st.subheader(t("answer.run", lang).format(o.name, _known("terr", o.territory), _known("scen", o.cfg.scenario.name),
+                                              answer.replications(o.replications, lang)))
+    answer.verdict_block(st, o.name, o.stability, o.capacity, lang)
+    if o.baseline is None:
+        st.write(t("answer.alone", lang))
+    else:
+        if o.baseline.stability is not None and o.baseline.stability.get("verdict") == "unstable":
+            st.warning(t("stab.side_unstable", lang).format(t("baseline", lang)))
+        st.markdown(answer.lever_words(levers, o.baseline, o, lang, _name))
+        answer.decision_table(st, o.baseline, o, lang)
+    if o.from_store:
+        st.info(t("from_store", lang), icon="🗄️")
+    st.caption(t("ran.whole", lang).format(o.seconds))
+
+# --------------------------------------------------------------- capacity
+if capacity is not None:
+    bad = capacity.unstable
+    title = (t("capacity.summary_bad", lang).format(len(bad)) if bad else t("capacity.summary_ok", lang))
+    with st.expander(title, expanded=bool(bad) or not history):
+        st.caption(t("capacity.per_day", lang).format(capacity.matters_per_day) + " · "
+                   + t("capacity.note", lang).format(int(wb.CAPACITY_DRAW_DAYS)))
+        if bad:
+            st.warning(t("capacity.unstable", lang).format(", ".join(answer.office_name(s.name, lang) for s in bad)))
+        else:
+            st.success(t("capacity.ok", lang))
+        loads = pd.DataFrame([{t("cap.station", lang): answer.office_name(s.name, lang),
+                               t("cap.stations", lang): s.stations, t("cap.servers", lang): f"{s.servers:,.1f}",
+                               t("cap.arrivals", lang): f"{s.arrivals_per_day:,.1f}",
+                               t("cap.utilization", lang): f"{s.utilization:.2f}",
+                               t("cap.flag", lang): t("cap.unstable", lang) if s.unstable else ""}
+                              for s in capacity.loads])
+        st.table(loads.style.hide(axis="index"))
+
+if history:
+    o = history[pick]
     st.header(t("charts", lang))
     shown = st.radio(t("charts", lang), wb.CHARTS, format_func=lambda n: t(f"chart.{n}", lang), horizontal=True,
-                     key="chart", label_visibility="collapsed")
+                     index=wb.CHARTS.index(state.get("chart", "cdf")), key=f"chart.{lang}",
+                     label_visibility="collapsed")
+    state.chart = shown
     png = wb.chart(o, shown, lang, history)
     if png is not None:
         st.image(png)
@@ -174,21 +286,34 @@ if history:
     league_view.render(st, o, lang)  # sortable tables by place name, a search box, the chart
 
     st.header(t("history", lang))
-    st.dataframe(pd.DataFrame([{t("col.run", lang): h.name, t("col.levers", lang): wb.lever_summary(h.overrides),
-                                "on_time_rate": h.kpis.get("on_time_rate", math.nan),
-                                t("col.store", lang): t("yes" if h.from_store else "no", lang)} for h in history]),
-                 hide_index=True)
+    st.table(pd.DataFrame([{
+        t("col.run", lang): h.name,
+        t("col.levers", lang): _changed(h),
+        t("col.reps", lang): h.replications,
+        t("col.territory", lang): _known("terr", h.territory),
+        t("col.verdict", lang): answer.verdict_word(h, lang),
+        t("dkpi.on_time_rate", lang): decision.fmt_value("on_time_rate", h.kpis.get("on_time_rate"), lang),
+        t("col.store", lang): t("yes" if h.from_store else "no", lang)} for h in history]).style.hide(axis="index"))
+
     st.subheader(t("compare", lang))
-    labels = [f"{h.name}: {wb.lever_summary(h.overrides)}" for h in history]
     options = list(range(len(history)))
-    pick_a = st.selectbox(t("compare.a", lang), options, format_func=lambda i: labels[i], key="cmp_a")
-    pick_b = st.selectbox(t("compare.b", lang), options, index=len(options) - 1, format_func=lambda i: labels[i],
-                          key="cmp_b")
-    a = history[pick_a].baseline or history[pick_a] if pick_a == pick_b else history[pick_a]
+    newest = len(history) - 1
+    pick_a = st.selectbox(t("compare.a", lang), options, index=max(newest - 1, 0), key=f"cmp_a.{len(history)}.{lang}",
+                          format_func=lambda i: names[i])
+    pick_b = st.selectbox(t("compare.b", lang), options, index=newest, key=f"cmp_b.{len(history)}.{lang}",
+                          format_func=lambda i: names[i])
     b = history[pick_b]
-    for line in wb.sentences(wb.paired(a, b), lang):
-        st.markdown(f"- {line}")
+    a = (b.baseline or b) if pick_a == pick_b else history[pick_a]
+    a_name = t("compare.a_base", lang).format(b.name) if a is b.baseline else a.name
+    for side_name, side_run in ((a_name, a), (b.name, b)):
+        if answer.stability_lines(side_run.stability, side_run.capacity, lang)[0]:
+            st.warning(t("stab.side_unstable", lang).format(side_name))
+    if a.replications != b.replications:
+        st.warning(t("dec.reps_differ", lang).format(a_name, a.replications, b.name, b.replications))
+    st.markdown(answer.lever_words(levers, a, b, lang, _name))
+    answer.decision_table(st, a, b, lang)
     st.download_button(t("briefing", lang), data=lambda: wb.briefing_pdf(a, b, lang), file_name="briefing.pdf",
                        mime="application/pdf", on_click="ignore", key="briefing")
-    st.download_button(t("zip", lang), data=lambda: wb.results_zip(o), file_name=f"{o.out_dir.name}.zip",
-                       mime="application/zip", on_click="ignore", key="zip")
+    st.download_button(t("zip", lang), data=lambda: wb.results_zip(o),
+                       file_name=f"gridsim-run-{o.name.lstrip('#')}.zip", mime="application/zip", on_click="ignore",
+                       key="zip")

@@ -13,6 +13,7 @@ config hashes, and a preset is only ever one of the names ``presets()`` listed.
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import threading
@@ -30,8 +31,12 @@ from omegaconf import DictConfig
 
 from sim.app.labels import kpi, t
 from sim.app.levers import quick_config, warmup_of
+from sim.app.progress import Stage
 from sim.checks.capacity import CapacityReport
+from sim.checks.preflight import START_SECONDS, estimate
 from sim.metrics.replications import paired_difference
+from sim.runs.config import resolve_defaults
+from sim.runs.store import lookup
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
 from sim.scenario.schema import Config
 
@@ -114,15 +119,54 @@ class Outcome:
     name: str
     overrides: list[str]  # the levers' overrides (besides the base's)
     base: list[str]
-    kpis: dict[str, float]
-    ci: dict[str, float]
-    runs: list[dict[str, float]]
+    kpis: dict[str, Any]
+    ci: dict[str, Any]
+    runs: list[dict[str, Any]]
     out_dir: Path
     from_store: bool
     seconds: float
     cfg: Config
     baseline: Outcome | None = None
     diffs: dict[str, tuple[float, float]] = field(default_factory=dict)  # kpi -> (mean, half-width) vs baseline
+    stability: dict[str, Any] | None = None  # sim.metrics.stability.Stability.to_dict(), where the run has one
+    values: dict[str, Any] = field(default_factory=dict)  # every lever's value (the page's fields)
+    capacity: CapacityReport | None = None  # the capacity check of its levers (the verdict before stability existed)
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    @property
+    def territory(self) -> str:
+        return self.cfg.territory.name
+
+
+def stability_of(result: Any, out_dir: Path) -> dict[str, Any] | None:
+    """The run's stability verdict as a dict: ``result.stability`` (a fresh run), else its ``kpis.json``."""
+    verdict = getattr(result, "stability", None)
+    if verdict is not None:
+        return dict(verdict.to_dict()) if hasattr(verdict, "to_dict") else dict(verdict)
+    try:
+        payload = json.loads((out_dir / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = payload.get("stability") if isinstance(payload, dict) else None
+    return dict(found) if isinstance(found, dict) else None
+
+
+def stage_estimate(cfg: Config) -> tuple[bool, float]:
+    """(in the store already, estimated seconds on the page): the pre-flight estimate without a process start."""
+    key_cfg = resolve_defaults(cfg)[0]
+    if key_cfg.run.reuse and lookup(key_cfg) is not None:
+        return True, 0.0
+    return False, max(estimate(key_cfg).seconds - START_SECONDS, 0.3)
+
+
+def _page_cfg(base: Sequence[str], levers: Sequence[str]) -> Config:
+    # the look-up composes without Hydra (quick_config: the same Config, tests/unit/test_workbench.py)
+    page_base = [o for o in base if not o.startswith("run.") or o.startswith(("run.results_dir", "run.progress"))]
+    run_ov = [o for o in base if o not in page_base]
+    return quick_config(base_config(page_base)[0], [*run_ov, *levers])
 
 
 def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
@@ -130,45 +174,59 @@ def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
 
     t0 = time.perf_counter()
     with RUN_LOCK:
-        # the look-up composes without Hydra (quick_config: the same Config, tests/unit/test_workbench.py)
-        page_base = [o for o in base if not o.startswith("run.") or o.startswith(("run.results_dir", "run.progress"))]
-        run_ov = [o for o in base if o not in page_base]
-        cfg = quick_config(base_config(page_base)[0], [*run_ov, *levers])
+        cfg = _page_cfg(base, levers)
         result, hit = run_cached([*base, *levers], source="page", cfg=cfg)
     assert result.out_dir is not None
+    out_dir = Path(result.out_dir)
     return Outcome(name=name, overrides=list(levers), base=list(base), kpis=dict(result.kpis), ci=dict(result.ci),
-                   runs=list(result.runs), out_dir=Path(result.out_dir), from_store=hit,
-                   seconds=time.perf_counter() - t0, cfg=result.cfg)
+                   runs=list(result.runs), out_dir=out_dir, from_store=hit,
+                   seconds=time.perf_counter() - t0, cfg=result.cfg, stability=stability_of(result, out_dir))
+
+
+def _no_stages(_plan: list[Stage], _index: int) -> None:
+    pass
 
 
 def what_if(name: str, base: Sequence[str], run_levers: Sequence[str], levers: Sequence[str],
-            progress: Callable[[float], None] | None = None) -> Outcome:
+            on_stage: Callable[[list[Stage], int], None] = _no_stages) -> Outcome:
     """Run (or take from the store) the baseline and the variant, with the paired differences.
 
     ``run_levers`` (replications, horizon) apply to both, so replication r of each shares its
-    random numbers (common random numbers, as the experiments pair them).
+    random numbers (common random numbers, as the experiments pair them). ``on_stage(plan, i)``
+    is told each stage as it starts, with the pre-flight's estimate of every stage; the
+    outcome's ``seconds`` is the whole answer's time, both stages included.
     """
-    step = progress or (lambda _x: None)
+    t0 = time.perf_counter()
     base_run = [*base, *run_levers]
-    step(0.05)
+    reps = _page_cfg(base_run, []).run.replications
+    plan = []
+    for stage, lv in (("stage.baseline", []), ("stage.variant", list(levers)))[: 2 if levers else 1]:
+        stored, seconds = stage_estimate(_page_cfg(base_run, lv))
+        plan.append(Stage(stage + (".store" if stored else ""), reps, seconds))
+    on_stage(plan, 0)
     baseline = _run("baseline", base_run, [])
-    step(0.5)
     if not levers:
-        return replace(baseline, name=name)
+        return replace(baseline, name=name, seconds=time.perf_counter() - t0)
+    on_stage(plan, 1)
     variant = _run(name, base_run, levers)
-    step(1.0)
     variant.baseline = baseline
     for k in HEADLINE_KPIS:
-        d = paired_difference(baseline.runs, variant.runs, k)
-        variant.diffs[k] = (d.mean, d.half_width)
+        if _all_finite(baseline.runs, k) and _all_finite(variant.runs, k):
+            d = paired_difference(baseline.runs, variant.runs, k)
+            variant.diffs[k] = (d.mean, d.half_width)
+    variant.seconds = time.perf_counter() - t0
     return variant
+
+
+def _all_finite(runs: Sequence[Mapping[str, Any]], k: str) -> bool:
+    return all(isinstance(r.get(k), int | float) and math.isfinite(r[k]) for r in runs)
 
 
 def paired(a: Outcome, b: Outcome) -> Outcome:
     """``b`` with its paired differences from ``a`` (none when their replication counts differ)."""
     pair = replace(b, baseline=a, diffs={})
     if len(a.runs) == len(b.runs):
-        for k in HEADLINE_KPIS:
+        for k in (k for k in HEADLINE_KPIS if _all_finite(a.runs, k) and _all_finite(b.runs, k)):
             d = paired_difference(a.runs, b.runs, k)
             pair.diffs[k] = (d.mean, d.half_width)
     return pair
@@ -262,6 +320,15 @@ def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
     return utilization_heatmap(tb.utilization, lang)
 
 
+def pareto_runs(o: Outcome, history: Sequence[Outcome]) -> dict[str, dict[str, Any]]:
+    """The runs of the cost vs on-time chart: the session's runs on ``o``'s territory and horizon only
+    (a county's cost beside a city's would squash both, and a quarter's rates are not a year's)."""
+    def same(h: Outcome) -> bool:
+        return h.territory == o.territory and h.cfg.run.horizon_days == o.cfg.run.horizon_days
+
+    return {h.name: h.kpis for h in history if same(h)}
+
+
 def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> bytes | None:
     """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
     are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
@@ -269,7 +336,7 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
         from sim.metrics.tables import cost_table
         from sim.report.charts import pareto_chart
 
-        seen = {f"{i + 1}. {h.name}": h.kpis for i, h in enumerate(history)}
+        seen = pareto_runs(o, history)
         if o.baseline is not None:
             seen.setdefault(t("baseline", lang), o.baseline.kpis)
         return _png(pareto_chart(cost_table(seen), lang)) if seen else None
@@ -317,6 +384,7 @@ def kpi_rows(o: Outcome, lang: str, names: Sequence[str] = HEADLINE_KPIS) -> pd.
     rows = []
     for k in names:
         v, hw = o.kpis.get(k, math.nan), o.ci.get(k, math.nan)
+        v = math.nan if v is None else v
         scale = 100.0 if _is_share(k) else 1.0
         unit = " %" if _is_share(k) else ""
         rows.append({t("col.kpi", lang): kpi(k, lang), t("col.value", lang): f"{v * scale:,.2f}{unit}",

@@ -57,9 +57,26 @@ def test_bad_values_name_their_key_and_land_beside_their_lever(base: tuple) -> N
     assert lv.lever_of("discovery.channel_mix", levers) == "discovery.hotline_share"
     assert lv.lever_of("scenario.surges[0].multiplier", levers) == "surge.multiplier"
     assert lv.lever_of("demand.rate_per_1000_per_day", levers) == ""
-    bad = lv.check_ranges(levers, {"staffing.fulltime_per_grid": 21, "run.replications": 0})
-    assert bad == {"staffing.fulltime_per_grid": "staffing.fulltime_per_grid: must be from 0 to 20, got 21",
-                   "run.replications": "run.replications: must be from 1 to 30, got 0"}
+    bad = lv.check_ranges(levers, {"staffing.fulltime_per_grid": 10_001, "run.replications": 0})
+    assert bad == {"staffing.fulltime_per_grid": "staffing.fulltime_per_grid: must be from 0 to 10,000, got 10,001",
+                   "run.replications": "run.replications: must be from 1 to 10,000, got 0"}
+
+
+def test_lever_ranges_are_the_schemas_bounds(base: tuple) -> None:
+    """The page allows what the CLI allows: a calibrated department of 2,849 is inside its range."""
+    from sim.scenario.bounds import bound_of
+
+    _dc, cfg = base
+    by_key = {x.key: x for x in lv.levers_for(cfg)}
+    for key, lever in by_key.items():
+        if lever.kind in ("int", "float") and key not in ("discovery.hotline_share",):
+            config_key = lv._BOUND_KEY.get(key, key)
+            if key.startswith("dispatch.escalation_limit_hours."):
+                config_key = f"dispatch.escalation_limit_hours[{key.rsplit('.', 1)[1]}]"
+            assert lever.hi == bound_of(config_key)[0], key
+    dept = next(k for k in by_key if k.startswith("staffing.department_staff."))
+    assert lv.check_ranges(list(by_key.values()), {dept: 2849}) == {}
+    assert lv.plain(1e7) == "10,000,000" and lv.plain(0.05) == "0.05"
 
 
 def test_every_lever_has_a_label_in_both_languages(base: tuple) -> None:

@@ -1,0 +1,118 @@
+"""The answer on the page: the stability verdict first, then baseline | variant | change, in words and colour.
+
+Drawn with Streamlit into the container it is given; the figures come from
+``sim.app.decision`` and the verdict from the run's ``stability`` (``sim.metrics.stability``),
+or, for a run made before the model had one, from the capacity check of its levers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from sim.app import decision
+from sim.app.labels import t
+from sim.app.workbench import Outcome
+from sim.checks.capacity import CapacityReport
+from sim.report import labels as report_labels
+from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
+
+__all__ = ["decision_table", "replications", "stability_lines", "verdict_block"]
+
+#: the cell colours of a verdict (light, readable in print); "none" and the rest stay white
+COLOURS = {"better": "#d7f0dc", "worse": "#f8d7d7"}
+
+
+def replications(n: int, lang: str) -> str:
+    return t("reps.one" if n == 1 else "reps.many", lang).format(n)
+
+
+def office_name(key: str, lang: str) -> str:
+    """An office type's display name (the catalogue's names where the model has them)."""
+    named = getattr(report_labels, "office_name", None)  # the catalogue's display names, where they exist
+    if named is not None:
+        return str(named(key, lang))
+    plain = key.split(":")[-1]
+    if plain in ("grid", "village", "platform"):
+        return report_labels.role_name(plain, lang)
+    if lang == "zh" and plain in DEPARTMENTS:
+        return DEPARTMENTS_ZH[DEPARTMENTS.index(plain)]
+    if lang == "zh" and plain in MODULES:
+        return MODULES_ZH[MODULES.index(plain)]
+    return plain.replace("_", " ")
+
+
+def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport | None,
+                    lang: str) -> tuple[bool, list[str]]:
+    """(unstable?, its sentences): the run's verdict and reasons, else the capacity check's."""
+    if stability is not None:
+        unstable = stability.get("verdict") == "unstable"
+        lines = []
+        for r in stability.get("reasons", ()):
+            kind = r.get("kind")
+            if kind == "capacity" and r.get("office"):
+                u = r.get("utilization")
+                lines.append(t("stab.capacity", lang).format(office_name(str(r["office"]), lang),
+                                                            "–" if u is None else f"{u:.2f}"))
+            elif kind == "backlog" and r.get("growth_per_30d") is not None:
+                lines.append(t("stab.backlog", lang).format(decision.fmt_number(float(r["growth_per_30d"]), 0)))
+            elif kind == "warmup":
+                lines.append(t("stab.warmup", lang))
+            elif r.get("text"):
+                lines.append(str(r["text"]))
+        rule = stability.get("rule")
+        if unstable and rule and rule != "none":
+            lines.append(t("stab.rule", lang).format(rule))
+        return unstable, lines
+    if capacity is None:
+        return False, []
+    bad = capacity.unstable
+    lines = [t("stab.capacity", lang).format(office_name(s.name, lang), f"{s.utilization:.2f}") for s in bad]
+    return bool(bad), [*lines, t("stab.from_capacity", lang)] if bad else []
+
+
+def verdict_block(box: Any, name: str, stability: dict[str, Any] | None, capacity: CapacityReport | None,
+                  lang: str) -> bool:
+    """The verdict of one run, first in its answer: red when unstable, with every reason; returns unstable."""
+    unstable, lines = stability_lines(stability, capacity, lang)
+    text = t("stab.unstable" if unstable else "stab.stable", lang)
+    if stability is None and capacity is not None and not unstable:
+        text += " " + t("stab.from_capacity", lang)
+    body = f"**{name}** · {text}" + "".join(f"\n- {x}" for x in lines)
+    (box.error if unstable else box.success)(body)
+    return unstable
+
+
+def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
+    """baseline | variant | change (95% interval) | for the planner, coloured by each KPI's direction."""
+    rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs, lang)
+
+    def head(side: str, o: Outcome) -> str:
+        who = "" if o.name == "baseline" else f"{o.name}, "
+        return f"{t(side, lang)} ({who}{replications(o.replications, lang)})"
+
+    frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head("dec.col.baseline", a): r.baseline,
+                           head("dec.col.variant", b): r.variant,
+                           t("dec.col.change", lang): r.change,
+                           t("dec.col.verdict", lang): t(f"verdict.{r.verdict}", lang)} for r in rows])
+    verdicts = [r.verdict for r in rows]
+
+    def colour(row: pd.Series) -> list[str]:
+        c = COLOURS.get(verdicts[int(str(row.name))], "")
+        return [f"background-color: {c}" if c else ""] * len(row)
+
+    box.table(frame.style.apply(colour, axis=1).hide(axis="index"))
+
+
+def verdict_word(o: Outcome, lang: str) -> str:
+    """A run's stability in one word, for the history table."""
+    unstable = stability_lines(o.stability, o.capacity, lang)[0]
+    return t("cap.unstable", lang) if unstable else t("hist.stable", lang)
+
+
+def lever_words(levers: Sequence[Any], a: Outcome, b: Outcome, lang: str, name_of: Callable[[Any], str]) -> str:
+    """The levers ``b`` changed against ``a``, in words (or that none did)."""
+    words = decision.changes(levers, a.values, b.values, lang, name_of)
+    return t("dec.levers", lang).format("; ".join(words)) if words else t("dec.no_levers", lang)

@@ -1,0 +1,177 @@
+"""The answer as a decision: baseline | variant | change per headline KPI, in the planner's units.
+
+Pure functions over KPI dictionaries and replication lists (no Streamlit), so the page, the
+screenshots and the tests read the same figures. Each headline KPI has a direction (is more
+better?), a unit the planner reads (a share in per cent and its change in points, money in
+万元 in Chinese and thousand yuan in English, a time in hours or days) and a plain fixed-point
+format: never scientific notation. A change whose 95% interval covers zero is "not
+distinguishable from zero" in words, not a coloured number; a KPI the run could not
+measure (a percentile above the horizon: ``None``) says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.app.labels import t
+from sim.metrics.replications import paired_difference
+
+__all__ = ["DIRECTION", "HEADLINE", "Change", "Row", "changes", "decision_rows", "fmt_number", "fmt_value"]
+
+#: the KPIs the answer leads with, in order; the trust definitions' additions are shown when a run has them
+HEADLINE: tuple[str, ...] = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k",
+                             "open_at_horizon_share", "backlog_growth_per_30d", "staff_cost")
+#: +1: more is better; -1: less is better
+DIRECTION: dict[str, int] = {"on_time_rate": 1, "satisfaction_rate": 1, "resolution_hours_p90": -1,
+                             "petitions_per_10k": -1, "open_at_horizon_share": -1, "backlog_growth_per_30d": -1,
+                             "staff_cost": -1}
+#: a time at or above this many hours reads in days
+DAYS_FROM_HOURS = 72.0
+SHARES = frozenset({"on_time_rate", "satisfaction_rate", "open_at_horizon_share"})
+HOURS = frozenset({"resolution_hours_p90"})
+MONEY = frozenset({"staff_cost"})
+
+
+def fmt_number(x: float, decimals: int = 1, sign: bool = False) -> str:
+    """``x`` in fixed point with thousands separators (``122,022`` not ``1.22e+05``)."""
+    if round(x, decimals) == 0:
+        x = 0.0  # "0.0", never "−0.0" or "+0.0"
+        sign = False
+    text = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
+    return text.replace("-", "−")  # a true minus: a planner reads "−5.5", not a hyphen
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _money_scale(lang: str) -> float:
+    return 1e4 if lang == "zh" else 1e3  # 万元 | thousand yuan
+
+
+def _hour_scale(hours: float) -> tuple[float, str]:
+    """(divisor, unit key): days for long times, hours for short ones."""
+    return (24.0, "u.days") if abs(hours) >= DAYS_FROM_HOURS else (1.0, "u.hours")
+
+
+def fmt_value(kpi: str, value: Any, lang: str, time_scale: tuple[float, str] | None = None) -> str:
+    """One KPI value as the planner reads it, with its unit."""
+    if value is None:
+        return t("dec.above_horizon", lang)
+    if not _finite(value):
+        return "–"
+    x = float(value)
+    if kpi in SHARES:
+        return f"{fmt_number(100 * x)} %"
+    if kpi in HOURS:
+        div, unit = time_scale or _hour_scale(x)
+        return f"{fmt_number(x / div)} {t(unit, lang)}"
+    if kpi in MONEY:
+        return f"{fmt_number(x / _money_scale(lang), 0)} {t('u.money', lang)}"
+    if kpi == "backlog_growth_per_30d":
+        return f"{fmt_number(x, 0, sign=True)} {t('u.per_30d', lang)}"
+    return fmt_number(x, 2)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A paired difference ``variant − baseline`` and what it means for the planner."""
+
+    mean: float
+    half_width: float  # NaN with one replication
+    verdict: str  # better | worse | none (not distinguishable from zero) | single | unpaired | unknown
+
+
+@dataclass(frozen=True)
+class Row:
+    kpi: str
+    name: str
+    baseline: str
+    variant: str
+    change: str
+    verdict: str
+
+
+def _change(kpi: str, a_runs: Sequence[Mapping[str, Any]], b_runs: Sequence[Mapping[str, Any]]) -> Change:
+    if len(a_runs) != len(b_runs) or not a_runs:
+        return Change(math.nan, math.nan, "unpaired")
+    if any(not _finite(r.get(kpi)) for r in (*a_runs, *b_runs)):
+        return Change(math.nan, math.nan, "unknown")  # e.g. a percentile above the horizon on one side
+    d = paired_difference([dict(r) for r in a_runs], [dict(r) for r in b_runs], kpi)
+    if len(a_runs) < 2 or not math.isfinite(d.half_width):
+        return Change(d.mean, math.nan, "single")
+    if abs(d.mean) <= d.half_width:
+        return Change(d.mean, d.half_width, "none")
+    better = d.mean * DIRECTION.get(kpi, 1) > 0
+    return Change(d.mean, d.half_width, "better" if better else "worse")
+
+
+def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -> str:
+    if c.verdict == "unpaired":
+        return t("dec.unpaired", lang)
+    if c.verdict == "unknown":
+        return t("dec.unknown", lang)
+    if kpi in SHARES:
+        d, hw, unit = 100 * c.mean, 100 * c.half_width, t("u.points", lang)
+        text = f"{fmt_number(d, sign=True)} {unit}"
+        hw_text = fmt_number(hw)
+    elif kpi in HOURS:
+        div, key = time_scale
+        text, hw_text = f"{fmt_number(c.mean / div, sign=True)} {t(key, lang)}", fmt_number(c.half_width / div)
+    elif kpi in MONEY:
+        s = _money_scale(lang)
+        text, hw_text = (f"{fmt_number(c.mean / s, 0, sign=True)} {t('u.money', lang)}",
+                         fmt_number(c.half_width / s, 0))
+    else:
+        text, hw_text = fmt_number(c.mean, 2, sign=True), fmt_number(c.half_width, 2)
+    if c.verdict == "single":
+        return f"{text} ({t('dec.single', lang)})"
+    if c.verdict == "none":
+        return f"{text} ± {hw_text}: {t('dec.none', lang)}"
+    return f"{text} ± {hw_text}"
+
+
+def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]], b_kpis: Mapping[str, Any],
+                  b_runs: Sequence[Mapping[str, Any]], lang: str) -> list[Row]:
+    """One row per headline KPI either side measured: names, both values, the change and its verdict."""
+    rows = []
+    for k in HEADLINE:
+        if k not in a_kpis and k not in b_kpis:
+            continue  # a KPI these runs do not have (older definitions)
+        a, b = a_kpis.get(k, math.nan), b_kpis.get(k, math.nan)
+        ref = a if _finite(a) else b
+        scale = _hour_scale(float(ref)) if _finite(ref) else (1.0, "u.hours")
+        c = _change(k, a_runs, b_runs)
+        rows.append(Row(kpi=k, name=t(f"dkpi.{k}", lang), baseline=fmt_value(k, a, lang, scale),
+                        variant=fmt_value(k, b, lang, scale), change=_fmt_change(k, c, lang, scale),
+                        verdict=c.verdict))
+    return rows
+
+
+def changes(levers: Sequence[Any], old: Mapping[str, Any], new: Mapping[str, Any], lang: str,
+            name_of: Any) -> list[str]:
+    """The levers that differ, in words: "full-time workers per grid 1 → 2" (``name_of(lever)``: its name)."""
+    out = []
+    for lever in levers:
+        a, b = old.get(lever.key), new.get(lever.key)
+        if a is None or b is None or a == b:
+            continue
+        out.append(f"{name_of(lever)} {_show(a, lang)} → {_show(b, lang)}")
+    return out
+
+
+def _show(v: Any, lang: str) -> str:
+    if isinstance(v, bool):
+        return t("yes" if v else "no", lang)
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, list | tuple):
+        return ", ".join(str(x) for x in v) or "—"
+    key = f"choice.{v}"
+    text = t(key, lang)
+    return str(v) if text == key else text

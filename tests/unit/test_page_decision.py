@@ -1,0 +1,124 @@
+"""The answer as a decision, without a browser: units, directions, words for a change, settings in the URL."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from sim.app import decision, settings
+from sim.app.levers import Lever
+from sim.app.progress import PageRun, RunCancelled, Stage
+
+A_RUNS = [{"on_time_rate": 0.90, "resolution_hours_p90": 300.0, "staff_cost": 122_022_235.62, "petitions_per_10k": 7.0},
+          {"on_time_rate": 0.92, "resolution_hours_p90": 310.0, "staff_cost": 122_022_235.62, "petitions_per_10k": 7.2}]
+B_RUNS = [{"on_time_rate": 0.95, "resolution_hours_p90": 200.0, "staff_cost": 153_022_235.62, "petitions_per_10k": 7.1},
+          {"on_time_rate": 0.97, "resolution_hours_p90": 215.0, "staff_cost": 153_022_235.62, "petitions_per_10k": 7.0}]
+
+
+def _mean(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+
+
+def test_a_table_a_planner_reads() -> None:
+    rows = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS, "en")}
+    assert rows["on_time_rate"].baseline == "91.0 %" and rows["on_time_rate"].verdict == "better"
+    assert rows["on_time_rate"].change == "+5.0 points ± 0.0"
+    # a time above three days reads in days, the change in the same unit; shorter is better
+    assert rows["resolution_hours_p90"].baseline == "12.7 days" and rows["resolution_hours_p90"].verdict == "better"
+    # money in thousand yuan, no scientific notation, more cost is worse
+    assert rows["staff_cost"].baseline == "122,022 thousand yuan"
+    assert rows["staff_cost"].change == "+31,000 thousand yuan ± 0" and rows["staff_cost"].verdict == "worse"
+    assert rows["petitions_per_10k"].verdict == "none"
+    assert rows["petitions_per_10k"].change.endswith("not distinguishable from zero")
+    zh = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS, "zh")}
+    assert zh["staff_cost"].baseline == "12,202 万元" and zh["resolution_hours_p90"].baseline == "12.7 天"
+    assert not any("e+" in x for r in rows.values() for x in (r.baseline, r.variant, r.change))
+
+
+def test_a_figure_the_run_could_not_measure_and_runs_that_cannot_be_paired() -> None:
+    above = [{**r, "resolution_hours_p90": None} for r in B_RUNS]
+    rows = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, {"resolution_hours_p90": None},
+                                                     above, "en")}
+    assert rows["resolution_hours_p90"].variant == "above the horizon"
+    assert rows["resolution_hours_p90"].verdict == "unknown"
+    rows = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS[:1], "en")}
+    assert rows["on_time_rate"].verdict == "unpaired"
+    one = {r.kpi: r for r in decision.decision_rows(A_RUNS[0], A_RUNS[:1], B_RUNS[0], B_RUNS[:1], "en")}
+    assert one["on_time_rate"].change == "+5.0 points (one replication each: no interval)"
+    assert decision.fmt_number(-0.01) == "0.0" and decision.fmt_number(-5.5) == "−5.5"
+    assert math.isnan(decision._change("on_time_rate", [], []).mean)
+
+
+def test_levers_in_words() -> None:
+    fulltime = Lever("staffing.fulltime_per_grid", "lever.fulltime", "int", "unit.people", 0, 10_000)
+    rule = Lever("dispatch.rule", "lever.rule", "choice", choices=("fcfs", "edf"), group="dispatch")
+    words = decision.changes([fulltime, rule], {fulltime.key: 1, rule.key: "fcfs"}, {fulltime.key: 2, rule.key: "edf"},
+                             "en", lambda lv: lv.key.split(".")[-1])
+    assert words == ["fulltime_per_grid 1 → 2", "rule first come, first served → earliest deadline first"]
+
+
+def test_settings_survive_the_url() -> None:
+    levers = [Lever("staffing.fulltime_per_grid", "lever.fulltime", "int", "", 0, 10),
+              Lever("dispatch.reminders", "lever.reminders", "bool"),
+              Lever("run.horizon_days", "lever.horizon", "float"),
+              Lever("dispatch.grid_list_exclude", "lever.grid_list", "multi", choices=("a", "b")),
+              Lever("dispatch.rule", "lever.rule", "choice", choices=("fcfs", "edf"))]
+    chosen = {"lang": "zh", "territory": "county", "staffing.fulltime_per_grid": 3, "dispatch.reminders": False,
+              "run.horizon_days": 20.0, "dispatch.grid_list_exclude": ["a", "b"], "dispatch.rule": "edf"}
+    params = settings.encode(chosen, levers)
+    assert settings.decode(params, levers, {"territory": ["township", "county"]}) == chosen
+    # a hand-edited link: what does not parse is left at the base's value, never an error
+    bad = {"lang": "fr", "territory": "/etc", "staffing.fulltime_per_grid": "x", "dispatch.rule": "nope",
+           "run.horizon_days": "nan"}
+    assert settings.decode(bad, levers, {"territory": ["county"]}) == {}
+
+
+def test_a_cancelled_run_stops_in_its_thread() -> None:
+    cleaned = []
+
+    def work(on_stage: object) -> None:
+        on_stage([Stage("stage.baseline", 1, 5.0)], 0)  # type: ignore[operator]
+        try:
+            while True:
+                time.sleep(0.01)
+        finally:
+            cleaned.append(True)  # the run's own clean-up runs
+
+    job = PageRun(work).start()
+    time.sleep(0.1)
+    assert job.running and 0.0 < job.fraction() < 0.99 and job.remaining() > 4.0
+    job.cancel()
+    assert not job.running and isinstance(job.error, RunCancelled) and cleaned == [True]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_about_panel_follows_the_step_table(lang: str) -> None:
+    from sim.app.about import about_markdown
+    from sim.app.labels import t
+    from sim.engines.steps import STEPS
+
+    text = about_markdown(lang)
+    where = [text.index(f"**{t(f'step.{s.name}', lang)}**") for s in STEPS]
+    assert where == sorted(where)
+
+
+def test_the_cost_chart_keeps_to_one_territory() -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from sim.app import workbench as wb
+    from sim.runs.config import load_config
+
+    town, county = load_config(["territory=township"]), load_config(["territory=county"])
+
+    def outcome(name: str, cfg: object) -> wb.Outcome:
+        return wb.Outcome(name=name, overrides=[], base=[], kpis={"staff_cost": 1.0}, ci={}, runs=[],
+                          out_dir=Path("."), from_store=False, seconds=0.0, cfg=cfg)  # type: ignore[arg-type]
+
+    history = [outcome("#1", town), outcome("#2", county), outcome("#3", town)]
+    short = replace(town, run=replace(town.run, horizon_days=30.0))
+    history.append(outcome("#4", short))
+    assert list(wb.pareto_runs(history[2], history)) == ["#1", "#3"]
+    assert list(wb.pareto_runs(history[1], history)) == ["#2"]
