@@ -33,7 +33,8 @@ from sim.app.labels import kpi, t
 from sim.app.levers import quick_config, warmup_of
 from sim.app.progress import Stage
 from sim.checks.capacity import CapacityReport
-from sim.checks.preflight import START_SECONDS, estimate
+from sim.checks.cost import START_SECONDS
+from sim.checks.preflight import estimate
 from sim.metrics.replications import paired_difference
 from sim.runs.config import resolve_defaults
 from sim.runs.store import lookup
