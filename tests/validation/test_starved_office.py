@@ -2,7 +2,7 @@
 
 Before open matters counted, a county without urban-construction staff read better on
 every headline KPI than one with them: what never closes was never late and never
-petitioned. A township with the department left without staff (or with 2 of its 60, at
+petitioned. A township with the department left without staff (or with 2 of its 72, at
 a long-run load of about twice its capacity) must now read worse on on-time, p90 and
 petitions, and carry the verdict "unstable" by the capacity rule, whichever engine ran
 it. The horizon is short and the callback patience 5 days, so that a matter left open
