@@ -52,10 +52,21 @@ class OpenPass(NamedTuple):
     r2c_closed: np.ndarray
 
 
+class OpenColumns(NamedTuple):
+    """The matter records' columns ``_open_pass`` reads (``MatterRecords``' names)."""
+
+    t_occur: np.ndarray
+    t_discover: np.ndarray
+    t_close: np.ndarray
+    deadline: np.ndarray
+    status: np.ndarray
+    on_time: np.ndarray
+
+
 @njit(cache=True, nogil=True)
-def _open_pass(t_occur: np.ndarray, t_discover: np.ndarray, t_close: np.ndarray, deadline: np.ndarray,
-               status: np.ndarray, on_time: np.ndarray, w0: float, h: float, closed_code: int,
-               patience_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _open_pass(m: OpenColumns, w0: float, h: float, closed_code: int, patience_h: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    t_occur, t_discover, t_close, deadline, status, on_time = m
     n = len(t_occur)
     counts = np.zeros(3, np.int64)
     res = np.empty(n, np.float64)
@@ -91,8 +102,8 @@ def _open_pass(t_occur: np.ndarray, t_discover: np.ndarray, t_close: np.ndarray,
 def open_pass(rec: Records, w0: float, h: float, patience_h: float) -> OpenPass:
     """One compiled pass over the matter table for the KPIs above."""
     m = rec.matters
-    return OpenPass(*_open_pass(m.t_occur, m.t_discover, m.t_close, m.deadline, m.status, m.on_time, w0, h,
-                                CLOSED, patience_h))
+    cols = OpenColumns(*(getattr(m, name) for name in OpenColumns._fields))
+    return OpenPass(*_open_pass(cols, w0, h, CLOSED, patience_h))
 
 
 def daily_open(rec: Records) -> tuple[np.ndarray, np.ndarray]:
