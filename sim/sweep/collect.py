@@ -121,7 +121,8 @@ def sweep_table(records: Sequence[JobRecord]) -> pd.DataFrame:
         kpis.update(dict.fromkeys(r.kpis))
         rows.append({"job": r.job, **ov, "status": r.status, "error": r.error, "results_dir": r.results_dir,
                      "seconds": r.seconds, "attempts": r.attempts, "objective": r.objective,
-                     "stability": r.stability, **r.kpis})
+                     "stability": r.stability,
+                     **{k: math.nan if v is None else v for k, v in r.kpis.items()}})  # JSON null: an undefined KPI
     fixed = ["status", "error", "results_dir", "seconds", "attempts", "objective", "stability"]
     if not any(r.objective is not None for r in records):
         fixed.remove("objective")
