@@ -96,7 +96,20 @@ def base_meta(p: Prepared, engine: str, replication: int) -> dict[str, object]:
         "engine": engine, "seed": p.cfg.run.seed, "replication": replication, "horizon_h": p.horizon_h,
         "warmup_h": p.warmup_h, "residents": p.terr.residents, "n_grids": p.terr.n_grids,
         "staff_cost": staff_cost(p), "category_names": list(p.catalog.names),
+        # what the KPIs need to count open matters and judge stability (sim.metrics.open_matters)
+        "petition_patience_h": float(p.cfg.outcome.petition_patience_days) * 24.0,
+        "petition_prob": float(p.cfg.outcome.petition_prob), "season_days": season_days(p.cfg),
+        "module_names": list(p.catalog.modules), "department_names": list(p.catalog.departments),
     }
+
+
+def season_days(cfg: Config) -> float:
+    """The demand's seasonal cycle in days: a year when the monthly profile is not flat and the
+    matters are generated from it; 0 for a flat profile, the textbook queue or a replayed log."""
+    if cfg.textbook.enabled or cfg.scenario.replay.log:
+        return 0.0
+    profile = cfg.demand.season_profile
+    return 365.0 if max(profile) > min(profile) else 0.0
 
 
 def staff_cost(p: Prepared) -> float:

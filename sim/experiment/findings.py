@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sim.metrics.replications import Summary, paired_difference, summary_of
+from sim.metrics.stability import Stability
 from sim.report.labels import kpi_name, role_name
 
 __all__ = ["Effect", "baseline_line", "effect", "finding", "findings", "headlines", "method_line", "name_of"]
@@ -211,18 +212,36 @@ def _more(e: Effect, lang: str) -> str:
     return f"; {name} {e.change(lang)}" + ("" if e.clear or e.fixed else " (no clear change)")
 
 
+_RULE_ZH = {"capacity": "容量不足", "backlog growth": "积压持续增长", "warm-up": "预热期过短"}
+
+
+def unstable_prefix(sides: Mapping[str, Stability], lang: str) -> str:
+    """What a paired comparison says first when either side is unstable (``sides``: label -> verdict)."""
+    bad = {label: v for label, v in sides.items() if v.unstable}
+    if not bad:
+        return ""
+    if lang == "zh":
+        return "".join(f"不稳定：{label}{_RULE_ZH.get(v.rule, v.rule)}，以下差值低估了办结时长。"
+                       for label, v in bad.items())
+    return " ".join(f"Unstable: {label}: {v.reasons[0].text if v.reasons else v.rule}" for label, v in bad.items()) \
+        + " The differences below understate its resolution times. "
+
+
 def finding(label: str, effects: Sequence[Effect], lang: str,
-            unstable: Sequence[tuple[str, float]] = ()) -> str:
-    """One sentence: the headline effect, the second as from-to, the rest as signed changes."""
+            unstable: Sequence[tuple[str, float]] = (), prefix: str = "") -> str:
+    """One sentence: the headline effect, the second as from-to, the rest as signed changes.
+
+    ``prefix`` (``unstable_prefix``) comes first: an unstable side is said before the differences.
+    """
     if not effects:
         raise ValueError("a finding needs at least one KPI")
-    text = _head(label, effects[0], lang)
+    text = prefix + _head(label, effects[0], lang)
     if len(effects) > 1:
         text += _second(effects[1], lang)
     for e in effects[2:]:
         text += _more(e, lang)
     text += "。" if lang == "zh" else "."
-    if unstable:
+    if unstable and not prefix:
         over = ", ".join(f"{n} ({u:.2f})" for n, u in unstable)
         text += (f"容量核算：{over}利用率不低于1，积压会持续增长（办结时长只计已办结事项）。" if lang == "zh"
                  else f" Capacity check: {over} at utilisation >= 1, so its queue keeps growing (resolution "
@@ -232,15 +251,17 @@ def finding(label: str, effects: Sequence[Effect], lang: str,
 
 def findings(runs: Mapping[str, Runs], baseline: str, kpis: Sequence[str], labels: Mapping[str, str],
              lang: str, unstable: Mapping[str, Sequence[tuple[str, float]]] | None = None,
-             max_kpis: int | None = None) -> dict[str, str]:
-    """``{scenario: finding}`` for every scenario but the baseline, in ``runs`` order."""
+             max_kpis: int | None = None, stability: Mapping[str, Stability] | None = None) -> dict[str, str]:
+    """``{scenario: finding}`` for every scenario but the baseline, in ``runs`` order; a comparison
+    where either side is unstable (``stability``) says so first."""
     ks = list(kpis)[:max_kpis] if max_kpis else list(kpis)
     out = {}
     for s, r in runs.items():
         if s == baseline:
             continue
         effects = [effect(runs[baseline], r, k) for k in ks]
-        out[s] = finding(labels.get(s, s), effects, lang, (unstable or {}).get(s, ()))
+        sides = {labels.get(x, x): (stability or {})[x] for x in (baseline, s) if x in (stability or {})}
+        out[s] = finding(labels.get(s, s), effects, lang, (unstable or {}).get(s, ()), unstable_prefix(sides, lang))
     return out
 
 
@@ -274,10 +295,11 @@ def _short(label: str, e: Effect, lang: str) -> str:
 
 
 def headlines(runs: Mapping[str, Runs], baseline: str, kpis: Sequence[str], labels: Mapping[str, str],
-              lang: str, unstable: Mapping[str, Sequence[tuple[str, float]]] | None = None) -> list[str]:
+              lang: str, unstable: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+              stability: Mapping[str, Stability] | None = None) -> list[str]:
     """3-5 briefing lines: the baseline, the findings (first three KPIs; beyond three scenarios the
     rest in one line), and how to read the numbers when there is room."""
-    fs = findings(runs, baseline, kpis, labels, lang, unstable, max_kpis=3)
+    fs = findings(runs, baseline, kpis, labels, lang, unstable, max_kpis=3, stability=stability)
     lines = [baseline_line(runs[baseline], labels.get(baseline, baseline), kpis, lang)]
     items = list(fs.values())
     if len(items) <= 4:

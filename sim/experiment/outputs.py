@@ -5,7 +5,8 @@
 
 * ``comparison.csv``: per scenario and KPI the mean, 95% half-width, n, and the paired
   difference against the baseline with its half-width (``comparison_table``), plus the
-  scenario's label; the spec's KPIs first, then a standard set;
+  scenario's label and its stability verdict (``stable`` or ``unstable (<rule>)``); the spec's
+  KPIs first, then a standard set;
 * ``runs.csv``: every replication's KPIs (long: scenario, replication, kpi, value);
 * ``cdf.csv``, ``funnel.csv`` (replication 0), ``backlog.csv`` (open and undiscovered matters
   per day, mean and half-width of ``open`` over the n replications, ``in_surge`` inside a
@@ -53,6 +54,7 @@ __all__ = ["STANDARD_KPIS", "finding_text", "write_experiment"]
 STANDARD_KPIS: tuple[str, ...] = (
     "matters", "closed", "open_at_horizon", "resolution_hours_mean", "resolution_hours_p50", "resolution_hours_p90",
     "discovery_hours_mean", "wait_hours_mean", "settled_share_grid", "settled_at_or_below_village", "on_time_rate",
+    "on_time_rate_of_closed", "open_at_horizon_share", "backlog_growth_per_30d",
     "satisfaction_rate", "petitions_per_10k", "transfers_per_matter", "escalations_per_matter", "utilization_grid",
     "utilization_village", "utilization_platform", "utilization_module", "utilization_department", "staff_cost",
     "cost_per_settled", "headcount_fulltime", "headcount_staff", "backlog_peak", "clear_days")
@@ -91,11 +93,20 @@ def _backlog(result: ExperimentResult) -> pd.DataFrame:
     return back[["scenario", *[c for c in back.columns if c != "scenario"]]]
 
 
+def _verdict(result: ExperimentResult, scenario: str) -> str:
+    """``stable``, or ``unstable (<rule>)``: the scenario's stability column."""
+    v = result.stability.get(scenario)
+    if v is None:
+        return ""
+    return v.verdict if not v.unstable else f"{v.verdict} ({v.rule})"
+
+
 def build_tables(result: ExperimentResult) -> dict[str, pd.DataFrame]:
     """Every CSV table of the results directory, by file stem."""
     spec, labels = result.spec, _labels(result)
     comp = comparison_table(result.runs, _report_kpis(result), spec.baseline)
     comp.insert(1, "label", comp["scenario"].map(labels))
+    comp["stability"] = comp["scenario"].map(lambda s: _verdict(result, s))  # last: readers index the first
     long = [{"scenario": s, "replication": i, "kpi": k, "value": v}
             for s, runs in result.runs.items() for i, r in enumerate(runs) for k, v in r.items()]
     util_rows = []
@@ -213,7 +224,7 @@ def finding_text(result: ExperimentResult) -> str:
     spec, lang, labels = result.spec, result.lang, _labels(result)
     cfg = result.cfgs[spec.baseline]
     zh = lang == "zh"
-    fs = findings(result.runs, spec.baseline, spec.kpis, labels, lang, result.unstable)
+    fs = findings(result.runs, spec.baseline, spec.kpis, labels, lang, result.unstable, stability=result.stability)
     out = [spec.title_in(lang)]
     if spec.question:
         out.append(("问题：" if zh else "Question: ") + spec.question_in(lang))
@@ -271,7 +282,7 @@ def write_experiment(result: ExperimentResult) -> Path:
             if cid in files:
                 figs[cid].savefig(tmp / _file_of(cid), dpi=DPI)
         labels = _labels(result)
-        lines = headlines(result.runs, spec.baseline, spec.kpis, labels, lang, result.unstable)
+        lines = headlines(result.runs, spec.baseline, spec.kpis, labels, lang, result.unstable, result.stability)
         for c in page:
             _fit_slot(figs[c], len(result.runs), c.startswith("bars:"))
         briefing(lines, [figs[c] for c in page], spec.title_in(lang), tmp / "briefing", lang)

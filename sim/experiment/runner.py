@@ -43,12 +43,13 @@ from sim.engines.select import pick_engine
 from sim.experiment.moves import county_to_township
 from sim.experiment.spec import ExperimentSpec
 from sim.metrics.kpis import backlog_series, compute_kpis
+from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import RunTables, tables_from_records
 from sim.records.schema import Records
 from sim.runs.config import load_config
 from sim.runs.source import capacity_of, scenario_inputs
-from sim.scenario.constants import HOURS_PER_DAY
-from sim.scenario.schema import Config
+from sim.scenario.constants import HOURS_PER_DAY, LEVELS
+from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError, JobsFailed, one_line
 
@@ -78,6 +79,7 @@ class RepOutput:
     seconds: float = 0.0
     tables: RunTables | None = None  # replication 0 only
     unstable: list[tuple[str, float]] = field(default_factory=list)  # replication 0 only: capacity check
+    loads: list[tuple[str, str, float]] = field(default_factory=list)  # replication 0 only: (type, level, util)
 
 
 @dataclass
@@ -95,6 +97,7 @@ class ExperimentResult:
     seconds: float = 0.0
     #: scenario -> the one-line error of its first failed replication; it is left out of the tables above
     failed: dict[str, str] = field(default_factory=dict)
+    stability: dict[str, Stability] = field(default_factory=dict)  # scenario -> its verdict (sim.metrics.stability)
 
     @property
     def lang(self) -> str:
@@ -166,7 +169,9 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     t0 = time.perf_counter()
     cfg, terr, engine = _setup(overrides)
     p = prepare(cfg, terr, scenario_inputs(cfg, terr, rep))
-    unstable = [(s.name, float(s.utilization)) for s in capacity_of(p).unstable] if rep == 0 else []
+    capacity = capacity_of(p) if rep == 0 else None
+    unstable = [(s.name, float(s.utilization)) for s in capacity.unstable] if capacity is not None else []
+    loads = [(s.name, LEVELS[s.level], float(s.utilization)) for s in capacity.loads] if capacity is not None else []
     p = release_consumed(p, engine)  # as sim.run: the inputs go as they are used
     rec = _engine_records(engine, p, rep)
     kp = compute_kpis(rec)
@@ -179,7 +184,7 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     kp.update(surge_kpis(t_days, open_, surge_windows(cfg)))
     tables = tables_from_records(rec, kp) if rep == 0 else None
     return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine,
-                     time.perf_counter() - t0, tables, unstable)
+                     time.perf_counter() - t0, tables, unstable, loads)
 
 
 def _check_kpis(spec: ExperimentSpec, kpis: dict[str, float]) -> None:
@@ -313,13 +318,16 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
     runs: dict[str, list[dict[str, float]]] = {}
     tables: dict[str, RunTables] = {}
     unstable: dict[str, list[tuple[str, float]]] = {}
+    stability: dict[str, Stability] = {}
     for s, lst in outs.items():
         lst.sort(key=lambda o: o.replication)
         runs[s] = [o.kpis for o in lst]
         first = lst[0]
         assert first.tables is not None
         tables[s], unstable[s] = first.tables, first.unstable
+        stability[s] = judge_stability(runs[s], first.loads, warmup_days(cfgs[s].run))
     backlog = {s: _mean_backlog(lst) for s, lst in outs.items()}
     engine = outs[spec.baseline][0].engine
     return ExperimentResult(spec=spec, overrides=overrides, cfgs=cfgs, runs=runs, tables=tables, backlog=backlog,
-                            unstable=unstable, engine=engine, seconds=time.perf_counter() - t0, failed=failed)
+                            unstable=unstable, engine=engine, seconds=time.perf_counter() - t0, failed=failed,
+                            stability=stability)

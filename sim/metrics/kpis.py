@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import kernels as kn
+from sim.metrics.open_matters import open_kpis
+from sim.metrics.stability import Stability
 from sim.records.schema import KIND_LEVEL, REDIRECTED, STATION_KINDS, Records
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEVELS, STATUSES
 
@@ -35,8 +37,14 @@ __all__ = [
 WAIT_EPS = 1e-9
 #: KPI names printed as integers by ``format_kpi_table``
 COUNT_KEYS: frozenset[str] = frozenset(
-    {"matters", "closed", "open_at_horizon"} | {f"open_{s}" for s in STATUSES if s != "closed"}
+    {"matters", "closed", "open_at_horizon", "open_dissatisfied", "backlog_growth_per_30d"}
+    | {f"open_{s}" for s in STATUSES if s != "closed"}
 )
+#: suffixes of the flag keys beside a KPI (``format_kpi_table`` shows them with their KPI)
+ABOVE_HORIZON, LOWER_BOUND = "_above_horizon", "_is_lower_bound"
+#: per-replication numbers the stability verdict reads, not shown in the KPI table
+VERDICT_KEYS: frozenset[str] = frozenset({"backlog_growth_judged_per_30d", "backlog_growth_judged_lo",
+                                          "backlog_growth_judged_hi", "backlog_growth_judged_cycles"})
 
 
 def window(rec: Records) -> tuple[float, float]:
@@ -270,14 +278,15 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
         visit_job = pool.submit(_visit_pass, rec, w0, h)
         mp = _matter_pass(rec, w0, h)
         _check(mp.counts, strict)
-        times = _time_kpis(mp)
+        opened = open_kpis(rec, w0, h, int(mp.counts[kn.N_WIN]), int(mp.status_counts[CLOSED]))
         vp = visit_job.result()
     k: dict[str, float] = {}
     _status_kpis(k, mp)
+    k["open_at_horizon_share"] = opened.pop("open_at_horizon_share")
     _wait_kpis(k, vp)
-    k.update(times)
+    _time_kpis(k, mp, opened)
     _level_kpis(k, mp)
-    _quality_kpis(k, rec, mp, h - w0)
+    _quality_kpis(k, rec, mp, h - w0, opened)
     _utilization_kpis(k, rec, vp)
     cost = rec.meta.get("staff_cost")
     n_closed = int(mp.status_counts[CLOSED])
@@ -309,17 +318,15 @@ def _wait_kpis(k: dict[str, float], vp: _VisitPass) -> None:
     k["abandoned_share"] = _share(n_aband, n_decided)
 
 
-def _time_kpis(mp: _MatterPass) -> dict[str, float]:
-    """Resolution, report-to-close and discovery times."""
-    k: dict[str, float] = {}
-    res = mp.res
-    k["resolution_hours_mean"] = _mean(res)  # before the percentiles reorder res in place
-    qs = np.percentile(res, [50, 90, 95], overwrite_input=True) if res.size else np.full(3, math.nan)
-    for q, x in zip((50, 90, 95), qs, strict=True):
-        k[f"resolution_hours_p{q}"] = float(x)
-    k["report_to_close_hours_mean"] = _mean(mp.r2c)
+_TIME_PREFIXES = ("resolution_hours_", "report_to_close_hours_")
+
+
+def _time_kpis(k: dict[str, float], mp: _MatterPass, opened: dict[str, float]) -> None:
+    """Resolution and report-to-close times (product-limit, open matters censored at the horizon:
+    ``sim.metrics.open_matters``); discovery time of the matters discovered."""
+    for name in [n for n in opened if n.startswith(_TIME_PREFIXES)]:
+        k[name] = opened.pop(name)
     k["discovery_hours_mean"] = _mean(mp.disc)
-    return k
 
 
 def _level_kpis(k: dict[str, float], mp: _MatterPass) -> None:
@@ -334,19 +341,30 @@ def _level_kpis(k: dict[str, float], mp: _MatterPass) -> None:
         k[f"settled_at_or_below_{name}"] = _share(cum, n_closed)
 
 
-def _quality_kpis(k: dict[str, float], rec: Records, mp: _MatterPass, hours: float) -> None:
-    """On time, satisfaction, reopening, petitions, transfers and escalations."""
+def _quality_kpis(k: dict[str, float], rec: Records, mp: _MatterPass, hours: float,
+                  opened: dict[str, float]) -> None:
+    """On time, satisfaction, reopening, petitions, transfers and escalations; the backlog's own.
+
+    A matter open past its deadline by more than the callback patience is a dissatisfied
+    callback and petitions with the petition probability (its expected value: the records
+    do not keep its own draw); see ``sim.metrics.open_matters``.
+    """
     c = mp.counts
     n_win = int(c[kn.N_WIN])
     n_closed = int(mp.status_counts[CLOSED])
-    k["on_time_rate"] = _share(int(c[kn.ON_TIME]), n_closed)
-    k["satisfaction_rate"] = _share(int(c[kn.SATISFIED]), int(c[kn.SAT_DECIDED]))
+    open_dissatisfied = int(opened.pop("open_dissatisfied"))
+    k["on_time_rate"] = opened.pop("on_time_rate")
+    k["on_time_rate_of_closed"] = _share(int(c[kn.ON_TIME]), n_closed)
+    k["satisfaction_rate"] = _share(int(c[kn.SATISFIED]), int(c[kn.SAT_DECIDED]) + open_dissatisfied)
+    k["open_dissatisfied"] = float(open_dissatisfied)
     k["reopen_rate"] = _share(int(c[kn.REOPENED]), n_closed)
     residents = float(rec.meta.get("residents", 0) or 0)
-    n_pet = int(c[kn.PETITIONED])
+    petition_prob = float(rec.meta.get("petition_prob", 0.0))
+    n_pet = int(c[kn.PETITIONED]) + petition_prob * open_dissatisfied
     k["petitions_per_10k"] = (
         n_pet / residents * 10_000.0 * HOURS_PER_YEAR / hours if residents > 0 else math.nan
     )
+    k.update(opened)  # backlog growth and the warm-up MSER-5 finds
     k["transfers_per_matter"] = _int_mean(int(c[kn.TRANSFERS]), n_win)
     k["escalations_per_matter"] = _int_mean(int(c[kn.ESCALATIONS]), n_win)
 
@@ -360,6 +378,35 @@ def _utilization_kpis(k: dict[str, float], rec: Records, vp: _VisitPass) -> None
             k[f"utilization_{row['kind']}"] = float(row["utilization"])
     for role, util in role_utilization(rec, vp.per_server).items():
         k[f"utilization_role_{role}"] = util
+    k.update(office_utilization(rec, vp.per_station))
+
+
+def office_utilization(rec: Records, busy: np.ndarray | None = None) -> dict[str, float]:
+    """``utilization_<office>`` per module and department of the run's catalogue (``meta``'s
+    ``module_names`` / ``department_names``; none without them).
+
+    Module stations are numbered township x module and department stations county x
+    department, so the j-th station of a kind is office ``j % n``. A key that would clash
+    with another KPI (an office named like a station kind, or a module and a department of
+    one name) takes the kind: ``utilization_department_<office>``.
+    """
+    if busy is None:
+        busy, _ = busy_totals(rec)
+    st = rec.stations
+    kinds = np.asarray(st.kind, dtype=object)
+    cap = np.asarray(st.capacity_hours, np.float64)
+    offices = {kind: list(rec.meta.get(f"{kind}_names", ())) for kind in ("module", "department")}
+    taken = set(STATION_KINDS) | set(offices["module"]) & set(offices["department"])
+    out: dict[str, float] = {}
+    for kind, names in offices.items():
+        idx = np.flatnonzero(kinds == kind)
+        which = np.arange(len(idx)) % max(len(names), 1)
+        for j, name in enumerate(names):
+            mine = idx[which == j]
+            c = float(cap[mine].sum())
+            key = f"utilization_{kind}_{name}" if name in taken else f"utilization_{name}"
+            out[key] = float(busy[mine].sum()) / c if c > 0 else math.nan
+    return out
 
 
 def _counts_upto(times: np.ndarray, grid: np.ndarray, step: float) -> np.ndarray:
@@ -401,15 +448,31 @@ def _fmt(name: str, x: float) -> str:
     return f"{x:.3f}"  # shares, rates, utilisations and per-matter / per-10k ratios
 
 
-def format_kpi_table(kpis: dict[str, float], ci: dict[str, float] | None = None) -> str:
-    """A plain aligned text table: name, value and, when ``ci`` is given, ± half-width."""
-    names = list(kpis)
-    vals = [_fmt(n, kpis[n]) for n in names]
+def _shown_value(name: str, kpis: dict[str, float]) -> str:
+    """A KPI's value as printed: a percentile the curve does not reach is "above the horizon",
+    a mean with matters still open at the longest follow-up is "at least" its value."""
+    x = kpis[name]
+    if kpis.get(name + ABOVE_HORIZON, 0.0) and (x is None or math.isnan(x)):
+        return "above the horizon"
+    if kpis.get(name + LOWER_BOUND, 0.0):
+        return ">= " + _fmt(name, x)
+    return _fmt(name, x)
+
+
+def format_kpi_table(kpis: dict[str, float], ci: dict[str, float] | None = None,
+                     stability: Stability | None = None) -> str:
+    """A plain aligned text table: name, value and, when ``ci`` is given, ± half-width.
+
+    The stability verdict (when given) is its first line; the flag keys beside a KPI
+    (``*_above_horizon``, ``*_is_lower_bound``) are shown in its value, not as rows.
+    """
+    names = [n for n in kpis if not n.endswith((ABOVE_HORIZON, LOWER_BOUND)) and n not in VERDICT_KEYS]
+    vals = [_shown_value(n, kpis) for n in names]
     w_name = max((len(n) for n in names), default=4)
     w_val = max((len(v) for v in vals), default=5)
-    lines = []
+    lines = [stability.line()] if stability is not None else []
     if ci is not None:
-        hws = [("± " + _fmt(n, ci[n])) if n in ci else "" for n in names]
+        hws = [("± " + _fmt(n, ci[n])) if n in ci and not math.isnan(kpis[n]) else "" for n in names]
         w_hw = max((len(x) for x in hws), default=0)
         for n, v, hw in zip(names, vals, hws, strict=True):
             lines.append(f"{n:<{w_name}}  {v:>{w_val}}  {hw:<{w_hw}}".rstrip())

@@ -10,11 +10,14 @@ Columns of every table (``LEAGUE_COLUMNS``), one row per unit:
 * ``code`` (``C01-T03-V12`` ...), ``name`` (the level: ``township``, ``village``, ``grid``),
   ``parent`` (the township of a village or grid; the county of a township), ``residents``;
 * ``matters`` (window matters), ``closed``;
-* ``on_time_rate`` (on time / closed), ``resolution_hours_mean`` and
-  ``resolution_hours_p90`` (``t_close - t_occur`` of closed matters; p90 by linear
-  interpolation, as ``numpy.percentile``), ``satisfaction_rate`` (satisfied / rated),
-  ``petitions_per_10k`` (per 10,000 residents per year, as the county KPI),
-  ``settled_locally_share`` (closed matters settled at or below the unit's own level);
+* ``on_time_rate``, ``resolution_hours_mean``, ``resolution_hours_p90``,
+  ``satisfaction_rate`` and ``petitions_per_10k`` as the county KPIs define them, open
+  matters included (``sim.metrics.open_matters``): on time over the matters due before the
+  horizon, product-limit resolution times with open matters censored at the horizon (a p90
+  the unit's curve does not reach is NaN, and ranks as the worst p90 of the table), a matter
+  open past its deadline by more than the callback patience dissatisfied and petitioning
+  with the petition probability; ``settled_locally_share`` (closed matters settled at or
+  below the unit's own level);
 * ``score`` (0-100, the composite) and ``rank`` (1 = best score; ties share a rank).
 
 The composite: each metric of ``report.league_weights`` is scaled within the table to
@@ -37,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics.kpis import window
+from sim.metrics.survival import group_km
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEAGUE_METRICS
 from sim.scenario.schema import ReportConfig
@@ -82,20 +86,6 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _group_p90(unit: np.ndarray, x: np.ndarray, n_units: int) -> np.ndarray:
-    """90th percentile (numpy's linear rule) of ``x`` per unit; NaN for a unit without values."""
-    out = np.full(n_units, np.nan)
-    if x.size == 0:
-        return out
-    order = np.lexsort((x, unit))
-    u, xs = unit[order], x[order]
-    starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
-    ends = np.r_[starts[1:], len(u)]
-    for s, e in zip(starts, ends, strict=True):
-        out[u[s]] = float(np.percentile(xs[s:e], 90))
-    return out
-
-
 def league_table(rec: Records, units: LeagueUnits, level: str,
                  weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The league table of one level (``township``, ``village`` or ``grid``), best first."""
@@ -111,22 +101,28 @@ def league_table(rec: Records, units: LeagueUnits, level: str,
     unit = grid_unit[np.asarray(m.grid, np.int64)[inwin]]
     status = np.asarray(m.status)[inwin]
     closed = status == CLOSED
-    res = (np.asarray(m.t_close) - np.asarray(m.t_occur))[inwin]
+    t_occur = np.asarray(m.t_occur)[inwin]
+    # open matters censored at the horizon (sim.metrics.open_matters)
+    res = np.where(closed, np.asarray(m.t_close)[inwin], h) - t_occur
+    deadline = np.asarray(m.deadline)[inwin]
+    patience_h = float(rec.meta.get("petition_patience_h", math.inf))
+    with np.errstate(invalid="ignore"):
+        due = deadline < h
+        open_dissatisfied = ~closed & (h - deadline > patience_h)
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(unit[mask], minlength=n_units).astype(np.float64)
 
     matters = np.bincount(unit, minlength=n_units).astype(np.float64)
     n_closed = count(closed)
-    on_time = count(closed & (np.asarray(m.on_time)[inwin] == 1))
+    on_time = count(due & closed & (np.asarray(m.on_time)[inwin] == 1))
     sat = np.asarray(m.satisfied)[inwin]
-    satisfied, rated = count(sat == 1), count(sat >= 0)
-    petitions = count(np.asarray(m.petitioned, bool)[inwin])
+    unhappy_open = count(open_dissatisfied)
+    satisfied, rated = count(sat == 1), count(sat >= 0) + unhappy_open
+    petitions = count(np.asarray(m.petitioned, bool)[inwin]) + float(rec.meta.get("petition_prob", 0.0)) * unhappy_open
     local = count(closed & (np.asarray(m.level_settled)[inwin] >= 0)
                   & (np.asarray(m.level_settled)[inwin] <= LEAGUE_LEVELS[level]))
-    ok = closed & np.isfinite(res)
-    res_sum = np.bincount(unit[ok], weights=res[ok], minlength=n_units)
-    res_n = count(ok)
+    p90, res_mean, _open_left = group_km(unit, res, closed, n_units, 0.9)
     residents = np.bincount(grid_unit, weights=units.grid_residents, minlength=n_units)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_10k = np.where(residents > 0, petitions / np.where(residents > 0, residents, 1) * 10_000.0
@@ -141,16 +137,33 @@ def league_table(rec: Records, units: LeagueUnits, level: str,
         parent = [units.township_codes[int(t)] for t in units.grid_township]
     table = pd.DataFrame({
         "code": list(codes), "level": level, "parent": parent, "residents": residents, "matters": matters,
-        "closed": n_closed, "on_time_rate": _ratio(on_time, n_closed),
-        "resolution_hours_mean": _ratio(res_sum, res_n), "resolution_hours_p90": _group_p90(unit[ok], res[ok], n_units),
+        "closed": n_closed, "on_time_rate": _ratio(on_time, count(due)),
+        "resolution_hours_mean": res_mean, "resolution_hours_p90": p90,
         "satisfaction_rate": _ratio(satisfied, rated), "petitions_per_10k": per_10k,
         "settled_locally_share": _ratio(local, n_closed),
     })
-    score = composite_score(table, weights if weights is not None else DEFAULT_WEIGHTS)
+    # a p90 above the horizon is the worst of the table, not a metric the unit lacks
+    scored = table.assign(resolution_hours_p90=np.where(np.isnan(p90) & (matters > 0), np.inf, p90))
+    score = composite_score(scored, weights if weights is not None else DEFAULT_WEIGHTS)
     table["score"] = np.where(matters > 0, score, np.nan)  # a unit without matters is not ranked on its zeros
     table["rank"] = table["score"].rank(ascending=False, method="min", na_option="bottom").astype(int)
     table = table.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
     return table[LEAGUE_COLUMNS]
+
+
+def _scale(x: np.ndarray) -> np.ndarray:
+    """Values scaled to [0, 1], 1 for the highest, NaN kept: finite ones among themselves, all 1
+    when equal; when some are +inf (a p90 above the horizon) those take 1 and the finite
+    ones share [0, 0.5], so the worst finite value still scores above them."""
+    fin = np.isfinite(x)
+    out = np.where(np.isposinf(x), 1.0, np.where(np.isnan(x), np.nan, 0.0))
+    if not fin.any():
+        return np.where(np.isnan(x), np.nan, 1.0) if not np.isposinf(x).any() else out
+    lo, hi = float(np.min(x[fin])), float(np.max(x[fin]))
+    top = 0.5 if np.isposinf(x).any() else 1.0
+    if hi == lo:
+        return np.where(fin, 0.0 if top < 1.0 else 1.0, out)
+    return np.where(fin, (np.where(fin, x, lo) - lo) / (hi - lo) * top, out)
 
 
 #: the composite's weights when the config gives none (``report.league_weights``'s default)
@@ -168,13 +181,12 @@ def composite_score(table: pd.DataFrame, weights: Mapping[str, float]) -> np.nda
         if w == 0:
             continue
         x = table[metric].to_numpy(dtype=np.float64)
-        have = np.isfinite(x)
+        have = ~np.isnan(x)  # +inf: past every finite value (a p90 above the horizon)
         if not have.any():
             continue
-        lo, hi = float(np.min(x[have])), float(np.max(x[have]))
-        scaled = np.ones(len(x)) if hi == lo else (x - lo) / (hi - lo)
+        scaled = _scale(x)
         if not LEAGUE_METRICS[metric]:
-            scaled = 1.0 - scaled if hi != lo else scaled
+            scaled = 1.0 - scaled if np.ptp(x[have]) > 0 else scaled
         num += np.where(have, w * scaled, 0.0)
         den += np.where(have, w, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):

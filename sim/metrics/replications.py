@@ -53,10 +53,24 @@ def summary_of(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
     return Summary(mean, q * std / math.sqrt(n), std, n)
 
 
+#: the flag beside a percentile that a replication's curve did not reach (``sim.metrics.survival``)
+ABOVE_HORIZON = "_above_horizon"
+
+
 def summarize(runs: list[dict[str, float]], confidence: float = 0.95) -> dict[str, Summary]:
-    """Per-KPI Summary over the runs (keys in first-seen order; a missing key counts as NaN)."""
+    """Per-KPI Summary over the runs (keys in first-seen order; a missing key counts as NaN).
+
+    A percentile above the horizon in any replication has no mean (NaN, written as null):
+    the mean of the other replications would understate it. Its flag's mean is the share of
+    replications where it was above.
+    """
     keys = list(dict.fromkeys(key for run in runs for key in run))
-    return {key: summary_of([run.get(key, math.nan) for run in runs], confidence) for key in keys}
+    out = {key: summary_of([run.get(key, math.nan) for run in runs], confidence) for key in keys}
+    for key in keys:
+        flag = out.get(key + ABOVE_HORIZON)
+        if flag is not None and flag.n and flag.mean > 0:
+            out[key] = Summary(math.nan, math.nan, math.nan, out[key].n)
+    return out
 
 
 def paired_difference(

@@ -30,6 +30,7 @@ from sim.engines.prepare import prepare, release_consumed
 from sim.engines.select import pick_engine
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
+from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import office_table
 from sim.records.files import write_records
 from sim.records.schema import Records
@@ -39,9 +40,10 @@ from sim.runs.manifest import write_manifest
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
 from sim.scenario.compose import presets_dir
+from sim.scenario.constants import LEVELS
 from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.preset_files import tidy_calibrated
-from sim.scenario.schema import Config
+from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import build_territory
 from sim.util.errors import ConfigError
 from sim.util.interrupt import signals_deferred
@@ -65,6 +67,12 @@ class RunResult:
     out_dir: Path | None = None
     warnings: list[str] = field(default_factory=list)  # levers that do nothing (sim.scenario.lever_warnings)
     estimate: Estimate | None = None  # the pre-flight estimate (sim.checks.preflight)
+    stability: Stability = field(default_factory=Stability)  # the verdict (sim.metrics.stability)
+
+
+def capacity_loads(capacity: CapacityReport) -> list[tuple[str, str, float]]:
+    """``(station type, level, utilisation)`` of each office type in the capacity check (for the verdict)."""
+    return [(s.name, LEVELS[s.level], s.utilization) for s in capacity.loads]
 
 
 def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records, pd.DataFrame | None]:
@@ -177,7 +185,9 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
                 result.records, result.state = rec, state
         result.summaries = summarize(result.runs)
         result.kpis, result.ci = means(result.summaries), half_widths(result.summaries)
-        say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None))
+        result.stability = judge_stability(result.runs, capacity_loads(result.capacity), warmup_days(cfg.run))
+        say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
+                                     result.stability))
     except BaseException:
         if out is not None:
             out.discard()
@@ -310,7 +320,8 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
         if result.warnings:
             (tmp / "warnings.txt").write_text("".join(f"warning: {w}\n" for w in result.warnings), encoding="utf-8")
         if result.runs:
-            payload = {"engine": result.engine, "replications": len(result.runs), "kpis": result.kpis,
+            payload = {"stability": result.stability.to_dict(), "engine": result.engine,
+                       "replications": len(result.runs), "kpis": result.kpis,
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},
                        "runs": result.runs, "warnings": result.warnings}
             (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")

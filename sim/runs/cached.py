@@ -8,16 +8,27 @@ of running it again; ``run.reuse=false`` always runs.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 
 from sim.metrics.kpis import format_kpi_table
 from sim.metrics.replications import Summary
+from sim.metrics.stability import Stability, judge_stability
 from sim.runs import api
 from sim.runs.api import RunResult
 from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.store import SOURCE, StoredRun, db_path, lookup
-from sim.scenario.schema import Config
+from sim.scenario.schema import Config, warmup_days
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _floats(values: dict[str, float | None]) -> dict[str, float]:
+    """KPIs as a run holds them: JSON's null (a NaN, e.g. a percentile above the horizon) back to NaN."""
+    return {k: _nan(v) for k, v in values.items()}
 
 
 def load_result(cfg: Config, stored: StoredRun) -> RunResult | None:
@@ -27,10 +38,17 @@ def load_result(cfg: Config, stored: StoredRun) -> RunResult | None:
     capacity = None
     try:
         payload = json.loads((stored.results_dir / "kpis.json").read_text(encoding="utf-8"))
-        summaries = {k: Summary(**v) for k, v in payload.get("summaries", {}).items()}
-        return RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
-                         kpis=dict(payload["kpis"]), ci=dict(payload.get("ci_half_width", {})), summaries=summaries,
-                         runs=list(payload.get("runs", [])), out_dir=stored.results_dir)
+        summaries = {k: Summary(_nan(v["mean"]), _nan(v["half_width"]), _nan(v["std"]), int(v["n"]))
+                     for k, v in payload.get("summaries", {}).items()}
+        result = RunResult(cfg=cfg, capacity=capacity, engine=payload.get("engine", stored.engine),  # type: ignore[arg-type]
+                           kpis=_floats(payload["kpis"]), ci=_floats(payload.get("ci_half_width", {})),
+                           summaries=summaries, runs=[_floats(r) for r in payload.get("runs", [])],
+                           out_dir=stored.results_dir)
+        # the verdict as the run judged it (with its capacity check); judged again for an older directory
+        stab = payload.get("stability")
+        result.stability = (Stability.from_dict(stab) if stab is not None
+                            else judge_stability(result.runs, None, warmup_days(cfg.run)))
+        return result
     except (OSError, ValueError, TypeError, AttributeError, KeyError):
         return None
 
@@ -63,7 +81,8 @@ def run_cached(overrides: Sequence[str] | str = (), *, echo: Callable[[str], Non
         if stored is not None and result is not None:
             say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
                 "so these are its results (run.reuse=false runs it again)")
-            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None))
+            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None,
+                                 result.stability))
             return result, True
     token = SOURCE.set(source)
     try:  # the config composed once, here or by the caller: run_config does not compose it again

@@ -6,7 +6,8 @@ KPIs. A rerun into the same sweep directory skips the jobs whose record says ``o
 At the end of the multirun, ``SweepTable`` (a Hydra callback) writes ``sweep.csv`` and
 ``sweep.parquet`` with one row per recorded job: ``job``, one column per overridden
 key, ``status``, ``error``, ``results_dir``, ``seconds``, ``attempts``, ``objective``
-(tuning only) and every KPI.
+(tuning only), ``stability`` (``stable`` or ``unstable (<rule>)``: ``sim.metrics.stability``)
+and every KPI.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class JobRecord:
     attempts: int = 1  # how many multiruns ran it (a skipped job is not counted)
     kpis: dict[str, float] = field(default_factory=dict)
     objective: float | None = None  # the tuning objective, when tuning
+    stability: str = ""  # the run's verdict: "stable" or "unstable (<rule>)"
 
     @property
     def ok(self) -> bool:
@@ -118,8 +120,10 @@ def sweep_table(records: Sequence[JobRecord]) -> pd.DataFrame:
         keys.update(dict.fromkeys(ov))
         kpis.update(dict.fromkeys(r.kpis))
         rows.append({"job": r.job, **ov, "status": r.status, "error": r.error, "results_dir": r.results_dir,
-                     "seconds": r.seconds, "attempts": r.attempts, "objective": r.objective, **r.kpis})
-    fixed = ["status", "error", "results_dir", "seconds", "attempts", "objective"]
+                     "seconds": r.seconds, "attempts": r.attempts, "objective": r.objective,
+                     "stability": r.stability,
+                     **{k: math.nan if v is None else v for k, v in r.kpis.items()}})  # JSON null: an undefined KPI
+    fixed = ["status", "error", "results_dir", "seconds", "attempts", "objective", "stability"]
     if not any(r.objective is not None for r in records):
         fixed.remove("objective")
     columns = ["job", *keys, *fixed, *(k for k in kpis if k not in keys)]
@@ -151,7 +155,7 @@ def write_table(sweep_dir: Path) -> pd.DataFrame:
 def kpi_columns(frame: pd.DataFrame) -> list[str]:
     """The KPI columns of a sweep table that identical runs reproduce exactly."""
     after = list(frame.columns).index("attempts") + 1
-    rest = [c for c in frame.columns[after:] if c != "objective"]
+    rest = [c for c in frame.columns[after:] if c not in ("objective", "stability")]
     return [c for c in rest if c not in _NOT_KPI]
 
 

@@ -49,10 +49,10 @@ def run_job(cfg: DictConfig) -> Any:
     t0 = time.perf_counter()
     attempts = previous.attempts + 1 if previous is not None else 1
     try:
-        out_dir, kpis = _simulate(cfg, overrides, cwd, sweep_dir)
+        out_dir, kpis, stability = _simulate(cfg, overrides, cwd, sweep_dir)
         rec = JobRecord(job=num, overrides=overrides, status="ok", results_dir=str(out_dir),
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
-                        objective=objective(kpis) if objective is not None else None)
+                        objective=objective(kpis) if objective is not None else None, stability=stability)
     except Exception as exc:  # any failure is this job's, not the sweep's
         rec = JobRecord(job=num, overrides=overrides, status="failed", error=one_line(exc),
                         seconds=time.perf_counter() - t0, attempts=attempts)
@@ -63,7 +63,7 @@ def run_job(cfg: DictConfig) -> Any:
 
 
 def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
-              sweep_dir: Path) -> tuple[Path, dict[str, float]]:
+              sweep_dir: Path) -> tuple[Path, dict[str, float], str]:
     """Validate the job's config and run it without a progress bar; writing is serialised.
 
     Parallel jobs that finish in the same second would race for the same timestamped
@@ -88,7 +88,9 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
                 out_dir = _write(result, args)
             finally:
                 SOURCE.reset(token)
-    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}
+    verdict = result.stability.verdict if not result.stability.unstable else \
+        f"{result.stability.verdict} ({result.stability.rule})"
+    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, verdict
 
 
 def _returned(rec: JobRecord, objective: Objective | None) -> Any:

@@ -9,6 +9,7 @@ county x department) is exercised beyond the first unit.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,9 @@ def test_a_catalogue_of_any_size_gives_identical_records_end_to_end(tmp_path: Pa
     assert agent.records is not None and vector.records is not None
     assert_same_records(agent.records, vector.records)
     assert agent.kpis.keys() == vector.kpis.keys()
-    assert all(agent.kpis[k] == vector.kpis[k] for k in agent.kpis if k != "engine_seconds")
+    # equal, NaN included (a percentile above the horizon, a growth not judged over whole cycles)
+    assert all(agent.kpis[k] == vector.kpis[k] or (math.isnan(agent.kpis[k]) and math.isnan(vector.kpis[k]))
+               for k in agent.kpis if k != "engine_seconds")
 
     rec = vector.records
     st = rec.stations

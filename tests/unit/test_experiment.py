@@ -148,6 +148,9 @@ def test_runner_writes_tables_charts_finding_and_briefing(tiny: tuple[Experiment
     assert not list(out.parent.glob(".partial-*"))
     comp = pd.read_csv(out / "comparison.csv")
     assert list(comp.columns[:3]) == ["scenario", "label", "kpi"]
+    assert set(comp["stability"]) <= {"stable", "unstable (capacity)", "unstable (backlog growth)",
+                                      "unstable (warm-up)"}
+    assert set(result.stability) == {"one", "two"}
     assert set(comp["n"][comp["kpi"] == "resolution_hours_mean"]) == {R}
     base_rows = comp[comp["scenario"] == "one"]
     assert base_rows["diff_mean"].isna().all() and comp[comp["scenario"] == "two"]["diff_mean"].notna().any()

@@ -70,6 +70,7 @@ def example() -> Records:
         "escalations":   [3, 0, 1, 2, 0, 0, 0, 0, 0, 0],
         "petitioned":    [True, False, True, False, False, False, False, False, False, False],
         "abandoned":     [True, False, False, False, True, False, False, False, True, False],
+        "deadline":      [9, 30, 50, 60, 120, NAN, 80, 95, 130, NAN],
     }
     visits = [
         (0, 0, 6, 8, 12, 4, SETTLED),  # before the window: 2 of its 4 work hours count
@@ -115,12 +116,16 @@ def test_first_visit_waits() -> None:
 
 def test_times_and_percentiles() -> None:
     k = compute_kpis(example())
-    # resolution 10, 20, 40, 50
-    assert k["resolution_hours_mean"] == pytest.approx(30.0)
-    assert k["resolution_hours_p50"] == pytest.approx(30.0)
-    assert k["resolution_hours_p90"] == pytest.approx(47.0)
-    assert k["resolution_hours_p95"] == pytest.approx(48.5)
-    assert k["report_to_close_hours_mean"] == pytest.approx((8 + 19 + 30 + 49) / 4)
+    # resolution 10, 20, 40, 50 closed; 50, 40, 30, 20 open (censored at the horizon):
+    # S = 7/8 after 10, 3/4 after 20, 9/16 after 40, 9/32 after 50 (the longest follow-up)
+    assert k["resolution_hours_mean"] == pytest.approx(10 + 7 / 8 * 10 + 3 / 4 * 20 + 9 / 16 * 10)
+    assert k["resolution_hours_mean_is_lower_bound"] == 1.0
+    assert k["resolution_hours_p50"] == pytest.approx(50.0)
+    assert math.isnan(k["resolution_hours_p90"]) and k["resolution_hours_p90_above_horizon"] == 1.0
+    assert math.isnan(k["resolution_hours_p95"]) and k["resolution_hours_p50_above_horizon"] == 0.0
+    # report to close: 8, 19, 30, 49 closed; 39, 28, 15 open; the undiscovered matter not at all
+    assert k["report_to_close_hours_mean"] == pytest.approx(8 + 6 / 7 * 11 + 24 / 35 * 11 + 16 / 35 * 19)
+    assert k["report_to_close_hours_mean_is_lower_bound"] == 0.0
     assert k["discovery_hours_mean"] == pytest.approx((2 + 1 + 10 + 1 + 1 + 2 + 5) / 7)
 
 
@@ -136,7 +141,9 @@ def test_settled_levels() -> None:
 
 def test_quality_rates_and_scaling() -> None:
     k = compute_kpis(example())
-    assert k["on_time_rate"] == pytest.approx(0.75)
+    # due before the horizon: 1, 2, 3 (closed) and 6, 7 (open, so late); on time: 1, 2
+    assert k["on_time_rate"] == pytest.approx(2 / 5)
+    assert k["on_time_rate_of_closed"] == pytest.approx(0.75)
     assert k["satisfaction_rate"] == pytest.approx(2 / 3)
     assert k["reopen_rate"] == pytest.approx(0.25)
     # 1 petition in a 90-hour window among 20,000 residents, per 10,000 per year
@@ -211,8 +218,9 @@ def test_format_kpi_table() -> None:
     text = format_kpi_table(k)
     lines = {line.split()[0]: line.split()[1:] for line in text.splitlines()}
     assert lines["matters"] == ["8"]
-    assert lines["on_time_rate"] == ["0.750"]
-    assert lines["resolution_hours_mean"] == ["30.00"]
+    assert lines["on_time_rate"] == ["0.400"]
+    assert lines["resolution_hours_mean"] == [">=", "39.38"]
+    assert lines["resolution_hours_p90"] == ["above", "the", "horizon"]
     assert lines["cost_per_settled"] == ["250.00"]
     assert len({len(line) for line in text.splitlines()}) == 1  # aligned
     text = format_kpi_table({"matters": 8.0, "wait_hours_mean": NAN}, ci={"matters": 1.4})

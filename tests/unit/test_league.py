@@ -76,15 +76,18 @@ def test_grid_table_by_hand() -> None:
     assert (g1["matters"], g1["closed"]) == (2, 2)
     assert g1["on_time_rate"] == 0.5 and g1["satisfaction_rate"] == 0.5
     assert g1["resolution_hours_mean"] == 25.0
-    assert g1["resolution_hours_p90"] == pytest.approx(10 + 0.9 * 30)  # linear between 10 and 40
+    assert g1["resolution_hours_p90"] == 40.0  # product limit: S is 0.5 after 10 h, 0 after 40 h
     assert g1["petitions_per_10k"] == pytest.approx(1 / 1000 * 10_000 * YEAR)
     assert g1["settled_locally_share"] == 0.5  # one of two at the grid
     g2 = _row(t, "C01-T01-V01-G02")
-    assert (g2["matters"], g2["closed"], g2["on_time_rate"], g2["resolution_hours_mean"]) == (2, 1, 1.0, 20.0)
+    # the open matter (due at 100 h, before the horizon) is late; censored at 60 h it halves S from 20 h to 60 h
+    assert (g2["matters"], g2["closed"], g2["on_time_rate"], g2["resolution_hours_mean"]) == (2, 1, 0.5, 40.0)
+    assert math.isnan(g2["resolution_hours_p90"])  # above the horizon
     assert g2["petitions_per_10k"] == 0.0 and g2["settled_locally_share"] == 1.0
     g3 = _row(t, "C01-T02-V01-G01")
     assert g3["satisfaction_rate"] == 0.0  # one rated, dissatisfied; the unrated one does not count
     assert g3["resolution_hours_mean"] == 52.0 and g3["settled_locally_share"] == 0.5
+    assert g3["on_time_rate"] == 1.0  # the matter due at the horizon itself is not yet due
     assert g3["parent"] == "C01-T02" and g3["residents"] == 2000.0
 
 
@@ -93,7 +96,8 @@ def test_village_and_township_tables_by_hand() -> None:
     v = _row(tables["village"], "C01-T01-V01")
     assert (v["matters"], v["closed"], v["residents"]) == (4, 3, 4000.0)
     assert v["settled_locally_share"] == 1.0  # grid, village, grid: all at or below the village
-    assert v["resolution_hours_mean"] == pytest.approx(70 / 3)
+    # 10, 20, 40 closed and 60 open: S = 3/4, 1/2, 1/4 after each closing, area up to 60 h
+    assert v["resolution_hours_mean"] == pytest.approx(10 + 0.75 * 10 + 0.5 * 20 + 0.25 * 20)
     t2 = _row(tables["township"], "C01-T02")
     assert t2["settled_locally_share"] == 1.0 and t2["on_time_rate"] == 1.0 and t2["parent"] == "C01"
     t1 = _row(tables["township"], "C01-T01")
@@ -101,15 +105,18 @@ def test_village_and_township_tables_by_hand() -> None:
 
 
 def test_composite_score_and_rank_by_hand() -> None:
-    # weigh on-time rate alone: the grid at 1.0 scores 100, the one at 0.5 scores 0
+    # weigh on-time rate alone: the grid at 1.0 scores 100, the two at 0.5 (G02's open matter is late) score 0
     t = league_table(REC, UNITS, "grid", {"on_time_rate": 1.0})
-    assert t["code"].tolist()[-1] == "C01-T01-V01-G01"
-    assert _row(t, "C01-T01-V01-G01")["score"] == 0.0 and _row(t, "C01-T01-V01-G01")["rank"] == 3
-    assert _row(t, "C01-T01-V01-G02")["score"] == 100.0 and _row(t, "C01-T01-V01-G02")["rank"] == 1
-    assert _row(t, "C01-T02-V01-G01")["rank"] == 1  # a tie shares the rank
-    # lower is better for resolution time: 20 h best, 52 h worst, 25 h in between
+    assert t["code"].tolist()[0] == "C01-T02-V01-G01"
+    assert _row(t, "C01-T02-V01-G01")["score"] == 100.0 and _row(t, "C01-T02-V01-G01")["rank"] == 1
+    assert _row(t, "C01-T01-V01-G01")["score"] == 0.0 and _row(t, "C01-T01-V01-G01")["rank"] == 2
+    assert _row(t, "C01-T01-V01-G02")["rank"] == 2  # a tie shares the rank
+    # lower is better for resolution time: 25 h best, 52 h worst, 40 h in between
     t = league_table(REC, UNITS, "grid", {"resolution_hours_mean": 1.0})
-    assert _row(t, "C01-T01-V01-G01")["score"] == pytest.approx(100 * (52 - 25) / 32)
+    assert _row(t, "C01-T01-V01-G02")["score"] == pytest.approx(100 * (52 - 40) / 27)
+    # a p90 above the horizon ranks below every p90 the curve reaches
+    t = league_table(REC, UNITS, "grid", {"resolution_hours_p90": 1.0})
+    assert t["code"].tolist()[-1] == "C01-T01-V01-G02" and _row(t, "C01-T01-V01-G02")["score"] == 0.0
     # two metrics: the weighted mean of the scaled values
     both = composite_score(pd.DataFrame({"on_time_rate": [0.0, 1.0], "petitions_per_10k": [0.0, 2.0]}),
                            {"on_time_rate": 3.0, "petitions_per_10k": 1.0})

@@ -134,7 +134,7 @@ def test_the_default_warm_up_fits_a_short_horizon() -> None:
     cfg, notes = load_config_noted(["territory=township", "run.horizon_days=10"])
     assert cfg.run.warmup_days == 2.5 and "2.5 days" in notes[0]
     cfg, notes = load_config_noted(["territory=township"])
-    assert cfg.run.warmup_days == 30 and notes
+    assert cfg.run.warmup_days == 90 and notes
     cfg, notes = load_config_noted(["territory=township", "run.warmup_days=3"])
     assert cfg.run.warmup_days == 3 and not notes
 

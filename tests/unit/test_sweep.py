@@ -41,6 +41,7 @@ def test_basic_multirun_writes_one_table_and_each_jobs_results(tmp_path: Path) -
     assert list(table["textbook.servers"]) == [1, 2]
     assert list(table["job"]) == [0, 1] and set(table["status"]) == {"ok"}
     assert {"scenario", "run.horizon_days", "error", "results_dir", "on_time_rate", "engine_seconds"} <= set(table)
+    assert table["stability"].str.match(r"^(stable|unstable \(.+\))$").all()  # each job's verdict
     for _, row in table.iterrows():  # the row's KPIs are the job's own results directory's
         out = Path(row["results_dir"])
         assert out.parent == tmp_path / "results"
@@ -143,12 +144,14 @@ def test_tuning_smoke_finds_a_feasible_cheapest_trial(tmp_path: Path) -> None:
 
 def test_job_key_ignores_order_and_table_types_columns() -> None:
     assert job_key(["b=2", "a=1"]) == job_key(["a=1", "b=2"])
-    recs = [JobRecord(0, ["x.n=1", "mode=level"], "ok", kpis={"k": 1.0, "engine_seconds": 0.1}),
+    recs = [JobRecord(0, ["x.n=1", "mode=level"], "ok", kpis={"k": 1.0, "engine_seconds": 0.1},
+                      stability="unstable (capacity)"),
             JobRecord(1, ["x.n=two", "mode=unified", "+extra=3"], "failed", error="x.n: bad")]
     table = sweep_table(recs)
     assert list(table.columns[:4]) == ["job", "x.n", "mode", "extra"]
     assert list(table["x.n"]) == ["1", "two"]  # mixed numbers and text become text
-    assert kpi_columns(table) == ["k"]  # engine_seconds is machine time
+    assert kpi_columns(table) == ["k"]  # engine_seconds is machine time, stability a verdict
+    assert list(table["stability"]) == ["unstable (capacity)", ""]
     assert "objective" not in table
 
 

@@ -1,0 +1,198 @@
+"""The stability verdict every answer carries (MODEL.md 6): can the offices keep up?
+
+A run is ``unstable`` when any of three rules finds so, checked in this order (``rule``
+names the first that did; ``reasons`` lists every finding):
+
+1. ``capacity``: an office type whose long-run load in the capacity check is at or over
+   its capacity (utilisation >= 1). Its queue grows without bound, whatever the horizon.
+2. ``backlog growth``: the open count grows, with its 95% interval above zero. A seasonal
+   swing is not growth: with seasonal demand the growth is judged over whole seasonal
+   cycles (the mean open count of the last cycle against the one before, twelve monthly
+   differences); a window shorter than two cycles is judged by the capacity check's
+   long-run loads (rule 1) alone. Without a season the least-squares slope over the window
+   is judged. The interval is over replications when there are several, else from the
+   run's own batches (monthly differences, or five batch means).
+3. ``warm-up``: the warm-up is shorter than the truncation point MSER-5 finds on the daily
+   open count, so the window still holds the start-up transient.
+
+The verdict needs only plain numbers: each replication's KPIs (``backlog_growth_*``,
+``warmup_mser5_days``) and the capacity check's loads, so the run API, the experiments,
+the sweeps and a stored run all judge alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.metrics.replications import summary_of
+
+__all__ = ["Reason", "Stability", "judge_stability", "office_of"]
+
+STABLE, UNSTABLE = "stable", "unstable"
+#: the KPIs a replication carries for the verdict (``sim.metrics.open_matters``)
+GROWTH_KEY = "backlog_growth_per_30d"
+JUDGED_KEY = "backlog_growth_judged_per_30d"  # season-free growth, NaN when not judged
+JUDGED_LO, JUDGED_HI = "backlog_growth_judged_lo", "backlog_growth_judged_hi"  # the run's own 95% interval
+CYCLES_KEY = "backlog_growth_judged_cycles"  # 2: judged over the last two seasonal cycles; 0: over the window
+MSER_KEY = "warmup_mser5_days"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One finding: which rule, which office (capacity), and one English sentence."""
+
+    kind: str  # "capacity" | "backlog" | "warmup"
+    office: str | None = None  # catalogue key of the office type ("urban_construction"), or grid / village / platform
+    level: str | None = None  # LEVELS name of the office
+    utilization: float | None = None  # its long-run load / capacity (capacity check)
+    growth_per_30d: float | None = None  # open matters added per 30 days
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "office": self.office, "level": self.level, "utilization": _finite(self.utilization),
+                "growth_per_30d": _finite(self.growth_per_30d), "text": self.text}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Reason:
+        return cls(kind=str(d["kind"]), office=d.get("office"), level=d.get("level"),
+                   utilization=_opt_float(d.get("utilization")), growth_per_30d=_opt_float(d.get("growth_per_30d")),
+                   text=str(d.get("text", "")))
+
+
+@dataclass(frozen=True)
+class Stability:
+    """``verdict`` ("stable" | "unstable"), the ``rule`` that decided ("capacity", "backlog growth",
+    "warm-up" or "none") and every ``reason`` found."""
+
+    verdict: str = STABLE
+    rule: str = "none"
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    note: str = ""  # how growth was judged (whole cycles, the capacity check, the window's slope)
+
+    @property
+    def unstable(self) -> bool:
+        return self.verdict == UNSTABLE
+
+    def line(self) -> str:
+        """The first line of a KPI table: the verdict, its rule and its reasons."""
+        if not self.unstable:
+            return f"stability: stable ({self.note})" if self.note else "stability: stable"
+        return f"stability: UNSTABLE ({self.rule}): " + " ".join(r.text for r in self.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "rule": self.rule, "reasons": [r.to_dict() for r in self.reasons],
+                "note": self.note}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Stability:
+        return cls(verdict=str(d.get("verdict", STABLE)), rule=str(d.get("rule", "none")),
+                   reasons=tuple(Reason.from_dict(r) for r in d.get("reasons", ())), note=str(d.get("note", "")))
+
+
+def _finite(x: float | None) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def office_of(station_type: str) -> str:
+    """The office key of a capacity-check station type: ``department:urban_construction`` -> ``urban_construction``."""
+    return station_type.split(":", 1)[1] if ":" in station_type else station_type
+
+
+def _office_words(station_type: str) -> str:
+    kind, _, name = station_type.partition(":")
+    if not name:
+        return f"the {kind} staff"
+    return f"the {name.replace('_', '-')} {kind}"
+
+
+def _capacity_reasons(loads: Sequence[tuple[str, str, float]], growth: float | None) -> list[Reason]:
+    out = []
+    for name, level, util in loads:
+        if not util >= 1.0:
+            continue
+        who = _office_words(name)
+        who = who[0].upper() + who[1:]
+        if math.isinf(util):
+            text = f"{who} has no capacity for the work sent to it, so its matters are never settled."
+        else:
+            text = (f"{who} cannot keep up: its long-run load is {util:.2f} times its capacity "
+                    f"(capacity check).")
+        out.append(Reason("capacity", office_of(name), level, util, growth, text))
+    if out and growth is not None and math.isfinite(growth):
+        out[-1] = _with_growth_sentence(out[-1], growth)
+    return out
+
+
+def _with_growth_sentence(r: Reason, growth: float) -> Reason:
+    text = (f"{r.text} Open matters grow by about {growth:,.0f} per 30 days; "
+            "the figures understate resolution times.")
+    return Reason(r.kind, r.office, r.level, r.utilization, r.growth_per_30d, text)
+
+
+def _judged_growth(runs: Sequence[Mapping[str, float]]) -> tuple[float, float, float] | None:
+    """(growth, lo, hi) of the season-free growth per 30 days, or None when it was not judged."""
+    vals = [float(r.get(JUDGED_KEY, math.nan)) for r in runs]
+    vals = [v for v in vals if math.isfinite(v)]
+    if not vals:
+        return None
+    if len(vals) >= 2:
+        s = summary_of(vals)
+        return s.mean, s.lo, s.hi
+    r = next(r for r in runs if math.isfinite(float(r.get(JUDGED_KEY, math.nan))))
+    return vals[0], float(r.get(JUDGED_LO, math.nan)), float(r.get(JUDGED_HI, math.nan))
+
+
+def _mean_of(runs: Sequence[Mapping[str, float]], key: str) -> float:
+    return summary_of([float(r.get(key, math.nan)) for r in runs]).mean
+
+
+def judge_stability(runs: Sequence[Mapping[str, float]], loads: Sequence[tuple[str, str, float]] | None,
+                    warmup_days: float, seasonal_note: str = "") -> Stability:
+    """The verdict from every replication's KPIs and the capacity check's ``loads``.
+
+    ``loads``: ``(station type, level name, utilisation)`` per office type of the capacity
+    check (None when the check is not at hand, e.g. a stored run: that rule is then skipped).
+    ``warmup_days``: the run's warm-up.
+    """
+    growth = _mean_of(runs, GROWTH_KEY) if runs else math.nan
+    reasons: list[Reason] = []
+    rules: list[str] = []
+    cap = _capacity_reasons(loads or (), growth if math.isfinite(growth) else None)
+    if cap:
+        reasons += cap
+        rules.append("capacity")
+    judged = _judged_growth(runs)
+    notes = []
+    if judged is None:
+        notes.append("backlog growth judged by the capacity check's long-run loads: the window holds no two "
+                     "whole seasonal cycles")
+    else:
+        g, lo, hi = judged
+        cycles = any(float(r.get(CYCLES_KEY, 0.0)) > 0 for r in runs)
+        how = "over whole seasonal cycles" if cycles else "over the window"
+        notes.append(f"backlog growth {g:+,.0f} per 30 days {how} (95% interval {lo:+,.0f} to {hi:+,.0f})")
+        if lo > 0:
+            reasons.append(Reason("backlog", None, None, None, g,
+                                  f"Open matters grow by about {g:,.0f} per 30 days {how} "
+                                  f"(95% interval {lo:,.0f} to {hi:,.0f}); the figures understate resolution "
+                                  "times."))
+            rules.append("backlog growth")
+    mser = _mean_of(runs, MSER_KEY) if runs else math.nan
+    if math.isfinite(mser):
+        notes.append(f"warm-up {warmup_days:g} days, MSER-5 finds {mser:g}")
+        if warmup_days < mser:
+            reasons.append(Reason("warmup", None, None, None, None,
+                                  f"The warm-up ({warmup_days:g} days) is shorter than the {mser:g} days MSER-5 "
+                                  "finds on the daily open count: the figures still hold the start-up transient "
+                                  f"(run.warmup_days={math.ceil(mser):d} or more)."))
+            rules.append("warm-up")
+    if not rules:
+        return Stability(STABLE, "none", (), "; ".join(["no office at or over capacity", *notes]))
+    return Stability(UNSTABLE, rules[0], tuple(reasons), "; ".join(notes))

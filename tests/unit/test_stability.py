@@ -1,0 +1,77 @@
+"""The stability verdict: each rule, which rule decided, its round trip, and where it is said first."""
+
+from __future__ import annotations
+
+import math
+
+from sim.experiment.findings import effect, findings
+from sim.metrics.stability import Stability, judge_stability
+
+LOADS = [("grid", "grid", 0.2), ("department:urban_construction", "county", 0.8)]
+
+
+def _run(growth: float = 5.0, judged: float = math.nan, lo: float = math.nan, hi: float = math.nan,
+         cycles: float = math.nan, mser: float = 10.0) -> dict[str, float]:
+    return {"backlog_growth_per_30d": growth, "backlog_growth_judged_per_30d": judged,
+            "backlog_growth_judged_lo": lo, "backlog_growth_judged_hi": hi, "backlog_growth_judged_cycles": cycles,
+            "warmup_mser5_days": mser}
+
+
+def test_a_run_that_keeps_up_is_stable_and_says_how_growth_was_judged() -> None:
+    v = judge_stability([_run()], LOADS, 30.0)
+    assert (v.verdict, v.rule, v.reasons) == ("stable", "none", ())
+    assert "capacity check's long-run loads" in v.note and v.line().startswith("stability: stable")
+
+
+def test_an_office_at_capacity_decides_first_and_is_named() -> None:
+    loads = [*LOADS[:1], ("department:urban_construction", "county", 2.65)]
+    v = judge_stability([_run(growth=900.0, mser=200.0)], loads, 30.0)
+    assert v.unstable and v.rule == "capacity"
+    r = v.reasons[0]
+    assert (r.kind, r.office, r.level, r.utilization) == ("capacity", "urban_construction", "county", 2.65)
+    assert "urban-construction department cannot keep up" in r.text and "900" in r.text
+    assert [x.kind for x in v.reasons] == ["capacity", "warmup"]  # every finding, the deciding one first
+    no_staff = judge_stability([_run()], [("department:urban_construction", "county", math.inf)], 30.0)
+    assert no_staff.unstable and "no capacity" in no_staff.reasons[0].text
+
+
+def test_backlog_growth_counts_only_with_its_interval_above_zero() -> None:
+    grows = judge_stability([_run(judged=120.0, lo=80.0, hi=160.0, cycles=2.0)], LOADS, 30.0)
+    assert grows.unstable and grows.rule == "backlog growth" and "whole seasonal cycles" in grows.reasons[0].text
+    noisy = judge_stability([_run(judged=120.0, lo=-10.0, hi=250.0, cycles=2.0)], LOADS, 30.0)
+    assert not noisy.unstable
+    # over replications the interval is theirs, not a run's own
+    reps = [_run(judged=g, lo=-1e9, hi=1e9, cycles=0.0) for g in (100.0, 110.0, 120.0)]
+    v = judge_stability(reps, LOADS, 30.0)
+    assert v.unstable and v.reasons[0].growth_per_30d == 110.0 and "over the window" in v.reasons[0].text
+
+
+def test_a_warm_up_shorter_than_mser5_is_unstable() -> None:
+    v = judge_stability([_run(mser=60.0)], LOADS, 30.0)
+    assert v.unstable and v.rule == "warm-up" and "run.warmup_days=60" in v.reasons[0].text
+    assert not judge_stability([_run(mser=60.0)], LOADS, 60.0).unstable
+
+
+def test_round_trip_through_a_dict() -> None:
+    loads = [("department:urban_construction", "county", 2.0)]
+    v = judge_stability([_run(mser=40.0)], loads, 30.0)
+    assert Stability.from_dict(v.to_dict()) == v
+    assert Stability.from_dict(Stability().to_dict()) == Stability()
+
+
+def test_a_comparison_with_an_unstable_side_says_so_before_its_differences() -> None:
+    runs = {"base": [{"on_time_rate": 0.9}, {"on_time_rate": 0.91}],
+            "cut": [{"on_time_rate": 0.8}, {"on_time_rate": 0.82}]}
+    cut = judge_stability([_run()], [("department:urban_construction", "county", 2.0)], 30.0)
+    ok = judge_stability([_run()], LOADS, 30.0)
+    text = findings(runs, "base", ["on_time_rate"], {"base": "Today", "cut": "Cut"}, "en",
+                    stability={"base": ok, "cut": cut})["cut"]
+    assert text.startswith("Unstable: Cut: The urban-construction department cannot keep up")
+    assert text.index("Unstable") < text.index("on-time")
+    plain = findings(runs, "base", ["on_time_rate"], {"base": "Today", "cut": "Cut"}, "en",
+                     stability={"base": ok, "cut": ok})["cut"]
+    assert "Unstable" not in plain
+    zh = findings(runs, "base", ["on_time_rate"], {"base": "今天", "cut": "减员"}, "zh",
+                  stability={"base": ok, "cut": cut})["cut"]
+    assert zh.startswith("不稳定：减员容量不足")
+    assert effect(runs["base"], runs["cut"], "on_time_rate").kpi == "on_time_rate"
