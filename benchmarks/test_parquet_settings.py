@@ -30,8 +30,8 @@ Settings = Callable[[list[str], list[str]], dict[str, Any]]
 
 
 def _ours(ints: list[str], labels: list[str], **more: Any) -> dict[str, Any]:
-    return dict(use_dictionary=labels, compression="none", write_statistics=False,
-                column_encoding=dict.fromkeys(ints, "DELTA_BINARY_PACKED"), **more)
+    return {"use_dictionary": labels, "compression": "none", "write_statistics": False,
+            "column_encoding": dict.fromkeys(ints, "DELTA_BINARY_PACKED"), **more}
 
 
 SETTINGS: dict[str, Settings] = {
