@@ -72,6 +72,7 @@ class Estimate:
     seconds: float  # on the chosen engine
     vector_seconds: float  # on the vector engine
     available_bytes: float
+    at_once: int = 1  # replications run side by side (``side_by_side``)
 
     @property
     def fits(self) -> bool:
@@ -89,6 +90,8 @@ class Estimate:
         """One line for the start of a run."""
         u = self.units
         reps = f" x {self.replications} replications" if self.replications > 1 else ""
+        if self.at_once > 1:
+            reps += f" ({self.at_once} at once)"
         return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
                 f"matters{reps}; peak memory about "
                 f"{_gb(self.peak_bytes)} of {_gb(self.available_bytes)} available; about "
@@ -238,10 +241,27 @@ def estimate(cfg: Config, villages: VillageTable | None = None, *, writes: bool 
                       looks_per_matter=looks_per_matter(cfg, villages, n_grid_v), threads=threads,
                       charts=writes and cfg.report.charts)
     residents = float(villages.households.sum() * cfg.territory.residents_per_household)
+    available = available_memory()
+    one = peak_bytes(drivers, engine)  # one replication in flight
+    per = matters * BYTES_PER_MATTER[engine]
+    at_once = side_by_side(engine, drivers.replications, available_workers(cfg.engine.workers), available - one + per,
+                           per)
     return Estimate(engine=engine, engine_why=why, units=units, residents=residents, matters=matters,
                     replications=drivers.replications, servers=drivers.servers,
-                    peak_bytes=peak_bytes(drivers, engine), seconds=cpu_seconds(drivers, engine),
-                    vector_seconds=cpu_seconds(drivers, "vector"), available_bytes=available_memory())
+                    peak_bytes=one + (at_once - 1) * per, seconds=cpu_seconds(drivers, engine),
+                    vector_seconds=cpu_seconds(drivers, "vector"), available_bytes=available, at_once=at_once)
+
+
+def side_by_side(engine: str, replications: int, cores: int, room_bytes: float, per_replication_bytes: float) -> int:
+    """How many replications run at once: one per core, as many as the memory left (``room_bytes``) holds.
+
+    The vector engine's kernel and the stages around it release the GIL, so its replications
+    run in threads side by side; the agent engine is Python that holds it: one at a time.
+    """
+    if engine != "vector" or replications <= 1:
+        return 1
+    fit = int(room_bytes // per_replication_bytes) if per_replication_bytes > 0 else replications
+    return max(1, min(replications, cores, fit))
 
 
 def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:

@@ -8,8 +8,8 @@ of two scenarios sees the same matters wherever the lever leaves the territory a
 
 The engine is ``engine=vector`` unless overridden (it gives the agent engine's records
 exactly, much faster). Replications run as independent tasks, in a pool of
-``experiment.workers`` processes; each returns its KPIs (plus the derived ones below),
-its daily backlog and, for replication 0, the tables of its records, so the records
+``experiment.workers`` processes (0, the default: one per core); each returns its KPIs
+(plus the derived ones below), its daily backlog and, for replication 0, the tables of its records, so the records
 themselves never cross a process boundary.
 
 Derived KPIs (per replication, added to ``compute_kpis``):
@@ -52,6 +52,7 @@ from sim.scenario.constants import HOURS_PER_DAY, LEVELS
 from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError, JobsFailed, one_line
+from sim.util.parallel import available_workers
 
 __all__ = ["CLEAR_TOLERANCE", "PRE_SURGE_DAYS", "ExperimentResult", "RepOutput", "run_experiment",
            "run_replication", "scenario_overrides", "surge_kpis", "surge_windows"]
@@ -216,7 +217,8 @@ Task = tuple[str, tuple[str, ...], int]
 def _run_all(spec: ExperimentSpec, tasks: list[Task], on_done: Callable[[RepOutput], None],
              on_failed: Callable[[Task, Exception], None]) -> None:
     """Run every task; one that raises is handed to ``on_failed`` and the others go on (Ctrl-C stops all)."""
-    if spec.workers <= 1 or len(tasks) <= 1:
+    workers = available_workers(spec.workers)
+    if workers <= 1 or len(tasks) <= 1:
         for t in tasks:
             try:
                 out = run_replication(*t)
@@ -226,7 +228,7 @@ def _run_all(spec: ExperimentSpec, tasks: list[Task], on_done: Callable[[RepOutp
             on_done(out)
         return
     ctx = mp.get_context("spawn")  # no fork of a process that may hold threads
-    with ProcessPoolExecutor(min(spec.workers, len(tasks)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx) as pool:
         task_of: dict[Future[RepOutput], Task] = {pool.submit(run_replication, *t): t for t in tasks}
         pending = set(task_of)
         try:
@@ -281,7 +283,7 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
         say(("问题：" if base_cfg.report.lang == "zh" else "question: ") + spec.question_in(base_cfg.report.lang))
     say(f"{len(spec.scenarios)} scenarios x {spec.replications} paired replications (run.seed="
         f"{base_cfg.run.seed}), {base_cfg.territory.name}, {base_cfg.run.horizon_days:g} days "
-        f"({base_cfg.run.warmup_days:g} of warm-up), {spec.workers} worker(s)")
+        f"({base_cfg.run.warmup_days:g} of warm-up), {available_workers(spec.workers)} worker(s)")
     outs: dict[str, list[RepOutput]] = {s: [] for s in spec.ordered()}
     checked = False
 

@@ -76,7 +76,7 @@ class ExperimentSpec:
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     kpis: list[str] = field(default_factory=list)  # KPIs to report; the first is the headline
     charts: list[str] = field(default_factory=lambda: ["bars", "cdf", "funnel"])  # briefing: the first three
-    workers: int = 2  # processes running replications in parallel (1 = in this process)
+    workers: int = 0  # processes running replications in parallel (0 = one per core; 1 = in this process)
     reuse: bool = True  # answer from the store of runs when the same experiment ran before (sim/runs/store.py)
     name: str = ""  # the spec's file stem (set by load_spec)
 
@@ -194,8 +194,8 @@ def check_spec(spec: ExperimentSpec) -> None:
     if spec.replications < 2:
         raise ConfigError("experiment.replications", f"must be >= 2 for a confidence interval, got "
                                                      f"{spec.replications}")
-    if spec.workers < 1:
-        raise ConfigError("experiment.workers", f"must be >= 1, got {spec.workers}")
+    if spec.workers < 0:
+        raise ConfigError("experiment.workers", f"must be >= 0 (0 = one per core), got {spec.workers}")
     if not spec.kpis:
         raise ConfigError("experiment.kpis", "name at least one KPI (the first is the headline)")
     if len(set(spec.kpis)) != len(spec.kpis):

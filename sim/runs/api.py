@@ -26,9 +26,9 @@ from omegaconf import OmegaConf
 
 from sim.checks.capacity import CapacityReport, format_capacity
 from sim.checks.preflight import Estimate, check_fits, estimate
-from sim.engines.prepare import prepare, release_consumed
+from sim.engines.prepare import prepare
 from sim.engines.select import pick_engine
-from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, format_kpi_table, utilization_table
+from sim.metrics.kpis import backlog_series, busy_totals, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary, half_widths, means, summarize
 from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import office_table
@@ -37,6 +37,7 @@ from sim.records.schema import Records
 from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
 from sim.runs.manifest import write_manifest
+from sim.runs.replicate import run_replications
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
 from sim.scenario.compose import presets_dir
@@ -73,19 +74,6 @@ class RunResult:
 def capacity_loads(capacity: CapacityReport) -> list[tuple[str, str, float]]:
     """``(station type, level, utilisation)`` of each office type in the capacity check (for the verdict)."""
     return [(s.name, LEVELS[s.level], s.utilization) for s in capacity.loads]
-
-
-def _run_engine(engine: str, p: Any, rep: int, progress: bool) -> tuple[Records, pd.DataFrame | None]:
-    if engine == "agent":
-        from sim.engines.agent.engine import run_agent
-
-        rec, model = run_agent(p, rep, progress)
-        return rec, model.datacollector.get_model_vars_dataframe()
-    if engine == "vector":
-        from sim.engines.vector.engine import run_vector
-
-        return run_vector(p, rep, spend_inputs=True), None  # p is not used again: its rows go as they are run
-    raise AssertionError(f"unknown engine {engine}")  # pick_engine only returns available engines
 
 
 def run(overrides: Sequence[str] | str = (), *, write: bool = True,
@@ -160,29 +148,25 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
     say(format_capacity(result.capacity))
     engine, why = pick_engine(cfg, terr)
     result.engine = engine
-    say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s), "
+    at_once = f", {est.at_once} at once" if est.at_once > 1 else ""
+    say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s){at_once}, "
         f"{cfg.run.horizon_days:g} days, {p.inputs.n:,} matters in the first")
     out: _ResultsDir | None = None
+
+    def first_records(rec: Records) -> None:  # replication 0's records: its Parquet files start now
+        nonlocal out
+        if write and cfg.run.write_records:
+            with signals_deferred():  # Ctrl-C or SIGTERM now would leave a directory no one removes
+                out = _ResultsDir.claim(cfg)
+            out.write_parquet_in_background(rec)
+
     try:
-        for rep in range(cfg.run.replications):
-            if rep > 0:
-                p = prepare(cfg, terr, scenario_inputs(cfg, terr, rep))
-            p = release_consumed(p, engine)  # the input columns the engine will not read
-            t0 = time.perf_counter()
-            rec, state = _run_engine(engine, p, rep, cfg.run.progress)
-            engine_seconds = time.perf_counter() - t0  # the engine alone (KPIs and writing not included)
-            if rep == cfg.run.replications - 1:
-                del p, terr  # the engine's inputs (gigabytes at city scale): not needed from here
-            if rep == 0 and write and cfg.run.write_records:
-                # the Parquet files need only the records: write them while everything else runs
-                with signals_deferred():  # Ctrl-C or SIGTERM now would leave a directory no one removes
-                    out = _ResultsDir.claim(cfg)
-                out.write_parquet_in_background(rec)
-            kp = compute_kpis(rec)
-            kp["engine_seconds"] = engine_seconds
-            result.runs.append(kp)
-            if rep == 0:
-                result.records, result.state = rec, state
+        held = [p]  # emptied by run_replications: the first replication's inputs (gigabytes at city
+        del p  # scale) are then referenced by its run alone, and go as it runs
+        reps = run_replications(cfg, terr, held, engine, est.at_once, first_records)
+        del terr
+        result.runs = [r.kpis for r in reps]
+        result.records, result.state = reps[0].records, reps[0].state
         result.summaries = summarize(result.runs)
         result.kpis, result.ci = means(result.summaries), half_widths(result.summaries)
         result.stability = judge_stability(result.runs, capacity_loads(result.capacity), warmup_days(cfg.run))

@@ -411,9 +411,9 @@ def warmup_days(run: RunConfig) -> float:
 class EngineConfig(Sealed):
     name: EngineName = EngineName.auto  # agent | vector | auto
     auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
-    # threads (0 = one per available core): the vector engine runs counties side by side, and
-    # drawing the inputs and preparing them split their work too; the results are the same
-    # whatever the number
+    # threads (0 = one per available core): the vector engine runs replications and counties
+    # side by side, and drawing the inputs and preparing them split their work too; the
+    # results are the same whatever the number
     workers: int = 0
 
 
