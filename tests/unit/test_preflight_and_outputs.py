@@ -125,7 +125,9 @@ def test_the_check_alone_writes_only_what_it_says(tmp_path: Path, capsys: pytest
     out = capsys.readouterr().out
     written = out.strip().splitlines()[-1].removeprefix("results: ")
     assert [p for p in tmp_path.iterdir()] == [Path(written)]
-    assert {p.name for p in Path(written).iterdir()} == {"config.yaml", "overrides.txt", "capacity.json"}
+    # manifest.json: every results directory lists its files with their sizes and checksums (sim.runs.manifest)
+    assert {p.name for p in Path(written).iterdir()} == {"config.yaml", "overrides.txt", "capacity.json",
+                                                       "manifest.json"}
     assert "scaled" in out and "pre-flight:" in out
 
 
@@ -256,7 +258,7 @@ def test_an_overflowing_horizon_in_a_sweep_is_a_failed_row_naming_the_key(tmp_pa
     path = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])  # this checkout first
     p = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": path}, capture_output=True,
                        text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr  # a sweep with a failed job exits 3 after finishing the others
     table = pd.read_csv(sweep / "sweep.csv", keep_default_na=False)
     assert list(table["status"]) == ["ok", "failed"]
     assert table["error"].iloc[1] == "run.horizon_days: must be at most 36,500 (days, 100 years), got 1e+308"
