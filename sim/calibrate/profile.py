@@ -36,6 +36,10 @@ MIN_ROWS = 30
 LEFT_OPEN_DAYS = 120.0
 #: Monday-to-Friday, the office week the working-day deadlines and department shifts assume
 OFFICE_WEEKDAYS = (0, 1, 2, 3, 4)
+#: departments with fewer training rows than this are fitted together as one (``POOLED``): a
+#: handful of close times identifies no head-count
+MIN_DEPARTMENT_ROWS = 30
+POOLED = "pooled (small departments)"
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,12 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
                       working_days=working)
 
 
+def small_departments(tr: pd.DataFrame) -> list[str]:
+    """Departments with fewer than ``MIN_DEPARTMENT_ROWS`` training rows (fitted pooled)."""
+    counts = tr["department"].value_counts()
+    return sorted(str(d) for d in counts.index[counts < MIN_DEPARTMENT_ROWS])
+
+
 def _deadline_days(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Each row's due - created in calendar days and in office working days (NaN without a due)."""
     has = tr["due"].notna() & (tr["due"] > tr["created"])
@@ -214,10 +224,13 @@ def _categories(tr: pd.DataFrame, extracted_at: pd.Timestamp) -> tuple[dict[str,
     working = _spread(work, tr["category"]) < _spread(cal, tr["category"])  # a tie: calendar days
     days = work if working else cal
     dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
+    small = set(small_departments(tr))
+    dept_of = dept_of.map(lambda d: POOLED if d in small else d)
     # pooled department values for small categories
     old = tr["created"] <= extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
-    by_dept = pd.DataFrame({"d": tr["department"], "fast": fast, "h": hours, "due": days,
-                            "old": old, "left": old & tr["closed"].isna()})
+    pooled_dept = tr["department"].map(lambda d: POOLED if d in small else d)
+    by_dept = pd.DataFrame({"d": pooled_dept, "fast": fast, "h": hours, "due": days, "old": old,
+                            "left": old & tr["closed"].isna()})
     pooled = {d: g for d, g in by_dept.groupby("d")}
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()

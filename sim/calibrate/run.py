@@ -23,8 +23,19 @@ from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
 from sim.calibrate.model import scenario_values, write_units
 from sim.calibrate.preset import install_preset, preset_units_path, presets_dir, write_preset
-from sim.calibrate.profile import LEFT_OPEN_DAYS, ArrivalFit, fit_arrivals, heldout, timebase, training
+from sim.calibrate.profile import (
+    LEFT_OPEN_DAYS,
+    MIN_DEPARTMENT_ROWS,
+    POOLED,
+    ArrivalFit,
+    fit_arrivals,
+    heldout,
+    small_departments,
+    timebase,
+    training,
+)
 from sim.calibrate.report import write_report
+from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
 
 
@@ -83,6 +94,11 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
 
     start = time.perf_counter()
     tb = timebase(cases, extracted_at, train_until)
+    check_usable(cases, training(cases, tb), heldout(cases, tb))
+    small = small_departments(training(cases, tb))
+    if small:
+        say(f"calibrate: warning: {len(small)} department(s) with fewer than {MIN_DEPARTMENT_ROWS} training cases "
+            f"are fitted together as '{POOLED}': {', '.join(small[:5])}{' ...' if len(small) > 5 else ''}")
     fit = fit_arrivals(cases, tb)
     say(f"calibrate: {fit.rows:,} training cases {tb.train_from.date()} .. {tb.train_until.date()}, "
         f"{len(heldout(cases, tb)):,} held out to {tb.extracted_at}; {len(fit.categories)} categories, "
