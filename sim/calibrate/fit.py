@@ -99,9 +99,13 @@ class FitResult:
 
 
 def office_hours(tb: Timebase) -> float:
-    """Working hours of one office server in the training window (Mon-Fri 08:00-17:00)."""
+    """Working hours of one office server in the training window (Mon-Fri 08:00-17:00, not on the
+    log's holidays, and on its make-up working days)."""
     days = pd.date_range(tb.train_from.normalize(), tb.train_until - pd.Timedelta(seconds=1), freq="D")
-    return float(np.isin(days.weekday, OFFICE_WEEKDAYS).sum() * OFFICE_HOURS_PER_DAY)
+    date = days.to_numpy().astype("datetime64[D]")
+    works = np.isin(days.weekday, OFFICE_WEEKDAYS) | np.isin(date, np.array(tb.workdays, dtype="datetime64[D]"))
+    works &= ~np.isin(date, np.array(tb.holidays, dtype="datetime64[D]"))
+    return float(max(int(works.sum()), 1) * OFFICE_HOURS_PER_DAY)
 
 
 def _sampler(optuna: Any, seed: int) -> Any:
@@ -144,7 +148,10 @@ class Simulator:
         self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
         self.slots = department_slots(sorted(handling))
         terr = build_territory(self.base)
-        self.inputs: list[MatterInputs] = [generate_inputs(self.base, terr, r) for r in range(replications)]
+        # matters arrive until the last case the log created, and are followed on to the extraction
+        arriving = replace(self.base, run=replace(self.base.run, horizon_days=min(fit.tb.arrival_days,
+                                                                                  self.base.run.horizon_days)))
+        self.inputs: list[MatterInputs] = [generate_inputs(arriving, terr, r) for r in range(replications)]
         names = list(self.base.catalog.categories)
         depts = sorted(handling)
         self.dept_names = depts
