@@ -41,7 +41,7 @@ from scipy.stats import wasserstein_distance
 
 from sim.calibrate.distances import censored_hours
 from sim.calibrate.model import (
-    LEFT_OPEN_SUFFIX,
+    TWIN_SUFFIXES,
     Handling,
     build_config,
     department_slots,
@@ -142,9 +142,11 @@ class Simulator:
         self.fit, self.units_file, self.name, self.seed = fit, units_file, name, seed
         # keyed by category config key (a left-open twin belongs to its category's department)
         self.departments = {c.key: c.department for c in fit.categories.values()}
-        self.departments |= {c.key + LEFT_OPEN_SUFFIX: c.department for c in fit.categories.values()}
+        for twin in TWIN_SUFFIXES:
+            self.departments |= {c.key + twin: c.department for c in fit.categories.values()}
         self.due_share = {c.key: c.due_share for c in fit.categories.values()}
-        self.due_share |= {c.key + LEFT_OPEN_SUFFIX: c.due_share for c in fit.categories.values()}
+        for twin in TWIN_SUFFIXES:
+            self.due_share |= {c.key + twin: c.due_share for c in fit.categories.values()}
         self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
         self.slots = department_slots(sorted(handling))
         terr = build_territory(self.base)
@@ -159,7 +161,7 @@ class Simulator:
 
     def config(self, handling: dict[str, Handling]) -> Config:
         b = self.base
-        cats = {k: c if k.endswith(LEFT_OPEN_SUFFIX) else
+        cats = {k: c if k.endswith(TWIN_SUFFIXES) else
                 replace(c, service_hours=[*c.service_hours[:3], handling[self.departments[k]].work_hours],
                         service_cv=handling[self.departments[k]].cv)
                 for k, c in b.catalog.categories.items()}
@@ -269,8 +271,9 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
     obs_by_dept = {d: g for d, g in tr.groupby("department")}
     for k, d in enumerate(depts):
         g = obs_by_dept[d]
-        h = close_hours(g)
-        slow = int((~(np.isfinite(h) & (h < FAST_HOURS))).sum())
+        # the department's own arrivals: neither settled on the spot, nor on the quick path, nor left open
+        slow = int(round(sum(c.rows * max(0.0, 1.0 - c.fast_share - c.quick_share - c.open_share)
+                             for c in fit.categories.values() if c.department == d)))
         study = optuna.create_study(direction="minimize", sampler=_sampler(optuna, seed + k))
         x0 = initial_guess(g)
         # starts along the ridge close times leave open (more work at a lower utilisation or

@@ -28,7 +28,10 @@ import pandas as pd
 
 from sim.calibrate.holidays import NONE as NO_HOLIDAYS
 from sim.calibrate.holidays import LogHolidays
+from sim.calibrate.paths import PathChoice, choose_paths
+from sim.rules.calendar import WorkCalendar, build_calendar
 from sim.scenario.constants import CHANNELS
+from sim.scenario.schema import DemandConfig, ShiftConfig
 
 #: a case closed within this many hours (3 minutes) of intake counts as settled at once (staff-generated
 #: reports closed on the spot); the model sends that share to the intake grid's quick path
@@ -141,6 +144,9 @@ class CategoryFit:
     deadline_days: float | None  # median due - created (working or calendar days); None = no due in the log
     deadline_rows: int  # rows the deadline was fitted from
     open_share: float = 0.0  # left open: still open at extraction though older than LEFT_OPEN_DAYS
+    quick_share: float = 0.0  # of the rows, the quick path's (its department's two-path mixture)
+    quick_hours: float = 0.0  # mean close time of the quick path (hours), the department's
+    quick_cv: float = 0.0  # its coefficient of variation
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,7 @@ class ArrivalFit:
     places: pd.DataFrame = field(default_factory=pd.DataFrame)  # place1, place2, rows
     working_days: bool = True  # deadlines count working days (chosen by the smaller spread)
     holiday_factor: float = 1.0  # arrivals on a holiday weekday relative to an ordinary one
+    paths: dict[str, PathChoice] = field(default_factory=dict)  # per department: one path or two, and why
 
 
 def training(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
@@ -213,7 +220,7 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
     mix = tr["channel"].map({c: i for i, c in enumerate(CHANNELS)})
     ch = np.bincount(mix.dropna().astype(int).to_numpy(), minlength=len(CHANNELS)).astype(np.float64)
     channel_mix = (ch / ch.sum()).tolist() if ch.sum() > 0 else [0.0, 0.3, 0.4, 0.3, 0.0]
-    cats, working = _categories(tr, tb)
+    cats, working, paths = _categories(tr, tb)
     places = (tr.assign(place1=tr["place1"].replace("", "unplaced"), place2=tr["place2"].replace("", "unplaced"))
               .groupby(["place1", "place2"], sort=True).size().rename("rows").reset_index())
     return ArrivalFit(tb=tb, rows=n, days=days, daily_rate=daily_rate,
@@ -221,7 +228,7 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
                       weekday_profile=[float(x) for x in weekday_profile],
                       season_profile=[float(x) for x in season], months_seen=[int(m) for m in np.flatnonzero(seen)],
                       categories=cats, channel_mix=[float(x) for x in channel_mix], places=places,
-                      holiday_factor=holiday_factor,
+                      holiday_factor=holiday_factor, paths=paths,
                       working_days=working)
 
 
@@ -234,16 +241,32 @@ def small_departments(tr: pd.DataFrame) -> list[str]:
     return sorted(str(d) for d in counts.index[counts < MIN_DEPARTMENT_ROWS])
 
 
+def office_calendar(tb: Timebase) -> WorkCalendar:
+    """The departments' office hours on the log's calendar (Mon-Fri 08:00-17:00, its holidays off,
+    its make-up working days on), in model time."""
+    day0 = tb.t0.date()
+    return build_calendar(ShiftConfig(8.0, 17.0, tb.model_weekdays(OFFICE_WEEKDAYS)), tb.horizon_days + 1.0,
+                          [(d - day0).days for d in tb.holidays], [(d - day0).days for d in tb.workdays])
+
+
+def closed_off_hours(df: pd.DataFrame, tb: Timebase) -> np.ndarray:
+    """Closed at an instant outside office hours (False for open cases)."""
+    t = tb.hours(df["closed"])
+    ok = np.isfinite(t)
+    t = np.where(ok, t, 0.0)
+    cal = office_calendar(tb)
+    return ok & ~((cal.worked(t + 1e-3) - cal.worked(t - 1e-3)) > 0)
+
+
 def _fill_unseen_weekdays(per_real: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """A weekday the window never saw (a log of a few days) takes the mean of the seen days of its
-    kind (office weekday or weekend), else of all seen days: never zero arrivals."""
-    out = per_real.copy()
-    office = np.isin(np.arange(7), OFFICE_WEEKDAYS)
-    for wd in np.flatnonzero(~seen):
-        same = seen & (office == office[wd])
-        pool = same if same.any() else seen
-        out[wd] = float(per_real[pool].mean()) if pool.any() else 1.0
-    return out
+    """A weekday the window never saw (a log of a few days) takes the default weekly shape
+    (``DemandConfig.weekday_profile``, real weekdays from Monday) scaled to the days it did see:
+    never zero arrivals, and a weekend unseen is not a working day's."""
+    if seen.all() or not seen.any():
+        return per_real if seen.any() else np.ones(7)
+    prior = np.asarray(DemandConfig().weekday_profile, dtype=np.float64)
+    scale = float(per_real[seen].sum() / prior[seen].sum())
+    return np.where(seen, per_real, prior * scale)
 
 
 def _holiday_factor(tb: Timebase, span: pd.DatetimeIndex, row_day: np.ndarray, per_real: np.ndarray,
@@ -287,8 +310,9 @@ def _spread(values: pd.Series, groups: pd.Series) -> float:
     return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).mean())
 
 
-def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit], bool]:
-    """Per category: department, share, quick-close share, due share, deadline and left-open share."""
+def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit], bool, dict[str, PathChoice]]:
+    """Per category: department, share, quick-close share, due share, deadline, left-open share and
+    quick-path share; and each department's choice of one path or two (``sim.calibrate.paths``)."""
     n = len(tr)
     hours = pd.Series(close_hours(tr), index=tr.index)
     fast = hours < FAST_HOURS
@@ -304,12 +328,25 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     by_dept = pd.DataFrame({"d": pooled_dept, "fast": fast, "h": hours, "due": days, "old": old,
                             "left": old & tr["closed"].isna()})
     pooled = {d: g for d, g in by_dept.groupby("d")}
+    # one path or two per department (the department the model sends each category to)
+    model_dept = tr["category"].map(dept_of)
+    waited = np.where(tr["closed"].notna(), hours, (tb.extracted_at - tr["created"]).dt.total_seconds() / 3600.0)
+    mixed = ~fast & ~by_dept["left"]  # through the department: neither settled on the spot nor left open
+    quick = pd.Series(0.0, index=tr.index)
+    paths: dict[str, PathChoice] = {}
+    off = closed_off_hours(tr, tb)
+    for d, rows_d in tr[mixed].groupby(model_dept[mixed]).groups.items():
+        sel = tr.index.isin(rows_d)
+        paths[str(d)] = choose_paths(waited[sel], tr["closed"].isna().to_numpy()[sel], off[sel])
+        quick[sel] = paths[str(d)].posterior_quick(waited[sel], tr["closed"].isna().to_numpy()[sel])
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()
     for name, g in tr.groupby("category", sort=True):
         rows = len(g)
         dept = str(dept_of[name])
         src = by_dept.loc[g.index] if rows >= MIN_ROWS else pooled[dept]
+        quick_src = quick.loc[g.index] if rows >= MIN_ROWS else quick[model_dept == dept]
+        path = paths.get(dept)
         f = src["fast"]
         fast_h = src.loc[f, "h"]
         due = src["due"].dropna()
@@ -318,5 +355,8 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
             fast_share=float(f.mean()), fast_hours=float(fast_h.mean()) if len(fast_h) else FAST_HOURS / 2,
             due_share=float(g["due"].notna().mean()),
             deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)),
-            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0)
-    return out, bool(working)
+            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0,
+            quick_share=float(quick_src.mean()) if len(quick_src) else 0.0,
+            quick_hours=path.quick_mean_hours if path is not None else 0.0,
+            quick_cv=path.quick_cv if path is not None else 0.0)
+    return out, bool(working), paths

@@ -83,6 +83,9 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str], holidays: 
         c[f"{k}.deadline_days"] = (f"median due - created of {cat.deadline_rows:,} rows" if cat.deadline_days
                                    is not None else "no due date in the log")
         c[f"{k}.service_hours"] = f"[3]: department {cat.department}'s fitted work"
+        if cat.quick_share > 0:
+            c[f"{k}__quick.share"] = (f"quick path: {cat.quick_share:.3f} of the rows (department {cat.department}'s "
+                                      f"two-path fit, {fit.paths[cat.department].why})")
         if cat.open_share > 0:
             c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
                                           "after created")
@@ -133,7 +136,9 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
                                              "censored_w1": res.distance[d]} for d, h in res.handling.items()},
                  "trials": res.trials, "fit_seconds": res.seconds, "history": res.history,
                  "mmc": {d: {"servers": c, "mu_per_hour": mu} for d, (c, mu) in mmc_params.items()},
-                 "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb)}
+                 "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb),
+                 # per department: one path (the queue) or two (a quick share, then the queue), and why
+                 "paths": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.paths.items()}}
         (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         write_report(cases, simulated, record, tb, name, tmp)
         values = scenario_values(fit, res.handling, units, name, seed)
