@@ -27,6 +27,7 @@ its department's.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,20 +53,21 @@ class PathChoice:
     chosen: str  # "one path" | "two paths"
     why: str  # one sentence with the numbers that decided
     cases: int  # cases fitted
-    quick_share: float  # of the fitted cases, the quick component's weight (0 for one path)
+    quick_share: float  # of the fitted cases, the round-the-clock path's share (0 for one path)
     quick_mean_hours: float  # mean of the quick component's close time (hours)
     quick_cv: float  # its coefficient of variation
     bic_one: float
     bic_two: float
     quick_off_hours: float = 0.0  # share of the quick component's closures outside office hours
     params: tuple[float, ...] = ()  # (logit p, m1, log s1, m2, log s2) of the mixture, () for one path
+    scale: float = 1.0  # the round-the-clock share over the mixture's quick share
 
     def posterior_quick(self, hours: np.ndarray, is_open: np.ndarray) -> np.ndarray:
         """Each case's probability of the quick component (0 everywhere for one path)."""
         if self.chosen != "two paths":
             return np.zeros(len(hours))
         log_a, log_b = _components(np.asarray(self.params), np.log(np.maximum(hours, 1e-6)), is_open)
-        return np.exp(log_a - np.logaddexp(log_a, log_b))
+        return self.scale * np.exp(log_a - np.logaddexp(log_a, log_b))
 
 
 def _components(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,16 +123,21 @@ def _fit_two(x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, float]:
     return best
 
 
-def choose_paths(hours: np.ndarray, is_open: np.ndarray, off_hours: np.ndarray) -> PathChoice:
-    """One path or two for one department's cases (hours: close time, or time to extraction if open;
-    off_hours: closed outside office hours)."""
+def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
+                 off_at: Callable[[np.ndarray], np.ndarray]) -> PathChoice:
+    """One path or two for one department's cases.
+
+    ``hours``: close time, or time to extraction if open; ``created``: model hours;
+    ``off_at(t)``: whether instants t fall outside office hours.
+    """
     hours, is_open = np.asarray(hours, np.float64), np.asarray(is_open, bool)
     step = max(1, math.ceil(len(hours) / MAX_FIT_CASES))
-    h, op, off = hours[::step], is_open[::step], np.asarray(off_hours, bool)[::step]
+    h, op, t0 = hours[::step], is_open[::step], np.asarray(created, np.float64)[::step]
     n = len(h)
     if n < MIN_MIXTURE_CASES or (~op).sum() < MIN_MIXTURE_CASES // 2:
         return PathChoice("one path", f"one path: {n} cases, too few to fit two", n, 0.0, 0.0, 0.0, math.nan,
                           math.nan)
+    off = ~op & off_at(t0 + h)
     x = np.log(np.maximum(h, 1e-6))
     t1, ll1 = _fit_one(x, op)
     t2, ll2 = _fit_two(x, op)
@@ -138,22 +145,35 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, off_hours: np.ndarray) 
         t2 = np.array([-t2[0], t2[3], t2[4], t2[1], t2[2]])
     bic1, bic2 = -2 * ll1 + 2 * math.log(n), -2 * ll2 + 5 * math.log(n)
     p = float(expit(t2[0]))
-    s1 = math.exp(t2[2])
-    mean1, cv1 = math.exp(t2[1] + s1 * s1 / 2), math.sqrt(math.expm1(s1 * s1))
     ratio = math.exp(t2[1] - t2[3])
-    base = (f"BIC one path {bic1:.1f}, two paths {bic2:.1f}; quick share {p:.3f}, quick median "
+    base = (f"BIC one path {bic1:.1f}, two paths {bic2:.1f}; mixture's quick share {p:.3f}, quick median "
             f"{math.exp(t2[1]):.3g} h vs queue median {math.exp(t2[3]):.3g} h, {n:,} cases")
     a, b = _components(t2, x, op)
     w = np.exp(a - np.logaddexp(a, b)) * ~op  # closed cases' weight on the quick component
     off_share = float(np.sum(w * off) / np.sum(w)) if np.sum(w) > 0 else 0.0
     base += f"; {off_share:.1%} of the quick component's closures outside office hours"
-    if bic2 < bic1 and ratio <= SEPARATION and 0.01 <= p <= 0.95 and off_share >= MIN_OFF_HOURS:
-        return PathChoice("two paths", f"two paths: lower BIC, apart, round the clock; {base}", n, p, mean1, cv1,
-                          bic1, bic2, off_share, tuple(float(v) for v in t2))
-    reason = ("higher BIC" if bic2 >= bic1 else "components not apart" if ratio > SEPARATION
-              else "quick share out of range" if not 0.01 <= p <= 0.95
-              else "the quick component closes in office hours: the queue's own quick service")
-    return PathChoice("one path", f"one path ({reason}); {base}", n, 0.0, 0.0, 0.0, bic1, bic2, off_share)
+    if not (bic2 < bic1 and ratio <= SEPARATION and 0.01 <= p <= 0.95 and off_share >= MIN_OFF_HOURS):
+        reason = ("higher BIC" if bic2 >= bic1 else "components not apart" if ratio > SEPARATION
+                  else "quick share out of range" if not 0.01 <= p <= 0.95
+                  else "the quick component closes in office hours: the queue's own quick service")
+        return PathChoice("one path", f"one path ({reason}); {base}", n, 0.0, 0.0, 0.0, bic1, bic2, off_share)
+    # The mixture's quick component also takes the queue's own quick service (cases served at once
+    # within office hours). The round-the-clock path is measured where the queue cannot close: its
+    # closures outside office hours, over the share of its closures that would fall there (each
+    # case's created time plus the quick median, outside office hours). Its time, likewise, from
+    # those closures (a quick path's time does not depend on the hour it started).
+    wo = w * off
+    reach = float(np.mean(off_at(t0 + math.exp(t2[1]))))
+    q = min(p, float(np.sum(wo)) / (reach * n)) if reach > 0 else p
+    m1, s1 = float(t2[1]), math.exp(t2[2])
+    if np.sum(wo) >= MIN_MIXTURE_CASES // 2:
+        m1 = float(np.sum(wo * x) / np.sum(wo))
+        s1 = max(float(np.sqrt(np.sum(wo * (x - m1) ** 2) / np.sum(wo))), 0.05)
+    mean1, cv1 = math.exp(m1 + s1 * s1 / 2), math.sqrt(math.expm1(s1 * s1))
+    base += (f"; round-the-clock share {q:.3f} ({np.sum(wo):.0f} closures outside office hours over the "
+             f"{reach:.1%} that would fall there), mean {mean1:.3g} h")
+    return PathChoice("two paths", f"two paths: lower BIC, apart, round the clock; {base}", n, q, mean1, cv1,
+                      bic1, bic2, off_share, tuple(float(v) for v in t2), q / p)
 
 
 def category_quick_share(choice: PathChoice, hours: np.ndarray, is_open: np.ndarray) -> float:

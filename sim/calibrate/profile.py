@@ -249,13 +249,10 @@ def office_calendar(tb: Timebase) -> WorkCalendar:
                           [(d - day0).days for d in tb.holidays], [(d - day0).days for d in tb.workdays])
 
 
-def closed_off_hours(df: pd.DataFrame, tb: Timebase) -> np.ndarray:
-    """Closed at an instant outside office hours (False for open cases)."""
-    t = tb.hours(df["closed"])
-    ok = np.isfinite(t)
-    t = np.where(ok, t, 0.0)
-    cal = office_calendar(tb)
-    return ok & ~((cal.worked(t + 1e-3) - cal.worked(t - 1e-3)) > 0)
+def off_hours(cal: WorkCalendar, t: np.ndarray) -> np.ndarray:
+    """Instants (model hours) outside the calendar's open hours."""
+    t = np.asarray(t, dtype=np.float64)
+    return ~((cal.worked(t + 1e-3) - cal.worked(t - 1e-3)) > 0)
 
 
 def _fill_unseen_weekdays(per_real: np.ndarray, seen: np.ndarray) -> np.ndarray:
@@ -334,10 +331,12 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     mixed = ~fast & ~by_dept["left"]  # through the department: neither settled on the spot nor left open
     quick = pd.Series(0.0, index=tr.index)
     paths: dict[str, PathChoice] = {}
-    off = closed_off_hours(tr, tb)
+    office = office_calendar(tb)
+    created = tb.hours(tr["created"])
     for d, rows_d in tr[mixed].groupby(model_dept[mixed]).groups.items():
         sel = tr.index.isin(rows_d)
-        paths[str(d)] = choose_paths(waited[sel], tr["closed"].isna().to_numpy()[sel], off[sel])
+        paths[str(d)] = choose_paths(waited[sel], tr["closed"].isna().to_numpy()[sel], created[sel],
+                                     lambda t: off_hours(office, t))
         quick[sel] = paths[str(d)].posterior_quick(waited[sel], tr["closed"].isna().to_numpy()[sel])
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()

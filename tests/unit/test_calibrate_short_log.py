@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -37,13 +38,15 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory):
     log, mapping, _ = export(tmp, fit, TRUTH, arrivals_until=LAST, drop=("due", "channel", "place1", "place2"),
                              country="US")
     start = time.perf_counter()
-    code = main([f"log={log}", f"mapping={mapping}", "name=week", f"presets={tmp / 'presets'}",
-                 f"results={tmp / 'results'}", "trials=30", "replications=1"])
-    return code, tmp, time.perf_counter() - start
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = main([f"log={log}", f"mapping={mapping}", "name=week", f"presets={tmp / 'presets'}",
+                     f"results={tmp / 'results'}", "trials=30", "replications=1"])
+    return code, tmp, time.perf_counter() - start, caught
 
 
 def test_a_week_extracted_a_year_later_calibrates_in_seconds(calibrated) -> None:
-    code, tmp, seconds = calibrated
+    code, tmp, seconds, caught = calibrated
     assert code == 0 and (tmp / "presets" / "calibrated" / "week.yaml").exists()
     assert seconds < 300, seconds  # ~40 s on an idle machine; a year of simulated arrivals took hours
     (run,) = (tmp / "results").iterdir()
@@ -58,8 +61,13 @@ def test_a_week_extracted_a_year_later_calibrates_in_seconds(calibrated) -> None
     assert 'start_date: "2019-12-30"' in preset and '"2020-01-01"' in preset  # New Year by date
 
 
+def test_optuna_experimental_warnings_do_not_reach_the_user(calibrated) -> None:
+    _code, _tmp, _s, caught = calibrated
+    assert not [w for w in caught if type(w.message).__name__ == "ExperimentalWarning"]
+
+
 def test_fit_json_says_which_paths_and_why(calibrated) -> None:
-    _code, tmp, _s = calibrated
+    _code, tmp, _s, caught = calibrated
     (run,) = (tmp / "results").iterdir()
     paths = json.loads((run / "fit.json").read_text())["paths"]
     assert set(paths) == {"works", "police"}
