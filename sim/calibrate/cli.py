@@ -78,10 +78,14 @@ def run(argv: list[str]) -> int:
     if train_until is not None and not (cases["created"].min() < train_until < cases["created"].max()):
         raise ConfigError("train_until", f"must fall inside the log ({cases['created'].min()} .. "
                                          f"{cases['created'].max()}), got {train_until.date()}")
+    from sim.calibrate.holidays import NONE, log_holidays
     from sim.calibrate.run import calibrate
 
+    mp = imported.mapping  # the log's holiday calendar, from its first case to the extraction
+    holidays = log_holidays(mp.holiday_country, mp.holiday_subdivision, cases["created"].min(), ext) \
+        if len(cases) else NONE
     cal = calibrate(cases, ext, args["name"], train_until=train_until, seed=seed, trials=trials, presets=presets,
-                    results=results, replications=reps)
+                    results=results, replications=reps, holidays=holidays)
     h = cal.record["heldout"]
     for k in ("observed", "simulated", "carry_forward", "mmc"):
         print(f"held-out {k:<14}" + "  ".join(f"{m} {'-' if v is None else f'{v:.3g}'}" for m, v in h[k].items()))

@@ -19,6 +19,11 @@ The model a log is fitted to (and why):
 * **The handling side** of each department is a pool of ``servers`` working office
   hours (Monday-Friday 08:00-17:00 on the log's calendar) on work per matter with mean
   ``work_hours`` (working hours) and coefficient of variation ``cv`` (lognormal).
+* **A quick path.** Where a department's close times are two populations (a same-day mass
+  and a long tail; ``sim.calibrate.paths`` chooses by BIC), each category's quick share
+  goes, as a twin category ``<key>__quick``, to the intake grid, which settles it round the
+  clock in the quick component's lognormal time; the grid has servers enough that it never
+  queues (``grid_servers``).
 * **Left open.** Some cases a log never closes (an information request nobody closes):
   the share of a category's training cases still open ``LEFT_OPEN_DAYS`` or more after
   they were created goes, as a twin category ``<key>__left_open``, to a department
@@ -31,6 +36,7 @@ The model a log is fitted to (and why):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +61,11 @@ GRID_SERVERS = 4
 #: the department that holds the matters a log leaves open (its one server never finishes the first)
 LEFT_OPEN = "left_open"
 LEFT_OPEN_SUFFIX = "__left_open"
+#: a category's quick path (its department's two-path mixture, ``sim.calibrate.paths``): settled by
+#: the intake grid round the clock, in the quick component's own time, without queueing
+QUICK_SUFFIX = "__quick"
+#: twins of a category whose handling the search leaves alone
+TWIN_SUFFIXES = (LEFT_OPEN_SUFFIX, QUICK_SUFFIX)
 #: work of a left-open case: the largest the schema allows (sim/scenario/bounds.py), so the preset
 #: validates; one server working office hours (~2,300 h a year) never ends it within a log's span
 NEVER_HOURS = bound_of("catalog.categories.case.service_hours[3]")[0]
@@ -102,6 +113,13 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         h = handling[c.department]
         fast = min(max(c.fast_share, 0.0), 1.0)
         left = min(max(c.open_share, 0.0), 1.0 - fast)  # the quick ones closed: not left open
+        quick = min(max(c.quick_share, 0.0), 1.0 - fast - left)
+        if quick > 0.0:
+            cats[c.key + QUICK_SUFFIX] = {
+                "name_zh": c.name, "share": c.share * quick, "module": MODULE, "department": slots[c.department],
+                "severity_mix": [1.0, 0.0, 0.0, 0.0], "handled_at": ["grid"],
+                "service_hours": [max(c.quick_hours, 1e-3)] * 4, "service_cv": max(c.quick_cv, 0.05),
+                "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
         if left > 0.0:
             any_left = True
             cats[c.key + LEFT_OPEN_SUFFIX] = {
@@ -110,9 +128,10 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
                 "severity_mix": [0.0, 0.0, 0.0, 1.0], "handled_at": ["county"],
                 "service_hours": [1.0, 1.0, 1.0, NEVER_HOURS], "service_cv": 0.1,
                 "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
-        fast = min(fast / (1.0 - left), 1.0) if left < 1.0 else 1.0  # of the matters that are not left open
+        rest = 1.0 - left - quick  # neither left open nor on the quick path
+        fast = min(fast / rest, 1.0) if rest > 0.0 else 1.0
         cats[c.key] = {
-            "name_zh": c.name, "name_en": c.name, "share": c.share * (1.0 - left), "urban_factor": 1.0,
+            "name_zh": c.name, "name_en": c.name, "share": c.share * rest, "urban_factor": 1.0,
             "rural_factor": 1.0,
             "module": MODULE, "department": slots[c.department],
             "severity_mix": [fast, 0.0, 0.0, 1.0 - fast], "handled_at": ["grid", "county"],
@@ -131,11 +150,16 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
                     "categories": cats, "deadlines": {"working_days": fit.working_days}},
         "demand": {"rate_per_1000_per_day": fit.daily_rate / residents * 1000.0, "rural_rate_factor": 1.0,
                    "hour_profile": fit.hour_profile, "weekday_profile": fit.weekday_profile,
-                   "season_profile": fit.season_profile},
+                   "season_profile": fit.season_profile, "holiday_factor": fit.holiday_factor},
         "calendar": {"shifts": {"office": {"start_hour": 8.0, "end_hour": 17.0, "days": office_days}},
-                     "deadline_shift": "office", "holidays": []},
-        "staffing": {"grid_leaders_per_grid": 0, "fulltime_per_grid": GRID_SERVERS, "parttime_per_grid": 0,
+                     "deadline_shift": "office", "holidays": [], "start_date": tb.start_date,
+                     "holiday_dates": [d.isoformat() for d in tb.holidays],
+                     "workday_dates": [d.isoformat() for d in tb.workdays]},
+        "staffing": {"grid_leaders_per_grid": 0, "fulltime_per_grid": grid_servers(fit), "parttime_per_grid": 0,
                      "grids_per_instructor": 0, "professional_per_township": 0, "volunteers_per_township": 0,
+                     # discovery is instant: the intake grid's staff spend no time patrolling, so the
+                     # quick and on-the-spot paths take the time the log shows, not 1 / (1 - 0.4) of it
+                     "patrol_share": 0.0,
                      "shifts": {"fulltime": "always", "grid_leader": "always", "department": "office"},
                      "professional_department": slots[sorted(handling)[0]], "committee_per_village": 0,
                      "module_staff": {MODULE: 0},
@@ -152,6 +176,17 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         "engine": {"name": "vector"},
     }
     return values
+
+
+def grid_servers(fit: ArrivalFit) -> int:
+    """Servers per place such that the quick path never queues: the busiest place's work in the
+    busiest hour, plus four standard deviations of a Poisson hour's, plus ``GRID_SERVERS``."""
+    peak = fit.daily_rate / 24.0 * max(fit.hour_profile) * max(fit.weekday_profile) * max(fit.season_profile)
+    share = float(fit.places["rows"].max() / max(fit.places["rows"].sum(), 1)) if len(fit.places) else 1.0
+    work = sum(c.share * (c.quick_share * c.quick_hours + c.fast_share * c.fast_hours)
+               for c in fit.categories.values())
+    load = peak * share * work
+    return int(GRID_SERVERS + math.ceil(load + 4.0 * math.sqrt(load)))
 
 
 def build_config(values: dict[str, Any]) -> Config:

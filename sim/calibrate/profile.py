@@ -19,13 +19,19 @@ weekday profile and the office days are rotated to it (``Timebase``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.holidays import NONE as NO_HOLIDAYS
+from sim.calibrate.holidays import LogHolidays
+from sim.calibrate.paths import PathChoice, choose_paths
+from sim.rules.calendar import WorkCalendar, build_calendar
 from sim.scenario.constants import CHANNELS
+from sim.scenario.schema import DemandConfig, ShiftConfig
 
 #: a case closed within this many hours (3 minutes) of intake counts as settled at once (staff-generated
 #: reports closed on the spot); the model sends that share to the intake grid's quick path
@@ -36,16 +42,38 @@ MIN_ROWS = 30
 LEFT_OPEN_DAYS = 120.0
 #: Monday-to-Friday, the office week the working-day deadlines and department shifts assume
 OFFICE_WEEKDAYS = (0, 1, 2, 3, 4)
+#: departments with fewer training rows than this are fitted together as one (``POOLED``): a
+#: handful of close times identifies no head-count
+MIN_DEPARTMENT_ROWS = 30
+POOLED = "pooled (small departments)"
 
 
 @dataclass(frozen=True)
 class Timebase:
     """Model time t = 0 and the log's windows."""
 
-    t0: pd.Timestamp  # 00:00 on 1 January of the first year: model t = 0
+    t0: pd.Timestamp  # 00:00 on the day of the first case: model t = 0 (the scenario's calendar.start_date)
     train_from: pd.Timestamp
     train_until: pd.Timestamp  # first instant of the test months
     extracted_at: pd.Timestamp  # censoring time of the log, the simulation's horizon
+    #: the last case created: the held-out window ends here, and so do the simulated arrivals (the
+    #: matters are followed on to the extraction, censored like the log); None: the extraction
+    last_created: pd.Timestamp | None = None
+    holidays: tuple[dt.date, ...] = ()  # the log's public holidays (``sim.calibrate.holidays``)
+    workdays: tuple[dt.date, ...] = ()  # its make-up working days (调休)
+
+    @property
+    def window_end(self) -> pd.Timestamp:
+        return self.extracted_at if self.last_created is None else self.last_created
+
+    @property
+    def arrival_days(self) -> float:
+        """Model days over which matters arrive: to just after the last case created."""
+        return float((self.window_end - self.t0) / pd.Timedelta(days=1)) + 1e-6
+
+    @property
+    def start_date(self) -> str:
+        return str(self.t0.date().isoformat())
 
     @property
     def weekday0(self) -> int:
@@ -70,14 +98,22 @@ class Timebase:
         return [j for j in range(7) if (self.weekday0 + j) % 7 in real_days]
 
 
-def timebase(cases: pd.DataFrame, extracted_at: pd.Timestamp, train_until: pd.Timestamp | None) -> Timebase:
-    """Model clock and windows; the default ``train_until`` is the first two thirds of the log."""
+def timebase(cases: pd.DataFrame, extracted_at: pd.Timestamp, train_until: pd.Timestamp | None,
+             holidays: LogHolidays = NO_HOLIDAYS) -> Timebase:
+    """Model clock and windows; the default ``train_until`` is the first two thirds of the log.
+
+    Model day 0 is the first case's day (not 1 January): a log of a week in December simulates
+    that week, not the eleven months before it.
+    """
     first = pd.Timestamp(cases["created"].min())
-    t0 = pd.Timestamp(year=first.year, month=1, day=1)
     last = pd.Timestamp(cases["created"].max())
     if train_until is None:
         train_until = (first + (last - first) * 2 / 3).normalize()
-    return Timebase(t0=t0, train_from=first, train_until=pd.Timestamp(train_until), extracted_at=extracted_at)
+        if train_until <= first:  # a log of a day or two: split by time, not at a midnight
+            train_until = first + (last - first) * 2 / 3
+    return Timebase(t0=first.normalize(), train_from=first, train_until=pd.Timestamp(train_until),
+                    extracted_at=extracted_at, last_created=last, holidays=holidays.holidays,
+                    workdays=holidays.workdays)
 
 
 def slug(name: str, taken: set[str] | None = None) -> str:
@@ -108,6 +144,9 @@ class CategoryFit:
     deadline_days: float | None  # median due - created (working or calendar days); None = no due in the log
     deadline_rows: int  # rows the deadline was fitted from
     open_share: float = 0.0  # left open: still open at extraction though older than LEFT_OPEN_DAYS
+    quick_share: float = 0.0  # of the rows, the quick path's (its department's two-path mixture)
+    quick_hours: float = 0.0  # mean close time of the quick path (hours), the department's
+    quick_cv: float = 0.0  # its coefficient of variation
 
 
 @dataclass(frozen=True)
@@ -126,6 +165,8 @@ class ArrivalFit:
     channel_mix: list[float] = field(default_factory=lambda: [0.0] * len(CHANNELS))  # model channel order
     places: pd.DataFrame = field(default_factory=pd.DataFrame)  # place1, place2, rows
     working_days: bool = True  # deadlines count working days (chosen by the smaller spread)
+    holiday_factor: float = 1.0  # arrivals on a holiday weekday relative to an ordinary one
+    paths: dict[str, PathChoice] = field(default_factory=dict)  # per department: one path or two, and why
 
 
 def training(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
@@ -134,8 +175,8 @@ def training(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
 
 
 def heldout(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
-    """Rows created in the held-out window (train_until up to the extraction)."""
-    return cases[(cases["created"] >= tb.train_until) & (cases["created"] < tb.extracted_at)]
+    """Rows created in the held-out window (train_until up to the last case created)."""
+    return cases[(cases["created"] >= tb.train_until) & (cases["created"] <= tb.window_end)]
 
 
 def close_hours(df: pd.DataFrame) -> np.ndarray:
@@ -152,27 +193,34 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
     created = pd.to_datetime(tr["created"])
     hour = np.bincount(created.dt.hour.to_numpy(), minlength=24).astype(np.float64)
     hour_profile = hour / hour.mean() if hour.sum() > 0 else np.ones(24)
-    # weekday: arrivals per calendar day of that weekday in the window, in model order
+    # weekday and month from ordinary days: a holiday week's pace is not carried into ordinary weeks
     span = pd.date_range(tb.train_from.normalize(), tb.train_until - pd.Timedelta(seconds=1), freq="D")
     days = float(len(span))  # calendar days the window touches, as the month and weekday counts count them
-    day_count = np.bincount(span.weekday, minlength=7).astype(np.float64)
-    per_real = np.bincount(created.dt.weekday.to_numpy(), minlength=7) / np.maximum(day_count, 1.0)
+    special = np.array(sorted({*tb.holidays, *tb.workdays}), dtype="datetime64[D]")
+    ordinary_day = ~np.isin(span.to_numpy().astype("datetime64[D]"), special)
+    row_day = created.to_numpy().astype("datetime64[D]")
+    ordinary_row = ~np.isin(row_day, special)
+    span_o, created_o = span[ordinary_day], created[ordinary_row]
+    day_count = np.bincount(span_o.weekday, minlength=7).astype(np.float64)
+    per_real = np.bincount(created_o.dt.weekday.to_numpy(), minlength=7) / np.maximum(day_count, 1.0)
+    per_real = _fill_unseen_weekdays(per_real, day_count > 0)
     week = np.array([per_real[(tb.weekday0 + j) % 7] for j in range(7)])
     weekday_profile = week / week.mean() if week.sum() > 0 else np.ones(7)
-    # month: arrivals per day in each month seen, relative to the window's mean day
-    month_days = np.bincount(span.month.to_numpy() - 1, minlength=12).astype(np.float64)
-    month_rows = np.bincount(created.dt.month.to_numpy() - 1, minlength=12).astype(np.float64)
-    mean_day = n / max(days, 1e-9)
+    # month: arrivals per ordinary day in each month seen, relative to the window's mean ordinary day
+    month_days = np.bincount(span_o.month.to_numpy() - 1, minlength=12).astype(np.float64)
+    month_rows = np.bincount(created_o.dt.month.to_numpy() - 1, minlength=12).astype(np.float64)
+    mean_day = len(created_o) / max(float(len(span_o)), 1e-9)
     seen = month_days > 0
-    season = np.where(seen, month_rows / np.maximum(month_days, 1.0) / mean_day, 1.0)
+    season = np.where(seen, month_rows / np.maximum(month_days, 1.0) / max(mean_day, 1e-9), 1.0)
     # the generator divides the season by its mean over the year's days: undo that for the rate
     month_of_day = np.searchsorted(np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]),
                                    np.arange(365), side="right") - 1
     daily_rate = mean_day * float(season[month_of_day].mean())
+    holiday_factor = _holiday_factor(tb, span, row_day, per_real, season)
     mix = tr["channel"].map({c: i for i, c in enumerate(CHANNELS)})
     ch = np.bincount(mix.dropna().astype(int).to_numpy(), minlength=len(CHANNELS)).astype(np.float64)
     channel_mix = (ch / ch.sum()).tolist() if ch.sum() > 0 else [0.0, 0.3, 0.4, 0.3, 0.0]
-    cats, working = _categories(tr, tb.extracted_at)
+    cats, working, paths = _categories(tr, tb)
     places = (tr.assign(place1=tr["place1"].replace("", "unplaced"), place2=tr["place2"].replace("", "unplaced"))
               .groupby(["place1", "place2"], sort=True).size().rename("rows").reset_index())
     return ArrivalFit(tb=tb, rows=n, days=days, daily_rate=daily_rate,
@@ -180,11 +228,62 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
                       weekday_profile=[float(x) for x in weekday_profile],
                       season_profile=[float(x) for x in season], months_seen=[int(m) for m in np.flatnonzero(seen)],
                       categories=cats, channel_mix=[float(x) for x in channel_mix], places=places,
+                      holiday_factor=holiday_factor, paths=paths,
                       working_days=working)
 
 
-def _deadline_days(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Each row's due - created in calendar days and in office working days (NaN without a due)."""
+def small_departments(tr: pd.DataFrame) -> list[str]:
+    """Departments with fewer than ``MIN_DEPARTMENT_ROWS`` training rows (fitted pooled); none when the
+    whole window is that small (``usable.check_usable`` refuses such a log before fitting)."""
+    counts = tr["department"].value_counts()
+    if len(tr) < 2 * MIN_DEPARTMENT_ROWS:
+        return []
+    return sorted(str(d) for d in counts.index[counts < MIN_DEPARTMENT_ROWS])
+
+
+def office_calendar(tb: Timebase) -> WorkCalendar:
+    """The departments' office hours on the log's calendar (Mon-Fri 08:00-17:00, its holidays off,
+    its make-up working days on), in model time."""
+    day0 = tb.t0.date()
+    return build_calendar(ShiftConfig(8.0, 17.0, tb.model_weekdays(OFFICE_WEEKDAYS)), tb.horizon_days + 1.0,
+                          [(d - day0).days for d in tb.holidays], [(d - day0).days for d in tb.workdays])
+
+
+def off_hours(cal: WorkCalendar, t: np.ndarray) -> np.ndarray:
+    """Instants (model hours) outside the calendar's open hours."""
+    t = np.asarray(t, dtype=np.float64)
+    return ~((cal.worked(t + 1e-3) - cal.worked(t - 1e-3)) > 0)
+
+
+def _fill_unseen_weekdays(per_real: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """A weekday the window never saw (a log of a few days) takes the default weekly shape
+    (``DemandConfig.weekday_profile``, real weekdays from Monday) scaled to the days it did see:
+    never zero arrivals, and a weekend unseen is not a working day's."""
+    if seen.all() or not seen.any():
+        return per_real if seen.any() else np.ones(7)
+    prior = np.asarray(DemandConfig().weekday_profile, dtype=np.float64)
+    scale = float(per_real[seen].sum() / prior[seen].sum())
+    return np.where(seen, per_real, prior * scale)
+
+
+def _holiday_factor(tb: Timebase, span: pd.DatetimeIndex, row_day: np.ndarray, per_real: np.ndarray,
+                    season: np.ndarray) -> float:
+    """Arrivals on the training window's holiday weekdays over what an ordinary day of that weekday
+    and month brings; without such a day, a weekend day's rate relative to a weekday's."""
+    office = np.isin(span.weekday, OFFICE_WEEKDAYS)
+    hol = span[office & np.isin(span.to_numpy().astype("datetime64[D]"),
+                                np.array(sorted(tb.holidays), dtype="datetime64[D]"))]
+    expected = float(sum(per_real[d.weekday()] * season[d.month - 1] for d in hol))
+    if len(hol) and expected > 0:
+        got = np.isin(row_day, hol.to_numpy().astype("datetime64[D]")).sum()
+        return float(got / expected)
+    weekend, weekday = per_real[5:].mean(), per_real[:5].mean()
+    return float(weekend / weekday) if weekday > 0 else 1.0
+
+
+def _deadline_days(tr: pd.DataFrame, tb: Timebase) -> tuple[pd.Series, pd.Series]:
+    """Each row's due - created in calendar days and in office working days (NaN without a due);
+    working days skip the log's holidays and count its make-up working days, as the model's calendar does."""
     has = tr["due"].notna() & (tr["due"] > tr["created"])
     cal = ((tr["due"] - tr["created"]).dt.total_seconds() / 86400.0).where(has)
     work = pd.Series(np.nan, index=tr.index)
@@ -192,7 +291,10 @@ def _deadline_days(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         c = tr.loc[has, "created"].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
         d = tr.loc[has, "due"].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
         # working days d with created's day < d <= due's day, as the model's calendar counts them
-        work.loc[has] = np.maximum(np.busday_count(c, d, weekmask="1111100"), 1)
+        hol = np.array(sorted(tb.holidays), dtype="datetime64[D]")
+        made_up = np.array(sorted(tb.workdays), dtype="datetime64[D]")
+        extra = np.searchsorted(made_up, d) - np.searchsorted(made_up, c)  # make-up days in [c, d)
+        work.loc[has] = np.maximum(np.busday_count(c, d, weekmask="1111100", holidays=hol) + extra, 1)
     return cal, work
 
 
@@ -205,26 +307,45 @@ def _spread(values: pd.Series, groups: pd.Series) -> float:
     return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).mean())
 
 
-def _categories(tr: pd.DataFrame, extracted_at: pd.Timestamp) -> tuple[dict[str, CategoryFit], bool]:
-    """Per category: department, share, quick-close share, due share, deadline and left-open share."""
+def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit], bool, dict[str, PathChoice]]:
+    """Per category: department, share, quick-close share, due share, deadline, left-open share and
+    quick-path share; and each department's choice of one path or two (``sim.calibrate.paths``)."""
     n = len(tr)
     hours = pd.Series(close_hours(tr), index=tr.index)
     fast = hours < FAST_HOURS
-    cal, work = _deadline_days(tr)
+    cal, work = _deadline_days(tr, tb)
     working = _spread(work, tr["category"]) < _spread(cal, tr["category"])  # a tie: calendar days
     days = work if working else cal
     dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
+    small = set(small_departments(tr))
+    dept_of = dept_of.map(lambda d: POOLED if d in small else d)
     # pooled department values for small categories
-    old = tr["created"] <= extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
-    by_dept = pd.DataFrame({"d": tr["department"], "fast": fast, "h": hours, "due": days,
-                            "old": old, "left": old & tr["closed"].isna()})
+    old = tr["created"] <= tb.extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
+    pooled_dept = tr["department"].map(lambda d: POOLED if d in small else d)
+    by_dept = pd.DataFrame({"d": pooled_dept, "fast": fast, "h": hours, "due": days, "old": old,
+                            "left": old & tr["closed"].isna()})
     pooled = {d: g for d, g in by_dept.groupby("d")}
+    # one path or two per department (the department the model sends each category to)
+    model_dept = tr["category"].map(dept_of)
+    waited = np.where(tr["closed"].notna(), hours, (tb.extracted_at - tr["created"]).dt.total_seconds() / 3600.0)
+    mixed = ~fast & ~by_dept["left"]  # through the department: neither settled on the spot nor left open
+    quick = pd.Series(0.0, index=tr.index)
+    paths: dict[str, PathChoice] = {}
+    office = office_calendar(tb)
+    created = tb.hours(tr["created"])
+    for d, rows_d in tr[mixed].groupby(model_dept[mixed]).groups.items():
+        sel = tr.index.isin(rows_d)
+        paths[str(d)] = choose_paths(waited[sel], tr["closed"].isna().to_numpy()[sel], created[sel],
+                                     lambda t: off_hours(office, t))
+        quick[sel] = paths[str(d)].posterior_quick(waited[sel], tr["closed"].isna().to_numpy()[sel])
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()
     for name, g in tr.groupby("category", sort=True):
         rows = len(g)
         dept = str(dept_of[name])
         src = by_dept.loc[g.index] if rows >= MIN_ROWS else pooled[dept]
+        quick_src = quick.loc[g.index] if rows >= MIN_ROWS else quick[model_dept == dept]
+        path = paths.get(dept)
         f = src["fast"]
         fast_h = src.loc[f, "h"]
         due = src["due"].dropna()
@@ -233,5 +354,8 @@ def _categories(tr: pd.DataFrame, extracted_at: pd.Timestamp) -> tuple[dict[str,
             fast_share=float(f.mean()), fast_hours=float(fast_h.mean()) if len(fast_h) else FAST_HOURS / 2,
             due_share=float(g["due"].notna().mean()),
             deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)),
-            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0)
-    return out, bool(working)
+            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0,
+            quick_share=float(quick_src.mean()) if len(quick_src) else 0.0,
+            quick_hours=path.quick_mean_hours if path is not None else 0.0,
+            quick_cv=path.quick_cv if path is not None else 0.0)
+    return out, bool(working), paths

@@ -21,10 +21,23 @@ import pandas as pd
 
 from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
+from sim.calibrate.holidays import NONE as NO_HOLIDAYS
+from sim.calibrate.holidays import LogHolidays
 from sim.calibrate.model import scenario_values, write_units
 from sim.calibrate.preset import install_preset, preset_units_path, presets_dir, write_preset
-from sim.calibrate.profile import LEFT_OPEN_DAYS, ArrivalFit, fit_arrivals, heldout, timebase, training
+from sim.calibrate.profile import (
+    LEFT_OPEN_DAYS,
+    MIN_DEPARTMENT_ROWS,
+    POOLED,
+    ArrivalFit,
+    fit_arrivals,
+    heldout,
+    small_departments,
+    timebase,
+    training,
+)
 from sim.calibrate.report import write_report
+from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
 
 
@@ -38,7 +51,7 @@ class Calibration:
     seconds: float
 
 
-def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[str, str]:
+def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str], holidays: LogHolidays) -> dict[str, str]:
     """Provenance of each fitted value, by dotted key."""
     n, days = fit.rows, fit.days
     c: dict[str, str] = {
@@ -53,6 +66,12 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
         "catalog.deadlines.working_days": "chosen: the day count with the smaller spread of due - created",
         "calendar.shifts.office.days": "Mon-Fri on the log's calendar (model day 0 = "
                                        f"{fit.tb.t0.date()})",
+        "calendar.start_date": "the day of the log's first case",
+        "calendar.holiday_dates": f"the log's public holidays ({holidays.source})",
+        "calendar.workday_dates": f"the log's make-up working days ({holidays.source})",
+        "demand.holiday_factor": ("fitted: arrivals on the training holidays' weekdays over an ordinary day's"
+                                  if fit.tb.holidays else "no holiday in training: a weekend day's rate over a "
+                                  "weekday's"),
         "territory.units_file": f"{len(fit.places)} places (place1 -> township, place2 -> village) sized by rows",
         "run.horizon_days": f"to the extraction, {fit.tb.extracted_at}",
     }
@@ -64,6 +83,9 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
         c[f"{k}.deadline_days"] = (f"median due - created of {cat.deadline_rows:,} rows" if cat.deadline_days
                                    is not None else "no due date in the log")
         c[f"{k}.service_hours"] = f"[3]: department {cat.department}'s fitted work"
+        if cat.quick_share > 0:
+            c[f"{k}__quick.share"] = (f"quick path: {cat.quick_share:.3f} of the rows (department {cat.department}'s "
+                                      f"two-path fit, {fit.paths[cat.department].why})")
         if cat.open_share > 0:
             c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
                                           "after created")
@@ -76,16 +98,23 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str]) -> dict[st
 
 def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, train_until: pd.Timestamp | None = None,
               seed: int = 12345, trials: int = 80, presets: Path | None = None, results: Path = Path("results"),
-              say: Callable[[str], None] = print, replications: int = 2) -> Calibration:
+              say: Callable[[str], None] = print, replications: int = 2,
+              holidays: LogHolidays = NO_HOLIDAYS) -> Calibration:
     """Fit, validate and write; returns what was written."""
     from sim.calibrate.model import department_slots
     from sim.util.partial import claim_results_dir
 
     start = time.perf_counter()
-    tb = timebase(cases, extracted_at, train_until)
+    tb = timebase(cases, extracted_at, train_until, holidays)
+    check_usable(cases, training(cases, tb), heldout(cases, tb))
+    small = small_departments(training(cases, tb))
+    if small:
+        say(f"calibrate: warning: {len(small)} department(s) with fewer than {MIN_DEPARTMENT_ROWS} training cases "
+            f"are fitted together as '{POOLED}': {', '.join(small[:5])}{' ...' if len(small) > 5 else ''}")
     fit = fit_arrivals(cases, tb)
     say(f"calibrate: {fit.rows:,} training cases {tb.train_from.date()} .. {tb.train_until.date()}, "
-        f"{len(heldout(cases, tb)):,} held out to {tb.extracted_at}; {len(fit.categories)} categories, "
+        f"{len(heldout(cases, tb)):,} held out to {tb.window_end} (followed to the extraction, "
+        f"{tb.extracted_at}); {len(fit.categories)} categories, "
         f"{len({c.department for c in fit.categories.values()})} departments, {len(fit.places)} places")
     pdir = presets or presets_dir()
     final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
@@ -107,7 +136,9 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
                                              "censored_w1": res.distance[d]} for d, h in res.handling.items()},
                  "trials": res.trials, "fit_seconds": res.seconds, "history": res.history,
                  "mmc": {d: {"servers": c, "mu_per_hour": mu} for d, (c, mu) in mmc_params.items()},
-                 "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb)}
+                 "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb),
+                 # per department: one path (the queue) or two (a quick share, then the queue), and why
+                 "paths": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.paths.items()}}
         (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         write_report(cases, simulated, record, tb, name, tmp)
         values = scenario_values(fit, res.handling, units, name, seed)
@@ -115,7 +146,7 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
         header = [f"gridsim calibrate: scenario '{name}' fitted to {len(cases):,} cases, training "
                   f"{tb.train_from.date()} .. {tb.train_until.date()}, extracted {tb.extracted_at}",
                   f"select with: calibrated={name}; validation: {final / 'validation.json'}"]
-        comments = _comments(fit, res, slots)
+        comments = _comments(fit, res, slots, holidays)
         write_preset(values, comments, header, tmp / f"{name}.yaml")  # a copy beside the validation
         tmp.rename(final)
     except BaseException:

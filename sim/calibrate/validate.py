@@ -6,11 +6,12 @@ baselines predict them too (``sim.calibrate.baselines``). Every figure is comput
 ``sim.calibrate.distances`` the same way on the observed, simulated and baseline logs,
 all censored at the extraction.
 
-The load effect: the weeks of the log (whole weeks from model day 0 up to the last
-created case) are ranked by the number of cases created in them; the busiest quarter
-and the quietest quarter of them are compared (on-time rate and median close time of
-the cases created in them), in the log and in the simulation (ranked by its own
-arrivals). A queueing model should show the slope; a carry-forward cannot.
+The load effect: the weeks of the held-out window (whole weeks from ``train_until`` up to
+the last created case) are ranked by the number of cases created in them; the busiest
+quarter and the quietest quarter of them are compared (on-time rate and median close
+time of the cases created in them), in the log and in the simulation (ranked by its own
+arrivals), by the same code. A queueing model should show the slope; a carry-forward
+cannot.
 
 The file has exactly the issue's keys; undefined figures are ``null``, and no NaN or
 infinity is written (strict JSON).
@@ -43,19 +44,22 @@ def _p50(df: pd.DataFrame) -> float | None:
 
 
 def load_effect(df: pd.DataFrame, tb: Timebase) -> dict[str, float | None]:
-    """On-time rate and median close hours of the busiest vs the quietest quarter of weeks."""
+    """On-time rate and median close hours of the busiest vs the quietest quarter of the held-out weeks.
+
+    Only the held-out window is read (whole weeks from ``train_until`` to the last case created):
+    over a whole year, the busiest weeks are one season's and the comparison measures the
+    season, not the load. Fewer than four whole weeks: undefined (``None``).
+    """
     keys = ("busy_on_time", "quiet_on_time", "busy_p50", "quiet_p50")
-    if len(df) == 0:
+    df = df[(df["created"] >= tb.train_until) & (df["created"] <= tb.window_end)]
+    weeks_in = int((tb.window_end - tb.train_until) / pd.Timedelta(days=7))
+    if len(df) == 0 or weeks_in < 4:
         return dict.fromkeys(keys)
-    week = (tb.hours(df["created"]) // (24.0 * 7)).astype(np.int64)
-    last_full = int(tb.hours(pd.Series([df["created"].max()]))[0] // (24.0 * 7)) - 1
-    first = int(week.min())
-    weeks = np.arange(first, last_full + 1)
-    if len(weeks) < 4:
-        return dict.fromkeys(keys)
-    counts = np.bincount(week - first, minlength=len(weeks))[: len(weeks)]
+    week = np.asarray((df["created"] - tb.train_until) / pd.Timedelta(days=7)).astype(np.int64)
+    weeks = np.arange(weeks_in)
+    counts = np.bincount(week[week < weeks_in], minlength=weeks_in)
     order = np.argsort(counts, kind="stable")
-    q = max(1, len(weeks) // 4)
+    q = max(1, weeks_in // 4)
     quiet, busy = weeks[order[:q]], weeks[order[-q:]]
     b, s = df[np.isin(week, busy)], df[np.isin(week, quiet)]
     return {"busy_on_time": on_time_rate(b, tb.extracted_at), "quiet_on_time": on_time_rate(s, tb.extracted_at),
@@ -84,7 +88,7 @@ def validation(observed: pd.DataFrame, simulated: pd.DataFrame, carry: pd.DataFr
                  for k in ("cycle_time_emd_hours", "absolute_hourly_emd", "circadian_emd")}
     return {
         "train": {"from": _iso(tb.train_from), "until": _iso(tb.train_until), "matters": int(len(obs_tr))},
-        "test": {"from": _iso(tb.train_until), "until": _iso(ext), "matters": int(len(obs_te))},
+        "test": {"from": _iso(tb.train_until), "until": _iso(tb.window_end), "matters": int(len(obs_te))},
         "heldout": {"observed": summary(obs_te, ext), "simulated": summary(sim_te, ext),
                     "carry_forward": summary(carry, ext), "mmc": summary(mmc, ext)},
         "departments": departments,

@@ -43,6 +43,9 @@ Layout (every key but ``columns.created`` may be left out)::
     satisfaction:                   # optional: text value -> score; else the column is read as numbers
       values: {}
     extracted_at: null              # the extraction (censoring) time; null = the log's last timestamp
+    holidays:                       # optional: the log's public holiday calendar (calibrate reads it)
+      country: US                   # ISO code of the ``holidays`` package; CN: chinese-calendar (调休 too)
+      subdivision: MA               # optional state / province
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ FIELDS: tuple[str, ...] = ("case_id", "created", "closed", "due", "type", "depar
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 
 _TOP = ("name", "columns", "time", "encoding", "delimiter", "clean", "channels", "categories", "status",
-        "satisfaction", "extracted_at")
+        "satisfaction", "extracted_at", "holidays")
 #: the text fields ``clean`` may rewrite (times are parsed, not cleaned)
 TEXT_FIELDS: tuple[str, ...] = ("case_id", "type", "department", "queue", "channel", "status", "place1", "place2",
                                 "satisfaction")
@@ -78,6 +81,7 @@ DUE_AS: tuple[str, ...] = ("time", "days", "hours")
 _CATEGORIES = ("map", "unmapped", "pool_below", "pool_into")
 _STATUS = ("open", "closed")
 _SATISFACTION = ("values",)
+_HOLIDAYS = ("country", "subdivision")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class LogMapping:
     satisfaction_values: dict[str, float] = field(default_factory=dict)
     clean: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # field -> (regex, replacement)s
     extracted_at: pd.Timestamp | None = None
+    holiday_country: str | None = None  # ISO code for the holiday calendar (CN: chinese-calendar)
+    holiday_subdivision: str | None = None  # a state / province code of the ``holidays`` package
 
     def column(self, fld: str) -> str | None:
         """The log's header for a model field, None when the log has none."""
@@ -253,13 +259,18 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
             raise c.fail(f"satisfaction.values.{k}", f"must be a number, got {v!r}")
         sat_values[k] = float(v)
     extracted = _timestamp(c, top.get("extracted_at"), "extracted_at")
+    hol = c.section(top.get("holidays"), "holidays", _HOLIDAYS)
+    country, subdivision = c.text(hol.get("country"), "holidays.country"), c.text(hol.get("subdivision"),
+                                                                                  "holidays.subdivision")
+    if subdivision and not country:
+        raise c.fail("holidays.subdivision", "needs holidays.country")
     clean = _clean(c, top.get("clean"))
     return LogMapping(name=name, source=source, columns=columns, time_formats=formats, timezone=timezone,
                       source_timezone=source_tz, due_as=due_as, encoding=encoding, delimiter=delimiter,
                       channels=channels,
                       category_map=cmap, unmapped=unmapped, pool_below=pool_below, pool_into=pool_into,
                       status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values, clean=clean,
-                      extracted_at=extracted)
+                      extracted_at=extracted, holiday_country=country, holiday_subdivision=subdivision)
 
 
 def _clean(c: _Checker, raw: Any) -> dict[str, tuple[tuple[str, str], ...]]:

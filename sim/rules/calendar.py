@@ -10,6 +10,7 @@ every shift that does not run all seven days (grid duty and 24/7 rotas go on).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -328,11 +329,36 @@ class WorkCalendar:
         return out.reshape(shape)
 
 
-def build_calendar(shift: ShiftConfig, horizon_days: float, holidays: list[int] | tuple[int, ...] = ()) -> WorkCalendar:
-    """Tabulate one shift over the horizon plus ``MARGIN_DAYS``."""
+def day_index(cal: CalendarConfig, dates: list[str]) -> np.ndarray:
+    """Model day indices of ISO dates (day 0 = ``cal.start_date``); dates before it come out negative."""
+    if not dates:
+        return np.zeros(0, np.int64)
+    start = dt.date.fromisoformat(str(cal.start_date))
+    return np.array([(dt.date.fromisoformat(str(d)) - start).days for d in dates], dtype=np.int64)
+
+
+def holiday_days(cal: CalendarConfig) -> np.ndarray:
+    """Every holiday's day index: ``holidays`` and ``holiday_dates`` together."""
+    return np.union1d(np.asarray(cal.holidays, dtype=np.int64), day_index(cal, cal.holiday_dates))
+
+
+def workday_days(cal: CalendarConfig) -> np.ndarray:
+    """The make-up working days' indices (``workday_dates``)."""
+    return day_index(cal, cal.workday_dates)
+
+
+def build_calendar(shift: ShiftConfig, horizon_days: float, holidays: list[int] | tuple[int, ...] | np.ndarray = (),
+                   workdays: list[int] | tuple[int, ...] | np.ndarray = ()) -> WorkCalendar:
+    """Tabulate one shift over the horizon plus ``MARGIN_DAYS``.
+
+    A shift that does not run all seven days stops on a holiday and works a make-up working
+    day (a holiday wins over a make-up day on the same date).
+    """
     n = int(np.ceil(horizon_days)) + MARGIN_DAYS
     d = np.arange(n)
     works = np.isin(d % 7, np.asarray(shift.days, dtype=np.int64))
+    if len(set(shift.days)) < 7 and len(workdays):
+        works |= np.isin(d, np.asarray(workdays, dtype=np.int64))
     if len(set(shift.days)) < 7 and len(holidays):
         works &= ~np.isin(d, np.asarray(holidays, dtype=np.int64))
     hours = np.where(works, shift.end_hour - shift.start_hour, 0.0)
@@ -348,4 +374,5 @@ def build_calendar(shift: ShiftConfig, horizon_days: float, holidays: list[int] 
 
 def build_calendars(cal: CalendarConfig, horizon_days: float) -> dict[str, WorkCalendar]:
     """Every named shift of the config, tabulated."""
-    return {name: build_calendar(s, horizon_days, cal.holidays) for name, s in cal.shifts.items()}
+    holidays, workdays = holiday_days(cal), workday_days(cal)
+    return {name: build_calendar(s, horizon_days, holidays, workdays) for name, s in cal.shifts.items()}

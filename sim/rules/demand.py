@@ -7,10 +7,13 @@ is the long-run average.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from numba import njit
 
-from sim.scenario.schema import Config
+from sim.rules.calendar import holiday_days, workday_days
+from sim.scenario.schema import CalendarConfig, Config
 from sim.util.parallel import run_rows
 from sim.util.rng import PIECE, ahead, skip, uniform_range
 from sim.util.search import make_guide, search_right_into
@@ -30,7 +33,36 @@ def hourly_profile(cfg: Config, n_hours: int) -> np.ndarray:
     month_of_day = np.searchsorted(_MONTH_STARTS, np.arange(365), side="right") - 1
     season = season / season[month_of_day].mean()
     day = h // 24
-    return hour[h % 24] * week[day % 7] * season[month_of_day[day % 365]]
+    cal = cfg.calendar
+    if cal.start_date is None and not cal.holidays and not cal.holiday_dates and not cal.workday_dates:
+        return hour[h % 24] * week[day % 7] * season[month_of_day[day % 365]]
+    return hour[h % 24] * _day_factors(cfg, week, day) * season[month_of_day[(day + _first_day_of_year(cal)) % 365]]
+
+
+def _first_day_of_year(cal: CalendarConfig) -> int:
+    """Day of the year (0 = 1 January) of model day 0; a 29 February counts as 1 March."""
+    if cal.start_date is None:
+        return 0
+    d = dt.date.fromisoformat(str(cal.start_date))
+    return min(d.timetuple().tm_yday - 1 - (1 if _is_after_leap_day(d) else 0), 364)
+
+
+def _is_after_leap_day(d: dt.date) -> bool:
+    return d.year % 4 == 0 and (d.year % 100 != 0 or d.year % 400 == 0) and d.month > 2
+
+
+def _day_factors(cfg: Config, week: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Each hour's day factor: its weekday's, a holiday on a working weekday x ``holiday_factor``, a
+    make-up working day the mean working weekday's (working = the deadline shift's days)."""
+    cal = cfg.calendar
+    factor = week[day % 7]
+    shift = cal.shifts.get(cal.deadline_shift)
+    working = sorted(set(shift.days)) if shift is not None else list(range(5))
+    on_work = np.isin(day % 7, working)
+    make_up = np.isin(day, workday_days(cal)) & ~on_work
+    factor = np.where(make_up, float(week[working].mean()), factor)
+    holiday = np.isin(day, holiday_days(cal)) & (on_work | make_up)
+    return np.where(holiday, factor * cfg.demand.holiday_factor, factor)
 
 
 def category_weights(cfg: Config, urban: np.ndarray) -> np.ndarray:

@@ -46,6 +46,7 @@ BOUNDS: tuple[tuple[str, float, str], ...] = (
     ("demand.rate_per_1000_per_day", 1_000_000, "matters per 1,000 residents a day (1,000 per resident)"),
     ("demand.rural_rate_factor", 1_000, "a rate factor"),
     ("demand.*_profile*", 1e6, "a profile weight"),
+    ("demand.holiday_factor", 1_000, "a rate factor"),
     ("calendar.holidays*", 36_500, "a day index within the longest horizon"),
     ("discovery.patrol_hours_per_household", 1_000, "hours per household"),
     ("discovery.report_factor", 1_000, "a factor"),

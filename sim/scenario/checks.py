@@ -6,6 +6,7 @@ and never raise anything but ConfigError. NaN and infinities are never valid num
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -86,6 +87,13 @@ def sequence(key: str, value: Any, length: int | None = None, *, nonempty: bool 
     if nonempty and not items:
         raise ConfigError(key, "must not be empty")
     return items
+
+
+def iso_date(key: str, value: Any) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(key, f"must be a date YYYY-MM-DD, got {show(value)}") from None
 
 
 def mapping(key: str, value: Any) -> Mapping[Any, Any]:

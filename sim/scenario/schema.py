@@ -189,6 +189,9 @@ class DemandConfig(Sealed):
     weekday_profile: list[float] = field(default_factory=lambda: [1.3, 1.25, 1.2, 1.2, 1.15, 0.45, 0.45])
     season_profile: list[float] = field(default_factory=lambda: [
         0.9, 0.9, 1.0, 1.0, 1.05, 1.1, 1.15, 1.15, 1.05, 1.0, 0.95, 0.85])  # by month, summer peak
+    # rate on a public holiday (calendar.holidays / holiday_dates) that falls on a working weekday,
+    # relative to that weekday's; a make-up working day takes the mean working weekday's rate
+    holiday_factor: float = 1.0
 
 
 # ----------------------------------------------------------------------- calendar
@@ -211,11 +214,18 @@ def _default_shifts() -> dict[str, ShiftConfig]:
 
 @dataclass
 class CalendarConfig(Sealed):
-    """Working hours and days; t = 0 is 00:00 on a Monday, 1 January."""
+    """Working hours and days; t = 0 is 00:00 on a Monday, 1 January (or on ``start_date``)."""
 
     shifts: dict[str, ShiftConfig] = field(default_factory=_default_shifts)
     deadline_shift: str = "office"  # the calendar whose days count as working days for deadlines
     holidays: list[int] = field(default_factory=list)  # day indices (0 = first day) that are not working days
+    # the date of model day 0 (YYYY-MM-DD); null: 1 January. It places the season profile's months
+    # and the dates below; weekday indices (shift days, weekday_profile) still count from day 0
+    start_date: str | None = None
+    holiday_dates: list[str] = field(default_factory=list)  # public holidays by date (need start_date)
+    # make-up working days by date (调休: a weekend day worked): every shift that does not run all
+    # seven days works them (need start_date)
+    workday_dates: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------- staffing

@@ -136,6 +136,13 @@ def _calendar(c: CalendarConfig) -> None:
             raise ConfigError(f"{key}.days", f"repeats a day: {ck.show(days)}")
     ck.one_of("calendar.deadline_shift", c.deadline_shift, list(shifts), "a shift in calendar.shifts:")
     ck.each("calendar.holidays", ck.sequence("calendar.holidays", c.holidays), ck.whole)
+    if c.start_date is not None:
+        ck.iso_date("calendar.start_date", c.start_date)
+    for key in ("calendar.holiday_dates", "calendar.workday_dates"):
+        dates = ck.sequence(key, getattr(c, key.split(".")[1]))
+        if dates and c.start_date is None:
+            raise ConfigError(key, "needs calendar.start_date (the date of model day 0) to place its dates")
+        ck.each(key, dates, ck.iso_date)
 
 
 def _offices(c: CatalogConfig) -> None:
@@ -263,6 +270,7 @@ def _demand(d: DemandConfig) -> None:
     ck.profile("demand.hour_profile", d.hour_profile, 24)
     ck.profile("demand.weekday_profile", d.weekday_profile, 7)
     ck.profile("demand.season_profile", d.season_profile, 12)
+    ck.non_negative("demand.holiday_factor", d.holiday_factor)
 
 
 def _discovery(d: DiscoveryConfig) -> None:

@@ -46,14 +46,18 @@ def two_weeks() -> pd.DataFrame:
 
 
 def test_timebase_default_split_and_rotation(two_weeks: pd.DataFrame) -> None:
-    tb = timebase(two_weeks, pd.Timestamp("2015-01-25"), None)
-    assert tb.t0 == pd.Timestamp("2015-01-01") and tb.weekday0 == 3  # Thursday
-    first, last = two_weeks["created"].min(), two_weeks["created"].max()
+    log = two_weeks[two_weeks["created"] >= "2015-01-08"]  # from a Thursday
+    tb = timebase(log, pd.Timestamp("2015-01-25"), None)
+    # model day 0 is the first case's day (not 1 January): a short log simulates only its own days
+    assert tb.t0 == pd.Timestamp("2015-01-08") and tb.weekday0 == 3 and tb.start_date == "2015-01-08"
+    first, last = log["created"].min(), log["created"].max()
     assert tb.train_until == (first + (last - first) * 2 / 3).normalize()
-    assert len(training(two_weeks, tb)) + len(heldout(two_weeks, tb)) == len(two_weeks)
+    assert len(training(log, tb)) + len(heldout(log, tb)) == len(log)
+    # the held-out window and the simulated arrivals end at the last case created, not at the extraction
+    assert tb.window_end == last and tb.arrival_days == pytest.approx((last - tb.t0) / pd.Timedelta(days=1))
     # model weekday j is real weekday (3 + j) % 7: Monday-Friday are model days 4, 5, 6, 0, 1
     assert tb.model_weekdays((0, 1, 2, 3, 4)) == [0, 1, 4, 5, 6]
-    assert tb.hours(pd.Series([pd.Timestamp("2015-01-02 06:00")]))[0] == 30.0
+    assert tb.hours(pd.Series([pd.Timestamp("2015-01-09 06:00")]))[0] == 30.0
 
 
 def test_hour_weekday_and_mix(two_weeks: pd.DataFrame) -> None:
@@ -66,8 +70,8 @@ def test_hour_weekday_and_mix(two_weeks: pd.DataFrame) -> None:
     assert hour[9] / hour[10] == pytest.approx(14 / 10) and hour[0] == 0.0
     week = np.asarray(fit.weekday_profile)
     assert week.mean() == pytest.approx(1.0)
-    # model day j = real weekday (3 + j) % 7; real Saturday (5) is model index 2: 1 case/day vs 3
-    assert week[2] / week[0] == pytest.approx(1 / 3)
+    # model day 0 is the first case's day, a Monday: real Saturday is model index 5, 1 case a day vs 3
+    assert tb.weekday0 == 0 and week[5] / week[0] == pytest.approx(1 / 3)
     assert fit.categories["pothole"].share == pytest.approx(24 / 34)
     assert fit.categories["pothole"].department == "PWD"
     # channels in model order (patrol, walk_in, app, hotline, reporter)

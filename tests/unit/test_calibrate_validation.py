@@ -81,9 +81,17 @@ def test_load_effect_picks_the_busiest_and_quietest_weeks() -> None:
             t = pd.Timestamp("2015-01-01") + pd.Timedelta(days=7 * week + i % 5, hours=9)
             rows.append((t, t + pd.Timedelta(hours=48 if n == 20 else 4), t + pd.Timedelta(hours=24)))
     df = pd.DataFrame(rows, columns=["created", "closed", "due"])
-    tb = Timebase(TB.t0, TB.t0, pd.Timestamp("2015-02-01"), pd.Timestamp("2015-03-31"))
+    last = df["created"].max()
+    tb = Timebase(TB.t0, TB.t0 - pd.Timedelta(days=30), TB.t0, pd.Timestamp("2015-03-31"), last_created=last)
     le = load_effect(df, tb)
     assert le == {"busy_on_time": 0.0, "quiet_on_time": 1.0, "busy_p50": 48.0, "quiet_p50": 4.0}
+    # only the held-out window counts: training weeks, however busy and slow, change nothing
+    early = pd.DataFrame({"created": TB.t0 - pd.to_timedelta(np.arange(200) % 20 + 1, unit="D"),
+                          "due": TB.t0, "closed": TB.t0 + pd.Timedelta(days=40)})
+    assert load_effect(pd.concat([early, df], ignore_index=True), tb) == le
+    # fewer than four whole held-out weeks: undefined
+    short = Timebase(TB.t0, TB.t0, TB.t0 + pd.Timedelta(days=35), pd.Timestamp("2015-03-31"), last_created=last)
+    assert set(load_effect(df, short).values()) == {None}
 
 
 def test_validation_json_has_exactly_the_issue_keys(tmp_path: Path) -> None:
