@@ -21,9 +21,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.runs.source import validate_run
 from sim.scenario.bounds import bound_of
+from sim.scenario.compose_errors import compose_error
 from sim.scenario.constants import CHANNELS, DISPATCH_MODES, DISPATCH_RULES, LEVELS
 from sim.scenario.schema import Config
-from sim.scenario.validate import compose_error
 from sim.util.errors import ConfigError
 
 __all__ = ["HOTLINE", "Lever", "base_levers", "levers_for", "overrides_for", "quick_config"]

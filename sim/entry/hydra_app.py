@@ -32,8 +32,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.runs.source import validate_run
 from sim.scenario.compose import compose_config, config_source, to_config
+from sim.scenario.compose_errors import compose_error
 from sim.scenario.schema import Config, register
-from sim.scenario.validate import compose_error
 from sim.util.errors import ConfigError, JobsFailed, exit_code
 
 CONFIG_NAME = "config"

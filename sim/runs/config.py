@@ -12,8 +12,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.runs.source import validate_run
 from sim.scenario.compose import compose_config
+from sim.scenario.compose_errors import compose_error
 from sim.scenario.schema import DEFAULT_WARMUP_DAYS, Config, warmup_days
-from sim.scenario.validate import compose_error
 from sim.util.errors import ConfigError
 
 #: what ``overrides`` may be, as the Python API documents it

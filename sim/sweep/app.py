@@ -27,7 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.runs.destination import check_destination
 from sim.runs.source import validate_run
 from sim.scenario.compose import compose_config
-from sim.scenario.validate import compose_error
+from sim.scenario.compose_errors import compose_error
 from sim.sweep.job import TOTAL_ENV
 from sim.util.errors import ConfigError
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from sim.runs.config import load_config
+from sim.scenario.compose_errors import compose_error
 from sim.scenario.constants import DISPATCH_RULES
 from sim.scenario.schema import Config
-from sim.scenario.validate import compose_error, validate
+from sim.scenario.validate import validate
 from sim.util.errors import ConfigError
 
 CATS = "catalog.categories"
