@@ -13,9 +13,10 @@ right-censored at the extraction:
 
 The Bayesian information criterion (BIC = -2 log L + k ln n) chooses; two paths are kept
 only when their components are apart (the quick median at most ``SEPARATION`` times the
-queue's): two overlapping lognormals only describe the shape of one queue's tail, which
-the simulated queue already has. And only when the quick component closes round the
-clock (at least ``MIN_OFF_HOURS`` of its closures outside office hours): a department
+queue's, and within a day: ``MAX_QUICK_MEDIAN_HOURS``): two overlapping lognormals only
+describe the shape of one queue's tail, which the simulated queue already has. And only
+when the quick component closes round the clock (at least ``MIN_OFF_HOURS`` of its
+closures outside office hours): a department
 working office hours alone also shows two populations (the cases served at once within
 the day, and those that wait overnight), which its simulated queue reproduces by itself;
 on a log gridsim generated from such a queue, the quick component closed 0.2-2% of its
@@ -36,6 +37,9 @@ from scipy.special import expit, log_ndtr
 
 #: the quick component's median must be at most this fraction of the queue component's
 SEPARATION = 0.25
+#: a quick path closes within a day (a crew on its round, a call answered at once); a slower
+#: "quick" component is a mass of the queue's own slow cases, which a 24/7 path must not take
+MAX_QUICK_MEDIAN_HOURS = 24.0
 #: cases a department's fit reads at most (every k-th in time order): the likelihood of
 #: 5,000 cases pins five parameters well below the sampling error of the validation
 MAX_FIT_CASES = 5_000
@@ -152,8 +156,11 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
     w = np.exp(a - np.logaddexp(a, b)) * ~op  # closed cases' weight on the quick component
     off_share = float(np.sum(w * off) / np.sum(w)) if np.sum(w) > 0 else 0.0
     base += f"; {off_share:.1%} of the quick component's closures outside office hours"
-    if not (bic2 < bic1 and ratio <= SEPARATION and 0.01 <= p <= 0.95 and off_share >= MIN_OFF_HOURS):
+    quick_median = math.exp(t2[1])
+    if not (bic2 < bic1 and ratio <= SEPARATION and quick_median <= MAX_QUICK_MEDIAN_HOURS and 0.01 <= p <= 0.95
+            and off_share >= MIN_OFF_HOURS):
         reason = ("higher BIC" if bic2 >= bic1 else "components not apart" if ratio > SEPARATION
+                  else f"quick median {quick_median:.3g} h is over a day" if quick_median > MAX_QUICK_MEDIAN_HOURS
                   else "quick share out of range" if not 0.01 <= p <= 0.95
                   else "the quick component closes in office hours: the queue's own quick service")
         return PathChoice("one path", f"one path ({reason}); {base}", n, 0.0, 0.0, 0.0, bic1, bic2, off_share)
