@@ -50,6 +50,7 @@ from sim.engines.agent.queueing import StaffAgent, Station
 from sim.engines.agent.recorder import RunRecorder
 from sim.engines.agent.visitqueue import Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
+from sim.engines.protocol import EngineRun, Preparing
 from sim.records.schema import ABANDONED, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters
 from sim.rules import dispatch as rules_dispatch
 from sim.rules import outcome as rules_outcome
@@ -285,4 +286,15 @@ def run_agent(p: Prepared, replication: int = 0, progress: bool = False) -> tupl
     return rec, r.model
 
 
-__all__ = ["AgentRun", "Station", "run_agent"]
+class AgentEngine(Preparing):
+    """The agent engine as an ``Engine`` (``sim.engines.protocol``); it keeps its inputs whole."""
+
+    name = "agent"
+
+    def run(self, p: Prepared, replication: int = 0, *, progress: bool = False,
+            spend_inputs: bool = False) -> EngineRun:
+        rec, model = run_agent(p, replication, progress)
+        return EngineRun(rec, model.datacollector.get_model_vars_dataframe())
+
+
+__all__ = ["AgentEngine", "AgentRun", "Station", "run_agent"]
