@@ -49,12 +49,12 @@ from sim.calibrate.model import (
     simulated_cases,
 )
 from sim.calibrate.profile import FAST_HOURS, OFFICE_WEEKDAYS, ArrivalFit, Timebase, close_hours, training
-from sim.engines.prepare import prepare
-from sim.engines.vector.engine import run_vector
+from sim.engines.vector.engine import VectorEngine
 from sim.matters.occur import generate_inputs
 from sim.records.inputs import MatterInputs
+from sim.runs.replicate import Replicator
 from sim.scenario.schema import Config
-from sim.scenario.territory import build_territory
+from sim.scenario.territory import Territory, build_territory
 
 #: an improvement counts when it lowers a department's best distance by this share of it, or by
 #: NOISE_SHARE of the distance's own sampling error (``DepartmentSearch.noise``) if that is larger: a
@@ -175,7 +175,12 @@ class Simulator:
 
     def records(self, handling: dict[str, Handling], rep: int = 0) -> Any:
         cfg = self.config(handling)
-        return run_vector(prepare(cfg, build_territory(cfg), self.inputs[rep]), rep), cfg
+        # every trial runs the inputs drawn once (common random numbers): they are not spent
+        replicator = Replicator(cfg, build_territory(cfg), VectorEngine(), draw=self._drawn, spend_inputs=False)
+        return replicator.run(rep).records, cfg
+
+    def _drawn(self, _cfg: Config, _terr: Territory, rep: int) -> MatterInputs:
+        return self.inputs[rep]
 
     def run(self, handling: dict[str, Handling]) -> pd.DataFrame:
         """The simulated log (all matters to the extraction) under these handling values."""

@@ -18,8 +18,9 @@ import numpy as np
 
 from sim.engines.prepare import Prepared
 from sim.rules.demand import grid_rates_per_hour
+from sim.rules.mode import NOT_HOTLINE, first_level, via_platform
 from sim.rules.outcome import party_prob
-from sim.rules.routing import entry_level, next_level, target_level
+from sim.rules.routing import next_level
 from sim.scenario.constants import GRID, HOTLINE, LEVELS, TOWNSHIP
 
 
@@ -117,12 +118,14 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
             return f"module:{cat.modules[int(cat.module[k])]}"
         return f"department:{cat.departments[int(cat.department[k])]}"
 
-    unified = cfg.dispatch.mode == "unified" and not cfg.textbook.enabled
-    if unified:
+    # the other channels' path (a hotline call's extra platform visit is added by capacity_check)
+    unified = cfg.dispatch.mode == "unified"
+    platform_first = via_platform(unified, cfg.textbook.enabled, NOT_HOTLINE)
+    if platform_first:
         add("platform", TOWNSHIP, 1.0, cfg.dispatch.platform_work_hours)
-    level = target_level(cat.handled, k, sev) if unified else entry_level(cat.handled, k)
+    level = first_level(cat.handled, k, sev, unified)
     prob = 1.0
-    classified = unified
+    classified = platform_first
     rework = (1.0 - cfg.outcome.satisfaction_base) * cfg.outcome.reopen_prob * cfg.outcome.reopen_work_factor
     for _ in range(8):
         if level == TOWNSHIP and not classified:
@@ -179,7 +182,9 @@ def capacity_check(p: Prepared, rates: np.ndarray) -> CapacityReport:
                 levels[level_idx] += r * x
     # hotline calls go through the township platform in level-by-level mode; which channel
     # finds a matter first is a race, so its share is read off the drawn inputs
-    if cfg.dispatch.mode == "level" and not cfg.textbook.enabled and p.inputs.n:
+    unified, textbook = cfg.dispatch.mode == "unified", cfg.textbook.enabled
+    hotline_extra = via_platform(unified, textbook, HOTLINE) and not via_platform(unified, textbook, NOT_HOTLINE)
+    if hotline_extra and p.inputs.n:
         hot = float(rates.sum() * np.mean(p.found.channel == HOTLINE))
         arrivals["platform"] = arrivals.get("platform", 0.0) + hot
         work["platform"] = work.get("platform", 0.0) + hot * cfg.dispatch.platform_work_hours

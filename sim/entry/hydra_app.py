@@ -4,15 +4,22 @@
     gridsim -m textbook.servers=1,2       # MULTIRUN: the same task once per job (sim.sweep.job)
     gridsim --cfg job | --info | --help   # Hydra's own flags, on the same app
 
-``main(args)`` hands the command line to Hydra as ``@hydra.main`` would (``task`` is the
-task function, ``sim/configs/config.yaml`` the primary config, ``pkg://sim.configs`` or
-``$GRIDSIM_CONFIG_DIR`` the primary source), with one difference: every bad value ends as
-one line ``gridsim: error: <key>: <problem>`` and exit code 2, never Hydra's traceback.
-For that Hydra runs with ``HYDRA_FULL_ERROR`` set, so that its errors reach ``main``
-as exceptions, which ``compose_error`` turns into ``ConfigError`` lines; the task of a
-single run hands what it raised to ``main`` the same way (a ``ConfigError`` from
-``validate`` is one line, an error inside a run, a bug, keeps its traceback). Composition happens once, in Hydra;
-the task takes the config it is handed.
+``main(args)`` is ``@hydra.main`` on the task function ``task`` (``sim/configs/config.yaml``
+the primary config, ``pkg://sim.configs`` or ``$GRIDSIM_CONFIG_DIR`` the primary source), with
+the command line ``args`` as its ``sys.argv``. Every bad value ends as one line
+``gridsim: error: <key>: <problem>`` and exit code 2, never Hydra's traceback:
+
+* Hydra runs with ``HYDRA_FULL_ERROR`` set, so that its own errors (composition, a bad flag)
+  reach ``main`` as exceptions, which ``compose_error`` turns into ``ConfigError`` lines;
+* the task of a single run raises what went wrong wrapped in ``TaskFailed``, which Hydra lets
+  pass (see its docstring) and ``main`` unwraps: a ``ConfigError`` from ``validate`` is one
+  line, an error inside a run, a bug, keeps its traceback.
+
+A plain single run (no Hydra flag and no ``hydra.*`` override: the common case) is composed
+once, with Hydra's compose API, and run directly; under ``@hydra.main`` Hydra composes a run
+twice (once to read ``hydra.mode``), which at a second a composition on a busy machine is
+worth saving. With ``hydra.run.dir`` or ``hydra.output_subdir`` set, Hydra's own run writes
+what they ask for.
 """
 
 from __future__ import annotations
@@ -23,7 +30,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from hydra._internal.utils import _run_hydra, get_args_parser
+import hydra
+
+# Hydra's public API has no parser of its command line without running it (@hydra.main parses
+# sys.argv and runs at once): the multirun's pre-check and the plain-run shortcut must know the
+# flags and the overrides first, so they read them with the very parser @hydra.main uses.
+from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
@@ -31,7 +43,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.runs.source import validate_run
-from sim.scenario.compose import compose_config, config_source, to_config
+from sim.scenario.compose import compose_config, compose_dictconfig, config_source, to_config
 from sim.scenario.compose_errors import compose_error
 from sim.scenario.schema import Config, register
 from sim.util.errors import ConfigError, JobsFailed, exit_code
@@ -39,36 +51,43 @@ from sim.util.errors import ConfigError, JobsFailed, exit_code
 CONFIG_NAME = "config"
 _HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
 
-
-#: what the task of a single run raised (Hydra would print "Error executing job" before it)
-_failure: list[Exception] = []
-
-
 register()  # the schema, in whatever process (a launcher's worker too) imports the task
+
+
+class TaskFailed(BaseException):
+    """What the task of a single run raised, on its way out of Hydra to ``main``.
+
+    Hydra's ``run_job`` catches every ``Exception`` of a task, prints "Error executing job
+    with overrides: ..." and raises it again: a bad value would then be two lines. A
+    ``BaseException`` (like ``KeyboardInterrupt``) goes through its ``finally`` clauses
+    untouched, so the one line ``main`` prints is the only one.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 def task(cfg: DictConfig) -> Any:
     """The task function (module level, so that every launcher can pickle it)."""
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        from sim.sweep.job import run_job
+        from sim.sweep.job import run_job  # the sweep's modules: loaded by multiruns only
 
         return run_job(cfg)
     try:
-        return single_run(cfg)
-    except Exception as exc:  # handed to main, which raises it as itself
-        _failure.append(exc)
-        return None
+        return single_run(cfg, [str(o) for o in HydraConfig.get().overrides.task])
+    except Exception as exc:
+        raise TaskFailed(exc) from exc
 
 
-def single_run(cfg: DictConfig) -> int:
+def single_run(cfg: DictConfig, overrides: Sequence[str]) -> int:
     """One run of the composed config: print the check and the KPIs, write the results directory."""
-    from sim.runs.cached import run_cached  # imported late so that --help and --cfg stay quick
+    from sim.runs.cached import run_cached  # the run's modules: loaded late so that --help and --cfg stay quick
 
-    overrides = [str(o) for o in HydraConfig.get().overrides.task]
     config = _typed(cfg, overrides)
     validate_run(config)
     # sim.runs.api.run_config, or the store's answer when this config and seed ran before
-    result, _from_store = run_cached(overrides, echo=print, source="cli", cfg=config)
+    result, _from_store = run_cached(list(overrides), echo=print, source="cli", cfg=config)
     print(f"results: {result.out_dir}")
     return 0
 
@@ -89,10 +108,9 @@ def main(args: Sequence[str]) -> int:
 
 
 def _main(args: list[str]) -> int:
-    parser = get_args_parser()
-    parsed = parser.parse_args(args)
+    parsed = get_args_parser().parse_args(args)
     if parsed.multirun:
-        from sim.sweep.app import prepare_multirun
+        from sim.sweep.app import prepare_multirun  # the sweep's modules: loaded by multiruns only
         from sim.sweep.collect import last_sweep
 
         prepare_multirun(parsed.overrides)
@@ -102,20 +120,20 @@ def _main(args: list[str]) -> int:
             compose_config(parsed.overrides)
         except _HYDRA_ERRORS as exc:
             raise compose_error(exc, parsed.overrides) from None
-    _failure.clear()
     with _hydra_raises():
         try:
             if _plain_run(parsed):
-                _run(parsed.overrides)
+                single_run(compose_dictconfig(parsed.overrides), parsed.overrides)
             else:
-                _run_hydra(args=parsed, args_parser=parser, task_function=task,
-                           config_path=config_source(), config_name=CONFIG_NAME)
+                app = hydra.main(config_path=config_source(), config_name=CONFIG_NAME, version_base="1.3")(task)
+                with _argv(args):
+                    app()
+        except TaskFailed as carried:
+            raise carried.error from None  # a ConfigError is one line (exit_code); anything else keeps its traceback
         except ConfigError:
             raise
         except _HYDRA_ERRORS as exc:
             raise compose_error(exc, parsed.overrides) from None
-    if _failure:
-        raise _failure.pop()  # a ConfigError is one line (exit_code); anything else keeps its traceback
     if parsed.multirun:
         failed = last_sweep.failed_jobs()
         if failed:
@@ -124,26 +142,23 @@ def _main(args: list[str]) -> int:
 
 
 def _plain_run(parsed: Any) -> bool:
-    """A single run with no Hydra flag (nor ``hydra.mode``): the common case, taken directly."""
+    """A single run with no Hydra flag and no ``hydra.*`` override: the common case, composed once."""
     flags = (parsed.cfg, parsed.info, parsed.package, parsed.config_dir, parsed.config_path, parsed.config_name,
              parsed.experimental_rerun)
     switches = (parsed.help, parsed.hydra_help, parsed.resolve, parsed.multirun, parsed.shell_completion)
     return (all(f is None for f in flags) and not any(switches)
-            and not any(o.lstrip("+~").startswith("hydra.mode") for o in parsed.overrides))
+            and not any(o.lstrip("+~").startswith("hydra.") for o in parsed.overrides))
 
 
-def _run(overrides: list[str]) -> None:
-    """What ``_run_hydra`` does for a single run, without composing the config a first time
-    only to read ``hydra.mode`` (it is RUN here): one composition per run, not two."""
-    from hydra._internal.hydra import Hydra
-    from hydra._internal.utils import create_config_search_path
-    from hydra.core.global_hydra import GlobalHydra
-
-    app = Hydra.create_main_hydra2(task_name="gridsim", config_search_path=create_config_search_path(config_source()))
+@contextmanager
+def _argv(args: list[str]) -> Iterator[None]:
+    """``sys.argv`` as ``@hydra.main`` reads it: the program, then ``args``."""
+    saved = sys.argv
+    sys.argv = ["gridsim", *args]
     try:
-        app.run(config_name=CONFIG_NAME, task_function=task, overrides=[*overrides, "hydra.mode=RUN"])
+        yield
     finally:
-        GlobalHydra.instance().clear()
+        sys.argv = saved
 
 
 @contextmanager

@@ -28,26 +28,25 @@ from __future__ import annotations
 
 import functools
 import math
-import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # scipy.stats would add 0.3 s to every start
 
-from sim.engines.prepare import prepare, release_consumed
-from sim.engines.select import pick_engine
+from sim.engines.prepare import Prepared
+from sim.engines.protocol import Engine
+from sim.engines.select import select_engine
 from sim.experiment.moves import county_to_township
 from sim.experiment.spec import ExperimentSpec
 from sim.metrics.kpis import backlog_series, compute_kpis
 from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import RunTables, tables_from_records
-from sim.records.schema import Records
 from sim.runs.config import load_config
-from sim.runs.source import capacity_of, scenario_inputs
+from sim.runs.replicate import Replicator, replicate
+from sim.runs.source import capacity_of
 from sim.scenario.constants import HOURS_PER_DAY, LEVELS
 from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory, build_territory
@@ -147,34 +146,27 @@ def surge_kpis(t_days: np.ndarray, open_: np.ndarray, windows: Sequence[tuple[fl
 
 
 @functools.lru_cache(maxsize=2)
-def _setup(overrides: tuple[str, ...]) -> tuple[Config, Territory, str]:
+def _setup(overrides: tuple[str, ...]) -> tuple[Config, Territory, Engine]:
     cfg = load_config(overrides)
     terr = build_territory(cfg)
-    engine, _why = pick_engine(cfg, terr)
+    engine, _why = select_engine(cfg, terr)
     return cfg, terr, engine
-
-
-def _engine_records(engine: str, p: object, rep: int) -> Records:
-    if engine == "vector":
-        from sim.engines.vector.engine import run_vector
-
-        return run_vector(p, rep, spend_inputs=True)  # type: ignore[arg-type]  # p is not used again
-    from sim.engines.agent.engine import run_agent
-
-    rec, _model = run_agent(p, rep, False)  # type: ignore[arg-type]
-    return rec
 
 
 def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepOutput:
     """Replication ``rep`` of one scenario, as ``sim.run`` runs it (a pool task: top level, picklable)."""
     t0 = time.perf_counter()
     cfg, terr, engine = _setup(overrides)
-    p = prepare(cfg, terr, scenario_inputs(cfg, terr, rep))
-    capacity = capacity_of(p) if rep == 0 else None
-    unstable = [(s.name, float(s.utilization)) for s in capacity.unstable] if capacity is not None else []
-    loads = [(s.name, LEVELS[s.level], float(s.utilization)) for s in capacity.loads] if capacity is not None else []
-    p = release_consumed(p, engine)  # as sim.run: the inputs go as they are used
-    rec = _engine_records(engine, p, rep)
+    unstable: list[tuple[str, float]] = []
+    loads: list[tuple[str, str, float]] = []
+
+    def capacity(r: int, p: Prepared) -> None:  # replication 0's capacity check, on its prepared inputs
+        if r == 0:
+            report = capacity_of(p)
+            unstable.extend((s.name, float(s.utilization)) for s in report.unstable)
+            loads.extend((s.name, LEVELS[s.level], float(s.utilization)) for s in report.loads)
+
+    rec = Replicator(cfg, terr, engine, inspect=capacity).run(rep).records
     kp = compute_kpis(rec)
     staff = terr.staff_by_role()
     kp["headcount_fulltime"] = float(staff.get("fulltime", 0))
@@ -184,8 +176,13 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     open_ = back["open"].to_numpy(dtype=float)
     kp.update(surge_kpis(t_days, open_, surge_windows(cfg)))
     tables = tables_from_records(rec, kp) if rep == 0 else None
-    return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine,
+    return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine.name,
                      time.perf_counter() - t0, tables, unstable, loads)
+
+
+def _replication_of(task: Task) -> RepOutput:
+    """``run_replication`` on one task (a pool task: top level, picklable)."""
+    return run_replication(*task)
 
 
 def _check_kpis(spec: ExperimentSpec, kpis: dict[str, float]) -> None:
@@ -212,41 +209,6 @@ def _tasks(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> list[Task]:
 
 
 Task = tuple[str, tuple[str, ...], int]
-
-
-def _run_all(spec: ExperimentSpec, tasks: list[Task], on_done: Callable[[RepOutput], None],
-             on_failed: Callable[[Task, Exception], None]) -> None:
-    """Run every task; one that raises is handed to ``on_failed`` and the others go on (Ctrl-C stops all)."""
-    workers = available_workers(spec.workers)
-    if workers <= 1 or len(tasks) <= 1:
-        for t in tasks:
-            try:
-                out = run_replication(*t)
-            except Exception as exc:  # this scenario's failure, not the experiment's
-                on_failed(t, exc)
-                continue
-            on_done(out)
-        return
-    ctx = mp.get_context("spawn")  # no fork of a process that may hold threads
-    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx) as pool:
-        task_of: dict[Future[RepOutput], Task] = {pool.submit(run_replication, *t): t for t in tasks}
-        pending = set(task_of)
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    raised = fut.exception()
-                    if isinstance(raised, Exception):
-                        on_failed(task_of[fut], raised)
-                    elif raised is not None:
-                        raise raised
-                    else:
-                        on_done(fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
-
 
 
 def _mean_backlog(outs: Iterable[RepOutput]) -> pd.DataFrame:
@@ -307,7 +269,8 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
             failed[scenario] = one_line(exc)
             say(f"scenario {scenario} failed (replication {rep}): {failed[scenario]}; the others go on")
 
-    _run_all(spec, _tasks(spec, overrides), on_done, on_failed)
+    replicate(_replication_of, _tasks(spec, overrides), available_workers(spec.workers), on_done,
+              on_failed=on_failed)
     if spec.baseline in failed:
         raise JobsFailed(f"the baseline scenario {spec.baseline} failed: {failed[spec.baseline]}; with nothing to "
                          f"compare with, no results were written ({len(failed)} of {len(outs)} scenario(s) failed)")

@@ -27,9 +27,9 @@ from omegaconf import OmegaConf
 from sim.checks.capacity import CapacityReport, format_capacity
 from sim.checks.preflight import Estimate, check_fits, estimate
 from sim.engines.prepare import prepare
-from sim.engines.select import pick_engine
+from sim.engines.select import select_engine
 from sim.metrics.kpis import backlog_series, busy_totals, format_kpi_table, utilization_table
-from sim.metrics.replications import Summary, half_widths, means, summarize
+from sim.metrics.replications import Summary
 from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import office_table
 from sim.records.files import write_records
@@ -37,7 +37,7 @@ from sim.records.schema import Records
 from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
 from sim.runs.manifest import write_manifest
-from sim.runs.replicate import run_replications
+from sim.runs.replicate import run_replications, summarise
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
 from sim.scenario.compose import presets_dir
@@ -146,10 +146,10 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
     p = prepare(cfg, terr, scenario_inputs(cfg, terr, 0))
     result = RunResult(cfg=cfg, capacity=capacity_of(p))
     say(format_capacity(result.capacity))
-    engine, why = pick_engine(cfg, terr)
-    result.engine = engine
+    engine, why = select_engine(cfg, terr)
+    result.engine = engine.name
     at_once = f", {est.at_once} at once" if est.at_once > 1 else ""
-    say(f"\nengine: {engine} ({why}); {cfg.run.replications} replication(s){at_once}, "
+    say(f"\nengine: {engine.name} ({why}); {cfg.run.replications} replication(s){at_once}, "
         f"{cfg.run.horizon_days:g} days, {p.inputs.n:,} matters in the first")
     out: _ResultsDir | None = None
 
@@ -167,8 +167,8 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
         del terr
         result.runs = [r.kpis for r in reps]
         result.records, result.state = reps[0].records, reps[0].state
-        result.summaries = summarize(result.runs)
-        result.kpis, result.ci = means(result.summaries), half_widths(result.summaries)
+        summary = summarise(result.runs)
+        result.summaries, result.kpis, result.ci = summary.summaries, summary.means, summary.half_widths
         result.stability = judge_stability(result.runs, capacity_loads(result.capacity), warmup_days(cfg.run))
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))

@@ -50,10 +50,12 @@ from sim.engines.agent.queueing import StaffAgent, Station
 from sim.engines.agent.recorder import RunRecorder
 from sim.engines.agent.visitqueue import Visit
 from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
+from sim.engines.protocol import EngineRun, Preparing
 from sim.records.schema import ABANDONED, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters
 from sim.rules import dispatch as rules_dispatch
+from sim.rules import mode as rules_mode
 from sim.rules import outcome as rules_outcome
-from sim.rules.routing import attempt, entry_level, next_level, target_level
+from sim.rules.routing import attempt, next_level
 from sim.scenario.constants import (
     CLOSED,
     COUNTY,
@@ -157,14 +159,15 @@ class AgentRun:
             yield from self.close(i, GRID, -1, 0.0)  # a party-member household mediated it
             return
         town = int(p.terr.grid_township[g])
-        via_platform = (cfg.dispatch.mode == "unified" or m.channel[i] == HOTLINE) and not cfg.textbook.enabled
+        unified = cfg.dispatch.mode == "unified"
+        via_platform = rules_mode.via_platform(unified, cfg.textbook.enabled, int(m.channel[i]))
         if via_platform:
             yield from self.visit(i, int(p.layout.platform(town)), TOWNSHIP, cfg.dispatch.platform_work_hours, True)
             settle_p = cfg.discovery.hotline_settle_prob
             if m.channel[i] == HOTLINE and sev == 0 and float(inp.u_hotline_settle[i]) < settle_p:
                 yield from self.close(i, TOWNSHIP, -1, 0.0)  # settled on the call
                 return
-        level = target_level(cat.handled, c, sev) if cfg.dispatch.mode == "unified" else entry_level(cat.handled, c)
+        level = rules_mode.first_level(cat.handled, c, sev, unified)
         if not via_platform and level > GRID:
             self.redirect(i, g)  # off the grid matters list (准入审查): the grid passes it up at once
         classified = via_platform
@@ -285,4 +288,15 @@ def run_agent(p: Prepared, replication: int = 0, progress: bool = False) -> tupl
     return rec, r.model
 
 
-__all__ = ["AgentRun", "Station", "run_agent"]
+class AgentEngine(Preparing):
+    """The agent engine as an ``Engine`` (``sim.engines.protocol``); it keeps its inputs whole."""
+
+    name = "agent"
+
+    def run(self, p: Prepared, replication: int = 0, *, progress: bool = False,
+            spend_inputs: bool = False) -> EngineRun:
+        rec, model = run_agent(p, replication, progress)
+        return EngineRun(rec, model.datacollector.get_model_vars_dataframe())
+
+
+__all__ = ["AgentEngine", "AgentRun", "Station", "run_agent"]

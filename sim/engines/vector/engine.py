@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 
 from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, records_tables
+from sim.engines.protocol import EngineRun, Preparing
 from sim.engines.vector.kernel import run_block
 from sim.engines.vector.world import (
     CAPACITY_OF_ERROR,
@@ -445,3 +446,13 @@ def _fill_rows(m: MatterRecords, p: Prepared, lo: int, hi: int) -> None:
     """Rows lo:hi of the matter table before the run: every outcome not reached, severity as it occurred."""
     fill_matters(m, lo, hi, skip=tuple(_FROM_INPUTS))
     m.severity[lo:hi] = p.inputs.severity[lo:hi]
+
+
+class VectorEngine(Preparing):
+    """The vector engine as an ``Engine`` (``sim.engines.protocol``); it has no daily state."""
+
+    name = "vector"
+
+    def run(self, p: Prepared, replication: int = 0, *, progress: bool = False,
+            spend_inputs: bool = False) -> EngineRun:
+        return EngineRun(run_vector(p, replication, spend_inputs=spend_inputs))

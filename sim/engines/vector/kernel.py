@@ -58,8 +58,9 @@ from sim.engines.vector.world import (
     ZERO,
 )
 from sim.rules.calendar import advance_row
+from sim.rules.mode import first_level, via_platform
 from sim.rules.outcome import petitions, reopens, satisfaction_prob1, wrong_module
-from sim.rules.routing import attempt, entry_level, next_level, target_level
+from sim.rules.routing import attempt, next_level
 from sim.scenario.constants import CLOSED, HOTLINE, IN_TRANSIT
 
 
@@ -150,10 +151,7 @@ def loop_init(w, i, now):
     """The escalation loop's start: the entry level (the target level when every matter goes through the
     platform); a matter the grid does not handle leaves a redirection on the grid's list."""
     c = np.int64(w.in_category[i])
-    if w.params.unified:
-        lv = target_level(w.category_handled, c, np.int64(w.in_severity[i]))
-    else:
-        lv = entry_level(w.category_handled, c)
+    lv = first_level(w.category_handled, c, np.int64(w.in_severity[i]), w.params.unified)
     if not w.via_platform[i] and lv > GRID:
         row = new_row(w, i, np.int64(w.in_grid[i]), GRID, now, 0.0)  # redirected off the grid matters list
         if row >= 0:
@@ -176,7 +174,7 @@ def intake(w, i, now):
         close(w, i, GRID, NONE, now)  # a party-member household mediated it
         return
     town = w.grid_township[np.int64(w.in_grid[i])]
-    w.via_platform[i] = (w.params.unified or w.channel[i] == HOTLINE) and not w.params.textbook
+    w.via_platform[i] = via_platform(w.params.unified, w.params.textbook, w.channel[i])
     if w.via_platform[i]:
         w.resume_at[i] = PC_AFTER_INTAKE_PLATFORM
         platform = w.params.first_platform + town
