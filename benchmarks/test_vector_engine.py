@@ -1,4 +1,4 @@
-"""Vector engine benchmarks (issue targets in the README's performance section).
+"""Vector engine benchmarks (targets in docs/performance.md).
 
 Run: ``pytest benchmarks/test_vector_engine.py --benchmark-enable -s`` (minutes: it runs
 city-years). Every figure is measured in this one run and stored in ``extra_info``;
