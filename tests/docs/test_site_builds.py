@@ -10,6 +10,7 @@ reaches the page.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,3 +52,18 @@ def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
     done = _build(project, tmp_path / "site")
     assert done.returncode != 0
     assert "no-such-page.md" in done.stdout + done.stderr
+
+
+def test_the_readme_is_short_and_its_links_stay_in_the_repository() -> None:
+    """The README is the front page (at most ~250 lines); the rest is the site. Every link in it is a
+    relative path to a file or folder of the repository (the site's strict build does not read it)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert links, "the README links to the documentation pages"
+    for link in links:
+        if link.startswith("#"):
+            continue
+        assert "://" not in link and not link.startswith("/"), f"{link}: a link outside the repository"
+        target = (ROOT / link.split("#")[0]).resolve()
+        assert target.is_relative_to(ROOT) and target.exists(), f"{link}: no such file in the repository"
