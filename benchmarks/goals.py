@@ -1,6 +1,6 @@
 """Each benchmark's figure against its goal: printed as met or missed, stored, and asserted.
 
-The goals are the issues' targets (README "Performance"); a benchmark that misses its goal
+The goals are the issues' targets (docs/performance.md); a benchmark that misses its goal
 fails, so ``pytest benchmarks --benchmark-enable -s`` lists every goal still missed
 (benchmarks are out of the default test run).
 """

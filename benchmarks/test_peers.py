@@ -15,7 +15,7 @@ All four give the same waiting times (checked below), so they did the same work.
 counted as a queueing textbook counts them, an arrival and a departure per customer; the
 vector engine makes more events per customer (intake, dispatch, closing, the satisfaction
 draw), so its events per second here are per *textbook* event. Ratios are the ones the
-README's performance table states.
+performance table of docs/performance.md states.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""Vector engine benchmarks (issue targets in the README's performance section).
+"""Vector engine benchmarks (targets in docs/performance.md).
 
 Run: ``pytest benchmarks/test_vector_engine.py --benchmark-enable -s`` (minutes: it runs
 city-years). Every figure is measured in this one run and stored in ``extra_info``;
 ratios compare runs made side by side here, never against numbers from elsewhere.
-Each compares its figure with the README's target and says met or missed (``benchmarks/goals.py``).
+Each compares its figure with its target in docs/performance.md and says met or missed (``benchmarks/goals.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The lifecycle of a matter as data: every step, where MODEL.md defines it, and its code.
 
 ``STEPS`` is the one list of the step order (MODEL.md section 4). The agent engine's
-docstring, the kernel's resume points and the README's mechanism table cite it; from a
+docstring, the kernel's resume points and the model page's step table (docs/model.md) cite it; from a
 step a newcomer finds the functions that implement it: the shared stage or rule
 (``rules``), the agent engine's SimPy code (``agent``) and the vector kernel's state
 machine and station functions (``kernel``, with the resume point ``PC_*`` a matter waits
@@ -92,9 +92,13 @@ def step(name: str) -> Step:
 
 
 def table() -> str:
-    """The steps as a Markdown table (the README's step list)."""
-    rows = ["| step | MODEL.md | what happens | agent engine | kernel |", "|---|---|---|---|---|"]
+    """The steps as a Markdown table: the step order of the model page (docs/model.md, filled in by
+    docs/hooks/steps_table.py when the site is built), one row per step with the functions of the
+    shared rules, the agent engine and the kernel that implement it."""
+    rows = ["| step | model section | what happens | shared rules | agent engine | kernel |",
+            "|---|---|---|---|---|---|"]
     for s in STEPS:
-        short = [", ".join(f"`{r.split(':')[1]}`" for r in refs) or "—" for refs in (s.agent, s.kernel)]
-        rows.append(f"| {s.name} | {s.model} | {s.does} | {short[0]} | {short[1]} |")
+        short = [", ".join(f"`{r.split(':')[1].removeprefix('AgentRun.')}`" for r in refs) or "—"
+                 for refs in (s.rules, s.agent, s.kernel)]
+        rows.append(f"| {s.name} | {s.model} | {s.does} | {short[0]} | {short[1]} | {short[2]} |")
     return "\n".join(rows)

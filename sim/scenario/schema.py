@@ -64,7 +64,7 @@ class TerritoryConfig(Sealed):
     elderly_share: float = 0.2  # elderly / vulnerable share of residents (raises help requests)
     party_household_share: float = 0.05  # party-member households (党员中心户): settle micro-disputes
     grid_spacing_km: float = 0.8  # distance between neighbouring grid centres, for "nearest" dispatch
-    units_file: str | None = None  # CSV of real units instead of generation (see README); None = generate
+    units_file: str | None = None  # CSV of real units instead of generation (see docs/configure.md); None = generate
 
 
 # ---------------------------------------------------------------------- catalogue
@@ -356,7 +356,7 @@ class SurgeConfig(Sealed):
 
 @dataclass
 class ReplayConfig(Sealed):
-    """Replay a work-order log: its cases are the matters (README "Replay a log"; sim/logs/replay.py)."""
+    """Replay a work-order log: its cases are the matters (docs/logs.md, "Replay"; sim/logs/replay.py)."""
 
     log: str | None = None  # path of the log (CSV, .csv.gz, Parquet); None = matters are generated
     mapping: str | None = None  # the log's mapping: a shipped name (boston311, 12345) or a YAML path

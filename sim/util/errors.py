@@ -1,4 +1,4 @@
-"""The errors a user sees, and the exit codes of every gridsim command (README "Exit codes").
+"""The errors a user sees, and the exit codes of every gridsim command (docs/limits.md, "Exit codes").
 
 A script can trust the code: 0 is a complete result, anything else is not.
 """

@@ -36,9 +36,10 @@ SHARED = ROOT.parent / "shared"
 SHRINK = ["run.horizon_days=30", "report.charts=false"]
 #: a command containing the key (its comment aside; the first key that matches) is not run, for the reason given
 SKIP: dict[str, str] = {
-    "python3.12 -m venv": "creates a virtual environment and installs the package (the test runs inside one)",
+    "scripts/run.sh": "makes a virtual environment and installs the package (the test runs inside one); "
+                      "scripts/run.sh serve starts the workbench server (tests/browser drives it)",
+    "scripts/test.sh": "installs chromium and runs the whole suite, this test included (tests/packaging checks it)",
     "pip install": "installs packages",
-    "gridsim serve": "starts the workbench server (tests/unit/test_workbench_browser.py drives it)",
     "calibrated=boston": "needs the preset the skipped calibration writes",
     "gridsim calibrate": "a calibration takes minutes (tests/unit/test_calibrate_* and tests/validation run it small)",
     "territory.units_file=units.csv": "needs a units table from units_from_log (test_logs_replay.py replays)",

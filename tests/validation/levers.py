@@ -4,7 +4,7 @@ The tests are ``test_levers_found_and_taken_in.py`` (occurrence, discovery, inta
 and ``test_levers_dispatched_to_closed.py`` (dispatch to closing, the textbook queue).
 Every mechanism's lever moves the model the way a planner expects.
 
-One test per row of the README table "The model's mechanisms and the keys that
+One test per row of the model page's table (docs/model.md) "Mechanisms and the keys that
 drive them": each changes ONE lever from a baseline and asserts the direction
 of the effect. Every assertion would fail if the mechanism were switched off
 (a lever without effect gives a paired difference of exactly zero).
