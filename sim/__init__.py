@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def run(overrides: list[str] | tuple[str, ...] | str = (), **kwargs: Any) -> RunResult:
     """Run a scenario (see ``sim.runs.api.run``): ``sim.run(["territory=township"])``, or one string read
     as a command line, ``sim.run("territory=township run.seed=7")``."""
-    from sim.runs.api import run as _run
+    from sim.runs.api import run as _run  # on the first call: `import sim` stays light
 
     return _run(overrides, **kwargs)
 

@@ -19,7 +19,9 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.runs import config as build
 from sim.runs.source import validate_run
+from sim.scenario import schema
 from sim.scenario.bounds import bound_of
 from sim.scenario.compose_errors import compose_error
 from sim.scenario.constants import CHANNELS, DISPATCH_MODES, DISPATCH_RULES, LEVELS
@@ -140,7 +142,6 @@ def base_levers(cfg: Config) -> dict[str, Any]:
 
 def warmup_of(cfg: Config) -> float:
     """``run.warmup_days`` as a number (where the schema lets it be null, its resolved default)."""
-    from sim.scenario import schema
 
     w = cfg.run.warmup_days
     if w is not None:
@@ -231,7 +232,6 @@ def quick_config(base: DictConfig, overrides: Sequence[str]) -> Config:
         raise compose_error(exc, overrides) from None
     assert isinstance(obj, Config)
     validate_run(obj)
-    from sim.runs import config as build
 
     resolve = getattr(build, "resolve_defaults", None)  # as load_config does, where the model has defaults to fill
     return resolve(obj)[0] if resolve is not None else obj

@@ -12,6 +12,7 @@ answered locally by ``launch``, which starts Streamlit in the child. Ctrl-C stop
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import shutil
@@ -21,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from streamlit import net_util
+from streamlit.web import cli as streamlit_cli
 
 from sim.runs.destination import check_destination
 from sim.util.errors import ConfigError
@@ -84,8 +88,6 @@ def launch(argv: list[str]) -> int:
     network address. Neither may happen: the external address is "unknown" and the
     network address the one the page listens on.
     """
-    from streamlit import net_util
-    from streamlit.web import cli as streamlit_cli
 
     host = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--server.address"), "127.0.0.1")
     net_util.get_external_ip = lambda: None
@@ -162,7 +164,6 @@ def _terminated(_signum: int, _frame: object) -> None:
 
 def _die_with_parent() -> None:
     """In the child, before Streamlit starts: SIGINT it if this process dies without stopping it (Linux)."""
-    import ctypes
 
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG

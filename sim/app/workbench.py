@@ -57,7 +57,7 @@ PAGE_FIXED = ("run.progress=false", "engine=vector", "report.charts=false")
 
 def presets(config_dir: Path | None = None) -> dict[str, list[str]]:
     """The bases a planner can choose: territory and scenario presets, and every calibrated preset."""
-    from sim.scenario.compose import config_dir as default_dir
+    from sim.scenario.compose import config_dir as default_dir  # on first use: the page starts in half a second
 
     root = config_dir or default_dir()
 
@@ -88,8 +88,8 @@ def base_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
     key = tuple(overrides)
     with RUN_LOCK:
         if key not in _BASES:
-            from sim.runs.config import load_config
-            from sim.scenario.compose import compose_dictconfig
+            from sim.runs.config import load_config  # on first use: the page starts in half a second
+            from sim.scenario.compose import compose_dictconfig  # on first use: the page starts in half a second
 
             cfg = load_config(overrides)  # raises a one-line ConfigError
             _BASES[key] = (compose_dictconfig(overrides), cfg)
@@ -101,9 +101,9 @@ def capacity_for(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityRe
 
     Raises ``ConfigError`` for a bad value, as the CLI would.
     """
-    from sim.engines.prepare import prepare
-    from sim.runs.source import capacity_of, scenario_inputs
-    from sim.scenario.territory import build_territory
+    from sim.engines.prepare import prepare  # on first use: the page starts in half a second
+    from sim.runs.source import capacity_of, scenario_inputs  # on first use: the page starts in half a second
+    from sim.scenario.territory import build_territory  # on first use: the page starts in half a second
 
     cfg = quick_config(base, lever_overrides)
     terr = build_territory(cfg)
@@ -171,7 +171,7 @@ def _page_cfg(base: Sequence[str], levers: Sequence[str]) -> Config:
 
 
 def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
-    from sim.runs.cached import run_cached
+    from sim.runs.cached import run_cached  # on first use: the page starts in half a second
 
     t0 = time.perf_counter()
     with RUN_LOCK:
@@ -305,8 +305,8 @@ def _png(fig: Figure) -> bytes:
 
 def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
     from sim.report.charts import backlog_chart, cdf_chart, funnel_chart, utilization_heatmap
-    from sim.report.league import league_chart
-    from sim.report.places import place_names_of
+    from sim.report.league import league_chart  # on first use: the page starts in half a second
+    from sim.report.places import place_names_of  # on first use: the page starts in half a second
 
     if name == "league":
         league = league_of(o)
@@ -334,8 +334,8 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
     """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
     are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
     if name == "pareto":
-        from sim.metrics.tables import cost_table
-        from sim.report.charts import pareto_chart
+        from sim.metrics.tables import cost_table  # on first use: the page starts in half a second
+        from sim.report.charts import pareto_chart  # on first use: the page starts in half a second
 
         seen = pareto_runs(o, history)
         if o.baseline is not None:
@@ -357,8 +357,8 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
 # ----------------------------------------------------------------------- downloads
 def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     """The one-page briefing of ``b`` against ``a`` (PDF bytes), written under ``<results_dir>/workbench/``."""
-    from sim.report.compare_brief import Side, compare_briefing
-    from sim.runs.store import config_hash
+    from sim.report.compare_brief import Side, compare_briefing  # on first use: the page starts in half a second
+    from sim.runs.store import config_hash  # on first use: the page starts in half a second
 
     def side(o: Outcome) -> Side:  # only a run without lever changes is the baseline
         return Side(o.name, o.cfg, o.runs, is_base=not o.overrides, out_dir=o.out_dir,

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.calibrate.holidays import NONE, log_holidays
+from sim.calibrate.run import calibrate
+from sim.logs import format_report, load_log
 from sim.runs.destination import check_destination
 from sim.scenario.compose import presets_dir
 from sim.util.errors import ConfigError, exit_code
@@ -68,18 +71,14 @@ def run(argv: list[str]) -> int:
     # both destinations before the log is read and the fit takes minutes
     check_destination("results", results)
     check_destination("presets", (presets or presets_dir()) / "calibrated")
-    from sim.logs import load_log
 
     imported = load_log(args["log"], args["mapping"])
-    from sim.logs import format_report
 
     print(format_report(imported.report))
     cases, ext = imported.cases, pd.Timestamp(imported.extracted_at)
     if train_until is not None and not (cases["created"].min() < train_until < cases["created"].max()):
         raise ConfigError("train_until", f"must fall inside the log ({cases['created'].min()} .. "
                                          f"{cases['created'].max()}), got {train_until.date()}")
-    from sim.calibrate.holidays import NONE, log_holidays
-    from sim.calibrate.run import calibrate
 
     mp = imported.mapping  # the log's holiday calendar, from its first case to the extraction
     holidays = log_holidays(mp.holiday_country, mp.holiday_subdivision, cases["created"].min(), ext) \

@@ -260,7 +260,7 @@ def fit_handling(cases: pd.DataFrame, fit: ArrivalFit, units_file: str, name: st
     Optuna's notes to developers (its multivariate TPE is marked experimental) are not the
     user's business: they are filtered here, by category, and nothing else is.
     """
-    import optuna
+    import optuna  # optuna takes seconds to import; only a fit needs it
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():

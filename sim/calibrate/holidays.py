@@ -47,7 +47,7 @@ def log_holidays(country: str | None, subdivision: str | None, first: pd.Timesta
         hol = sorted(d for d in chinese_calendar.holidays if a <= d <= b)
         work = sorted(d for d in chinese_calendar.workdays if a <= d <= b and d.weekday() >= 5)
         return LogHolidays("chinese-calendar", tuple(hol), tuple(work))
-    import holidays
+    import holidays  # only a log whose mapping names a country needs the calendars
 
     try:
         cal = holidays.country_holidays(country.upper(), subdiv=subdivision, years=years)

@@ -11,6 +11,7 @@ leaves the previous preset as it was.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -23,7 +24,7 @@ from sim.calibrate.baselines import carry_forward, mmc
 from sim.calibrate.fit import FitResult, fit_handling
 from sim.calibrate.holidays import NONE as NO_HOLIDAYS
 from sim.calibrate.holidays import LogHolidays
-from sim.calibrate.model import scenario_values, write_units
+from sim.calibrate.model import department_slots, scenario_values, write_units
 from sim.calibrate.preset import install_preset, preset_units_path, presets_dir, write_preset
 from sim.calibrate.profile import (
     LEFT_OPEN_DAYS,
@@ -39,6 +40,7 @@ from sim.calibrate.profile import (
 from sim.calibrate.report import write_report
 from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
+from sim.util.partial import claim_results_dir
 
 
 @dataclass
@@ -101,8 +103,6 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
               say: Callable[[str], None] = print, replications: int = 2,
               holidays: LogHolidays = NO_HOLIDAYS) -> Calibration:
     """Fit, validate and write; returns what was written."""
-    from sim.calibrate.model import department_slots
-    from sim.util.partial import claim_results_dir
 
     start = time.perf_counter()
     tb = timebase(cases, extracted_at, train_until, holidays)
@@ -150,7 +150,6 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
         write_preset(values, comments, header, tmp / f"{name}.yaml")  # a copy beside the validation
         tmp.rename(final)
     except BaseException:
-        import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -38,6 +38,7 @@ from sim.checks.cost import (
     looks_per_matter,
     peak_bytes,
 )
+from sim.engines.select import pick_engine
 from sim.matters.occur import _profile, _window
 from sim.rules.demand import grid_rates_per_hour
 from sim.scenario.schema import Config
@@ -215,7 +216,6 @@ def _rlimit_available() -> float | None:
 
 
 def _engine(cfg: Config, grids: int) -> tuple[str, str]:
-    from sim.engines.select import pick_engine
 
     counts: Any = SimpleNamespace(n_grids=grids)  # pick_engine reads the number of grids only
     return pick_engine(cfg, counts)

@@ -111,7 +111,7 @@ def _main(args: list[str]) -> int:
     parsed = get_args_parser().parse_args(args)
     if parsed.multirun:
         from sim.sweep.app import prepare_multirun  # the sweep's modules: loaded by multiruns only
-        from sim.sweep.collect import last_sweep
+        from sim.sweep.collect import last_sweep  # only after a multirun
 
         prepare_multirun(parsed.overrides)
         last_sweep.jobs = last_sweep.failed = 0

@@ -6,7 +6,7 @@
 ``results/experiments/<name>-<stamp>/`` (``sim.experiment.outputs``) and prints the findings.
 From Python::
 
-    from sim.experiment import run_named
+    from sim.experiment import run_named  # on call: runner and outputs import this package's spec
     result, out_dir = run_named("dispatch", ["run.horizon_days=120", "experiment.replications=3"])
 """
 
@@ -34,7 +34,7 @@ def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], No
     marks it) after the others finished; when the baseline fails, ``JobsFailed`` is raised.
     """
     from sim.experiment.outputs import finding_text, write_experiment
-    from sim.experiment.runner import plan_experiment
+    from sim.experiment.runner import plan_experiment  # on call: runner and outputs import this package's spec
     from sim.runs.store import lookup_experiment, register_experiment
 
     say = echo or (lambda _s: None)

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args or any(a in ("-h", "--help") for a in args):
         print(USAGE.strip())
         return 0 if args else 2
-    from sim.experiment import list_specs, run_named
+    from sim.experiment import list_specs, run_named  # after the arguments are read: --help stays quick
 
     if args[0] == "--list":
         print("\n".join(list_specs()))

@@ -46,6 +46,8 @@ from sim.experiment.findings import (
 from sim.experiment.runner import CLEAR_TOLERANCE, PRE_SURGE_DAYS, ExperimentResult, surge_windows
 from sim.metrics.replications import Summary, summary_of
 from sim.metrics.tables import comparison_table, cost_table, stack
+from sim.report import charts
+from sim.report.briefing import briefing, wrap
 from sim.util.partial import claim_results_dir
 
 __all__ = ["STANDARD_KPIS", "finding_text", "write_experiment"]
@@ -152,7 +154,6 @@ def _tick_label(text: str, lang: str, n: int) -> str:
 def _fit_slot(fig: Figure, n_scenarios: int, bars: bool, width_pt: float = 200.0) -> None:
     """Fit a chart to a briefing slot (it is drawn narrower there): break long titles, keeping
     the room above the subtitle, and shrink crowded bar labels."""
-    from sim.report.briefing import wrap
 
     for ax in fig.axes:
         title = ax.get_title(loc="left")
@@ -168,7 +169,6 @@ def _fit_slot(fig: Figure, n_scenarios: int, bars: bool, width_pt: float = 200.0
 
 def _chart_makers(result: ExperimentResult, tables: dict[str, pd.DataFrame]) -> dict[str, Callable[[], Figure]]:
     """Chart id (``bars:<kpi>`` or a ``CHART_FILES`` key) -> a function drawing it."""
-    from sim.report import charts
 
     lang, labels = result.lang, _labels(result)
     comp = _shown(tables["comparison"], {s: _tick_label(v, lang, len(labels)) for s, v in labels.items()})
@@ -262,7 +262,6 @@ def finding_text(result: ExperimentResult) -> str:
 
 def write_experiment(result: ExperimentResult) -> Path:
     """Write the results directory (see the module docstring); return its path."""
-    from sim.report.briefing import briefing
 
     spec, lang = result.spec, result.lang
     cfg = result.cfgs[spec.baseline]

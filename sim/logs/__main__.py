@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.logs.load import format_report, load_log
+from sim.logs.mapping import load_mapping
 from sim.util.errors import ConfigError, exit_code
 from sim.util.partial import claim_results_dir, remove_stale
 
@@ -71,8 +73,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     def run() -> int:
-        from sim.logs.load import format_report, load_log
-        from sim.logs.mapping import load_mapping
 
         a = parse_args(args)
         extracted_at = _timestamp(a.get("extracted_at") or None)

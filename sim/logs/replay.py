@@ -40,6 +40,7 @@ from sim.logs.load import ImportedLog, load_log
 from sim.logs.territory import UNKNOWN, place_names
 from sim.matters.occur import inputs_from_cases
 from sim.records.inputs import MatterInputs
+from sim.rules.discovery import patrol_cycle_hours
 from sim.scenario.constants import CHANNELS, PATROL, REPORTER, RESIDENT_CHANNELS
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
@@ -231,7 +232,6 @@ def _check_channels(cfg: Config, terr: Territory, channel: np.ndarray, grid: np.
     def count(mask: np.ndarray) -> str:
         return f"{int(mask.sum()):,}"
 
-    from sim.rules.discovery import patrol_cycle_hours  # noqa: PLC0415 - sim.rules imports sim.matters.occur
 
     cycle = patrol_cycle_hours(cfg, terr)
     no_patrol = (channel == PATROL) & ~np.isfinite(cycle[grid])

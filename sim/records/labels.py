@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from sim.records.schema import VISIT_OUTCOMES
 from sim.scenario.constants import CHANNELS, LEVELS, SEVERITIES, STATUSES
 
 if TYPE_CHECKING:
@@ -89,7 +90,6 @@ def _grid_dictionary(grid: np.ndarray, index_of_grid: np.ndarray, codes: list[st
 
 def visit_labels(rec: Records) -> dict[str, pa.Array]:
     """The label columns of visits.parquet: station code and kind, level and outcome, the server's role."""
-    from sim.records.schema import VISIT_OUTCOMES
 
     v, st = rec.visits, rec.stations
     # station codes are unique and name the kind too (C01-T03-platform, C01-livelihood); the station

@@ -37,6 +37,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.runs.manifest import file_sha256, verify
 from sim.runs.store_db import HEADLINE, connect, insert_run, rebuild, using
 from sim.scenario.schema import Config
@@ -234,7 +236,6 @@ def lookup(cfg: Config, say: Callable[[str], None] | None = None) -> StoredRun |
 
 def runs_frame(results_dir: str | Path) -> Any:
     """Every row of the store under ``results_dir`` as a pandas DataFrame (newest first)."""
-    import pandas as pd
 
     path = Path(results_dir) / DB_NAME
     if not path.is_file():

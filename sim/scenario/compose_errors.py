@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import FrozenInstanceError
 from typing import Any
 
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
@@ -68,7 +69,6 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _parse_overrides(overrides: Sequence[str]) -> list[tuple[str, str, Any]]:
     """(raw, key, value) per override; value is None when it does not parse."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
     out: list[tuple[str, str, Any]] = []

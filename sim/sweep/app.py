@@ -21,6 +21,8 @@ import re
 import sys
 from collections.abc import Sequence
 
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Glob
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
@@ -54,8 +56,6 @@ def check(overrides: Sequence[str]) -> int:
     is a semantic error that every one of these jobs shares. Other semantic errors belong to
     single jobs, which are recorded as failed while the rest of the sweep runs.
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import Glob
 
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
@@ -99,7 +100,6 @@ def _jsonable(x: Any) -> Any:
 
 def override_columns(overrides: Iterable[str]) -> dict[str, Any]:
     """``{key: value}`` of a job's overrides (numbers stay numbers)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
     out: dict[str, Any] = {}

@@ -22,6 +22,10 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.runs.api import _write, run_config
+from sim.runs.source import validate_run
+from sim.runs.store import SOURCE
+from sim.scenario.compose import to_config
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
 from sim.util.errors import one_line
@@ -69,9 +73,6 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
     Parallel jobs that finish in the same second would race for the same timestamped
     results directory name, so the write (not the simulation) holds a lock of the sweep.
     """
-    from sim.runs.api import _write, run_config
-    from sim.runs.source import validate_run
-    from sim.scenario.compose import to_config
 
     args = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "run.progress"] + ["run.progress=false"]
     with open_dict(cfg):  # the job's own copy (Hydra gives each job one)
@@ -81,7 +82,6 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
     with _working_dir(cwd):
         result = run_config(config, args, write=False, check_dir=True)  # run.results_dir is checked before simulating
         with _lock(sweep_dir / ".write.lock"):
-            from sim.runs.store import SOURCE
 
             token = SOURCE.set("sweep")  # the store of runs says which runs a sweep made
             try:

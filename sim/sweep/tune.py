@@ -23,6 +23,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from sim.report.charts import pareto_chart
 from sim.sweep.collect import read_records, sweep_table
 from sim.util.strict_json import dumps as strict_dumps
 
@@ -82,7 +83,6 @@ class Tuning(Callback):
 
 def plot_trials(table: pd.DataFrame, objective: Objective, path: Path, lang: str) -> Path:
     """Every trial on the cost / on-time chart, the Pareto front joined, the target as a line."""
-    from sim.report.charts import pareto_chart
 
     ok = table[table["status"] == "ok"]
     cost = pd.DataFrame({"scenario": [f"trial {int(j)}" for j in ok["job"]],

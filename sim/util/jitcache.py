@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -79,8 +81,6 @@ STALE_DAYS = 30.0
 def prune(keep: Path, stale_days: float = STALE_DAYS) -> list[Path]:
     """Mark ``keep`` as used now and delete the other ``numba-*`` directories beside it unused for
     ``stale_days`` (the code of older sources: each is tens of megabytes). Returns those deleted."""
-    import shutil
-    import time
 
     root = keep.parent
     if keep.is_dir():
