@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from serving import ARGS, CHROMIUM, ROOT, serving
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-ROOT = Path(__file__).resolve().parents[2]
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 CODE = re.compile(r"\bC\d\d-T\d\d")
 #: the page's run fields, found by the start of their labels (their units and ranges may change)
@@ -35,34 +27,12 @@ if not Path(CHROMIUM).exists():  # CI installs it (.ci/run); say so rather than 
     pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def league_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A tab of ``gridsim serve`` (127.0.0.1, its own results) after one short township run."""
     results = tmp_path_factory.mktemp("league")
-    port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-m", "sim.entry.cli", "serve", f"port={port}", f"results={results}"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("the server did not start")
-        time.sleep(0.3)
-    try:
+    with serving(results, env) as url:
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             page = browser.new_page(viewport={"width": 2600, "height": 1400})  # every column drawn
@@ -79,9 +49,6 @@ def league_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             page.set_default_timeout(60_000)
             yield page
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 VIEW = ".st-key-league-view"
