@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serving import ARGS, CHROMIUM, ROOT, serving
+from serving import CHROMIUM
 
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 CODE = re.compile(r"\bC\d\d-T\d\d")
@@ -28,27 +28,26 @@ if not Path(CHROMIUM).exists():  # CI installs it (.ci/run); say so rather than 
 
 
 @pytest.fixture(scope="module")
-def league_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A tab of ``gridsim serve`` (127.0.0.1, its own results) after one short township run."""
-    results = tmp_path_factory.mktemp("league")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    with serving(results, env) as url:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 2600, "height": 1400})  # every column drawn
-            page.set_default_timeout(240_000)  # a first run may compile the engine on a busy machine
-            page.goto(url)
-            page.get_by_role("button", name="Run", exact=True).wait_for()
-            for label, value in SHORT:
-                box = page.get_by_label(re.compile(label)).first
-                box.fill(value)
-                box.press("Enter")
-                page.wait_for_timeout(1200)
-            page.get_by_role("button", name="Run", exact=True).click()
-            page.get_by_label("Search by name").first.wait_for()
-            page.set_default_timeout(60_000)
-            yield page
-            browser.close()
+def league_page(server: Any, browser: Any) -> Iterator[Any]:
+    """A tab of the session's ``gridsim serve`` (127.0.0.1) after one short township run.
+
+    The session's browser and server: a second ``sync_playwright`` in the same process fails
+    while the session's is open.
+    """
+    page = browser.new_page(viewport={"width": 2600, "height": 1400})  # every column drawn
+    page.set_default_timeout(240_000)  # a first run may compile the engine on a busy machine
+    page.goto(server.url)
+    page.get_by_role("button", name="Run", exact=True).wait_for()
+    for label, value in SHORT:
+        box = page.get_by_label(re.compile(label)).first
+        box.fill(value)
+        box.press("Enter")
+        page.wait_for_timeout(1200)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_label("Search by name").first.wait_for()
+    page.set_default_timeout(60_000)
+    yield page
+    page.close()
 
 
 VIEW = ".st-key-league-view"
