@@ -13,7 +13,6 @@ are in ``benchmarks/test_preflight.py``.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,17 +38,28 @@ CASES = [
 TIME_FACTOR, MEMORY_FACTOR = 3.0, 1.5
 
 
+#: run the command from a small process and report its CPU seconds and peak RSS: Linux keeps a
+#: process's peak RSS across exec, and a child forked (or vforked) from this test process would
+#: report this process's own peak (hundreds of MB after other tests) as its own
+_MEASURE = """
+import os, subprocess, sys
+with open(sys.argv[1], "w") as err:
+    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+    _, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024.0)
+"""
+
+
 def measure(overrides: list[str], results: Path) -> tuple[float, float]:
     """CPU seconds and peak resident bytes of one ``gridsim`` command (its own process, one thread)."""
     args = [sys.executable, "-m", "sim.entry.cli", *overrides, "engine.workers=1", f"run.results_dir={results}",
             "run.reuse=false", "run.progress=false"]
-    with open(results.parent / "stderr.txt", "w+") as err:
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        err.seek(0)
-        assert proc.returncode == 0, err.read()[-2000:]
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024.0
+    stderr = results.parent / f"stderr-{results.name}.txt"
+    out = subprocess.run([sys.executable, "-c", _MEASURE, str(stderr), *args], capture_output=True, text=True,
+                         check=True).stdout.split()
+    code, seconds, peak = int(out[0]), float(out[1]), float(out[2])
+    assert code == 0, stderr.read_text()[-2000:]
+    return seconds, peak
 
 
 @pytest.fixture(scope="module")
