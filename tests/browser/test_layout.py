@@ -7,15 +7,17 @@ import re
 from typing import Any
 
 from planner import FULLTIME, HORIZON, REPLICATIONS, body, choose, open_page, run, set_field, settle
+from playwright.sync_api import expect
 
 
 def test_a_calibrated_preset_runs_on_its_own_territory(server: Any, browser: Any) -> None:
     page = open_page(browser, server.url)
     choose(page, "Calibrated preset", "harbour")
-    assert page.get_by_label("Territory (the preset's own)", exact=True).input_value() == "harbourtown"
+    # waits for the page's rerun after the choice (an immediate read can see the field still empty)
+    expect(page.get_by_label("Territory (the preset's own)", exact=True)).to_have_value("harbourtown", timeout=60_000)
     page.get_by_text("County department staff (per county)").click()
     department = page.get_by_label(re.compile("^urban.construction", re.I))
-    assert department.input_value() == "2849"  # the fitted head-count, inside the schema's bound
+    expect(department).to_have_value("2849", timeout=60_000)  # the fitted head-count, inside the schema's bound
     assert "must be from" not in body(page)
     assert page.get_by_role("button", name="Run", exact=True).is_enabled()
     run(page, 1)
