@@ -133,26 +133,16 @@ def _segment_km(unit: np.ndarray, t: np.ndarray, observed: np.ndarray, n_units: 
         end = start
         while end < n and unit[end] == u:
             end += 1
-        size = end - start
+        times, surv = _product_limit(t[start:end], observed[start:end])  # the unit's own curve
         s = 1.0
         area = 0.0
         prev = 0.0
-        i = start
-        while i < end:
-            x = t[i]
-            d = 0
-            j = i
-            while j < end and t[j] == x:
-                if observed[j]:
-                    d += 1
-                j += 1
-            if d > 0:
-                area += s * (x - prev)
-                prev = x
-                s *= 1.0 - d / (size - (i - start))
-                if pq[u] != pq[u] and s <= 1.0 - q + _EPS:
-                    pq[u] = x
-            i = j
+        for k in range(len(times)):
+            area += s * (times[k] - prev)
+            prev = times[k]
+            s = surv[k]
+            if pq[u] != pq[u] and s <= 1.0 - q + _EPS:
+                pq[u] = times[k]
         area += s * (t[end - 1] - prev)
         mean[u] = area
         open_left[u] = s > _EPS
