@@ -29,8 +29,8 @@ from numba import njit
 
 #: slots of the counts vector returned by ``matter_pass``
 N_WIN, BAD_STATUS, CLOSE_MISMATCH, BAD_LEVEL, ON_TIME, SATISFIED, SAT_DECIDED, REOPENED, PETITIONED, \
-    TRANSFERS, ESCALATIONS, N_RES, N_R2C, N_DISC = range(14)
-N_SLOTS = 14
+    TRANSFERS, ESCALATIONS, N_DISC = range(12)
+N_SLOTS = 12
 #: ``np.nan_to_num`` turns +-inf into the largest finite double
 _DBL_MAX = float(np.finfo(np.float64).max)
 
@@ -53,25 +53,23 @@ class MatterColumns(NamedTuple):
 
 @njit(cache=True, nogil=True)
 def matter_pass(m: MatterColumns, w0: float, h: float, n_status: int, n_level: int, closed_code: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Counts and samples of the matter table (window = ``w0 <= t_occur < h``).
 
     Returns ``(counts, status_counts, level_counts, res, r2c, disc)``: ``counts`` by the
     slot constants above (contract checks over all matters, the rest over the window);
     ``status_counts`` of window matters; ``level_counts`` of window matters closed with a
-    valid level; and, in row order, the finite ``t_close - t_occur`` and ``t_close -
-    t_discover`` of closed window matters and the finite ``t_discover - t_occur`` of all
-    window matters.
+    valid level; and, in row order, the finite ``t_discover - t_occur`` of all window
+    matters. (Resolution times are the open-matter pass's, ``sim.metrics.open_matters``, which
+    censors the open ones.)
     """
     n = len(m.t_occur)
     counts = np.zeros(N_SLOTS, np.int64)
     status_counts = np.zeros(n_status, np.int64)
     level_counts = np.zeros(n_level, np.int64)
     # np.empty is not touched beyond what is written: only the kept samples cost memory
-    res = np.empty(n, np.float64)
-    r2c = np.empty(n, np.float64)
     disc = np.empty(n, np.float64)
-    n_res = n_r2c = n_disc = 0
+    n_disc = 0
     for i in range(n):
         st = m.status[i]
         closed = st == closed_code
@@ -104,22 +102,14 @@ def matter_pass(m: MatterColumns, w0: float, h: float, n_status: int, n_level: i
         counts[ESCALATIONS] += m.escalations[i]
         if not closed:
             continue
-        r = m.t_close[i] - to
-        if math.isfinite(r):
-            res[n_res] = r
-            n_res += 1
-        r = m.t_close[i] - m.t_discover[i]
-        if math.isfinite(r):
-            r2c[n_r2c] = r
-            n_r2c += 1
         if valid_level:
             level_counts[lv] += 1
         if m.on_time[i] == 1:
             counts[ON_TIME] += 1
         if m.reopened[i] > 0:
             counts[REOPENED] += 1
-    counts[N_RES], counts[N_R2C], counts[N_DISC] = n_res, n_r2c, n_disc
-    return counts, status_counts, level_counts, res[:n_res], r2c[:n_r2c], disc[:n_disc]
+    counts[N_DISC] = n_disc
+    return counts, status_counts, level_counts, disc[:n_disc]
 
 
 @njit(cache=True, nogil=True)

@@ -208,8 +208,6 @@ class _MatterPass(NamedTuple):
     counts: np.ndarray
     status_counts: np.ndarray
     level_counts: np.ndarray
-    res: np.ndarray  # finite resolution hours of closed window matters, row order
-    r2c: np.ndarray  # finite report-to-close hours of the same
     disc: np.ndarray  # finite discovery hours of window matters
 
 
