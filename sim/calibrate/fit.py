@@ -64,10 +64,9 @@ from sim.scenario.territory import Territory, build_territory
 #: a department at its starting point (its held-out median 2x the observed)
 TOL = 0.005
 NOISE_SHARE = 0.2
-PATIENCE = 20  # trials without an improvement that counts before a department stops ...
-MIN_TRIALS = 16  # ... but not before this many (the six starts, then TPE's ten random trials)
+PATIENCE = 20  # guided trials without an improvement that counts before a department stops ...
+MIN_TRIALS = 16  # ... after the six starts and TPE's ten random trials (which are not counted)
 OFFICE_HOURS_PER_DAY = 9.0
-
 
 @dataclass
 class DepartmentSearch:
@@ -187,12 +186,12 @@ class Simulator:
         rec, cfg = self.records(handling)
         return simulated_cases(rec, cfg, self.fit.tb, self.due_share, self.departments, self.seed)
 
-    def censored_by_department(self, handling: dict[str, Handling]) -> dict[str, np.ndarray]:
-        """Simulated min(close, extraction) - created hours of training-month matters, per department
-        (every replication's, pooled)."""
+    def censored_by_department(self, handling: dict[str, Handling]) -> dict[str, Weighted]:
+        """Simulated min(close, extraction) - created hours of training-month matters and their recency
+        weights, per department (every replication's, pooled)."""
         tb = self.fit.tb
         t0, t1 = tb.hours(pd.Series([tb.train_from, tb.train_until]))
-        ys, depts = [], []
+        ys, depts, created = [], [], []
         for rep in range(len(self.inputs)):
             rec, cfg = self.records(handling, rep)
             m = rec.matters
@@ -202,14 +201,31 @@ class Simulator:
             keep = (occ >= t0) & (occ < t1)
             ys.append(np.where(np.isfinite(close) & (close <= horizon), close, horizon)[keep] - occ[keep])
             depts.append(self.cat_dept[np.asarray(m.category, np.int64)[keep]])
+            created.append(occ[keep])
         y, dept = np.concatenate(ys), np.concatenate(depts)
-        return {d: y[dept == k] for k, d in enumerate(self.dept_names)}
+        w = tb.recency_weights(np.concatenate(created))
+        return {d: Weighted(y[dept == k], w[dept == k]) for k, d in enumerate(self.dept_names)}
 
 
-def _w1(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) == 0 or len(b) == 0:
+@dataclass(frozen=True)
+class Weighted:
+    """Censored close hours of a department's training cases and each case's recency weight."""
+
+    hours: np.ndarray
+    weights: np.ndarray
+
+
+def observed_weighted(obs: pd.DataFrame, tb: Timebase) -> Weighted:
+    """A department's observed training cases as the fit compares them (``Simulator.censored_by_department``)."""
+    return Weighted(censored_hours(obs, tb.extracted_at), tb.recency_weights(tb.hours(obs["created"])))
+
+
+def _w1(a: Weighted, b: Weighted) -> float:
+    """W1 between the recency-weighted log1p hours of two sides (inf when a side is empty)."""
+    if len(a.hours) == 0 or len(b.hours) == 0:
         return float("inf")
-    return float(wasserstein_distance(np.log1p(np.maximum(a, 0.0)), np.log1p(np.maximum(b, 0.0))))
+    return float(wasserstein_distance(np.log1p(np.maximum(a.hours, 0.0)), np.log1p(np.maximum(b.hours, 0.0)),
+                                      a.weights, b.weights))
 
 
 RHO_MAX = 0.98
@@ -221,7 +237,7 @@ POLISH_STEPS = (0.2, 0.1, 0.05, 0.025)
 BOUNDS = {"cv": (0.2, 6.0), "rho": (0.2, RHO_MAX)}
 
 
-def polish(searches: dict[str, DepartmentSearch], sim: Simulator, obs_y: dict[str, np.ndarray],
+def polish(searches: dict[str, DepartmentSearch], sim: Simulator, obs_y: dict[str, Weighted],
            say: Callable[[str], None], start: float) -> int:
     """Coordinate steps from every department's best (all departments in one run per step).
 
@@ -289,11 +305,14 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
         # less at a higher one), so that TPE begins on both sides of it
         for scale, rho in ((1.0, 0.7), (0.5, 0.9), (0.25, 0.95), (1.0, 0.5), (0.5, 0.75), (0.25, 0.85)):
             study.enqueue_trial({**x0, "work_hours": max(0.05, x0["work_hours"] * scale), "rho": rho})
-        y = np.log1p(np.maximum(censored_hours(g, tb.extracted_at), 0.0))
+        ow = observed_weighted(g, tb)
+        y = np.log1p(np.maximum(ow.hours, 0.0))
+        # the weighted sd over the square root of the cases' effective number (Kish)
+        n_eff = float(ow.weights.sum() ** 2 / max(float((ow.weights ** 2).sum()), 1e-300))
+        sd = float(np.sqrt(np.average((y - np.average(y, weights=ow.weights)) ** 2, weights=ow.weights)))
         searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
-                                       max_work=max_work(g), study=study,
-                                       noise=float(np.std(y) / np.sqrt(max(len(y), 1))))
-    obs_y = {d: censored_hours(obs_by_dept[d], tb.extracted_at) for d in depts}
+                                       max_work=max_work(g), study=study, noise=sd / np.sqrt(max(n_eff, 1.0)))
+    obs_y = {d: observed_weighted(obs_by_dept[d], tb) for d in depts}
     start = time.perf_counter()
     best_params = {d: initial_guess(obs_by_dept[d]) for d in depts}
     sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts},
@@ -324,8 +343,11 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
             counts = dist < s.best - max(TOL * s.best, NOISE_SHARE * s.noise)
             if dist < s.best:  # the best is kept whether or not the step counts as progress
                 s.best, s.best_params = dist, dict(s.trial.params)  # type: ignore[attr-defined]
-            s.since_best = 0 if counts else s.since_best + 1
-            s.done = s.since_best >= PATIENCE and n >= MIN_TRIALS
+            # patience counts TPE's guided trials only: a department whose best is one of the starts
+            # must still get PATIENCE guided trials (on Boston, counting from the starts stopped one
+            # department after seven guided trials, its distance 3x the one a full search found)
+            s.since_best = 0 if counts or n <= MIN_TRIALS else s.since_best + 1
+            s.done = s.since_best >= PATIENCE
         history.append(row)
         active = sum(not s.done for s in searches.values())
         total = sum(s.best for s in searches.values() if math.isfinite(s.best))

@@ -46,6 +46,17 @@ OFFICE_WEEKDAYS = (0, 1, 2, 3, 4)
 #: handful of close times identifies no head-count
 MIN_DEPARTMENT_ROWS = 30
 POOLED = "pooled (small departments)"
+#: handling and the mix of matters drift (a department takes on staff, clears a backlog, changes
+#: its practice or recovers from a storm; a season's requests come and go), and the model predicts
+#: the months after the training window: so a training case weighs by its recency in what the fit
+#: reads of handling (close times, shares settled at once, on the quick path or left open) and of
+#: the category mix, its weight halving every ``HALF_LIFE_SHARE`` of the training window (a quarter:
+#: the last quarter carries half the weight), and never less than ``HALF_LIFE_MIN_DAYS``: drift is
+#: slower than a week's cycle, and a one-week log weighted by the day fitted the day after its
+#: holiday alone (its held-out median 3x the observed). Arrival rates and their hour, weekday and
+#: month profiles read every training day alike: a season profile needs all of its months.
+HALF_LIFE_SHARE = 0.25
+HALF_LIFE_MIN_DAYS = 28.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,14 @@ class Timebase:
     @property
     def horizon_days(self) -> float:
         return float((self.extracted_at - self.t0) / pd.Timedelta(days=1))
+
+    def recency_weights(self, created_hours: np.ndarray) -> np.ndarray:
+        """Each training case's weight by its created time (model hours): 1 at the end of the training
+        window, halving every ``HALF_LIFE_SHARE`` of the window or ``HALF_LIFE_MIN_DAYS``, the longer."""
+        until = float((self.train_until - self.t0) / pd.Timedelta(hours=1))
+        half_life = max(HALF_LIFE_SHARE * float((self.train_until - self.train_from) / pd.Timedelta(hours=1)),
+                        HALF_LIFE_MIN_DAYS * 24.0)
+        return np.exp2((np.asarray(created_hours, dtype=np.float64) - until) / half_life)
 
     def model_weekdays(self, real_days: tuple[int, ...]) -> list[int]:
         """Model weekday indices j whose real weekday (weekday0 + j) % 7 is in ``real_days``."""
@@ -215,7 +234,14 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
     # the generator divides the season by its mean over the year's days: undo that for the rate
     month_of_day = np.searchsorted(np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]),
                                    np.arange(365), side="right") - 1
-    daily_rate = mean_day * float(season[month_of_day].mean())
+    # the rate that reproduces the ordinary training days' rows under both profiles: the expected rows
+    # of a day are rate x weekday factor x month factor, summed over the days seen. A window of whole
+    # weeks averages the weekday factor to 1 (the mean day's rows); a few weekdays with the weekend
+    # unseen do not (their mean day is a working day's, ~1.2x the week's mean, and taken as the rate
+    # it put 20% too many matters into every day of a one-week log)
+    week_real = per_real / per_real.mean() if per_real.sum() > 0 else np.ones(7)
+    exposure = float(np.sum(week_real[span_o.weekday] * season[span_o.month.to_numpy() - 1]))
+    daily_rate = len(created_o) / max(exposure, 1e-9) * float(season[month_of_day].mean())
     holiday_factor = _holiday_factor(tb, span, row_day, per_real, season)
     mix = tr["channel"].map({c: i for i, c in enumerate(CHANNELS)})
     ch = np.bincount(mix.dropna().astype(int).to_numpy(), minlength=len(CHANNELS)).astype(np.float64)
@@ -310,7 +336,6 @@ def _spread(values: pd.Series, groups: pd.Series) -> float:
 def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit], bool, dict[str, PathChoice]]:
     """Per category: department, share, quick-close share, due share, deadline, left-open share and
     quick-path share; and each department's choice of one path or two (``sim.calibrate.paths``)."""
-    n = len(tr)
     hours = pd.Series(close_hours(tr), index=tr.index)
     fast = hours < FAST_HOURS
     cal, work = _deadline_days(tr, tb)
@@ -322,8 +347,9 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     # pooled department values for small categories
     old = tr["created"] <= tb.extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
     pooled_dept = tr["department"].map(lambda d: POOLED if d in small else d)
+    weight = pd.Series(tb.recency_weights(tb.hours(tr["created"])), index=tr.index)
     by_dept = pd.DataFrame({"d": pooled_dept, "fast": fast, "h": hours, "due": days, "old": old,
-                            "left": old & tr["closed"].isna()})
+                            "left": old & tr["closed"].isna(), "w": weight})
     pooled = {d: g for d, g in by_dept.groupby("d")}
     # one path or two per department (the department the model sends each category to)
     model_dept = tr["category"].map(dept_of)
@@ -346,16 +372,19 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
         src = by_dept.loc[g.index] if rows >= MIN_ROWS else pooled[dept]
         quick_src = quick.loc[g.index] if rows >= MIN_ROWS else quick[model_dept == dept]
         path = paths.get(dept)
-        f = src["fast"]
+        f, w = src["fast"], src["w"]
         fast_h = src.loc[f, "h"]
         due = src["due"].dropna()
+        old_w = float((w * src["old"]).sum())
         out[str(name)] = CategoryFit(
-            name=str(name), key=slug(str(name), taken), department=dept, rows=rows, share=rows / n,
-            fast_share=float(f.mean()), fast_hours=float(fast_h.mean()) if len(fast_h) else FAST_HOURS / 2,
-            due_share=float(g["due"].notna().mean()),
+            name=str(name), key=slug(str(name), taken), department=dept, rows=rows,
+            share=float(weight.loc[g.index].sum() / weight.sum()),
+            fast_share=float(np.average(f, weights=w)),
+            fast_hours=float(fast_h.mean()) if len(fast_h) else FAST_HOURS / 2,
+            due_share=float(np.average(g["due"].notna(), weights=weight.loc[g.index])),
             deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)),
-            open_share=float(src["left"].sum() / src["old"].sum()) if src["old"].any() else 0.0,
-            quick_share=float(quick_src.mean()) if len(quick_src) else 0.0,
+            open_share=float((w * src["left"]).sum() / old_w) if old_w > 0 else 0.0,
+            quick_share=float(np.average(quick_src, weights=weight.loc[quick_src.index])) if len(quick_src) else 0.0,
             quick_hours=path.quick_mean_hours if path is not None else 0.0,
             quick_cv=path.quick_cv if path is not None else 0.0)
     return out, bool(working), paths

@@ -38,6 +38,7 @@ from sim.calibrate.profile import (
     training,
 )
 from sim.calibrate.report import write_report
+from sim.calibrate.trace import traced_cases
 from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
 from sim.util.partial import claim_results_dir
@@ -130,7 +131,8 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
         tr, te = training(cases, tb), heldout(cases, tb)
         cf = carry_forward(tr, te, tb.extracted_at, seed)
         mm, mmc_params = mmc(tr, te, tb.train_from, tb.train_until, tb.extracted_at, seed)
-        record = validation(cases, simulated, cf, mm, tb)
+        say("calibrate: the fitted model fed the log's own cases (the load effect's traced side)")
+        record = validation(cases, simulated, cf, mm, tb, traced=traced_cases(sim, res.handling, cases))
         write_validation(record, tmp / "validation.json")
         extra = {"handling": {d: asdict(h) | {"capacity_per_hour": h.capacity_per_hour, "rho": res.rho[d],
                                              "censored_w1": res.distance[d]} for d, h in res.handling.items()},

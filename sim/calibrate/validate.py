@@ -11,7 +11,10 @@ the last created case) are ranked by the number of cases created in them; the bu
 quarter and the quietest quarter of them are compared (on-time rate and median close
 time of the cases created in them), in the log and in the simulation (ranked by its own
 arrivals), by the same code. A queueing model should show the slope; a carry-forward
-cannot.
+cannot. The forecast's arrivals know nothing of the held-out weeks' load (a month the training
+window did not see gets the training mean), so its busiest weeks are Poisson noise and
+holiday weeks: ``traced`` is the same comparison on the fitted model fed the log's own cases
+(``sim.calibrate.trace``), the same weeks as the log's, where only the handling differs.
 
 The file has exactly the issue's keys; undefined figures are ``null``, and no NaN or
 infinity is written (strict JSON).
@@ -67,8 +70,9 @@ def load_effect(df: pd.DataFrame, tb: Timebase) -> dict[str, float | None]:
 
 
 def validation(observed: pd.DataFrame, simulated: pd.DataFrame, carry: pd.DataFrame, mmc: pd.DataFrame,
-               tb: Timebase) -> dict[str, Any]:
-    """The validation record (``observed`` / ``simulated``: whole logs; the baselines: held-out only)."""
+               tb: Timebase, traced: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The validation record (``observed`` / ``simulated``: whole logs; the baselines: held-out only;
+    ``traced``: the fitted model fed the log's own cases, ``sim.calibrate.trace``, for the load effect)."""
     ext = tb.extracted_at
 
     def window(df: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
@@ -93,7 +97,9 @@ def validation(observed: pd.DataFrame, simulated: pd.DataFrame, carry: pd.DataFr
                     "carry_forward": summary(carry, ext), "mmc": summary(mmc, ext)},
         "departments": departments,
         "distances": distances,
-        "load_effect": {"observed": load_effect(observed, tb), "simulated": load_effect(simulated, tb)},
+        # the forecast's busy weeks are noise (its unseen months are flat); the traced run's are the log's
+        "load_effect": {"observed": load_effect(observed, tb), "simulated": load_effect(simulated, tb),
+                        "traced": None if traced is None else load_effect(traced, tb)},
     }
 
 

@@ -45,6 +45,14 @@ def two_weeks() -> pd.DataFrame:
     return frame(rows)
 
 
+def recency(log: pd.DataFrame, until: str = "2015-01-19") -> tuple[pd.Series, pd.DataFrame]:
+    """Each training case's weight, by hand: 2 ** ((created - until) / half-life), the half-life a quarter
+    of the training window (first case to ``until``) or 28 days, the longer."""
+    tr = log[log["created"] < until]
+    half = max(0.25 * (pd.Timestamp(until) - tr["created"].min()), pd.Timedelta(days=28))
+    return 2.0 ** ((tr["created"] - pd.Timestamp(until)) / half), tr
+
+
 def test_timebase_default_split_and_rotation(two_weeks: pd.DataFrame) -> None:
     log = two_weeks[two_weeks["created"] >= "2015-01-08"]  # from a Thursday
     tb = timebase(log, pd.Timestamp("2015-01-25"), None)
@@ -72,7 +80,11 @@ def test_hour_weekday_and_mix(two_weeks: pd.DataFrame) -> None:
     assert week.mean() == pytest.approx(1.0)
     # model day 0 is the first case's day, a Monday: real Saturday is model index 5, 1 case a day vs 3
     assert tb.weekday0 == 0 and week[5] / week[0] == pytest.approx(1 / 3)
-    assert fit.categories["pothole"].share == pytest.approx(24 / 34)
+    # the mix weighs a case by its recency (its weight halves every quarter of the training window):
+    # 24 of the 34 cases are potholes, and the weekends' single cases, all potholes, weigh as their days do
+    w, tr = recency(two_weeks)
+    assert fit.categories["pothole"].share == pytest.approx(w[tr["category"] == "pothole"].sum() / w.sum())
+    assert fit.categories["pothole"].share != pytest.approx(24 / 34)
     assert fit.categories["pothole"].department == "PWD"
     # channels in model order (patrol, walk_in, app, hotline, reporter)
     assert sum(fit.channel_mix) == pytest.approx(1.0) and fit.channel_mix[1] == 0.0
@@ -85,8 +97,11 @@ def test_quick_share_and_deadlines(two_weeks: pd.DataFrame) -> None:
     tb = timebase(two_weeks, pd.Timestamp("2015-01-25"), pd.Timestamp("2015-01-19"))
     fit = fit_arrivals(two_weeks, tb)
     pot = fit.categories["pothole"]
-    # k == 0 (one a day, 14 of 24 pothole cases) is closed within a minute
-    assert pot.fast_share == pytest.approx(14 / 24) and pot.fast_hours < FAST_HOURS
+    # k == 0 (one a day, 14 of 24 pothole cases) is closed within a minute; cases weigh by recency
+    w, tr = recency(two_weeks)
+    pothole = tr["category"] == "pothole"
+    fast = (tr["closed"] - tr["created"]) < pd.Timedelta(hours=FAST_HOURS)
+    assert pot.fast_share == pytest.approx(w[pothole & fast].sum() / w[pothole].sum()) and pot.fast_hours < FAST_HOURS
     assert fit.categories["noise"].fast_share == 0.0
     assert pot.due_share == 1.0 and fit.categories["noise"].due_share == 0.0
     assert fit.categories["noise"].deadline_days is None

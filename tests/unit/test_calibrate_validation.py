@@ -99,7 +99,7 @@ def test_validation_json_has_exactly_the_issue_keys(tmp_path: Path) -> None:
     tr, te = obs[obs["created"] < TB.train_until], obs[obs["created"] >= TB.train_until]
     cf = carry_forward(tr, te, EXT, 2)
     mm, _ = mmc(tr, te, TB.train_from, TB.train_until, EXT, 2)
-    rec = validation(obs, sim, cf, mm, TB)
+    rec = validation(obs, sim, cf, mm, TB, traced=sim)
     path = write_validation(rec, tmp_path / "validation.json")
     text = path.read_text()
     assert "NaN" not in text and "Infinity" not in text
@@ -118,7 +118,7 @@ def test_validation_json_has_exactly_the_issue_keys(tmp_path: Path) -> None:
     for k in v["distances"].values():
         assert set(k) == {"model", "carry_forward", "mmc"}
     assert v["distances"]["cycle_time_emd_hours"]["model"] > 0
-    assert set(v["load_effect"]) == {"observed", "simulated"}
+    assert set(v["load_effect"]) == {"observed", "simulated", "traced"}
     for k in v["load_effect"].values():
         assert set(k) == {"busy_on_time", "quiet_on_time", "busy_p50", "quiet_p50"}
 
