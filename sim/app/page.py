@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from sim.app import answer, decision, league_view, settings
+from sim.app import answer, decision, league_view, messages, settings
 from sim.app import levers as lv
 from sim.app import workbench as wb
 from sim.app.about import about_markdown
@@ -77,7 +77,7 @@ base_ov = wb.base_overrides(territory, scenario, calibrated or None, RESULTS)
 try:
     base_dc, base_cfg = wb.base_config(base_ov)
 except ConfigError as exc:
-    side.error(str(exc))
+    side.error(messages.error_message(exc, lang))
     st.stop()
 if calibrated:  # the preset brings its own territory: shown, not chosen
     territory_slot.text_input(t("base.own_territory", lang), base_cfg.territory.name, disabled=True,
@@ -159,11 +159,20 @@ if not problems:
     except Exception as exc:  # the page stays usable whatever a value does to the model
         problems[""] = f"{type(exc).__name__}: {exc}"
 by_key = {x.key: x for x in levers}
+
+
+def _field_name(key: str) -> str | None:
+    """The name of the field an error about config ``key`` is shown beside (None: no field writes it)."""
+    field_key = lv.lever_of(key, levers)
+    return _name(by_key[field_key]) if field_key in by_key else None
+
+
 for key, message in problems.items():
-    (spots[key] if key in spots else st).error(message)
+    (spots[key] if key in spots else st).error(messages.line_message(message, lang, _field_name))
 if problems:  # where the planner looks: beside Run, naming each field (its message is under the field)
     problems_slot.error(t("problems", lang).format(len(problems), "; ".join(
-        _name(by_key[k]) if k in by_key else m for k, m in problems.items())))
+        _name(by_key[k]) if k in by_key else messages.line_message(m, lang, _field_name)
+        for k, m in problems.items())))
 
 # -------------------------------------------------------------------- run
 clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems), key="run",
@@ -203,7 +212,7 @@ if clicked:
         raise
     progress_slot.empty()
     if isinstance(job.error, ConfigError):
-        st.error(str(job.error))
+        st.error(messages.error_message(job.error, lang, _field_name))
     elif job.error is not None:  # a failing run is shown, the server and the page go on
         st.error(t("failed", lang).format(f"{type(job.error).__name__}: {job.error}"))
     else:
