@@ -17,9 +17,10 @@ from sim.app.labels import t
 from sim.app.workbench import Outcome
 from sim.checks.capacity import CapacityReport
 from sim.report import labels as report_labels
+from sim.report.change import config_changes
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
-__all__ = ["decision_table", "replications", "stability_lines", "verdict_block"]
+__all__ = ["decision_table", "history_words", "replications", "stability_lines", "verdict_block"]
 
 #: the cell colours of a verdict (light, readable in print); "none" and the rest stay white
 COLOURS = {"better": "#d7f0dc", "worse": "#f8d7d7"}
@@ -116,3 +117,10 @@ def lever_words(levers: Sequence[Any], a: Outcome, b: Outcome, lang: str, name_o
     """The levers ``b`` changed against ``a``, in words (or that none did)."""
     words = decision.changes(levers, a.values, b.values, lang, name_of)
     return t("dec.levers", lang).format("; ".join(words)) if words else t("dec.no_levers", lang)
+
+
+def history_words(h: Outcome, lang: str) -> str:
+    """What run ``h`` changed against its baseline, in words (``sim.report.change.config_changes``, as the
+    briefing's title says it: offices and categories by name, values in words), or that it is the baseline."""
+    words = config_changes(h.baseline.cfg, h.cfg, lang) if h.baseline is not None else []
+    return ("；" if lang == "zh" else "; ").join(words) or t("baseline", lang)

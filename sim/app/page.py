@@ -234,9 +234,8 @@ def _known(kind: str, name: str) -> str:
 
 
 def _changed(h: wb.Outcome) -> str:
-    """The levers run ``h`` changed against its baseline, in words."""
-    words = decision.changes(levers, h.baseline.values, h.values, lang, _name) if h.baseline else []
-    return "; ".join(words) or t("baseline", lang)
+    """The levers run ``h`` changed against its baseline, in words (the briefing's own words)."""
+    return answer.history_words(h, lang)
 
 
 # ----------------------------------------------------------------- answer
