@@ -325,3 +325,4 @@ if history:
     st.download_button(t("zip", lang), data=lambda: wb.results_zip(o),
                        file_name=f"gridsim-run-{o.name.lstrip('#')}.zip", mime="application/zip", on_click="ignore",
                        key="zip")
+wb.warm_up()  # once per server process, after its first page: the first click does not load the engine

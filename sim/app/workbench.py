@@ -55,6 +55,38 @@ CAPACITY_DRAW_DAYS = 56.0
 PAGE_FIXED = ("run.progress=false", "engine=vector", "report.charts=false")
 
 
+#: a small run the server makes once, in the background, after its first page is drawn: the engine's
+#: compiled kernels come from their cache and the run path and charts are imported before a planner's
+#: first click, not after it (a fresh process took 10 s to import them and 7 s for its first run)
+WARM_UP = ("territory=township", "engine=vector", "run.horizon_days=3", "run.warmup_days=0", "run.progress=false",
+           "report.charts=false")
+_WARMING = threading.Event()  # set once the warm-up has started
+
+
+def warm_up() -> threading.Thread | None:
+    """Start the process's warm-up run in a daemon thread (the first call only; later calls return None)."""
+    with RUN_LOCK:
+        if _WARMING.is_set():
+            return None
+        _WARMING.set()
+    thread = threading.Thread(target=_warm, name="gridsim-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm() -> None:
+    try:
+        from sim.report import charts, league  # noqa: F401  # the page's charts: imported here, not on a click
+        from sim.runs.api import run_config  # on first use: the page starts in half a second
+        from sim.runs.config import load_config  # on first use: the page starts in half a second
+
+        with RUN_LOCK:  # Hydra's composition is process-global; the run itself needs no lock (it writes nothing)
+            cfg = load_config(list(WARM_UP))
+        run_config(cfg, write=False)
+    except Exception:  # noqa: BLE001  # only a head start: a real problem shows on the planner's own run
+        pass
+
+
 def presets(config_dir: Path | None = None) -> dict[str, list[str]]:
     """The bases a planner can choose: territory and scenario presets, and every calibrated preset."""
     from sim.scenario.compose import config_dir as default_dir  # on first use: the page starts in half a second
