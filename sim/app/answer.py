@@ -87,14 +87,18 @@ def verdict_block(box: Any, name: str, stability: dict[str, Any] | None, capacit
 
 
 def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
-    """baseline | variant | change (95% interval) | for the planner, coloured by each KPI's direction."""
+    """baseline | variant | change (95% interval) | for the planner, coloured by each KPI's direction.
+
+    ``a`` is called the baseline only when it is the base itself (no lever changed), as in the
+    briefing; another run is the reference, by its name."""
     rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs, lang)
 
     def head(side: str, o: Outcome) -> str:
         who = "" if o.name == "baseline" else f"{o.name}, "
         return f"{t(side, lang)} ({who}{replications(o.replications, lang)})"
 
-    frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head("dec.col.baseline", a): r.baseline,
+    first = "dec.col.reference" if a.overrides else "dec.col.baseline"
+    frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head(first, a): r.baseline,
                            head("dec.col.variant", b): r.variant,
                            t("dec.col.change", lang): r.change,
                            t("dec.col.verdict", lang): t(f"verdict.{r.verdict}", lang)} for r in rows])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ from sim.app.about import about_markdown
 from sim.app.labels import TEXT, t
 from sim.app.progress import CANCELLED, PageRun
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
+from sim.scenario.schema import warmup_days
 from sim.util.errors import ConfigError
 
 RESULTS = os.environ.get("GRIDSIM_WORKBENCH_RESULTS", "results")
@@ -109,6 +111,14 @@ def _label(lever: lv.Lever) -> str:
 
 def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
     key, label, value = f"{lang}|{base_key}|{lever.key}", _label(lever), S.get(lever.key, default)
+    if lever.key in FOLLOWING and lever.key not in S:
+        # a field that follows another while the planner leaves it alone: its widget takes each new default
+        # (what was last put there, kept beside it, tells a planner's own value from a default)
+        auto = f"{key}|auto"
+        if key not in state or state[key] == state.get(auto):
+            state[key] = state[auto] = float(default)
+        got = box.number_input(label, value=None, step=float(lever.step), key=key)  # the value: state[key]
+        return float(default) if got is None else got  # an emptied field: the default it follows
     if lever.kind in ("choice", "multi") and not set(value if lever.kind == "multi" else [value]) <= set(lever.choices):
         value = default  # a choice another base offered
     if lever.kind == "int":
@@ -132,12 +142,20 @@ if not state.get("levers_read"):  # the URL's levers, once per session, before a
     from_url = settings.decode(st.query_params, levers, choices)
     S.update({k: v for k, v in from_url.items() if k not in settings.BASE_KEYS})
     state.levers_read = True
+#: fields whose default follows another field's value while the planner leaves them alone: a base
+#: whose warm-up is the schema's default (90 days, at most a quarter of the horizon) keeps that rule,
+#: so a shorter horizon does not leave the warm-up field at a value longer than the run
+_DEFAULT_WARMUP = warmup_days(replace(base_cfg.run, warmup_days=None))
+FOLLOWING = {"run.warmup_days"} if base_cfg.run.warmup_days in (None, _DEFAULT_WARMUP) else set()
 values: dict[str, Any] = {}
 spots: dict[str, Any] = {}
 side.header(t("levers", lang))
 for group in ("staff", "modules", "departments", "dispatch", "scenario", "run"):
     box = side.expander(t(f"group.{group}", lang), expanded=group in ("staff", "run"))
     for lever in (x for x in levers if x.group == group):
+        if lever.key in FOLLOWING and isinstance(values.get("run.horizon_days"), int | float):
+            defaults[lever.key] = warmup_days(replace(base_cfg.run, horizon_days=float(values["run.horizon_days"]),
+                                                      warmup_days=None))
         values[lever.key] = _widget(box, lever, defaults[lever.key])
         spots[lever.key] = box.empty()
         if values[lever.key] != defaults[lever.key]:
