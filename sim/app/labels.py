@@ -134,6 +134,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "dec.above_horizon": ("above the horizon", "超出仿真时长"),
     "dec.none": ("not distinguishable from zero", "与零无显著差别"),
     "dec.single": ("one replication each: no interval", "各仅一次运行，无区间"),
+    "dec.exact": ("in every replication", "每次重复均如此"),
+    "dec.no_change": ("no change in any replication", "各次重复均无变化"),
     "dec.unpaired": ("not paired: the replications differ", "无法配对：重复次数不同"),
     "dec.unknown": ("not measured on one side", "一方无法测得"),
     "dec.col.kpi": ("KPI", "指标"),
