@@ -4,8 +4,9 @@ Run: ``pytest benchmarks/test_workbench.py --benchmark-enable``. Each benchmark 
 page's own code path (``sim.app.workbench``: the store, ``sim.run``, the chart the page
 draws), with the compiled cache warm (a first run compiles it) and the baseline already in
 the store, as it is once a planner has opened the page. Goals on the 2-core machine: a
-county what-if with 3 replications under 10 s, a township year under 3 s, the capacity
-check under 0.5 s after a lever moves, a repeated run from the store under 1 s.
+county what-if with 3 replications under 5 s (issue 17; the page itself:
+benchmarks/test_page_answer.py), a township year under 3 s, the capacity check under 0.5 s
+after a lever moves, a repeated run from the store under 1 s.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def test_county_what_if_three_replications(benchmark: Any, results: Path) -> Non
 
     o = benchmark.pedantic(_click, setup=setup, rounds=2, iterations=1)
     assert o.baseline is not None and o.baseline.from_store and not o.from_store and len(o.runs) == 3
-    check_goal(benchmark, "workbench: county what-if, 3 replications (median)", benchmark.stats.stats.median, 10.0, "s")
+    check_goal(benchmark, "workbench: county what-if, 3 replications (median)", benchmark.stats.stats.median, 5.0, "s")
 
 
 def test_township_year(benchmark: Any, results: Path) -> None:

@@ -17,9 +17,10 @@ from sim.app.labels import t
 from sim.app.workbench import Outcome
 from sim.checks.capacity import CapacityReport
 from sim.report import labels as report_labels
+from sim.report.change import config_changes
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
-__all__ = ["decision_table", "replications", "stability_lines", "verdict_block"]
+__all__ = ["decision_table", "history_words", "replications", "stability_lines", "verdict_block"]
 
 #: the cell colours of a verdict (light, readable in print); "none" and the rest stay white
 COLOURS = {"better": "#d7f0dc", "worse": "#f8d7d7"}
@@ -86,14 +87,18 @@ def verdict_block(box: Any, name: str, stability: dict[str, Any] | None, capacit
 
 
 def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
-    """baseline | variant | change (95% interval) | for the planner, coloured by each KPI's direction."""
+    """baseline | variant | change (95% interval) | for the planner, coloured by each KPI's direction.
+
+    ``a`` is called the baseline only when it is the base itself (no lever changed), as in the
+    briefing; another run is the reference, by its name."""
     rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs, lang)
 
     def head(side: str, o: Outcome) -> str:
         who = "" if o.name == "baseline" else f"{o.name}, "
         return f"{t(side, lang)} ({who}{replications(o.replications, lang)})"
 
-    frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head("dec.col.baseline", a): r.baseline,
+    first = "dec.col.reference" if a.overrides else "dec.col.baseline"
+    frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head(first, a): r.baseline,
                            head("dec.col.variant", b): r.variant,
                            t("dec.col.change", lang): r.change,
                            t("dec.col.verdict", lang): t(f"verdict.{r.verdict}", lang)} for r in rows])
@@ -116,3 +121,10 @@ def lever_words(levers: Sequence[Any], a: Outcome, b: Outcome, lang: str, name_o
     """The levers ``b`` changed against ``a``, in words (or that none did)."""
     words = decision.changes(levers, a.values, b.values, lang, name_of)
     return t("dec.levers", lang).format("; ".join(words)) if words else t("dec.no_levers", lang)
+
+
+def history_words(h: Outcome, lang: str) -> str:
+    """What run ``h`` changed against its baseline, in words (``sim.report.change.config_changes``, as the
+    briefing's title says it: offices and categories by name, values in words), or that it is the baseline."""
+    words = config_changes(h.baseline.cfg, h.cfg, lang) if h.baseline is not None else []
+    return ("；" if lang == "zh" else "; ").join(words) or t("baseline", lang)

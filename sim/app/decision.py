@@ -109,6 +109,10 @@ def _change(kpi: str, a_runs: Sequence[Mapping[str, Any]], b_runs: Sequence[Mapp
     return Change(d.mean, d.half_width, "better" if better else "worse")
 
 
+#: a half-width below this share of its change is floating-point noise: the change is the same in every replication
+EXACT = 1e-9
+
+
 def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -> str:
     if c.verdict == "unpaired":
         return t("dec.unpaired", lang)
@@ -129,6 +133,8 @@ def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -
         text, hw_text = fmt_number(c.mean, 2, sign=True), fmt_number(c.half_width, 2)
     if c.verdict == "single":
         return f"{text} ({t('dec.single', lang)})"
+    if c.half_width <= EXACT * abs(c.mean) or c.half_width == 0:  # no interval to give: say so, not "± 0"
+        return t("dec.no_change", lang) if c.verdict == "none" else f"{text} ({t('dec.exact', lang)})"
     if c.verdict == "none":
         return f"{text} ± {hw_text}: {t('dec.none', lang)}"
     return f"{text} ± {hw_text}"

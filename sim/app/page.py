@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from sim.app import answer, decision, league_view, settings
+from sim.app import answer, decision, league_view, messages, settings
 from sim.app import levers as lv
 from sim.app import workbench as wb
 from sim.app.about import about_markdown
 from sim.app.labels import TEXT, t
 from sim.app.progress import CANCELLED, PageRun
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
+from sim.scenario.schema import warmup_days
 from sim.util.errors import ConfigError
 
 RESULTS = os.environ.get("GRIDSIM_WORKBENCH_RESULTS", "results")
@@ -77,7 +79,7 @@ base_ov = wb.base_overrides(territory, scenario, calibrated or None, RESULTS)
 try:
     base_dc, base_cfg = wb.base_config(base_ov)
 except ConfigError as exc:
-    side.error(str(exc))
+    side.error(messages.error_message(exc, lang))
     st.stop()
 if calibrated:  # the preset brings its own territory: shown, not chosen
     territory_slot.text_input(t("base.own_territory", lang), base_cfg.territory.name, disabled=True,
@@ -109,6 +111,14 @@ def _label(lever: lv.Lever) -> str:
 
 def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
     key, label, value = f"{lang}|{base_key}|{lever.key}", _label(lever), S.get(lever.key, default)
+    if lever.key in FOLLOWING and lever.key not in S:
+        # a field that follows another while the planner leaves it alone: its widget takes each new default
+        # (what was last put there, kept beside it, tells a planner's own value from a default)
+        auto = f"{key}|auto"
+        if key not in state or state[key] == state.get(auto):
+            state[key] = state[auto] = float(default)
+        got = box.number_input(label, value=None, step=float(lever.step), key=key)  # the value: state[key]
+        return float(default) if got is None else got  # an emptied field: the default it follows
     if lever.kind in ("choice", "multi") and not set(value if lever.kind == "multi" else [value]) <= set(lever.choices):
         value = default  # a choice another base offered
     if lever.kind == "int":
@@ -132,12 +142,20 @@ if not state.get("levers_read"):  # the URL's levers, once per session, before a
     from_url = settings.decode(st.query_params, levers, choices)
     S.update({k: v for k, v in from_url.items() if k not in settings.BASE_KEYS})
     state.levers_read = True
+#: fields whose default follows another field's value while the planner leaves them alone: a base
+#: whose warm-up is the schema's default (90 days, at most a quarter of the horizon) keeps that rule,
+#: so a shorter horizon does not leave the warm-up field at a value longer than the run
+_DEFAULT_WARMUP = warmup_days(replace(base_cfg.run, warmup_days=None))
+FOLLOWING = {"run.warmup_days"} if base_cfg.run.warmup_days in (None, _DEFAULT_WARMUP) else set()
 values: dict[str, Any] = {}
 spots: dict[str, Any] = {}
 side.header(t("levers", lang))
 for group in ("staff", "modules", "departments", "dispatch", "scenario", "run"):
     box = side.expander(t(f"group.{group}", lang), expanded=group in ("staff", "run"))
     for lever in (x for x in levers if x.group == group):
+        if lever.key in FOLLOWING and isinstance(values.get("run.horizon_days"), int | float):
+            defaults[lever.key] = warmup_days(replace(base_cfg.run, horizon_days=float(values["run.horizon_days"]),
+                                                      warmup_days=None))
         values[lever.key] = _widget(box, lever, defaults[lever.key])
         spots[lever.key] = box.empty()
         if values[lever.key] != defaults[lever.key]:
@@ -159,11 +177,20 @@ if not problems:
     except Exception as exc:  # the page stays usable whatever a value does to the model
         problems[""] = f"{type(exc).__name__}: {exc}"
 by_key = {x.key: x for x in levers}
+
+
+def _field_name(key: str) -> str | None:
+    """The name of the field an error about config ``key`` is shown beside (None: no field writes it)."""
+    field_key = lv.lever_of(key, levers)
+    return _name(by_key[field_key]) if field_key in by_key else None
+
+
 for key, message in problems.items():
-    (spots[key] if key in spots else st).error(message)
+    (spots[key] if key in spots else st).error(messages.line_message(message, lang, _field_name))
 if problems:  # where the planner looks: beside Run, naming each field (its message is under the field)
     problems_slot.error(t("problems", lang).format(len(problems), "; ".join(
-        _name(by_key[k]) if k in by_key else m for k, m in problems.items())))
+        _name(by_key[k]) if k in by_key else messages.line_message(m, lang, _field_name)
+        for k, m in problems.items())))
 
 # -------------------------------------------------------------------- run
 clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems), key="run",
@@ -203,7 +230,7 @@ if clicked:
         raise
     progress_slot.empty()
     if isinstance(job.error, ConfigError):
-        st.error(str(job.error))
+        st.error(messages.error_message(job.error, lang, _field_name))
     elif job.error is not None:  # a failing run is shown, the server and the page go on
         st.error(t("failed", lang).format(f"{type(job.error).__name__}: {job.error}"))
     else:
@@ -225,9 +252,8 @@ def _known(kind: str, name: str) -> str:
 
 
 def _changed(h: wb.Outcome) -> str:
-    """The levers run ``h`` changed against its baseline, in words."""
-    words = decision.changes(levers, h.baseline.values, h.values, lang, _name) if h.baseline else []
-    return "; ".join(words) or t("baseline", lang)
+    """The levers run ``h`` changed against its baseline, in words (the briefing's own words)."""
+    return answer.history_words(h, lang)
 
 
 # ----------------------------------------------------------------- answer
@@ -317,3 +343,4 @@ if history:
     st.download_button(t("zip", lang), data=lambda: wb.results_zip(o),
                        file_name=f"gridsim-run-{o.name.lstrip('#')}.zip", mime="application/zip", on_click="ignore",
                        key="zip")
+wb.warm_up()  # once per server process, after its first page: the first click does not load the engine

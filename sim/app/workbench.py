@@ -55,6 +55,38 @@ CAPACITY_DRAW_DAYS = 56.0
 PAGE_FIXED = ("run.progress=false", "engine=vector", "report.charts=false")
 
 
+#: a small run the server makes once, in the background, after its first page is drawn: the engine's
+#: compiled kernels come from their cache and the run path and charts are imported before a planner's
+#: first click, not after it (a fresh process took 10 s to import them and 7 s for its first run)
+WARM_UP = ("territory=township", "engine=vector", "run.horizon_days=3", "run.warmup_days=0", "run.progress=false",
+           "report.charts=false")
+_WARMING = threading.Event()  # set once the warm-up has started
+
+
+def warm_up() -> threading.Thread | None:
+    """Start the process's warm-up run in a daemon thread (the first call only; later calls return None)."""
+    with RUN_LOCK:
+        if _WARMING.is_set():
+            return None
+        _WARMING.set()
+    thread = threading.Thread(target=_warm, name="gridsim-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm() -> None:
+    try:
+        from sim.report import charts, league  # noqa: F401  # the page's charts: imported here, not on a click
+        from sim.runs.api import run_config  # on first use: the page starts in half a second
+        from sim.runs.config import load_config  # on first use: the page starts in half a second
+
+        with RUN_LOCK:  # Hydra's composition is process-global; the run itself needs no lock (it writes nothing)
+            cfg = load_config(list(WARM_UP))
+        run_config(cfg, write=False)
+    except Exception:  # noqa: BLE001  # only a head start: a real problem shows on the planner's own run
+        pass
+
+
 def presets(config_dir: Path | None = None) -> dict[str, list[str]]:
     """The bases a planner can choose: territory and scenario presets, and every calibrated preset."""
     from sim.scenario.compose import config_dir as default_dir  # on first use: the page starts in half a second
@@ -96,11 +128,38 @@ def base_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
         return _BASES[key]
 
 
+#: the last capacity checks, by lever overrides: the page checks its levers on every rerun (a click on
+#: Run, a chart chosen), and the same levers have the same check; each entry keeps its base to compare
+_CHECKED: dict[tuple[str, ...], tuple[DictConfig, CapacityReport]] = {}
+#: the configs of the page's runs and look-ups, by base and levers (a Config is immutable): a what-if
+#: composes each side three times (the replications, the pre-flight estimate, the run)
+_PAGE_CFGS: dict[tuple[tuple[str, ...], tuple[str, ...]], Config] = {}
+#: entries each memo keeps (a long-running server forgets the oldest)
+MEMO_SIZE = 64
+
+
+def _remember[K, V](memo: dict[K, V], key: K, value: V) -> V:
+    with RUN_LOCK:
+        while len(memo) >= MEMO_SIZE:
+            memo.pop(next(iter(memo)))
+        memo[key] = value
+    return value
+
+
 def capacity_for(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityReport:
     """The capacity check of base + levers, instantly: no Hydra composition, ``CAPACITY_DRAW_DAYS`` of draws.
 
-    Raises ``ConfigError`` for a bad value, as the CLI would.
+    Raises ``ConfigError`` for a bad value, as the CLI would. The same levers on the same base are
+    checked once (the check is deterministic: the draws are replication 0's).
     """
+    key = tuple(lever_overrides)
+    seen = _CHECKED.get(key)
+    if seen is not None and seen[0] is base:
+        return seen[1]
+    return _remember(_CHECKED, key, (base, _capacity_of(base, lever_overrides)))[1]
+
+
+def _capacity_of(base: DictConfig, lever_overrides: Sequence[str]) -> CapacityReport:
     from sim.engines.prepare import prepare  # on first use: the page starts in half a second
     from sim.runs.source import capacity_of, scenario_inputs  # on first use: the page starts in half a second
     from sim.scenario.territory import build_territory  # on first use: the page starts in half a second
@@ -164,6 +223,12 @@ def stage_estimate(cfg: Config) -> tuple[bool, float]:
 
 
 def _page_cfg(base: Sequence[str], levers: Sequence[str]) -> Config:
+    key = (tuple(base), tuple(levers))
+    found = _PAGE_CFGS.get(key)
+    return found if found is not None else _remember(_PAGE_CFGS, key, _compose_page_cfg(base, levers))
+
+
+def _compose_page_cfg(base: Sequence[str], levers: Sequence[str]) -> Config:
     # the look-up composes without Hydra (quick_config: the same Config, tests/unit/test_workbench.py)
     page_base = [o for o in base if not o.startswith("run.") or o.startswith(("run.results_dir", "run.progress"))]
     run_ov = [o for o in base if o not in page_base]

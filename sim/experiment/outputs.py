@@ -16,7 +16,9 @@
   a failed scenario is in no other table), ``spec.yaml``;
 * the charts the spec asks for (``bars_<kpi>.png`` per KPI, ``resolution_cdf.png``,
   ``level_funnel.png``, ``backlog.png``, ``utilization.png``, ``pareto.png``);
-* ``finding.txt`` and the one-page ``briefing.png`` / ``briefing.pdf``.
+* ``finding.txt`` and the one-page ``briefing.png`` / ``briefing.pdf``: titled by the change in words,
+  with the base, territory, replications and date, and the stability verdict before the findings
+  (``sim.experiment.brief``, as the comparison briefing of ``sim.report.compare_brief``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf
 
+from sim.experiment.brief import briefing_parts
 from sim.experiment.findings import (
     display_name,
     effect,
@@ -284,7 +287,9 @@ def write_experiment(result: ExperimentResult) -> Path:
         lines = headlines(result.runs, spec.baseline, spec.kpis, labels, lang, result.unstable, result.stability)
         for c in page:
             _fit_slot(figs[c], len(result.runs), c.startswith("bars:"))
-        briefing(lines, [figs[c] for c in page], spec.title_in(lang), tmp / "briefing", lang)
+        parts = briefing_parts(result)  # the comparison briefing's title, facts and verdict box
+        briefing(lines, [figs[c] for c in page], parts.title, tmp / "briefing", lang, facts=parts.facts,
+                 verdict=parts.verdict)
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

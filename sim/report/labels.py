@@ -136,6 +136,11 @@ _EN: dict[str, str] = {
     "brief.reps_differ": "Replications: {a} {na}, {b} {nb} (not paired: no interval for the change)",
     "brief.horizon": "; {h:g} days simulated, the first {w:g} left out of the figures",
     "brief.date": "Date: {}",
+    "brief.experiment": "Experiment: {}",
+    "brief.compared_all": "Compared: {} scenarios against the baseline, {}",
+    "brief.more_scenarios": "and {} more scenarios (finding.txt lists them)",
+    "brief.reps_all": "Replications: {n} for every scenario, paired on common random numbers",
+    "brief.every_scenario": "Every scenario",
 }
 
 _ZH: dict[str, str] = {
@@ -247,6 +252,11 @@ _ZH: dict[str, str] = {
     "brief.reps_differ": "重复次数：{a}{na}次，{b}{nb}次（未配对，变化无置信区间）",
     "brief.horizon": "；仿真{h:g}天，前{w:g}天不计入指标",
     "brief.date": "日期：{}",
+    "brief.experiment": "实验：{}",
+    "brief.compared_all": "比较：{}个方案对比基准方案“{}”",
+    "brief.more_scenarios": "另有{}个方案（见 finding.txt）",
+    "brief.reps_all": "重复次数：各方案各{n}次，按共同随机数配对",
+    "brief.every_scenario": "各方案",
 }
 
 _DICTS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

@@ -1,6 +1,7 @@
 """League tables a planner can read: the run's CSVs, the chart, and the table the page shows.
 
-``write_league_outputs`` is what ``sim.runs.api`` calls while it writes a results directory;
+``write_league_tables`` and ``draw_league_chart`` are what ``sim.runs.api`` calls while it writes a
+results directory (``write_league_outputs``: both);
 ``league_chart`` draws one figure from the tables of ``sim.metrics.league`` (for the
 run's charts, a briefing and the workbench page) at a fixed size whatever the
 territory: every township when there are few, else the ten best and the ten lowest,
@@ -28,8 +29,8 @@ from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 from sim.scenario.units import load_villages
 
-__all__ = ["LEAGUE_CHART", "TOP", "highlight_rows", "league_chart", "league_frame", "league_header",
-           "league_words", "write_league_outputs"]
+__all__ = ["LEAGUE_CHART", "TOP", "draw_league_chart", "highlight_rows", "league_chart", "league_frame",
+           "league_header", "league_words", "write_league_outputs", "write_league_tables"]
 
 #: the chart's file name in a results directory
 LEAGUE_CHART = "league.png"
@@ -217,15 +218,27 @@ def league_chart(tables: Mapping[str, pd.DataFrame], lang: str = "en", names: Ma
     return fig
 
 
-def write_league_outputs(rec: Records, cfg: Config, directory: Path) -> dict[str, pd.DataFrame]:
-    """Write ``league_<level>.csv`` (and ``league.png`` when ``report.charts``); return the tables."""
+def write_league_tables(rec: Records, cfg: Config, directory: Path) -> dict[str, pd.DataFrame]:
+    """Write ``league_<level>.csv``; return the tables (no Matplotlib: a results directory's
+    background writer calls this while the replications still run)."""
     terr = build_territory(cfg)  # deterministic and cheap (ms for a county)
     tables = league_tables(rec, units_of(terr), dict(cfg.report.league_weights))
     write_league(tables, directory)
+    return tables
+
+
+def draw_league_chart(tables: Mapping[str, pd.DataFrame], cfg: Config, directory: Path) -> None:
+    """Write ``league.png`` from the tables ``write_league_tables`` gave."""
+    units = cfg.territory.units_file
+    villages = load_villages(units) if units and not cfg.textbook.enabled else None
+    fig = league_chart(dict(tables), cfg.report.lang, place_names(build_territory(cfg), villages, cfg.report.lang))
+    fig.savefig(Path(directory) / LEAGUE_CHART, dpi=120)
+    fig.clear()
+
+
+def write_league_outputs(rec: Records, cfg: Config, directory: Path) -> dict[str, pd.DataFrame]:
+    """Write ``league_<level>.csv`` (and ``league.png`` when ``report.charts``); return the tables."""
+    tables = write_league_tables(rec, cfg, directory)
     if cfg.report.charts:
-        units = cfg.territory.units_file
-        villages = load_villages(units) if units and not cfg.textbook.enabled else None
-        fig = league_chart(tables, cfg.report.lang, place_names(terr, villages, cfg.report.lang))
-        fig.savefig(Path(directory) / LEAGUE_CHART, dpi=120)
-        fig.clear()
+        draw_league_chart(tables, cfg, directory)
     return tables

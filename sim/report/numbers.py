@@ -99,13 +99,20 @@ def _plain(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
+#: a half-width below this share of the values it goes with is floating-point noise, not an interval
+NOISE = 1e-9
+
+
 def shared_decimals(means: Sequence[float | None], half_widths: Sequence[float | None], unit: Unit) -> int:
     """Decimals for several values of one KPI shown side by side: by the widest interval (else the
     largest value), so the two sides of a comparison are rounded alike."""
+    vals = [abs(_plain(m)) * unit.factor for m in means if math.isfinite(_plain(m))]
+    # an interval of rounding noise (a staff cost the same in every replication: 1e-13 yuan) is no interval
+    noise = NOISE * max(vals, default=0.0)
     hws = [abs(_plain(h)) * unit.factor for h in half_widths if math.isfinite(_plain(h)) and _plain(h) > 0]
+    hws = [h for h in hws if h > noise]
     if hws:
         return decimals_for(max(hws))
-    vals = [abs(_plain(m)) * unit.factor for m in means if math.isfinite(_plain(m))]
     return decimals_for(math.nan, max(vals)) if vals else 0
 
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
@@ -153,12 +154,12 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
         f"{cfg.run.horizon_days:g} days, {p.inputs.n:,} matters in the first")
     out: _ResultsDir | None = None
 
-    def first_records(rec: Records) -> None:  # replication 0's records: its Parquet files start now
+    def first_records(rec: Records) -> None:  # replication 0's records: its files start now, beside the others
         nonlocal out
-        if write and cfg.run.write_records:
+        if write:
             with signals_deferred():  # Ctrl-C or SIGTERM now would leave a directory no one removes
                 out = _ResultsDir.claim(cfg)
-            out.write_parquet_in_background(rec)
+            out.write_records_in_background(rec, cfg)
 
     try:
         held = [p]  # emptied by run_replications: the first replication's inputs (gigabytes at city
@@ -180,39 +181,57 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
 
 
 @dataclass
+class RecordFiles:
+    """What the background writer derived from replication 0's records (the charts drawn after it read them)."""
+
+    backlog: pd.DataFrame
+    station_busy: np.ndarray
+    server_busy: np.ndarray
+    league: dict[str, pd.DataFrame]
+
+
+@dataclass
 class _ResultsDir:
     """A claimed results directory: written into ``tmp``, renamed to ``final`` when complete.
 
-    It may carry the first replication's Parquet files being written in a background
-    thread (most of the writing time at city scale, spent in pyarrow without the GIL),
-    so that the KPIs, CSVs and charts are done meanwhile.
+    It may carry the first replication's files being written in a background thread as soon
+    as its records exist: the backlog, utilisation, office and league CSVs, then the Parquet
+    files (most of the writing time at city scale, spent in pyarrow without the GIL). With
+    more replications than run at once, the last ones run on fewer threads than there are
+    cores, and these files fill the idle core instead of following the last replication.
     """
 
     final: Path
     tmp: Path
     pool: ThreadPoolExecutor | None = None
-    parquet: Future[list[Path]] | None = None
+    files: Future[RecordFiles] | None = None
 
     @classmethod
     def claim(cls, cfg: Config) -> _ResultsDir:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return cls(*claim_results_dir(Path(cfg.run.results_dir), f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}"))
 
-    def write_parquet_in_background(self, rec: Records) -> None:
+    def write_records_in_background(self, rec: Records, cfg: Config) -> None:
         if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridsim-parquet")
-            self.parquet = self.pool.submit(_write_parquet_yielding, rec, self.tmp)
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridsim-records")
+            self.files = self.pool.submit(_write_record_files, rec, cfg, self.tmp)
+
+    def record_files(self, rec: Records, cfg: Config) -> RecordFiles:
+        """The background writer's files (started now, if the run did not start it), when written."""
+        self.write_records_in_background(rec, cfg)
+        assert self.files is not None
+        return self.files.result()
 
     def _join(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
 
     def finish(self, store_row: Mapping[str, Any] | None = None) -> Path:
-        """Wait for the Parquet files (raising what their writing raised), list every file in the
+        """Wait for the background files (raising what their writing raised), list every file in the
         manifest (with ``store_row``, what the store of runs keeps for it), then move into place."""
         self._join()
-        if self.parquet is not None:
-            self.parquet.result()
+        if self.files is not None:
+            self.files.result()
         write_manifest(self.tmp, store_row)
         drop_owner(self.tmp)
         self.tmp.rename(self.final)
@@ -228,10 +247,26 @@ class _ResultsDir:
 BACKGROUND_NICENESS = 5
 
 
+def _write_record_files(rec: Records, cfg: Config, directory: Path) -> RecordFiles:
+    """Replication 0's files: the backlog, utilisation, office and league CSVs (no Matplotlib: the
+    charts are drawn by the run's own thread), then, if ``run.write_records``, its Parquet files."""
+    from sim.report.league import write_league_tables  # the report's Matplotlib only when a run writes
+
+    backlog = backlog_series(rec)
+    backlog.to_csv(directory / "backlog.csv", index=False)
+    station_busy, server_busy = busy_totals(rec)  # one pass over the visits for both utilisation tables
+    utilization_table(rec, station_busy).to_csv(directory / "utilization.csv", index=False)
+    office_table(rec, cfg.catalog, station_busy).to_csv(directory / "offices.csv", index=False)
+    league = write_league_tables(rec, cfg, directory)
+    if cfg.run.write_records:
+        _write_parquet_yielding(rec, directory)
+    return RecordFiles(backlog, station_busy, server_busy, league)
+
+
 def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
     """``write_records(rec, directory)`` at a lower CPU priority (Linux: per thread, inherited by
-    the writer's own threads), so that the KPIs, CSVs and charts, which the run waits for
-    in turn, take the cores first and the Parquet files fill the rest."""
+    the writer's own threads; the rest of this thread's work is done), so that the KPIs and
+    charts, which the run waits for in turn, take the cores first and the Parquet files fill the rest."""
     if sys.platform.startswith("linux"):
         tid = threading.get_native_id()
         try:
@@ -242,27 +277,22 @@ def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
 
 
 def _write_records(result: RunResult, out: _ResultsDir) -> None:
-    """The first replication's Parquet files (in the background, unless already under way), CSVs and charts."""
+    """The first replication's files (in the background, unless already under way) and charts."""
     cfg, rec, tmp = result.cfg, result.records, out.tmp
     assert rec is not None
-    if cfg.run.write_records:
-        out.write_parquet_in_background(rec)
-    backlog = backlog_series(rec)
-    backlog.to_csv(tmp / "backlog.csv", index=False)
-    station_busy, server_busy = busy_totals(rec)  # one pass over the visits for both utilisation tables
-    utilization_table(rec, station_busy).to_csv(tmp / "utilization.csv", index=False)
-    office_table(rec, cfg.catalog, station_busy).to_csv(tmp / "offices.csv", index=False)
     if result.state is not None:
         result.state.to_csv(tmp / "state_daily.csv", index=False)
-    from sim.report.league import write_league_outputs
+    files = out.record_files(rec, cfg)
+    if cfg.report.charts:
+        from sim.report.league import draw_league_chart  # Matplotlib only when a run draws charts
 
-    write_league_outputs(rec, cfg, tmp)  # league_<level>.csv and the league chart
+        draw_league_chart(files.league, cfg, tmp)
     if cfg.report.charts and result.runs:
-        from sim.metrics.tables import tables_from_records
-        from sim.report.charts import draw_run_charts
+        from sim.metrics.tables import tables_from_records  # Matplotlib only when a run draws charts
+        from sim.report.charts import draw_run_charts  # Matplotlib only when a run draws charts
 
-        tables = tables_from_records(rec, result.runs[0], backlog=backlog, server_busy=server_busy,
-                                     catalog=cfg.catalog, station_busy=station_busy)
+        tables = tables_from_records(rec, result.runs[0], backlog=files.backlog, server_busy=files.server_busy,
+                                     catalog=cfg.catalog, station_busy=files.station_busy)
         draw_run_charts(tables, tmp, cfg.report.lang)
 
 

@@ -23,12 +23,14 @@ def test_the_comparison_follows_the_newest_runs_and_states_replications(server: 
     run(page, 1)
     set_field(page, FULLTIME, "3")
     run(page, 2)
-    assert page.get_by_label("first (baseline)", exact=True).input_value() == "#1"
+    assert page.get_by_label("first (the reference)", exact=True).input_value() == "#1"
     assert page.get_by_label("second", exact=True).input_value() == "#2"
     text = body(page)
     assert "Run #2: township, baseline scenario, 2 replications" in text
     assert "Levers changed: full-time workers per grid 2 → 3" in text  # the comparison's own levers
-    assert "baseline (#1, 2 replications)" in text and "variant (#2, 2 replications)" in text
+    # #1 changed a lever: it is the reference, not the baseline (the briefing calls it so too)
+    assert "reference (#1, 2 replications)" in text and "variant (#2, 2 replications)" in text
+    assert "baseline (#1" not in text
     assert "#1 against #1" not in text
     history = page.locator("table", has_text="from the store").inner_text()
     assert "replications" in history and re.search(r"#2\s+full-time workers per grid 1 → 3\s+2\s", history)
@@ -36,7 +38,7 @@ def test_the_comparison_follows_the_newest_runs_and_states_replications(server: 
     # a third run with three replications: the comparison says why it cannot pair them
     set_field(page, REPLICATIONS, "3")
     run(page, 3)
-    assert page.get_by_label("first (baseline)", exact=True).input_value() == "#2"
+    assert page.get_by_label("first (the reference)", exact=True).input_value() == "#2"
     assert page.get_by_label("second", exact=True).input_value() == "#3"
     page.get_by_text("#2 has 2 replication(s) and #3 has 3: they cannot be paired").wait_for()
     assert "not paired: the replications differ" in body(page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner import FULLTIME, REPLICATIONS, body, choose, open_page, set_field, settle
+from planner import FULLTIME, HORIZON, REPLICATIONS, WARMUP, body, choose, open_page, set_field, settle
 
 FULLTIME_ZH = "每网格专职网格员 (人; 允许范围 0 至 10,000)"
 REPLICATIONS_ZH = "重复次数 (次; 允许范围 1 至 10,000)"
@@ -57,4 +57,18 @@ def test_switching_language_and_reloading_keep_the_page_and_every_setting(server
     page.get_by_text("调整参数").first.wait_for()
     settle(page)
     assert page.get_by_label(FULLTIME_ZH, exact=True).input_value() == "3"
+    page.close()
+
+
+def test_a_shorter_horizon_takes_the_default_warm_up_along(server: Any, browser: Any) -> None:
+    """A new user's walk: only the horizon set to a quarter; the untouched warm-up follows it (the schema's
+    rule, a quarter of the horizon up to 90 days) instead of staying at 90 days and blocking Run."""
+    page = open_page(browser, server.url, fields=())
+    set_field(page, HORIZON, "60")
+    assert page.get_by_label(WARMUP, exact=True).input_value() == "15.00"
+    assert page.get_by_role("button", name="Run", exact=True).is_enabled()
+    assert "to fix before running" not in body(page)
+    set_field(page, WARMUP, "20")  # the planner's own warm-up is kept when the horizon moves again
+    set_field(page, HORIZON, "70")
+    assert page.get_by_label(WARMUP, exact=True).input_value() == "20.00"
     page.close()

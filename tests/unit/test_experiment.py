@@ -11,13 +11,14 @@ import math
 import sys
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import sim
-from sim.experiment import list_specs, load_spec, run_experiment, run_named
+from sim.experiment import list_specs, load_spec, outputs, run_experiment, run_named
 from sim.experiment.__main__ import main
 from sim.experiment.findings import effect, findings, headlines
 from sim.experiment.runner import ExperimentResult, run_replication, scenario_overrides, surge_kpis
@@ -159,6 +160,23 @@ def test_runner_writes_tables_charts_finding_and_briefing(tiny: tuple[Experiment
     back = pd.read_csv(out / "backlog.csv")
     assert {"scenario", "t_days", "open", "open_half_width"} <= set(back.columns)
     assert result.runs["two"][0]["headcount_fulltime"] == 2 * result.runs["one"][0]["headcount_fulltime"]
+
+
+def test_the_briefing_is_titled_by_the_change_with_its_facts_and_verdict(
+        tiny: tuple[ExperimentResult, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The experiment's briefing page is the comparison briefing's: the change, the facts, the verdict box."""
+    seen: dict[str, Any] = {}
+
+    def written(lines: list[str], figs: list[Any], title: str, stem: Path, lang: str, **kw: Any) -> None:
+        seen.update(title=title, **kw)
+
+    monkeypatch.setattr(outputs, "briefing", written)
+    result, _out = tiny
+    outputs.write_experiment(result)  # rewritten from the finished result: no replication runs again
+    fulltime = result.cfgs["one"].staffing.fulltime_per_grid
+    assert seen["title"] == f"Full-time workers per grid {fulltime} → 2"
+    assert any(f.startswith("Territory: 1 county, 1 township") for f in seen["facts"])
+    assert seen["verdict"] is not None and seen["verdict"].text
 
 
 def test_comparison_uses_paired_differences(tiny: tuple[ExperimentResult, Path]) -> None:

@@ -24,17 +24,20 @@ def _mean(runs: list[dict[str, float]]) -> dict[str, float]:
 def test_a_table_a_planner_reads() -> None:
     rows = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS, "en")}
     assert rows["on_time_rate"].baseline == "91.0 %" and rows["on_time_rate"].verdict == "better"
-    assert rows["on_time_rate"].change == "+5.0 points ± 0.0"
+    assert rows["on_time_rate"].change == "+5.0 points (in every replication)"  # never "± 0.0"
     # a time above three days reads in days, the change in the same unit; shorter is better
     assert rows["resolution_hours_p90"].baseline == "12.7 days" and rows["resolution_hours_p90"].verdict == "better"
     # money in thousand yuan, no scientific notation, more cost is worse
     assert rows["staff_cost"].baseline == "122,022 thousand yuan"
-    assert rows["staff_cost"].change == "+31,000 thousand yuan ± 0" and rows["staff_cost"].verdict == "worse"
+    assert rows["staff_cost"].change == "+31,000 thousand yuan (in every replication)"
+    assert rows["staff_cost"].verdict == "worse"
     assert rows["petitions_per_10k"].verdict == "none"
     assert rows["petitions_per_10k"].change.endswith("not distinguishable from zero")
     zh = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS, "zh")}
     assert zh["staff_cost"].baseline == "12,202 万元" and zh["resolution_hours_p90"].baseline == "12.7 天"
     assert not any("e+" in x for r in rows.values() for x in (r.baseline, r.variant, r.change))
+    same = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(A_RUNS), A_RUNS, "en")}
+    assert same["staff_cost"].change == "no change in any replication"  # not "+0 ± 0 (not significant)"
 
 
 def test_a_figure_the_run_could_not_measure_and_runs_that_cannot_be_paired() -> None:

@@ -1,0 +1,36 @@
+"""The page's history says what each run changed in the briefing's words (``sim.report.change.config_changes``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.app.answer import history_words
+from sim.app.workbench import Outcome
+from sim.runs.config import load_config
+
+BASE = ["territory=township", "scenario=baseline"]
+
+
+def _outcome(name: str, overrides: list[str], baseline: Outcome | None = None) -> Outcome:
+    return Outcome(name=name, overrides=overrides, base=BASE, kpis={}, ci={}, runs=[], out_dir=Path("."),
+                   from_store=False, seconds=0.0, cfg=load_config([*BASE, *overrides]), baseline=baseline)
+
+
+def test_history_names_the_change_in_words_in_both_languages() -> None:
+    base = _outcome("baseline", [])
+    fulltime = base.cfg.staffing.fulltime_per_grid
+    run = _outcome("#1", [f"staffing.fulltime_per_grid={fulltime + 1}",
+                          "staffing.module_staff.rural_revitalisation=9", "dispatch.rule=edf"], base)
+    en, zh = history_words(run, "en"), history_words(run, "zh")
+    assert f"full-time workers per grid {fulltime} → {fulltime + 1}" in en
+    assert "earliest deadline first" in en and "edf" not in en.split("→")[-1]
+    assert "rural_revitalisation" not in en and "staffing." not in en  # offices by name, never a key
+    assert f"每网格专职网格员 {fulltime} → {fulltime + 1}" in zh
+    assert "乡村振兴" in zh and "截止期限优先" in zh and "rural" not in zh
+    assert "；" in zh and "; " in en
+
+
+def test_a_run_without_changes_reads_as_the_baseline() -> None:
+    base = _outcome("baseline", [])
+    assert history_words(base, "en") == "baseline"
+    assert history_words(_outcome("#2", [], base), "zh") == "基准"
