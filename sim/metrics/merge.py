@@ -1,0 +1,142 @@
+"""KPIs of a run made of parts (blocks of counties run apart): each part's passes, merged, then the KPIs.
+
+``compute_kpis`` reads a run's records in a few passes (``sim.metrics.kernels``' matter and
+visit passes, ``sim.metrics.open_matters``' open-matter pass, the daily open count). Every
+pass is a sum over matters or visits, or a sample of one number per matter: so a part of
+the matters (with its visits) gives ``KpiParts``, parts are merged by adding the counts and
+the per-station and per-server busy hours and by joining the samples end to end in the
+parts' order, and ``kpis_from_parts`` turns the merged parts into the KPIs by the very
+functions ``compute_kpis`` uses. The percentiles and means are therefore those of the
+union of the samples: exact, no sketch. When the parts are runs of matters in table order
+(a county's stations serve its matters alone), the merged KPIs equal the whole run's
+float for float.
+
+What the driver holds is one float and a flag per window matter for each of the two
+product-limit estimates, one float per window matter for the discovery and waiting
+times, and a few arrays per station, server and day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from sim.metrics import kernels as kn
+from sim.metrics.kpis import (
+    _check,
+    _level_kpis,
+    _matter_pass,
+    _MatterPass,
+    _quality_kpis,
+    _status_kpis,
+    _time_kpis,
+    _utilization_kpis,
+    _visit_pass,
+    _VisitPass,
+    _wait_kpis,
+    backlog_series,
+    window,
+)
+from sim.metrics.open_matters import OpenPass, daily_open, open_kpis_of, open_pass
+from sim.records.schema import Records, empty_matters
+from sim.scenario.constants import CLOSED
+
+__all__ = ["KpiParts", "kpi_parts", "kpis_from_parts", "merge_parts", "shell_records"]
+
+
+@dataclass
+class KpiParts:
+    """One part's passes (or several parts' merged)."""
+
+    matters: _MatterPass
+    opened: OpenPass
+    served_waits: np.ndarray  # first-visit waits of window matters served, in matter order
+    ended_waits: np.ndarray  # and of those whose first visit ended otherwise
+    wait_counts: np.ndarray  # positive, decided, abandoned
+    per_station: np.ndarray  # busy hours in the window
+    per_server: np.ndarray
+    stations_ok: bool
+    open_daily: np.ndarray  # matters occurred and not closed at each day (int64)
+    backlog: np.ndarray  # [open, undiscovered] at each of backlog_series' points (int64)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def kpi_parts(rec: Records) -> KpiParts:
+    """The passes of one part's records (whose ``stations``, ``servers`` and ``meta`` are the whole run's)."""
+    w0, h = window(rec)
+    mp = _matter_pass(rec, w0, h)
+    op = open_pass(rec, w0, h, float(rec.meta.get("petition_patience_h", np.inf)))
+    vp = _visit_pass(rec, w0, h)
+    waits, n_served, n_pos, n_decided, n_aband = vp.waits
+    _, open_ = daily_open(rec)
+    back = backlog_series(rec)
+    return KpiParts(matters=mp, opened=op, served_waits=waits[:n_served], ended_waits=waits[n_served:],
+                    wait_counts=np.array([n_pos, n_decided, n_aband], np.int64), per_station=vp.per_station,
+                    per_server=vp.per_server, stations_ok=vp.stations_ok, open_daily=open_.astype(np.int64),
+                    backlog=np.stack([back["open"].to_numpy(np.int64), back["undiscovered"].to_numpy(np.int64)]),
+                    meta=dict(rec.meta))
+
+
+def _join(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+
+
+def merge_parts(parts: list[KpiParts]) -> KpiParts:
+    """The parts as one, in the order given: counts and busy hours added, samples joined end to end."""
+    if not parts:
+        raise ValueError("no parts to merge")
+    if len(parts) == 1:
+        return parts[0]
+    mps, ops = [p.matters for p in parts], [p.opened for p in parts]
+    mp = _MatterPass(counts=sum((m.counts for m in mps[1:]), mps[0].counts.copy()),
+                     status_counts=sum((m.status_counts for m in mps[1:]), mps[0].status_counts.copy()),
+                     level_counts=sum((m.level_counts for m in mps[1:]), mps[0].level_counts.copy()),
+                     disc=_join([m.disc for m in mps]))
+    op = OpenPass(counts=sum((o.counts for o in ops[1:]), ops[0].counts.copy()), res=_join([o.res for o in ops]),
+                  res_closed=_join([o.res_closed for o in ops]), r2c=_join([o.r2c for o in ops]),
+                  r2c_closed=_join([o.r2c_closed for o in ops]))
+    # a station's (a server's) visits all belong to one part, so each sum is one part's, plus zeros
+    return KpiParts(matters=mp, opened=op, served_waits=_join([p.served_waits for p in parts]),
+                    ended_waits=_join([p.ended_waits for p in parts]),
+                    wait_counts=np.sum([p.wait_counts for p in parts], axis=0),
+                    per_station=np.sum([p.per_station for p in parts], axis=0),
+                    per_server=np.sum([p.per_server for p in parts], axis=0),
+                    stations_ok=all(p.stations_ok for p in parts),
+                    open_daily=np.sum([p.open_daily for p in parts], axis=0),
+                    backlog=np.sum([p.backlog for p in parts], axis=0), meta=parts[0].meta)
+
+
+def shell_records(rec: Records) -> Records:
+    """``rec`` without matters and visits: what the KPIs read besides the passes (stations, servers, meta)."""
+    m = empty_matters(0)
+    v = replace(rec.visits, **{f: getattr(rec.visits, f)[:0] for f in rec.visits.__dataclass_fields__})
+    return Records(matters=m, visits=v, stations=rec.stations, meta=dict(rec.meta), servers=rec.servers)
+
+
+def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> dict[str, float]:
+    """``compute_kpis`` of the run whose merged passes are ``parts`` (``shell``: ``shell_records`` of a part)."""
+    w0, h = window(shell)
+    mp = parts.matters
+    _check(mp.counts, strict)
+    opened = open_kpis_of(parts.opened, parts.open_daily.astype(np.float64), shell.meta, w0, h,
+                          int(mp.counts[kn.N_WIN]), int(mp.status_counts[CLOSED]))
+    waits = _join([parts.served_waits, parts.ended_waits])
+    n_pos, n_decided, n_aband = (int(x) for x in parts.wait_counts)
+    vp = _VisitPass((waits, len(parts.served_waits), n_pos, n_decided, n_aband), parts.per_station,
+                    parts.per_server, parts.stations_ok)
+    k: dict[str, float] = {}
+    _status_kpis(k, mp)
+    k["open_at_horizon_share"] = opened.pop("open_at_horizon_share")
+    _wait_kpis(k, vp)
+    _time_kpis(k, mp, opened)
+    _level_kpis(k, mp)
+    _quality_kpis(k, shell, mp, h - w0, opened)
+    _utilization_kpis(k, shell, vp)
+    cost = shell.meta.get("staff_cost")
+    n_closed = int(mp.status_counts[CLOSED])
+    k["staff_cost"] = float(cost) if cost is not None else float("nan")
+    k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else float("nan")
+    return k
+
