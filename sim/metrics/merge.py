@@ -43,7 +43,7 @@ from sim.metrics.open_matters import OpenPass, daily_open, open_kpis_of, open_pa
 from sim.records.schema import Records, empty_matters
 from sim.scenario.constants import CLOSED
 
-__all__ = ["KpiParts", "kpi_parts", "kpis_from_parts", "merge_parts", "shell_records"]
+__all__ = ["KpiParts", "PartsAccumulator", "kpi_parts", "kpis_from_parts", "merge_parts", "shell_records"]
 
 
 @dataclass
@@ -140,3 +140,51 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else float("nan")
     return k
 
+
+
+#: the per-matter samples of ``KpiParts``: (where they are, their dtype)
+_SAMPLES = (("matters.disc", np.float64), ("opened.res", np.float64), ("opened.res_closed", np.bool_),
+            ("opened.r2c", np.float64), ("opened.r2c_closed", np.bool_), ("served_waits", np.float64),
+            ("ended_waits", np.float64))
+
+
+def _get(parts: KpiParts, path: str) -> np.ndarray:
+    obj: Any = parts
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return np.asarray(obj)
+
+
+class PartsAccumulator:
+    """``merge_parts`` one part at a time: each part's samples are copied into arrays reserved for at most
+    ``capacity`` matters (memory is taken only as they fill), so that a part can go as soon as it is added.
+    Parts must be added in the order ``merge_parts`` would join them."""
+
+    def __init__(self, capacity: int) -> None:
+        self._arrays = {path: np.empty(capacity, dtype) for path, dtype in _SAMPLES}
+        self._filled = dict.fromkeys(self._arrays, 0)
+        self._sums: KpiParts | None = None
+
+    def add(self, parts: KpiParts) -> None:
+        for path, out in self._arrays.items():
+            x = _get(parts, path)
+            k = self._filled[path]
+            out[k:k + len(x)] = x
+            self._filled[path] = k + len(x)
+        empty = {path: np.asarray(_get(parts, path))[:0] for path in self._arrays}
+        light = _with_samples(parts, empty)
+        self._sums = light if self._sums is None else merge_parts([self._sums, light])
+
+    def result(self) -> KpiParts:
+        if self._sums is None:
+            raise ValueError("no parts to merge")
+        return _with_samples(self._sums, {p: a[:self._filled[p]] for p, a in self._arrays.items()})
+
+
+def _with_samples(parts: KpiParts, samples: dict[str, np.ndarray]) -> KpiParts:
+    """``parts`` with its per-matter samples replaced (counts, busy hours and series kept)."""
+    mp = parts.matters._replace(disc=samples["matters.disc"])
+    op = parts.opened._replace(res=samples["opened.res"], res_closed=samples["opened.res_closed"],
+                               r2c=samples["opened.r2c"], r2c_closed=samples["opened.r2c_closed"])
+    return replace(parts, matters=mp, opened=op, served_waits=samples["served_waits"],
+                   ended_waits=samples["ended_waits"])

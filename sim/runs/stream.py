@@ -37,7 +37,7 @@ from sim.checks.preflight import block_counts
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
 from sim.matters.occur import county_counts, generate_inputs
-from sim.metrics.merge import KpiParts, kpi_parts, kpis_from_parts, merge_parts, shell_records
+from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records
 from sim.records import labels as lab
 from sim.records.parquet import write_table
 from sim.records.schema import Records
@@ -60,6 +60,7 @@ class BlockTask:
     first: int
     stop: int
     offset: int  # the whole run's matter id of the block's first matter
+    matters: int  # how many it has
     dataset: str | None  # where its records go (None: not written)
     shell: bool  # return the stations, servers and meta (one task of the run does)
 
@@ -73,7 +74,7 @@ class BlockResult:
     stop: int
     matters: int
     visits: int
-    parts: KpiParts
+    parts: KpiParts | None  # None once merged (the driver lets them go)
     shell: Records | None
     seconds: float
     peak_bytes: float  # the worker process's peak resident memory so far
@@ -172,8 +173,8 @@ def plan(cfg: Config, terr: Territory, dataset: Path | None) -> list[BlockTask]:
         counts = county_counts(cfg, terr, r)
         offsets = np.concatenate([[0], np.cumsum(counts)])
         for a, b in block_counts(counts.astype(np.float64), cfg.engine.block_matters):
-            tasks.append(BlockTask(inner, r, a, b, int(offsets[a]), str(dataset) if dataset and r == 0 else None,
-                                   shell=(r == 0 and a == 0)))
+            tasks.append(BlockTask(inner, r, a, b, int(offsets[a]), int(offsets[b] - offsets[a]),
+                                   str(dataset) if dataset and r == 0 else None, shell=(r == 0 and a == 0)))
     return tasks
 
 
@@ -187,28 +188,45 @@ def in_process(tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
 
 
 def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper: Mapper) -> Streamed:
-    """Run every block through ``mapper``, saying each as it ends; merge them in county order."""
+    """Run every block through ``mapper``, saying each as it ends; merge them in county order.
+
+    A block's summaries are added to its replication's merged ones as soon as the blocks before it
+    are (``PartsAccumulator``), and let go: the driver holds the merged samples and the few blocks
+    that ended before their turn.
+    """
     t0 = time.perf_counter()
     terr = build_territory(cfg)
     tasks = plan(cfg, terr, dataset)
     del terr
+    reps = cfg.run.replications
+    order = [[t.first for t in tasks if t.replication == r] for r in range(reps)]
+    acc = [PartsAccumulator(sum(t.matters for t in tasks if t.replication == r)) for r in range(reps)]
+    waiting: dict[tuple[int, int], BlockResult] = {}
     done: list[BlockResult] = []
+    shell: Records | None = None
     for k, res in enumerate(mapper(tasks), 1):
-        done.append(res)
         say(f"block {k}/{len(tasks)}: replication {res.replication}, counties {res.first + 1}-{res.stop}, "
             f"{res.matters:,} matters in {res.seconds:.1f} s (worker {res.pid}, peak {res.peak_bytes / 2**30:.2f} GB)")
-    done.sort(key=lambda b: (b.replication, b.first))
-    shell = next(b.shell for b in done if b.shell is not None)
+        shell = res.shell if res.shell is not None else shell
+        waiting[(res.replication, res.first)] = res
+        r = res.replication
+        while order[r] and (r, order[r][0]) in waiting:  # this replication's next block is in: add it
+            nxt = waiting.pop((r, order[r].pop(0)))
+            assert nxt.parts is not None
+            acc[r].add(nxt.parts)
+            nxt.parts, nxt.shell = None, None
+            done.append(nxt)
+    if shell is None or waiting or any(order):
+        raise RuntimeError("streamed run: blocks missing from the results")
     kpis, merged = [], []
-    for r in range(cfg.run.replications):
-        mine = [b for b in done if b.replication == r]
-        parts = merge_parts([b.parts for b in mine])
-        for b in mine:  # their samples live on in the merged parts only
-            b.parts = parts
+    for r in range(reps):
+        parts = acc[r].result()
         kp = kpis_from_parts(parts, replace(shell, meta={**shell.meta, "replication": r}))
-        kp["engine_seconds"] = sum(b.seconds for b in mine)  # the blocks' own time (draws and writing included)
+        # the blocks' own time (draws and writing included)
+        kp["engine_seconds"] = sum(b.seconds for b in done if b.replication == r)
         kpis.append(kp)
         merged.append(parts)
+    done.sort(key=lambda b: (b.replication, b.first))
     return Streamed(kpis=kpis, parts=merged, shell=shell, blocks=done, seconds=time.perf_counter() - t0)
 
 

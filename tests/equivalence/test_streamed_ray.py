@@ -107,4 +107,5 @@ def test_a_retried_block_writes_the_same_records(tmp_path: Path) -> None:
         for part in (tmp_path / "a" / table).rglob("*.parquet"):
             twin = tmp_path / "b" / part.relative_to(tmp_path / "a")
             pd.testing.assert_frame_equal(pd.read_parquet(part), pd.read_parquet(twin))
+    assert first.parts is not None and again.parts is not None
     assert np.array_equal(first.parts.opened.res, again.parts.opened.res)
