@@ -37,6 +37,7 @@ from sim.checks.preflight import block_counts
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
 from sim.matters.occur import county_counts, generate_inputs
+from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
 from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records
 from sim.records import labels as lab
 from sim.records.parquet import write_table
@@ -76,6 +77,7 @@ class BlockResult:
     visits: int
     parts: KpiParts | None  # None once merged (the driver lets them go)
     shell: Records | None
+    league: dict[str, pd.DataFrame]  # each level's rows of the block's units, not yet ranked (replication 0)
     seconds: float
     peak_bytes: float  # the worker process's peak resident memory so far
     pid: int
@@ -103,11 +105,17 @@ def run_block(task: BlockTask) -> BlockResult:
     del p
     parts = kpi_parts(rec)  # before the matter ids become the whole run's (the passes read row numbers)
     shell = shell_records(rec) if task.shell else None
+    league: dict[str, pd.DataFrame] = {}
+    if task.replication == 0:
+        units = units_of(terr)
+        for level in LEAGUE_LEVELS:
+            rows = league_rows(rec, units, level)
+            league[level] = rows[(rows["county"] >= task.first) & (rows["county"] < task.stop)]
     if task.dataset is not None:
         write_block(rec, terr, task)
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0
     return BlockResult(task.replication, task.first, task.stop, rec.matters.n, len(rec.visits.matter_id), parts, shell,
-                       time.perf_counter() - t0, peak, os.getpid())
+                       league, time.perf_counter() - t0, peak, os.getpid())
 
 
 def _rows(obj: Any, lo: int, hi: int) -> Any:
@@ -162,6 +170,7 @@ class Streamed:
     parts: list[KpiParts]  # merged, per replication
     shell: Records  # stations, servers and meta (of replication 0)
     blocks: list[BlockResult]  # their parts dropped once merged
+    league: dict[str, pd.DataFrame]  # replication 0's league tables, ranked over the whole territory
     seconds: float
 
 
@@ -202,6 +211,7 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     order = [[t.first for t in tasks if t.replication == r] for r in range(reps)]
     acc = [PartsAccumulator(sum(t.matters for t in tasks if t.replication == r)) for r in range(reps)]
     waiting: dict[tuple[int, int], BlockResult] = {}
+    league_rows_of: dict[str, list[pd.DataFrame]] = {level: [] for level in LEAGUE_LEVELS}
     done: list[BlockResult] = []
     shell: Records | None = None
     for k, res in enumerate(mapper(tasks), 1):
@@ -214,7 +224,9 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
             nxt = waiting.pop((r, order[r].pop(0)))
             assert nxt.parts is not None
             acc[r].add(nxt.parts)
-            nxt.parts, nxt.shell = None, None
+            for level, rows in nxt.league.items():
+                league_rows_of[level].append(rows)
+            nxt.parts, nxt.shell, nxt.league = None, None, {}
             done.append(nxt)
     if shell is None or waiting or any(order):
         raise RuntimeError("streamed run: blocks missing from the results")
@@ -227,7 +239,10 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
         kpis.append(kp)
         merged.append(parts)
     done.sort(key=lambda b: (b.replication, b.first))
-    return Streamed(kpis=kpis, parts=merged, shell=shell, blocks=done, seconds=time.perf_counter() - t0)
+    weights = dict(cfg.report.league_weights)
+    league = {level: ranked(pd.concat(rows, ignore_index=True), weights) for level, rows in league_rows_of.items()}
+    return Streamed(kpis=kpis, parts=merged, shell=shell, blocks=done, league=league,
+                    seconds=time.perf_counter() - t0)
 
 
 def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
@@ -280,7 +295,9 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
 
 
 def write_streamed_outputs(s: Streamed, directory: Path) -> None:
-    """What the driver writes beside the dataset: the stations and the backlog over time (replication 0)."""
+    """What the driver writes beside the dataset: the stations, the backlog over time and the league tables
+    (replication 0; the league chart is not drawn)."""
+    write_league(s.league, directory)
     s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
     h = float(s.shell.meta["horizon_h"])
     t = np.arange(0.0, h, 24.0, dtype=np.float64)

@@ -87,6 +87,9 @@ def test_ray_gives_the_threads_records_and_kpis(threads: tuple[dict[str, float],
     total = sum(b.matters for b in res.streamed.blocks)
     assert total == len(pd.read_parquet(out / "matters.parquet", columns=["matter_id"]))
     assert not list(tmp_path.glob(".ray-*")) and not list(tmp_path.glob(".partial-*"))
+    for level in ("township", "village", "grid"):  # ranked over the whole territory from the blocks' rows
+        name = f"league_{level}.csv"
+        pd.testing.assert_frame_equal(pd.read_csv(res.out_dir / name), pd.read_csv(out / name))
     backlog = pd.read_csv(res.out_dir / "backlog.csv")
     pd.testing.assert_frame_equal(backlog, pd.read_csv(out / "backlog.csv"))
 
