@@ -54,6 +54,8 @@ MAX_GRIDS = 20_000_000
 LONG_RUN_SECONDS = 180.0
 #: a run expected to take longer than this starts only with run.confirm=true
 CONFIRM_SECONDS = 300.0
+#: a streamed run's driver: per matter, a float and a flag for each of two product-limit estimates
+DRIVER_BYTES_PER_MATTER = 18.0
 #: the share of the available memory a run's estimated peak may take (the estimate is within ~1.5x)
 MEMORY_SHARE = 0.8
 
@@ -306,14 +308,16 @@ def block_counts(sizes: np.ndarray, block_matters: float) -> list[tuple[int, int
 def _streamed_estimate(cfg: Config, villages: VillageTable, d: Drivers, units: dict[str, int], residents: float,
                        available: float) -> Estimate:
     """A streamed run: each local Ray worker holds the territory's stations and one block's matters; the
-    driver the territory and the merged summaries (a few arrays per station and per day)."""
+    driver the territory and the merged summaries (samples per matter, a few arrays per station and day)."""
     sizes = county_matters(cfg, villages)
     blocks = block_counts(sizes, cfg.engine.block_matters)
     largest = max(float(sizes[a:b].sum()) for a, b in blocks)
     local = cfg.engine.ray.address is None
     workers = max(1, min(available_workers(cfg.engine.ray.workers), len(blocks))) if local else 1
     worker = peak_bytes(replace(d, matters=largest, replications=1), "vector")
-    driver = BASE_BYTES + d.grids * BYTES_PER_GRID + d.servers * BYTES_PER_SERVER["vector"]
+    # the driver: the territory, and the merged samples of the two product-limit estimates (sim.metrics.merge)
+    driver = (BASE_BYTES + d.grids * BYTES_PER_GRID + d.servers * BYTES_PER_SERVER["vector"]
+              + d.matters * DRIVER_BYTES_PER_MATTER)
     one = replace(d, threads=workers)
     shape = Streamed(blocks=len(blocks) * d.replications, block_matters=largest, workers=workers,
                      worker_bytes=worker, driver_bytes=driver)
