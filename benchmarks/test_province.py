@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +46,24 @@ print(json.dumps({"wall_s": wall, "driver_peak_gb": resource.getrusage(resource.
 def _measure(args: list[str], results: Path) -> dict[str, Any]:
     env = {**os.environ, "GRIDSIM_CACHE_DIR": str(cache_root())}
     p = subprocess.run([sys.executable, "-c", _CASE, *args, f"run.results_dir={results}", "run.reuse=false",
-                        "report.charts=false"], capture_output=True, text=True, env=env, check=True)
+                        "report.charts=false"], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr[-2000:]
     return dict(json.loads(p.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture
+def results() -> Iterator[Path]:
+    """A short results directory: a local Ray's sockets live under it (at most 40 characters)."""
+    d = Path(tempfile.mkdtemp(prefix="gsb", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
 
 
 CITY = ["territory=city"]
 
 
 @pytest.mark.parametrize(("backend", "workers"), [("threads", 2), ("ray", 1), ("ray", 2)])
-def test_city_year(benchmark: Any, tmp_path_factory: pytest.TempPathFactory, backend: str, workers: int) -> None:
-    results = tmp_path_factory.mktemp("r", numbered=True)
+def test_city_year(benchmark: Any, results: Path, backend: str, workers: int) -> None:
     extra = [f"engine.workers={workers}"] if backend == "threads" else ["engine.backend=ray",
                                                                         f"engine.ray.workers={workers}"]
     figures = benchmark.pedantic(_measure, args=([*CITY, *extra], results), rounds=1, iterations=1)
@@ -61,8 +72,7 @@ def test_city_year(benchmark: Any, tmp_path_factory: pytest.TempPathFactory, bac
 
 
 @pytest.mark.skipif(os.environ.get("GRIDSIM_BENCH_PROVINCE") != "1", reason="a province year: GRIDSIM_BENCH_PROVINCE=1")
-def test_province_year(benchmark: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
-    results = tmp_path_factory.mktemp("r", numbered=True)
+def test_province_year(benchmark: Any, results: Path) -> None:
     figures = benchmark.pedantic(_measure, args=(["territory=province", "engine.backend=ray", "run.confirm=true"],
                                                  results), rounds=1, iterations=1)
     benchmark.extra_info.update(figures)
