@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import resource
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -54,8 +54,21 @@ MAX_GRIDS = 20_000_000
 LONG_RUN_SECONDS = 180.0
 #: a run expected to take longer than this starts only with run.confirm=true
 CONFIRM_SECONDS = 300.0
+#: a streamed run's driver: per matter, a float and a flag for each of two product-limit estimates
+DRIVER_BYTES_PER_MATTER = 18.0
 #: the share of the available memory a run's estimated peak may take (the estimate is within ~1.5x)
 MEMORY_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A streamed run's shape (``engine.backend=ray``): its blocks and what one worker holds."""
+
+    blocks: int  # tasks: runs of whole counties of about ``engine.block_matters`` matters each
+    block_matters: float  # expected matters of the largest block
+    workers: int  # Ray workers on this machine (a cluster's are its own)
+    worker_bytes: float  # peak of one worker: the whole territory's stations and one block's matters
+    driver_bytes: float  # the driver: the territory and the merged summaries
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,8 @@ class Estimate:
     vector_seconds: float  # on the vector engine
     available_bytes: float
     at_once: int = 1  # replications run side by side (``side_by_side``)
+    streamed: Streamed | None = None  # engine.backend=ray: county blocks, one at a time per worker
+
 
     @property
     def fits(self) -> bool:
@@ -93,6 +108,13 @@ class Estimate:
         reps = f" x {self.replications} replications" if self.replications > 1 else ""
         if self.at_once > 1:
             reps += f" ({self.at_once} at once)"
+        if self.streamed is not None:
+            st = self.streamed
+            return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
+                    f"matters{reps} in {st.blocks:,} county blocks of at most about {st.block_matters:,.0f}; "
+                    f"each Ray worker about {_gb(st.worker_bytes)}, the driver about {_gb(st.driver_bytes)}, "
+                    f"{st.workers} local worker(s): about {_gb(self.peak_bytes)} of {_gb(self.available_bytes)} "
+                    f"available; about {duration(self.seconds)}")
         return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
                 f"matters{reps}; peak memory about "
                 f"{_gb(self.peak_bytes)} of {_gb(self.available_bytes)} available; about "
@@ -246,10 +268,63 @@ def estimate(cfg: Config, villages: VillageTable | None = None, *, writes: bool 
     per = matters * BYTES_PER_MATTER[engine]
     at_once = side_by_side(engine, drivers.replications, available_workers(cfg.engine.workers), available - one + per,
                            per)
+    if cfg.engine.backend == "ray":
+        return _streamed_estimate(cfg, villages, drivers, units, residents, available)
     return Estimate(engine=engine, engine_why=why, units=units, residents=residents, matters=matters,
                     replications=drivers.replications, servers=drivers.servers,
                     peak_bytes=one + (at_once - 1) * per, seconds=cpu_seconds(drivers, engine),
                     vector_seconds=cpu_seconds(drivers, "vector"), available_bytes=available, at_once=at_once)
+
+
+def county_matters(cfg: Config, villages: VillageTable) -> np.ndarray:
+    """Expected matters of each county (generated villages are numbered county by county)."""
+    t = cfg.territory
+    if cfg.textbook.enabled or t.units_file or t.counties <= 1:
+        return np.array([expected_matters(cfg, villages)])
+    per_county = t.townships_per_county * t.villages_per_township
+    out = np.empty(t.counties)
+    for c in range(t.counties):
+        part = slice(c * per_county, (c + 1) * per_county)
+        out[c] = expected_matters(cfg, VillageTable([""], [""], villages.township_county, [""],
+                                                     villages.village_township, villages.urban[part],
+                                                     villages.households[part], villages.grids[part]))
+    return out
+
+
+def block_counts(sizes: np.ndarray, block_matters: float) -> list[tuple[int, int]]:
+    """Runs of whole counties ``[a, b)`` of at most ``block_matters`` expected matters (a county larger
+    than that is a block of its own), in county order: the tasks of a streamed run."""
+    out: list[tuple[int, int]] = []
+    a, total = 0, 0.0
+    for c, x in enumerate(sizes):
+        if c > a and total + x > block_matters:
+            out.append((a, c))
+            a, total = c, 0.0
+        total += float(x)
+    out.append((a, len(sizes)))
+    return out
+
+
+def _streamed_estimate(cfg: Config, villages: VillageTable, d: Drivers, units: dict[str, int], residents: float,
+                       available: float) -> Estimate:
+    """A streamed run: each local Ray worker holds the territory's stations and one block's matters; the
+    driver the territory and the merged summaries (samples per matter, a few arrays per station and day)."""
+    sizes = county_matters(cfg, villages)
+    blocks = block_counts(sizes, cfg.engine.block_matters)
+    largest = max(float(sizes[a:b].sum()) for a, b in blocks)
+    local = cfg.engine.ray.address is None
+    workers = max(1, min(available_workers(cfg.engine.ray.workers), len(blocks))) if local else 1
+    worker = peak_bytes(replace(d, matters=largest, replications=1), "vector")
+    # the driver: the territory, and the merged samples of the two product-limit estimates (sim.metrics.merge)
+    driver = (BASE_BYTES + d.grids * BYTES_PER_GRID + d.servers * BYTES_PER_SERVER["vector"]
+              + d.matters * DRIVER_BYTES_PER_MATTER)
+    one = replace(d, threads=workers)
+    shape = Streamed(blocks=len(blocks) * d.replications, block_matters=largest, workers=workers,
+                     worker_bytes=worker, driver_bytes=driver)
+    return Estimate(engine="vector", engine_why="engine.backend=ray streams the vector engine", units=units,
+                    residents=residents, matters=d.matters, replications=d.replications, servers=d.servers,
+                    peak_bytes=driver + (workers * worker if local else 0.0), seconds=cpu_seconds(one, "vector"),
+                    vector_seconds=cpu_seconds(one, "vector"), available_bytes=available, streamed=shape)
 
 
 def side_by_side(engine: str, replications: int, cores: int, room_bytes: float, per_replication_bytes: float) -> int:
@@ -276,10 +351,13 @@ def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:
     staff = _biggest_staff(cfg, est)
     if staff is not None:
         return staff
+    if t.counties > 1 and est.streamed is not None:
+        return "engine.block_matters", "a smaller engine.block_matters or fewer engine.ray.workers"
     if t.counties > 1:
         room = MEMORY_SHARE * est.available_bytes - BASE_BYTES
         fit = max(1, math.floor(t.counties * room / max(est.peak_bytes - BASE_BYTES, 1)))
-        return "territory.counties", f"at most about {fit:,} counties (territory.counties) or a shorter horizon"
+        return "territory.counties", (f"engine.backend=ray (county blocks streamed, memory bounded by a block), "
+                                      f"at most about {fit:,} counties (territory.counties) or a shorter horizon")
     return "territory", "a smaller territory or a shorter run.horizon_days"
 
 

@@ -7,7 +7,7 @@ Which of the two a run uses is decided once, in ``sim.runs.source``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from functools import partial
 
@@ -160,10 +160,21 @@ def _window(start_day: float, days: float, n_hours: int) -> tuple[int, int]:
     return a, min(int(round((start_day + days) * 24.0)), n_hours)
 
 
-def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> MatterInputs:
-    """Draw the matter input table of one replication."""
+def county_streams(s: Streams, county: int) -> Streams:
+    """A county's own streams: ``county<c>:<name>``. County 0's keep the plain names, so a one-county
+    territory draws exactly what it drew before the streams were keyed by county."""
+    return s.within(f"county{county}:" if county else "")
+
+
+def generate_inputs(cfg: Config, terr: Territory, replication: int = 0,
+                    counties: Sequence[int] | None = None) -> MatterInputs:
+    """Draw the matter input table of one replication (of ``counties`` only, in county order, when given).
+
+    Each county's matters are drawn from streams keyed by the county (``county_streams``), so a
+    block of counties drawn alone (a streamed run's task, ``sim.runs.stream``) is exactly its rows
+    of the whole territory's table.
+    """
     s = Streams(cfg.run.seed, replication)
-    n_hours = horizon_hours(cfg)
     if cfg.textbook.enabled:
         h = cfg.run.horizon_days * 24.0
         n = int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * h))
@@ -172,9 +183,54 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
         block = _draw_block(s, "base", t, zeros, zeros, -1, cfg, terr)
         # one station that settles everything: every matter is within the grid's authority
         return replace(block, severity=np.zeros(n, dtype=np.int8))
+    rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)  # [G, K]
+    first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties + 1), side="left")
+    wanted = range(terr.n_counties) if counties is None else counties
+    tables = [_county_inputs(county_streams(s, c), cfg, terr, rates, int(first[c]), int(first[c + 1]))
+              for c in wanted]
+    if len(tables) == 1:
+        return tables[0]
+    return _concatenate(tables)
+
+
+def county_counts(cfg: Config, terr: Territory, replication: int = 0) -> np.ndarray:
+    """Matters of each county in ``generate_inputs``' table (its first draws only: no matter is drawn)."""
+    s = Streams(cfg.run.seed, replication)
+    if cfg.textbook.enabled:
+        return np.array([generate_inputs(cfg, terr, replication).n], np.int64)
+    rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)
+    first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties + 1), side="left")
+    prof = _profile(cfg)
+    out = np.zeros(terr.n_counties, np.int64)
+    for c in range(terr.n_counties):
+        sc = county_streams(s, c)
+        r = rates[first[c]:first[c + 1]]
+        out[c] = int(sc("occurrence:count").poisson(r.sum(axis=1).sum() * prof.sum()))
+        for i, lam in _surge_means(cfg, r, prof):
+            out[c] += int(sc(f"surge{i}:occurrence:count").poisson(lam).sum())
+    return out
+
+
+def _surge_means(cfg: Config, rates: np.ndarray, prof: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(surge number, expected extra matters [grids, its categories]) of each surge that adds any."""
+    names = list(cfg.catalog.categories)
+    out = []
+    for i, sg in enumerate(cfg.scenario.surges):
+        a, b = _window(sg.start_day, sg.days, len(prof))
+        if b <= a or sg.multiplier <= 1.0:
+            continue
+        ks = np.array([names.index(c) for c in sg.categories], dtype=np.int64)
+        out.append((i, rates[:, ks] * (sg.multiplier - 1.0) * prof[a:b].sum()))
+    return out
+
+
+def _county_inputs(s: Streams, cfg: Config, terr: Territory, all_rates: np.ndarray, g0: int,
+                   g1: int) -> MatterInputs:
+    """One county's matters (grids g0..g1-1) in time order, surges merged in, from its own streams."""
+    n_hours = horizon_hours(cfg)
     prof = _profile(cfg)
     last = _last_hour(cfg)
-    rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)  # [G, K]
+    rates = all_rates[g0:g1]
     # Every grid shares the time profile, so N ~ Poisson(total) sorted times with a
     # categorical grid each is the same process as independent per-grid Poisson
     # streams, and needs no permutation of the whole table afterwards.
@@ -183,27 +239,30 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0) -> Matte
     workers = available_workers(cfg.engine.workers)
     t = sample_times(s("occurrence:time"), n, prof, 0, last, workers)
     t.sort()
-    grid = _grids(s, n, per_grid, workers)
-    # number the matters county by county (a stable sort keeps time order within a county)
-    t, grid = _by_county(t, grid, terr, workers)
-    category = _categories(s, grid, rates, workers)
-    blocks = [_draw_block(s, "base", t, grid, category, -1, cfg, terr)]
+    local = _grids(s, n, per_grid, workers)
+    category = _categories(s, local, rates, workers)
+    blocks = [_draw_block(s, "base", t, local + np.int32(g0), category, -1, cfg, terr)]
     names = list(cfg.catalog.categories)
-    for i, sg in enumerate(cfg.scenario.surges):
+    for i, lam in _surge_means(cfg, rates, prof):
+        sg = cfg.scenario.surges[i]
         a, b = _window(sg.start_day, sg.days, n_hours)
-        if b <= a or sg.multiplier <= 1.0:
-            continue
         ks = np.array([names.index(c) for c in sg.categories], dtype=np.int64)
-        lam = rates[:, ks] * (sg.multiplier - 1.0) * prof[a:b].sum()  # [G, len(ks)]
         c = s(f"surge{i}:occurrence:count").poisson(lam).ravel()
         cell = np.repeat(np.arange(lam.size), c)
         g, kk = np.divmod(cell, len(ks))
         ts = sample_times(s(f"surge{i}:occurrence:time"), len(cell), prof[a:b], a, last if b == n_hours else 1.0,
                           workers)
-        blocks.append(_draw_block(s, f"surge{i}", ts, g, ks[kk], i, cfg, terr))
+        blocks.append(_draw_block(s, f"surge{i}", ts, g + g0, ks[kk], i, cfg, terr))
     if len(blocks) == 1:
         return blocks[0]
     return _merge_blocks(blocks, terr)
+
+
+def _concatenate(tables: list[MatterInputs]) -> MatterInputs:
+    """The counties' tables end to end, field by field (each county's column let go once copied)."""
+    cols = [{f.name: getattr(b, f.name) for f in fields(MatterInputs)} for b in tables]
+    tables.clear()
+    return MatterInputs(**{f.name: np.concatenate([c.pop(f.name) for c in cols]) for f in fields(MatterInputs)})
 
 
 def _grids(s: Streams, n: int, per_grid: np.ndarray, workers: int) -> np.ndarray:
@@ -217,45 +276,6 @@ def _grids(s: Streams, n: int, per_grid: np.ndarray, workers: int) -> np.ndarray
 
     run_rows(fill, n, workers)
     return grid
-
-
-def _by_county(t: np.ndarray, grid: np.ndarray, terr: Territory, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """(t, grid) reordered county by county, keeping the order within a county.
-
-    A stable counting sort (as np.argsort(county, kind="stable")): each range of rows
-    counts its counties, and then moves its rows to where the ranges before it end.
-    """
-    if terr.n_counties <= 1:
-        return t, grid
-    ranges = row_ranges(len(t), workers)
-    counts = np.zeros((len(ranges), terr.n_counties), np.int64)
-    run_tasks([partial(_count_counties, grid[lo:hi], terr.grid_county, counts[r])
-               for r, (lo, hi) in enumerate(ranges)], workers)
-    # rows of county c from range r go after all rows of lower counties and of county c in earlier ranges
-    county_start = np.concatenate([[0], np.cumsum(counts.sum(axis=0))[:-1]])
-    pos = county_start[None, :] + np.cumsum(counts, axis=0) - counts
-    t_out, g_out = np.empty_like(t), np.empty_like(grid)
-    run_tasks([partial(_scatter_by_county, grid[lo:hi], t[lo:hi], terr.grid_county, pos[r].copy(), t_out, g_out)
-               for r, (lo, hi) in enumerate(ranges)], workers)
-    return t_out, g_out
-
-
-@njit(cache=True, nogil=True)
-def _count_counties(grid: np.ndarray, grid_county: np.ndarray, counts: np.ndarray) -> None:
-    for i in range(len(grid)):
-        counts[grid_county[grid[i]]] += 1
-
-
-@njit(cache=True, nogil=True)
-def _scatter_by_county(grid: np.ndarray, t: np.ndarray, grid_county: np.ndarray, pos: np.ndarray,
-                       t_out: np.ndarray, g_out: np.ndarray) -> None:
-    """Row i goes to the next free place of its county (``pos``: those places, moved on as they fill)."""
-    for i in range(len(grid)):
-        c = grid_county[grid[i]]
-        j = pos[c]
-        pos[c] = j + 1
-        t_out[j] = t[i]
-        g_out[j] = grid[i]
 
 
 def _categories(s: Streams, grid: np.ndarray, rates: np.ndarray, workers: int) -> np.ndarray:

@@ -89,6 +89,12 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def league_table(rec: Records, units: LeagueUnits, level: str,
                  weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The league table of one level (``township``, ``village`` or ``grid``), best first."""
+    return ranked(league_rows(rec, units, level), weights)
+
+
+def league_rows(rec: Records, units: LeagueUnits, level: str) -> pd.DataFrame:
+    """Every unit's figures (one row per unit, in unit order), not yet scored: a unit's figures come from its
+    own matters alone, so the rows of a part of the territory run apart are those of the whole run."""
     if level not in LEAGUE_LEVELS:
         raise ValueError(f"league level must be one of {', '.join(LEAGUE_LEVELS)}, got {level!r}")
     w0, h = window(rec)
@@ -142,6 +148,27 @@ def league_table(rec: Records, units: LeagueUnits, level: str,
         "satisfaction_rate": _ratio(satisfied, rated), "petitions_per_10k": per_10k,
         "settled_locally_share": _ratio(local, n_closed),
     })
+    table["county"] = unit_county(units, level)
+    return table
+
+
+def unit_county(units: LeagueUnits, level: str) -> np.ndarray:
+    """The county of each unit of ``level``."""
+    county = np.asarray(units.township_county, np.int64)
+    if level == "township":
+        return county
+    grid_county = county[np.asarray(units.grid_township, np.int64)]
+    if level == "grid":
+        return grid_county
+    out = np.full(len(units.village_codes), -1, np.int64)
+    out[np.asarray(units.grid_village, np.int64)] = grid_county
+    return out
+
+
+def ranked(table: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """``league_rows``' table (of the whole territory, in unit order) scored and ranked, best first."""
+    matters, p90 = table["matters"].to_numpy(), table["resolution_hours_p90"].to_numpy()
+    table = table.reset_index(drop=True)
     # a p90 above the horizon is the worst of the table, not a metric the unit lacks
     scored = table.assign(resolution_hours_p90=np.where(np.isnan(p90) & (matters > 0), np.inf, p90))
     score = composite_score(scored, weights if weights is not None else DEFAULT_WEIGHTS)

@@ -21,7 +21,8 @@ never late, never asked, never petitions. Here every matter of the window counts
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -32,7 +33,8 @@ from sim.metrics.survival import km_summary
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
 
-__all__ = ["OpenPass", "backlog_growth", "daily_open", "judged_growth", "mser5_days", "open_kpis", "open_pass"]
+__all__ = ["OpenPass", "backlog_growth", "daily_open", "judged_growth", "mser5_days", "open_kpis", "open_kpis_of",
+           "open_pass"]
 
 #: days over which ``backlog_growth_per_30d`` is expressed
 GROWTH_DAYS = 30.0
@@ -187,7 +189,13 @@ def open_kpis(rec: Records, w0: float, h: float, n_win: int, n_closed: int) -> d
     is returned for ``compute_kpis`` to combine (see the module docstring).
     """
     patience_h = float(rec.meta.get("petition_patience_h", math.inf))
-    op = open_pass(rec, w0, h, patience_h)
+    _, open_ = daily_open(rec)
+    return open_kpis_of(open_pass(rec, w0, h, patience_h), open_, rec.meta, w0, h, n_win, n_closed)
+
+
+def open_kpis_of(op: OpenPass, open_: np.ndarray, meta: Mapping[str, Any], w0: float, h: float, n_win: int,
+                 n_closed: int) -> dict[str, float]:
+    """``open_kpis`` from its passes: the open-matter pass and the daily open count (``daily_open``)."""
     k: dict[str, float] = {}
     k.update(km_summary(op.res, op.res_closed, "resolution_hours"))
     k.update(km_summary(op.r2c, op.r2c_closed, "report_to_close_hours"))
@@ -195,9 +203,9 @@ def open_kpis(rec: Records, w0: float, h: float, n_win: int, n_closed: int) -> d
     k["on_time_rate"] = int(op.counts[N_DUE_ON_TIME]) / n_due if n_due else math.nan
     k["open_at_horizon_share"] = (n_win - n_closed) / n_win if n_win else math.nan
     k["open_dissatisfied"] = float(op.counts[N_OPEN_DISSATISFIED])
-    t_days, open_ = daily_open(rec)
+    t_days = np.arange(len(open_), dtype=np.float64)
     k["backlog_growth_per_30d"] = backlog_growth(t_days, open_, w0 / HOURS_PER_DAY)
-    g, lo, hi, cycles = judged_growth(t_days, open_, w0 / HOURS_PER_DAY, float(rec.meta.get("season_days", 0.0)))
+    g, lo, hi, cycles = judged_growth(t_days, open_, w0 / HOURS_PER_DAY, float(meta.get("season_days", 0.0)))
     k["backlog_growth_judged_per_30d"], k["backlog_growth_judged_lo"], k["backlog_growth_judged_hi"] = g, lo, hi
     k["backlog_growth_judged_cycles"] = cycles
     k["warmup_mser5_days"] = mser5_days(open_)

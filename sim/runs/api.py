@@ -41,6 +41,7 @@ from sim.runs.manifest import write_manifest
 from sim.runs.replicate import run_replications, summarise
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
+from sim.runs.stream import Streamed, ray_mapper, stream, write_streamed_outputs
 from sim.scenario.compose import presets_dir
 from sim.scenario.constants import LEVELS
 from sim.scenario.lever_warnings import lever_warnings
@@ -49,7 +50,7 @@ from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import build_territory
 from sim.util.errors import ConfigError
 from sim.util.interrupt import signals_deferred
-from sim.util.partial import claim_results_dir, drop_owner, remove_stale
+from sim.util.partial import RAY_PREFIX, claim_results_dir, drop_owner, remove_stale
 from sim.util.strict_json import dumps as strict_dumps
 
 
@@ -70,6 +71,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)  # levers that do nothing (sim.scenario.lever_warnings)
     estimate: Estimate | None = None  # the pre-flight estimate (sim.checks.preflight)
     stability: Stability = field(default_factory=Stability)  # the verdict (sim.metrics.stability)
+    streamed: Streamed | None = None  # engine.backend=ray: the blocks and merged summaries (sim.runs.stream)
 
 
 def capacity_loads(capacity: CapacityReport) -> list[tuple[str, str, float]]:
@@ -139,6 +141,8 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
     Without simulation (``run.simulate=false``) only the capacity check is made, on a sample
     of inputs (``sim.checks.quick``): instant for any territory.
     """
+    if cfg.run.simulate and cfg.engine.backend == "ray":
+        return _simulate_streamed(cfg, write, say, est)
     if not cfg.run.simulate:
         capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
         say(format_capacity(capacity) + (f"\n({note})" if note else ""))
@@ -177,6 +181,43 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
         if out is not None:
             out.discard()
         raise
+    return result, out
+
+
+def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
+                       est: Estimate) -> tuple[RunResult, _ResultsDir | None]:
+    """A streamed run (``sim.runs.stream``): county blocks on Ray, records as a partitioned dataset in the
+    claimed directory, KPIs from the merged summaries; the directory is removed if anything fails. The
+    capacity check is made on a sample of counties (``sim.checks.quick``), as without simulation."""
+    ray_tmp = Path(cfg.run.results_dir).resolve() / f"{RAY_PREFIX}{os.getpid()}"
+    mapper = ray_mapper(cfg, ray_tmp)  # a bad address or a missing Ray: one line, before anything is claimed
+    capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
+    say(format_capacity(capacity) + (f"\n({note})" if note else ""))
+    result = RunResult(cfg=cfg, capacity=capacity, engine="vector")
+    out: _ResultsDir | None = None
+    try:
+        if write:
+            with signals_deferred():
+                out = _ResultsDir.claim(cfg)
+        dataset = out.tmp if out is not None and cfg.run.write_records else None
+        say(f"\nengine: vector, streamed on Ray (engine.backend=ray); {cfg.run.replications} replication(s), "
+            f"{cfg.run.horizon_days:g} days")
+        s = stream(cfg, dataset, say, mapper)
+        result.runs = s.kpis
+        result.streamed = s
+        summary = summarise(result.runs)
+        result.summaries, result.kpis, result.ci = summary.summaries, summary.means, summary.half_widths
+        result.stability = judge_stability(result.runs, capacity_loads(result.capacity), warmup_days(cfg.run))
+        say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
+                                     result.stability))
+        if out is not None:
+            write_streamed_outputs(s, out.tmp)
+    except BaseException:
+        if out is not None:
+            out.discard()
+        raise
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     return result, out
 
 

@@ -77,6 +77,8 @@ BOUNDS: tuple[tuple[str, float, str], ...] = (
     ("run.seed", 2**63 - 1, "a seed"),
     ("engine.auto_max_grids", 1e9, "grids"),
     ("engine.workers", 1_024, "threads"),
+    ("engine.ray.workers", 100_000, "Ray workers"),
+    ("engine.block_matters", 1e9, "matters per block"),
 )
 #: the most villages a generated territory may have (counties x townships x villages)
 MAX_VILLAGES = 10_000_000

@@ -38,6 +38,13 @@ class EngineName(StrEnum):
     auto = "auto"
 
 
+class Backend(StrEnum):
+    """Where a run executes: in this process (threads), or county blocks streamed through Ray."""
+
+    threads = "threads"
+    ray = "ray"
+
+
 class Lang(StrEnum):
     """Language of chart labels and briefings."""
 

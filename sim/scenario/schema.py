@@ -20,7 +20,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sim.scenario.choices import DeadlineFamily, DispatchMode, DispatchRule, EngineName, Lang, Level
+from sim.scenario.choices import Backend, DeadlineFamily, DispatchMode, DispatchRule, EngineName, Lang, Level
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_EN, DEPARTMENTS_ZH, MODULES, MODULES_EN, MODULES_ZH
 
 
@@ -418,13 +418,20 @@ def warmup_days(run: RunConfig) -> float:
 
 
 @dataclass
+class RayEngineConfig(Sealed):
+    address: str | None = None  # null: a local Ray (loopback only); host:port of a cluster's head joins it
+    workers: int = 0  # blocks run at once (0 = one per core of a local Ray, per CPU of a cluster)
+
+
+@dataclass
 class EngineConfig(Sealed):
     name: EngineName = EngineName.auto  # agent | vector | auto
     auto_max_grids: int = 100  # auto picks the agent engine up to this many grids
-    # threads (0 = one per available core): the vector engine runs replications and counties
-    # side by side, and drawing the inputs and preparing them split their work too; the
-    # results are the same whatever the number
+    # threads (0 = one per core): replications, counties, draws side by side; the same results whatever the number
     workers: int = 0
+    backend: Backend = Backend.threads  # threads: in this process; ray: county blocks on Ray (sim/runs/stream.py)
+    block_matters: int = 2_000_000  # ray: the most matters of a block (one task); counties are never split
+    ray: RayEngineConfig = field(default_factory=RayEngineConfig)
 
 
 def _league_weights() -> dict[str, float]:

@@ -15,7 +15,7 @@ from typing import Any
 from sim.scenario import checks as ck
 from sim.scenario.bounds import check_bounds
 from sim.scenario.catalogue import department_names, module_names
-from sim.scenario.choices import EngineName, Lang, values
+from sim.scenario.choices import Backend, EngineName, Lang, values
 from sim.scenario.constants import (
     CHANNELS,
     DEADLINE_FAMILIES,
@@ -47,6 +47,7 @@ from sim.util.errors import ConfigError
 
 ENGINES: tuple[str, ...] = values(EngineName)
 LANGS: tuple[str, ...] = values(Lang)
+BACKENDS: tuple[str, ...] = values(Backend)
 _DEADLINES = ("assign_days", "first_action_days", "general", "complex", "emergency", "help", "complaint")
 _HEADS = ("grid_leaders_per_grid", "fulltime_per_grid", "parttime_per_grid", "grids_per_instructor",
           "professional_per_township", "committee_per_village", "platform_per_township",
@@ -77,9 +78,30 @@ def validate(cfg: Config) -> None:
     ck.one_of("engine.name", cfg.engine.name, ENGINES)
     ck.whole("engine.auto_max_grids", cfg.engine.auto_max_grids)
     ck.whole("engine.workers", cfg.engine.workers)
+    ck.one_of("engine.backend", cfg.engine.backend, BACKENDS)
+    ck.whole("engine.block_matters", cfg.engine.block_matters, minimum=1)
+    ck.whole("engine.ray.workers", cfg.engine.ray.workers)
+    _ray_address(cfg.engine.ray.address)
+    if cfg.engine.backend == "ray":
+        if cfg.engine.name == "agent":
+            raise ConfigError("engine.backend", "a streamed run (ray) runs the vector engine: engine.name=vector "
+                              "or auto, or engine.backend=threads for the agent engine")
+        if cfg.scenario.replay.log is not None:
+            raise ConfigError("engine.backend", "a replayed log runs in one process: engine.backend=threads")
     ck.one_of("report.lang", cfg.report.lang, LANGS)
     _league_weights(cfg.report.league_weights)
     check_bounds(cfg)  # the upper end of every number (sim/scenario/bounds.py)
+
+
+#: a Ray address: host:port, or ray://host:port (Ray Client), or "auto" (the cluster this machine belongs to)
+_RAY_ADDRESS = re.compile(r"^(auto|(ray://)?[A-Za-z0-9.\-]+:[0-9]{1,5})$")
+
+
+def _ray_address(address: Any) -> None:
+    if address is None:
+        return
+    if not isinstance(address, str) or not _RAY_ADDRESS.match(address):
+        raise ConfigError("engine.ray.address", f"must be host:port of a Ray head (or auto), got {ck.show(address)}")
 
 
 def _league_weights(weights: Mapping[str, Any]) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 OWNER_FILE = ".gridsim-owner.json"
 PREFIX = ".partial-"
+#: a local Ray's session files (a streamed run): ``<results_dir>/.ray-<pid>``, removed when the run ends
+RAY_PREFIX = ".ray-"
 ORPHAN_AGE_SECONDS = 600.0
 
 
@@ -85,6 +87,12 @@ def remove_stale(parent: Path) -> list[str]:
         shutil.rmtree(d, ignore_errors=True)
         if not d.exists():
             said.append(f"removed {d} left by an interrupted run ({why})")
+    for d in sorted(parent.glob(RAY_PREFIX + "*")):
+        pid = d.name.removeprefix(RAY_PREFIX)
+        if d.is_dir() and pid.isdigit() and not _alive(int(pid), None):
+            shutil.rmtree(d, ignore_errors=True)
+            if not d.exists():
+                said.append(f"removed {d} left by an interrupted run (process {pid} is gone)")
     return said
 
 

@@ -33,6 +33,19 @@ class Streams:
     def __call__(self, name: str) -> np.random.Generator:
         return stream(self.seed, name, self.replication)
 
+    def within(self, prefix: str) -> Streams:
+        """The streams named ``prefix + name``: a part's own (a county's matters), independent of the others'."""
+        return _Prefixed(self.seed, self.replication, prefix) if prefix else self
+
+
+class _Prefixed(Streams):
+    def __init__(self, seed: int, replication: int, prefix: str) -> None:
+        super().__init__(seed, replication)
+        self.prefix = prefix
+
+    def __call__(self, name: str) -> np.random.Generator:
+        return stream(self.seed, self.prefix + name, self.replication)
+
 
 #: draws per piece in ``uniform_pieces`` (a buffer that stays in cache)
 PIECE = 1 << 15

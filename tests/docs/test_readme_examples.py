@@ -46,6 +46,8 @@ SKIP: dict[str, str] = {
     "file:///abs/dir": "a placeholder directory",
     "+experiment=tune_staffing": "40 optimisation trials of a county (tests/unit/test_sweep.py runs a short study)",
     "hydra/launcher=": "starts worker processes or a Ray cluster (tests/unit/test_sweep_launchers.py runs each)",
+    "engine.backend=ray": "a province year on Ray takes many minutes (tests/equivalence/test_streamed_ray.py streams "
+                          "a small city through a local Ray)",
 }
 
 

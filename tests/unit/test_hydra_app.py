@@ -51,7 +51,7 @@ def test_help_lists_groups_and_presets_including_the_users(tmp_path: Path) -> No
     (presets / "calibrated" / "mytown.yaml").write_text(PRESET, encoding="utf-8")
     p = _run(["--help"], tmp_path, GRIDSIM_PRESETS_DIR=str(presets))
     assert p.returncode == 0, p.stderr
-    assert "territory: city, county, township" in p.stdout
+    assert "territory: city, county, province, township" in p.stdout
     assert "dispatch: default, unified" in p.stdout
     assert "calibrated: mytown" in p.stdout
     assert "gridsim -m" in p.stdout

@@ -234,7 +234,7 @@ COMPOSE_CASES: list[tuple[list[str], str, str]] = [
     (["report.charts=maybe"], "report.charts", "true or false"),
     (["territory.counties=null"], "territory.counties", "null"),
     (["~territory.counties"], "territory.counties", "cannot be deleted"),
-    (["territory=nowhere"], "territory", "available: city, county, township"),
+    (["territory=nowhere"], "territory", "available: city, county, province, township"),
     (["scenario=apocalypse"], "scenario", "baseline, flood, relocation, textbook"),
     (["engine=turbo"], "engine", "agent, auto, vector"),
     (["staffing.fulltime_per_grid=[1"], "staffing.fulltime_per_grid", "malformed override"),

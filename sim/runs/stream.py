@@ -1,0 +1,308 @@
+"""A streamed run (``engine.backend=ray``): blocks of whole counties, each drawn, simulated and summarised alone.
+
+Counties share no station, so a run is a set of county blocks plus a merge. Each block
+(a task) builds the territory, draws its counties' matters from their own streams
+(``sim.matters.occur.generate_inputs(..., counties=...)``: exactly its rows of the whole
+table), runs the vector engine on them, writes its records as parts of a partitioned
+Parquet dataset and returns mergeable summaries (``sim.metrics.merge.KpiParts``). The
+driver merges them in county order: the KPIs are those of the whole run, float for float.
+No process holds more than one block's matters (the driver holds one sample per matter for
+the percentiles: see ``sim.metrics.merge``).
+
+Records, written into the run's claimed (temporary) directory, each part first as a
+``.tmp`` file renamed when whole::
+
+    matters/county=<code>/part-r<replication>-b<first county>.parquet
+    visits/county=<code>/part-r<replication>-b<first county>.parquet
+
+A retried task writes the same file with the same rows (its streams are keyed by its
+counties, not by the worker). Matter ids are the whole run's (block offsets from each
+county's count, ``sim.matters.occur.county_counts``).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.checks.preflight import block_counts
+from sim.engines.prepare import prepare
+from sim.engines.vector.engine import run_vector
+from sim.matters.occur import county_counts, generate_inputs
+from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
+from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records
+from sim.records import labels as lab
+from sim.records.parquet import write_table
+from sim.records.schema import Records
+from sim.scenario.schema import Config
+from sim.scenario.territory import Territory, build_territory
+from sim.util.errors import ConfigError
+from sim.util.parallel import available_workers
+from sim.util.ray_local import MAX_TEMP_DIR_CHARS, address_answers, local_env, local_init_args
+
+#: the dataset's tables (folders under the results directory)
+TABLES = ("matters", "visits")
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    """One task: counties ``first..stop-1`` of one replication."""
+
+    cfg: Config
+    replication: int
+    first: int
+    stop: int
+    offset: int  # the whole run's matter id of the block's first matter
+    matters: int  # how many it has
+    dataset: str | None  # where its records go (None: not written)
+    shell: bool  # return the stations, servers and meta (one task of the run does)
+
+
+@dataclass
+class BlockResult:
+    """What a task returns to the driver."""
+
+    replication: int
+    first: int
+    stop: int
+    matters: int
+    visits: int
+    parts: KpiParts | None  # None once merged (the driver lets them go)
+    shell: Records | None
+    league: dict[str, pd.DataFrame]  # each level's rows of the block's units, not yet ranked (replication 0)
+    seconds: float
+    peak_bytes: float  # the worker process's peak resident memory so far
+    pid: int
+
+
+_TERRITORY: dict[str, Territory] = {}
+
+
+def _territory(cfg: Config) -> Territory:
+    """The territory, built once per worker process for a config (the tasks of a run share one)."""
+    key = repr(cfg)
+    if key not in _TERRITORY:
+        _TERRITORY.clear()
+        _TERRITORY[key] = build_territory(cfg)
+    return _TERRITORY[key]
+
+
+def run_block(task: BlockTask) -> BlockResult:
+    """Draw, simulate, write and summarise one block (what a Ray task runs)."""
+    t0 = time.perf_counter()
+    cfg = task.cfg
+    terr = _territory(cfg)
+    p = prepare(cfg, terr, generate_inputs(cfg, terr, task.replication, counties=range(task.first, task.stop)))
+    rec = run_vector(p, task.replication, spend_inputs=True)
+    del p
+    parts = kpi_parts(rec)  # before the matter ids become the whole run's (the passes read row numbers)
+    shell = shell_records(rec) if task.shell else None
+    league: dict[str, pd.DataFrame] = {}
+    if task.replication == 0:
+        units = units_of(terr)
+        for level in LEAGUE_LEVELS:
+            rows = league_rows(rec, units, level)
+            league[level] = rows[(rows["county"] >= task.first) & (rows["county"] < task.stop)]
+    if task.dataset is not None:
+        write_block(rec, terr, task)
+    peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0
+    return BlockResult(task.replication, task.first, task.stop, rec.matters.n, len(rec.visits.matter_id), parts, shell,
+                       league, time.perf_counter() - t0, peak, os.getpid())
+
+
+def _rows(obj: Any, lo: int, hi: int) -> Any:
+    return type(obj)(**{f.name: getattr(obj, f.name)[lo:hi] for f in fields(obj)})
+
+
+def part_name(replication: int, first: int) -> str:
+    return f"part-r{replication}-b{first:05d}.parquet"
+
+
+def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
+    """The block's records, county by county, as parts of the dataset (each renamed into place when whole)."""
+    assert task.dataset is not None
+    m, v = rec.matters, rec.visits
+    m_labels, v_labels = lab.matter_labels(rec), lab.visit_labels(rec)
+    m_meta = lab.metadata("matters", m_labels, lab.MATTER_UNITS)
+    v_meta = lab.metadata("visits", v_labels, lab.VISIT_UNITS)
+    county_m = terr.grid_county[m.grid]
+    county_v = county_m[v.matter_id]
+    if np.any(np.diff(county_v) < 0):  # the engine joins its visits county by county; kept in case it ever won't
+        order = np.argsort(county_v, kind="stable")
+        v = _rows(v, 0, len(v.matter_id))
+        for f in fields(v):
+            setattr(v, f.name, getattr(v, f.name)[order])
+        county_v = county_v[order]
+        v_labels = {k: a.take(order) for k, a in v_labels.items()}
+    m.matter_id += task.offset
+    v.matter_id += task.offset
+    counties = np.arange(task.first, task.stop + 1)
+    bounds_m = np.searchsorted(county_m, counties, side="left")
+    bounds_v = np.searchsorted(county_v, counties, side="left")
+    root = Path(task.dataset)
+    for j, c in enumerate(range(task.first, task.stop)):
+        code = terr.county_codes[c]
+        for table, obj, labels, meta, bounds in (("matters", m, m_labels, m_meta, bounds_m),
+                                                 ("visits", v, v_labels, v_meta, bounds_v)):
+            lo, hi = int(bounds[j]), int(bounds[j + 1])
+            folder = root / table / f"county={code}"
+            folder.mkdir(parents=True, exist_ok=True)
+            final = folder / part_name(task.replication, task.first)
+            tmp = final.with_suffix(f".{os.getpid()}.tmp")
+            write_table(_rows(obj, lo, hi), tmp, {k: a.slice(lo, hi - lo) for k, a in labels.items()}, meta)
+            os.replace(tmp, final)
+
+
+# ------------------------------------------------------------------ the driver
+@dataclass
+class Streamed:
+    """A streamed run's outcome on the driver."""
+
+    kpis: list[dict[str, float]]  # per replication
+    parts: list[KpiParts]  # merged, per replication
+    shell: Records  # stations, servers and meta (of replication 0)
+    blocks: list[BlockResult]  # their parts dropped once merged
+    league: dict[str, pd.DataFrame]  # replication 0's league tables, ranked over the whole territory
+    seconds: float
+
+
+def plan(cfg: Config, terr: Territory, dataset: Path | None) -> list[BlockTask]:
+    """The tasks: per replication, runs of whole counties of at most ``engine.block_matters`` matters."""
+    inner = replace(cfg, engine=replace(cfg.engine, workers=1))  # one thread per task: tasks run side by side
+    tasks = []
+    for r in range(cfg.run.replications):
+        counts = county_counts(cfg, terr, r)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        for a, b in block_counts(counts.astype(np.float64), cfg.engine.block_matters):
+            tasks.append(BlockTask(inner, r, a, b, int(offsets[a]), int(offsets[b] - offsets[a]),
+                                   str(dataset) if dataset and r == 0 else None, shell=(r == 0 and a == 0)))
+    return tasks
+
+
+Mapper = Callable[[Sequence[BlockTask]], Iterator[BlockResult]]
+
+
+def in_process(tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
+    """The tasks one after another in this process (the same blocks, without Ray)."""
+    for t in tasks:
+        yield run_block(t)
+
+
+def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper: Mapper) -> Streamed:
+    """Run every block through ``mapper``, saying each as it ends; merge them in county order.
+
+    A block's summaries are added to its replication's merged ones as soon as the blocks before it
+    are (``PartsAccumulator``), and let go: the driver holds the merged samples and the few blocks
+    that ended before their turn.
+    """
+    t0 = time.perf_counter()
+    terr = build_territory(cfg)
+    tasks = plan(cfg, terr, dataset)
+    del terr
+    reps = cfg.run.replications
+    order = [[t.first for t in tasks if t.replication == r] for r in range(reps)]
+    acc = [PartsAccumulator(sum(t.matters for t in tasks if t.replication == r)) for r in range(reps)]
+    waiting: dict[tuple[int, int], BlockResult] = {}
+    league_rows_of: dict[str, list[pd.DataFrame]] = {level: [] for level in LEAGUE_LEVELS}
+    done: list[BlockResult] = []
+    shell: Records | None = None
+    for k, res in enumerate(mapper(tasks), 1):
+        say(f"block {k}/{len(tasks)}: replication {res.replication}, counties {res.first + 1}-{res.stop}, "
+            f"{res.matters:,} matters in {res.seconds:.1f} s (worker {res.pid}, peak {res.peak_bytes / 2**30:.2f} GB)")
+        shell = res.shell if res.shell is not None else shell
+        waiting[(res.replication, res.first)] = res
+        r = res.replication
+        while order[r] and (r, order[r][0]) in waiting:  # this replication's next block is in: add it
+            nxt = waiting.pop((r, order[r].pop(0)))
+            assert nxt.parts is not None
+            acc[r].add(nxt.parts)
+            for level, rows in nxt.league.items():
+                league_rows_of[level].append(rows)
+            nxt.parts, nxt.shell, nxt.league = None, None, {}
+            done.append(nxt)
+    if shell is None or waiting or any(order):
+        raise RuntimeError("streamed run: blocks missing from the results")
+    kpis, merged = [], []
+    for r in range(reps):
+        parts = acc[r].result()
+        kp = kpis_from_parts(parts, replace(shell, meta={**shell.meta, "replication": r}))
+        # the blocks' own time (draws and writing included)
+        kp["engine_seconds"] = sum(b.seconds for b in done if b.replication == r)
+        kpis.append(kp)
+        merged.append(parts)
+    done.sort(key=lambda b: (b.replication, b.first))
+    weights = dict(cfg.report.league_weights)
+    league = {level: ranked(pd.concat(rows, ignore_index=True), weights) for level, rows in league_rows_of.items()}
+    return Streamed(kpis=kpis, parts=merged, shell=shell, blocks=done, league=league,
+                    seconds=time.perf_counter() - t0)
+
+
+def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
+    """Tasks on Ray: a running Ray of this process, the cluster at ``engine.ray.address``, or a local Ray
+    started here (loopback only, session files under ``temp_root``) and stopped when the tasks end.
+    Ctrl-C (or any error) cancels every task not yet ended."""
+    try:
+        import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
+    except ImportError:
+        raise ConfigError("engine.backend", "ray is not installed: pip install 'gridsim[ray]'") from None
+    address = cfg.engine.ray.address
+    if address is not None:
+        why = address_answers(address)
+        if why is not None:
+            raise ConfigError("engine.ray.address", f"{why}: start the cluster's head with `ray start --head` "
+                              "and give its address, or leave engine.ray.address unset for a local Ray")
+    elif not ray.is_initialized() and len(str(temp_root)) > MAX_TEMP_DIR_CHARS:
+        raise ConfigError("run.results_dir", f"a local Ray keeps its sockets under the results directory, whose "
+                          f"path must be at most {MAX_TEMP_DIR_CHARS} characters for them: {temp_root}")
+
+    def run(tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
+        started = False
+        with local_env():
+            if not ray.is_initialized():
+                if address is not None:
+                    ray.init(address=address, configure_logging=False)
+                else:
+                    temp_root.mkdir(parents=True, exist_ok=True)
+                    workers = max(1, min(available_workers(cfg.engine.ray.workers), len(tasks)))
+                    ray.init(**local_init_args(temp_root, workers))
+                started = True
+            remote = ray.remote(num_cpus=1, max_retries=3)(run_block)
+            # at most engine.ray.workers tasks at once (0: one per CPU Ray has): the rest wait their turn here
+            at_once = cfg.engine.ray.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+            waiting = list(tasks)
+            pending: list[Any] = []
+            try:
+                while waiting or pending:
+                    while waiting and len(pending) < at_once:
+                        pending.append(remote.remote(waiting.pop(0)))
+                    ready, pending = ray.wait(pending, num_returns=1)
+                    yield ray.get(ready[0])
+            finally:
+                for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
+                    ray.cancel(ref, force=True)
+                if started:
+                    ray.shutdown()
+
+    return run
+
+
+def write_streamed_outputs(s: Streamed, directory: Path) -> None:
+    """What the driver writes beside the dataset: the stations, the backlog over time and the league tables
+    (replication 0; the league chart is not drawn)."""
+    write_league(s.league, directory)
+    s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
+    h = float(s.shell.meta["horizon_h"])
+    t = np.arange(0.0, h, 24.0, dtype=np.float64)
+    if t.size == 0 or t[-1] < h:
+        t = np.append(t, h)
+    back = s.parts[0].backlog
+    pd.DataFrame({"t_hours": t, "open": back[0], "undiscovered": back[1]}).to_csv(directory / "backlog.csv",
+                                                                                   index=False)
