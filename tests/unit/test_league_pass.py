@@ -51,7 +51,7 @@ def test_every_level_equals_a_per_unit_computation() -> None:
         table = tables[level].set_index("code")
         for u, code in enumerate(codes[level]):
             mine = inwin & (grid_unit[level][m.grid] == u)
-            row = table.loc[code]
+            row = table.loc[code].to_dict()
             assert row["matters"] == mine.sum() and row["closed"] == (mine & closed).sum()
             settled = mine & closed & (m.level_settled >= 0) & (m.level_settled <= below)
             if (mine & closed).any():
