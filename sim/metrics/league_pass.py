@@ -19,7 +19,7 @@ from numba import njit
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED
 
-__all__ = ["COUNT_COLUMNS", "GridPass", "grid_pass", "regroup", "unit_counts"]
+__all__ = ["COUNT_COLUMNS", "GridPass", "LeagueColumns", "grid_pass", "regroup", "unit_counts"]
 
 #: the per-grid counts, in the columns of ``GridPass.counts``
 COUNT_COLUMNS: tuple[str, ...] = ("matters", "closed", "due", "on_time", "satisfied", "rated",
@@ -38,11 +38,24 @@ class GridPass(NamedTuple):
     starts: np.ndarray
 
 
+class LeagueColumns(NamedTuple):
+    """The matter records' columns ``_grid_pass`` reads (``MatterRecords``' names)."""
+
+    grid: np.ndarray
+    t_occur: np.ndarray
+    t_close: np.ndarray
+    status: np.ndarray
+    deadline: np.ndarray
+    on_time: np.ndarray
+    satisfied: np.ndarray
+    petitioned: np.ndarray
+    level_settled: np.ndarray
+
+
 @njit(cache=True, nogil=True)
-def _grid_pass(grid: np.ndarray, t_occur: np.ndarray, t_close: np.ndarray, status: np.ndarray,
-               deadline: np.ndarray, on_time: np.ndarray, satisfied: np.ndarray, petitioned: np.ndarray,
-               level_settled: np.ndarray, w0: float, h: float, closed_code: int, patience_h: float,
+def _grid_pass(m: LeagueColumns, w0: float, h: float, closed_code: int, patience_h: float,
                n_grids: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    grid, t_occur, t_close, status, deadline, on_time, satisfied, petitioned, level_settled = m
     counts = np.zeros((n_grids, 11), np.int64)
     starts = np.zeros(2 * n_grids + 1, np.int64)
     n = len(grid)
@@ -104,11 +117,11 @@ def grid_pass(rec: Records, w0: float, h: float, n_grids: int) -> GridPass:
     """The one pass over ``rec.matters`` (window ``w0 <= t_occur < h``), buckets sorted."""
     m = rec.matters
     patience_h = float(rec.meta.get("petition_patience_h", math.inf))
-    counts, times, starts = _grid_pass(
+    cols = LeagueColumns(
         np.asarray(m.grid), np.asarray(m.t_occur, np.float64), np.asarray(m.t_close, np.float64),
         np.asarray(m.status), np.asarray(m.deadline, np.float64), np.asarray(m.on_time),
-        np.asarray(m.satisfied), np.asarray(m.petitioned, np.bool_), np.asarray(m.level_settled),
-        float(w0), float(h), int(CLOSED), patience_h, int(n_grids))
+        np.asarray(m.satisfied), np.asarray(m.petitioned, np.bool_), np.asarray(m.level_settled))
+    counts, times, starts = _grid_pass(cols, float(w0), float(h), int(CLOSED), patience_h, int(n_grids))
     sort_buckets(times, starts)
     return GridPass(counts, times, starts)
 
