@@ -40,9 +40,10 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics.kpis import window
-from sim.metrics.survival import group_km
+from sim.metrics.league_pass import GridPass, grid_pass, regroup, unit_counts
+from sim.metrics.survival import segment_km
 from sim.records.schema import Records
-from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, LEAGUE_METRICS
+from sim.scenario.constants import HOURS_PER_YEAR, LEAGUE_METRICS
 from sim.scenario.schema import ReportConfig
 
 if TYPE_CHECKING:
@@ -87,48 +88,35 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def league_table(rec: Records, units: LeagueUnits, level: str,
-                 weights: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """The league table of one level (``township``, ``village`` or ``grid``), best first."""
-    return ranked(league_rows(rec, units, level), weights)
+                 weights: Mapping[str, float] | None = None, grids: GridPass | None = None) -> pd.DataFrame:
+    """The league table of one level (``township``, ``village`` or ``grid``), best first.
+
+    ``grids``: the records' ``grid_pass`` when the caller has it already (``league_tables``
+    makes one for the three levels).
+    """
+    return ranked(league_rows(rec, units, level, grids), weights)
 
 
-def league_rows(rec: Records, units: LeagueUnits, level: str) -> pd.DataFrame:
+def league_rows(rec: Records, units: LeagueUnits, level: str, grids: GridPass | None = None) -> pd.DataFrame:
     """Every unit's figures (one row per unit, in unit order), not yet scored: a unit's figures come from its
     own matters alone, so the rows of a part of the territory run apart are those of the whole run."""
     if level not in LEAGUE_LEVELS:
         raise ValueError(f"league level must be one of {', '.join(LEAGUE_LEVELS)}, got {level!r}")
     w0, h = window(rec)
-    m = rec.matters
-    grid_unit = {"grid": np.arange(len(units.grid_codes)), "village": np.asarray(units.grid_village),
+    n_grids = len(units.grid_codes)
+    gp = grids if grids is not None else grid_pass(rec, w0, h, n_grids)
+    grid_unit = {"grid": np.arange(n_grids), "village": np.asarray(units.grid_village),
                  "township": np.asarray(units.grid_township)}[level].astype(np.int64)
     codes = {"grid": units.grid_codes, "village": units.village_codes, "township": units.township_codes}[level]
     n_units = len(codes)
-    inwin = (m.t_occur >= w0) & (m.t_occur < h)
-    unit = grid_unit[np.asarray(m.grid, np.int64)[inwin]]
-    status = np.asarray(m.status)[inwin]
-    closed = status == CLOSED
-    t_occur = np.asarray(m.t_occur)[inwin]
+    per_unit = unit_counts(gp, grid_unit, n_units)
+    matters, n_closed, unhappy_open = per_unit["matters"], per_unit["closed"], per_unit["open_dissatisfied"]
+    satisfied, rated = per_unit["satisfied"], per_unit["rated"] + unhappy_open
+    petitions = per_unit["petitioned"] + float(rec.meta.get("petition_prob", 0.0)) * unhappy_open
+    local = per_unit[f"local_{LEAGUE_LEVELS[level]}"]
     # open matters censored at the horizon (sim.metrics.open_matters)
-    res = np.where(closed, np.asarray(m.t_close)[inwin], h) - t_occur
-    deadline = np.asarray(m.deadline)[inwin]
-    patience_h = float(rec.meta.get("petition_patience_h", math.inf))
-    with np.errstate(invalid="ignore"):
-        due = deadline < h
-        open_dissatisfied = ~closed & (h - deadline > patience_h)
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(unit[mask], minlength=n_units).astype(np.float64)
-
-    matters = np.bincount(unit, minlength=n_units).astype(np.float64)
-    n_closed = count(closed)
-    on_time = count(due & closed & (np.asarray(m.on_time)[inwin] == 1))
-    sat = np.asarray(m.satisfied)[inwin]
-    unhappy_open = count(open_dissatisfied)
-    satisfied, rated = count(sat == 1), count(sat >= 0) + unhappy_open
-    petitions = count(np.asarray(m.petitioned, bool)[inwin]) + float(rec.meta.get("petition_prob", 0.0)) * unhappy_open
-    local = count(closed & (np.asarray(m.level_settled)[inwin] >= 0)
-                  & (np.asarray(m.level_settled)[inwin] <= LEAGUE_LEVELS[level]))
-    p90, res_mean, _open_left = group_km(unit, res, closed, n_units, 0.9)
+    times, starts = (gp.times, gp.starts) if level == "grid" else regroup(gp, grid_unit, n_units)
+    p90, res_mean, _open_left = segment_km(times, starts, n_units, 0.9)
     residents = np.bincount(grid_unit, weights=units.grid_residents, minlength=n_units)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_10k = np.where(residents > 0, petitions / np.where(residents > 0, residents, 1) * 10_000.0
@@ -143,7 +131,7 @@ def league_rows(rec: Records, units: LeagueUnits, level: str) -> pd.DataFrame:
         parent = [units.township_codes[int(t)] for t in units.grid_township]
     table = pd.DataFrame({
         "code": list(codes), "level": level, "parent": parent, "residents": residents, "matters": matters,
-        "closed": n_closed, "on_time_rate": _ratio(on_time, count(due)),
+        "closed": n_closed, "on_time_rate": _ratio(per_unit["on_time"], per_unit["due"]),
         "resolution_hours_mean": res_mean, "resolution_hours_p90": p90,
         "satisfaction_rate": _ratio(satisfied, rated), "petitions_per_10k": per_10k,
         "settled_locally_share": _ratio(local, n_closed),
@@ -223,7 +211,9 @@ def composite_score(table: pd.DataFrame, weights: Mapping[str, float]) -> np.nda
 def league_tables(rec: Records, units: LeagueUnits,
                   weights: Mapping[str, float] | None = None) -> dict[str, pd.DataFrame]:
     """``{"township": ..., "village": ..., "grid": ...}``: every league table of a run."""
-    return {level: league_table(rec, units, level, weights) for level in LEAGUE_LEVELS}
+    w0, h = window(rec)
+    grids = grid_pass(rec, w0, h, len(units.grid_codes))  # one pass over the matters for every level
+    return {level: league_table(rec, units, level, weights, grids) for level in LEAGUE_LEVELS}
 
 
 def write_league(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> list[Path]:

@@ -5,8 +5,8 @@ still open at the horizon gives a censored one (``horizon - t_occur``): it took 
 that long. The survival curve ``S(t)`` (share still open t hours after occurrence) is the
 product over the observed times ``u <= t`` of ``1 - d_u / n_u`` (``d_u`` closed at u,
 ``n_u`` not yet closed nor censored before u; a censoring tied with a closure counts as
-later, as scipy.stats.ecdf does). One sort and one compiled pass: a city's ten million
-matters cost about a second.
+later, as scipy.stats.ecdf does). The closings and the censorings are sorted apart and
+merged in one compiled pass: a city's ten million matters cost a fraction of a second.
 
 A percentile q is the first observed time at which ``1 - S`` reaches q; where the curve
 never does (too many matters still open) it is NaN and the caller flags it "above the
@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["Curve", "group_km", "km_curve", "km_mean", "km_quantile", "km_summary"]
+__all__ = ["Curve", "group_km", "km_curve", "km_mean", "km_quantile", "km_summary", "segment_km"]
 
 #: 1 - S(t) within this of q counts as reaching q (the product of many factors is not exact)
 _EPS = 1e-12
@@ -38,28 +38,33 @@ class Curve(NamedTuple):
 
 
 @njit(cache=True, nogil=True)
-def _product_limit(t: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(times, surv)`` from times sorted ascending with closings before censorings at a tie."""
-    n = len(t)
-    times = np.empty(n, np.float64)
-    surv = np.empty(n, np.float64)
+def _product_limit(closed: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, surv)`` from the closing times and the censoring times, each sorted ascending.
+
+    At a closing time u the matters at risk are those not closed and not censored before u
+    (a censoring tied with a closing counts as later), so the two samples need no joint
+    sort: one merge walk, and the same products in the same order as over a joint sort.
+    """
+    n = len(closed) + len(censored)
+    times = np.empty(len(closed), np.float64)
+    surv = np.empty(len(closed), np.float64)
     k = 0
     s = 1.0
-    i = 0
-    while i < n:
-        u = t[i]
-        at_risk = n - i
-        d = 0
+    i = 0  # closings before u
+    c = 0  # censorings before u
+    while i < len(closed):
+        u = closed[i]
+        while c < len(censored) and censored[c] < u:
+            c += 1
+        at_risk = n - i - c
         j = i
-        while j < n and t[j] == u:
-            if observed[j]:
-                d += 1
+        while j < len(closed) and closed[j] == u:
             j += 1
-        if d > 0:
-            s *= 1.0 - d / at_risk
-            times[k] = u
-            surv[k] = s
-            k += 1
+        d = j - i
+        s *= 1.0 - d / at_risk
+        times[k] = u
+        surv[k] = s
+        k += 1
         i = j
     return times[:k], surv[:k]
 
@@ -67,7 +72,8 @@ def _product_limit(t: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.
 def km_curve(durations: np.ndarray, observed: np.ndarray) -> Curve:
     """The product-limit curve of ``durations`` (hours), ``observed`` False for a censored one.
 
-    NaN durations are dropped. Closings sort before censorings at the same time.
+    NaN durations are dropped. The closings and the censorings are sorted apart (a value
+    sort, several times faster than a sort of indices by two keys at ten million rows).
     """
     d = np.asarray(durations, np.float64)
     obs = np.asarray(observed, np.bool_)
@@ -75,9 +81,8 @@ def km_curve(durations: np.ndarray, observed: np.ndarray) -> Curve:
     d, obs = d[keep], obs[keep]
     if d.size == 0:
         return Curve(np.zeros(0), np.zeros(0), math.nan)
-    order = np.lexsort((~obs, d))  # by time, closings first at a tie
-    times, surv = _product_limit(d[order], obs[order])
-    return Curve(times, surv, float(d[order[-1]]))
+    times, surv = _product_limit(np.sort(d[obs]), np.sort(d[~obs]))
+    return Curve(times, surv, float(d.max()))
 
 
 def km_quantile(curve: Curve, q: float) -> float:
@@ -119,21 +124,40 @@ def km_summary(durations: np.ndarray, observed: np.ndarray, name: str,
 
 
 @njit(cache=True, nogil=True)
-def _segment_km(unit: np.ndarray, t: np.ndarray, observed: np.ndarray, n_units: int, q: float
+def _buckets(unit: np.ndarray, t: np.ndarray, observed: np.ndarray, n_units: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, starts)``: the times regrouped by bucket ``2 * unit`` (closings) and ``2 * unit + 1``
+    (censorings), bucket b in ``values[starts[b]:starts[b + 1]]``, in the rows' order; NaN times dropped."""
+    starts = np.zeros(2 * n_units + 1, np.int64)
+    for i in range(len(unit)):
+        if t[i] == t[i]:
+            starts[2 * unit[i] + (0 if observed[i] else 1) + 1] += 1
+    for b in range(2 * n_units):
+        starts[b + 1] += starts[b]
+    values = np.empty(starts[-1], np.float64)
+    fill = starts[:-1].copy()
+    for i in range(len(unit)):
+        if t[i] == t[i]:
+            b = 2 * unit[i] + (0 if observed[i] else 1)
+            values[fill[b]] = t[i]
+            fill[b] += 1
+    return values, starts
+
+
+@njit(cache=True, nogil=True)
+def segment_km(values: np.ndarray, starts: np.ndarray, n_units: int, q: float
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per unit: the q-quantile, the restricted mean and whether matters are open at its longest
-    follow-up, from rows sorted by (unit, time, closings first)."""
+    follow-up, from ``_buckets``' layout with every bucket sorted."""
     pq = np.full(n_units, np.nan)
     mean = np.full(n_units, np.nan)
     open_left = np.zeros(n_units, np.bool_)
-    n = len(unit)
-    start = 0
-    while start < n:
-        u = unit[start]
-        end = start
-        while end < n and unit[end] == u:
-            end += 1
-        times, surv = _product_limit(t[start:end], observed[start:end])  # the unit's own curve
+    for u in range(n_units):
+        closed = values[starts[2 * u]:starts[2 * u + 1]]
+        censored = values[starts[2 * u + 1]:starts[2 * u + 2]]
+        if len(closed) + len(censored) == 0:
+            continue
+        times, surv = _product_limit(closed, censored)  # the unit's own curve
         s = 1.0
         area = 0.0
         prev = 0.0
@@ -143,10 +167,10 @@ def _segment_km(unit: np.ndarray, t: np.ndarray, observed: np.ndarray, n_units: 
             s = surv[k]
             if pq[u] != pq[u] and s <= 1.0 - q + _EPS:
                 pq[u] = times[k]
-        area += s * (t[end - 1] - prev)
+        last = max(closed[-1] if len(closed) else -np.inf, censored[-1] if len(censored) else -np.inf)
+        area += s * (last - prev)
         mean[u] = area
         open_left[u] = s > _EPS
-        start = end
     return pq, mean, open_left
 
 
@@ -155,11 +179,12 @@ def group_km(unit: np.ndarray, durations: np.ndarray, observed: np.ndarray, n_un
     """Per unit ``0..n_units-1``: the product-limit q-quantile (NaN where the curve does not reach
     it or the unit has no matters), restricted mean and "still open at the longest follow-up".
 
-    One sort of all rows by (unit, time, closings first) and one compiled pass over the
-    segments, not a loop over units.
+    One compiled pass puts each unit's closings and censorings in buckets of their own
+    (a counting sort), each bucket is sorted by value, and one compiled pass over the units
+    follows: not a loop over units in Python, nor a sort of every row by three keys.
     """
-    d = np.asarray(durations, np.float64)
-    keep = ~np.isnan(d)
-    u, d, obs = np.asarray(unit, np.int64)[keep], d[keep], np.asarray(observed, np.bool_)[keep]
-    order = np.lexsort((~obs, d, u))
-    return _segment_km(u[order], d[order], obs[order], n_units, q)
+    values, starts = _buckets(np.asarray(unit, np.int64), np.asarray(durations, np.float64),
+                              np.asarray(observed, np.bool_), n_units)
+    for b in range(2 * n_units):
+        values[starts[b]:starts[b + 1]].sort()
+    return segment_km(values, starts, n_units, q)

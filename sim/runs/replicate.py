@@ -176,7 +176,8 @@ def run_replications(cfg: Config, terr: Territory, held: list[Prepared], engine:
 
     ``held`` holds replication 0's prepared inputs (the capacity check read them) and is
     emptied, so that the run is left their only holder; ``on_first`` gets replication 0's
-    records as soon as they exist (the Parquet files start then).
+    records as soon as the engine returns them, before their KPIs (the Parquet files start
+    then), in the thread that ran it.
     """
     reps = cfg.run.replications
     at_once = max(1, min(at_once, reps))
@@ -184,15 +185,13 @@ def run_replications(cfg: Config, terr: Territory, held: list[Prepared], engine:
 
     def one(rep: int) -> Replication:
         done = replicator.run(rep, cfg.run.progress)
+        if rep == 0:  # before its KPIs: the Parquet files are written meanwhile (the records are read-only)
+            on_first(done.records)
         kp = compute_kpis(done.records)
         kp["engine_seconds"] = done.engine_seconds
         return Replication(kp, done.records, done.state) if rep == 0 else Replication(kp)
 
-    def first_records(r: Replication) -> None:
-        if r.records is not None:
-            on_first(r.records)
-
-    return replicate(one, range(reps), at_once, first_records, threads=True)
+    return replicate(one, range(reps), at_once, threads=True)
 
 
 @dataclass
