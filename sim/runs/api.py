@@ -214,7 +214,7 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))
         if out is not None:
-            write_streamed_outputs(s, out.tmp)
+            write_streamed_outputs(s, cfg, out.tmp)
     except BaseException:
         if out is not None:
             out.discard()

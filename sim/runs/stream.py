@@ -297,10 +297,14 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
     return run
 
 
-def write_streamed_outputs(s: Streamed, directory: Path) -> None:
-    """What the driver writes beside the dataset: the stations, the backlog over time and the league tables
-    (replication 0; the league chart is not drawn)."""
+def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:
+    """What the driver writes beside the dataset: the stations, the backlog over time, the league tables
+    (replication 0) and, with ``report.charts``, the league chart drawn from them as for an in-process run."""
     write_league(s.league, directory)
+    if cfg.report.charts:
+        from sim.report.league import draw_league_chart  # Matplotlib only when a run draws charts
+
+        draw_league_chart(s.league, cfg, directory)
     s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
     h = float(s.shell.meta["horizon_h"])
     t = np.arange(0.0, h, 24.0, dtype=np.float64)
