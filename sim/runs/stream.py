@@ -131,7 +131,8 @@ def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
     """The block's records, county by county, as parts of the dataset (each renamed into place when whole)."""
     assert task.dataset is not None
     m, v = rec.matters, rec.visits
-    m_labels, v_labels = lab.matter_labels(rec), lab.visit_labels(rec)
+    m_labels = lab.matter_labels(rec)
+    v_labels = lab.visit_labels(rec) if task.visits else {}  # the visits' labels only when they are written
     m_meta = lab.metadata("matters", m_labels, lab.MATTER_UNITS)
     v_meta = lab.metadata("visits", v_labels, lab.VISIT_UNITS)
     county_m = terr.grid_county[m.grid]
