@@ -3,9 +3,9 @@
 A real ``python -m sim.entry.cli`` on a tiny city in blocks of one county, one task at a
 time on a local Ray (the loopback-only settings of ``sim.util.ray_local``, its session
 files under the results directory): SIGINT once the first block has ended, with the others
-still to run. The run exits 130 with one line (after Ray's notice of its token, printed as it starts); the results directory holds nothing (no
-``.partial-*``, no ``.ray-<pid>``); and no process the run started (Ray's head, raylet,
-workers) outlives it.
+still to run. The run exits 130 with one line (after Ray's notice of its session token,
+printed as it starts); the results directory holds nothing (no ``.partial-*``, no
+``.ray-<pid>``); and no process the run started (Ray's head, raylet, workers) outlives it.
 """
 
 from __future__ import annotations
