@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.catalogue import department_names, module_names
+from sim.scenario.kept import RecordsKept
 from sim.scenario.schema import Config
 from sim.scenario.units import VillageTable
 
@@ -54,6 +55,20 @@ SECONDS_PER_LOOK = 1.3e-6
 #: visits per matter at each station type (the default county's capacity check: arrivals per day
 #: at each type over matters per day); the agent engine looks at every server of the station on each
 VISITS_PER_MATTER = {"grid": 0.90, "village": 0.33, "platform": 0.32, "module": 0.17, "department": 0.04}
+#: bytes on disk per matter of the records' tables (measured: a county-year's 464,631 matters take
+#: 30.9 MB in matters.parquet and 36.6 MB in visits.parquet; a streamed run's parts, one per county, as much)
+DISK_BYTES_PER_MATTER = {"matters": 67.0, "visits": 79.0}
+#: bytes on disk per grid (the league tables: a grid's row and its share of its village's and township's)
+DISK_BYTES_PER_GRID = 220.0
+#: bytes on disk of a results directory whatever its size (config, KPIs, capacity, backlog; the charts ~0.4 MB)
+DISK_BASE_BYTES = 1.0e6
+
+
+def disk_bytes(matters: float, grids: int, kept: RecordsKept) -> float:
+    """Bytes a run's results directory takes on disk: replication 0's records (``run.records``) and the tables."""
+    tables = {RecordsKept.all: ("matters", "visits"), RecordsKept.matters: ("matters",), RecordsKept.summary: ()}
+    per_matter = sum(DISK_BYTES_PER_MATTER[t] for t in tables[kept])
+    return DISK_BASE_BYTES + grids * DISK_BYTES_PER_GRID + matters * per_matter
 
 
 @dataclass(frozen=True)

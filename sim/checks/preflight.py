@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,12 +36,14 @@ from sim.checks.cost import (
     Drivers,
     count_servers,
     cpu_seconds,
+    disk_bytes,
     looks_per_matter,
     peak_bytes,
 )
 from sim.engines.select import pick_engine
 from sim.matters.occur import _profile, _window
 from sim.rules.demand import grid_rates_per_hour
+from sim.scenario.kept import records_kept
 from sim.scenario.schema import Config
 from sim.scenario.territory import grids_per_village
 from sim.scenario.units import VillageTable, generate_villages, load_villages
@@ -88,7 +91,7 @@ class Estimate:
     available_bytes: float
     at_once: int = 1  # replications run side by side (``side_by_side``)
     streamed: Streamed | None = None  # engine.backend=ray: county blocks, one at a time per worker
-
+    disk_bytes: float = 0.0  # the results directory on disk (0: nothing written)
 
     @property
     def fits(self) -> bool:
@@ -114,11 +117,14 @@ class Estimate:
                     f"matters{reps} in {st.blocks:,} county blocks of at most about {st.block_matters:,.0f}; "
                     f"each Ray worker about {_gb(st.worker_bytes)}, the driver about {_gb(st.driver_bytes)}, "
                     f"{st.workers} local worker(s): about {_gb(self.peak_bytes)} of {_gb(self.available_bytes)} "
-                    f"available; about {duration(self.seconds)}")
+                    f"available{self._disk()}; about {duration(self.seconds)}")
         return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
                 f"matters{reps}; peak memory about "
-                f"{_gb(self.peak_bytes)} of {_gb(self.available_bytes)} available; about "
+                f"{_gb(self.peak_bytes)} of {_gb(self.available_bytes)} available{self._disk()}; about "
                 f"{duration(self.seconds)} on the {self.engine} engine")
+
+    def _disk(self) -> str:
+        return f", about {_size(self.disk_bytes)} on disk" if self.disk_bytes >= 0.05 * GB else ""
 
     def long_note(self) -> str:
         """The notice of a long run (``long``), with the vector engine's time on the agent engine."""
@@ -130,6 +136,10 @@ class Estimate:
 
 def _gb(n: float) -> str:
     return f"{n / GB:,.1f} GB" if n < 1e6 * GB else f"{n / GB:.3g} GB"
+
+
+def _size(n: float) -> str:
+    return _gb(n) if n >= GB else f"{n / 2**20:,.0f} MB"
 
 
 def duration(seconds: float) -> str:
@@ -268,12 +278,14 @@ def estimate(cfg: Config, villages: VillageTable | None = None, *, writes: bool 
     per = matters * BYTES_PER_MATTER[engine]
     at_once = side_by_side(engine, drivers.replications, available_workers(cfg.engine.workers), available - one + per,
                            per)
+    disk = disk_bytes(matters, grids, records_kept(cfg.run.records, cfg.run.write_records)) if writes else 0.0
     if cfg.engine.backend == "ray":
-        return _streamed_estimate(cfg, villages, drivers, units, residents, available)
+        return replace(_streamed_estimate(cfg, villages, drivers, units, residents, available), disk_bytes=disk)
     return Estimate(engine=engine, engine_why=why, units=units, residents=residents, matters=matters,
                     replications=drivers.replications, servers=drivers.servers,
                     peak_bytes=one + (at_once - 1) * per, seconds=cpu_seconds(drivers, engine),
-                    vector_seconds=cpu_seconds(drivers, "vector"), available_bytes=available, at_once=at_once)
+                    vector_seconds=cpu_seconds(drivers, "vector"), available_bytes=available, at_once=at_once,
+                    disk_bytes=disk)
 
 
 def county_matters(cfg: Config, villages: VillageTable) -> np.ndarray:
@@ -411,3 +423,26 @@ def check_fits(cfg: Config, est: Estimate) -> None:
         raise ConfigError("run.confirm", f"this run is expected to take about {duration(est.seconds)} on the "
                           f"{est.engine} engine ({est.matters:,.0f} matters, {est.servers:,.0f} servers{faster}): "
                           f"set run.confirm=true to run it, or use {advice}")
+
+
+def free_disk(path: str | Path) -> float:
+    """Free bytes (for this user) on the file system of ``path``, or of its nearest existing parent."""
+    probe = Path(path).expanduser().absolute()
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    return float(shutil.disk_usage(probe).free)
+
+
+def check_disk(cfg: Config, est: Estimate) -> None:
+    """Raise ConfigError when the results would not fit on the disk of ``run.results_dir`` (checked before
+    anything is simulated or written; ``est.disk_bytes`` is 0 when nothing is written)."""
+    if not cfg.run.simulate or est.disk_bytes <= 0:
+        return
+    free = free_disk(cfg.run.results_dir)
+    if est.disk_bytes > free:
+        kept = records_kept(cfg.run.records, cfg.run.write_records)
+        fewer = {"all": "run.records=matters (no visits) or run.records=summary (no per-matter records), ",
+                 "matters": "run.records=summary (no per-matter records), "}.get(kept.value, "")
+        raise ConfigError("run.results_dir", f"the results need about {_size(est.disk_bytes)} on disk "
+                          f"({est.matters:,.0f} matters, run.records={kept.value}) but {_size(free)} are free at "
+                          f"{cfg.run.results_dir}: use {fewer}a run.results_dir on a larger disk, or free space")

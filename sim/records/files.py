@@ -10,8 +10,8 @@ from sim.records.parquet import write_table
 from sim.records.schema import Records
 
 
-def write_records(rec: Records, directory: str | Path) -> list[Path]:
-    """Write matters.parquet, visits.parquet and stations.parquet; return the paths.
+def write_records(rec: Records, directory: str | Path, *, visits: bool = True) -> list[Path]:
+    """Write matters.parquet, visits.parquet (unless ``visits=False``) and stations.parquet; return the paths.
 
     The matter and visit tables go straight from their numpy columns to Parquet (no
     DataFrame copy; ``sim.records.parquet``), the two at once (pyarrow releases the GIL); their code
@@ -20,11 +20,14 @@ def write_records(rec: Records, directory: str | Path) -> list[Path]:
     """
     d = Path(directory)
     out = [d / "matters.parquet", d / "visits.parquet", d / "stations.parquet"]
-    m_labels, v_labels = lab.matter_labels(rec), lab.visit_labels(rec)
+    m_labels = lab.matter_labels(rec)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        visits = pool.submit(write_table, rec.visits, out[1], v_labels,
-                             lab.metadata("visits", v_labels, lab.VISIT_UNITS))
+        if visits:
+            v_labels = lab.visit_labels(rec)
+            written = pool.submit(write_table, rec.visits, out[1], v_labels,
+                                  lab.metadata("visits", v_labels, lab.VISIT_UNITS))
         write_table(rec.matters, out[0], m_labels, lab.metadata("matters", m_labels, lab.MATTER_UNITS))
         rec.stations_frame().to_parquet(out[2], index=False)  # a few hundred rows, with strings
-        visits.result()
-    return out
+        if visits:
+            written.result()
+    return out if visits else [out[0], out[2]]

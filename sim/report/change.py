@@ -24,7 +24,7 @@ from sim.scenario.territory import Territory
 __all__ = ["base_words", "change_title", "config_changes", "territory_words", "value_words"]
 
 #: keys that say where or how a run is done, never what it simulates
-IGNORED = ("run.results_dir", "run.progress", "run.reuse", "run.write_records", "run.confirm", "engine.",
+IGNORED = ("run.results_dir", "run.progress", "run.reuse", "run.write_records", "run.records", "run.confirm", "engine.",
            "report.", "scenario.name", "territory.name")
 
 _KEYS: dict[str, tuple[str, str]] = {

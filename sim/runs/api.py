@@ -26,7 +26,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.checks.capacity import CapacityReport, format_capacity
-from sim.checks.preflight import Estimate, check_fits, estimate
+from sim.checks.preflight import Estimate, check_disk, check_fits, estimate
 from sim.engines.prepare import prepare
 from sim.engines.select import select_engine
 from sim.metrics.kpis import backlog_series, busy_totals, format_kpi_table, utilization_table
@@ -44,6 +44,7 @@ from sim.runs.store import register_result, result_row
 from sim.runs.stream import Streamed, ray_mapper, stream, write_streamed_outputs
 from sim.scenario.compose import presets_dir
 from sim.scenario.constants import LEVELS
+from sim.scenario.kept import RecordsKept, records_kept
 from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.preset_files import tidy_calibrated
 from sim.scenario.schema import Config, warmup_days
@@ -114,6 +115,7 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
     check_fits(cfg, est)
     if write if check_dir is None else check_dir:  # the destination first: not minutes of simulation, then a failure
         check_destination("run.results_dir", cfg.run.results_dir)
+        check_disk(cfg, est)
         for line in remove_stale(Path(cfg.run.results_dir)):
             say(line)
     for line in tidy_calibrated(presets_dir() / "calibrated"):  # what a killed calibration left
@@ -199,10 +201,11 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
         if write:
             with signals_deferred():
                 out = _ResultsDir.claim(cfg)
-        dataset = out.tmp if out is not None and cfg.run.write_records else None
+        kept = records_kept(cfg.run.records, cfg.run.write_records)
+        dataset = out.tmp if out is not None and kept != RecordsKept.summary else None
         say(f"\nengine: vector, streamed on Ray (engine.backend=ray); {cfg.run.replications} replication(s), "
             f"{cfg.run.horizon_days:g} days")
-        s = stream(cfg, dataset, say, mapper)
+        s = stream(cfg, dataset, say, mapper, visits=kept == RecordsKept.all)
         result.runs = s.kpis
         result.streamed = s
         summary = summarise(result.runs)
@@ -211,7 +214,7 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))
         if out is not None:
-            write_streamed_outputs(s, out.tmp)
+            write_streamed_outputs(s, cfg, out.tmp)
     except BaseException:
         if out is not None:
             out.discard()
@@ -290,7 +293,7 @@ BACKGROUND_NICENESS = 5
 
 def _write_record_files(rec: Records, cfg: Config, directory: Path) -> RecordFiles:
     """Replication 0's files: the backlog, utilisation, office and league CSVs (no Matplotlib: the
-    charts are drawn by the run's own thread), then, if ``run.write_records``, its Parquet files."""
+    charts are drawn by the run's own thread), then the Parquet files ``run.records`` keeps."""
     from sim.report.league import write_league_tables  # the report's Matplotlib only when a run writes
 
     backlog = backlog_series(rec)
@@ -299,12 +302,13 @@ def _write_record_files(rec: Records, cfg: Config, directory: Path) -> RecordFil
     utilization_table(rec, station_busy).to_csv(directory / "utilization.csv", index=False)
     office_table(rec, cfg.catalog, station_busy).to_csv(directory / "offices.csv", index=False)
     league = write_league_tables(rec, cfg, directory)
-    if cfg.run.write_records:
-        _write_parquet_yielding(rec, directory)
+    kept = records_kept(cfg.run.records, cfg.run.write_records)
+    if kept != RecordsKept.summary:
+        _write_parquet_yielding(rec, directory, visits=kept == RecordsKept.all)
     return RecordFiles(backlog, station_busy, server_busy, league)
 
 
-def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
+def _write_parquet_yielding(rec: Records, directory: Path, visits: bool) -> list[Path]:
     """``write_records(rec, directory)`` at a lower CPU priority (Linux: per thread, inherited by
     the writer's own threads; the rest of this thread's work is done), so that the KPIs and
     charts, which the run waits for in turn, take the cores first and the Parquet files fill the rest."""
@@ -314,7 +318,7 @@ def _write_parquet_yielding(rec: Records, directory: Path) -> list[Path]:
             os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICENESS)
         except OSError:
             pass  # not allowed here: the files are written at the usual priority
-    return write_records(rec, directory)
+    return write_records(rec, directory, visits=visits)
 
 
 def _write_records(result: RunResult, out: _ResultsDir) -> None:

@@ -63,6 +63,7 @@ class BlockTask:
     offset: int  # the whole run's matter id of the block's first matter
     matters: int  # how many it has
     dataset: str | None  # where its records go (None: not written)
+    visits: bool  # its visits written too (run.records=all), not the matters alone
     shell: bool  # return the stations, servers and meta (one task of the run does)
 
 
@@ -130,7 +131,8 @@ def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
     """The block's records, county by county, as parts of the dataset (each renamed into place when whole)."""
     assert task.dataset is not None
     m, v = rec.matters, rec.visits
-    m_labels, v_labels = lab.matter_labels(rec), lab.visit_labels(rec)
+    m_labels = lab.matter_labels(rec)
+    v_labels = lab.visit_labels(rec) if task.visits else {}  # the visits' labels only when they are written
     m_meta = lab.metadata("matters", m_labels, lab.MATTER_UNITS)
     v_meta = lab.metadata("visits", v_labels, lab.VISIT_UNITS)
     county_m = terr.grid_county[m.grid]
@@ -151,7 +153,7 @@ def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
     for j, c in enumerate(range(task.first, task.stop)):
         code = terr.county_codes[c]
         for table, obj, labels, meta, bounds in (("matters", m, m_labels, m_meta, bounds_m),
-                                                 ("visits", v, v_labels, v_meta, bounds_v)):
+                                                 ("visits", v, v_labels, v_meta, bounds_v))[:2 if task.visits else 1]:
             lo, hi = int(bounds[j]), int(bounds[j + 1])
             folder = root / table / f"county={code}"
             folder.mkdir(parents=True, exist_ok=True)
@@ -174,7 +176,7 @@ class Streamed:
     seconds: float
 
 
-def plan(cfg: Config, terr: Territory, dataset: Path | None) -> list[BlockTask]:
+def plan(cfg: Config, terr: Territory, dataset: Path | None, visits: bool = True) -> list[BlockTask]:
     """The tasks: per replication, runs of whole counties of at most ``engine.block_matters`` matters."""
     inner = replace(cfg, engine=replace(cfg.engine, workers=1))  # one thread per task: tasks run side by side
     tasks = []
@@ -183,7 +185,7 @@ def plan(cfg: Config, terr: Territory, dataset: Path | None) -> list[BlockTask]:
         offsets = np.concatenate([[0], np.cumsum(counts)])
         for a, b in block_counts(counts.astype(np.float64), cfg.engine.block_matters):
             tasks.append(BlockTask(inner, r, a, b, int(offsets[a]), int(offsets[b] - offsets[a]),
-                                   str(dataset) if dataset and r == 0 else None, shell=(r == 0 and a == 0)))
+                                   str(dataset) if dataset and r == 0 else None, visits, shell=(r == 0 and a == 0)))
     return tasks
 
 
@@ -196,8 +198,10 @@ def in_process(tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
         yield run_block(t)
 
 
-def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper: Mapper) -> Streamed:
-    """Run every block through ``mapper``, saying each as it ends; merge them in county order.
+def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper: Mapper,
+           visits: bool = True) -> Streamed:
+    """Run every block through ``mapper``, saying each as it ends; merge them in county order. Records go
+    to ``dataset`` (None: none), the visits with the matters if ``visits``.
 
     A block's summaries are added to its replication's merged ones as soon as the blocks before it
     are (``PartsAccumulator``), and let go: the driver holds the merged samples and the few blocks
@@ -205,7 +209,7 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     """
     t0 = time.perf_counter()
     terr = build_territory(cfg)
-    tasks = plan(cfg, terr, dataset)
+    tasks = plan(cfg, terr, dataset, visits)
     del terr
     reps = cfg.run.replications
     order = [[t.first for t in tasks if t.replication == r] for r in range(reps)]
@@ -294,10 +298,14 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
     return run
 
 
-def write_streamed_outputs(s: Streamed, directory: Path) -> None:
-    """What the driver writes beside the dataset: the stations, the backlog over time and the league tables
-    (replication 0; the league chart is not drawn)."""
+def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:
+    """What the driver writes beside the dataset: the stations, the backlog over time, the league tables
+    (replication 0) and, with ``report.charts``, the league chart drawn from them as for an in-process run."""
     write_league(s.league, directory)
+    if cfg.report.charts:
+        from sim.report.league import draw_league_chart  # Matplotlib only when a run draws charts
+
+        draw_league_chart(s.league, cfg, directory)
     s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
     h = float(s.shell.meta["horizon_h"])
     t = np.arange(0.0, h, 24.0, dtype=np.float64)

@@ -3,9 +3,8 @@
 Every lever of MODEL.md sections 1-5 is a typed field with a default and a
 comment; the classes are immutable once built (``Sealed``). Hydra composes YAML
 from ``sim/configs/`` onto these classes, so a typo or a wrong type fails at
-composition naming the key; ``validate.py`` adds the
-semantic checks. Engines never see a DictConfig: they receive ``Config``
-instances (built by ``sim.runs.config``).
+composition naming the key; ``validate.py`` adds the semantic checks. Engines
+never see a DictConfig: they receive ``Config`` instances (built by ``sim.runs.config``).
 
 Defaults cite their source: "M7" is MODEL.md section 7, "sNNN" a seed file.
 Times are hours unless the name says days.
@@ -22,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.scenario.choices import Backend, DeadlineFamily, DispatchMode, DispatchRule, EngineName, Lang, Level
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_EN, DEPARTMENTS_ZH, MODULES, MODULES_EN, MODULES_ZH
+from sim.scenario.kept import RecordsKept
 
 
 class Sealed:
@@ -393,13 +393,13 @@ class TextbookConfig(Sealed):
 @dataclass
 class RunConfig(Sealed):
     horizon_days: float = 365.0  # simulated time
-    # matters occurring before this are left out of KPIs; null (the default): the smaller of
-    # 30 days and a quarter of the horizon (warmup_days below)
+    # matters occurring before this are left out of KPIs; null: the default (warmup_days below)
     warmup_days: float | None = None
     replications: int = 1  # independent replications (seed, seed+1, ...)
     seed: int = 12345
     results_dir: str = "results"  # parent directory of each run's output directory
-    write_records: bool = True  # write records.parquet and visits.parquet
+    write_records: bool = True  # false: as records=summary
+    records: RecordsKept = RecordsKept.all  # all | matters (no visits) | summary (KPIs, league, backlog; no records)
     progress: bool = True  # progress bar on a terminal
     simulate: bool = True  # false: print the capacity check only, run no engine
     reuse: bool = True  # answer from the store of runs when it holds this config and seed (sim/runs/store.py)

@@ -1,0 +1,112 @@
+"""Issue 20, item 3: Ctrl-C on a streamed run (``engine.backend=ray``) stops every task.
+
+A real ``python -m sim.entry.cli`` on a tiny city in blocks of one county, one task at a
+time on a local Ray (the loopback-only settings of ``sim.util.ray_local``, its session
+files under the results directory): SIGINT once the first block has ended, with the others
+still to run. The run exits 130 with one line (after Ray's notice of its session token,
+printed as it starts); the results directory holds nothing (no ``.partial-*``, no
+``.ray-<pid>``); and no process the run started (Ray's head, raylet, workers) outlives it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sim.util.jitcache import cache_root
+from sim.util.ray_local import LOCAL_ENV
+
+pytest.importorskip("ray")
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ["territory=city", "territory.counties=12", "territory.townships_per_county=1", "run.horizon_days=90",
+       "run.warmup_days=2", "report.charts=false", "run.progress=false", "run.reuse=false",
+       "engine.backend=ray", "engine.block_matters=8000", "engine.ray.workers=1"]
+TIMEOUT = 120.0
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a live process, from /proc (None: gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    state, ppid = text.rsplit(")", 1)[1].split()[:2]
+    return int(ppid), state
+
+
+def _descendants(root: int) -> list[int]:
+    """Every live process under ``root`` (children, their children, ...)."""
+    parents = {int(p.name): st[0] for p in Path("/proc").iterdir() if p.name.isdigit()
+               if (st := _stat(int(p.name))) is not None}
+    out, frontier = [], [root]
+    while frontier:
+        kids = [pid for pid, parent in parents.items() if parent in frontier]
+        out += kids
+        frontier = kids
+    return out
+
+
+def _gone(pids: list[int], within_s: float) -> list[int]:
+    """The processes of ``pids`` still alive after ``within_s`` seconds (zombies count as gone)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        alive = [p for p in pids if (st := _stat(p)) is not None and st[1] != "Z"]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A directory with a short path: a local Ray's socket paths live under the results directory."""
+    d = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_ctrl_c_stops_every_task_and_leaves_nothing(short_dir: Path) -> None:
+    results = short_dir / "r"
+    home = short_dir / "home"
+    home.mkdir()
+    env = {**os.environ, **LOCAL_ENV, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONUNBUFFERED": "1", "HOME": str(home), "GRIDSIM_CACHE_DIR": str(cache_root())}
+    proc = subprocess.Popen([sys.executable, "-m", "sim.entry.cli", *RUN, f"run.results_dir={results}"], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own group: a stray Ray process is ours to clean up
+    started: list[int] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + TIMEOUT
+        for line in proc.stdout:
+            if line.startswith("block 1/"):
+                break
+            assert time.monotonic() < deadline, "no block ended in time"
+        else:
+            pytest.fail("the run ended before its first block")
+        assert not line.startswith("block 1/1:"), "one block only: nothing left to stop"
+        started = _descendants(proc.pid)
+        assert started, "no Ray processes under the run"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 130, err
+        # Ray's own notice of its session token may come first (at start, not from the interrupt)
+        assert err.strip().splitlines()[-1] == "gridsim: interrupted" and "Traceback" not in err, err
+        assert not results.exists() or not any(results.iterdir()), list(results.iterdir())
+        assert _gone(started, within_s=15.0) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # only this test's process group
+        except ProcessLookupError:
+            pass
