@@ -3,14 +3,17 @@
 A log shows close times, not work or head-counts. Each department's handling side
 (``model.Handling``: servers, mean work, spread of work) is searched for by running the
 engine and comparing the simulated close times of its training-month matters with the
-observed ones (``distances.censored_w1``), both censored at the log's extraction time.
+observed ones (the W1 of ``distances.censored_w1``), both censored at the log's extraction
+time and each case weighted by its recency (``Timebase.recency_weights``: handling drifts,
+and the model predicts the months after the training window).
 
 Departments share no queue in the calibrated model (``sim.calibrate.model``), so a
 department's distance depends on its own parameters only and **one simulation scores
 every department**: one seeded Optuna study per department (TPE), each asked for a trial,
 one engine run, each told its own distance. A department's search stops when its best
-distance has not improved by ``TOL`` (relative) in ``PATIENCE`` trials; the loop stops
-when every department has stopped, or after ``trials``.
+distance has not improved by ``TOL`` (relative) in ``PATIENCE`` guided trials (after the
+starts and TPE's random ones); the loop stops when every department has stopped, or after
+``trials``.
 
 Parametrisation (identifiability): close times identify the work distribution (mean and
 spread) through the matters served without waiting, and utilisation through the waiting.
