@@ -71,6 +71,7 @@ PATIENCE = 20  # guided trials without an improvement that counts before a depar
 MIN_TRIALS = 16  # ... after the six starts and TPE's ten random trials (which are not counted)
 OFFICE_HOURS_PER_DAY = 9.0
 
+
 @dataclass
 class DepartmentSearch:
     """One department's study and its best trial so far."""
@@ -175,18 +176,21 @@ class Simulator:
         return replace(b, catalog=replace(b.catalog, categories=cats),
                        staffing=replace(b.staffing, department_staff={**b.staffing.department_staff, **staff}))
 
-    def records(self, handling: dict[str, Handling], rep: int = 0) -> Any:
+    def records(self, handling: dict[str, Handling], rep: int = 0,
+                inputs: Callable[[Config, Territory], MatterInputs] | None = None) -> Any:
+        """Records of replication ``rep``'s inputs drawn once, or of the matters ``inputs`` makes for the
+        trial's config and territory (``sim.calibrate.trace``: the log's own cases)."""
         cfg = self.config(handling)
+        terr = build_territory(cfg)
+        drawn = self.inputs[rep] if inputs is None else inputs(cfg, terr)
         # every trial runs the inputs drawn once (common random numbers): they are not spent
-        replicator = Replicator(cfg, build_territory(cfg), VectorEngine(), draw=self._drawn, spend_inputs=False)
+        replicator = Replicator(cfg, terr, VectorEngine(), draw=lambda _c, _t, _r: drawn, spend_inputs=False)
         return replicator.run(rep).records, cfg
 
-    def _drawn(self, _cfg: Config, _terr: Territory, rep: int) -> MatterInputs:
-        return self.inputs[rep]
-
-    def run(self, handling: dict[str, Handling]) -> pd.DataFrame:
+    def run(self, handling: dict[str, Handling],
+            inputs: Callable[[Config, Territory], MatterInputs] | None = None) -> pd.DataFrame:
         """The simulated log (all matters to the extraction) under these handling values."""
-        rec, cfg = self.records(handling)
+        rec, cfg = self.records(handling, inputs=inputs)
         return simulated_cases(rec, cfg, self.fit.tb, self.due_share, self.departments, self.seed)
 
     def censored_by_department(self, handling: dict[str, Handling]) -> dict[str, Weighted]:

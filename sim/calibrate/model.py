@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.calibrate.profile import OFFICE_WEEKDAYS, ArrivalFit, Timebase, slug
+from sim.calibrate.profile import OFFICE_WEEKDAYS, ArrivalFit, CategoryFit, Timebase, slug
 from sim.scenario.bounds import bound_of
 from sim.scenario.schema import CategoryConfig, Config
 from sim.scenario.validate import validate
@@ -111,9 +111,7 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
     any_left = False
     for c in fit.categories.values():
         h = handling[c.department]
-        fast = min(max(c.fast_share, 0.0), 1.0)
-        left = min(max(c.open_share, 0.0), 1.0 - fast)  # the quick ones closed: not left open
-        quick = min(max(c.quick_share, 0.0), 1.0 - fast - left)
+        fast, left, quick = twin_shares(c)
         if quick > 0.0:
             cats[c.key + QUICK_SUFFIX] = {
                 "name_zh": c.name, "share": c.share * quick, "module": MODULE, "department": slots[c.department],
@@ -176,6 +174,15 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         "engine": {"name": "vector"},
     }
     return values
+
+
+def twin_shares(c: CategoryFit) -> tuple[float, float, float]:
+    """(settled at once, left open, quick path) shares of a category's cases, each within what the
+    ones before it leave (the quick ones closed: not left open)."""
+    fast = min(max(c.fast_share, 0.0), 1.0)
+    left = min(max(c.open_share, 0.0), 1.0 - fast)
+    quick = min(max(c.quick_share, 0.0), 1.0 - fast - left)
+    return fast, left, quick
 
 
 def grid_servers(fit: ArrivalFit) -> int:

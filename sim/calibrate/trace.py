@@ -15,27 +15,16 @@ censored at the same extraction, and only the handling differs.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.model import LEFT_OPEN_SUFFIX, QUICK_SUFFIX, Handling, simulated_cases
+from sim.calibrate.fit import Simulator
+from sim.calibrate.model import LEFT_OPEN_SUFFIX, QUICK_SUFFIX, Handling, twin_shares
 from sim.calibrate.profile import CategoryFit
-from sim.engines.vector.engine import VectorEngine
 from sim.matters.occur import inputs_from_cases
 from sim.records.inputs import MatterInputs
-from sim.runs.replicate import Replicator
 from sim.scenario.schema import Config
-from sim.scenario.territory import Territory, build_territory
-
-
-def _twin_shares(c: CategoryFit) -> tuple[float, float]:
-    """(quick, left open) shares of a category's cases, as ``model.scenario_values`` splits them."""
-    fast = min(max(c.fast_share, 0.0), 1.0)
-    left = min(max(c.open_share, 0.0), 1.0 - fast)
-    quick = min(max(c.quick_share, 0.0), 1.0 - fast - left)
-    return quick, left
+from sim.scenario.territory import Territory
 
 
 def case_categories(cases: pd.DataFrame, fit_categories: dict[str, CategoryFit], names: list[str],
@@ -48,7 +37,7 @@ def case_categories(cases: pd.DataFrame, fit_categories: dict[str, CategoryFit],
         rows = cat == name
         if not rows.any():
             continue
-        quick, left = _twin_shares(c)
+        _fast, left, quick = twin_shares(c)
         code = np.full(int(rows.sum()), index[c.key], dtype=np.int16)
         ur = u[rows]
         if c.key + QUICK_SUFFIX in index:
@@ -76,15 +65,11 @@ def traced_inputs(cfg: Config, terr: Territory, cases: pd.DataFrame, fit_categor
     return inputs_from_cases(cfg, terr, t, grid, category, np.full(len(cases), -1, dtype=np.int8))
 
 
-def traced_cases(sim: Any, handling: dict[str, Handling], cases: pd.DataFrame) -> pd.DataFrame:
-    """The simulated log of the log's own cases under the fitted handling (``fit.Simulator``'s scenario),
-    censored at the extraction like the log."""
+def traced_cases(sim: Simulator, handling: dict[str, Handling], cases: pd.DataFrame) -> pd.DataFrame:
+    """The simulated log of the log's own cases under the fitted handling (the fit's scenario), censored at
+    the extraction like the log."""
     tb = sim.fit.tb
-    cfg = sim.config(handling)
-    terr = build_territory(cfg)
     seen = cases[cases["category"].astype(str).isin(sim.fit.categories)
                  & (cases["created"] >= tb.t0) & (cases["created"] <= tb.window_end)]
-    inputs = traced_inputs(cfg, terr, seen, sim.fit.categories, tb.hours(seen["created"]), sim.seed)
-    replicator = Replicator(cfg, terr, VectorEngine(), draw=lambda _c, _t, _r: inputs, spend_inputs=False)
-    rec = replicator.run(0).records
-    return simulated_cases(rec, cfg, tb, sim.due_share, sim.departments, sim.seed)
+    return sim.run(handling, lambda cfg, terr: traced_inputs(cfg, terr, seen, sim.fit.categories,
+                                                             tb.hours(seen["created"]), sim.seed))
