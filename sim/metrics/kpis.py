@@ -286,11 +286,16 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
     _level_kpis(k, mp)
     _quality_kpis(k, rec, mp, h - w0, opened)
     _utilization_kpis(k, rec, vp)
-    cost = rec.meta.get("staff_cost")
+    _cost_kpis(k, rec.meta, mp)
+    return k
+
+
+def _cost_kpis(k: dict[str, float], meta: dict[str, Any], mp: _MatterPass) -> None:
+    """Staff cost of the run and per matter settled."""
+    cost = meta.get("staff_cost")
     n_closed = int(mp.status_counts[CLOSED])
     k["staff_cost"] = float(cost) if cost is not None else math.nan
     k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan
-    return k
 
 
 def _status_kpis(k: dict[str, float], mp: _MatterPass) -> None:
@@ -412,6 +417,14 @@ def _counts_upto(times: np.ndarray, grid: np.ndarray, step: float) -> np.ndarray
     return kn.counts_upto(times, grid, step)
 
 
+def backlog_grid(horizon_h: float, step_hours: float = 24.0) -> np.ndarray:
+    """The times ``backlog_series`` samples: ``0, step, 2 step, ...`` and ``horizon_h`` itself."""
+    grid = np.arange(0.0, horizon_h, step_hours, dtype=np.float64)
+    if grid.size == 0 or grid[-1] < horizon_h:
+        grid = np.append(grid, horizon_h)
+    return grid
+
+
 def backlog_series(rec: Records, step_hours: float = 24.0) -> pd.DataFrame:
     """Open and undiscovered matters over time, over all matters (not only the window).
 
@@ -422,10 +435,7 @@ def backlog_series(rec: Records, step_hours: float = 24.0) -> pd.DataFrame:
     """
     if not step_hours > 0:
         raise ValueError("step_hours must be positive")
-    h = float(rec.meta["horizon_h"])
-    grid = np.arange(0.0, h, step_hours, dtype=np.float64)
-    if grid.size == 0 or grid[-1] < h:
-        grid = np.append(grid, h)
+    grid = backlog_grid(float(rec.meta["horizon_h"]), step_hours)
     m = rec.matters
     occurred = _counts_upto(m.t_occur, grid, step_hours)
     closed = _counts_upto(m.t_close, grid, step_hours)

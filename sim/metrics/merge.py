@@ -32,6 +32,7 @@ import numpy as np
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import (
     _check,
+    _cost_kpis,
     _level_kpis,
     _matter_pass,
     _MatterPass,
@@ -151,10 +152,7 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     _level_kpis(k, mp)
     _quality_kpis(k, shell, mp, h - w0, opened)
     _utilization_kpis(k, shell, vp)
-    cost = shell.meta.get("staff_cost")
-    n_closed = int(mp.status_counts[CLOSED])
-    k["staff_cost"] = float(cost) if cost is not None else float("nan")
-    k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else float("nan")
+    _cost_kpis(k, shell.meta, mp)
     return k
 
 

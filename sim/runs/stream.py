@@ -37,6 +37,7 @@ from sim.checks.preflight import block_counts
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
 from sim.matters.occur import county_counts, generate_inputs
+from sim.metrics.kpis import backlog_grid
 from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
 from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records
 from sim.records import labels as lab
@@ -307,10 +308,7 @@ def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:
 
         draw_league_chart(s.league, cfg, directory)
     s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
-    h = float(s.shell.meta["horizon_h"])
-    t = np.arange(0.0, h, 24.0, dtype=np.float64)
-    if t.size == 0 or t[-1] < h:
-        t = np.append(t, h)
+    t = backlog_grid(float(s.shell.meta["horizon_h"]))  # the points kpi_parts' backlog_series sampled
     back = s.parts[0].backlog
     pd.DataFrame({"t_hours": t, "open": back[0], "undiscovered": back[1]}).to_csv(directory / "backlog.csv",
                                                                                    index=False)
