@@ -18,7 +18,11 @@ Columns of every table (``LEAGUE_COLUMNS``), one row per unit:
   open past its deadline by more than the callback patience dissatisfied and petitioning
   with the petition probability; ``settled_locally_share`` (closed matters settled at or
   below the unit's own level);
-* ``score`` (0-100, the composite) and ``rank`` (1 = best score; ties share a rank).
+* ``score`` (0-100, the composite) and ``rank`` (1 = best score; ties share a rank);
+* where the territory groups its counties into cities (a province), ``city`` (its code,
+  ``S01`` ...) and ``rank_in_city`` (the rank among the units of its city by the same
+  score: the scores are scaled over the whole table, so a city's best and lowest units are
+  those of the province's table, read within the city).
 
 The composite: each metric of ``report.league_weights`` is scaled within the table to
 [0, 1], 1 for the best unit and 0 for the worst (for resolution time and petitions
@@ -71,6 +75,8 @@ class LeagueUnits:
     township_codes: list[str]
     county_codes: list[str]
     township_county: np.ndarray  # [n_townships] int
+    city_codes: tuple[str, ...] = ()  # [n_cities]; empty: no city level
+    county_city: np.ndarray | None = None  # [n_counties] int, the city of each county
 
 
 def units_of(terr: Territory) -> LeagueUnits:
@@ -79,7 +85,9 @@ def units_of(terr: Territory) -> LeagueUnits:
                        grid_township=np.asarray(terr.grid_township),
                        grid_residents=np.asarray(terr.grid_residents, np.float64),
                        village_codes=list(terr.village_codes), township_codes=list(terr.township_codes),
-                       county_codes=list(terr.county_codes), township_county=np.asarray(terr.township_county))
+                       county_codes=list(terr.county_codes), township_county=np.asarray(terr.township_county),
+                       city_codes=tuple(terr.city_codes),
+                       county_city=np.asarray(terr.county_city) if terr.city_codes else None)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -137,6 +145,10 @@ def league_rows(rec: Records, units: LeagueUnits, level: str, grids: GridPass | 
         "settled_locally_share": _ratio(local, n_closed),
     })
     table["county"] = unit_county(units, level)
+    if units.county_city is not None:
+        county = table["county"].to_numpy()
+        city = np.asarray(units.county_city, np.int64)[np.maximum(county, 0)]
+        table["city"] = [units.city_codes[int(k)] if c >= 0 else "" for k, c in zip(city, county, strict=True)]
     return table
 
 
@@ -163,7 +175,11 @@ def ranked(table: pd.DataFrame, weights: Mapping[str, float] | None = None) -> p
     table["score"] = np.where(matters > 0, score, np.nan)  # a unit without matters is not ranked on its zeros
     table["rank"] = table["score"].rank(ascending=False, method="min", na_option="bottom").astype(int)
     table = table.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
-    return table[LEAGUE_COLUMNS]
+    if "city" not in table.columns:
+        return table[LEAGUE_COLUMNS]
+    table["rank_in_city"] = (table.groupby("city", sort=False)["score"]
+                             .rank(ascending=False, method="min", na_option="bottom").astype(int))
+    return table[[*LEAGUE_COLUMNS, "city", "rank_in_city"]]
 
 
 def _scale(x: np.ndarray) -> np.ndarray:

@@ -29,8 +29,9 @@ from sim.scenario.schema import Config
 from sim.scenario.territory import build_territory
 from sim.scenario.units import load_villages
 
-__all__ = ["LEAGUE_CHART", "TOP", "draw_league_chart", "highlight_rows", "league_chart", "league_frame",
-           "league_header", "league_words", "write_league_outputs", "write_league_tables"]
+__all__ = ["LEAGUE_CHART", "TOP", "city_chart_name", "city_tables", "draw_league_chart", "highlight_rows",
+           "league_chart", "league_frame", "league_header", "league_words", "write_league_outputs",
+           "write_league_tables"]
 
 #: the chart's file name in a results directory
 LEAGUE_CHART = "league.png"
@@ -55,6 +56,8 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "score": ("composite score (0–100)", "综合得分（0–100）"),
     "place": ("place", "名称"),
     "parent": ("part of", "所属"),
+    "city": ("city", "所属市"),
+    "rank_in_city": ("rank in its city", "市内名次"),
     "band": ("standing", "位次"),
     "on_time_rate": ("on-time rate (%)", "按期办结率（%）"),
     "on_time_rate_of_closed": ("on time, of closed matters (%)", "已办结事项按期率（%）"),
@@ -72,7 +75,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
 #: decimals of each column as shown (rates are in per cent by then)
 _DECIMALS: dict[str, int] = {"score": 1, "resolution_hours_mean": 1, "resolution_hours_p90": 1,
                              "petitions_per_10k": 2}
-_WHOLE = ("rank", "residents", "matters", "closed", "open")
+_WHOLE = ("rank", "rank_in_city", "residents", "matters", "closed", "open")
 _HIDDEN = ("code", "level", "name")
 
 
@@ -121,12 +124,14 @@ def league_frame(table: pd.DataFrame, names: Mapping[str, str], lang: str) -> pd
     t = table.copy()
     t["place"] = [names.get(str(c), str(c)) for c in t["code"]]
     t["parent"] = [names.get(str(c), str(c)) for c in t["parent"]]
+    if "city" in t.columns:  # a province's table
+        t["city"] = [names.get(str(c), str(c)) for c in t["city"]]
     t["band"] = _band(t["rank"], lang)
     known = [c for c in _HEADERS if c in t.columns]
     rest = [c for c in t.columns if c not in _HEADERS and c not in _HIDDEN]
     t = t[known + rest]
     for c in t.columns:
-        if c in ("place", "parent", "band"):
+        if c in ("place", "parent", "band", "city"):
             continue
         x = pd.to_numeric(t[c], errors="coerce")
         if _is_rate(c):
@@ -227,13 +232,36 @@ def write_league_tables(rec: Records, cfg: Config, directory: Path) -> dict[str,
     return tables
 
 
+def city_tables(tables: Mapping[str, pd.DataFrame], city: str) -> dict[str, pd.DataFrame]:
+    """The rows of one city's units in each table, ranked within the city (``rank_in_city`` as ``rank``)."""
+    out = {}
+    for level, table in tables.items():
+        rows = table[table["city"] == city]
+        out[level] = rows.assign(rank=rows["rank_in_city"]).sort_values(["rank", "code"], kind="stable")
+    return out
+
+
+def city_chart_name(city: str) -> str:
+    """The file of one city's league chart in a results directory."""
+    return f"league_{city}.png"
+
+
 def draw_league_chart(tables: Mapping[str, pd.DataFrame], cfg: Config, directory: Path) -> None:
-    """Write ``league.png`` from the tables ``write_league_tables`` gave."""
+    """Write ``league.png`` from the tables ``write_league_tables`` gave, and where the territory has cities
+    (a province) ``league_<city>.png`` for each: its townships and its best and lowest grids."""
     units = cfg.territory.units_file
     villages = load_villages(units) if units and not cfg.textbook.enabled else None
-    fig = league_chart(dict(tables), cfg.report.lang, place_names(build_territory(cfg), villages, cfg.report.lang))
-    fig.savefig(Path(directory) / LEAGUE_CHART, dpi=120)
-    fig.clear()
+    terr = build_territory(cfg)
+    names = place_names(terr, villages, cfg.report.lang)
+    charts: list[tuple[str, dict[str, pd.DataFrame], str | None]] = [(LEAGUE_CHART, dict(tables), None)]
+    if "city" in tables["grid"].columns:
+        charts += [(city_chart_name(c), city_tables(tables, c), names.get(c, c)) for c in terr.city_codes]
+    for file, shown, title in charts:
+        fig = league_chart(shown, cfg.report.lang, names)
+        if title is not None:
+            fig.suptitle(title, fontsize=10, x=0.02, ha="left")
+        fig.savefig(Path(directory) / file, dpi=120)
+        fig.clear()
 
 
 def write_league_outputs(rec: Records, cfg: Config, directory: Path) -> dict[str, pd.DataFrame]:

@@ -19,9 +19,10 @@ from sim.scenario.units import VillageTable, load_villages
 __all__ = ["place_names", "place_names_of"]
 
 _NUMBERED: dict[str, dict[str, str]] = {
-    "en": {"county": "County {}", "township": "Township {}", "village": "Village {}", "grid": "grid {}",
-           "sep": ", "},
-    "zh": {"county": "{}号县区", "township": "{}号乡镇", "village": "{}号村", "grid": "{}号网格", "sep": "·"},
+    "en": {"city": "City {}", "county": "County {}", "township": "Township {}", "village": "Village {}",
+           "grid": "grid {}", "sep": ", "},
+    "zh": {"city": "{}号市", "county": "{}号县区", "township": "{}号乡镇", "village": "{}号村", "grid": "{}号网格",
+           "sep": "·"},
 }
 
 
@@ -35,7 +36,7 @@ def _first_upper(text: str) -> str:
 
 
 def place_names(terr: Territory, villages: VillageTable | None, lang: str) -> dict[str, str]:
-    """Code -> display name of every county, township, village and grid of ``terr``.
+    """Code -> display name of every city, county, township, village and grid of ``terr``.
 
     ``villages``: the units table the territory was loaded from (its names), or None for a
     generated territory (numbered names).
@@ -43,6 +44,8 @@ def place_names(terr: Territory, villages: VillageTable | None, lang: str) -> di
     w = _NUMBERED[check_lang(lang)]
     names: dict[str, str] = {}
     several = len(terr.county_codes) > 1
+    for i, code in enumerate(terr.city_codes):
+        names[code] = villages.city_names[i] if villages and villages.city_names else w["city"].format(_number(code))
     for i, code in enumerate(terr.county_codes):
         names[code] = villages.county_names[i] if villages else w["county"].format(_number(code))
     for i, code in enumerate(terr.township_codes):

@@ -6,8 +6,7 @@ from ``sim/configs/`` onto these classes, so a typo or a wrong type fails at
 composition naming the key; ``validate.py`` adds the semantic checks. Engines
 never see a DictConfig: they receive ``Config`` instances (built by ``sim.runs.config``).
 
-Defaults cite their source: "M7" is MODEL.md section 7, "sNNN" a seed file.
-Times are hours unless the name says days.
+Defaults cite their source ("M7" is MODEL.md section 7, "sNNN" a seed file); times are hours unless named days.
 """
 
 from __future__ import annotations
@@ -53,6 +52,7 @@ class TerritoryConfig(Sealed):
 
     name: str = "county"  # preset name, carried into results
     counties: int = 1  # county / district units (县区)
+    counties_per_city: int = 0  # counties grouped in order into cities (地级市) for league tables; 0 = none
     townships_per_county: int = 12  # townships / streets per county (乡镇/街道)
     villages_per_township: int = 10  # villages / communities per township (村/社区)
     urban_share: float = 0.4  # share of villages that are urban communities (社区); s001

@@ -1,12 +1,15 @@
 """Territory: every unit as arrays with stable hierarchical codes and staff (MODEL.md 1-2).
 
 Codes follow the hierarchy: county ``C01``, township ``C01-T03``, village
-``C01-T03-V12``, grid ``C01-T03-V12-G04``; indices within a parent start at 1.
+``C01-T03-V12``, grid ``C01-T03-V12-G04``; indices within a parent start at 1. A
+province's counties may be grouped into cities (地级市, ``S01``, ...: ``territory.counties_per_city``
+or a units table's ``city`` column); a city is a grouping for the league tables, not a level
+that handles matters (MODEL.md's levels end at the county).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +48,8 @@ class Territory:
     township_volunteers: np.ndarray  # [n_townships] int64
     township_modules: np.ndarray  # [n_townships, len(catalog.modules)] int64
     county_departments: np.ndarray  # [n_counties, len(catalog.departments)] int64
+    city_codes: list[str] = field(default_factory=list)  # [n_cities]; empty: no city level
+    county_city: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # [n_counties] int32, or empty
 
     @property
     def n_grids(self) -> int:
@@ -182,4 +187,6 @@ def build_territory(cfg: Config) -> Territory:
                                  (n_t, 1)),
         county_departments=np.tile(np.array([s.department_staff.get(d, 0) * above for d in department_names(cfg)],
                                             np.int64), (n_c, 1)),
+        city_codes=[f"S{k + 1:02d}" for k in range(len(villages.city_names))],
+        county_city=villages.county_city if villages.county_city is not None else np.zeros(0, np.int32),
     )

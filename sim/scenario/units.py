@@ -2,8 +2,9 @@
 
 A units table is a CSV with one row per village / community and the header
 ``county,township,village,urban,households`` plus optional ``grids`` (an explicit
-grid count; otherwise the households-per-grid rule decides). Rows are grouped by
-county and township in the order they first appear. Errors name the file and
+grid count; otherwise the households-per-grid rule decides) and ``city`` (the city,
+地级市, each county belongs to: a province's league tables rank units within their
+city). Rows are grouped by county and township in the order they first appear. Errors name the file and
 its line number (the header is line 1).
 """
 
@@ -34,6 +35,8 @@ class VillageTable:
     urban: np.ndarray  # [n_villages] bool
     households: np.ndarray  # [n_villages] int64
     grids: np.ndarray  # [n_villages] int64; 0 = apply the households-per-grid rule
+    city_names: tuple[str, ...] = ()  # [n_cities]; empty: no city level
+    county_city: np.ndarray | None = None  # [n_counties] int32 city of each county; None: no city level
 
 
 def generate_villages(t: TerritoryConfig, rng: np.random.Generator) -> VillageTable:
@@ -47,6 +50,9 @@ def generate_villages(t: TerritoryConfig, rng: np.random.Generator) -> VillageTa
     urban = rng.random(n_v) < t.urban_share
     township_county = np.repeat(np.arange(n_c, dtype=np.int32), t.townships_per_county)
     village_township = np.repeat(np.arange(n_t, dtype=np.int32), t.villages_per_township)
+    per_city = t.counties_per_city
+    county_city = np.arange(n_c, dtype=np.int32) // per_city if per_city > 0 else None
+    n_cities = int(county_city[-1]) + 1 if county_city is not None else 0
     return VillageTable(
         county_names=[f"C{c + 1:02d}" for c in range(n_c)],
         township_names=[f"T{i + 1:02d}" for i in range(n_t)],
@@ -56,6 +62,8 @@ def generate_villages(t: TerritoryConfig, rng: np.random.Generator) -> VillageTa
         urban=urban,
         households=households,
         grids=np.zeros(n_v, dtype=np.int64),
+        city_names=tuple(f"S{k + 1:02d}" for k in range(n_cities)),
+        county_city=county_city,
     )
 
 
@@ -111,6 +119,8 @@ def load_villages(path: str | Path) -> VillageTable:
     urban: list[bool] = []
     households: list[int] = []
     grids: list[int] = []
+    cities: dict[str, int] = {}
+    county_city: dict[int, int] = {}
     seen: set[tuple[str, str, str]] = set()
     for line_no, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
@@ -126,6 +136,8 @@ def load_villages(path: str | Path) -> VillageTable:
             raise ConfigError(KEY, f"{where}: village {village!r} appears twice in {county}/{town}")
         seen.add((county, town, village))
         c_idx = counties.setdefault(county, len(counties))
+        if "city" in col:
+            _city_of(row[col["city"]].strip(), c_idx, county, where, cities, county_city)
         if (county, town) not in townships:
             townships[(county, town)] = len(townships)
             township_county.append(c_idx)
@@ -147,4 +159,17 @@ def load_villages(path: str | Path) -> VillageTable:
         urban=np.asarray(urban, dtype=bool),
         households=np.asarray(households, dtype=np.int64),
         grids=np.asarray(grids, dtype=np.int64),
+        city_names=tuple(cities),
+        county_city=np.asarray([county_city[c] for c in range(len(counties))], np.int32) if cities else None,
     )
+
+
+def _city_of(city: str, c_idx: int, county: str, where: str, cities: dict[str, int],
+             county_city: dict[int, int]) -> None:
+    """Note county ``c_idx``'s city (cities numbered as they first appear); a county names one city."""
+    if not city:
+        raise ConfigError(KEY, f"{where}: city is empty")
+    k = cities.setdefault(city, len(cities))
+    if county_city.setdefault(c_idx, k) != k:
+        first = next(name for name, i in cities.items() if i == county_city[c_idx])
+        raise ConfigError(KEY, f"{where}: county {county!r} is in city {first!r} on an earlier line, not {city!r}")

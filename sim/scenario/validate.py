@@ -122,6 +122,10 @@ def _territory(t: TerritoryConfig) -> None:
         if ck.is_number(value) and not isinstance(value, float) and value < 1:
             raise ConfigError(f"territory.{name}", f"must be a whole number >= 1, got {value}: zero grids")
         ck.whole(f"territory.{name}", value, 1)
+    ck.whole("territory.counties_per_city", t.counties_per_city, 0)
+    if t.units_file is not None and ck.is_number(t.counties_per_city) and t.counties_per_city > 0:
+        raise ConfigError("territory.counties_per_city", "groups a generated territory's counties; a units file "
+                          "names each county's city in its own city column")
     for name in ("urban_share", "elderly_share", "party_household_share"):
         ck.probability(f"territory.{name}", getattr(t, name))
     ck.positive("territory.households_per_village_mean", t.households_per_village_mean)
