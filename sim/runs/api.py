@@ -31,6 +31,7 @@ from sim.engines.prepare import prepare
 from sim.engines.select import select_engine
 from sim.metrics.kpis import backlog_series, busy_totals, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary
+from sim.metrics.sketch import sketch_metadata
 from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import office_table
 from sim.records.files import write_records
@@ -383,6 +384,8 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
                        "replications": len(result.runs), "kpis": result.kpis,
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},
                        "runs": result.runs, "warnings": result.warnings}
+            if result.streamed is not None:  # the merged product-limit KPIs come from sketches: say so
+                payload["sketched"] = sketch_metadata(result.streamed.bounds)
             (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)

@@ -5,9 +5,9 @@ Counties share no station, so a run is a set of county blocks plus a merge. Each
 (``sim.matters.occur.generate_inputs(..., counties=...)``: exactly its rows of the whole
 table), runs the vector engine on them, writes its records as parts of a partitioned
 Parquet dataset and returns mergeable summaries (``sim.metrics.merge.KpiParts``). The
-driver merges them in county order: the KPIs are those of the whole run, float for float.
-No process holds more than one block's matters (the driver holds one sample per matter for
-the percentiles: see ``sim.metrics.merge``).
+driver merges them in county order: the KPIs are those of the whole run, the product-limit
+ones within the stated bounds of their sketch (``sim.metrics.merge``, ``sim.metrics.sketch``).
+No process holds more than one block's matters, and the driver holds nothing per matter.
 
 Records, written into the run's claimed (temporary) directory, each part first as a
 ``.tmp`` file renamed when whole::
@@ -39,7 +39,7 @@ from sim.engines.vector.engine import run_vector
 from sim.matters.occur import county_counts, generate_inputs
 from sim.metrics.kpis import backlog_grid
 from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
-from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records
+from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records, sketched_bounds
 from sim.records import labels as lab
 from sim.records.parquet import write_table
 from sim.records.schema import Records
@@ -170,6 +170,7 @@ class Streamed:
     """A streamed run's outcome on the driver."""
 
     kpis: list[dict[str, float]]  # per replication
+    bounds: list[dict[str, tuple[float, float]]]  # per replication: each sketched KPI's interval of the exact value
     parts: list[KpiParts]  # merged, per replication
     shell: Records  # stations, servers and meta (of replication 0)
     blocks: list[BlockResult]  # their parts dropped once merged
@@ -205,8 +206,8 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     to ``dataset`` (None: none), the visits with the matters if ``visits``.
 
     A block's summaries are added to its replication's merged ones as soon as the blocks before it
-    are (``PartsAccumulator``), and let go: the driver holds the merged samples and the few blocks
-    that ended before their turn.
+    are (``PartsAccumulator``), and let go: the driver holds the merged summaries and the few blocks
+    that ended before their turn (a block's summaries are a few MB, whatever its matters).
     """
     t0 = time.perf_counter()
     terr = build_territory(cfg)
@@ -214,7 +215,7 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     del terr
     reps = cfg.run.replications
     order = [[t.first for t in tasks if t.replication == r] for r in range(reps)]
-    acc = [PartsAccumulator(sum(t.matters for t in tasks if t.replication == r)) for r in range(reps)]
+    acc = [PartsAccumulator() for _ in range(reps)]
     waiting: dict[tuple[int, int], BlockResult] = {}
     league_rows_of: dict[str, list[pd.DataFrame]] = {level: [] for level in LEAGUE_LEVELS}
     done: list[BlockResult] = []
@@ -235,18 +236,19 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
             done.append(nxt)
     if shell is None or waiting or any(order):
         raise RuntimeError("streamed run: blocks missing from the results")
-    kpis, merged = [], []
+    kpis, bounds, merged = [], [], []
     for r in range(reps):
         parts = acc[r].result()
         kp = kpis_from_parts(parts, replace(shell, meta={**shell.meta, "replication": r}))
         # the blocks' own time (draws and writing included)
         kp["engine_seconds"] = sum(b.seconds for b in done if b.replication == r)
         kpis.append(kp)
+        bounds.append(sketched_bounds(parts))
         merged.append(parts)
     done.sort(key=lambda b: (b.replication, b.first))
     weights = dict(cfg.report.league_weights)
     league = {level: ranked(pd.concat(rows, ignore_index=True), weights) for level, rows in league_rows_of.items()}
-    return Streamed(kpis=kpis, parts=merged, shell=shell, blocks=done, league=league,
+    return Streamed(kpis=kpis, bounds=bounds, parts=merged, shell=shell, blocks=done, league=league,
                     seconds=time.perf_counter() - t0)
 
 
