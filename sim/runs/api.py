@@ -271,13 +271,15 @@ class _ResultsDir:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
 
-    def finish(self, store_row: Mapping[str, Any] | None = None) -> Path:
+    def finish(self, store_row: Mapping[str, Any] | None = None,
+               known: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
         """Wait for the background files (raising what their writing raised), list every file in the
-        manifest (with ``store_row``, what the store of runs keeps for it), then move into place."""
+        manifest (with ``store_row``, what the store of runs keeps for it; ``known``: entries hashed by
+        their writers), then move into place."""
         self._join()
         if self.files is not None:
             self.files.result()
-        write_manifest(self.tmp, store_row)
+        write_manifest(self.tmp, store_row, known)
         drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
@@ -390,7 +392,7 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
         if result.records is not None:
             _write_records(result, out)
         row = result_row(result, overrides)
-        final = out.finish(row)
+        final = out.finish(row, result.streamed.digests if result.streamed is not None else None)
     except BaseException:
         if out is not None:
             out.discard()

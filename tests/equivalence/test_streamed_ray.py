@@ -23,6 +23,7 @@ import pytest
 
 from sim import run
 from sim.records.schema import MatterRecords, VisitRecords
+from sim.runs.manifest import verify
 from sim.util.jitcache import cache_root
 from sim.util.ray_local import LOCAL_ENV, local_init_args
 from tests.unit.test_streamed_merge import assert_merged_kpis
@@ -93,6 +94,7 @@ def test_ray_gives_the_threads_records_and_kpis(threads: tuple[dict[str, float],
     total = sum(b.matters for b in res.streamed.blocks)
     assert total == len(pd.read_parquet(out / "matters.parquet", columns=["matter_id"]))
     assert not list(tmp_path.glob(".ray-*")) and not list(tmp_path.glob(".partial-*"))
+    assert verify(res.out_dir) is None  # the parts' checksums, made by the workers as they wrote them, hold
     for level in ("township", "village", "grid"):  # ranked over the whole territory from the blocks' rows
         name = f"league_{level}.csv"
         pd.testing.assert_frame_equal(pd.read_csv(res.out_dir / name), pd.read_csv(out / name))
