@@ -13,8 +13,8 @@ times, and ``kpis_from_parts`` turns the merged parts into the KPIs by the very 
 - The product-limit percentiles and means (resolution, report to close; open matters
   censored): from a mergeable sketch of the censored times (``sim.metrics.sketch``: counts
   of closed and of open times in fixed bins 0.01% wide), each within an interval that
-  holds the whole run's exact value (``sketched_bounds``; about 0.01–0.03% of it at the
-  scale of a county); ``..._mean_is_lower_bound`` exactly.
+  holds the whole run's exact value (``sketched_bounds``; one bin, 0.01% of it, for a city
+  year's); ``..._mean_is_lower_bound`` exactly.
 - The means of the discovery time and of the first-visit waits: the parts' sums added,
   over the counts added; the additions' order differs from ``np.mean``'s, so they agree
   with the whole run's to about 1e-15 relative, not always to the last bit.
