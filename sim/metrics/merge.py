@@ -4,22 +4,23 @@
 visit passes, ``sim.metrics.open_matters``' open-matter pass, the daily open count). Every
 pass is a sum over matters or visits, or a sample of one number per matter: so a part of
 the matters (with its visits) gives ``KpiParts``, parts are merged by adding the counts,
-the sums and the per-station and per-server busy hours and by joining the samples end to
-end in the parts' order, and ``kpis_from_parts`` turns the merged parts into the KPIs by
-the very functions ``compute_kpis`` uses.
+the sums, the per-station and per-server busy hours and the sketches of the censored
+times, and ``kpis_from_parts`` turns the merged parts into the KPIs by the very functions
+``compute_kpis`` uses.
 
 - Counts, shares, utilisations, the backlog series and its growth: exactly the whole
   run's (integers added; a station's busy hours are one part's).
 - The product-limit percentiles and means (resolution, report to close; open matters
-  censored): from the union of the parts' samples, not a sketch, so exactly the whole
-  run's when the parts are runs of matters in table order (a county's stations serve its
-  matters alone).
+  censored): from a mergeable sketch of the censored times (``sim.metrics.sketch``: counts
+  of closed and of open times in fixed bins 0.01% wide), each within an interval that
+  holds the whole run's exact value (``sketched_bounds``; one bin, 0.01% of it, for a city
+  year's); ``..._mean_is_lower_bound`` exactly.
 - The means of the discovery time and of the first-visit waits: the parts' sums added,
   over the counts added; the additions' order differs from ``np.mean``'s, so they agree
   with the whole run's to about 1e-15 relative, not always to the last bit.
 
-The driver holds one float and a flag per window matter for each of the two product-limit
-estimates (18 bytes per matter), and a few arrays per station, server and day.
+Nothing per matter reaches the driver: two sketches of ~1.5 MB each, and a few arrays per
+station, server and day.
 """
 
 from __future__ import annotations
@@ -47,10 +48,15 @@ from sim.metrics.kpis import (
     window,
 )
 from sim.metrics.open_matters import OpenPass, daily_open, open_kpis_of, open_pass
+from sim.metrics.sketch import CensoredSketch, add_sketches, censored_sketch, sketch_summary
 from sim.records.schema import Records, empty_matters
 from sim.scenario.constants import CLOSED
 
-__all__ = ["KpiParts", "PartsAccumulator", "kpi_parts", "kpis_from_parts", "merge_parts", "shell_records"]
+__all__ = ["SKETCHED", "KpiParts", "PartsAccumulator", "kpi_parts", "kpis_from_parts", "merge_parts",
+           "shell_records", "sketched_bounds"]
+
+#: the censored times sketched: (the KPIs' name prefix, the ``KpiParts`` field)
+SKETCHED = (("resolution_hours", "res_sketch"), ("report_to_close_hours", "r2c_sketch"))
 
 
 @dataclass
@@ -58,7 +64,9 @@ class KpiParts:
     """One part's passes (or several parts' merged)."""
 
     matters: _MatterPass
-    opened: OpenPass
+    opened: OpenPass  # its counts (its per-matter samples are empty: the sketches below hold them)
+    res_sketch: CensoredSketch  # resolution times
+    r2c_sketch: CensoredSketch  # report-to-close times
     # sums and counts of the discovery times, the first-visit waits of matters served and of those whose
     # first visit ended otherwise (the KPIs are their means: no per-matter sample is kept)
     mean_sums: np.ndarray  # float64 [3]
@@ -83,7 +91,9 @@ def kpi_parts(rec: Records) -> KpiParts:
     back = backlog_series(rec)
     sums = np.array([np.sum(mp.disc), np.sum(waits[:n_served]), np.sum(waits[n_served:])], np.float64)
     n = np.array([len(mp.disc), n_served, len(waits) - n_served], np.int64)
-    return KpiParts(matters=mp._replace(disc=mp.disc[:0]), opened=op, mean_sums=sums, mean_counts=n,
+    return KpiParts(matters=mp._replace(disc=mp.disc[:0]), opened=_without_samples(op),
+                    res_sketch=censored_sketch(op.res, op.res_closed),
+                    r2c_sketch=censored_sketch(op.r2c, op.r2c_closed), mean_sums=sums, mean_counts=n,
                     wait_counts=np.array([n_pos, n_decided, n_aband], np.int64), per_station=vp.per_station,
                     per_server=vp.per_server, stations_ok=vp.stations_ok, open_daily=open_.astype(np.int64),
                     backlog=np.stack([back["open"].to_numpy(np.int64), back["undiscovered"].to_numpy(np.int64)]),
@@ -94,12 +104,19 @@ def _ratio(total: float, n: int) -> float:
     return float(total) / float(n) if n else float("nan")
 
 
-def _join(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+def _without_samples(op: OpenPass) -> OpenPass:
+    return op._replace(res=op.res[:0], res_closed=op.res_closed[:0], r2c=op.r2c[:0], r2c_closed=op.r2c_closed[:0])
+
+
+def _add_all(sketches: list[CensoredSketch]) -> CensoredSketch:
+    total = sketches[0]
+    for sk in sketches[1:]:
+        total = add_sketches(total, sk)
+    return total
 
 
 def merge_parts(parts: list[KpiParts]) -> KpiParts:
-    """The parts as one, in the order given: counts and busy hours added, samples joined end to end."""
+    """The parts as one, in the order given: counts, sums, busy hours and sketches added."""
     if not parts:
         raise ValueError("no parts to merge")
     if len(parts) == 1:
@@ -108,12 +125,12 @@ def merge_parts(parts: list[KpiParts]) -> KpiParts:
     mp = _MatterPass(counts=sum((m.counts for m in mps[1:]), mps[0].counts.copy()),
                      status_counts=sum((m.status_counts for m in mps[1:]), mps[0].status_counts.copy()),
                      level_counts=sum((m.level_counts for m in mps[1:]), mps[0].level_counts.copy()),
-                     disc=_join([m.disc for m in mps]))
-    op = OpenPass(counts=sum((o.counts for o in ops[1:]), ops[0].counts.copy()), res=_join([o.res for o in ops]),
-                  res_closed=_join([o.res_closed for o in ops]), r2c=_join([o.r2c for o in ops]),
-                  r2c_closed=_join([o.r2c_closed for o in ops]))
+                     disc=mps[0].disc[:0])
+    op = ops[0]._replace(counts=sum((o.counts for o in ops[1:]), ops[0].counts.copy()))
     # a station's (a server's) visits all belong to one part, so each sum is one part's, plus zeros
-    return KpiParts(matters=mp, opened=op, mean_sums=np.sum([p.mean_sums for p in parts], axis=0),
+    return KpiParts(matters=mp, opened=op, res_sketch=_add_all([p.res_sketch for p in parts]),
+                    r2c_sketch=_add_all([p.r2c_sketch for p in parts]),
+                    mean_sums=np.sum([p.mean_sums for p in parts], axis=0),
                     mean_counts=np.sum([p.mean_counts for p in parts], axis=0),
                     wait_counts=np.sum([p.wait_counts for p in parts], axis=0),
                     per_station=np.sum([p.per_station for p in parts], axis=0),
@@ -135,8 +152,11 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     w0, h = window(shell)
     mp = parts.matters
     _check(mp.counts, strict)
+    times: dict[str, float] = {}
+    for name, field_name in SKETCHED:
+        times.update(sketch_summary(getattr(parts, field_name), name)[0])
     opened = open_kpis_of(parts.opened, parts.open_daily.astype(np.float64), shell.meta, w0, h,
-                          int(mp.counts[kn.N_WIN]), int(mp.status_counts[CLOSED]))
+                          int(mp.counts[kn.N_WIN]), int(mp.status_counts[CLOSED]), times)
     n_pos, n_decided, n_aband = (int(x) for x in parts.wait_counts)
     vp = _VisitPass((np.zeros(0), int(parts.mean_counts[1]), n_pos, n_decided, n_aband), parts.per_station,
                     parts.per_server, parts.stations_ok)
@@ -156,47 +176,26 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     return k
 
 
-
-#: the per-matter samples of ``KpiParts``: (where they are, their dtype)
-_SAMPLES = (("opened.res", np.float64), ("opened.res_closed", np.bool_), ("opened.r2c", np.float64),
-            ("opened.r2c_closed", np.bool_))
-
-
-def _get(parts: KpiParts, path: str) -> np.ndarray:
-    obj: Any = parts
-    for name in path.split("."):
-        obj = getattr(obj, name)
-    return np.asarray(obj)
+def sketched_bounds(parts: KpiParts) -> dict[str, tuple[float, float]]:
+    """Each sketched KPI of ``kpis_from_parts(parts, ...)`` and the interval ``(low, high)`` holding the
+    exact value the whole run's records give (``sim.metrics.sketch.sketch_summary``)."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, field_name in SKETCHED:
+        out.update(sketch_summary(getattr(parts, field_name), name)[1])
+    return out
 
 
 class PartsAccumulator:
-    """``merge_parts`` one part at a time: each part's samples are copied into arrays reserved for at most
-    ``capacity`` matters (memory is taken only as they fill), so that a part can go as soon as it is added.
-    Parts must be added in the order ``merge_parts`` would join them."""
+    """``merge_parts`` one part at a time, so that a part can go as soon as it is added. Parts are added
+    in the order ``merge_parts`` would take them (the means' sums are added in that order)."""
 
-    def __init__(self, capacity: int) -> None:
-        self._arrays = {path: np.empty(capacity, dtype) for path, dtype in _SAMPLES}
-        self._filled = dict.fromkeys(self._arrays, 0)
+    def __init__(self) -> None:
         self._sums: KpiParts | None = None
 
     def add(self, parts: KpiParts) -> None:
-        for path, out in self._arrays.items():
-            x = _get(parts, path)
-            k = self._filled[path]
-            out[k:k + len(x)] = x
-            self._filled[path] = k + len(x)
-        empty = {path: np.asarray(_get(parts, path))[:0] for path in self._arrays}
-        light = _with_samples(parts, empty)
-        self._sums = light if self._sums is None else merge_parts([self._sums, light])
+        self._sums = parts if self._sums is None else merge_parts([self._sums, parts])
 
     def result(self) -> KpiParts:
         if self._sums is None:
             raise ValueError("no parts to merge")
-        return _with_samples(self._sums, {p: a[:self._filled[p]] for p, a in self._arrays.items()})
-
-
-def _with_samples(parts: KpiParts, samples: dict[str, np.ndarray]) -> KpiParts:
-    """``parts`` with its per-matter samples replaced (counts, busy hours and series kept)."""
-    op = parts.opened._replace(res=samples["opened.res"], res_closed=samples["opened.res_closed"],
-                               r2c=samples["opened.r2c"], r2c_closed=samples["opened.r2c_closed"])
-    return replace(parts, opened=op)
+        return self._sums

@@ -23,10 +23,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["Curve", "group_km", "km_curve", "km_mean", "km_quantile", "km_summary", "segment_km"]
+__all__ = ["REACH_EPS", "Curve", "group_km", "km_curve", "km_mean", "km_quantile", "km_summary", "segment_km"]
 
 #: 1 - S(t) within this of q counts as reaching q (the product of many factors is not exact)
-_EPS = 1e-12
+REACH_EPS = 1e-12
 
 
 class Curve(NamedTuple):
@@ -87,7 +87,7 @@ def km_curve(durations: np.ndarray, observed: np.ndarray) -> Curve:
 
 def km_quantile(curve: Curve, q: float) -> float:
     """The first observed time at which ``1 - S`` reaches ``q`` (0 < q < 1); NaN if it never does."""
-    hit = np.flatnonzero(curve.surv <= 1.0 - q + _EPS)
+    hit = np.flatnonzero(curve.surv <= 1.0 - q + REACH_EPS)
     return float(curve.times[hit[0]]) if hit.size else math.nan
 
 
@@ -115,7 +115,7 @@ def km_summary(durations: np.ndarray, observed: np.ndarray, name: str,
     empty = not math.isfinite(curve.tau)
     out[f"{name}_mean"] = km_mean(curve)
     last = float(curve.surv[-1]) if curve.surv.size else 1.0
-    out[f"{name}_mean_is_lower_bound"] = math.nan if empty else float(last > _EPS)
+    out[f"{name}_mean_is_lower_bound"] = math.nan if empty else float(last > REACH_EPS)
     for q in quantiles:
         x = km_quantile(curve, q / 100.0)
         out[f"{name}_p{q}"] = x
@@ -165,12 +165,12 @@ def segment_km(values: np.ndarray, starts: np.ndarray, n_units: int, q: float
             area += s * (times[k] - prev)
             prev = times[k]
             s = surv[k]
-            if pq[u] != pq[u] and s <= 1.0 - q + _EPS:
+            if pq[u] != pq[u] and s <= 1.0 - q + REACH_EPS:
                 pq[u] = times[k]
         last = max(closed[-1] if len(closed) else -np.inf, censored[-1] if len(censored) else -np.inf)
         area += s * (last - prev)
         mean[u] = area
-        open_left[u] = s > _EPS
+        open_left[u] = s > REACH_EPS
     return pq, mean, open_left
 
 

@@ -31,6 +31,7 @@ from sim.engines.prepare import prepare
 from sim.engines.select import select_engine
 from sim.metrics.kpis import backlog_series, busy_totals, format_kpi_table, utilization_table
 from sim.metrics.replications import Summary
+from sim.metrics.sketch import sketch_metadata
 from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import office_table
 from sim.records.files import write_records
@@ -270,13 +271,15 @@ class _ResultsDir:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
 
-    def finish(self, store_row: Mapping[str, Any] | None = None) -> Path:
+    def finish(self, store_row: Mapping[str, Any] | None = None,
+               known: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
         """Wait for the background files (raising what their writing raised), list every file in the
-        manifest (with ``store_row``, what the store of runs keeps for it), then move into place."""
+        manifest (with ``store_row``, what the store of runs keeps for it; ``known``: entries hashed by
+        their writers), then move into place."""
         self._join()
         if self.files is not None:
             self.files.result()
-        write_manifest(self.tmp, store_row)
+        write_manifest(self.tmp, store_row, known)
         drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
@@ -383,11 +386,13 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
                        "replications": len(result.runs), "kpis": result.kpis,
                        "ci_half_width": result.ci, "summaries": {k: asdict(v) for k, v in result.summaries.items()},
                        "runs": result.runs, "warnings": result.warnings}
+            if result.streamed is not None:  # the merged product-limit KPIs come from sketches: say so
+                payload["sketched"] = sketch_metadata(result.streamed.bounds)
             (tmp / "kpis.json").write_text(strict_dumps(payload, indent=2), encoding="utf-8")
         if result.records is not None:
             _write_records(result, out)
         row = result_row(result, overrides)
-        final = out.finish(row)
+        final = out.finish(row, result.streamed.digests if result.streamed is not None else None)
     except BaseException:
         if out is not None:
             out.discard()

@@ -17,7 +17,7 @@ from typing import Any
 
 from sim.util.partial import OWNER_FILE
 
-__all__ = ["MANIFEST", "file_sha256", "read_manifest", "verify", "write_manifest"]
+__all__ = ["MANIFEST", "file_entry", "file_sha256", "read_manifest", "verify", "write_manifest"]
 
 MANIFEST = "manifest.json"
 #: files never listed: the manifest itself and the owner mark of a directory being written
@@ -33,13 +33,26 @@ def _listed(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.is_file() and p.name not in _UNLISTED)
 
 
-def write_manifest(directory: Path, store_row: Mapping[str, Any] | None = None) -> Path:
+def file_entry(path: Path) -> dict[str, Any]:
+    """A file's manifest entry: its bytes and sha256."""
+    return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+
+
+def write_manifest(directory: Path, store_row: Mapping[str, Any] | None = None,
+                   known: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
     """List every file under ``directory`` (path relative to it, bytes, sha256), with ``store_row``.
 
-    Written to a temporary file and renamed: a manifest is whole or absent.
+    ``known``: entries made by whoever wrote those files, as they wrote them (a streamed run's
+    workers hash their own parts: the driver need not read a province's 15 GB again); a file whose
+    size differs from its known entry is hashed here. Written to a temporary file and renamed: a
+    manifest is whole or absent.
     """
-    files = {p.relative_to(directory).as_posix(): {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
-             for p in _listed(directory)}
+    known = known or {}
+    files: dict[str, Any] = {}
+    for p in _listed(directory):
+        rel = p.relative_to(directory).as_posix()
+        entry = known.get(rel)
+        files[rel] = dict(entry) if entry is not None and entry.get("bytes") == p.stat().st_size else file_entry(p)
     payload = {"files": files, "store": dict(store_row) if store_row is not None else None}
     tmp = directory / f".{MANIFEST}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")

@@ -5,9 +5,9 @@ Counties share no station, so a run is a set of county blocks plus a merge. Each
 (``sim.matters.occur.generate_inputs(..., counties=...)``: exactly its rows of the whole
 table), runs the vector engine on them, writes its records as parts of a partitioned
 Parquet dataset and returns mergeable summaries (``sim.metrics.merge.KpiParts``). The
-driver merges them in county order: the KPIs are those of the whole run, float for float.
-No process holds more than one block's matters (the driver holds one sample per matter for
-the percentiles: see ``sim.metrics.merge``).
+driver merges them in county order: the KPIs are those of the whole run, the product-limit
+ones within the stated bounds of their sketch (``sim.metrics.merge``, ``sim.metrics.sketch``).
+No process holds more than one block's matters, and the driver holds nothing per matter.
 
 Records, written into the run's claimed (temporary) directory, each part first as a
 ``.tmp`` file renamed when whole::
@@ -39,10 +39,11 @@ from sim.engines.vector.engine import run_vector
 from sim.matters.occur import county_counts, generate_inputs
 from sim.metrics.kpis import backlog_grid
 from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
-from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records
+from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records, sketched_bounds
 from sim.records import labels as lab
 from sim.records.parquet import write_table
 from sim.records.schema import Records
+from sim.runs.manifest import file_entry
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError
@@ -83,6 +84,7 @@ class BlockResult:
     seconds: float
     peak_bytes: float  # the worker process's peak resident memory so far
     pid: int
+    digests: dict[str, dict[str, Any]]  # its parts' manifest entries (path under the results directory)
 
 
 _TERRITORY: dict[str, Territory] = {}
@@ -113,11 +115,10 @@ def run_block(task: BlockTask) -> BlockResult:
         for level in LEAGUE_LEVELS:
             rows = league_rows(rec, units, level)
             league[level] = rows[(rows["county"] >= task.first) & (rows["county"] < task.stop)]
-    if task.dataset is not None:
-        write_block(rec, terr, task)
+    digests = write_block(rec, terr, task) if task.dataset is not None else {}
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0
     return BlockResult(task.replication, task.first, task.stop, rec.matters.n, len(rec.visits.matter_id), parts, shell,
-                       league, time.perf_counter() - t0, peak, os.getpid())
+                       league, time.perf_counter() - t0, peak, os.getpid(), digests)
 
 
 def _rows(obj: Any, lo: int, hi: int) -> Any:
@@ -128,8 +129,9 @@ def part_name(replication: int, first: int) -> str:
     return f"part-r{replication}-b{first:05d}.parquet"
 
 
-def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
-    """The block's records, county by county, as parts of the dataset (each renamed into place when whole)."""
+def write_block(rec: Records, terr: Territory, task: BlockTask) -> dict[str, dict[str, Any]]:
+    """The block's records, county by county, as parts of the dataset (each renamed into place when whole);
+    each part's manifest entry, hashed here as it is written (path under the dataset's folder)."""
     assert task.dataset is not None
     m, v = rec.matters, rec.visits
     m_labels = lab.matter_labels(rec)
@@ -151,6 +153,7 @@ def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
     bounds_m = np.searchsorted(county_m, counties, side="left")
     bounds_v = np.searchsorted(county_v, counties, side="left")
     root = Path(task.dataset)
+    digests: dict[str, dict[str, Any]] = {}
     for j, c in enumerate(range(task.first, task.stop)):
         code = terr.county_codes[c]
         for table, obj, labels, meta, bounds in (("matters", m, m_labels, m_meta, bounds_m),
@@ -161,7 +164,9 @@ def write_block(rec: Records, terr: Territory, task: BlockTask) -> None:
             final = folder / part_name(task.replication, task.first)
             tmp = final.with_suffix(f".{os.getpid()}.tmp")
             write_table(_rows(obj, lo, hi), tmp, {k: a.slice(lo, hi - lo) for k, a in labels.items()}, meta)
+            digests[final.relative_to(root).as_posix()] = file_entry(tmp)  # still in the page cache
             os.replace(tmp, final)
+    return digests
 
 
 # ------------------------------------------------------------------ the driver
@@ -170,11 +175,13 @@ class Streamed:
     """A streamed run's outcome on the driver."""
 
     kpis: list[dict[str, float]]  # per replication
+    bounds: list[dict[str, tuple[float, float]]]  # per replication: each sketched KPI's interval of the exact value
     parts: list[KpiParts]  # merged, per replication
     shell: Records  # stations, servers and meta (of replication 0)
     blocks: list[BlockResult]  # their parts dropped once merged
     league: dict[str, pd.DataFrame]  # replication 0's league tables, ranked over the whole territory
     seconds: float
+    digests: dict[str, dict[str, Any]]  # the dataset's parts' manifest entries, hashed by the workers
 
 
 def plan(cfg: Config, terr: Territory, dataset: Path | None, visits: bool = True) -> list[BlockTask]:
@@ -205,8 +212,8 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     to ``dataset`` (None: none), the visits with the matters if ``visits``.
 
     A block's summaries are added to its replication's merged ones as soon as the blocks before it
-    are (``PartsAccumulator``), and let go: the driver holds the merged samples and the few blocks
-    that ended before their turn.
+    are (``PartsAccumulator``), and let go: the driver holds the merged summaries and the few blocks
+    that ended before their turn (a block's summaries are a few MB, whatever its matters).
     """
     t0 = time.perf_counter()
     terr = build_territory(cfg)
@@ -214,10 +221,11 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     del terr
     reps = cfg.run.replications
     order = [[t.first for t in tasks if t.replication == r] for r in range(reps)]
-    acc = [PartsAccumulator(sum(t.matters for t in tasks if t.replication == r)) for r in range(reps)]
+    acc = [PartsAccumulator() for _ in range(reps)]
     waiting: dict[tuple[int, int], BlockResult] = {}
     league_rows_of: dict[str, list[pd.DataFrame]] = {level: [] for level in LEAGUE_LEVELS}
     done: list[BlockResult] = []
+    digests: dict[str, dict[str, Any]] = {}
     shell: Records | None = None
     for k, res in enumerate(mapper(tasks), 1):
         say(f"block {k}/{len(tasks)}: replication {res.replication}, counties {res.first + 1}-{res.stop}, "
@@ -231,23 +239,25 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
             acc[r].add(nxt.parts)
             for level, rows in nxt.league.items():
                 league_rows_of[level].append(rows)
-            nxt.parts, nxt.shell, nxt.league = None, None, {}
+            digests.update(nxt.digests)
+            nxt.parts, nxt.shell, nxt.league, nxt.digests = None, None, {}, {}
             done.append(nxt)
     if shell is None or waiting or any(order):
         raise RuntimeError("streamed run: blocks missing from the results")
-    kpis, merged = [], []
+    kpis, bounds, merged = [], [], []
     for r in range(reps):
         parts = acc[r].result()
         kp = kpis_from_parts(parts, replace(shell, meta={**shell.meta, "replication": r}))
         # the blocks' own time (draws and writing included)
         kp["engine_seconds"] = sum(b.seconds for b in done if b.replication == r)
         kpis.append(kp)
+        bounds.append(sketched_bounds(parts))
         merged.append(parts)
     done.sort(key=lambda b: (b.replication, b.first))
     weights = dict(cfg.report.league_weights)
     league = {level: ranked(pd.concat(rows, ignore_index=True), weights) for level, rows in league_rows_of.items()}
-    return Streamed(kpis=kpis, parts=merged, shell=shell, blocks=done, league=league,
-                    seconds=time.perf_counter() - t0)
+    return Streamed(kpis=kpis, bounds=bounds, parts=merged, shell=shell, blocks=done, league=league,
+                    seconds=time.perf_counter() - t0, digests=digests)
 
 
 def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:

@@ -3,13 +3,16 @@
 A small city (3 counties of 2 townships, 20 days) in blocks of one county, on a local Ray
 started once for the module with the loopback-only settings (its session files under a
 test directory), with one and with two tasks at once: the partitioned dataset read back
-equals the single-file records row for row, and every KPI is the same float (the
-percentiles are the union of the blocks' samples, not a sketch) but the three means made
-of the blocks' sums, which agree to 1e-12 relative (``sim.metrics.merge``).
+equals the single-file records row for row, and every KPI is the same float but the three
+means made of the blocks' sums, which agree to 1e-12 relative, and the product-limit
+percentiles and means, which come from the blocks' sketches: each is the middle of the
+interval stated in ``kpis.json``, and that interval holds the in-process (exact) value
+(``sim.metrics.merge``, ``sim.metrics.sketch``).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +23,10 @@ import pytest
 
 from sim import run
 from sim.records.schema import MatterRecords, VisitRecords
+from sim.runs.manifest import verify
 from sim.util.jitcache import cache_root
 from sim.util.ray_local import LOCAL_ENV, local_init_args
-from tests.unit.test_streamed_merge import SUMMED_MEANS
+from tests.unit.test_streamed_merge import assert_merged_kpis
 
 ray = pytest.importorskip("ray")
 
@@ -63,15 +67,6 @@ def _read_dataset(folder: Path, columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _same_kpis(a: dict[str, float], b: dict[str, float]) -> None:
-    assert a.keys() == b.keys()
-    for k in a.keys() - {"engine_seconds"}:  # machine time
-        if k in SUMMED_MEANS:
-            assert b[k] == pytest.approx(a[k], rel=1e-12), k
-        else:
-            assert a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])), (k, a[k], b[k])
-
-
 @pytest.mark.usefixtures("local_ray")
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ray_gives_the_threads_records_and_kpis(threads: tuple[dict[str, float], Path], workers: int,
@@ -80,7 +75,14 @@ def test_ray_gives_the_threads_records_and_kpis(threads: tuple[dict[str, float],
     res = run([*CITY, *STREAMED, f"engine.ray.workers={workers}", f"run.results_dir={tmp_path}"])
     assert res.out_dir is not None and res.streamed is not None
     assert len(res.streamed.blocks) == 3
-    _same_kpis(kpis, res.kpis)
+    sketched = json.loads((res.out_dir / "kpis.json").read_text())["sketched"]
+    # null: no lower end (above the horizon for certain), no upper end (perhaps above it)
+    bounds = {k: (math.nan if low is None else low, math.inf if high is None else high)
+              for k, (low, high) in sketched["bounds"][0].items()}
+    assert sorted(bounds) == sketched["kpis"] == sorted(res.streamed.bounds[0])
+    np.testing.assert_array_equal([bounds[k] for k in sorted(bounds)],
+                                  [res.streamed.bounds[0][k] for k in sorted(bounds)])
+    assert_merged_kpis({k: v for k, v in kpis.items() if k != "engine_seconds"}, res.kpis, bounds)
     for table, cls in (("matters", MatterRecords), ("visits", VisitRecords)):
         cols = list(cls.__dataclass_fields__)
         whole = pd.read_parquet(out / f"{table}.parquet", columns=cols)
@@ -92,6 +94,7 @@ def test_ray_gives_the_threads_records_and_kpis(threads: tuple[dict[str, float],
     total = sum(b.matters for b in res.streamed.blocks)
     assert total == len(pd.read_parquet(out / "matters.parquet", columns=["matter_id"]))
     assert not list(tmp_path.glob(".ray-*")) and not list(tmp_path.glob(".partial-*"))
+    assert verify(res.out_dir) is None  # the parts' checksums, made by the workers as they wrote them, hold
     for level in ("township", "village", "grid"):  # ranked over the whole territory from the blocks' rows
         name = f"league_{level}.csv"
         pd.testing.assert_frame_equal(pd.read_csv(res.out_dir / name), pd.read_csv(out / name))
@@ -116,4 +119,6 @@ def test_a_retried_block_writes_the_same_records(tmp_path: Path) -> None:
             twin = tmp_path / "b" / part.relative_to(tmp_path / "a")
             pd.testing.assert_frame_equal(pd.read_parquet(part), pd.read_parquet(twin))
     assert first.parts is not None and again.parts is not None
-    assert np.array_equal(first.parts.opened.res, again.parts.opened.res)
+    for name in ("res_sketch", "r2c_sketch"):
+        a, b = getattr(first.parts, name), getattr(again.parts, name)
+        assert np.array_equal(a.events, b.events) and np.array_equal(a.censored, b.censored)
