@@ -24,7 +24,7 @@ bin's end the exact curve lies between ``lower`` (censorings first in every bin)
   of the second (at most the longest event time). The sketch reports the middle,
   ``(low + high) / 2``: ``|estimate - exact| <= (high - low) / 2``. When both curves reach
   q in one bin (almost always at the scale of a county) that is
-  ``RELATIVE_WIDTH / 2`` of the exact percentile (0.05%), or 1.8 seconds in the first bin.
+  ``RELATIVE_WIDTH / 2`` of the exact percentile (0.005%), or 1.8 seconds in the first bin.
   Where ``lower`` never reaches q neither does the exact curve (above the horizon, NaN, as
   in-process); where ``lower`` does and ``upper`` does not, the sketch says "above the
   horizon" and ``high`` is infinite (the exact one is at least ``low``, or above too).
