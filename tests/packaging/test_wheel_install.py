@@ -47,9 +47,10 @@ def test_wheel_installs_and_runs_a_township_from_another_directory(tmp_path: Pat
     wheel = next((tmp_path / "dist").glob("gridsim-*.whl"))
 
     venv = tmp_path / "venv"
-    _sh([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
+    # no pip of its own (seeding one takes seconds): this interpreter's pip installs into it (--python)
+    _sh([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)
     py = venv / "bin" / "python"
-    _sh([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], tmp_path, env)
+    _sh([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)], tmp_path, env)
     # after the install: pip would otherwise find this interpreter's gridsim and install nothing
     site = Path(_sh([str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp_path, env).strip())
     (site / "deps-from-test-runner.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")

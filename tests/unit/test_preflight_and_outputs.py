@@ -100,10 +100,11 @@ def test_the_check_alone_is_instant_for_any_territory(overrides: list[str]) -> N
     run([*overrides, "run.simulate=false"], write=False)  # the first call imports and compiles what it needs
     from sim.runs.source import quick_capacity_of as quick_capacity
 
-    t0 = time.perf_counter()
+    # CPU time (all threads): on a loaded machine the wall clock also counts the wait for a free core
+    t0 = time.process_time()
     est = estimate(cfg)
     report, _ = quick_capacity(cfg, est.matters, est.units["grids"])
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     assert report.units["counties"] == cfg.territory.counties
     assert report.matters_per_day * cfg.run.horizon_days == pytest.approx(est.matters, rel=0.02)
 

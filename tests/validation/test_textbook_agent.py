@@ -39,8 +39,13 @@ with a margin (+2 for cv 2): each assertion fails with probability ~6e-5 per
 seed, ~1e-3 over the whole file. The P(W > 0), abandonment and served-wait statistics are nearly
 symmetric and follow Student's t (measured likewise).
 
-Run lengths keep the file near 1.5 minutes on an idle 2-core machine (about 130 s
-of CPU): the textbook cases run in a pool of up to two worker processes.
+Which cases run where: every case runs on the vector engine in the default test run
+(``test_textbook_vector.py``), whose records equal the agent engine's
+(tests/equivalence). The agent engine runs the short cases here (``AGENT_CASES``: the
+four with patience and M/M/1 at ρ 0.5, about 20 s of CPU in a pool of up to two worker
+processes); its long ones (M/M/c at ρ 0.8-0.95 and M/G/1, about 110 s of CPU, 80 % of
+the agent engine's textbook work) run with ``pytest benchmarks/test_textbook_agent.py``,
+out of the default run, with the same assertions and tolerances.
 """
 
 from __future__ import annotations
@@ -130,6 +135,9 @@ CASES: tuple[Case, ...] = (
     Case("mm3d_rho1.1_tau2S", 3, 1.1, 16, 80, 10, patience=2 * S),
 )
 CHECKS = [(c, key) for c in CASES for key in c.theory()]
+#: the agent engine's cases in the default run (the module docstring); the rest run in benchmarks/
+AGENT_CASES = ("mm1_rho0.5", "mm1d_rho0.9_tau2S", "mm1d_rho1.1_tau1S", "mm3d_rho0.9_tau1S", "mm3d_rho1.1_tau2S")
+AGENT_CHECKS = [(c, key) for c, key in CHECKS if c.name in AGENT_CASES]
 
 
 def _cores() -> int:
@@ -151,10 +159,11 @@ class _Serial(Executor):
         return f
 
 
-@pytest.fixture(scope="module")
-def textbook_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future]]:
-    """The selected textbook cases, submitted at once (longest first) to up to two worker processes."""
-    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items]
+def agent_runs(request: pytest.FixtureRequest, test: Callable[..., None]) -> Iterator[dict[str, Future]]:
+    """The cases the session's items of ``test`` select (not the vector file's), submitted at once (longest
+    first) to up to two worker processes."""
+    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items
+              if getattr(item, "function", None) is test]
     selected = {p["case"].name for p in params if isinstance(p.get("case"), Case)}
     workers = min(2, _cores())
     pool: Executor = (ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers > 1
@@ -163,6 +172,11 @@ def textbook_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future]]
         yield {c.name: pool.submit(sim.run, c.overrides(), write=False) for c in CASES if c.name in selected}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="module")
+def textbook_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future]]:
+    yield from agent_runs(request, test_textbook_against_theory)
 
 
 # ---------------------------------------------------------------- Little's law
@@ -223,7 +237,7 @@ def assert_littles_law(rec: Records, kind: str) -> None:
         f"other midnights {others.mean() / (c.L * T):.4f} +- {others.std(ddof=1) / (c.L * T):.4f}")
 
 
-@pytest.mark.parametrize(("case", "key"), CHECKS, ids=[f"{c.name}-{k}" for c, k in CHECKS])
+@pytest.mark.parametrize(("case", "key"), AGENT_CHECKS, ids=[f"{c.name}-{k}" for c, k in AGENT_CHECKS])
 def test_textbook_against_theory(case: Case, key: str, textbook_runs: dict[str, Future]) -> None:
     assert_matches_theory(case, key, textbook_runs[case.name].result().runs)
 
