@@ -232,13 +232,19 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - _width(text), 0)
 
 
+def _count(n: int, one: str, many: str = "") -> str:
+    """``n`` units in words, with thousands separators: "1 county", "10,813 grids"."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def format_capacity(rep: CapacityReport) -> str:
     """The capacity check as the plain text a planner reads (any catalogue's names, aligned)."""
     w = max([34, *(_width(s.name) + 2 for s in rep.loads)])
     u = rep.units
     lines = [
-        f"territory: {u['counties']} counties, {u['townships']} townships, {u['villages']} villages, "
-        f"{u['grids']} grids; {rep.residents:,.0f} residents in {rep.households:,} households",
+        f"territory: {_count(u['counties'], 'county', 'counties')}, {_count(u['townships'], 'township')}, "
+        f"{_count(u['villages'], 'village')}, {_count(u['grids'], 'grid')}; "
+        f"{rep.residents:,.0f} residents in {rep.households:,} households",
         "staff: " + ", ".join(f"{k} {v:,}" for k, v in rep.staff.items() if v),
         f"matters expected per day: {rep.matters_per_day:,.1f}; arriving per level per day: "
         + ", ".join(f"{k} {v:,.1f}" for k, v in rep.per_level_per_day.items()),

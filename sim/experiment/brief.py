@@ -42,7 +42,7 @@ def _verdict(result: ExperimentResult, lang: str) -> Verdict:
     said = {s: verdict_of(result.stability.get(s), result.cfgs[s].catalog, lang) for s in result.runs}
     unstable = [s for s, v in said.items() if v.stable is False]
     if unstable:
-        sep = "；" if lang == "zh" else " "
+        sep = "" if lang == "zh" else " "  # each verdict is a sentence already ending in its full stop
         return Verdict(False, sep.join(f"{spec.label_of(s, lang)}{colon}{said[s].text}" for s in unstable))
     if said and all(v.stable for v in said.values()):
         return Verdict(True, f"{label('brief.every_scenario', lang)}{colon}{next(iter(said.values())).text}")

@@ -51,6 +51,7 @@ from sim.metrics.replications import Summary, summary_of
 from sim.metrics.tables import comparison_table, cost_table, stack
 from sim.report import charts
 from sim.report.briefing import briefing, wrap
+from sim.report.change import base_words
 from sim.util.partial import claim_results_dir
 
 __all__ = ["STANDARD_KPIS", "finding_text", "write_experiment"]
@@ -231,10 +232,11 @@ def finding_text(result: ExperimentResult) -> str:
     out = [spec.title_in(lang)]
     if spec.question:
         out.append(("问题：" if zh else "Question: ") + spec.question_in(lang))
-    out.append((f"{len(result.runs)}个方案 × {spec.replications}次配对重复；{cfg.territory.name}，"
+    base = base_words(cfg, lang)  # "a township, the baseline scenario" in the run's language, not the preset's key
+    out.append((f"{len(result.runs)}个方案 × {spec.replications}次配对重复；{base}，"
                 f"{cfg.run.horizon_days:g}天（预热{cfg.run.warmup_days:g}天），run.seed={cfg.run.seed}，{result.engine}引擎，用时{result.seconds:.0f}秒")
                if zh else
-               (f"{len(result.runs)} scenarios x {spec.replications} paired replications; {cfg.territory.name}, "
+               (f"{len(result.runs)} scenarios x {spec.replications} paired replications; {base}, "
                 f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} of warm-up), run.seed={cfg.run.seed}, "
                 f"{result.engine} engine, {result.seconds:.0f} s"))
     for s, error in result.failed.items():

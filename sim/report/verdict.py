@@ -24,15 +24,19 @@ __all__ = ["Verdict", "stability_dict", "verdict_of"]
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {"stable": "Stable: every office keeps up and the backlog does not grow.",
-           "unstable": "Unstable ({rule}): {reasons}. Its figures are not a steady state: "
-                       "what it cannot handle piles up until the horizon.",
+           "unstable": "Unstable ({rule}): {reasons}. {tail}",
+           "tail": "Its figures are not a steady state: what it cannot handle piles up until the horizon.",
+           "tail.warm-up": "Its figures still hold the start-up, when every office begins empty: "
+                           "a longer warm-up (run.warmup_days) leaves it out.",
            "unknown": "Stability not assessed for this run.",
            "capacity": "{office} at utilisation {u:.0%}", "capacity_no_u": "{office} cannot keep up",
            "backlog": "open matters grow by {g:,.0f} every 30 days", "warmup": "the warm-up is too short",
            "rule.capacity": "capacity", "rule.backlog growth": "backlog growth", "rule.warm-up": "warm-up",
            "both": "{name}: {verdict}", "sep": "; "},
     "zh": {"stable": "稳定：各机构均可应对，积压未增长。",
-           "unstable": "不稳定（{rule}）：{reasons}。各项数值并非稳态：无法办结的事项将持续积压至仿真期末。",
+           "unstable": "不稳定（{rule}）：{reasons}。{tail}",
+           "tail": "各项数值并非稳态：无法办结的事项将持续积压至仿真期末。",
+           "tail.warm-up": "各项数值仍含各机构从空闲起步的过渡阶段：延长预热期（run.warmup_days）即可将其排除。",
            "unknown": "本次运行未评估稳定性。",
            "capacity": "{office}利用率{u:.0%}", "capacity_no_u": "{office}无法应对",
            "backlog": "未办结事项每30天增加{g:,.0f}件", "warmup": "预热期过短",
@@ -92,5 +96,8 @@ def verdict_of(source: Any, catalog: CatalogConfig | None, lang: str) -> Verdict
         return Verdict(True, w["stable"])
     rule = str(d.get("rule") or "")
     reasons = [_reason(r, catalog, lang) for r in d.get("reasons") or () if isinstance(r, Mapping)]
+    # a warm-up verdict is a start-up transient, not a backlog that grows: its sentence says so
+    tail = w.get(f"tail.{rule}", w["tail"])
     return Verdict(False, w["unstable"].format(rule=w.get(f"rule.{rule}", humanize(rule)),
-                                               reasons=w["sep"].join(reasons) or w.get(f"rule.{rule}", rule)))
+                                               reasons=w["sep"].join(reasons) or w.get(f"rule.{rule}", rule),
+                                               tail=tail))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.checks.capacity import format_capacity
+from sim.checks.quick import scaled
 from sim.engines.prepare import prepare
 from sim.matters.occur import generate_inputs
 from sim.runs.config import load_config
@@ -79,3 +81,11 @@ def test_overloaded_station_type_is_flagged() -> None:
     rep = capacity_check(prepare(cfg, terr, generate_inputs(cfg, terr)))
     assert [s.name for s in rep.unstable] == ["village"]
     assert next(s for s in rep.loads if s.name == "village").utilization >= 1.0
+
+
+def test_the_territory_line_counts_units_in_words(setup) -> None:
+    _, _, rep = setup
+    first = format_capacity(rep).splitlines()[0]
+    assert first.startswith("territory: 1 county, 1 township, 10 villages, 44 grids; ")  # not "1 counties"
+    big = format_capacity(scaled(rep, 250.0)).splitlines()[0]
+    assert big.startswith("territory: 250 counties, 250 townships, 2,500 villages, 11,000 grids; ")

@@ -156,7 +156,7 @@ def test_runner_writes_tables_charts_finding_and_briefing(tiny: tuple[Experiment
     base_rows = comp[comp["scenario"] == "one"]
     assert base_rows["diff_mean"].isna().all() and comp[comp["scenario"] == "two"]["diff_mean"].notna().any()
     text = (out / "finding.txt").read_text(encoding="utf-8")
-    assert "Two per grid" in text and "95% CI" in text
+    assert "Two per grid" in text and "95% CI" in text and "paired replications; a township, " in text
     back = pd.read_csv(out / "backlog.csv")
     assert {"scenario", "t_days", "open", "open_half_width"} <= set(back.columns)
     assert result.runs["two"][0]["headcount_fulltime"] == 2 * result.runs["one"][0]["headcount_fulltime"]
@@ -223,6 +223,7 @@ def test_chinese_outputs(tmp_path: Path) -> None:
     assert result is not None and result.lang == "zh"
     text = (out / "finding.txt").read_text(encoding="utf-8")
     assert "每格2人" in text and "95%置信区间" in text and "结论" in text
+    assert "一个乡镇" in text and "township" not in text  # the base in words, not the preset's key
     assert (out / "briefing.png").is_file() and (out / "briefing.pdf").is_file()
 
 

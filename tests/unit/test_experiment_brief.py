@@ -62,3 +62,14 @@ def test_several_changes_list_each_scenario_under_the_experiments_title(tmp_path
     assert "Compared: 2 scenarios against the baseline, One per grid" in parts.facts
     assert any(f.startswith("Unified: Dispatch mode") for f in parts.facts), parts.facts
     assert parts.verdict.stable is None  # no verdicts: not assessed, and the box says so
+
+
+def test_a_short_warm_up_is_said_as_a_start_up_transient_and_sentences_join_cleanly(tmp_path: Path) -> None:
+    warm = Stability("unstable", "warm-up", (Reason("warmup", text="x"),))
+    en = briefing_parts(_result(tmp_path, "en", {"one": warm, "two": UNSTABLE}), WHEN).verdict.text
+    one, two = en.split(" Two per grid: ")
+    assert one.startswith("One per grid: Unstable (warm-up)") and "start-up" in one and "run.warmup_days" in one
+    assert "piles up" not in one  # a transient, not a backlog that grows
+    assert two.startswith("Unstable (capacity)") and "piles up" in two
+    zh = briefing_parts(_result(tmp_path, "zh", {"one": warm, "two": UNSTABLE}), WHEN).verdict.text
+    assert "过渡阶段" in zh and "持续积压" in zh and "。；" not in zh and "。每格2人：不稳定" in zh
