@@ -17,8 +17,10 @@ starts and TPE's random ones); the loop stops when every department has stopped,
 
 Parametrisation (identifiability): close times identify the work distribution (mean and
 spread) through the matters served without waiting, and utilisation through the waiting.
-So each department is searched over (work mean, cv, utilisation rho), and its servers are
-``ceil(arrivals x work / (rho x office hours))`` in the training window. Capacity
+So each department is searched over (work mean, cv, utilisation rho), with two works
+(``sim.calibrate.works``) also over the long work's mean and cv (its share is the mixture's, and
+the starts are the mixture's works), and its servers are ``ceil(arrivals x mean work / (rho x
+office hours))`` in the training window. Capacity
 (servers / work, matters per working hour) is identified only where queues form (rho
 near 1, as in the recovery test); a department whose matters never wait shows only a lower
 bound on its capacity, and the fit then reports the rho of its best trial, which the close
