@@ -17,8 +17,10 @@ starts and TPE's random ones); the loop stops when every department has stopped,
 
 Parametrisation (identifiability): close times identify the work distribution (mean and
 spread) through the matters served without waiting, and utilisation through the waiting.
-So each department is searched over (work mean, cv, utilisation rho), and its servers are
-``ceil(arrivals x work / (rho x office hours))`` in the training window. Capacity
+So each department is searched over (work mean, cv, utilisation rho), with two works
+(``sim.calibrate.works``) also over the long work's mean and cv (its share is the mixture's, and
+the starts are the mixture's works), and its servers are ``ceil(arrivals x mean work / (rho x
+office hours))`` in the training window. Capacity
 (servers / work, matters per working hour) is identified only where queues form (rho
 near 1, as in the recovery test); a department whose matters never wait shows only a lower
 bound on its capacity, and the fit then reports the rho of its best trial, which the close
@@ -44,6 +46,8 @@ from scipy.stats import wasserstein_distance
 
 from sim.calibrate.distances import censored_hours
 from sim.calibrate.model import (
+    ALL_TWINS,
+    LONG_SUFFIX,
     TWIN_SUFFIXES,
     Handling,
     build_config,
@@ -51,7 +55,16 @@ from sim.calibrate.model import (
     scenario_values,
     simulated_cases,
 )
-from sim.calibrate.profile import FAST_HOURS, OFFICE_WEEKDAYS, ArrivalFit, Timebase, close_hours, training
+from sim.calibrate.profile import (
+    FAST_HOURS,
+    LEFT_OPEN_DAYS,
+    OFFICE_WEEKDAYS,
+    ArrivalFit,
+    Timebase,
+    close_hours,
+    training,
+)
+from sim.calibrate.works import WorkChoice
 from sim.engines.vector.engine import VectorEngine
 from sim.matters.occur import generate_inputs
 from sim.records.inputs import MatterInputs
@@ -88,11 +101,32 @@ class DepartmentSearch:
     since_best: int = 0
     done: bool = False
     trial: object = None
+    long_share: float = 0.0  # of the queue's arrivals, the long work's (two works, ``sim.calibrate.works``)
 
     def handling(self, params: dict[str, float]) -> Handling:
         work, cv, rho = params["work_hours"], params["cv"], params["rho"]
-        servers = max(1, math.ceil(self.slow_rows * work / (rho * self.office_hours)))
-        return Handling(servers=servers, work_hours=work, cv=cv)
+        long_work, long_cv = params.get("long_work_hours", 0.0), params.get("long_cv", 0.0)
+        h = Handling(servers=1, work_hours=work, cv=cv, long_work_hours=long_work, long_cv=long_cv,
+                     long_share=self.long_share if long_work > 0.0 else 0.0)
+        servers = max(1, math.ceil(self.slow_rows * h.mean_work_hours / (rho * self.office_hours)))
+        return replace(h, servers=servers)
+
+    def bounds(self, key: str) -> tuple[float, float]:
+        """The range searched for a parameter."""
+        if key == "long_work_hours":
+            return (0.05, max(self.max_work, LONG_WORK_MAX))
+        return BOUNDS.get(key, (0.05, self.max_work))
+
+    def space(self, optuna: Any) -> dict[str, Any]:
+        """The search space: work, cv and rho; with two works also the long work's mean and cv."""
+        dist = optuna.distributions
+        out = {"work_hours": dist.LogUniformDistribution(0.05, self.max_work),
+               "cv": dist.LogUniformDistribution(*BOUNDS["cv"]),
+               "rho": dist.UniformDistribution(*BOUNDS["rho"])}
+        if self.long_share > 0.0:
+            out |= {"long_work_hours": dist.LogUniformDistribution(*self.bounds("long_work_hours")),
+                    "long_cv": dist.LogUniformDistribution(*BOUNDS["long_cv"])}
+        return out
 
 
 @dataclass
@@ -129,12 +163,20 @@ def max_work(obs: pd.DataFrame) -> float:
     return float(max(1.0, p90 * 45.0 / 168.0))
 
 
-def initial_guess(obs: pd.DataFrame) -> dict[str, float]:
-    """A start: work = the working share of the median slow close time, cv 1.5, rho 0.7."""
+def initial_guess(obs: pd.DataFrame, works: WorkChoice | None = None) -> dict[str, float]:
+    """A start: work = the working share of the median slow close time, cv 1.5, rho 0.7; with two works,
+    each work's mean and cv as the mixture of working hours has them (``sim.calibrate.works``)."""
     h = close_hours(obs)
     slow = h[np.isfinite(h) & (h >= FAST_HOURS)]
     med = float(np.median(slow)) if len(slow) else 24.0
-    return {"work_hours": float(np.clip(med * 45.0 / 168.0, 0.05, max_work(obs))), "cv": 1.5, "rho": 0.7}
+    top = max_work(obs)
+    if works is None or works.chosen != "two works":
+        return {"work_hours": float(np.clip(med * 45.0 / 168.0, 0.05, top)), "cv": 1.5, "rho": 0.7}
+    lo, hi = BOUNDS["cv"]
+    return {"work_hours": float(np.clip(works.short_mean_hours, 0.05, top)),
+            "cv": float(np.clip(works.short_cv, lo, hi)), "rho": 0.7,
+            "long_work_hours": float(np.clip(works.long_mean_hours, 0.05, max(top, LONG_WORK_MAX))),
+            "long_cv": float(np.clip(works.long_cv, lo, hi))}
 
 
 class Simulator:
@@ -147,12 +189,12 @@ class Simulator:
     def __init__(self, fit: ArrivalFit, units_file: str, name: str, seed: int,
                  handling: dict[str, Handling], replications: int = 1) -> None:
         self.fit, self.units_file, self.name, self.seed = fit, units_file, name, seed
-        # keyed by category config key (a left-open twin belongs to its category's department)
+        # keyed by category config key (a twin belongs to its category's department)
         self.departments = {c.key: c.department for c in fit.categories.values()}
-        for twin in TWIN_SUFFIXES:
+        for twin in ALL_TWINS:
             self.departments |= {c.key + twin: c.department for c in fit.categories.values()}
         self.due_share = {c.key: c.due_share for c in fit.categories.values()}
-        for twin in TWIN_SUFFIXES:
+        for twin in ALL_TWINS:
             self.due_share |= {c.key + twin: c.due_share for c in fit.categories.values()}
         self.base = build_config(scenario_values(fit, handling, Path(units_file), name, seed))
         self.slots = department_slots(sorted(handling))
@@ -168,9 +210,13 @@ class Simulator:
 
     def config(self, handling: dict[str, Handling]) -> Config:
         b = self.base
+
+        def work(key: str) -> tuple[float, float]:
+            h = handling[self.departments[key]]
+            return (h.long_work_hours, h.long_cv) if key.endswith(LONG_SUFFIX) else (h.work_hours, h.cv)
+
         cats = {k: c if k.endswith(TWIN_SUFFIXES) else
-                replace(c, service_hours=[*c.service_hours[:3], handling[self.departments[k]].work_hours],
-                        service_cv=handling[self.departments[k]].cv)
+                replace(c, service_hours=[*c.service_hours[:3], work(k)[0]], service_cv=work(k)[1])
                 for k, c in b.catalog.categories.items()}
         staff = {self.slots[d]: h.servers for d, h in handling.items()}
         return replace(b, catalog=replace(b.catalog, categories=cats),
@@ -241,7 +287,9 @@ POLISH_STEPS = (0.2, 0.1, 0.05, 0.025)
 #: rho stays below 1: a department keeps up in the long run (the cases a log never closes are
 #: the left-open share's). With rho up to 1.3, the Boston fit put a department at 1.3: its training
 #: months fitted a little better and its held-out median came out 6x the observed one.
-BOUNDS = {"cv": (0.2, 6.0), "rho": (0.2, RHO_MAX)}
+BOUNDS = {"cv": (0.2, 6.0), "long_cv": (0.2, 6.0), "rho": (0.2, RHO_MAX)}
+#: the long work's mean may reach the working hours of ``LEFT_OPEN_DAYS`` (a case open longer is left open)
+LONG_WORK_MAX = LEFT_OPEN_DAYS * OFFICE_HOURS_PER_DAY * 5.0 / 7.0
 
 
 def polish(searches: dict[str, DepartmentSearch], sim: Simulator, obs_y: dict[str, Weighted],
@@ -255,13 +303,16 @@ def polish(searches: dict[str, DepartmentSearch], sim: Simulator, obs_y: dict[st
     """
     runs = 0
     for step in POLISH_STEPS:
-        for key in ("rho", "work_hours", "cv"):
+        for key in ("rho", "work_hours", "cv", "long_work_hours", "long_cv"):
+            if not any(key in s.best_params for s in searches.values()):
+                continue
             for sign in (1.0, -1.0):
                 trial: dict[str, dict[str, float]] = {}
                 for d, s in searches.items():
                     p = dict(s.best_params)
-                    lo, hi = BOUNDS.get(key, (0.05, s.max_work))
-                    p[key] = float(np.clip(p[key] * (1.0 + sign * step), lo, hi))
+                    if key in p:
+                        lo, hi = s.bounds(key)
+                        p[key] = float(np.clip(p[key] * (1.0 + sign * step), lo, hi))
                     trial[d] = p
                 y = sim.censored_by_department({d: searches[d].handling(trial[d]) for d in searches})
                 runs += 1
@@ -307,21 +358,27 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
         slow = int(round(sum(c.rows * max(0.0, 1.0 - c.fast_share - c.quick_share - c.open_share)
                              for c in fit.categories.values() if c.department == d)))
         study = optuna.create_study(direction="minimize", sampler=_sampler(optuna, seed + k))
-        x0 = initial_guess(g)
+        works = fit.works.get(d)
+        long_share = works.long_share if works is not None and works.chosen == "two works" else 0.0
+        x0 = initial_guess(g, works)
         # starts along the ridge close times leave open (more work at a lower utilisation or
         # less at a higher one), so that TPE begins on both sides of it
         for scale, rho in ((1.0, 0.7), (0.5, 0.9), (0.25, 0.95), (1.0, 0.5), (0.5, 0.75), (0.25, 0.85)):
-            study.enqueue_trial({**x0, "work_hours": max(0.05, x0["work_hours"] * scale), "rho": rho})
+            point = {**x0, "work_hours": max(0.05, x0["work_hours"] * scale), "rho": rho}
+            if "long_work_hours" in x0:
+                point["long_work_hours"] = max(0.05, x0["long_work_hours"] * scale)
+            study.enqueue_trial(point)
         ow = observed_weighted(g, tb)
         y = np.log1p(np.maximum(ow.hours, 0.0))
         # the weighted sd over the square root of the cases' effective number (Kish)
         n_eff = float(ow.weights.sum() ** 2 / max(float((ow.weights ** 2).sum()), 1e-300))
         sd = float(np.sqrt(np.average((y - np.average(y, weights=ow.weights)) ** 2, weights=ow.weights)))
         searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
-                                       max_work=max_work(g), study=study, noise=sd / np.sqrt(max(n_eff, 1.0)))
+                                       max_work=max_work(g), study=study, noise=sd / np.sqrt(max(n_eff, 1.0)),
+                                       long_share=long_share)
     obs_y = {d: observed_weighted(obs_by_dept[d], tb) for d in depts}
     start = time.perf_counter()
-    best_params = {d: initial_guess(obs_by_dept[d]) for d in depts}
+    best_params = {d: initial_guess(obs_by_dept[d], fit.works.get(d)) for d in depts}
     sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts},
                     replications)
     history: list[dict[str, float]] = []
@@ -332,10 +389,7 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
             if s.done:
                 current[d] = s.handling(s.best_params)
                 continue
-            space = optuna.distributions
-            t = s.study.ask({"work_hours": space.LogUniformDistribution(0.05, s.max_work),  # type: ignore[attr-defined]
-                             "cv": space.LogUniformDistribution(0.2, 6.0),
-                             "rho": space.UniformDistribution(*BOUNDS["rho"])})
+            t = s.study.ask(s.space(optuna))  # type: ignore[attr-defined]
             s.trial = t
             params = dict(t.params)
             current[d] = s.handling(params)

@@ -24,6 +24,10 @@ The model a log is fitted to (and why):
   goes, as a twin category ``<key>__quick``, to the intake grid, which settles it round the
   clock in the quick component's lognormal time; the grid has servers enough that it never
   queues (``grid_servers``).
+* **Two works.** Where a department's queue cases hold a body and a long tail of work
+  (``sim.calibrate.works`` chooses by BIC on their working hours), each category's long
+  share goes, as a twin category ``<key>__long``, to the same department with the long
+  work's mean and spread: both works share the department's servers and its queue.
 * **Left open.** Some cases a log never closes (an information request nobody closes):
   the share of a category's training cases still open ``LEFT_OPEN_DAYS`` or more after
   they were created goes, as a twin category ``<key>__left_open``, to a department
@@ -64,8 +68,12 @@ LEFT_OPEN_SUFFIX = "__left_open"
 #: a category's quick path (its department's two-path mixture, ``sim.calibrate.paths``): settled by
 #: the intake grid round the clock, in the quick component's own time, without queueing
 QUICK_SUFFIX = "__quick"
+#: a category's long work (its department's two works, ``sim.calibrate.works``): through the same queue
+LONG_SUFFIX = "__long"
 #: twins of a category whose handling the search leaves alone
 TWIN_SUFFIXES = (LEFT_OPEN_SUFFIX, QUICK_SUFFIX)
+#: every twin of a category (each belongs to its category's department in the simulated log)
+ALL_TWINS = (*TWIN_SUFFIXES, LONG_SUFFIX)
 #: work of a left-open case: the largest the schema allows (sim/scenario/bounds.py), so the preset
 #: validates; one server working office hours (~2,300 h a year) never ends it within a log's span
 NEVER_HOURS = bound_of("catalog.categories.case.service_hours[3]")[0]
@@ -76,13 +84,23 @@ class Handling:
     """A department's fitted handling side."""
 
     servers: int  # people (servers) working office hours
-    work_hours: float  # mean work per matter, working hours
+    work_hours: float  # mean work per matter, working hours (the short work's, with two works)
     cv: float  # coefficient of variation of work
+    long_work_hours: float = 0.0  # the long work's mean (two works, ``sim.calibrate.works``); 0: one work
+    long_cv: float = 0.0
+    long_share: float = 0.0  # of the queue's matters, the long work's (the department's, for its capacity)
+
+    @property
+    def mean_work_hours(self) -> float:
+        """Mean work per matter through the queue, both works together."""
+        if self.long_work_hours <= 0.0:
+            return self.work_hours
+        return (1.0 - self.long_share) * self.work_hours + self.long_share * self.long_work_hours
 
     @property
     def capacity_per_hour(self) -> float:
-        """Matters a working hour the department can settle: servers / work."""
-        return self.servers / self.work_hours
+        """Matters a working hour the department can settle: servers / mean work."""
+        return self.servers / self.mean_work_hours
 
 
 def department_slots(departments: list[str]) -> dict[str, str]:
@@ -127,6 +145,14 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
                 "service_hours": [1.0, 1.0, 1.0, NEVER_HOURS], "service_cv": 0.1,
                 "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
         rest = 1.0 - left - quick  # neither left open nor on the quick path
+        long = long_share_of(c) if h.long_work_hours > 0.0 else 0.0
+        if long > 0.0:
+            cats[c.key + LONG_SUFFIX] = {
+                "name_zh": c.name, "name_en": c.name, "share": c.share * long, "module": MODULE,
+                "department": slots[c.department], "severity_mix": [0.0, 0.0, 0.0, 1.0], "handled_at": ["county"],
+                "service_hours": [1.0, 1.0, 1.0, h.long_work_hours], "service_cv": h.long_cv,
+                "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
+        rest -= long  # the long work's cases have their twin
         fast = min(fast / rest, 1.0) if rest > 0.0 else 1.0
         cats[c.key] = {
             "name_zh": c.name, "name_en": c.name, "share": c.share * rest, "urban_factor": 1.0,
@@ -183,6 +209,13 @@ def twin_shares(c: CategoryFit) -> tuple[float, float, float]:
     left = min(max(c.open_share, 0.0), 1.0 - fast)
     quick = min(max(c.quick_share, 0.0), 1.0 - fast - left)
     return fast, left, quick
+
+
+def long_share_of(c: CategoryFit) -> float:
+    """The long work's share of all a category's cases: its share of the queue's (those neither settled at
+    once, nor left open, nor on the quick path)."""
+    fast, left, quick = twin_shares(c)
+    return min(max(c.long_share, 0.0), 1.0) * max(1.0 - fast - left - quick, 0.0)
 
 
 def grid_servers(fit: ArrivalFit) -> int:

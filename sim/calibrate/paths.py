@@ -70,11 +70,11 @@ class PathChoice:
         """Each case's probability of the quick component (0 everywhere for one path)."""
         if self.chosen != "two paths":
             return np.zeros(len(hours))
-        log_a, log_b = _components(np.asarray(self.params), np.log(np.maximum(hours, 1e-6)), is_open)
+        log_a, log_b = components(np.asarray(self.params), np.log(np.maximum(hours, 1e-6)), is_open)
         return self.scale * np.exp(log_a - np.logaddexp(log_a, log_b))
 
 
-def _components(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def components(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log(p f1) and log((1-p) f2) of each case (density if closed, survival if open)."""
     lp, m1, ls1, m2, ls2 = theta
     log_p, log_q = -np.logaddexp(0.0, -lp), -np.logaddexp(0.0, lp)
@@ -88,28 +88,29 @@ def _components(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray) -> tuple[
     return out[0], out[1]
 
 
-def _one_loglik(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray) -> float:
+def _one_loglik(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray, w: np.ndarray | float = 1.0) -> float:
     m, ls = theta
     s = math.exp(ls)
     z = (x - m) / s
-    return float(np.sum(np.where(is_open, log_ndtr(-z), -0.5 * z * z - _LOG_2PI_HALF - ls)))
+    return float(np.sum(w * np.where(is_open, log_ndtr(-z), -0.5 * z * z - _LOG_2PI_HALF - ls)))
 
 
-def _two_loglik(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray) -> float:
-    a, b = _components(theta, x, is_open)
-    return float(np.sum(np.logaddexp(a, b)))
+def _two_loglik(theta: np.ndarray, x: np.ndarray, is_open: np.ndarray, w: np.ndarray | float = 1.0) -> float:
+    a, b = components(theta, x, is_open)
+    return float(np.sum(w * np.logaddexp(a, b)))
 
 
-def _fit_one(x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, float]:
+def fit_one(x: np.ndarray, is_open: np.ndarray, w: np.ndarray | float = 1.0) -> tuple[np.ndarray, float]:
+    """One censored normal on x (log hours) by maximum likelihood, each case weighing ``w``."""
     closed = x[~is_open]
     start = np.array([float(np.mean(closed)) if len(closed) else float(np.mean(x)),
                       math.log(max(float(np.std(closed)) if len(closed) > 1 else 1.0, 0.1))])
-    res = minimize(lambda t: -_one_loglik(t, x, is_open), start, method="Nelder-Mead",
+    res = minimize(lambda t: -_one_loglik(t, x, is_open, w), start, method="Nelder-Mead",
                    options={"xatol": 1e-4, "fatol": 1e-4, "maxiter": 2000})
     return res.x, -float(res.fun)
 
 
-def _fit_two(x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, float]:
+def fit_two(x: np.ndarray, is_open: np.ndarray, w: np.ndarray | float = 1.0) -> tuple[np.ndarray, float]:
     """The mixture's MLE from starts that split the closed cases at their quartiles."""
     closed = np.sort(x[~is_open])
     best: tuple[np.ndarray, float] = (np.zeros(5), -math.inf)
@@ -120,7 +121,7 @@ def _fit_two(x: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, float]:
             continue
         start = np.array([math.log(q / (1 - q)), float(lo.mean()), math.log(max(float(lo.std()), 0.1)),
                           float(hi.mean()), math.log(max(float(hi.std()), 0.1))])
-        res = minimize(lambda t: -_two_loglik(t, x, is_open), start, method="L-BFGS-B",
+        res = minimize(lambda t: -_two_loglik(t, x, is_open, w), start, method="L-BFGS-B",
                        bounds=[(-8, 8), (-14, 10), (-3, 2.5), (-14, 10), (-3, 2.5)])
         if -float(res.fun) > best[1]:
             best = (res.x, -float(res.fun))
@@ -143,8 +144,8 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
                           math.nan)
     off = ~op & off_at(t0 + h)
     x = np.log(np.maximum(h, 1e-6))
-    t1, ll1 = _fit_one(x, op)
-    t2, ll2 = _fit_two(x, op)
+    t1, ll1 = fit_one(x, op)
+    t2, ll2 = fit_two(x, op)
     if t2[1] > t2[3]:  # the quick component first
         t2 = np.array([-t2[0], t2[3], t2[4], t2[1], t2[2]])
     bic1, bic2 = -2 * ll1 + 2 * math.log(n), -2 * ll2 + 5 * math.log(n)
@@ -152,7 +153,7 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
     ratio = math.exp(t2[1] - t2[3])
     base = (f"BIC one path {bic1:.1f}, two paths {bic2:.1f}; mixture's quick share {p:.3f}, quick median "
             f"{math.exp(t2[1]):.3g} h vs queue median {math.exp(t2[3]):.3g} h, {n:,} cases")
-    a, b = _components(t2, x, op)
+    a, b = components(t2, x, op)
     w = np.exp(a - np.logaddexp(a, b)) * ~op  # closed cases' weight on the quick component
     off_share = float(np.sum(w * off) / np.sum(w)) if np.sum(w) > 0 else 0.0
     base += f"; {off_share:.1%} of the quick component's closures outside office hours"

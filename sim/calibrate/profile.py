@@ -29,6 +29,7 @@ import pandas as pd
 from sim.calibrate.holidays import NONE as NO_HOLIDAYS
 from sim.calibrate.holidays import LogHolidays
 from sim.calibrate.paths import PathChoice, choose_paths
+from sim.calibrate.works import MIN_WORKED_HOURS, WorkChoice, choose_works
 from sim.rules.calendar import WorkCalendar, build_calendar
 from sim.scenario.constants import CHANNELS
 from sim.scenario.schema import DemandConfig, ShiftConfig
@@ -166,6 +167,7 @@ class CategoryFit:
     quick_share: float = 0.0  # of the rows, the quick path's (its department's two-path mixture)
     quick_hours: float = 0.0  # mean close time of the quick path (hours), the department's
     quick_cv: float = 0.0  # its coefficient of variation
+    long_share: float = 0.0  # of the cases through its department's queue, the long work's (``works``)
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class ArrivalFit:
     working_days: bool = True  # deadlines count working days (chosen by the smaller spread)
     holiday_factor: float = 1.0  # arrivals on a holiday weekday relative to an ordinary one
     paths: dict[str, PathChoice] = field(default_factory=dict)  # per department: one path or two, and why
+    works: dict[str, WorkChoice] = field(default_factory=dict)  # per department: one work or two, and why
 
 
 def training(cases: pd.DataFrame, tb: Timebase) -> pd.DataFrame:
@@ -246,7 +249,7 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
     mix = tr["channel"].map({c: i for i, c in enumerate(CHANNELS)})
     ch = np.bincount(mix.dropna().astype(int).to_numpy(), minlength=len(CHANNELS)).astype(np.float64)
     channel_mix = (ch / ch.sum()).tolist() if ch.sum() > 0 else [0.0, 0.3, 0.4, 0.3, 0.0]
-    cats, working, paths = _categories(tr, tb)
+    cats, working, paths, works = _categories(tr, tb)
     places = (tr.assign(place1=tr["place1"].replace("", "unplaced"), place2=tr["place2"].replace("", "unplaced"))
               .groupby(["place1", "place2"], sort=True).size().rename("rows").reset_index())
     return ArrivalFit(tb=tb, rows=n, days=days, daily_rate=daily_rate,
@@ -254,7 +257,7 @@ def fit_arrivals(cases: pd.DataFrame, tb: Timebase) -> ArrivalFit:
                       weekday_profile=[float(x) for x in weekday_profile],
                       season_profile=[float(x) for x in season], months_seen=[int(m) for m in np.flatnonzero(seen)],
                       categories=cats, channel_mix=[float(x) for x in channel_mix], places=places,
-                      holiday_factor=holiday_factor, paths=paths,
+                      holiday_factor=holiday_factor, paths=paths, works=works,
                       working_days=working)
 
 
@@ -333,9 +336,11 @@ def _spread(values: pd.Series, groups: pd.Series) -> float:
     return float((np.abs(df["v"] - med) / np.maximum(med, 1e-9)).mean())
 
 
-def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit], bool, dict[str, PathChoice]]:
-    """Per category: department, share, quick-close share, due share, deadline, left-open share and
-    quick-path share; and each department's choice of one path or two (``sim.calibrate.paths``)."""
+def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit], bool, dict[str, PathChoice],
+                                                         dict[str, WorkChoice]]:
+    """Per category: department, share, quick-close share, due share, deadline, left-open share,
+    quick-path share and long-work share; and each department's choice of one path or two
+    (``sim.calibrate.paths``) and of one work or two (``sim.calibrate.works``)."""
     hours = pd.Series(close_hours(tr), index=tr.index)
     fast = hours < FAST_HOURS
     cal, work = _deadline_days(tr, tb)
@@ -356,14 +361,23 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     waited = np.where(tr["closed"].notna(), hours, (tb.extracted_at - tr["created"]).dt.total_seconds() / 3600.0)
     mixed = ~fast & ~by_dept["left"]  # through the department: neither settled on the spot nor left open
     quick = pd.Series(0.0, index=tr.index)
+    long = pd.Series(0.0, index=tr.index)
     paths: dict[str, PathChoice] = {}
+    works: dict[str, WorkChoice] = {}
     office = office_calendar(tb)
     created = tb.hours(tr["created"])
+    # the queue's clock: working hours from created to closed (to the extraction if open)
+    worked = office.worked(created + waited) - office.worked(created)
+    is_open = tr["closed"].isna().to_numpy()
+    queue_w = pd.Series(0.0, index=tr.index)  # a case's weight in its department's queue
     for d, rows_d in tr[mixed].groupby(model_dept[mixed]).groups.items():
         sel = tr.index.isin(rows_d)
-        paths[str(d)] = choose_paths(waited[sel], tr["closed"].isna().to_numpy()[sel], created[sel],
-                                     lambda t: off_hours(office, t))
-        quick[sel] = paths[str(d)].posterior_quick(waited[sel], tr["closed"].isna().to_numpy()[sel])
+        paths[str(d)] = choose_paths(waited[sel], is_open[sel], created[sel], lambda t: off_hours(office, t))
+        quick[sel] = paths[str(d)].posterior_quick(waited[sel], is_open[sel])
+        not_quick = 1.0 - quick[sel].to_numpy()
+        works[str(d)] = choose_works(worked[sel], is_open[sel], not_quick)
+        long[sel] = works[str(d)].posterior_long(worked[sel], is_open[sel])
+        queue_w[sel] = not_quick * (worked[sel] >= MIN_WORKED_HOURS) * weight[sel].to_numpy()
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()
     for name, g in tr.groupby("category", sort=True):
@@ -371,6 +385,8 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
         dept = str(dept_of[name])
         src = by_dept.loc[g.index] if rows >= MIN_ROWS else pooled[dept]
         quick_src = quick.loc[g.index] if rows >= MIN_ROWS else quick[model_dept == dept]
+        long_src = g.index if float((queue_w.loc[g.index] > 0).sum()) >= MIN_ROWS else tr.index[model_dept == dept]
+        long_w = queue_w.loc[long_src]
         path = paths.get(dept)
         f, w = src["fast"], src["w"]
         fast_h = src.loc[f, "h"]
@@ -386,5 +402,6 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
             open_share=float((w * src["left"]).sum() / old_w) if old_w > 0 else 0.0,
             quick_share=float(np.average(quick_src, weights=weight.loc[quick_src.index])) if len(quick_src) else 0.0,
             quick_hours=path.quick_mean_hours if path is not None else 0.0,
-            quick_cv=path.quick_cv if path is not None else 0.0)
-    return out, bool(working), paths
+            quick_cv=path.quick_cv if path is not None else 0.0,
+            long_share=float(np.average(long.loc[long_src], weights=long_w)) if long_w.sum() > 0 else 0.0)
+    return out, bool(working), paths, works

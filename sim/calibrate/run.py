@@ -89,13 +89,19 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str], holidays: 
         if cat.quick_share > 0:
             c[f"{k}__quick.share"] = (f"quick path: {cat.quick_share:.3f} of the rows (department {cat.department}'s "
                                       f"two-path fit, {fit.paths[cat.department].why})")
+        if cat.long_share > 0 and res.handling[cat.department].long_work_hours > 0:
+            c[f"{k}__long.share"] = (f"long work: {cat.long_share:.3f} of the queue's rows (department "
+                                     f"{cat.department}'s two works, {fit.works[cat.department].why})")
+            c[f"{k}__long.service_hours"] = f"[3]: department {cat.department}'s fitted long work"
         if cat.open_share > 0:
             c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
                                           "after created")
     for d, h in res.handling.items():
         c[f"staffing.department_staff.{slots[d]}"] = (
             f"fitted by simulation ({res.trials} trials): work {h.work_hours:.3g} h, cv {h.cv:.3g}, "
-            f"rho {res.rho[d]:.2f}; censored W1 {res.distance[d]:.4f}")
+            + (f"long work {h.long_work_hours:.3g} h, cv {h.long_cv:.3g} for {h.long_share:.3f} of the queue, "
+               if h.long_work_hours > 0 else "")
+            + f"rho {res.rho[d]:.2f}; censored W1 {res.distance[d]:.4f}")
     return c
 
 
@@ -140,7 +146,9 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
                  "mmc": {d: {"servers": c, "mu_per_hour": mu} for d, (c, mu) in mmc_params.items()},
                  "case_arrival_emd_model": case_arrival_emd(cases, simulated, tb),
                  # per department: one path (the queue) or two (a quick share, then the queue), and why
-                 "paths": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.paths.items()}}
+                 "paths": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.paths.items()},
+                 # per department: one work distribution through its queue or two (a body and a long tail), and why
+                 "works": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.works.items()}}
         (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         write_report(cases, simulated, record, tb, name, tmp)
         values = scenario_values(fit, res.handling, units, name, seed)

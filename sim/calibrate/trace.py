@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.fit import Simulator
-from sim.calibrate.model import LEFT_OPEN_SUFFIX, QUICK_SUFFIX, Handling, twin_shares
+from sim.calibrate.model import LEFT_OPEN_SUFFIX, LONG_SUFFIX, QUICK_SUFFIX, Handling, long_share_of, twin_shares
 from sim.calibrate.profile import CategoryFit
 from sim.matters.occur import inputs_from_cases
 from sim.records.inputs import MatterInputs
@@ -29,7 +29,8 @@ from sim.scenario.territory import Territory
 
 def case_categories(cases: pd.DataFrame, fit_categories: dict[str, CategoryFit], names: list[str],
                     u: np.ndarray) -> np.ndarray:
-    """Each case's model category: its own, or its quick or left-open twin (``u`` below the twin's share)."""
+    """Each case's model category: its own, or its quick, left-open or long-work twin (``u`` below the twin's
+    share)."""
     index = {n: i for i, n in enumerate(names)}
     out = np.empty(len(cases), dtype=np.int16)
     cat = cases["category"].astype(str).to_numpy()
@@ -44,6 +45,8 @@ def case_categories(cases: pd.DataFrame, fit_categories: dict[str, CategoryFit],
             code[ur < quick] = index[c.key + QUICK_SUFFIX]
         if c.key + LEFT_OPEN_SUFFIX in index:
             code[(ur >= quick) & (ur < quick + left)] = index[c.key + LEFT_OPEN_SUFFIX]
+        if c.key + LONG_SUFFIX in index:
+            code[(ur >= quick + left) & (ur < quick + left + long_share_of(c))] = index[c.key + LONG_SUFFIX]
         out[rows] = code
     return out
 

@@ -78,3 +78,38 @@ def test_cases_left_open_go_to_a_department_that_never_closes_them_and_validate(
     assert all(c.department == LEFT_OPEN and c.service_hours[-1] == NEVER_HOURS for c in twins.values())
     # one server at office hours (9 h on 5 days a week) works far less than one case's work in the log's span
     assert NEVER_HOURS > 2 * cfg.run.horizon_days * 9.0 * 5.0 / 7.0
+
+
+def test_a_long_work_is_a_twin_through_the_same_department(tmp_path: Path) -> None:
+    # two works (sim.calibrate.works): a category's long share of its queue's cases goes to a twin of its
+    # department with the long work; the twin and its category keep the category's share between them
+    from dataclasses import replace
+
+    from sim.calibrate.model import LONG_SUFFIX, scenario_values, write_units
+    from sim.calibrate.profile import ArrivalFit, CategoryFit, Timebase
+
+    tb = Timebase(t0=T0, train_from=T0, train_until=TRAIN_UNTIL, extracted_at=EXTRACTED)
+    cats = {k: CategoryFit(name=k, key=k, department=d, rows=1, share=s, fast_share=f, fast_hours=0.01, due_share=1.0,
+                           deadline_days=5.0, deadline_rows=1, open_share=0.1, long_share=0.4)
+            for k, (d, s, f) in CATS.items()}
+    fit = ArrivalFit(tb=tb, rows=1, days=1.0, daily_rate=DAILY, hour_profile=HOUR, weekday_profile=WEEK,
+                     season_profile=SEASON, months_seen=list(range(12)), categories=cats,
+                     channel_mix=[0.2, 0.0, 0.4, 0.4, 0.0], places=pd.DataFrame(PLACES, columns=["place1", "place2",
+                                                                                                 "rows"]))
+    dept = next(iter(TRUTH))  # only this department has two works
+    handling = {d: replace(h, long_work_hours=30.0, long_cv=0.8, long_share=0.4) if d == dept else h
+                for d, h in TRUTH.items()}
+    units = write_units(fit, tmp_path / "long.units.csv", "long")
+    cfg = build_config(scenario_values(fit, handling, units, "long", 7))
+    got = cfg.catalog.categories
+    for k, (d, share, fast) in CATS.items():
+        if d != dept:
+            assert k + LONG_SUFFIX not in got
+            continue
+        twin, main = got[k + LONG_SUFFIX], got[k]
+        assert twin.department == main.department and twin.service_hours[3] == 30.0 and twin.service_cv == 0.8
+        assert twin.share == pytest.approx(share * 0.4 * (1.0 - fast - 0.1))  # of the queue: not fast, not left open
+        total = main.share + twin.share + got[k + "__left_open"].share
+        assert total == pytest.approx(share)
+        # the share settled at once stays the category's: of the main twin's matters, fast / its share
+        assert main.severity_mix[0] * main.share == pytest.approx(fast * share)

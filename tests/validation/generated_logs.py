@@ -34,18 +34,21 @@ COLUMNS = {"case_id": "id", "created": "opened", "closed": "finished", "due": "d
 
 
 def truth_fit(t0: pd.Timestamp, extracted: pd.Timestamp, daily: float,
-              categories: dict[str, tuple[str, float, float, float]], quick_hours: float = 0.3,
-              quick_cv: float = 0.6, country: str | None = None, holiday_factor: float = 1.0) -> ArrivalFit:
-    """An ArrivalFit of known values; categories: name -> (department, share, spot share, quick share);
-    ``country``: the holidays of the ``holidays`` package close the offices and change the arrivals."""
+              categories: dict[str, tuple[str, float, float, float]] | dict[str, tuple[str, float, float, float,
+                                                                                         float]],
+              quick_hours: float = 0.3, quick_cv: float = 0.6, country: str | None = None,
+              holiday_factor: float = 1.0) -> ArrivalFit:
+    """An ArrivalFit of known values; categories: name -> (department, share, spot share, quick share[, long
+    share of the queue's cases: the department's long work, ``Handling.long_work_hours``]); ``country``: the
+    holidays of the ``holidays`` package close the offices and change the arrivals."""
     hol = log_holidays(country, None, t0, extracted)
     tb = Timebase(t0=t0, train_from=t0, train_until=t0 + (extracted - t0) / 2, extracted_at=extracted,
                   holidays=hol.holidays, workdays=hol.workdays)
     week = [WEEK[(t0.weekday() + j) % 7] for j in range(7)]  # model order: day 0 is t0's weekday
-    cats = {k: CategoryFit(name=k, key=k, department=d, rows=1, share=s, fast_share=f, fast_hours=0.01,
-                           due_share=1.0, deadline_days=5.0, deadline_rows=1, quick_share=q,
-                           quick_hours=quick_hours, quick_cv=quick_cv)
-            for k, (d, s, f, q) in categories.items()}
+    cats = {k: CategoryFit(name=k, key=k, department=str(v[0]), rows=1, share=float(v[1]), fast_share=float(v[2]),
+                           fast_hours=0.01, due_share=1.0, deadline_days=5.0, deadline_rows=1, quick_share=float(v[3]),
+                           quick_hours=quick_hours, quick_cv=quick_cv, long_share=float(v[4]) if len(v) > 4 else 0.0)
+            for k, v in categories.items()}
     return ArrivalFit(tb=tb, rows=1, days=1.0, daily_rate=daily, hour_profile=HOUR, weekday_profile=week,
                       season_profile=[1.0] * 12, months_seen=list(range(12)), categories=cats,
                       channel_mix=[0.2, 0.0, 0.4, 0.4, 0.0], holiday_factor=holiday_factor,
