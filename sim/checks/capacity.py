@@ -34,7 +34,7 @@ class StationLoad:
     servers: float  # server-equivalents over all stations of the type
     arrivals_per_day: float  # matters arriving, all stations of the type
     work_hours_per_day: float  # work offered, all stations of the type
-    capacity_hours_per_day: float  # server working hours per day (week average)
+    capacity_hours_per_day: float  # server working hours per day (the horizon's weeks on average, holidays included)
 
     @property
     def utilization(self) -> float:

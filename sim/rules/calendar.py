@@ -261,12 +261,18 @@ class WorkCalendar:
 
     @property
     def weekly_hours(self) -> float:
-        """Working hours in an ordinary week (for capacity checks)."""
-        return float(self.hours[:7].sum()) if self.n_days >= 7 else float(self.hours.sum())
+        """Working hours of a week over the long run (for capacity checks): the mean over the horizon's
+        whole weeks (the first week for a shorter horizon), holidays and make-up working days included.
+        Not the first week alone: a calendar that starts in a holiday week (a log fitted over New Year)
+        would give every week its capacity."""
+        if self.n_days < 7:
+            return float(self.hours.sum())
+        weeks = max((self.n_days - MARGIN_DAYS) // 7, 1)  # the horizon's whole weeks (the tables run past it)
+        return float(self.hours[:7 * weeks].sum()) / weeks
 
     @property
     def open_fraction(self) -> float:
-        """Share of calendar time the shift is open, over an ordinary week."""
+        """Share of calendar time the shift is open, over the long run (``weekly_hours``)."""
         return self.weekly_hours / 168.0
 
     def worked(self, t: np.ndarray | float) -> np.ndarray:

@@ -22,6 +22,13 @@ def test_work_pauses_overnight_and_over_the_weekend() -> None:
     assert cal.open_fraction == pytest.approx(45.0 / 168.0)
 
 
+def test_a_week_of_capacity_is_the_long_run_one_not_the_first_weeks() -> None:
+    # a calendar that starts in a holiday week (day 2 closed) and has one more holiday later
+    cal = build_calendar(OFFICE, 70, holidays=[2, 30])
+    assert cal.weekly_hours == pytest.approx((10 * 45.0 - 2 * 9.0) / 10)
+    assert build_calendar(OFFICE, 70).weekly_hours == 45.0  # without holidays: every week's
+
+
 def test_scalar_twins_equal_array_methods() -> None:
     cal = build_calendar(ShiftConfig(8.5, 20.0, [0, 1, 2, 3, 4, 5]), 60, holidays=[3, 10])
     rng = np.random.default_rng(0)
