@@ -27,5 +27,5 @@ if [[ ! -x .venv/bin/python ]]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/pip install -e '.[test]'
-# two workers (pytest-xdist), a test module whole on one (tests/conftest.py); "-n 0" after it runs serially
-exec .venv/bin/pytest -n "${GRIDSIM_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# two workers (pytest-xdist), a test module whole on one; "-n 0" among the arguments runs serially
+exec .venv/bin/pytest -n "${GRIDSIM_TEST_WORKERS:-2}" --dist loadfile "$@"
