@@ -27,4 +27,5 @@ if [[ ! -x .venv/bin/python ]]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/pip install -e '.[test]'
-exec .venv/bin/pytest "$@"
+# two workers (pytest-xdist), a test module whole on one; "-n 0" among the arguments runs serially
+exec .venv/bin/pytest -n "${GRIDSIM_TEST_WORKERS:-2}" --dist loadfile "$@"

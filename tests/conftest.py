@@ -1,4 +1,10 @@
-"""Fixtures shared by several test folders (used by name; none is autouse)."""
+"""Fixtures shared by several test folders (used by name; none is autouse).
+
+``scripts/test.sh`` runs the suite on two workers (pytest-xdist, ``--dist loadfile``): each test
+module goes whole to one worker, so a module-scoped fixture is built once; a session-scoped one
+(the browser tests' workbench server and chromium) once per worker that needs it. Tests that start
+a local Ray give it a temporary directory of their own, so two can run at once.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +23,4 @@ def register_schema_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(compose, "register", lambda: None)
         yield
+

@@ -71,7 +71,7 @@ def test_the_test_command_installs_chromium_makes_the_venv_and_runs_pytest(tmp_p
         "apt-get update", "apt-get install -y chromium",
         "python3.12 -m venv .venv",
         "venv/pip install -e .[test]",
-        "venv/pytest tests/unit -x",
+        "venv/pytest -n 2 --dist loadfile tests/unit -x",
     ]
 
 
@@ -82,7 +82,8 @@ def test_the_test_command_reuses_a_venv_and_chromium(tmp_path: Path) -> None:
     _stub(Path(env["PATH"]) / "chromium", f"#!{BASH}\n")  # now present
     out = _run(repo / "scripts" / "test.sh", env)
     assert out.returncode == 0, out.stderr
-    assert [ln.rstrip() for ln in log.read_text().splitlines()] == ["venv/pip install -e .[test]", "venv/pytest"]
+    assert [ln.rstrip() for ln in log.read_text().splitlines()] == ["venv/pip install -e .[test]",
+                                                                              "venv/pytest -n 2 --dist loadfile"]
 
 
 def test_the_run_command_makes_the_venv_and_runs_gridsim(tmp_path: Path) -> None:

@@ -49,11 +49,11 @@ def test_estimate_counts_the_units_the_territory_will_have() -> None:
 
 def test_an_over_large_territory_is_refused_in_under_a_second() -> None:
     cfg = load_config(["territory=city", "territory.counties=2000"])
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: the work itself, whatever else runs on the machine
     est = estimate(cfg)
     with pytest.raises(ConfigError) as info:
         check_fits(cfg, est)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     msg = str(info.value)
     assert info.value.key == "territory.counties" and "\n" not in msg
     assert "GB of memory" in msg and "available" in msg and "run.simulate=false" in msg
