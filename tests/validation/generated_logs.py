@@ -19,9 +19,10 @@ import pandas as pd
 
 from sim.calibrate.holidays import log_holidays
 from sim.calibrate.model import Handling, build_config, scenario_values, write_units
-from sim.calibrate.profile import ArrivalFit, CategoryFit, Timebase
+from sim.calibrate.profile import ArrivalFit, CategoryFit, Timebase, fit_arrivals, timebase, training
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
+from sim.logs import load_log
 from sim.matters.occur import generate_inputs
 from sim.scenario.territory import build_territory
 
@@ -99,3 +100,14 @@ def export(tmp: Path, fit: ArrivalFit, truth: dict[str, Handling], *, arrivals_u
     lines.append(f'extracted_at: "{tb.extracted_at}"')
     mapping.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return log, mapping, cfg
+
+
+def fitted_training(tmp: Path, t0: pd.Timestamp, extracted: pd.Timestamp, train_until: pd.Timestamp,
+                    categories: dict[str, tuple[Any, ...]],
+                    truth: dict[str, Handling]) -> tuple[ArrivalFit, pd.DataFrame]:
+    """A log generated from ``categories`` and ``truth`` (120 matters a day), exported and imported like a real
+    one, its training cases (before ``train_until``) fitted: the fit and those cases."""
+    log, mapping, _cfg = export(tmp, truth_fit(t0, extracted, 120.0, categories), truth)
+    imported = load_log(log, mapping)
+    tb = timebase(imported.cases, imported.extracted_at, train_until)
+    return fit_arrivals(imported.cases, tb), training(imported.cases, tb)

@@ -13,11 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from generated_logs import export, truth_fit
+from generated_logs import fitted_training
 
 from sim.calibrate.model import Handling
-from sim.calibrate.profile import fit_arrivals, timebase, training
-from sim.logs import load_log
 
 T0 = pd.Timestamp("2015-03-02")  # a Monday
 EXTRACTED = pd.Timestamp("2015-05-04")
@@ -29,11 +27,8 @@ TRUTH = {"works": Handling(servers=5, work_hours=2.0, cv=1.0), "welfare": Handli
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("paths")
-    log, mapping, _cfg = export(tmp, truth_fit(T0, EXTRACTED, 120.0, CATEGORIES), TRUTH)
-    imported = load_log(log, mapping)
-    tb = timebase(imported.cases, imported.extracted_at, pd.Timestamp("2015-04-13"))
-    return fit_arrivals(imported.cases, tb), training(imported.cases, tb)
+    return fitted_training(tmp_path_factory.mktemp("paths"), T0, EXTRACTED, pd.Timestamp("2015-04-13"), CATEGORIES,
+                           TRUTH)
 
 
 def test_quick_share_recovered_within_sampling_error(fitted) -> None:
