@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize
@@ -128,6 +129,30 @@ def fit_two(x: np.ndarray, is_open: np.ndarray, w: np.ndarray | float = 1.0) -> 
     return best
 
 
+class OneAndTwo(NamedTuple):
+    """A sample's censored fits of one lognormal and of a mixture of two, and their BICs."""
+
+    one: np.ndarray  # (m, log s) of log hours
+    two: np.ndarray  # (logit p, m1, log s1, m2, log s2), the component of the smaller median first
+    bic_one: float
+    bic_two: float
+
+
+def fit_one_and_two(x: np.ndarray, is_open: np.ndarray, n: float, w: np.ndarray | float = 1.0) -> OneAndTwo:
+    """``fit_one`` and ``fit_two`` of x (log hours), the mixture's quicker component first, with the BIC of
+    each for ``n`` cases (their total weight when weighted)."""
+    t1, ll1 = fit_one(x, is_open, w)
+    t2, ll2 = fit_two(x, is_open, w)
+    if t2[1] > t2[3]:
+        t2 = np.array([-t2[0], t2[3], t2[4], t2[1], t2[2]])
+    return OneAndTwo(t1, t2, -2 * ll1 + 2 * math.log(n), -2 * ll2 + 5 * math.log(n))
+
+
+def lognormal_mean_cv(m: float, s: float) -> tuple[float, float]:
+    """Mean and coefficient of variation of a lognormal of log-mean m and log-sd s."""
+    return math.exp(m + s * s / 2), math.sqrt(math.expm1(s * s))
+
+
 def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
                  off_at: Callable[[np.ndarray], np.ndarray]) -> PathChoice:
     """One path or two for one department's cases.
@@ -144,11 +169,8 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
                           math.nan)
     off = ~op & off_at(t0 + h)
     x = np.log(np.maximum(h, 1e-6))
-    t1, ll1 = fit_one(x, op)
-    t2, ll2 = fit_two(x, op)
-    if t2[1] > t2[3]:  # the quick component first
-        t2 = np.array([-t2[0], t2[3], t2[4], t2[1], t2[2]])
-    bic1, bic2 = -2 * ll1 + 2 * math.log(n), -2 * ll2 + 5 * math.log(n)
+    fits = fit_one_and_two(x, op, n)
+    t2, bic1, bic2 = fits.two, fits.bic_one, fits.bic_two
     p = float(expit(t2[0]))
     ratio = math.exp(t2[1] - t2[3])
     base = (f"BIC one path {bic1:.1f}, two paths {bic2:.1f}; mixture's quick share {p:.3f}, quick median "
@@ -177,7 +199,7 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
     if np.sum(wo) >= MIN_MIXTURE_CASES // 2:
         m1 = float(np.sum(wo * x) / np.sum(wo))
         s1 = max(float(np.sqrt(np.sum(wo * (x - m1) ** 2) / np.sum(wo))), 0.05)
-    mean1, cv1 = math.exp(m1 + s1 * s1 / 2), math.sqrt(math.expm1(s1 * s1))
+    mean1, cv1 = lognormal_mean_cv(m1, s1)
     base += (f"; round-the-clock share {q:.3f} ({np.sum(wo):.0f} closures outside office hours over the "
              f"{reach:.1%} that would fall there), mean {mean1:.3g} h")
     return PathChoice("two paths", f"two paths: lower BIC, apart, round the clock; {base}", n, q, mean1, cv1,

@@ -40,7 +40,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from sim.calibrate.paths import MAX_FIT_CASES, MIN_MIXTURE_CASES, SEPARATION, components, fit_one, fit_two
+from sim.calibrate.paths import (
+    MAX_FIT_CASES,
+    MIN_MIXTURE_CASES,
+    SEPARATION,
+    components,
+    fit_one_and_two,
+    lognormal_mean_cv,
+)
 
 #: working hours below which a case is not read (closed with no office time elapsed since intake)
 MIN_WORKED_HOURS = 0.05
@@ -76,11 +83,6 @@ class WorkChoice:
         return np.exp(log_b - np.logaddexp(log_a, log_b))
 
 
-def _mean_cv(m: float, s: float) -> tuple[float, float]:
-    """Mean and coefficient of variation of a lognormal of log-mean m and log-sd s."""
-    return math.exp(m + s * s / 2), math.sqrt(math.expm1(s * s))
-
-
 def choose_works(worked_hours: np.ndarray, is_open: np.ndarray, weights: np.ndarray) -> WorkChoice:
     """One work or two for one department's queue cases (working hours elapsed, open = censored)."""
     wh, op, w = (np.asarray(worked_hours, np.float64), np.asarray(is_open, bool), np.asarray(weights, np.float64))
@@ -91,19 +93,16 @@ def choose_works(worked_hours: np.ndarray, is_open: np.ndarray, weights: np.ndar
     n, n_w = len(wh), float(w.sum())
     x = np.log(wh)
     if n < MIN_MIXTURE_CASES or (~op).sum() < MIN_MIXTURE_CASES // 2 or n_w <= 2.0:
-        mean, cv = (_mean_cv(float(np.mean(x)), float(np.std(x))) if n else (0.0, 0.0))
+        mean, cv = (lognormal_mean_cv(float(np.mean(x)), float(np.std(x))) if n else (0.0, 0.0))
         return WorkChoice("one work", f"one work: {n} cases, too few to fit two", n, 0.0, mean, cv, 0.0, 0.0,
                           math.nan, math.nan)
-    t1, ll1 = fit_one(x, op, w)
-    t2, ll2 = fit_two(x, op, w)
-    if t2[1] > t2[3]:  # the short component first
-        t2 = np.array([-t2[0], t2[3], t2[4], t2[1], t2[2]])
-    bic1, bic2 = -2 * ll1 + 2 * math.log(n_w), -2 * ll2 + 5 * math.log(n_w)
+    fits = fit_one_and_two(x, op, n_w, w)
+    t1, t2, bic1, bic2 = fits.one, fits.two, fits.bic_one, fits.bic_two
     long_share = 1.0 - float(expit(t2[0]))
     ratio = math.exp(t2[1] - t2[3])
-    m_one, cv_one = _mean_cv(float(t1[0]), math.exp(t1[1]))
-    m_s, cv_s = _mean_cv(float(t2[1]), math.exp(t2[2]))
-    m_l, cv_l = _mean_cv(float(t2[3]), math.exp(t2[4]))
+    m_one, cv_one = lognormal_mean_cv(float(t1[0]), math.exp(t1[1]))
+    m_s, cv_s = lognormal_mean_cv(float(t2[1]), math.exp(t2[2]))
+    m_l, cv_l = lognormal_mean_cv(float(t2[3]), math.exp(t2[4]))
     base = (f"BIC one work {bic1:.1f}, two works {bic2:.1f}; long share {long_share:.3f}, short median "
             f"{math.exp(t2[1]):.3g} vs long median {math.exp(t2[3]):.3g} working hours, {n:,} cases")
     lo, hi = LONG_SHARE_RANGE
