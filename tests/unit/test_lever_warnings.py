@@ -80,3 +80,18 @@ def test_a_lever_is_set_by_its_key_or_one_above_or_below_it() -> None:
         assert any(w.startswith("staffing.module_staff.discipline") for w in lever_warnings(cfg, named)), named
     # with no volunteers mobilised, naming the group's other keys does not name the volunteers
     assert lever_warnings(load_config(["staffing.fulltime_per_grid=2"]), ["staffing.fulltime_per_grid=2"]) == []
+
+
+def test_the_fast_track_the_warning_calls_idle_is_idle_in_the_capacity_check() -> None:
+    # both engines fast-track only where a township has an instructor; the check did it without any
+    def village_per_day(*overrides: str) -> float:
+        capacity = run(["territory=township", "run.simulate=false", *overrides], write=False).capacity
+        assert capacity is not None
+        return next(load.arrivals_per_day for load in capacity.loads if load.name == "village")
+
+    none = "staffing.grids_per_instructor=0"
+    assert village_per_day(none, "dispatch.instructor_fast_track=true") == village_per_day(
+        none, "dispatch.instructor_fast_track=false")
+    # with instructors the fast track sends hard matters past the village
+    assert village_per_day("dispatch.instructor_fast_track=true") < village_per_day(
+        "dispatch.instructor_fast_track=false")
