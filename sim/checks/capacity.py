@@ -127,6 +127,8 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
     prob = 1.0
     classified = platform_first
     rework = (1.0 - cfg.outcome.satisfaction_base) * cfg.outcome.reopen_prob * cfg.outcome.reopen_work_factor
+    # as in both engines: only a township's instructor fast-tracks (staffing.grids_per_instructor=0: none does)
+    fast_track = cfg.dispatch.instructor_fast_track and bool((p.terr.township_instructors > 0).any())
     for _ in range(8):
         if level == TOWNSHIP and not classified:
             add("platform", TOWNSHIP, prob, cfg.dispatch.platform_work_hours)
@@ -146,7 +148,7 @@ def _path(p: Prepared, k: int, sev: int) -> tuple[dict[str, float], dict[str, fl
         prob *= 1.0 - settle
         if prob <= 1e-12 or level >= 3:
             break
-        level = next_level(cat.handled, k, level, sev, cfg.dispatch.instructor_fast_track)
+        level = next_level(cat.handled, k, level, sev, fast_track)
         if level == TOWNSHIP:
             classified = False  # escalated into the township: through the platform again
     return visits, work, per_level

@@ -121,7 +121,7 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
             say(line)
     for line in tidy_calibrated(presets_dir() / "calibrated"):  # what a killed calibration left
         say(line)
-    warnings = lever_warnings(cfg)
+    warnings = lever_warnings(cfg, overrides)  # a lever warns when the overrides set it, not a preset
     for line in [*notes, est.line(), *(f"warning: {w}" for w in warnings)]:
         say(line)
     if cfg.run.simulate and est.long:
