@@ -210,7 +210,8 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0,
 
 def _textbook_count(s: Streams, cfg: Config) -> int:
     """The textbook case's matters over the horizon (one Poisson draw)."""
-    return int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * cfg.run.horizon_days * 24.0))
+    h = cfg.run.horizon_days * 24.0  # the hours first, then the rate times them: the mean as it always was
+    return int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * h))
 
 
 def county_counts(cfg: Config, terr: Territory, replication: int = 0) -> np.ndarray:

@@ -29,7 +29,11 @@ CASES = {
     "one_county_with_a_surge": (["territory=township", "run.horizon_days=20", *FLOOD], "d80f38bedf09c97d"),
     "three_counties_with_a_surge": ([*SMALL_CITY, "run.horizon_days=20", *FLOOD], "979bf9f0248dd77d"),
     "three_counties_partial_last_hour": ([*SMALL_CITY, "run.horizon_days=10.3"], "a8355046a201815a"),
+    "surge_to_a_partial_last_hour": ([*SMALL_CITY, "run.horizon_days=20.5", "run.seed=7", *FLOOD[:2],
+                                      "scenario.surges.0.days=15.5"], "cfa283cda4a09eb9"),
     "textbook": (["scenario=textbook"], "bc3d061f4c7c7e12"),
+    "textbook_partial_hours": (["scenario=textbook", "run.horizon_days=7.3", "run.warmup_days=0",
+                                "textbook.arrival_rate_per_hour=1.7"], "b181f7b115336a63"),
 }
 #: counties 1..2 of "three_counties_with_a_surge"
 BLOCK_DIGEST = "1e014b95e792406c"
