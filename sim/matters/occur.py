@@ -8,13 +8,14 @@ Which of the two a run uses is decided once, in ``sim.runs.source``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
 from numba import njit
 
-from sim.records.inputs import EXPONENTIALS, LEVEL_UNIFORMS, N_LEVELS, UNIFORMS, MatterInputs
+from sim.matters.table import empty_table, merge_surges_into, rows_of
+from sim.records.inputs import EXPONENTIALS, LEVEL_UNIFORMS, UNIFORMS, MatterInputs
 from sim.rules.demand import grid_rates_per_hour, hourly_profile, sample_times
 from sim.scenario.constants import PATROL, REPORTER, RESIDENT_CHANNELS
 from sim.scenario.schema import Config
@@ -24,45 +25,48 @@ from sim.util.rng import Streams, uniform_range
 from sim.util.search import make_guide, search_right_into
 
 
-def _draw_block(s: Streams, prefix: str, t: np.ndarray, grid: np.ndarray, category: np.ndarray,
-                surge: int, cfg: Config, terr: Territory) -> MatterInputs:
-    """Attributes of one block of matters, each from its own stream named ``prefix:field``.
+def _fill_block(s: Streams, prefix: str, out: MatterInputs, surge: int, cfg: Config, terr: Territory) -> None:
+    """Draw the attributes of one block of matters into ``out`` (its time, grid and category already there).
 
-    The streams are independent, so they are drawn side by side (and the two that
-    feed a kernel, range by range): the same numbers whatever the number of threads.
+    Each attribute comes from its own stream named ``prefix:field``. The streams are
+    independent, so they are drawn side by side (and the two that feed a kernel, range
+    by range), each straight into its column: the same numbers whatever the number of threads.
     """
-    n = len(t)
+    n = out.n
     workers = available_workers(cfg.engine.workers)
-    grid = grid.astype(np.int32, copy=False)
-    category = category.astype(np.int16, copy=False)
     cats = list(cfg.catalog.categories.values())
     sev_cum = np.cumsum([c.severity_mix for c in cats], axis=1)
-    severity = np.empty(n, dtype=np.int8)
 
     def severities(lo: int, hi: int) -> None:
         for a, b, u in uniform_range(s(f"{prefix}:severity"), lo, hi):
-            _severities(category[a:b], u, sev_cum, severity[a:b])
+            _severities(out.category[a:b], u, sev_cum, out.severity[a:b])
 
-    cols: dict[str, np.ndarray] = {}
-
-    def column(name: str, kind: str) -> Callable[[], None]:
+    def column(name: str, exponential: bool) -> Callable[[], None]:
         def draw() -> None:
-            rng = s(f"{prefix}:{name}")
-            if kind == "exponential":
-                cols[name] = rng.standard_exponential(n, dtype=np.float32)
+            rng, col = s(f"{prefix}:{name}"), getattr(out, name)
+            if exponential:
+                rng.standard_exponential(dtype=np.float32, out=col)
             else:
-                cols[name] = rng.random((n, N_LEVELS) if kind == "level" else n, dtype=np.float32)
+                rng.random(dtype=np.float32, out=col)
         return draw
 
-    registered, moved_tasks = _registered_grids(s, prefix, grid, cfg, terr, workers)
+    moved_tasks = _registered_grids(s, prefix, out.grid, out.registered_grid, cfg, terr, workers)
     # the largest first, so that the threads end together
-    tasks = ([column(name, "level") for name in LEVEL_UNIFORMS]
-             + [column(name, "exponential") for name in EXPONENTIALS]
-             + [column(name, "uniform") for name in UNIFORMS]
+    tasks = ([column(name, False) for name in LEVEL_UNIFORMS]
+             + [column(name, True) for name in EXPONENTIALS]
+             + [column(name, False) for name in UNIFORMS]
              + [partial(severities, lo, hi) for lo, hi in row_ranges(n, workers)] + moved_tasks)
     run_tasks(tasks, workers)
-    return MatterInputs(t_occur=t, grid=grid, registered_grid=registered, category=category, severity=severity,
-                        surge=np.full(n, surge, dtype=np.int8), **cols)
+    out.surge.fill(surge)
+
+
+def _block_of(s: Streams, prefix: str, t: np.ndarray, grid: np.ndarray, category: np.ndarray, surge: int,
+              cfg: Config, terr: Territory) -> MatterInputs:
+    """A new table of the matters at times ``t`` in ``grid`` of ``category``, the rest drawn (``_fill_block``)."""
+    out = empty_table(len(t))
+    out.t_occur[:], out.grid[:], out.category[:] = t, grid, category
+    _fill_block(s, prefix, out, surge, cfg, terr)
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -81,20 +85,20 @@ def _severities(category: np.ndarray, u: np.ndarray, sev_cum: np.ndarray, out: n
             out[i] = 0
 
 
-def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, cfg: Config, terr: Territory,
-                      workers: int) -> tuple[np.ndarray, list[Callable[[], None]]]:
-    """Registered grid: with the mismatch share, another grid of the same county (s001).
+def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, out: np.ndarray, cfg: Config, terr: Territory,
+                      workers: int) -> list[Callable[[], None]]:
+    """Registered grid into ``out``: with the mismatch share, another grid of the same county (s001).
 
-    Returns the array and the tasks that fill it (none when nobody moved).
+    Returns the tasks that fill it (none when nobody moved: it is then filled at once).
     """
     n = len(grid)
     share = cfg.scenario.mismatch_share
     if not share > 0.0:
         # u < share never holds for u in [0, 1): nobody moved, and the two streams need not be drawn
-        return grid.astype(np.int32), []
+        out[:] = grid
+        return []
     first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties), side="left").astype(np.int64)
     size = np.bincount(terr.grid_county, minlength=terr.n_counties).astype(np.int64)
-    out = np.empty(n, dtype=np.int32)
 
     def fill(lo: int, hi: int) -> None:
         moved = uniform_range(s(f"{prefix}:registration"), lo, hi)
@@ -102,7 +106,7 @@ def _registered_grids(s: Streams, prefix: str, grid: np.ndarray, cfg: Config, te
         for (a, b, u_moved), (_, _, pick) in zip(moved, picks, strict=True):
             _moved_grids(grid[a:b], terr.grid_county, first, size, u_moved, float(share), pick, out[a:b])
 
-    return out, [partial(fill, lo, hi) for lo, hi in row_ranges(n, workers)]
+    return [partial(fill, lo, hi) for lo, hi in row_ranges(n, workers)]
 
 
 @njit(cache=True, nogil=True)
@@ -172,43 +176,69 @@ def generate_inputs(cfg: Config, terr: Territory, replication: int = 0,
 
     Each county's matters are drawn from streams keyed by the county (``county_streams``), so a
     block of counties drawn alone (a streamed run's task, ``sim.runs.stream``) is exactly its rows
-    of the whole territory's table.
+    of the whole territory's table. The table is allocated once, each county's count known
+    from its count streams' first draws, and each county draws straight into its rows
+    (``sim.matters.table``).
     """
     s = Streams(cfg.run.seed, replication)
     if cfg.textbook.enabled:
-        h = cfg.run.horizon_days * 24.0
-        n = int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * h))
-        t = np.sort(s("occurrence:time").random(n) * h)
-        zeros = np.zeros(n, dtype=np.int64)
-        block = _draw_block(s, "base", t, zeros, zeros, -1, cfg, terr)
+        out = empty_table(_textbook_count(s, cfg))
+        rng = s("occurrence:time")
+        rng.random(out=out.t_occur)
+        np.multiply(out.t_occur, cfg.run.horizon_days * 24.0, out=out.t_occur)
+        out.t_occur.sort()
+        out.grid.fill(0)
+        out.category.fill(0)
+        _fill_block(s, "base", out, -1, cfg, terr)
         # one station that settles everything: every matter is within the grid's authority
-        return replace(block, severity=np.zeros(n, dtype=np.int8))
+        out.severity.fill(0)
+        return out
     rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)  # [G, K]
     first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties + 1), side="left")
-    wanted = range(terr.n_counties) if counties is None else counties
-    tables = [_county_inputs(county_streams(s, c), cfg, terr, rates, int(first[c]), int(first[c + 1]))
-              for c in wanted]
-    if len(tables) == 1:
-        return tables[0]
-    return _concatenate(tables)
+    prof = _profile(cfg)
+    wanted = list(range(terr.n_counties) if counties is None else counties)
+    counts = [_county_counts(county_streams(s, c), cfg, rates[first[c]:first[c + 1]], prof) for c in wanted]
+    out = empty_table(sum(_rows(n, extra) for n, extra in counts))
+    lo = 0
+    for c, (n, extra) in zip(wanted, counts, strict=True):
+        hi = lo + _rows(n, extra)
+        _county_inputs(county_streams(s, c), cfg, terr, rates, int(first[c]), int(first[c + 1]), n, extra,
+                       rows_of(out, lo, hi))
+        lo = hi
+    return out
+
+
+def _textbook_count(s: Streams, cfg: Config) -> int:
+    """The textbook case's matters over the horizon (one Poisson draw)."""
+    h = cfg.run.horizon_days * 24.0  # the hours first, then the rate times them: the mean as it always was
+    return int(s("occurrence:count").poisson(cfg.textbook.arrival_rate_per_hour * h))
 
 
 def county_counts(cfg: Config, terr: Territory, replication: int = 0) -> np.ndarray:
     """Matters of each county in ``generate_inputs``' table (its first draws only: no matter is drawn)."""
     s = Streams(cfg.run.seed, replication)
     if cfg.textbook.enabled:
-        return np.array([generate_inputs(cfg, terr, replication).n], np.int64)
+        return np.array([_textbook_count(s, cfg)], np.int64)
     rates = grid_rates_per_hour(cfg, terr.grid_residents, terr.grid_urban)
     first = np.searchsorted(terr.grid_county, np.arange(terr.n_counties + 1), side="left")
     prof = _profile(cfg)
     out = np.zeros(terr.n_counties, np.int64)
     for c in range(terr.n_counties):
-        sc = county_streams(s, c)
-        r = rates[first[c]:first[c + 1]]
-        out[c] = int(sc("occurrence:count").poisson(r.sum(axis=1).sum() * prof.sum()))
-        for i, lam in _surge_means(cfg, r, prof):
-            out[c] += int(sc(f"surge{i}:occurrence:count").poisson(lam).sum())
+        out[c] = _rows(*_county_counts(county_streams(s, c), cfg, rates[first[c]:first[c + 1]], prof))
     return out
+
+
+def _county_counts(s: Streams, cfg: Config, rates: np.ndarray, prof: np.ndarray
+                   ) -> tuple[int, list[tuple[int, np.ndarray]]]:
+    """A county's base matters and, for each surge that adds any, (surge number, extra matters
+    [grids, its categories]): the first draws of its count streams, which ``_county_inputs`` uses."""
+    n = int(s("occurrence:count").poisson(rates.sum(axis=1).sum() * prof.sum()))
+    return n, [(i, s(f"surge{i}:occurrence:count").poisson(lam)) for i, lam in _surge_means(cfg, rates, prof)]
+
+
+def _rows(n: int, extra: list[tuple[int, np.ndarray]]) -> int:
+    """A county's rows: its base matters and every surge's."""
+    return n + sum(int(per_cell.sum()) for _, per_cell in extra)
 
 
 def _surge_means(cfg: Config, rates: np.ndarray, prof: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -224,9 +254,13 @@ def _surge_means(cfg: Config, rates: np.ndarray, prof: np.ndarray) -> list[tuple
     return out
 
 
-def _county_inputs(s: Streams, cfg: Config, terr: Territory, all_rates: np.ndarray, g0: int,
-                   g1: int) -> MatterInputs:
-    """One county's matters (grids g0..g1-1) in time order, surges merged in, from its own streams."""
+def _county_inputs(s: Streams, cfg: Config, terr: Territory, all_rates: np.ndarray, g0: int, g1: int,
+                   n: int, extra: list[tuple[int, np.ndarray]], out: MatterInputs) -> None:
+    """One county's matters (grids g0..g1-1) into ``out``, its rows, in time order, surges merged in.
+
+    ``n`` base matters and the ``extra`` surge counts are its count streams' first draws
+    (``_county_counts``); every other draw comes from the county's streams here.
+    """
     n_hours = horizon_hours(cfg)
     prof = _profile(cfg)
     last = _last_hour(cfg)
@@ -235,39 +269,32 @@ def _county_inputs(s: Streams, cfg: Config, terr: Territory, all_rates: np.ndarr
     # categorical grid each is the same process as independent per-grid Poisson
     # streams, and needs no permutation of the whole table afterwards.
     per_grid = rates.sum(axis=1)
-    n = int(s("occurrence:count").poisson(per_grid.sum() * prof.sum()))
     workers = available_workers(cfg.engine.workers)
-    t = sample_times(s("occurrence:time"), n, prof, 0, last, workers)
-    t.sort()
-    local = _grids(s, n, per_grid, workers)
-    category = _categories(s, local, rates, workers)
-    blocks = [_draw_block(s, "base", t, local + np.int32(g0), category, -1, cfg, terr)]
+    base = rows_of(out, 0, n)  # all of out when there is no surge
+    sample_times(s("occurrence:time"), n, prof, 0, last, workers, out=base.t_occur)
+    base.t_occur.sort()
+    _grids(s, n, per_grid, workers, base.grid)
+    _categories(s, base.grid, rates, workers, base.category)  # by the grid within the county
+    np.add(base.grid, np.int32(g0), out=base.grid)  # in place (the table's fields cannot be rebound)
+    _fill_block(s, "base", base, -1, cfg, terr)
     names = list(cfg.catalog.categories)
-    for i, lam in _surge_means(cfg, rates, prof):
+    surges = []
+    for i, per_cell in extra:
         sg = cfg.scenario.surges[i]
         a, b = _window(sg.start_day, sg.days, n_hours)
         ks = np.array([names.index(c) for c in sg.categories], dtype=np.int64)
-        c = s(f"surge{i}:occurrence:count").poisson(lam).ravel()
-        cell = np.repeat(np.arange(lam.size), c)
+        cell = np.repeat(np.arange(per_cell.size), per_cell.ravel())
         g, kk = np.divmod(cell, len(ks))
         ts = sample_times(s(f"surge{i}:occurrence:time"), len(cell), prof[a:b], a, last if b == n_hours else 1.0,
                           workers)
-        blocks.append(_draw_block(s, f"surge{i}", ts, g + g0, ks[kk], i, cfg, terr))
-    if len(blocks) == 1:
-        return blocks[0]
-    return _merge_blocks(blocks, terr)
+        surges.append(_block_of(s, f"surge{i}", ts, g + g0, ks[kk], i, cfg, terr))
+    if surges:
+        merge_surges_into(out, n, surges, terr.grid_county)
 
 
-def _concatenate(tables: list[MatterInputs]) -> MatterInputs:
-    """The counties' tables end to end, field by field (each county's column let go once copied)."""
-    cols = [{f.name: getattr(b, f.name) for f in fields(MatterInputs)} for b in tables]
-    tables.clear()
-    return MatterInputs(**{f.name: np.concatenate([c.pop(f.name) for c in cols]) for f in fields(MatterInputs)})
-
-
-def _grids(s: Streams, n: int, per_grid: np.ndarray, workers: int) -> np.ndarray:
-    """Each matter's grid, in proportion to the grid's rate: searchsorted(cum, u * cum[-1], "right")."""
-    grid = np.empty(n, np.int32)
+def _grids(s: Streams, n: int, per_grid: np.ndarray, workers: int, grid: np.ndarray) -> None:
+    """Each matter's grid into ``grid`` (int32 [n]), in proportion to the grid's rate:
+    searchsorted(cum, u * cum[-1], "right")."""
     g = make_guide(np.cumsum(per_grid))
 
     def fill(lo: int, hi: int) -> None:
@@ -275,23 +302,20 @@ def _grids(s: Streams, n: int, per_grid: np.ndarray, workers: int) -> np.ndarray
             search_right_into(g.pad, g.idx, g.lo, g.scale, u, g.a[-1], len(per_grid) - 1, grid[a:b])
 
     run_rows(fill, n, workers)
-    return grid
 
 
-def _categories(s: Streams, grid: np.ndarray, rates: np.ndarray, workers: int) -> np.ndarray:
-    """Category given grid: the grid's category mix, by one uniform (int16)."""
+def _categories(s: Streams, grid: np.ndarray, rates: np.ndarray, workers: int, category: np.ndarray) -> None:
+    """Category given grid into ``category`` (int16): the grid's category mix, by one uniform."""
     cum = np.cumsum(rates, axis=1)
     # grids share a handful of distinct mixes (urban / rural): search the grid's distinct mix
     mixes, mix_of_grid = np.unique(np.round(cum / cum[:, -1:], 12), axis=0, return_inverse=True)
     mix_of_grid, mixes = mix_of_grid.ravel().astype(np.int64), np.ascontiguousarray(mixes)
-    category = np.empty(len(grid), dtype=np.int16)
 
     def fill(lo: int, hi: int) -> None:
         for a, b, u in uniform_range(s("occurrence:category"), lo, hi):
             _category_of(grid[a:b], mix_of_grid, mixes, u, rates.shape[1] - 1, category[a:b])
 
     run_rows(fill, len(grid), workers)
-    return category
 
 
 @njit(cache=True, nogil=True)
@@ -306,45 +330,6 @@ def _category_of(grid: np.ndarray, mix_of_grid: np.ndarray, mixes: np.ndarray, u
         for k in range(n_k):
             j += mixes[row, k] <= x  # a count is the right search of a sorted row (u is never NaN)
         out[i] = min(j, cap)
-
-
-def _merge_blocks(blocks: list[MatterInputs], terr: Territory) -> MatterInputs:
-    """The blocks as one table in (county, time) order, ties in block order (as a stable lexsort).
-
-    The base block is already in that order, so only the (small) surge blocks are
-    sorted, then merged in. Each field is gathered once, and the list is emptied so
-    that the blocks' columns go as they are used: at most one column is extra.
-    """
-    base = blocks[0]
-    cols = [{f.name: getattr(b, f.name) for f in fields(MatterInputs)} for b in blocks]
-    blocks.clear()
-    surge_t = np.concatenate([c["t_occur"] for c in cols[1:]])
-    surge_county = terr.grid_county[np.concatenate([c["grid"] for c in cols[1:]])]
-    surge_order = np.lexsort((surge_t, surge_county)).astype(np.int64)
-    order = np.empty(base.n + len(surge_t), np.int64)
-    _merge_order(terr.grid_county[base.grid], base.t_occur, surge_county[surge_order], surge_t[surge_order],
-                 surge_order, order)
-    del base
-    out: dict[str, np.ndarray] = {}
-    for f in fields(MatterInputs):
-        out[f.name] = np.concatenate([c.pop(f.name) for c in cols])[order]
-    return MatterInputs(**out)
-
-
-@njit(cache=True, nogil=True)
-def _merge_order(county_a: np.ndarray, t_a: np.ndarray, county_b: np.ndarray, t_b: np.ndarray, rows_b: np.ndarray,
-                 out: np.ndarray) -> None:
-    """Merge sorted runs a (rows 0..) and b (rows len(a) + rows_b) by (county, t); ties go to a."""
-    n_a, n_b = len(t_a), len(t_b)
-    i = j = 0
-    for k in range(n_a + n_b):
-        if j >= n_b or (i < n_a and (county_a[i] < county_b[j]
-                                     or (county_a[i] == county_b[j] and not t_b[j] < t_a[i]))):
-            out[k] = i
-            i += 1
-        else:
-            out[k] = n_a + rows_b[j]
-            j += 1
 
 
 # ------------------------------------------------------------------ inputs from a log (replay)
@@ -368,8 +353,8 @@ def inputs_from_cases(cfg: Config, terr: Territory, t: np.ndarray, grid: np.ndar
     possible in the scenario).
     """
     s = Streams(cfg.run.seed, replication)
-    block = _draw_block(s, "replay", np.asarray(t, dtype=np.float64), np.asarray(grid, dtype=np.int32),
-                        np.asarray(category, dtype=np.int16), -1, cfg, terr)
+    block = _block_of(s, "replay", np.asarray(t, dtype=np.float64), np.asarray(grid, dtype=np.int32),
+                      np.asarray(category, dtype=np.int16), -1, cfg, terr)
     ch = np.asarray(channel, dtype=np.int8)
     if not (ch >= 0).any():
         return block

@@ -89,31 +89,33 @@ def grid_rates_per_hour(cfg: Config, residents: np.ndarray, urban: np.ndarray) -
 
 
 def sample_times(rng: np.random.Generator, n: int, weights: np.ndarray, start_hour: int,
-                 last_hour: float = 1.0, workers: int = 1) -> np.ndarray:
+                 last_hour: float = 1.0, workers: int = 1, out: np.ndarray | None = None) -> np.ndarray:
     """n event times with density proportional to the hourly ``weights`` from ``start_hour``.
 
     ``last_hour`` is the length of the last hour (a horizon that is not a whole hour):
     its weight must already be scaled by it, and its times fall inside it. The
     hours take rng's first n draws and the offsets within the hour the next n
     (``rng.random(n)`` twice); ranges of matters are drawn side by side by
-    ``workers`` threads, each from copies of rng moved on to its draws.
+    ``workers`` threads, each from copies of rng moved on to its draws. ``out`` (float64 [n],
+    e.g. a county's rows of the matter table) receives the times when given.
     """
     cum = np.cumsum(weights)
     g = make_guide(cum)
     last = len(weights) - 1
-    out = np.empty(n)
+    times = np.empty(n) if out is None else out
+    assert times.shape == (n,) and times.dtype == np.float64, "times go to a float64 array of n"
 
     def fill(lo: int, hi: int) -> None:
-        ahead(rng, n + lo).random(out=out[lo:hi])  # the offsets, which the times then overwrite
+        ahead(rng, n + lo).random(out=times[lo:hi])  # the offsets, which the times then overwrite
         hour = np.empty(min(hi - lo, PIECE), np.int64)
         for a, b, u in uniform_range(rng, lo, hi):
             h = hour[: b - a]
             search_right_into(g.pad, g.idx, g.lo, g.scale, u, cum[-1], last, h)
-            _times(h, out[a:b], float(last_hour), last, int(start_hour))
+            _times(h, times[a:b], float(last_hour), last, int(start_hour))
 
     run_rows(fill, n, workers)
     skip(rng, 2 * n)
-    return out
+    return times
 
 
 @njit(cache=True, nogil=True)
