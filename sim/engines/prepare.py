@@ -43,10 +43,13 @@ class Prepared:
     warmup_h: float
 
 
-def prepare(cfg: Config, terr: Territory, inputs: MatterInputs) -> Prepared:
-    """Compute calendars, stations, discovery, intake and deadlines."""
+def prepare(cfg: Config, terr: Territory, inputs: MatterInputs, layout: StationLayout | None = None) -> Prepared:
+    """Compute calendars, stations, discovery, intake and deadlines.
+
+    ``layout``: ``build_layout(cfg, terr)`` when the caller has it already (a streamed run's worker builds
+    a province's once for all its blocks)."""
     calendars = build_calendars(cfg.calendar, cfg.run.horizon_days)
-    layout = build_layout(cfg, terr)
+    layout = layout if layout is not None else build_layout(cfg, terr)
     catalog = Catalog(cfg)
     grid_cal = calendars[cfg.staffing.shifts.get("fulltime", "extended")]
     found = discover(cfg, terr, inputs, grid_cal)

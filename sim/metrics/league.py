@@ -48,13 +48,14 @@ from sim.metrics.league_pass import GridPass, grid_pass, regroup, unit_counts
 from sim.metrics.survival import segment_km
 from sim.records.schema import Records
 from sim.scenario.constants import HOURS_PER_YEAR, LEAGUE_METRICS
-from sim.scenario.schema import ReportConfig
+from sim.scenario.schema import Config, ReportConfig
+from sim.scenario.territory import build_territory
 
 if TYPE_CHECKING:
     from sim.scenario.territory import Territory
 
 __all__ = ["LEAGUE_COLUMNS", "LEAGUE_LEVELS", "LEAGUE_METRICS", "LeagueUnits", "league_table",
-           "league_tables", "units_of", "write_league"]
+           "league_tables", "units_of", "write_league", "write_league_tables"]
 
 #: the levels that get a table, and each one's level index (LEVELS) for "settled at or below"
 LEAGUE_LEVELS: dict[str, int] = {"township": 2, "village": 1, "grid": 0}
@@ -240,3 +241,13 @@ def write_league(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> l
         table.to_csv(path, index=False)
         paths.append(path)
     return paths
+
+
+def write_league_tables(rec: Records, cfg: Config, directory: Path) -> dict[str, pd.DataFrame]:
+    """Write ``league_<level>.csv``; return the tables. Here, not beside the chart in ``sim.report.league``: a
+    results directory's background writer calls it while the replications still run, and it must not
+    wait for Matplotlib's import (a second at start-up) when the run draws no chart."""
+    terr = build_territory(cfg)  # deterministic and cheap (ms for a county)
+    tables = league_tables(rec, units_of(terr), dict(cfg.report.league_weights))
+    write_league(tables, directory)
+    return tables

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+from numba import njit
 
 from sim.records.schema import VISIT_OUTCOMES
 from sim.scenario.constants import CHANNELS, LEVELS, SEVERITIES, STATUSES
@@ -81,11 +82,37 @@ def matter_labels(rec: Records) -> dict[str, pa.Array]:
 
 def _grid_dictionary(grid: np.ndarray, index_of_grid: np.ndarray, codes: list[str]) -> pa.DictionaryArray:
     """A unit code per matter through its grid (a grid outside the table, as -1, is null)."""
-    grid = np.asarray(grid, dtype=np.int64)
-    bad = (grid < 0) | (grid >= len(index_of_grid))
-    idx = np.asarray(index_of_grid, dtype=np.int32)[np.where(bad, 0, grid)] if len(index_of_grid) else grid * 0
-    indices = pa.array(idx.astype(np.int32), mask=bad if bad.any() else None, type=pa.int32())
-    return pa.DictionaryArray.from_arrays(indices, pa.array(codes, pa.string()))
+    index = np.asarray(index_of_grid, dtype=np.int32)
+    if len(index) and np.array_equal(index, np.arange(len(index), dtype=np.int32)):
+        return _rows(grid, codes)  # the grid level: a grid's own row is its index (no gather)
+    return _gathered(np.asarray(grid), index, codes)
+
+
+def _indexed(idx: np.ndarray, bad: np.ndarray | None, labels: list[str]) -> pa.DictionaryArray:
+    indices = pa.array(idx, mask=bad, type=pa.int32())  # int32 without a mask: no copy
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
+
+
+@njit(cache=True, nogil=True)
+def _gather_indices(rows: np.ndarray, index: np.ndarray, out: np.ndarray) -> int:
+    """out[i] = index[rows[i]] (0 where rows[i] is outside ``index``); how many were outside (one pass,
+    where numpy took five over ten million rows)."""
+    n_bad = 0
+    for i in range(len(rows)):
+        r = rows[i]
+        if 0 <= r < len(index):
+            out[i] = index[r]
+        else:
+            out[i] = 0
+            n_bad += 1
+    return n_bad
+
+
+def _gathered(rows: np.ndarray, index: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
+    """``labels[index[rows]]`` as a dictionary column; a row outside ``index`` is null."""
+    idx = np.empty(len(rows), np.int32)
+    bad = (rows < 0) | (rows >= len(index)) if _gather_indices(rows, index, idx) else None
+    return _indexed(idx, bad, labels)
 
 
 def visit_labels(rec: Records) -> dict[str, pa.Array]:
@@ -102,11 +129,11 @@ def visit_labels(rec: Records) -> dict[str, pa.Array]:
 
 
 def _rows(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
-    """Row numbers (stations) as a dictionary column of their unique labels, int32 indices."""
-    codes = np.asarray(codes, dtype=np.int64)
-    bad = (codes < 0) | (codes >= len(labels))
-    indices = pa.array(np.where(bad, 0, codes).astype(np.int32), mask=bad if bad.any() else None, type=pa.int32())
-    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
+    """Row numbers (grids, stations) as a dictionary column of their unique labels, int32 indices."""
+    codes = np.asarray(codes)
+    if codes.dtype == np.int32 and (len(codes) == 0 or (codes.min() >= 0 and codes.max() < len(labels))):
+        return _indexed(codes, None, labels)  # every row valid: the column itself is the indices
+    return _gathered(codes, np.arange(len(labels), dtype=np.int32), labels)
 
 
 def metadata(table: str, labels: dict[str, pa.Array], units: dict[str, str]) -> dict[bytes, bytes]:

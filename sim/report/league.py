@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.metrics.league import league_tables, units_of, write_league
+from sim.metrics.league import write_league_tables
 from sim.records.schema import Records
 from sim.report.fonts import use_cjk_font
 from sim.report.labels import check_lang, humanize
@@ -221,15 +221,6 @@ def league_chart(tables: Mapping[str, pd.DataFrame], lang: str = "en", names: Ma
         _bars(ax, rows, left_out, names, lang, colors)
         ax.set_title(title, fontsize=9, loc="left")
     return fig
-
-
-def write_league_tables(rec: Records, cfg: Config, directory: Path) -> dict[str, pd.DataFrame]:
-    """Write ``league_<level>.csv``; return the tables (no Matplotlib: a results directory's
-    background writer calls this while the replications still run)."""
-    terr = build_territory(cfg)  # deterministic and cheap (ms for a county)
-    tables = league_tables(rec, units_of(terr), dict(cfg.report.league_weights))
-    write_league(tables, directory)
-    return tables
 
 
 def city_tables(tables: Mapping[str, pd.DataFrame], city: str) -> dict[str, pd.DataFrame]:

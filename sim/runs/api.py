@@ -30,6 +30,7 @@ from sim.checks.preflight import Estimate, check_disk, check_fits, estimate
 from sim.engines.prepare import prepare
 from sim.engines.select import select_engine
 from sim.metrics.kpis import backlog_series, busy_totals, format_kpi_table, utilization_table
+from sim.metrics.league import write_league_tables
 from sim.metrics.replications import Summary
 from sim.metrics.sketch import sketch_metadata
 from sim.metrics.stability import Stability, judge_stability
@@ -38,7 +39,7 @@ from sim.records.files import write_records
 from sim.records.schema import Records
 from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
-from sim.runs.manifest import write_manifest
+from sim.runs.manifest import file_entry, write_manifest
 from sim.runs.replicate import run_replications, summarise
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
@@ -233,6 +234,7 @@ class RecordFiles:
     station_busy: np.ndarray
     server_busy: np.ndarray
     league: dict[str, pd.DataFrame]
+    digests: dict[str, dict[str, Any]]  # the Parquet files' manifest entries, hashed as each was written
 
 
 @dataclass
@@ -277,9 +279,10 @@ class _ResultsDir:
         manifest (with ``store_row``, what the store of runs keeps for it; ``known``: entries hashed by
         their writers), then move into place."""
         self._join()
+        hashed = dict(known or {})
         if self.files is not None:
-            self.files.result()
-        write_manifest(self.tmp, store_row, known)
+            hashed.update(self.files.result().digests)
+        write_manifest(self.tmp, store_row, hashed)
         drop_owner(self.tmp)
         self.tmp.rename(self.final)
         return self.final
@@ -296,9 +299,8 @@ BACKGROUND_NICENESS = 5
 
 def _write_record_files(rec: Records, cfg: Config, directory: Path) -> RecordFiles:
     """Replication 0's files: the backlog, utilisation, office and league CSVs (no Matplotlib: the
-    charts are drawn by the run's own thread), then the Parquet files ``run.records`` keeps."""
-    from sim.report.league import write_league_tables  # the report's Matplotlib only when a run writes
-
+    charts are drawn by the run's own thread), then the Parquet files ``run.records`` keeps, each
+    hashed for the manifest by the thread that wrote it, as soon as it is whole."""
     backlog = backlog_series(rec)
     backlog.to_csv(directory / "backlog.csv", index=False)
     station_busy, server_busy = busy_totals(rec)  # one pass over the visits for both utilisation tables
@@ -306,12 +308,17 @@ def _write_record_files(rec: Records, cfg: Config, directory: Path) -> RecordFil
     office_table(rec, cfg.catalog, station_busy).to_csv(directory / "offices.csv", index=False)
     league = write_league_tables(rec, cfg, directory)
     kept = records_kept(cfg.run.records, cfg.run.write_records)
+    digests: dict[str, dict[str, Any]] = {}
     if kept != RecordsKept.summary:
-        _write_parquet_yielding(rec, directory, visits=kept == RecordsKept.all)
-    return RecordFiles(backlog, station_busy, server_busy, league)
+        def hashed(path: Path) -> None:  # in the writer's thread; the two threads write different keys
+            digests[path.relative_to(directory).as_posix()] = file_entry(path)
+
+        _write_parquet_yielding(rec, directory, visits=kept == RecordsKept.all, on_written=hashed)
+    return RecordFiles(backlog, station_busy, server_busy, league, digests)
 
 
-def _write_parquet_yielding(rec: Records, directory: Path, visits: bool) -> list[Path]:
+def _write_parquet_yielding(rec: Records, directory: Path, visits: bool,
+                            on_written: Callable[[Path], None]) -> list[Path]:
     """``write_records(rec, directory)`` at a lower CPU priority (Linux: per thread, inherited by
     the writer's own threads; the rest of this thread's work is done), so that the KPIs and
     charts, which the run waits for in turn, take the cores first and the Parquet files fill the rest."""
@@ -321,7 +328,7 @@ def _write_parquet_yielding(rec: Records, directory: Path, visits: bool) -> list
             os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICENESS)
         except OSError:
             pass  # not allowed here: the files are written at the usual priority
-    return write_records(rec, directory, visits=visits)
+    return write_records(rec, directory, visits=visits, on_written=on_written)
 
 
 def _write_records(result: RunResult, out: _ResultsDir) -> None:

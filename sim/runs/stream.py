@@ -34,11 +34,14 @@ import numpy as np
 import pandas as pd
 
 from sim.checks.preflight import block_counts
+from sim.engines.layout import StationLayout, build_layout
 from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
+from sim.engines.vector.fixed import StationArrays, station_arrays
 from sim.matters.occur import county_counts, generate_inputs
-from sim.metrics.kpis import backlog_grid
+from sim.metrics.kpis import backlog_grid, window
 from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
+from sim.metrics.league_pass import grid_pass
 from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records, sketched_bounds
 from sim.records import labels as lab
 from sim.records.parquet import write_table
@@ -87,33 +90,51 @@ class BlockResult:
     digests: dict[str, dict[str, Any]]  # its parts' manifest entries (path under the results directory)
 
 
-_TERRITORY: dict[str, Territory] = {}
+@dataclass
+class _Fixed:
+    """What every block of one run shares in a worker process: the territory, its station layout and the
+    engine's station arrays (made by the first block), none of which depend on the block's matters."""
+
+    terr: Territory
+    layout: StationLayout
+    stations: StationArrays | None = None
 
 
-def _territory(cfg: Config) -> Territory:
-    """The territory, built once per worker process for a config (the tasks of a run share one)."""
+_FIXED: dict[str, _Fixed] = {}
+
+
+def _fixed(cfg: Config) -> _Fixed:
+    """The territory and its stations, built once per worker process for a config (the tasks of a run share
+    them: a province's layout in Python is a second or more, its territory less)."""
     key = repr(cfg)
-    if key not in _TERRITORY:
-        _TERRITORY.clear()
-        _TERRITORY[key] = build_territory(cfg)
-    return _TERRITORY[key]
+    if key not in _FIXED:
+        _FIXED.clear()
+        terr = build_territory(cfg)
+        _FIXED[key] = _Fixed(terr, build_layout(cfg, terr))
+    return _FIXED[key]
 
 
 def run_block(task: BlockTask) -> BlockResult:
     """Draw, simulate, write and summarise one block (what a Ray task runs)."""
     t0 = time.perf_counter()
     cfg = task.cfg
-    terr = _territory(cfg)
-    p = prepare(cfg, terr, generate_inputs(cfg, terr, task.replication, counties=range(task.first, task.stop)))
-    rec = run_vector(p, task.replication, spend_inputs=True)
+    fixed = _fixed(cfg)
+    terr = fixed.terr
+    p = prepare(cfg, terr, generate_inputs(cfg, terr, task.replication, counties=range(task.first, task.stop)),
+                fixed.layout)
+    if fixed.stations is None:
+        fixed.stations = station_arrays(p)
+    rec = run_vector(p, task.replication, spend_inputs=True, stations=fixed.stations)
     del p
     parts = kpi_parts(rec)  # before the matter ids become the whole run's (the passes read row numbers)
     shell = shell_records(rec) if task.shell else None
     league: dict[str, pd.DataFrame] = {}
     if task.replication == 0:
         units = units_of(terr)
+        w0, h = window(rec)
+        grids = grid_pass(rec, w0, h, len(units.grid_codes))  # one pass over the matters for the three levels
         for level in LEAGUE_LEVELS:
-            rows = league_rows(rec, units, level)
+            rows = league_rows(rec, units, level, grids)
             league[level] = rows[(rows["county"] >= task.first) & (rows["county"] < task.stop)]
     digests = write_block(rec, terr, task) if task.dataset is not None else {}
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0

@@ -15,8 +15,9 @@ from functools import partial
 
 import numpy as np
 
-from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, records_tables
+from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order
 from sim.engines.protocol import EngineRun, Preparing
+from sim.engines.vector.fixed import StationArrays, busy_by_role, station_arrays
 from sim.engines.vector.kernel import run_block
 from sim.engines.vector.world import (
     CAPACITY_OF_ERROR,
@@ -26,14 +27,11 @@ from sim.engines.vector.world import (
     KernelParams,
     make_world,
 )
-from sim.records.schema import STATION_KINDS, MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
-from sim.rules.calendar import stack_calendars
+from sim.records.schema import MatterRecords, Records, VisitRecords, fill_matters, unfilled_matters
 from sim.rules.outcome import party_prob
-from sim.scenario.constants import DISPATCH_RULES, ROLES
+from sim.scenario.constants import DISPATCH_RULES
 from sim.util.memory import can_release, physical_memory, release_rows
 from sim.util.parallel import available_workers, run_tasks
-
-_KIND_CODE = {k: i for i, k in enumerate(STATION_KINDS)}
 
 
 def kernel_params(p: Prepared) -> KernelParams:
@@ -60,32 +58,6 @@ def kernel_params(p: Prepared) -> KernelParams:
         first_module=int(lay.module(0, 0)), first_department=int(lay.department(0, 0)),
         # the catalogue's counts: the kernel has none of its own
         n_modules=int(lay.n_modules), n_departments=int(lay.n_departments))
-
-
-def _station_limits(p: Prepared) -> np.ndarray:
-    cfg, lay = p.cfg, p.layout
-    limits = list(cfg.dispatch.escalation_limit_hours)
-    if cfg.textbook.enabled:
-        limits = [cfg.textbook.patience_hours or 0.0, 0.0, 0.0, 0.0]
-    return np.array([0.0 if lay.kind[s] == "platform" else float(limits[int(lay.level[s])])
-                     for s in range(lay.n)])
-
-
-def _neighbours(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR lists of the other grids of each grid's village, nearest first (only for the nearest rule)."""
-    lay, terr = p.layout, p.terr
-    lists: list[list[tuple[int, float]]] = [[] for _ in range(lay.n)]
-    if p.cfg.dispatch.rule == "nearest":
-        for v in range(terr.n_villages):
-            grids = np.flatnonzero(terr.grid_village == v)
-            for g in grids:
-                d = np.hypot(*(terr.grid_xy[grids] - terr.grid_xy[g]).T)
-                lists[int(g)] = [(int(grids[k]), float(d[k])) for k in np.argsort(d, kind="stable") if grids[k] != g]
-    ptr = np.zeros(lay.n + 1, np.int64)
-    ptr[1:] = np.cumsum([len(x) for x in lists])
-    st = np.array([h for x in lists for h, _ in x], np.int64)
-    dist = np.array([dd for x in lists for _, dd in x], np.float64)
-    return ptr, st, dist
 
 
 def _blocks(sizes: list[int], k: int) -> list[tuple[int, int]]:
@@ -128,7 +100,8 @@ def visits_per_matter_bound(max_reopens: int) -> int:
     return 1 + 1 + 1 + 4 + max(max_reopens, 0) + 1 + 1
 
 
-def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) -> Records:
+def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False,
+               stations: StationArrays | None = None) -> Records:
     """Run one replication on the compiled kernel; same records as the agent engine.
 
     Counties share no station, so blocks of counties run in threads side by side (the
@@ -138,6 +111,9 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     With ``spend_inputs`` (for a caller that will not use ``p`` again) the memory of the
     per-matter tables the kernel alone reads is given back county by county as the run
     goes (``sim.util.memory``): those rows of ``p`` read as zeros afterwards.
+
+    ``stations``: ``station_arrays(p)`` when the caller has it already, made for the same config and
+    territory (a streamed run's worker makes it once for all its blocks).
     """
     cfg, inp, lay, cat, terr = p.cfg, p.inputs, p.layout, p.catalog, p.terr
     names = list(cfg.calendar.shifts)
@@ -149,12 +125,13 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
     else:
         counties.extend(county_orders(p))
     sizes_c = [(c.stop - c.start) if isinstance(c, slice) else len(c) for c in counties]
-    srv_station = np.repeat(np.arange(lay.n, dtype=np.int64), np.diff(lay.server_ptr))
+    fixed = stations if stations is not None else station_arrays(p)
+    srv_station = fixed.server_station
     has_vol = bool(lay.server_volunteer.any())
     windows = [(sg.start_day * 24.0, (sg.start_day + sg.days) * 24.0) for sg in cfg.scenario.surges
                if sg.volunteers and has_vol]
     # each county's volunteers (server numbers ascending), as CSR over counties
-    srv_county = _station_county(p)[srv_station]
+    srv_county = fixed.station_county[srv_station]
     vol_ids = np.flatnonzero(lay.server_volunteer).astype(np.int64)
     vol_ids = vol_ids[np.argsort(srv_county[vol_ids], kind="stable")]
     vol_ptr = np.zeros(terr.n_counties + 1, np.int64)
@@ -170,7 +147,7 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
                             events=4096 + 2 * n_srv + lay.n + s // 64) for s in sizes]
     # rows are given back only where each county is a slice and a run can never be repeated
     spend = spend_inputs and bounds is not None and bounded and can_release()
-    shared = _Shared(params=kernel_params(p), inputs=_matter_inputs(p), fixed=_fixed_arrays(p, srv_station),
+    shared = _Shared(params=kernel_params(p), inputs=_matter_inputs(p), fixed=fixed.fixed,
                      matters={}, t_discover=p.found.t_discover, horizon_h=p.horizon_h,
                      server_volunteer=lay.server_volunteer, server_station=srv_station, n_stations=lay.n,
                      n_categories=cat.n, n_shifts=len(names), mob_on=np.array([a for a, _ in windows], np.float64),
@@ -195,14 +172,9 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False) ->
             caps[r.index] = replace(caps[r.index], **{name: 2 * getattr(caps[r.index], name)})
     visits = VisitRecords(**_join_visits(runs))
     busy_h = np.sum([r.busy_h for r in runs], axis=0)
-    stations, servers = records_tables(p)
     meta = base_meta(p, "vector", replication)
-    by_role: dict[str, float] = {}
-    for srv, role in enumerate(lay.server_role):
-        name = ROLES[int(role)]
-        by_role[name] = by_role.get(name, 0.0) + float(busy_h[srv])
-    meta["busy_hours_by_role"] = by_role
-    return Records(matters=m, visits=visits, stations=stations, meta=meta, servers=servers)
+    meta["busy_hours_by_role"] = busy_by_role(lay.server_role, busy_h)
+    return Records(matters=m, visits=visits, stations=fixed.stations, meta=meta, servers=fixed.servers)
 
 
 def _matter_inputs(p: Prepared) -> dict[str, np.ndarray]:
@@ -217,26 +189,6 @@ def _matter_inputs(p: Prepared) -> dict[str, np.ndarray]:
             "in_work": p.work, "in_rework": p.rework, "u_party": inp.u_party, "u_hotline_settle": inp.u_hotline_settle,
             "u_misclass": inp.u_misclass, "u_misclass_to": inp.u_misclass_to, "u_satisfy": inp.u_satisfy,
             "u_reopen": inp.u_reopen, "u_petition": inp.u_petition, "u_fail": inp.u_fail}
-
-
-def _fixed_arrays(p: Prepared, srv_station: np.ndarray) -> dict[str, np.ndarray]:
-    """The catalogue, the territory, the stations, the servers and the shifts by World field."""
-    cat, terr, lay = p.catalog, p.terr, p.layout
-    names = list(p.cfg.calendar.shifts)
-    nb_ptr, nb_st, nb_km = _neighbours(p)
-    start, hours, before, ends = stack_calendars([p.calendars[k] for k in names])
-    return {"category_module": cat.module.astype(np.int64), "category_department": cat.department.astype(np.int64),
-            "category_top": cat.top.astype(np.int64), "category_party": cat.party, "category_handled": cat.handled,
-            "grid_village": terr.grid_village.astype(np.int64), "grid_township": terr.grid_township.astype(np.int64),
-            "grid_county": terr.grid_county.astype(np.int64),
-            "township_instructors": terr.township_instructors.astype(np.int64),
-            "station_kind": np.array([_KIND_CODE[k] for k in lay.kind], np.int64),
-            "station_limit_h": _station_limits(p), "server_ptr": lay.server_ptr, "neighbour_ptr": nb_ptr,
-            "neighbour_station": nb_st, "neighbour_km": nb_km, "server_station": srv_station,
-            "server_speed": lay.server_speed, "server_shift": np.array([names.index(s) for s in lay.server_shift],
-                                                                        np.int64),
-            "server_skills": lay.server_skills, "server_specialist": ~lay.server_skills.all(axis=1),
-            "shift_start": start, "shift_hours": hours, "shift_before": before, "shift_ends": ends}
 
 
 #: the visit records' columns as the kernel names them (its matter column holds the block's numbers)
@@ -260,20 +212,6 @@ def _join_visits(runs: list[_BlockRun]) -> dict[str, np.ndarray]:
             k += len(x)
             r.visits[field] = np.zeros(0, x.dtype)
         out[record] = col
-    return out
-
-
-def _station_county(p: Prepared) -> np.ndarray:
-    """The county of each station, from its kind and unit (a grid, village, township or county)."""
-    terr, lay = p.terr, p.layout
-    county_of_unit = {"grid": terr.grid_county, "village": terr.township_county[terr.village_township],
-                      "platform": terr.township_county, "module": terr.township_county,
-                      "department": np.arange(terr.n_counties)}
-    kind = np.asarray(lay.kind)
-    out = np.empty(lay.n, np.int64)
-    for k, county in county_of_unit.items():
-        at = kind == k
-        out[at] = county[lay.unit[at]]
     return out
 
 
