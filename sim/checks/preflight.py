@@ -72,6 +72,7 @@ class Streamed:
     workers: int  # Ray workers on this machine (a cluster's are its own)
     worker_bytes: float  # peak of one worker: the whole territory's stations and one block's matters
     driver_bytes: float  # the driver: the territory and the merged summaries
+    cluster: str | None = None  # engine.ray.address when the blocks run on a cluster, not on this machine
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,13 @@ class Estimate:
             reps += f" ({self.at_once} at once)"
         if self.streamed is not None:
             st = self.streamed
+            where = (f"the blocks on the Ray cluster at {st.cluster}, this machine the driver alone" if st.cluster
+                     else f"{_count(st.workers, 'local worker')}")
             return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
-                    f"matters{reps} in {st.blocks:,} county blocks of at most about {st.block_matters:,.0f}; "
-                    f"each Ray worker about {_gb(st.worker_bytes)}, the driver about {_gb(st.driver_bytes)}, "
-                    f"{st.workers} local worker(s): about {_gb(self.peak_bytes)} of {_gb(self.available_bytes)} "
-                    f"available{self._disk()}; about {duration(self.seconds)}")
+                    f"matters{reps} in {_count(st.blocks, 'county block')} of at most about "
+                    f"{st.block_matters:,.0f} matters; each Ray worker about {_gb(st.worker_bytes)}, the driver about "
+                    f"{_gb(st.driver_bytes)}, {where}: about {_gb(self.peak_bytes)} of {_gb(self.available_bytes)} "
+                    f"available here{self._disk()}; about {duration(self.seconds)}")
         return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
                 f"matters{reps}; peak memory about "
                 f"{_gb(self.peak_bytes)} of {_gb(self.available_bytes)} available{self._disk()}; about "
@@ -132,6 +135,11 @@ class Estimate:
         if self.engine == "agent":
             note += f" (the vector engine would take about {duration(self.vector_seconds)}: engine=vector)"
         return note
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 county block``, ``5 county blocks``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _gb(n: float) -> str:
@@ -332,7 +340,7 @@ def _streamed_estimate(cfg: Config, villages: VillageTable, d: Drivers, units: d
               + d.matters * DRIVER_BYTES_PER_MATTER)
     one = replace(d, threads=workers)
     shape = Streamed(blocks=len(blocks) * d.replications, block_matters=largest, workers=workers,
-                     worker_bytes=worker, driver_bytes=driver)
+                     worker_bytes=worker, driver_bytes=driver, cluster=None if local else cfg.engine.ray.address)
     return Estimate(engine="vector", engine_why="engine.backend=ray streams the vector engine", units=units,
                     residents=residents, matters=d.matters, replications=d.replications, servers=d.servers,
                     peak_bytes=driver + (workers * worker if local else 0.0), seconds=cpu_seconds(one, "vector"),

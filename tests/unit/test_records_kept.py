@@ -51,6 +51,17 @@ def test_a_province_year_needs_about_fourteen_gigabytes() -> None:
     assert 11e9 < est.disk_bytes < 17e9 and "GB on disk" in est.line()
 
 
+def test_the_streamed_pre_flight_line_counts_its_blocks_and_says_where_they_run() -> None:
+    local = estimate(load_config(["territory=province", "engine.backend=ray", "engine.ray.workers=1"])).line()
+    assert "50 county blocks of at most about" in local and "1 local worker:" in local
+    one = estimate(load_config(["territory=county", "engine.backend=ray"])).line()
+    assert "1 county block of at most about" in one
+    cluster = estimate(load_config(["territory=province", "engine.backend=ray",
+                                    "engine.ray.address=ray://10.0.0.5:10001"])).line()
+    assert "the blocks on the Ray cluster at ray://10.0.0.5:10001, this machine the driver alone" in cluster
+    assert "local worker" not in cluster
+
+
 def _little_room(monkeypatch: pytest.MonkeyPatch, free: int) -> None:
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(preflight.shutil, "disk_usage", lambda _p: usage(10 * free, 9 * free, free))
