@@ -1,7 +1,7 @@
 """League tables a planner can read: the run's CSVs, the chart, and the table the page shows.
 
-``write_league_tables`` and ``draw_league_chart`` are what ``sim.runs.api`` calls while it writes a
-results directory (``write_league_outputs``: both);
+``draw_league_chart`` is what ``sim.runs.api`` calls while it writes a results directory, after
+``sim.metrics.league.write_league_tables`` (the CSVs, without Matplotlib; ``write_league_outputs``: both);
 ``league_chart`` draws one figure from the tables of ``sim.metrics.league`` (for the
 run's charts, a briefing and the workbench page) at a fixed size whatever the
 territory: every township when there are few, else the ten best and the ten lowest,
