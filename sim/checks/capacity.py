@@ -234,7 +234,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - _width(text), 0)
 
 
-def _count(n: int, one: str, many: str = "") -> str:
+def count_words(n: int, one: str, many: str = "") -> str:
     """``n`` units in words, with thousands separators: "1 county", "10,813 grids"."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"
 
@@ -244,8 +244,9 @@ def format_capacity(rep: CapacityReport) -> str:
     w = max([34, *(_width(s.name) + 2 for s in rep.loads)])
     u = rep.units
     lines = [
-        f"territory: {_count(u['counties'], 'county', 'counties')}, {_count(u['townships'], 'township')}, "
-        f"{_count(u['villages'], 'village')}, {_count(u['grids'], 'grid')}; "
+        f"territory: {count_words(u['counties'], 'county', 'counties')}, "
+        f"{count_words(u['townships'], 'township')}, {count_words(u['villages'], 'village')}, "
+        f"{count_words(u['grids'], 'grid')}; "
         f"{rep.residents:,.0f} residents in {rep.households:,} households",
         "staff: " + ", ".join(f"{k} {v:,}" for k, v in rep.staff.items() if v),
         f"matters expected per day: {rep.matters_per_day:,.1f}; arriving per level per day: "

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.checks.capacity import count_words
 from sim.checks.cost import (
     BASE_BYTES,
     BYTES_PER_GRID,
@@ -115,9 +116,9 @@ class Estimate:
         if self.streamed is not None:
             st = self.streamed
             where = (f"the blocks on the Ray cluster at {st.cluster}, this machine the driver alone" if st.cluster
-                     else f"{_count(st.workers, 'local worker')}")
+                     else count_words(st.workers, "local worker"))
             return (f"pre-flight: {u['grids']:,} grids, {self.servers:,.0f} servers, about {self.matters:,.0f} "
-                    f"matters{reps} in {_count(st.blocks, 'county block')} of at most about "
+                    f"matters{reps} in {count_words(st.blocks, 'county block')} of at most about "
                     f"{st.block_matters:,.0f} matters; each Ray worker about {_gb(st.worker_bytes)}, the driver about "
                     f"{_gb(st.driver_bytes)}, {where}: about {_gb(self.peak_bytes)} of {_gb(self.available_bytes)} "
                     f"available here{self._disk()}; about {duration(self.seconds)}")
@@ -135,11 +136,6 @@ class Estimate:
         if self.engine == "agent":
             note += f" (the vector engine would take about {duration(self.vector_seconds)}: engine=vector)"
         return note
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 county block``, ``5 county blocks``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _gb(n: float) -> str:
