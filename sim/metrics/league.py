@@ -38,7 +38,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -49,13 +48,10 @@ from sim.metrics.survival import segment_km
 from sim.records.schema import Records
 from sim.scenario.constants import HOURS_PER_YEAR, LEAGUE_METRICS
 from sim.scenario.schema import Config, ReportConfig
-from sim.scenario.territory import build_territory
-
-if TYPE_CHECKING:
-    from sim.scenario.territory import Territory
+from sim.scenario.territory import Territory, build_territory
 
 __all__ = ["LEAGUE_COLUMNS", "LEAGUE_LEVELS", "LEAGUE_METRICS", "LeagueUnits", "league_table",
-           "league_tables", "units_of", "write_league", "write_league_tables"]
+           "league_rows_by_level", "league_tables", "units_of", "write_league", "write_league_tables"]
 
 #: the levels that get a table, and each one's level index (LEVELS) for "settled at or below"
 LEAGUE_LEVELS: dict[str, int] = {"township": 2, "village": 1, "grid": 0}
@@ -97,13 +93,10 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def league_table(rec: Records, units: LeagueUnits, level: str,
-                 weights: Mapping[str, float] | None = None, grids: GridPass | None = None) -> pd.DataFrame:
-    """The league table of one level (``township``, ``village`` or ``grid``), best first.
-
-    ``grids``: the records' ``grid_pass`` when the caller has it already (``league_tables``
-    makes one for the three levels).
-    """
-    return ranked(league_rows(rec, units, level, grids), weights)
+                 weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The league table of one level (``township``, ``village`` or ``grid``), best first (``league_tables``
+    makes the three from one pass over the matters)."""
+    return ranked(league_rows(rec, units, level), weights)
 
 
 def league_rows(rec: Records, units: LeagueUnits, level: str, grids: GridPass | None = None) -> pd.DataFrame:
@@ -225,12 +218,17 @@ def composite_score(table: pd.DataFrame, weights: Mapping[str, float]) -> np.nda
         return np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1), math.nan)
 
 
+def league_rows_by_level(rec: Records, units: LeagueUnits) -> dict[str, pd.DataFrame]:
+    """``league_rows`` of every level, from one grid pass over the matters."""
+    w0, h = window(rec)
+    grids = grid_pass(rec, w0, h, len(units.grid_codes))
+    return {level: league_rows(rec, units, level, grids) for level in LEAGUE_LEVELS}
+
+
 def league_tables(rec: Records, units: LeagueUnits,
                   weights: Mapping[str, float] | None = None) -> dict[str, pd.DataFrame]:
     """``{"township": ..., "village": ..., "grid": ...}``: every league table of a run."""
-    w0, h = window(rec)
-    grids = grid_pass(rec, w0, h, len(units.grid_codes))  # one pass over the matters for every level
-    return {level: league_table(rec, units, level, weights, grids) for level in LEAGUE_LEVELS}
+    return {level: ranked(rows, weights) for level, rows in league_rows_by_level(rec, units).items()}
 
 
 def write_league(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> list[Path]:

@@ -39,9 +39,8 @@ from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
 from sim.engines.vector.fixed import StationArrays, station_arrays
 from sim.matters.occur import county_counts, generate_inputs
-from sim.metrics.kpis import backlog_grid, window
-from sim.metrics.league import LEAGUE_LEVELS, league_rows, ranked, units_of, write_league
-from sim.metrics.league_pass import grid_pass
+from sim.metrics.kpis import backlog_grid
+from sim.metrics.league import LEAGUE_LEVELS, league_rows_by_level, ranked, units_of, write_league
 from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records, sketched_bounds
 from sim.records import labels as lab
 from sim.records.parquet import write_table
@@ -130,11 +129,7 @@ def run_block(task: BlockTask) -> BlockResult:
     shell = shell_records(rec) if task.shell else None
     league: dict[str, pd.DataFrame] = {}
     if task.replication == 0:
-        units = units_of(terr)
-        w0, h = window(rec)
-        grids = grid_pass(rec, w0, h, len(units.grid_codes))  # one pass over the matters for the three levels
-        for level in LEAGUE_LEVELS:
-            rows = league_rows(rec, units, level, grids)
+        for level, rows in league_rows_by_level(rec, units_of(terr)).items():
             league[level] = rows[(rows["county"] >= task.first) & (rows["county"] < task.stop)]
     digests = write_block(rec, terr, task) if task.dataset is not None else {}
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0
