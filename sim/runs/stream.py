@@ -50,7 +50,7 @@ from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError
 from sim.util.parallel import available_workers
-from sim.util.ray_local import MAX_TEMP_DIR_CHARS, address_answers, local_env, local_init_args
+from sim.util.ray_local import MAX_TEMP_DIR_CHARS, address_answers, import_ray, init_local_ray, local_env
 
 #: the dataset's tables (folders under the results directory)
 TABLES = ("matters", "visits")
@@ -281,7 +281,7 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
     started here (loopback only, session files under ``temp_root``) and stopped when the tasks end.
     Ctrl-C (or any error) cancels every task not yet ended."""
     try:
-        import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
+        ray = import_ray()
     except ImportError:
         raise ConfigError("engine.backend", "ray is not installed: pip install 'gridsim[ray]'") from None
     address = cfg.engine.ray.address
@@ -303,7 +303,7 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
                 else:
                     temp_root.mkdir(parents=True, exist_ok=True)
                     workers = max(1, min(available_workers(cfg.engine.ray.workers), len(tasks)))
-                    ray.init(**local_init_args(temp_root, workers))
+                    init_local_ray(ray, temp_root, workers)
                 started = True
             remote = ray.remote(num_cpus=1, max_retries=3)(run_block)
             # at most engine.ray.workers tasks at once (0: one per CPU Ray has): the rest wait their turn here

@@ -32,6 +32,7 @@ from sim.scenario.compose import compose_config
 from sim.scenario.compose_errors import compose_error
 from sim.sweep.job import TOTAL_ENV
 from sim.util.errors import ConfigError
+from sim.util.ray_local import set_local_env_for_good
 
 EXTRAS = {"joblib": "joblib", "submitit": "submitit", "ray": "ray", "optuna": "optuna"}
 _COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError, AttributeError)
@@ -41,6 +42,8 @@ def prepare_multirun(overrides: Sequence[str]) -> None:
     """Raise ConfigError when the sweep cannot run; otherwise set the jobs' environment."""
     n_jobs = check(overrides)
     os.environ[TOTAL_ENV] = str(n_jobs) if n_jobs else "?"
+    if any(o.replace(" ", "").lstrip("+") == "hydra/launcher=ray_local" for o in overrides):
+        set_local_env_for_good()  # the launcher starts Ray in this process: on 127.0.0.1 alone, reaching nothing
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")  # Ray would fold the jobs' progress lines together
     if not sys.stdout.isatty():  # no colour codes in logs and pipes (Optuna's colorlog, Ray's prefixes)

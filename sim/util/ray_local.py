@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+from sim.util.errors import ConfigError
 
 LOOPBACK = "127.0.0.1"
 #: the environment of a local Ray (and of the processes it starts)
@@ -34,6 +38,55 @@ def local_init_args(temp_dir: Path, num_cpus: int) -> dict[str, Any]:
     """``ray.init`` keyword arguments of a local, loopback-only Ray with ``num_cpus`` workers."""
     return {"num_cpus": num_cpus, "_node_ip_address": LOOPBACK, "include_dashboard": False,
             "_temp_dir": str(temp_dir), "configure_logging": False, "log_to_driver": True}
+
+
+def import_ray() -> ModuleType:
+    """Ray, imported with ``LOCAL_ENV`` set: Ray reads some of it once, at its first import."""
+    with local_env():
+        import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
+    return ray
+
+
+@contextmanager
+def loopback_node() -> Iterator[None]:
+    """While a local Ray starts: its node on 127.0.0.1 even if Ray was imported before ``LOCAL_ENV`` was set.
+
+    On Linux Ray turns a node address of 127.0.0.1 into the machine's outward address, and
+    binds every server there and on all interfaces, unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER``
+    was 0 when Ray was first imported (it keeps the value as a constant). The constant is set
+    for the start and put back; the processes Ray starts inherit ``LOCAL_ENV`` and read it themselves.
+    """
+    constants = sys.modules.get("ray._private.ray_constants")
+    old = getattr(constants, "ENABLE_RAY_CLUSTER", None)
+    if constants is not None and old is not None:
+        constants.ENABLE_RAY_CLUSTER = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if constants is not None and old is not None:
+            constants.ENABLE_RAY_CLUSTER = old  # type: ignore[attr-defined]
+
+
+def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
+    """Start a local Ray of ``num_cpus`` workers on the loopback address only (``local_init_args``).
+
+    Raises ConfigError (one line, exit 2), with Ray stopped again, if its node came up on any other address
+    (a Ray whose switch for it has moved: ``loopback_node``)."""
+    with local_env(), loopback_node():
+        ray.init(**local_init_args(temp_dir, num_cpus))
+    address = str(ray.get_runtime_context().gcs_address)
+    if address.rpartition(":")[0] != LOOPBACK:
+        ray.shutdown()
+        raise ConfigError("engine.backend", f"a local Ray came up at {address}, not on {LOOPBACK} alone: stopped "
+                          "before any task; give engine.ray.address of a cluster instead")
+
+
+def set_local_env_for_good() -> None:
+    """``LOCAL_ENV`` for the rest of this process (a sweep on Hydra's local Ray launcher, which starts Ray itself)."""
+    os.environ.update(LOCAL_ENV)
+    constants = sys.modules.get("ray._private.ray_constants")
+    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
+        constants.ENABLE_RAY_CLUSTER = False  # type: ignore[attr-defined]  # imported before: see loopback_node
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from sim import run
 from sim.records.schema import MatterRecords, VisitRecords
 from sim.runs.manifest import verify
 from sim.util.jitcache import cache_root
-from sim.util.ray_local import LOCAL_ENV, local_init_args
+from sim.util.ray_local import LOCAL_ENV, init_local_ray
 from tests.unit.test_streamed_merge import assert_merged_kpis
 
 ray = pytest.importorskip("ray")
@@ -46,7 +46,7 @@ def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             mp.setenv(k, v)
         mp.setenv("GRIDSIM_CACHE_DIR", str(cache_root()))  # the workers load the compiled code, not recompile it
         mp.setenv("HOME", str(home))  # Ray writes its session token under ~/.ray
-        ray.init(**local_init_args(temp, 2))
+        init_local_ray(ray, temp, 2)  # on 127.0.0.1 alone, though Ray was imported above without LOCAL_ENV
         try:
             yield
         finally:
