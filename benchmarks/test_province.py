@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from sim.util.jitcache import cache_root
+from sim.util.ray_local import LOCAL_ENV
 
 #: a fresh process runs one case and prints its figures as the last line (JSON)
 _CASE = """
@@ -69,6 +70,47 @@ def test_city_year(benchmark: Any, results: Path, backend: str, workers: int) ->
     figures = benchmark.pedantic(_measure, args=([*CITY, *extra], results), rounds=1, iterations=1)
     benchmark.extra_info.update(figures)
     print(backend, workers, figures)
+
+
+#: a process holding a local Ray for the runs that join it (as a cluster's head would); its Ray goes with it
+_HOLDER = """
+import sys
+from pathlib import Path
+from sim.util.ray_local import import_ray, init_local_ray
+ray = import_ray()
+init_local_ray(ray, Path(sys.argv[1]), 2)
+print(ray.get_runtime_context().gcs_address, flush=True)
+sys.stdin.read()  # until the benchmark closes it
+ray.shutdown()
+"""
+
+
+@pytest.fixture
+def running_ray(results: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The address of a local Ray (loopback only, 2 CPUs) already running, started and stopped by the fixture.
+    The runs join it with Ray's token authentication, the token in ``~/.ray`` (Ray's default)."""
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    temp = Path(tempfile.mkdtemp(prefix="gsr", dir="/tmp"))
+    env = {**os.environ, **LOCAL_ENV, "GRIDSIM_CACHE_DIR": str(cache_root())}  # HOME: the runs read its token
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(temp)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout is not None
+        yield holder.stdout.readline().strip()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_city_year_joining_a_running_ray(benchmark: Any, results: Path, running_ray: str) -> None:
+    """The city on a Ray that is already running (``engine.ray.address``, as on a cluster): Ray's own start and
+    stop (several seconds of its processes on this machine) are not the run's."""
+    figures = benchmark.pedantic(_measure, args=([*CITY, "engine.backend=ray", f"engine.ray.address={running_ray}"],
+                                                 results), rounds=1, iterations=1)
+    benchmark.extra_info.update(figures)
+    print("ray joined", figures)
 
 
 @pytest.mark.skipif(os.environ.get("GRIDSIM_BENCH_PROVINCE") != "1", reason="a province year: GRIDSIM_BENCH_PROVINCE=1")

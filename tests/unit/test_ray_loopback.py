@@ -2,21 +2,27 @@
 
 Ray (on Linux) turns a node address of 127.0.0.1 into the machine's outward address and binds
 its servers on every interface unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER`` was 0 at Ray's
-first import. Here Ray is imported first, as a test module or a user's script would, and the
-sockets that appear while gridsim's local Ray runs are read from ``/proc/net/tcp*``.
+first import. Here Ray is imported first, as a user's script might, in a process of its own
+whose environment has none of gridsim's settings, and the sockets that appear while gridsim's
+local Ray runs are read from ``/proc/net/tcp*``.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from sim.util.ray_local import LOCAL_ENV, init_local_ray
+from sim.util.jitcache import cache_root
+from sim.util.ray_local import LOCAL_ENV
 
-ray = pytest.importorskip("ray")  # imported here, before gridsim sets anything
+pytest.importorskip("ray")
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: the addresses of the loopback interface as /proc/net/tcp and tcp6 write them
 _LOOPBACK_HEX = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
@@ -39,31 +45,39 @@ def listening() -> set[tuple[str, str]]:
     return found
 
 
-@pytest.fixture
-def local_ray(tmp_path_factory: pytest.TempPathFactory,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[set[tuple[str, str]]]:
-    """A local Ray started by gridsim (its session under a short test directory); the sockets opened meanwhile."""
+#: in a process of its own (no Ray state left by another test): Ray imported first, then gridsim's local Ray
+_CASE = """
+import json, sys
+from pathlib import Path
+import ray  # before gridsim sets anything, as a user's script might
+from sim.util.ray_local import init_local_ray
+from tests.unit.test_ray_loopback import listening
+before = listening()
+init_local_ray(ray, Path(sys.argv[1]), 1)
+assert ray.get(ray.remote(lambda: 1).remote()) == 1  # a worker up, with its own server
+opened = sorted(listening() - before)
+print(json.dumps({"gcs": ray.get_runtime_context().gcs_address, "nodes": [n["NodeManagerAddress"] for n in ray.nodes()],
+                  "opened": opened}))
+ray.shutdown()
+"""
+
+
+def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
     if not Path("/proc/net/tcp").exists():
         pytest.skip("no /proc/net/tcp to read the sockets from")
-    assert not ray.is_initialized()
-    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))  # Ray writes its session token under ~/.ray
-    for key in LOCAL_ENV:  # as a user's shell would be: none of gridsim's settings
-        monkeypatch.delenv(key, raising=False)
-    before = listening()
-    init_local_ray(ray, tmp_path_factory.mktemp("ray"), 1)
-    try:
-        assert ray.get(ray.remote(lambda: 1).remote()) == 1  # a worker up, with its own server
-        yield listening() - before
-    finally:
-        ray.shutdown()
-
-
-def test_a_local_ray_listens_on_the_loopback_address_alone(local_ray: set[tuple[str, str]]) -> None:
-    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
-    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
-    assert local_ray, "no socket seen: the check would pass whatever Ray bound"
-    outward = {(a, int(p, 16)) for a, p in local_ray if a not in _LOOPBACK_HEX}
-    assert outward == set(), f"listening beyond the loopback address (hex address, port): {outward}"
+    home = tmp_path_factory.mktemp("home")  # Ray writes its session token under ~/.ray
+    env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV and not k.startswith("RAY_")}
+    env.update(HOME=str(home), PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+               GRIDSIM_CACHE_DIR=str(cache_root()))
+    p = subprocess.run([sys.executable, "-c", _CASE, str(tmp_path_factory.mktemp("ray"))], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    seen = json.loads(p.stdout.strip().splitlines()[-1])
+    assert seen["gcs"].startswith("127.0.0.1:")
+    assert set(seen["nodes"]) == {"127.0.0.1"}
+    assert seen["opened"], "no socket seen: the check would pass whatever Ray bound"
+    outward = [(a, int(port, 16)) for a, port in seen["opened"] if a not in _LOOPBACK_HEX]
+    assert outward == [], f"listening beyond the loopback address (hex address, port): {outward}"
 
 
 def test_a_sweep_on_the_local_ray_launcher_gets_the_loopback_settings(monkeypatch: pytest.MonkeyPatch) -> None:
