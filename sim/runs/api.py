@@ -222,7 +222,6 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
             out.discard()
         raise
     finally:
-        mapper.wait_stopped()  # a local Ray stops beside the merge and the writing: its files go after it
         shutil.rmtree(ray_tmp, ignore_errors=True)
     return result, out
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import resource
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
@@ -277,27 +276,10 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
                     seconds=time.perf_counter() - t0, digests=digests)
 
 
-class RayMapper:
-    """Tasks on Ray (``ray_mapper``); a local Ray it started stops in the background once every task has
-    ended, while the driver merges and writes (``wait_stopped`` before its session files are removed)."""
-
-    def __init__(self, run: Mapper) -> None:
-        self._run = run
-        self.stopping: threading.Thread | None = None
-
-    def __call__(self, tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
-        return self._run(tasks)
-
-    def wait_stopped(self) -> None:
-        if self.stopping is not None:
-            self.stopping.join()
-            self.stopping = None
-
-
-def ray_mapper(cfg: Config, temp_root: Path) -> RayMapper:
+def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
     """Tasks on Ray: a running Ray of this process, the cluster at ``engine.ray.address``, or a local Ray
     started here (loopback only, session files under ``temp_root``) and stopped when the tasks end.
-    Ctrl-C (or any error) cancels every task not yet ended, and stops a local Ray before it returns."""
+    Ctrl-C (or any error) cancels every task not yet ended."""
     try:
         ray = import_ray()
     except ImportError:
@@ -313,7 +295,7 @@ def ray_mapper(cfg: Config, temp_root: Path) -> RayMapper:
                           f"path must be at most {MAX_TEMP_DIR_CHARS} characters for them: {temp_root}")
 
     def run(tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
-        started = ended = False
+        started = False
         with local_env():
             if not ray.is_initialized():
                 if address is not None:
@@ -334,18 +316,14 @@ def ray_mapper(cfg: Config, temp_root: Path) -> RayMapper:
                         pending.append(remote.remote(waiting.pop(0)))
                     ready, pending = ray.wait(pending, num_returns=1)
                     yield ray.get(ready[0])
-                ended = True
             finally:
                 for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
                     ray.cancel(ref, force=True)
-                if started and ended:  # a second or more of waiting for Ray's processes to go: beside the merge
-                    mapper.stopping = threading.Thread(target=ray.shutdown, name="ray-shutdown")
-                    mapper.stopping.start()
-                elif started:
+                if started:  # in this thread: stopped beside the merge, Ray would be torn down while the merge
+                    # still lets go of the blocks' objects into it (a second gained, measured, for that risk)
                     ray.shutdown()
 
-    mapper = RayMapper(run)
-    return mapper
+    return run
 
 
 def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:
