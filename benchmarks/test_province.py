@@ -76,8 +76,8 @@ def test_city_year(benchmark: Any, results: Path, backend: str, workers: int) ->
 _HOLDER = """
 import sys
 from pathlib import Path
-from sim.util.ray_local import import_ray, init_local_ray
-ray = import_ray()
+import ray
+from sim.util.ray_local import init_local_ray
 init_local_ray(ray, Path(sys.argv[1]), 2)
 print(ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()  # until the benchmark closes it

@@ -50,7 +50,7 @@ from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError
 from sim.util.parallel import available_workers
-from sim.util.ray_local import MAX_TEMP_DIR_CHARS, address_answers, import_ray, init_local_ray, local_env
+from sim.util.ray_local import MAX_TEMP_DIR_CHARS, address_answers, init_local_ray, local_env
 
 #: the dataset's tables (folders under the results directory)
 TABLES = ("matters", "visits")
@@ -281,7 +281,7 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
     started here (loopback only, session files under ``temp_root``) and stopped when the tasks end.
     Ctrl-C (or any error) cancels every task not yet ended."""
     try:
-        ray = import_ray()
+        import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
     except ImportError:
         raise ConfigError("engine.backend", "ray is not installed: pip install 'gridsim[ray]'") from None
     address = cfg.engine.ray.address

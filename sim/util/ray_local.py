@@ -40,13 +40,6 @@ def local_init_args(temp_dir: Path, num_cpus: int) -> dict[str, Any]:
             "_temp_dir": str(temp_dir), "configure_logging": False, "log_to_driver": True}
 
 
-def import_ray() -> ModuleType:
-    """Ray, imported with ``LOCAL_ENV`` set: Ray reads some of it once, at its first import."""
-    with local_env():
-        import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
-    return ray
-
-
 @contextmanager
 def loopback_node() -> Iterator[None]:
     """While a local Ray starts: its node on 127.0.0.1 even if Ray was imported before ``LOCAL_ENV`` was set.
@@ -54,7 +47,9 @@ def loopback_node() -> Iterator[None]:
     On Linux Ray turns a node address of 127.0.0.1 into the machine's outward address, and
     binds every server there and on all interfaces, unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER``
     was 0 when Ray was first imported (it keeps the value as a constant). The constant is set
-    for the start and put back; the processes Ray starts inherit ``LOCAL_ENV`` and read it themselves.
+    for the start and put back, so that the same process can still join a cluster afterwards
+    (where the driver must give its outward address); the processes Ray starts inherit
+    ``LOCAL_ENV`` and read it themselves.
     """
     constants = sys.modules.get("ray._private.ray_constants")
     old = getattr(constants, "ENABLE_RAY_CLUSTER", None)

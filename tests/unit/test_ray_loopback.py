@@ -56,8 +56,9 @@ before = listening()
 init_local_ray(ray, Path(sys.argv[1]), 1)
 assert ray.get(ray.remote(lambda: 1).remote()) == 1  # a worker up, with its own server
 opened = sorted(listening() - before)
+from ray._private import ray_constants
 print(json.dumps({"gcs": ray.get_runtime_context().gcs_address, "nodes": [n["NodeManagerAddress"] for n in ray.nodes()],
-                  "opened": opened}))
+                  "opened": opened, "switch_after": ray_constants.ENABLE_RAY_CLUSTER}))
 ray.shutdown()
 """
 
@@ -78,6 +79,7 @@ def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pyt
     assert seen["opened"], "no socket seen: the check would pass whatever Ray bound"
     outward = [(a, int(port, 16)) for a, port in seen["opened"] if a not in _LOOPBACK_HEX]
     assert outward == [], f"listening beyond the loopback address (hex address, port): {outward}"
+    assert seen["switch_after"] is True, "Ray's switch not put back: a later join of a cluster would give 127.0.0.1"
 
 
 def test_a_sweep_on_the_local_ray_launcher_gets_the_loopback_settings(monkeypatch: pytest.MonkeyPatch) -> None:
