@@ -26,6 +26,7 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,14 @@ from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError
 from sim.util.parallel import available_workers
-from sim.util.ray_local import MAX_TEMP_DIR_CHARS, address_answers, init_local_ray, local_env
+from sim.util.ray_local import (
+    MAX_TEMP_DIR_CHARS,
+    address_answers,
+    init_local_ray,
+    local_env,
+    loopback_node,
+    on_loopback,
+)
 
 #: the dataset's tables (folders under the results directory)
 TABLES = ("matters", "visits")
@@ -298,8 +306,9 @@ def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
         started = False
         with local_env():
             if not ray.is_initialized():
-                if address is not None:
-                    ray.init(address=address, configure_logging=False)
+                if address is not None:  # a head on this machine's loopback: this driver's node is there too
+                    with loopback_node() if on_loopback(address) else nullcontext():
+                        ray.init(address=address, configure_logging=False)
                 else:
                     temp_root.mkdir(parents=True, exist_ok=True)
                     workers = max(1, min(available_workers(cfg.engine.ray.workers), len(tasks)))

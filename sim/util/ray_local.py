@@ -99,6 +99,12 @@ def local_env() -> Iterator[None]:
                 os.environ[k] = v
 
 
+def on_loopback(address: str) -> bool:
+    """Whether ``address`` (host:port, or ray://host:port) names this machine's loopback interface."""
+    host = address.removeprefix("ray://").rpartition(":")[0].strip("[]")
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
 def address_answers(address: str, timeout_s: float = 3.0) -> str | None:
     """None when something listens at ``address`` (host:port, or ray://host:port); else why not."""
     if address == "auto":

@@ -101,3 +101,58 @@ def test_other_sweeps_keep_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("http_proxy", raising=False)
     prepare_multirun(["scenario=textbook", "textbook.servers=1,2", "hydra/launcher=joblib"])
     assert "http_proxy" not in os.environ
+
+
+#: a Ray started apart and kept until stdin closes, as a cluster's head would be (on this machine's loopback)
+_HEAD = """
+import sys
+from pathlib import Path
+import ray
+from sim.util.ray_local import init_local_ray
+init_local_ray(ray, Path(sys.argv[1]), 1)
+print(ray.get_runtime_context().gcs_address, flush=True)
+sys.stdin.read()
+ray.shutdown()
+"""
+SMALL = ["territory=city", "territory.counties=2", "territory.townships_per_county=1", "run.horizon_days=10",
+         "report.charts=false", "run.reuse=false", "engine.backend=ray", "engine.block_matters=1000"]
+
+
+def test_a_run_joins_a_ray_running_on_the_loopback(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``engine.ray.address`` of a head on 127.0.0.1: the run's driver joins it there (before, it looked for
+    its node on the machine's outward address and waited for ever)."""
+    short = tmp_path_factory.mktemp("head")
+    # the run's environment is a user's shell's: none of gridsim's settings (the head has them)
+    env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV and not k.startswith("RAY_")}
+    env.update(HOME=str(tmp_path_factory.mktemp("home")), RAY_AUTH_MODE="token", GRIDSIM_CACHE_DIR=str(cache_root()),
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    head = subprocess.Popen([sys.executable, "-c", _HEAD, str(short)], cwd=ROOT, env={**env, **LOCAL_ENV},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert head.stdout is not None
+        address = head.stdout.readline().strip()
+        assert address.startswith("127.0.0.1:"), address
+        results = tmp_path_factory.mktemp("results")
+        p = subprocess.run([sys.executable, "-m", "sim.entry.cli", *SMALL, f"engine.ray.address={address}",
+                            f"run.results_dir={results}"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=240)
+        assert p.returncode == 0, p.stderr[-3000:]
+        assert "block 2/2" in p.stdout
+        assert [d.name for d in results.iterdir() if d.is_dir() and not d.name.startswith(".")], "no run written"
+    finally:
+        assert head.stdin is not None
+        head.stdin.close()
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            head.kill()
+
+
+@pytest.mark.parametrize(("address", "loopback"), [("127.0.0.1:6379", True), ("ray://127.0.0.1:10001", True),
+                                                   ("localhost:6379", True), ("[::1]:6379", True),
+                                                   ("10.0.0.5:6379", False), ("head.cluster:6379", False),
+                                                   ("ray://192.0.2.7:10001", False)])
+def test_which_addresses_are_this_machines_loopback(address: str, loopback: bool) -> None:
+    from sim.util.ray_local import on_loopback
+
+    assert on_loopback(address) is loopback
