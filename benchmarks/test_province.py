@@ -7,7 +7,9 @@ only with ``GRIDSIM_BENCH_PROVINCE=1``. Each case is one ``sim.run`` in a fresh 
 worker's peak (from the blocks' reports) and matters per second; the figures go to
 ``extra_info`` and are printed. Goals (docs/performance.md): a province year in under
 5 minutes with the driver under 2 GB and each worker under 3 GB; the city on Ray within
-1.3x of the threads backend.
+1.3x of the threads backend. The city is measured on a local Ray the run starts and stops,
+and joining a Ray already running (as a cluster's head is), which spares the run Ray's own
+start and stop.
 """
 
 from __future__ import annotations
