@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,14 +66,23 @@ ray.shutdown()
 """
 
 
-def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A directory with a short path for a Ray's session: its socket paths must stay under 108 bytes."""
+    d = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pytest.TempPathFactory,
+                                                            short_dir: Path) -> None:
     if not Path("/proc/net/tcp").exists():
         pytest.skip("no /proc/net/tcp to read the sockets from")
     home = tmp_path_factory.mktemp("home")  # Ray writes its session token under ~/.ray
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV and not k.startswith("RAY_")}
     env.update(HOME=str(home), PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                GRIDSIM_CACHE_DIR=str(cache_root()))
-    p = subprocess.run([sys.executable, "-c", _CASE, str(tmp_path_factory.mktemp("ray"))], cwd=ROOT, env=env,
+    p = subprocess.run([sys.executable, "-c", _CASE, str(short_dir)], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
     seen = json.loads(p.stdout.strip().splitlines()[-1])
@@ -118,15 +130,15 @@ SMALL = ["territory=city", "territory.counties=2", "territory.townships_per_coun
          "report.charts=false", "run.reuse=false", "engine.backend=ray", "engine.block_matters=1000"]
 
 
-def test_a_run_joins_a_ray_running_on_the_loopback(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_run_joins_a_ray_running_on_the_loopback(tmp_path_factory: pytest.TempPathFactory,
+                                                   short_dir: Path) -> None:
     """``engine.ray.address`` of a head on 127.0.0.1: the run's driver joins it there (before, it looked for
     its node on the machine's outward address and waited for ever)."""
-    short = tmp_path_factory.mktemp("head")
     # the run's environment is a user's shell's: none of gridsim's settings (the head has them)
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV and not k.startswith("RAY_")}
     env.update(HOME=str(tmp_path_factory.mktemp("home")), RAY_AUTH_MODE="token", GRIDSIM_CACHE_DIR=str(cache_root()),
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    head = subprocess.Popen([sys.executable, "-c", _HEAD, str(short)], cwd=ROOT, env={**env, **LOCAL_ENV},
+    head = subprocess.Popen([sys.executable, "-c", _HEAD, str(short_dir)], cwd=ROOT, env={**env, **LOCAL_ENV},
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert head.stdout is not None
