@@ -28,6 +28,7 @@ import pytest
 
 from sim.util.jitcache import cache_root
 from sim.util.ray_local import LOCAL_ENV
+from tests.unit.test_ray_loopback import HEAD  # a Ray kept running, as a cluster's head
 
 #: a fresh process runs one case and prints its figures as the last line (JSON)
 _CASE = """
@@ -74,19 +75,6 @@ def test_city_year(benchmark: Any, results: Path, backend: str, workers: int) ->
     print(backend, workers, figures)
 
 
-#: a process holding a local Ray for the runs that join it (as a cluster's head would); its Ray goes with it
-_HOLDER = """
-import sys
-from pathlib import Path
-import ray
-from sim.util.ray_local import init_local_ray
-init_local_ray(ray, Path(sys.argv[1]), 2)
-print(ray.get_runtime_context().gcs_address, flush=True)
-sys.stdin.read()  # until the benchmark closes it
-ray.shutdown()
-"""
-
-
 @pytest.fixture
 def running_ray(results: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The address of a local Ray (loopback only, 2 CPUs) already running, started and stopped by the fixture.
@@ -94,7 +82,7 @@ def running_ray(results: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.setenv("RAY_AUTH_MODE", "token")
     temp = Path(tempfile.mkdtemp(prefix="gsr", dir="/tmp"))
     env = {**os.environ, **LOCAL_ENV, "GRIDSIM_CACHE_DIR": str(cache_root())}  # HOME: the runs read its token
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(temp)], stdin=subprocess.PIPE,
+    holder = subprocess.Popen([sys.executable, "-c", HEAD, str(temp), "2"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert holder.stdout is not None

@@ -8,7 +8,10 @@ a local Ray give it a temporary directory of their own, so two can run at once.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +27,12 @@ def register_schema_once() -> Iterator[None]:
         mp.setattr(compose, "register", lambda: None)
         yield
 
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A directory with a short path under /tmp, for a local Ray's session: its socket paths must stay
+    under 108 bytes, which the test directories' paths leave no room for under xdist."""
+    d = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

@@ -51,15 +51,22 @@ def loopback_node() -> Iterator[None]:
     (where the driver must give its outward address); the processes Ray starts inherit
     ``LOCAL_ENV`` and read it themselves.
     """
-    constants = sys.modules.get("ray._private.ray_constants")
-    old = getattr(constants, "ENABLE_RAY_CLUSTER", None)
-    if constants is not None and old is not None:
-        constants.ENABLE_RAY_CLUSTER = False  # type: ignore[attr-defined]
+    old = _set_cluster_switch(False)
     try:
         yield
     finally:
-        if constants is not None and old is not None:
-            constants.ENABLE_RAY_CLUSTER = old  # type: ignore[attr-defined]
+        if old is not None:
+            _set_cluster_switch(old)
+
+
+def _set_cluster_switch(value: bool) -> bool | None:
+    """Set Ray's ``ENABLE_RAY_CLUSTER`` constant (``loopback_node`` says why); its previous value, or None
+    when Ray is not imported (then nothing is set: Ray reads the environment when it is)."""
+    constants = sys.modules.get("ray._private.ray_constants")
+    old = getattr(constants, "ENABLE_RAY_CLUSTER", None)
+    if old is not None:
+        constants.ENABLE_RAY_CLUSTER = value  # type: ignore[union-attr]
+    return None if old is None else bool(old)
 
 
 def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
@@ -70,7 +77,7 @@ def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
     with local_env(), loopback_node():
         ray.init(**local_init_args(temp_dir, num_cpus))
     address = str(ray.get_runtime_context().gcs_address)
-    if address.rpartition(":")[0] != LOOPBACK:
+    if _host_port(address)[0] != LOOPBACK:
         ray.shutdown()
         raise ConfigError("engine.backend", f"a local Ray came up at {address}, not on {LOOPBACK} alone: stopped "
                           "before any task; give engine.ray.address of a cluster instead")
@@ -79,9 +86,7 @@ def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
 def set_local_env_for_good() -> None:
     """``LOCAL_ENV`` for the rest of this process (a sweep on Hydra's local Ray launcher, which starts Ray itself)."""
     os.environ.update(LOCAL_ENV)
-    constants = sys.modules.get("ray._private.ray_constants")
-    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
-        constants.ENABLE_RAY_CLUSTER = False  # type: ignore[attr-defined]  # imported before: see loopback_node
+    _set_cluster_switch(False)  # in case Ray was imported before the environment was set
 
 
 @contextmanager
@@ -101,15 +106,21 @@ def local_env() -> Iterator[None]:
 
 def on_loopback(address: str) -> bool:
     """Whether ``address`` (host:port, or ray://host:port) names this machine's loopback interface."""
-    host = address.removeprefix("ray://").rpartition(":")[0].strip("[]")
+    host = _host_port(address)[0].strip("[]")
     return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
+def _host_port(address: str) -> tuple[str, str]:
+    """The host and the port of ``address`` (host:port, or ray://host:port)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    return host, port
 
 
 def address_answers(address: str, timeout_s: float = 3.0) -> str | None:
     """None when something listens at ``address`` (host:port, or ray://host:port); else why not."""
     if address == "auto":
         return None
-    host, _, port = address.removeprefix("ray://").rpartition(":")
+    host, port = _host_port(address)
     try:
         with socket.create_connection((host, int(port)), timeout=timeout_s):
             return None

@@ -11,13 +11,10 @@ printed as it starts); the results directory holds nothing (no ``.partial-*``, n
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,14 +61,6 @@ def _gone(pids: list[int], within_s: float) -> list[int]:
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.2)
-
-
-@pytest.fixture
-def short_dir() -> Iterator[Path]:
-    """A directory with a short path: a local Ray's socket paths live under the results directory."""
-    d = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def test_ctrl_c_stops_every_task_and_leaves_nothing(short_dir: Path) -> None:

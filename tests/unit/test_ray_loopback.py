@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,14 +63,6 @@ ray.shutdown()
 """
 
 
-@pytest.fixture
-def short_dir() -> Iterator[Path]:
-    """A directory with a short path for a Ray's session: its socket paths must stay under 108 bytes."""
-    d = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
 def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pytest.TempPathFactory,
                                                             short_dir: Path) -> None:
     if not Path("/proc/net/tcp").exists():
@@ -115,13 +104,14 @@ def test_other_sweeps_keep_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert "http_proxy" not in os.environ
 
 
-#: a Ray started apart and kept until stdin closes, as a cluster's head would be (on this machine's loopback)
-_HEAD = """
+#: a Ray started apart and kept until stdin closes, as a cluster's head would be (on this machine's loopback):
+#: ``python -c HEAD <session directory> <CPUs>`` prints its address (the benchmarks' running Ray too)
+HEAD = """
 import sys
 from pathlib import Path
 import ray
 from sim.util.ray_local import init_local_ray
-init_local_ray(ray, Path(sys.argv[1]), 1)
+init_local_ray(ray, Path(sys.argv[1]), int(sys.argv[2]))
 print(ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()
 ray.shutdown()
@@ -138,7 +128,7 @@ def test_a_run_joins_a_ray_running_on_the_loopback(tmp_path_factory: pytest.Temp
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV and not k.startswith("RAY_")}
     env.update(HOME=str(tmp_path_factory.mktemp("home")), RAY_AUTH_MODE="token", GRIDSIM_CACHE_DIR=str(cache_root()),
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    head = subprocess.Popen([sys.executable, "-c", _HEAD, str(short_dir)], cwd=ROOT, env={**env, **LOCAL_ENV},
+    head = subprocess.Popen([sys.executable, "-c", HEAD, str(short_dir), "1"], cwd=ROOT, env={**env, **LOCAL_ENV},
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert head.stdout is not None
