@@ -79,6 +79,12 @@ ALL_TWINS = (*TWIN_SUFFIXES, LONG_SUFFIX)
 NEVER_HOURS = bound_of("catalog.categories.case.service_hours[3]")[0]
 
 
+def scaled_work(hours: float, factor: float) -> float:
+    """A category's mean work: its department's times its pace (``sim.calibrate.category_work``),
+    within the schema's bound."""
+    return min(hours * factor, NEVER_HOURS)
+
+
 @dataclass(frozen=True)
 class Handling:
     """A department's fitted handling side."""
@@ -150,7 +156,8 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
             cats[c.key + LONG_SUFFIX] = {
                 "name_zh": c.name, "name_en": c.name, "share": c.share * long, "module": MODULE,
                 "department": slots[c.department], "severity_mix": [0.0, 0.0, 0.0, 1.0], "handled_at": ["county"],
-                "service_hours": [1.0, 1.0, 1.0, h.long_work_hours], "service_cv": h.long_cv,
+                "service_hours": [1.0, 1.0, 1.0, scaled_work(h.long_work_hours, c.work_factor)],
+                "service_cv": h.long_cv,
                 "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
         rest -= long  # the long work's cases have their twin
         fast = min(fast / rest, 1.0) if rest > 0.0 else 1.0
@@ -159,7 +166,8 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
             "rural_factor": 1.0,
             "module": MODULE, "department": slots[c.department],
             "severity_mix": [fast, 0.0, 0.0, 1.0 - fast], "handled_at": ["grid", "county"],
-            "service_hours": [max(c.fast_hours, 1e-3)] * 3 + [h.work_hours], "service_cv": h.cv,
+            "service_hours": [max(c.fast_hours, 1e-3)] * 3 + [scaled_work(h.work_hours, c.work_factor)],
+            "service_cv": h.cv,
             "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0, "elderly_factor": 1.0}
     office_days = tb.model_weekdays(OFFICE_WEEKDAYS)
     dept_names = {d: slots[d] for d in sorted(handling)}

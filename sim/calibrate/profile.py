@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.category_work import work_factors
 from sim.calibrate.holidays import NONE as NO_HOLIDAYS
 from sim.calibrate.holidays import LogHolidays
 from sim.calibrate.paths import PathChoice, choose_paths
@@ -168,6 +169,7 @@ class CategoryFit:
     quick_hours: float = 0.0  # mean close time of the quick path (hours), the department's
     quick_cv: float = 0.0  # its coefficient of variation
     long_share: float = 0.0  # of the cases through its department's queue, the long work's (``works``)
+    work_factor: float = 1.0  # its work over its department's (``category_work``)
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,9 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
         works[str(d)] = choose_works(worked[sel], is_open[sel], not_quick)
         long[sel] = works[str(d)].posterior_long(worked[sel], is_open[sel])
         queue_w[sel] = not_quick * (worked[sel] >= MIN_WORKED_HOURS) * weight[sel].to_numpy()
+    # each category's pace within its department's queue
+    factors = work_factors(np.log(np.maximum(worked, MIN_WORKED_HOURS)), is_open, queue_w.to_numpy(),
+                           tr["category"].to_numpy(), model_dept.to_numpy())
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()
     for name, g in tr.groupby("category", sort=True):
@@ -403,5 +408,6 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
             quick_share=float(np.average(quick_src, weights=weight.loc[quick_src.index])) if len(quick_src) else 0.0,
             quick_hours=path.quick_mean_hours if path is not None else 0.0,
             quick_cv=path.quick_cv if path is not None else 0.0,
-            long_share=float(np.average(long.loc[long_src], weights=long_w)) if long_w.sum() > 0 else 0.0)
+            long_share=float(np.average(long.loc[long_src], weights=long_w)) if long_w.sum() > 0 else 0.0,
+            work_factor=factors.get(str(name), 1.0))
     return out, bool(working), paths, works

@@ -85,14 +85,16 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str], holidays: 
             " (department pooled: few rows)" if cat.rows < 30 else "")
         c[f"{k}.deadline_days"] = (f"median due - created of {cat.deadline_rows:,} rows" if cat.deadline_days
                                    is not None else "no due date in the log")
-        c[f"{k}.service_hours"] = f"[3]: department {cat.department}'s fitted work"
+        c[f"{k}.service_hours"] = (f"[3]: department {cat.department}'s fitted work x {cat.work_factor:.3g}, "
+                                   "the category's pace in its queue")
         if cat.quick_share > 0:
             c[f"{k}__quick.share"] = (f"quick path: {cat.quick_share:.3f} of the rows (department {cat.department}'s "
                                       f"two-path fit, {fit.paths[cat.department].why})")
         if cat.long_share > 0 and res.handling[cat.department].long_work_hours > 0:
             c[f"{k}__long.share"] = (f"long work: {cat.long_share:.3f} of the queue's rows (department "
                                      f"{cat.department}'s two works, {fit.works[cat.department].why})")
-            c[f"{k}__long.service_hours"] = f"[3]: department {cat.department}'s fitted long work"
+            c[f"{k}__long.service_hours"] = (f"[3]: department {cat.department}'s fitted long work x "
+                                             f"{cat.work_factor:.3g}, the category's pace")
         if cat.open_share > 0:
             c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
                                           "after created")
@@ -148,7 +150,10 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
                  # per department: one path (the queue) or two (a quick share, then the queue), and why
                  "paths": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.paths.items()},
                  # per department: one work distribution through its queue or two (a body and a long tail), and why
-                 "works": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.works.items()}}
+                 "works": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.works.items()},
+                 # per category: its work over its department's, read from the log (sim.calibrate.category_work)
+                 "category_work": {c.name: {"department": c.department, "factor": c.work_factor}
+                                   for c in fit.categories.values()}}
         (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         write_report(cases, simulated, record, tb, name, tmp)
         values = scenario_values(fit, res.handling, units, name, seed)
