@@ -38,6 +38,7 @@ from sim.calibrate.profile import (
     training,
 )
 from sim.calibrate.report import write_report
+from sim.calibrate.split import split_by_department
 from sim.calibrate.trace import traced_cases
 from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
@@ -116,6 +117,10 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
     start = time.perf_counter()
     tb = timebase(cases, extracted_at, train_until, holidays)
     check_usable(cases, training(cases, tb), heldout(cases, tb))
+    cases, split = split_by_department(cases, tb.train_until)
+    if split:
+        say(f"calibrate: {split} model categor{'y' if split == 1 else 'ies'} added for the cases of a category "
+            "handled by a department other than its main one (named '<category> (<department>)')")
     small = small_departments(training(cases, tb))
     if small:
         say(f"calibrate: warning: {len(small)} department(s) with fewer than {MIN_DEPARTMENT_ROWS} training cases "
