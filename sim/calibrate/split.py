@@ -43,5 +43,6 @@ def split_by_department(cases: pd.DataFrame, train_until: pd.Timestamp) -> tuple
         taken.add(name)
         rename[(c, d)] = name
     out = cases.copy()
-    out["category"] = [rename.get((c, d), c) for c, d in zip(cases["category"], dept, strict=True)]
+    out["category"] = [rename.get((str(c), str(d)), c) if pd.notna(d) else c
+                       for c, d in zip(cases["category"], dept, strict=True)]
     return out, len(rename)

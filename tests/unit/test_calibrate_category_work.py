@@ -43,11 +43,15 @@ def test_departments_are_scaled_apart_and_one_category_keeps_its_departments_wor
 
 
 def test_an_open_case_counts_above_every_closed_one() -> None:
-    # "slow": 20 closed at 1 h and 30 open at 1 h: open for at least 1 h, so its median is unknown
-    # (open share over one half): it keeps the department's pace before the scaling
-    x, op, w, cat, dep = _cases([("roads", "quick", 1.0, 50, 0), ("roads", "slow", 1.0, 20, 30)])
+    # "slow": 20 closed at 1 h and 30 still open after 0.5 h: open for at least that long, so its
+    # median is unknown (open share over one half) and it keeps the department's pace; read as closed
+    # at 0.5 h, its median would be half the department's and its factor below the other's
+    x, op, w, cat, dep = _cases([("roads", "quick", 1.0, 50, 0), ("roads", "slow", 1.0, 20, 0),
+                                 ("roads", "slow", 0.5, 0, 30)])
     f = work_factors(x, op, w, cat, dep)
     assert f["quick"] == pytest.approx(f["slow"])
+    as_closed = work_factors(x, np.zeros(len(x), bool), w, cat, dep)
+    assert as_closed["slow"] < as_closed["quick"]
     assert math.isnan(weighted_median(x[cat == "slow"], w[cat == "slow"], op[cat == "slow"]))
     # 20 closed, 10 open: the open ones lift the median to the largest closed value's side
     y = np.log(np.array([1.0] * 10 + [3.0] * 10 + [1.0] * 10))

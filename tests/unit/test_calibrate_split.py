@@ -51,3 +51,9 @@ def test_a_name_the_log_already_uses_is_not_taken_twice() -> None:
     assert set(out.loc[(cases["category"] == "comments") & (cases["department"] == "works"), "category"]) == {
         "comments (works)'"}
     assert set(out.loc[cases["category"] == "comments (works)", "category"]) == {"comments (works)"}
+
+
+def test_a_pair_seen_only_in_the_held_out_months_stays_with_the_main_department() -> None:
+    cases = _cases([("comments", "info", 100, "2015-01-10"), ("comments", "works", 50, "2015-03-10")])
+    out, added = split_by_department(cases, UNTIL)
+    assert added == 0 and set(out["category"]) == {"comments"}
