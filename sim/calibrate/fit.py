@@ -194,9 +194,9 @@ class Simulator:
         self.departments = {c.key: c.department for c in fit.categories.values()}
         for twin in ALL_TWINS:
             self.departments |= {c.key + twin: c.department for c in fit.categories.values()}
-        # a category's work is its department's times its own pace (``category_work``); its long twin's is the
-        # department's long work (the pace is read on the body of the work)
-        self.work_factor = {c.key: c.work_factor for c in fit.categories.values()}
+        # a category's work is its department's times its own pace (``category_work``), the long twin's too
+        self.work_factor = {c.key: c.work_factor for c in fit.categories.values()} \
+            | {c.key + LONG_SUFFIX: c.work_factor for c in fit.categories.values()}
         self.due_share = {c.key: c.due_share for c in fit.categories.values()}
         for twin in ALL_TWINS:
             self.due_share |= {c.key + twin: c.due_share for c in fit.categories.values()}
@@ -217,9 +217,9 @@ class Simulator:
 
         def work(key: str) -> tuple[float, float]:
             h = handling[self.departments[key]]
-            if key.endswith(LONG_SUFFIX):
-                return h.long_work_hours, h.long_cv
-            return scaled_work(h.work_hours, self.work_factor[key]), h.cv
+            f = self.work_factor[key]
+            return (scaled_work(h.long_work_hours, f), h.long_cv) if key.endswith(LONG_SUFFIX) \
+                else (scaled_work(h.work_hours, f), h.cv)
 
         cats = {k: c if k.endswith(TWIN_SUFFIXES) else
                 replace(c, service_hours=[*c.service_hours[:3], work(k)[0]], service_cv=work(k)[1])

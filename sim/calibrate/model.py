@@ -156,7 +156,7 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
             cats[c.key + LONG_SUFFIX] = {
                 "name_zh": c.name, "name_en": c.name, "share": c.share * long, "module": MODULE,
                 "department": slots[c.department], "severity_mix": [0.0, 0.0, 0.0, 1.0], "handled_at": ["county"],
-                "service_hours": [1.0, 1.0, 1.0, h.long_work_hours],
+                "service_hours": [1.0, 1.0, 1.0, scaled_work(h.long_work_hours, c.work_factor)],
                 "service_cv": h.long_cv,
                 "deadline": "general", "deadline_days": c.deadline_days, "report_prob": 1.0}
         rest -= long  # the long work's cases have their twin

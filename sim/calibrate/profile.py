@@ -380,11 +380,9 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
         works[str(d)] = choose_works(worked[sel], is_open[sel], not_quick)
         long[sel] = works[str(d)].posterior_long(worked[sel], is_open[sel])
         queue_w[sel] = not_quick * (worked[sel] >= MIN_WORKED_HOURS) * weight[sel].to_numpy()
-    # each category's pace within its department's queue, read on the body of its work: the long work's
-    # cases are its long share's (a slow category's larger long share already says it is slow)
-    factors = work_factors(np.log(np.maximum(worked, MIN_WORKED_HOURS)), is_open,
-                           queue_w.to_numpy() * (1.0 - long.to_numpy()), tr["category"].to_numpy(),
-                           model_dept.to_numpy())
+    # each category's pace within its department's queue
+    factors = work_factors(np.log(np.maximum(worked, MIN_WORKED_HOURS)), is_open, queue_w.to_numpy(),
+                           tr["category"].to_numpy(), model_dept.to_numpy())
     out: dict[str, CategoryFit] = {}
     taken: set[str] = set()
     for name, g in tr.groupby("category", sort=True):

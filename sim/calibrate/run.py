@@ -94,7 +94,8 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str], holidays: 
         if cat.long_share > 0 and res.handling[cat.department].long_work_hours > 0:
             c[f"{k}__long.share"] = (f"long work: {cat.long_share:.3f} of the queue's rows (department "
                                      f"{cat.department}'s two works, {fit.works[cat.department].why})")
-            c[f"{k}__long.service_hours"] = f"[3]: department {cat.department}'s fitted long work"
+            c[f"{k}__long.service_hours"] = (f"[3]: department {cat.department}'s fitted long work x "
+                                             f"{cat.work_factor:.3g}, the category's pace")
         if cat.open_share > 0:
             c[f"{k}__left_open.share"] = (f"left open: {cat.open_share:.3f} of the rows open {LEFT_OPEN_DAYS:g}+ days "
                                           "after created")

@@ -4,9 +4,7 @@ The truth (``generated_logs``): in one department, one category's work is half t
 mean and the other's one and a half times it (the same spread); in a second department, two
 categories work alike. The log is exported and imported like a real one and its training months
 are fitted: the first department's two factors must come out three apart within sampling error,
-and the second's at one (no pace invented where there is none). A third log has a department of
-two works whose categories differ only in their long share: their paces must come out alike (the
-long share already says which is slower; read on the whole queue, the pace counted it twice).
+and the second's at one (no pace invented where there is none).
 """
 
 from __future__ import annotations
@@ -64,24 +62,3 @@ def test_categories_that_work_alike_keep_their_departments_pace(fitted) -> None:
         # a wait shared by both categories (rho 0.62) moves both medians alike
         assert abs(np.log(fit.categories[k].work_factor)) < 4 * se, (k, fit.categories[k].work_factor, se)
 
-
-#: roads: 420 matters a week x (0.65 x 1 h + 0.35 x 20 h) / (150 x 45 h) = rho 0.48
-LONG_CATEGORIES = {"potholes": ("roads", 0.25, 0.0, 0.0, 0.1), "signs": ("roads", 0.25, 0.0, 0.0, 0.6),
-                   "licences": ("permits", 0.5, 0.0, 0.0, 0.0)}
-LONG_TRUTH = {"roads": Handling(servers=150, work_hours=1.0, cv=0.5, long_work_hours=20.0, long_cv=0.5,
-                                long_share=0.35),
-              "permits": Handling(servers=25, work_hours=2.0, cv=CV)}
-
-
-def test_a_larger_long_share_is_not_a_faster_or_slower_pace_as_well(tmp_path) -> None:
-    log, mapping, _cfg = export(tmp_path, truth_fit(T0, EXTRACTED, 120.0, LONG_CATEGORIES), LONG_TRUTH)
-    imported = load_log(log, mapping)
-    tb = timebase(imported.cases, imported.extracted_at, TRAIN_UNTIL)
-    fit, tr = fit_arrivals(imported.cases, tb), training(imported.cases, tb)
-    assert fit.works["roads"].chosen == "two works", fit.works["roads"].why
-    assert fit.categories["signs"].long_share > fit.categories["potholes"].long_share + 0.3
-    sigma = np.sqrt(np.log1p(0.5**2))  # the body's spread
-    n = {k: int((tr["category"] == k).sum() * (1 - LONG_CATEGORIES[k][4])) for k in ("potholes", "signs")}
-    se = np.hypot(*(np.sqrt(np.pi / 2) * sigma / np.sqrt(v) for v in n.values()))
-    got = np.log(fit.categories["signs"].work_factor / fit.categories["potholes"].work_factor)
-    assert abs(got) < 4 * se, (got, se, n)
