@@ -40,10 +40,11 @@ from sim.records.schema import Records
 from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
 from sim.runs.manifest import file_entry, write_manifest
+from sim.runs.ray_blocks import RayBlocks
 from sim.runs.replicate import run_replications, summarise
 from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
-from sim.runs.stream import Streamed, ray_mapper, stream, write_streamed_outputs
+from sim.runs.stream import Streamed, stream, write_streamed_outputs
 from sim.scenario.compose import presets_dir
 from sim.scenario.constants import LEVELS
 from sim.scenario.kept import RecordsKept, records_kept
@@ -194,7 +195,9 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
     claimed directory, KPIs from the merged summaries; the directory is removed if anything fails. The
     capacity check is made on a sample of counties (``sim.checks.quick``), as without simulation."""
     ray_tmp = Path(cfg.run.results_dir).resolve() / f"{RAY_PREFIX}{os.getpid()}"
-    mapper = ray_mapper(cfg, ray_tmp)  # a bad address or a missing Ray: one line, before anything is claimed
+    mapper = RayBlocks(cfg, ray_tmp)  # a bad address or a missing Ray: one line, before anything is claimed
+    assert est.streamed is not None
+    mapper.start_early(est.streamed.workers)  # a local Ray comes up while the capacity check and the territory run
     capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
     say(format_capacity(capacity) + (f"\n({note})" if note else ""))
     result = RunResult(cfg=cfg, capacity=capacity, engine="vector")
@@ -222,6 +225,7 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
             out.discard()
         raise
     finally:
+        mapper.close()
         shutil.rmtree(ray_tmp, ignore_errors=True)
     return result, out
 

@@ -26,7 +26,6 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -49,16 +48,6 @@ from sim.records.schema import Records
 from sim.runs.manifest import file_entry
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
-from sim.util.errors import ConfigError
-from sim.util.parallel import available_workers
-from sim.util.ray_local import (
-    MAX_TEMP_DIR_CHARS,
-    address_answers,
-    init_local_ray,
-    local_env,
-    loopback_node,
-    on_loopback,
-)
 
 #: the dataset's tables (folders under the results directory)
 TABLES = ("matters", "visits")
@@ -143,6 +132,12 @@ def run_block(task: BlockTask) -> BlockResult:
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0
     return BlockResult(task.replication, task.first, task.stop, rec.matters.n, len(rec.visits.matter_id), parts, shell,
                        league, time.perf_counter() - t0, peak, os.getpid(), digests)
+
+
+def warm_worker() -> int:
+    """Nothing: run once on each new Ray worker so that it imports this module (gridsim's engine, seconds of
+    imports) while the driver still prepares the blocks."""
+    return os.getpid()
 
 
 def _rows(obj: Any, lo: int, hi: int) -> Any:
@@ -282,57 +277,6 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
     league = {level: ranked(pd.concat(rows, ignore_index=True), weights) for level, rows in league_rows_of.items()}
     return Streamed(kpis=kpis, bounds=bounds, parts=merged, shell=shell, blocks=done, league=league,
                     seconds=time.perf_counter() - t0, digests=digests)
-
-
-def ray_mapper(cfg: Config, temp_root: Path) -> Mapper:
-    """Tasks on Ray: a running Ray of this process, the cluster at ``engine.ray.address``, or a local Ray
-    started here (loopback only, session files under ``temp_root``) and stopped when the tasks end.
-    Ctrl-C (or any error) cancels every task not yet ended."""
-    try:
-        import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
-    except ImportError:
-        raise ConfigError("engine.backend", "ray is not installed: pip install 'gridsim[ray]'") from None
-    address = cfg.engine.ray.address
-    if address is not None:
-        why = address_answers(address)
-        if why is not None:
-            raise ConfigError("engine.ray.address", f"{why}: start the cluster's head with `ray start --head` "
-                              "and give its address, or leave engine.ray.address unset for a local Ray")
-    elif not ray.is_initialized() and len(str(temp_root)) > MAX_TEMP_DIR_CHARS:
-        raise ConfigError("run.results_dir", f"a local Ray keeps its sockets under the results directory, whose "
-                          f"path must be at most {MAX_TEMP_DIR_CHARS} characters for them: {temp_root}")
-
-    def run(tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
-        started = False
-        with local_env():
-            if not ray.is_initialized():
-                if address is not None:  # a head on this machine's loopback: this driver's node is there too
-                    with loopback_node() if on_loopback(address) else nullcontext():
-                        ray.init(address=address, configure_logging=False)
-                else:
-                    temp_root.mkdir(parents=True, exist_ok=True)
-                    workers = max(1, min(available_workers(cfg.engine.ray.workers), len(tasks)))
-                    init_local_ray(ray, temp_root, workers)
-                started = True
-            remote = ray.remote(num_cpus=1, max_retries=3)(run_block)
-            # at most engine.ray.workers tasks at once (0: one per CPU Ray has): the rest wait their turn here
-            at_once = cfg.engine.ray.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-            waiting = list(tasks)
-            pending: list[Any] = []
-            try:
-                while waiting or pending:
-                    while waiting and len(pending) < at_once:
-                        pending.append(remote.remote(waiting.pop(0)))
-                    ready, pending = ray.wait(pending, num_returns=1)
-                    yield ray.get(ready[0])
-            finally:
-                for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
-                    ray.cancel(ref, force=True)
-                if started:  # in this thread: stopped beside the merge, Ray would be torn down while the merge
-                    # still lets go of the blocks' objects into it (a second gained, measured, for that risk)
-                    ray.shutdown()
-
-    return run
 
 
 def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:

@@ -1,0 +1,153 @@
+"""A streamed run's blocks on Ray: a running Ray of this process, a cluster, or a local Ray started early.
+
+A local Ray takes seconds to start (its seven processes, five of them Python) and its
+workers more to import gridsim before their first block. None of that depends on the
+run's matters, so ``RayBlocks.start_early`` begins it in a thread while the driver checks
+capacity, claims the results directory and builds the territory, and the workers import
+gridsim in a warm-up task meanwhile. The thread that started Ray stays alive until Ray is
+stopped: Ray's processes are told to die with the thread that started them (Linux's
+parent-death signal follows the thread, not the process).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sim.runs.stream import BlockResult, BlockTask, run_block, warm_worker
+from sim.scenario.schema import Config
+from sim.util.errors import ConfigError
+from sim.util.parallel import available_workers
+from sim.util.ray_local import (
+    MAX_TEMP_DIR_CHARS,
+    address_answers,
+    init_local_ray,
+    local_env,
+    loopback_node,
+    on_loopback,
+)
+
+
+class _QuietThreadStart(logging.Filter):
+    """Ray's warning that a driver started outside the main thread sets no SIGTERM handler: gridsim's own
+    (``sim.util.interrupt``) stays in place, which is what the run wants."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "SIGTERM handler is not set" not in record.getMessage()
+
+
+class _EarlyStart:
+    """A local Ray started (and its workers warmed) in a thread that lives until Ray is stopped."""
+
+    def __init__(self, ray: ModuleType, temp_root: Path, workers: int) -> None:
+        self.ray, self.temp_root, self.workers = ray, temp_root, workers
+        self.ready = threading.Event()  # set when Ray is up and warm, or failed to start
+        self.stop = threading.Event()  # set by the driver once it has stopped Ray
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="gridsim-ray-start", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        quiet = _QuietThreadStart()
+        logger = logging.getLogger("ray._private.worker")
+        logger.addFilter(quiet)
+        try:
+            self.temp_root.mkdir(parents=True, exist_ok=True)
+            init_local_ray(self.ray, self.temp_root, self.workers)
+            warm = self.ray.remote(num_cpus=1)(warm_worker)
+            self.ray.get([warm.remote() for _ in range(self.workers)])  # one per worker: each imports gridsim
+        except BaseException as exc:  # handed to the driver, which raises it in its own thread
+            self.error = exc
+        finally:
+            logger.removeFilter(quiet)
+            self.ready.set()
+        self.stop.wait()  # Ray's processes die with this thread: it ends only once Ray is stopped
+
+    def wait(self) -> None:
+        """Until Ray is up; its start's error, if any, raised here."""
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        """Ray stopped (if it came up) and the thread ended."""
+        self.ready.wait()
+        if self.ray.is_initialized():
+            self.ray.shutdown()
+        self.stop.set()
+        self.thread.join()
+
+
+class RayBlocks:
+    """Tasks on Ray: a running Ray of this process, the cluster at ``engine.ray.address``, or a local Ray
+    started here (loopback only, session files under ``temp_root``) and stopped when the tasks end.
+    Ctrl-C (or any error) cancels every task not yet ended. Call ``close`` when the run ends, whatever way."""
+
+    def __init__(self, cfg: Config, temp_root: Path) -> None:
+        try:
+            import ray  # an optional dependency (the ray extra), and seconds to import: only when asked for
+        except ImportError:
+            raise ConfigError("engine.backend", "ray is not installed: pip install 'gridsim[ray]'") from None
+        self.ray, self.cfg, self.temp_root = ray, cfg, temp_root
+        self.address = cfg.engine.ray.address
+        self.early: _EarlyStart | None = None
+        if self.address is not None:
+            why = address_answers(self.address)
+            if why is not None:
+                raise ConfigError("engine.ray.address", f"{why}: start the cluster's head with `ray start --head` "
+                                  "and give its address, or leave engine.ray.address unset for a local Ray")
+        elif not ray.is_initialized() and len(str(temp_root)) > MAX_TEMP_DIR_CHARS:
+            raise ConfigError("run.results_dir", f"a local Ray keeps its sockets under the results directory, whose "
+                              f"path must be at most {MAX_TEMP_DIR_CHARS} characters for them: {temp_root}")
+
+    def start_early(self, workers: int) -> None:
+        """Begin starting a local Ray of ``workers`` workers now, if the run will start one (no address, no Ray
+        running in this process), so that it comes up while the driver prepares the blocks."""
+        if self.address is None and not self.ray.is_initialized() and self.early is None:
+            self.early = _EarlyStart(self.ray, self.temp_root, max(1, workers))
+
+    def __call__(self, tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
+        ray = self.ray
+        started = False
+        if self.early is not None:
+            self.early.wait()
+        elif not ray.is_initialized():
+            with local_env():
+                if self.address is not None:  # a head on this machine's loopback: this driver's node is there too
+                    with loopback_node() if on_loopback(self.address) else nullcontext():
+                        ray.init(address=self.address, configure_logging=False)
+                else:
+                    self.temp_root.mkdir(parents=True, exist_ok=True)
+                    workers = max(1, min(available_workers(self.cfg.engine.ray.workers), len(tasks)))
+                    init_local_ray(ray, self.temp_root, workers)
+            started = True
+        remote = ray.remote(num_cpus=1, max_retries=3)(run_block)
+        # at most engine.ray.workers tasks at once (0: one per CPU Ray has): the rest wait their turn here
+        at_once = self.cfg.engine.ray.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        waiting = list(tasks)
+        pending: list[Any] = []
+        try:
+            while waiting or pending:
+                while waiting and len(pending) < at_once:
+                    pending.append(remote.remote(waiting.pop(0)))
+                ready, pending = ray.wait(pending, num_returns=1)
+                yield ray.get(ready[0])
+        finally:
+            for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
+                ray.cancel(ref, force=True)
+            # in this thread: stopped beside the merge, Ray would be torn down while the merge still lets go
+            # of the blocks' objects into it (a second gained, measured, for that risk)
+            if started:
+                ray.shutdown()
+            self.close()
+
+    def close(self) -> None:
+        """Stop a local Ray started early (the run ended, or failed before or after its blocks)."""
+        if self.early is not None:
+            self.early.close()
+            self.early = None
