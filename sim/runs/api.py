@@ -54,6 +54,7 @@ from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import build_territory
 from sim.util.errors import ConfigError
 from sim.util.interrupt import signals_deferred
+from sim.util.parallel import available_workers
 from sim.util.partial import RAY_PREFIX, claim_results_dir, drop_owner, remove_stale
 from sim.util.strict_json import dumps as strict_dumps
 
@@ -197,12 +198,14 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
     ray_tmp = Path(cfg.run.results_dir).resolve() / f"{RAY_PREFIX}{os.getpid()}"
     mapper = RayBlocks(cfg, ray_tmp)  # a bad address or a missing Ray: one line, before anything is claimed
     assert est.streamed is not None
-    mapper.start_early(est.streamed.workers)  # a local Ray comes up while the capacity check and the territory run
-    capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
-    say(format_capacity(capacity) + (f"\n({note})" if note else ""))
-    result = RunResult(cfg=cfg, capacity=capacity, engine="vector")
     out: _ResultsDir | None = None
     try:
+        # a local Ray comes up while the capacity check, the claim and the territory run: as many workers
+        # as the run has blocks over all its replications, at most one per core
+        mapper.start_early(min(available_workers(cfg.engine.ray.workers), est.streamed.blocks))
+        capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
+        say(format_capacity(capacity) + (f"\n({note})" if note else ""))
+        result = RunResult(cfg=cfg, capacity=capacity, engine="vector")
         if write:
             with signals_deferred():
                 out = _ResultsDir.claim(cfg)
@@ -225,8 +228,10 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
             out.discard()
         raise
     finally:
-        mapper.close()
-        shutil.rmtree(ray_tmp, ignore_errors=True)
+        try:
+            mapper.close()  # a Ray started early, stopped whatever ended the run (here or before its blocks)
+        finally:  # even if a second Ctrl-C cuts the stop short
+            shutil.rmtree(ray_tmp, ignore_errors=True)
     return result, out
 
 

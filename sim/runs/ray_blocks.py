@@ -12,6 +12,7 @@ parent-death signal follows the thread, not the process).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
@@ -22,6 +23,7 @@ from typing import Any
 from sim.runs.stream import BlockResult, BlockTask, run_block, warm_worker
 from sim.scenario.schema import Config
 from sim.util.errors import ConfigError
+from sim.util.interrupt import Terminated, terminated
 from sim.util.parallel import available_workers
 from sim.util.ray_local import (
     MAX_TEMP_DIR_CHARS,
@@ -47,9 +49,13 @@ class _EarlyStart:
     def __init__(self, ray: ModuleType, temp_root: Path, workers: int) -> None:
         self.ray, self.temp_root, self.workers = ray, temp_root, workers
         self.ready = threading.Event()  # set when Ray is up and warm, or failed to start
-        self.stop = threading.Event()  # set by the driver once it has stopped Ray
+        self.ray_stopped = threading.Event()  # set by the driver once it has stopped Ray: the thread may end
         self.error: BaseException | None = None
+        # the driver's SIGTERM handler (gridsim's: ``sim.util.interrupt``), put back once Ray is up
+        self.sigterm = signal.getsignal(signal.SIGTERM)
         self.thread = threading.Thread(target=self._run, name="gridsim-ray-start", daemon=True)
+
+    def begin(self) -> None:
         self.thread.start()
 
     def _run(self) -> None:
@@ -60,27 +66,39 @@ class _EarlyStart:
             self.temp_root.mkdir(parents=True, exist_ok=True)
             init_local_ray(self.ray, self.temp_root, self.workers)
             warm = self.ray.remote(num_cpus=1)(warm_worker)
-            self.ray.get([warm.remote() for _ in range(self.workers)])  # one per worker: each imports gridsim
+            # as many as the workers, sent at once: each new worker takes one and imports gridsim (a worker
+            # done first may take a second one, leaving the other to import with its first block)
+            self.ray.get([warm.remote() for _ in range(self.workers)])
         except BaseException as exc:  # handed to the driver, which raises it in its own thread
             self.error = exc
         finally:
             logger.removeFilter(quiet)
             self.ready.set()
-        self.stop.wait()  # Ray's processes die with this thread: it ends only once Ray is stopped
+        self.ray_stopped.wait()  # Ray's processes die with this thread: it ends only once Ray is stopped
 
     def wait(self) -> None:
-        """Until Ray is up; its start's error, if any, raised here."""
+        """Until Ray is up (in the driver's main thread); its start's error, if any, raised here."""
         self.ready.wait()
+        self._own_sigterm()
         if self.error is not None:
             raise self.error
 
+    def _own_sigterm(self) -> None:
+        """The driver's SIGTERM handler back in place: Ray's core installs its own as it connects (a stack
+        dump on stderr before gridsim's one line); only the main thread may set a handler."""
+        if threading.current_thread() is threading.main_thread() and callable(self.sigterm):
+            signal.signal(signal.SIGTERM, self.sigterm)
+
     def close(self) -> None:
-        """Ray stopped (if it came up) and the thread ended."""
+        """Ray stopped and the thread ended. Stopped even if its start failed half-way (``ray.shutdown`` does
+        nothing when nothing is up), since any Ray of this start is the run's own."""
         self.ready.wait()
-        if self.ray.is_initialized():
+        try:
             self.ray.shutdown()
-        self.stop.set()
-        self.thread.join()
+        finally:
+            self.ray_stopped.set()
+            self.thread.join()
+            self._own_sigterm()
 
 
 class RayBlocks:
@@ -110,6 +128,7 @@ class RayBlocks:
         running in this process), so that it comes up while the driver prepares the blocks."""
         if self.address is None and not self.ray.is_initialized() and self.early is None:
             self.early = _EarlyStart(self.ray, self.temp_root, max(1, workers))
+            self.early.begin()
 
     def __call__(self, tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
         ray = self.ray
@@ -135,16 +154,24 @@ class RayBlocks:
             while waiting or pending:
                 while waiting and len(pending) < at_once:
                     pending.append(remote.remote(waiting.pop(0)))
-                ready, pending = ray.wait(pending, num_returns=1)
-                yield ray.get(ready[0])
+                try:
+                    ready, pending = ray.wait(pending, num_returns=1)
+                    got = ray.get(ready[0])
+                except KeyboardInterrupt:  # Ray raises a plain one for any signal's exception: SIGTERM's too
+                    if terminated():
+                        raise Terminated("SIGTERM") from None
+                    raise
+                yield got
         finally:
-            for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
-                ray.cancel(ref, force=True)
-            # in this thread: stopped beside the merge, Ray would be torn down while the merge still lets go
-            # of the blocks' objects into it (a second gained, measured, for that risk)
-            if started:
-                ray.shutdown()
-            self.close()
+            try:
+                for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
+                    ray.cancel(ref, force=True)
+            finally:
+                # in this thread: stopped beside the merge, Ray would be torn down while the merge still lets
+                # go of the blocks' objects into it (a second gained, measured, for that risk)
+                if started:
+                    ray.shutdown()
+                self.close()
 
     def close(self) -> None:
         """Stop a local Ray started early (the run ended, or failed before or after its blocks)."""

@@ -18,8 +18,18 @@ class Terminated(KeyboardInterrupt):
     """The process was sent SIGTERM."""
 
 
+_received: list[int] = []  # the SIGTERMs this process has been sent (``terminated``)
+
+
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
     raise Terminated(signal.Signals(signum).name)
+
+
+def terminated() -> bool:
+    """Whether this process has been sent SIGTERM: a library that turns any KeyboardInterrupt into a plain
+    one (Ray's ``ray.wait`` does) loses ``Terminated``; its caller raises it again when this is true."""
+    return bool(_received)
 
 
 def install() -> None:

@@ -30,15 +30,19 @@ from sim.runs.ray_blocks import RayBlocks
 from sim.runs.stream import in_process, plan
 from sim.scenario.territory import build_territory
 
-def children():
-    me, out = str(os.getpid()), []
+def children():  # every live process under this one: Ray's head and raylet, and the workers under the raylet
+    parents = {}
     for p in Path("/proc").iterdir():
         try:
             after = (p / "stat").read_text().rsplit(")", 1)[1].split() if p.name.isdigit() else []
         except OSError:
             continue
-        if after and after[1] == me and after[0] != "Z":
-            out.append(p.name)
+        if after and after[0] != "Z":
+            parents[int(p.name)] = int(after[1])
+    out, frontier = [], [os.getpid()]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        out += frontier
     return out
 
 cfg = load_config(sys.argv[3:])
