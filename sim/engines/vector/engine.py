@@ -311,6 +311,7 @@ class _BlockRun:
                 "server_active": active, "server_busy": np.zeros(n_srv, np.bool_), "server_busy_h": np.zeros(n_srv),
                 "server_wake_pending": np.zeros(n_srv, np.bool_),
                 "station_idle": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
+                "station_unwoken": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
                 "shift_checked_at": np.full(n_cal, -1.0), "shift_open": np.zeros(n_cal, np.bool_),
                 "queue_fresh": np.full(n_st * n_k, -1, np.int64), "queue_overdue": np.full(n_st * n_k, -1, np.int64),
                 "queue_deadlines": np.full(n_st, -1, np.int64), "queue_waiting": np.zeros(n_st, np.int64),

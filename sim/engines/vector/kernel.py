@@ -19,7 +19,17 @@ import numpy as np
 from numba import njit
 
 from sim.engines.vector.heaps import E_A, E_B, E_SEQ, E_TYPE, HEAP_SIZE, PUSHES, ev_pop
-from sim.engines.vector.stations import limit_next, new_row, pull, push, set_active, set_busy, station_at, visit
+from sim.engines.vector.stations import (
+    limit_next,
+    new_row,
+    pull,
+    push,
+    set_active,
+    set_busy,
+    set_wake_pending,
+    station_at,
+    visit,
+)
 from sim.engines.vector.world import (
     ABANDONED,
     AS_TRANSFER,
@@ -370,7 +380,7 @@ def run_events(w, order, mob_a, mob_b, vols):
         elif typ == EV_DETOUR or typ == EV_TRANSFER:
             resume(w, a, NONE, now)
         elif typ == EV_WAKE:
-            w.server_wake_pending[a] = False
+            set_wake_pending(w, a, False)
             pull(w, a, now)
         elif typ == EV_MOB_ON:
             for r in vols:

@@ -204,20 +204,35 @@ def on_shift(w, r, now):
 
 @njit(cache=True)
 def set_busy(w, r, value):
-    """Mark server r busy or free, keeping its station's count of idle active servers."""
+    """Mark server r busy or free, keeping its station's counts of idle active servers (and of those with no
+    wake-up scheduled)."""
     if w.server_busy[r] != value:
         w.server_busy[r] = value
         if w.server_active[r]:
             w.station_idle[w.server_station[r]] += -1 if value else 1
+            if not w.server_wake_pending[r]:
+                w.station_unwoken[w.server_station[r]] += -1 if value else 1
 
 
 @njit(cache=True)
 def set_active(w, r, value):
-    """Put server r on or off duty (a volunteer's mobilisation), keeping its station's idle count."""
+    """Put server r on or off duty (a volunteer's mobilisation), keeping its station's idle counts."""
     if w.server_active[r] != value:
         w.server_active[r] = value
         if not w.server_busy[r]:
             w.station_idle[w.server_station[r]] += 1 if value else -1
+            if not w.server_wake_pending[r]:
+                w.station_unwoken[w.server_station[r]] += 1 if value else -1
+
+
+@njit(cache=True)
+def set_wake_pending(w, r, value):
+    """Mark server r's wake-up scheduled or done, keeping its station's count of idle active servers with
+    none scheduled."""
+    if w.server_wake_pending[r] != value:
+        w.server_wake_pending[r] = value
+        if w.server_active[r] and not w.server_busy[r]:
+            w.station_unwoken[w.server_station[r]] += -1 if value else 1
 
 
 @njit(cache=True)
@@ -249,7 +264,7 @@ def wake_later(w, r, now):
     """Idle server r, off shift, looks for work when its shift next opens (scheduled once)."""
     if w.server_wake_pending[r] or on_shift(w, r, now):
         return
-    w.server_wake_pending[r] = True
+    set_wake_pending(w, r, True)
     t = next_open_row(w.shift_start, w.shift_hours, w.shift_before, w.shift_ends, w.server_shift[r], now)
     push(w, now + (t - now), EV_WAKE, r, ZERO)
 
@@ -361,10 +376,12 @@ def visit(w, i, s, lv, work, how, now):
     q_push(w, s, row)
     if (how & LIMITED) != 0 and w.station_limit_h[s] > 0:
         limit_add(w, s, row, now)
-    # idle servers off shift who could take it start at their next opening
+    # idle servers off shift who could take it start at their next opening; a station whose idle servers all
+    # have a wake-up scheduled already has nothing to do here (at night, thousands of department servers
+    # were each looked at again for every matter that came in)
     for j in range(lo - 1, hi):
         st = s if j < lo else w.neighbour_station[j]
-        if w.station_idle[st] == 0:
+        if w.station_unwoken[st] == 0:
             continue
         for r in range(w.server_ptr[st], w.server_ptr[st + 1]):
             if w.server_active[r] and not w.server_busy[r] and w.server_skills[r, k]:

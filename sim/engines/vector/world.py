@@ -198,6 +198,7 @@ SERVER_STATE: tuple[tuple[str, str], ...] = (
     ("server_busy_h", "[R] float64  hours worked"),
     ("server_wake_pending", "[R] bool  a wake-up at its shift's next opening is scheduled"),
     ("station_idle", "[S] int64  idle active servers"),
+    ("station_unwoken", "[S] int64  idle active servers with no wake-up scheduled"),
     ("shift_checked_at", "[C] float64  the instant shift_open was computed for"),
     ("shift_open", "[C] bool  the shift is open then"),
 )

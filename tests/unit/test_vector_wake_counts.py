@@ -1,0 +1,48 @@
+"""The vector engine's count of idle servers with no wake-up scheduled (``station_unwoken``) stays exact.
+
+A matter that arrives while a station's servers are off shift schedules a wake-up for each idle one that could
+take it; the count lets a station whose idle servers all have one skip the servers (the loop that made a
+calibrated city's nights slow). Whatever happened during the run (shifts, volunteers mobilised and stood
+down, servers busy across a shift's opening), it must end equal to a recount of its servers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.engines.prepare import prepare
+from sim.engines.vector import engine
+from sim.engines.vector.engine import run_vector
+from sim.matters.occur import generate_inputs
+from sim.runs.config import load_config
+from sim.scenario.territory import build_territory
+
+
+@pytest.mark.parametrize("overrides", [
+    ["territory=township", "run.horizon_days=30"],
+    ["territory=township", "scenario=flood", "run.horizon_days=40"],  # volunteers mobilised and stood down
+    ["territory=township", "run.horizon_days=20", "staffing.shifts.grid_leader=office",
+     "staffing.shifts.fulltime=office"],
+])
+def test_the_count_of_idle_servers_without_a_wake_up_matches_a_recount(overrides: list[str],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    worlds: list[dict[str, np.ndarray]] = []
+    make = engine.make_world
+
+    def keep(params: Any, arrays: Mapping[str, np.ndarray]) -> Any:
+        worlds.append(dict(arrays))
+        return make(params, arrays)
+
+    monkeypatch.setattr(engine, "make_world", keep)
+    cfg = load_config(overrides)
+    terr = build_territory(cfg)
+    rec = run_vector(prepare(cfg, terr, generate_inputs(cfg, terr, 0)), 0)
+    assert rec.matters.n > 0 and worlds
+    for w in worlds:
+        idle = w["server_active"] & ~w["server_busy"] & ~w["server_wake_pending"]
+        recount = np.bincount(w["server_station"], weights=idle, minlength=len(w["station_unwoken"]))
+        np.testing.assert_array_equal(w["station_unwoken"], recount.astype(np.int64))
+        assert w["server_wake_pending"].any() or "office" not in " ".join(overrides)
