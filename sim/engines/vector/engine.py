@@ -309,7 +309,7 @@ class _BlockRun:
                 "visit_done_as": np.zeros(v, np.int8), "visit_tracked": np.zeros(v, np.bool_),
                 "visit_waiting": np.zeros(v, np.bool_), "visit_overdue": np.zeros(v, np.bool_),
                 "server_active": active, "server_busy": np.zeros(n_srv, np.bool_), "server_busy_h": np.zeros(n_srv),
-                "server_wake_pending": np.zeros(n_srv, np.bool_),
+                "server_wake_pending": np.zeros(n_srv, np.bool_), "server_wake_next": np.full(n_srv, -1, np.int64),
                 "station_idle": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
                 "station_unwoken": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
                 "shift_checked_at": np.full(n_cal, -1.0), "shift_open": np.zeros(n_cal, np.bool_),

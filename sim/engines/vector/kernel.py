@@ -379,9 +379,13 @@ def run_events(w, order, mob_a, mob_b, vols):
             resume(w, a, b, now)
         elif typ == EV_DETOUR or typ == EV_TRANSFER:
             resume(w, a, NONE, now)
-        elif typ == EV_WAKE:
-            set_wake_pending(w, a, False)
-            pull(w, a, now)
+        elif typ == EV_WAKE:  # b servers chained from a, in the order their wake-ups were scheduled
+            r = a
+            for _ in range(b):
+                nxt = w.server_wake_next[r]
+                set_wake_pending(w, r, False)
+                pull(w, r, now)
+                r = nxt
         elif typ == EV_MOB_ON:
             for r in vols:
                 set_active(w, r, YES)

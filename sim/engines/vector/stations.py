@@ -40,6 +40,7 @@ from sim.engines.vector.world import (
     K_PLATFORM,
     LIMITED,
     NONE,
+    ONE,
     OPEN,
     PUSHES,
     SETTLES,
@@ -266,7 +267,53 @@ def wake_later(w, r, now):
         return
     set_wake_pending(w, r, True)
     t = next_open_row(w.shift_start, w.shift_hours, w.shift_before, w.shift_ends, w.server_shift[r], now)
-    push(w, now + (t - now), EV_WAKE, r, ZERO)
+    w.server_wake_next[r] = -1
+    push(w, now + (t - now), EV_WAKE, r, ONE)
+
+
+@njit(cache=True)
+def push_wakes(w, t, first, count):
+    """One event for ``count`` servers chained from ``first`` (``server_wake_next``) who wake at ``t``, in
+    place of one event each: the same order (their events would have been pushed one after another, at one
+    time, so nothing could fall between them) and the same push numbers for every later event."""
+    push(w, t, EV_WAKE, first, count)
+    w.counters[PUSHES] += count - 1
+
+
+@njit(cache=True)
+def wake_idle_servers(w, s, k, lo, hi, now):
+    """Idle off-shift servers of station s and its neighbours ``lo..hi`` who take category k wake at their
+    shifts' next openings: those waking at one time share one wake-up event (thousands of a department's
+    servers, every night)."""
+    first = -1
+    last = -1
+    count = 0
+    t_group = 0.0
+    for j in range(lo - 1, hi):
+        st = s if j < lo else w.neighbour_station[j]
+        # a station whose idle servers all have a wake-up scheduled already has nothing to do here
+        if w.station_unwoken[st] == 0:
+            continue
+        for r in range(w.server_ptr[st], w.server_ptr[st + 1]):
+            if (not w.server_active[r] or w.server_busy[r] or not w.server_skills[r, k] or w.server_wake_pending[r]
+                    or on_shift(w, r, now)):
+                continue
+            t = next_open_row(w.shift_start, w.shift_hours, w.shift_before, w.shift_ends, w.server_shift[r], now)
+            t = now + (t - now)
+            if count > 0 and t != t_group:
+                push_wakes(w, t_group, first, count)
+                count = 0
+            set_wake_pending(w, r, True)
+            w.server_wake_next[r] = -1
+            if count == 0:
+                first = r
+            else:
+                w.server_wake_next[last] = r
+            last = r
+            t_group = t
+            count += 1
+    if count > 0:
+        push_wakes(w, t_group, first, count)
 
 
 @njit(cache=True)
@@ -376,16 +423,8 @@ def visit(w, i, s, lv, work, how, now):
     q_push(w, s, row)
     if (how & LIMITED) != 0 and w.station_limit_h[s] > 0:
         limit_add(w, s, row, now)
-    # idle servers off shift who could take it start at their next opening; a station whose idle servers all
-    # have a wake-up scheduled already has nothing to do here (at night, thousands of department servers
-    # were each looked at again for every matter that came in)
-    for j in range(lo - 1, hi):
-        st = s if j < lo else w.neighbour_station[j]
-        if w.station_unwoken[st] == 0:
-            continue
-        for r in range(w.server_ptr[st], w.server_ptr[st + 1]):
-            if w.server_active[r] and not w.server_busy[r] and w.server_skills[r, k]:
-                wake_later(w, r, now)
+    # idle servers off shift who could take it start at their next opening
+    wake_idle_servers(w, s, k, lo, hi, now)
 
 
 @njit(cache=True)

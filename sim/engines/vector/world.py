@@ -36,7 +36,7 @@ def _ints(n: int) -> tuple[np.int64, ...]:
 
 
 # arguments with these values share one compiled copy of each function (see _ints)
-ZERO, NONE, YES, NO = np.int64(0), np.int64(-1), np.bool_(True), np.bool_(False)
+ZERO, ONE, NONE, YES, NO = np.int64(0), np.int64(1), np.int64(-1), np.bool_(True), np.bool_(False)
 
 # event types
 EV_DISCOVER, EV_DETOUR, EV_FINISH, EV_EXPIRE, EV_CONTINUE, EV_TRANSFER, EV_MOB_ON, EV_MOB_OFF, EV_WAKE = _ints(9)
@@ -197,6 +197,7 @@ SERVER_STATE: tuple[tuple[str, str], ...] = (
     ("server_busy", "[R] bool"),
     ("server_busy_h", "[R] float64  hours worked"),
     ("server_wake_pending", "[R] bool  a wake-up at its shift's next opening is scheduled"),
+    ("server_wake_next", "[R] int64  the server woken after it by the same wake-up event (-1: none)"),
     ("station_idle", "[S] int64  idle active servers"),
     ("station_unwoken", "[S] int64  idle active servers with no wake-up scheduled"),
     ("shift_checked_at", "[C] float64  the instant shift_open was computed for"),
