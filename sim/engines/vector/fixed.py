@@ -83,6 +83,7 @@ def _fixed_arrays(p: Prepared, srv_station: np.ndarray) -> dict[str, np.ndarray]
     names = list(p.cfg.calendar.shifts)
     nb_ptr, nb_st, nb_km = _neighbours(p)
     start, hours, before, ends = stack_calendars([p.calendars[k] for k in names])
+    server_shift = np.array([names.index(s) for s in lay.server_shift], np.int64)
     return {"category_module": cat.module.astype(np.int64), "category_department": cat.department.astype(np.int64),
             "category_top": cat.top.astype(np.int64), "category_party": cat.party, "category_handled": cat.handled,
             "grid_village": terr.grid_village.astype(np.int64), "grid_township": terr.grid_township.astype(np.int64),
@@ -91,10 +92,23 @@ def _fixed_arrays(p: Prepared, srv_station: np.ndarray) -> dict[str, np.ndarray]
             "station_kind": np.array([_KIND_CODE[k] for k in lay.kind], np.int64),
             "station_limit_h": _station_limits(p), "server_ptr": lay.server_ptr, "neighbour_ptr": nb_ptr,
             "neighbour_station": nb_st, "neighbour_km": nb_km, "server_station": srv_station,
-            "server_speed": lay.server_speed, "server_shift": np.array([names.index(s) for s in lay.server_shift],
-                                                                        np.int64),
+            "server_speed": lay.server_speed, "server_shift": server_shift,
+            "station_shift": shared_shift(np.asarray(lay.server_ptr, np.int64), server_shift),
             "server_skills": lay.server_skills, "server_specialist": ~lay.server_skills.all(axis=1),
             "shift_start": start, "shift_hours": hours, "shift_before": before, "shift_ends": ends}
+
+
+def shared_shift(server_ptr: np.ndarray, server_shift: np.ndarray) -> np.ndarray:
+    """Per station, the shift calendar all its servers share; -1 where they have several or it has none (the
+    engine then looks at each server: one shared shift closed means none of them can start a visit)."""
+    out = np.full(len(server_ptr) - 1, -1, np.int64)
+    lo, hi = server_ptr[:-1], server_ptr[1:]
+    some = np.flatnonzero(hi > lo)
+    if len(some):
+        first = np.minimum.reduceat(server_shift, lo[some])
+        top = np.maximum.reduceat(server_shift, lo[some])
+        out[some] = np.where(first == top, first, -1)
+    return out
 
 
 def _station_county(p: Prepared) -> np.ndarray:

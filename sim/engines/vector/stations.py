@@ -194,13 +194,18 @@ def q_best(w, s, r, now):
 
 
 @njit(cache=True)
-def on_shift(w, r, now):
-    """Is server r's shift open at ``now``? (memoised per shift for the current instant)"""
-    sh = w.server_shift[r]
+def shift_open_at(w, sh, now):
+    """Is shift calendar sh open at ``now``? (memoised per shift for the current instant)"""
     if w.shift_checked_at[sh] != now:
         w.shift_checked_at[sh] = now
         w.shift_open[sh] = next_open_row(w.shift_start, w.shift_hours, w.shift_before, w.shift_ends, sh, now) == now
     return w.shift_open[sh]
+
+
+@njit(cache=True)
+def on_shift(w, r, now):
+    """Is server r's shift open at ``now``?"""
+    return shift_open_at(w, w.server_shift[r], now)
 
 
 @njit(cache=True)
@@ -243,6 +248,10 @@ def choose(w, s, k, now):
     Default: the station's own order; skill: specialists first; least_loaded: least busy so far.
     """
     if w.station_idle[s] == 0:
+        return -1
+    # a station whose servers share one shift, closed now: none of them can start (at night a department's
+    # thousands of servers were each looked at for every matter that came in)
+    if w.station_shift[s] >= 0 and not shift_open_at(w, w.station_shift[s], now):
         return -1
     rule = w.params.rule
     ranks = ranks_handlers(rule)

@@ -146,6 +146,7 @@ STATIONS: tuple[tuple[str, str], ...] = (
     ("server_station", "[R] int64  home station"),
     ("server_speed", "[R] float64  work done per hour"),
     ("server_shift", "[R] int64  shift calendar"),
+    ("station_shift", "[S] int64  the shift calendar all its servers share (-1: several, or no server)"),
     ("server_skills", "[R, K] bool  categories it takes"),
     ("server_specialist", "[R] bool  takes only some categories"),
 )
