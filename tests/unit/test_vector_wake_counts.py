@@ -23,7 +23,9 @@ from sim.scenario.territory import build_territory
 
 @pytest.mark.parametrize("overrides", [
     ["territory=township", "run.horizon_days=30"],
-    ["territory=township", "scenario=flood", "run.horizon_days=40"],  # volunteers mobilised and stood down
+    # the flood's volunteers mobilised (from day 180) and stood down, with the grid staff on office hours
+    ["territory=township", "scenario=flood", "run.horizon_days=220", "staffing.shifts.grid_leader=office",
+     "staffing.shifts.fulltime=office", "staffing.shifts.volunteer=office"],
     ["territory=township", "run.horizon_days=20", "staffing.shifts.grid_leader=office",
      "staffing.shifts.fulltime=office"],
 ])
@@ -46,3 +48,5 @@ def test_the_count_of_idle_servers_without_a_wake_up_matches_a_recount(overrides
         recount = np.bincount(w["server_station"], weights=idle, minlength=len(w["station_unwoken"]))
         np.testing.assert_array_equal(w["station_unwoken"], recount.astype(np.int64))
         assert w["server_wake_pending"].any() or "office" not in " ".join(overrides)
+        if "scenario=flood" in overrides:  # the volunteers were on duty at some time
+            assert w["server_busy_h"][~w["server_active"]].sum() > 0

@@ -293,7 +293,8 @@ def push_wakes(w, t, first, count):
 def wake_idle_servers(w, s, k, lo, hi, now):
     """Idle off-shift servers of station s and its neighbours ``lo..hi`` who take category k wake at their
     shifts' next openings: those waking at one time share one wake-up event (thousands of a department's
-    servers, every night)."""
+    servers, every night). Exact only because nothing here pushes or numbers another event between a group's
+    first server and its ``push_wakes``: a group stands for events with consecutive push numbers."""
     first = -1
     last = -1
     count = 0
