@@ -299,6 +299,8 @@ def wake_idle_servers(w, s, k, lo, hi, now):
     last = -1
     count = 0
     t_group = 0.0
+    memo_sh = np.int64(-1)
+    memo_t = 0.0
     for j in range(lo - 1, hi):
         st = s if j < lo else w.neighbour_station[j]
         # a station whose idle servers all have a wake-up scheduled already has nothing to do here
@@ -308,8 +310,11 @@ def wake_idle_servers(w, s, k, lo, hi, now):
             if (not w.server_active[r] or w.server_busy[r] or not w.server_skills[r, k] or w.server_wake_pending[r]
                     or on_shift(w, r, now)):
                 continue
-            t = next_open_row(w.shift_start, w.shift_hours, w.shift_before, w.shift_ends, w.server_shift[r], now)
-            t = now + (t - now)
+            if w.server_shift[r] != memo_sh:  # a shift's next opening, searched once for its servers here
+                memo_sh = w.server_shift[r]
+                memo_t = next_open_row(w.shift_start, w.shift_hours, w.shift_before, w.shift_ends, memo_sh, now)
+                memo_t = now + (memo_t - now)
+            t = memo_t
             if count > 0 and t != t_group:
                 push_wakes(w, t_group, first, count)
                 count = 0
