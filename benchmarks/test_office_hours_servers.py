@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,6 @@ def _year_seconds(tmp: Path, always: bool) -> float:
     values = scenario_values(fit, HANDLING, write_units(fit, tmp / "bench.units.csv", "bench"), "bench", 7)
     cfg = build_config(values)
     if always:
-        from dataclasses import replace
         cfg = replace(cfg, staffing=replace(cfg.staffing, shifts={**cfg.staffing.shifts, "department": "always"}))
     terr = build_territory(cfg)
     p = prepare(cfg, terr, generate_inputs(cfg, terr, 0))

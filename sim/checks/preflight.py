@@ -329,7 +329,8 @@ def _streamed_estimate(cfg: Config, villages: VillageTable, d: Drivers, units: d
     blocks = block_counts(sizes, cfg.engine.block_matters)
     largest = max(float(sizes[a:b].sum()) for a, b in blocks)
     local = cfg.engine.ray.address is None
-    workers = max(1, min(available_workers(cfg.engine.ray.workers), len(blocks))) if local else 1
+    # a local Ray of as many workers as the run has blocks over all its replications, at most one per core
+    workers = max(1, min(available_workers(cfg.engine.ray.workers), len(blocks) * d.replications)) if local else 1
     worker = peak_bytes(replace(d, matters=largest, replications=1), "vector")
     # the driver: the territory, and the merged samples of the two product-limit estimates (sim.metrics.merge)
     driver = (BASE_BYTES + d.grids * BYTES_PER_GRID + d.servers * BYTES_PER_SERVER["vector"]

@@ -54,7 +54,6 @@ from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import build_territory
 from sim.util.errors import ConfigError
 from sim.util.interrupt import signals_deferred
-from sim.util.parallel import available_workers
 from sim.util.partial import RAY_PREFIX, claim_results_dir, drop_owner, remove_stale
 from sim.util.strict_json import dumps as strict_dumps
 
@@ -200,9 +199,8 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
     assert est.streamed is not None
     out: _ResultsDir | None = None
     try:
-        # a local Ray comes up while the capacity check, the claim and the territory run: as many workers
-        # as the run has blocks over all its replications, at most one per core
-        mapper.start_early(min(available_workers(cfg.engine.ray.workers), est.streamed.blocks))
+        # a local Ray (of the pre-flight's workers) comes up while the capacity check, the claim and the territory run
+        mapper.start_early(est.streamed.workers)
         capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
         say(format_capacity(capacity) + (f"\n({note})" if note else ""))
         result = RunResult(cfg=cfg, capacity=capacity, engine="vector")

@@ -133,17 +133,13 @@ class RayBlocks:
     def __call__(self, tasks: Sequence[BlockTask]) -> Iterator[BlockResult]:
         ray = self.ray
         started = False
+        # a local Ray not started early (a caller that did not ask) starts now, the same way
+        self.start_early(min(available_workers(self.cfg.engine.ray.workers), len(tasks)))
         if self.early is not None:
             self.early.wait()
-        elif not ray.is_initialized():
-            with local_env():
-                if self.address is not None:  # a head on this machine's loopback: this driver's node is there too
-                    with loopback_node() if on_loopback(self.address) else nullcontext():
-                        ray.init(address=self.address, configure_logging=False)
-                else:
-                    self.temp_root.mkdir(parents=True, exist_ok=True)
-                    workers = max(1, min(available_workers(self.cfg.engine.ray.workers), len(tasks)))
-                    init_local_ray(ray, self.temp_root, workers)
+        elif not ray.is_initialized():  # a cluster's head: joined here, left when the tasks end
+            with local_env(), loopback_node() if on_loopback(str(self.address)) else nullcontext():
+                ray.init(address=self.address, configure_logging=False)
             started = True
         remote = ray.remote(num_cpus=1, max_retries=3)(run_block)
         # at most engine.ray.workers tasks at once (0: one per CPU Ray has): the rest wait their turn here
