@@ -160,8 +160,13 @@ class RayBlocks:
                 yield got
         finally:
             try:
-                for ref in pending:  # stopped early (Ctrl-C, an error): no task goes on writing
-                    ray.cancel(ref, force=True)
+                # stopped early (Ctrl-C, an error): no task goes on writing. A Ray this run started is stopped
+                # whole just below, its workers with it; a forced cancel there only races the tasks' replies,
+                # and Ray's core aborts the process (exit 1, not 130 or 143) when a reply comes for a task it
+                # has already failed. A Ray that outlives the run (a cluster's, this process's) is told.
+                if self.early is None:
+                    for ref in pending:
+                        ray.cancel(ref, force=True)
             finally:
                 # in this thread: stopped beside the merge, Ray would be torn down while the merge still lets
                 # go of the blocks' objects into it (a second gained, measured, for that risk)
