@@ -314,6 +314,7 @@ class _BlockRun:
                 "station_unwoken": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
                 "shift_checked_at": np.full(n_cal, -1.0), "shift_open": np.zeros(n_cal, np.bool_),
                 "queue_fresh": np.full(n_st * n_k, -1, np.int64), "queue_overdue": np.full(n_st * n_k, -1, np.int64),
+                "queue_live": np.zeros((2, n_st * n_k), np.int32), "queue_live_n": np.zeros((2, n_st), np.int64),
                 "queue_deadlines": np.full(n_st, -1, np.int64), "queue_waiting": np.zeros(n_st, np.int64),
                 "queue_pushes": np.zeros(n_st, np.int64),
                 "event_time": np.zeros(cap.events), "event_info": np.zeros((cap.events, 4), np.int64),

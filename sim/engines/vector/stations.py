@@ -115,8 +115,14 @@ def rule_key(w, row):
 
 
 @njit(cache=True)
-def q_push_node(w, roots, idx, ka, kb, i, s, row):
-    """Queue visit ``row`` of matter i; ties in (ka, kb) go to the lower matter number, then the earlier push."""
+def q_push_node(w, roots, idx, ka, kb, i, s, row, state):
+    """Queue visit ``row`` of matter i; ties in (ka, kb) go to the lower matter number, then the earlier push.
+    ``state`` 0 / 1: a category's overdue / fresh heap, listed in ``queue_live`` when it stops being empty
+    (-1: the deadline heap, not listed)."""
+    if state >= 0 and roots[idx] < 0:
+        j = w.queue_live_n[state, s]
+        w.queue_live[state, s * w.category_top.shape[0] + j] = idx - s * w.category_top.shape[0]
+        w.queue_live_n[state, s] = j + 1
     seq = w.queue_pushes[s]
     w.queue_pushes[s] += 1
     # matter_id is empty when the block's matter numbers keep the order of their ids (a slice of rows)
@@ -135,9 +141,9 @@ def q_push(w, s, row):
     i = np.int64(w.visit_matter[row])
     ka, kb = rule_key(w, row)
     w.visit_overdue[row] = False
-    q_push_node(w, w.queue_fresh, s * n_k + np.int64(w.in_category[i]), ka, kb, i, s, row)
+    q_push_node(w, w.queue_fresh, s * n_k + np.int64(w.in_category[i]), ka, kb, i, s, row, 1)
     if w.params.reminders:
-        q_push_node(w, w.queue_deadlines, s, w.in_deadline[i], 0.0, i, s, row)
+        q_push_node(w, w.queue_deadlines, s, w.in_deadline[i], 0.0, i, s, row, -1)
     w.queue_waiting[s] += 1
 
 
@@ -155,7 +161,7 @@ def q_age(w, s, now):
             i = np.int64(w.visit_matter[row])
             w.reminded[i] = True
             ka, kb = rule_key(w, row)
-            q_push_node(w, w.queue_overdue, s * n_k + np.int64(w.in_category[i]), ka, kb, i, s, row)
+            q_push_node(w, w.queue_overdue, s * n_k + np.int64(w.in_category[i]), ka, kb, i, s, row, 0)
 
 
 @njit(cache=True)
@@ -179,15 +185,26 @@ def q_best(w, s, r, now):
         return -1
     if w.params.reminders:
         q_age(w, s, now)
+    base = s * n_k
     for state in range(2):
         overdue = state == 0
         roots = w.queue_overdue if overdue else w.queue_fresh
         best = NONE
-        for k in range(n_k):
+        # only the categories whose heap is not empty: a county's department has hundreds of categories and
+        # few waiting. Their order does not matter, since no two nodes tie (nd_less ends on the push number)
+        j = 0
+        while j < w.queue_live_n[state, s]:
+            k = np.int64(w.queue_live[state, base + j])
             if w.server_skills[r, k]:
-                top = q_top(w, roots, s * n_k + k, overdue)
-                if top >= 0 and (best < 0 or nd_less(w.node_key, w.node_info, top, best)):
+                top = q_top(w, roots, base + k, overdue)
+                if top < 0:  # emptied of visits no longer waiting: the last listed takes its place
+                    last = w.queue_live_n[state, s] - 1
+                    w.queue_live[state, base + j] = w.queue_live[state, base + last]
+                    w.queue_live_n[state, s] = last
+                    continue
+                if best < 0 or nd_less(w.node_key, w.node_info, top, best):
                     best = top
+            j += 1
         if best >= 0:
             return w.node_info[best, N_VISIT]
     return -1

@@ -208,6 +208,9 @@ SERVER_STATE: tuple[tuple[str, str], ...] = (
 QUEUES: tuple[tuple[str, str], ...] = (
     ("queue_fresh", "[S * K] int64  root node of each station and category (-1: empty)"),
     ("queue_overdue", "[S * K] int64  the overdue visits' roots"),
+    ("queue_live", "[2, S * K] int32  a station's categories whose overdue [0] / fresh [1] heap is not empty, "
+                   "the first queue_live_n of its K places, in no order"),
+    ("queue_live_n", "[2, S] int64  how many"),
     ("queue_deadlines", "[S] int64  root of the station's visits by deadline (reminders)"),
     ("queue_waiting", "[S] int64  visits waiting"),
     ("queue_pushes", "[S] int64  pushes so far (ties in a queue go to the earlier)"),
