@@ -312,6 +312,7 @@ class _BlockRun:
                 "server_wake_pending": np.zeros(n_srv, np.bool_), "server_wake_next": np.full(n_srv, -1, np.int64),
                 "station_idle": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
                 "station_unwoken": np.bincount(sh.server_station[active], minlength=n_st).astype(np.int64),
+                "station_first_idle": np.asarray(sh.fixed["server_ptr"][:-1], np.int64).copy(),
                 "shift_checked_at": np.full(n_cal, -1.0), "shift_open": np.zeros(n_cal, np.bool_),
                 "queue_fresh": np.full(n_st * n_k, -1, np.int64), "queue_overdue": np.full(n_st * n_k, -1, np.int64),
                 "queue_live": np.zeros((2, n_st * n_k), np.int32), "queue_live_n": np.zeros((2, n_st), np.int64),

@@ -226,6 +226,14 @@ def on_shift(w, r, now):
 
 
 @njit(cache=True)
+def idle_from(w, r):
+    """Server r has become idle and active: its station's scans start no later than r."""
+    s = w.server_station[r]
+    if r < w.station_first_idle[s]:
+        w.station_first_idle[s] = r
+
+
+@njit(cache=True)
 def set_busy(w, r, value):
     """Mark server r busy or free, keeping its station's counts of idle active servers (and of those with no
     wake-up scheduled)."""
@@ -233,6 +241,8 @@ def set_busy(w, r, value):
         w.server_busy[r] = value
         if w.server_active[r]:
             w.station_idle[w.server_station[r]] += -1 if value else 1
+            if not value:
+                idle_from(w, r)
             if not w.server_wake_pending[r]:
                 w.station_unwoken[w.server_station[r]] += -1 if value else 1
 
@@ -244,6 +254,8 @@ def set_active(w, r, value):
         w.server_active[r] = value
         if not w.server_busy[r]:
             w.station_idle[w.server_station[r]] += 1 if value else -1
+            if value:
+                idle_from(w, r)
             if not w.server_wake_pending[r]:
                 w.station_unwoken[w.server_station[r]] += 1 if value else -1
 
@@ -274,8 +286,16 @@ def choose(w, s, k, now):
     ranks = ranks_handlers(rule)
     best = -1
     b1 = 0.0
-    for r in range(w.server_ptr[s], w.server_ptr[s + 1]):
-        if not w.server_active[r] or w.server_busy[r] or not w.server_skills[r, k] or not on_shift(w, r, now):
+    # from the first server that may be idle: a busy department keeps its first hundreds of servers busy, and
+    # they were looked at for every matter. The scan moves the mark up to the first idle one it meets
+    first = w.server_ptr[s + 1]
+    for r in range(w.station_first_idle[s], w.server_ptr[s + 1]):
+        if not w.server_active[r] or w.server_busy[r]:
+            continue
+        if first > r:
+            first = r
+            w.station_first_idle[s] = r
+        if not w.server_skills[r, k] or not on_shift(w, r, now):
             continue
         if not ranks:
             return r
@@ -283,6 +303,7 @@ def choose(w, s, k, now):
         if best < 0 or k1 < b1:
             best = r
             b1 = k1
+    w.station_first_idle[s] = first
     return best
 
 
@@ -323,7 +344,7 @@ def wake_idle_servers(w, s, k, lo, hi, now):
         # a station whose idle servers all have a wake-up scheduled already has nothing to do here
         if w.station_unwoken[st] == 0:
             continue
-        for r in range(w.server_ptr[st], w.server_ptr[st + 1]):
+        for r in range(w.station_first_idle[st], w.server_ptr[st + 1]):
             if (not w.server_active[r] or w.server_busy[r] or not w.server_skills[r, k] or w.server_wake_pending[r]
                     or on_shift(w, r, now)):
                 continue

@@ -201,6 +201,8 @@ SERVER_STATE: tuple[tuple[str, str], ...] = (
     ("server_wake_next", "[R] int64  the server woken after it by the same wake-up event (-1: none)"),
     ("station_idle", "[S] int64  idle active servers"),
     ("station_unwoken", "[S] int64  idle active servers with no wake-up scheduled"),
+    ("station_first_idle", "[S] int64  a server at or before the station's first idle active one (those "
+                           "before it are busy or off duty)"),
     ("shift_checked_at", "[C] float64  the instant shift_open was computed for"),
     ("shift_open", "[C] bool  the shift is open then"),
 )
