@@ -84,7 +84,8 @@ def censored_w1(obs: pd.DataFrame, sim: pd.DataFrame, extracted_at: pd.Timestamp
 
 def backlog(df: pd.DataFrame, days: pd.DatetimeIndex) -> np.ndarray:
     """Cases open at the end of each day (created by then, not yet closed)."""
-    ends = (days + pd.Timedelta(days=1)).to_numpy()
+    # in numpy's units: pandas' own index + Timedelta passes numpy a unit-less timedelta (deprecated there)
+    ends = days.to_numpy() + np.timedelta64(1, "D")
     created = np.sort(df["created"].to_numpy())
     closed = np.sort(df["closed"].dropna().to_numpy())
     return (np.searchsorted(created, ends, side="left") - np.searchsorted(closed, ends, side="left")).astype(float)
