@@ -328,6 +328,7 @@ ROLE_LEVEL = {"grid_leader": "grid", "fulltime": "grid", "professional": "grid",
 
 def run_tables(o: Outcome) -> Any:
     """The run's chart tables (``sim.metrics.tables.RunTables``), from its results directory."""
+    from sim.metrics.kernels import window_resolution
     from sim.metrics.tables import SURGE_COLUMNS, RunTables, cdf_table, funnel_table
 
     d = o.out_dir
@@ -336,8 +337,9 @@ def run_tables(o: Outcome) -> Any:
     if matters.is_file():
         m = pd.read_parquet(matters, columns=["t_occur", "t_close", "status"])
         w0, h = warmup_of(o.cfg) * HOURS_PER_DAY, o.cfg.run.horizon_days * HOURS_PER_DAY
-        keep = (m["t_occur"] >= w0) & (m["t_occur"] < h) & (m["status"] == CLOSED)
-        cdf = cdf_table((m["t_close"] - m["t_occur"])[keep].to_numpy())
+        # open matters counted, censored at the horizon (as the CLI's chart and the KPIs count them)
+        cdf = cdf_table(*window_resolution(m["t_occur"].to_numpy(np.float64), m["t_close"].to_numpy(np.float64),
+                                           m["status"].to_numpy(), w0, h, CLOSED))
     back = pd.read_csv(d / "backlog.csv") if (d / "backlog.csv").is_file() else pd.DataFrame(
         {"t_hours": [], "open": [], "undiscovered": []})
     backlog = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],

@@ -113,18 +113,25 @@ def matter_pass(m: MatterColumns, w0: float, h: float, n_status: int, n_level: i
 
 
 @njit(cache=True, nogil=True)
-def closed_resolution(t_occur: np.ndarray, t_close: np.ndarray, status: np.ndarray, w0: float, h: float,
-                      closed_code: int) -> np.ndarray:
-    """``(t_close - t_occur)[window & closed]`` in row order (NaN and inf kept)."""
+def window_resolution(t_occur: np.ndarray, t_close: np.ndarray, status: np.ndarray, w0: float, h: float,
+                      closed_code: int) -> tuple[np.ndarray, np.ndarray]:
+    """Resolution hours of the window's matters in row order, and which closed: ``t_close - t_occur`` where
+    closed, ``h - t_occur`` where still open (censored: it takes at least that long); a matter whose end is
+    not finite is left out, as the resolution KPIs leave it out (``open_matters._open_pass``)."""
     n = len(t_occur)
     out = np.empty(n, np.float64)
+    closed = np.empty(n, np.bool_)
     k = 0
     for i in range(n):
         to = t_occur[i]
-        if to >= w0 and to < h and status[i] == closed_code:
-            out[k] = t_close[i] - to
-            k += 1
-    return out[:k]
+        if to >= w0 and to < h:
+            done = status[i] == closed_code
+            end = t_close[i] if done else h
+            if math.isfinite(end):
+                out[k] = end - to
+                closed[k] = done
+                k += 1
+    return out[:k], closed[:k]
 
 
 @njit(cache=True, inline="always")

@@ -4,9 +4,12 @@ These read ``sim.records.schema`` and ``sim.metrics`` outputs only, never an eng
 
 One run (``tables_from_records`` -> ``RunTables``):
 
-* ``cdf``: ``hours, share`` -- empirical CDF of resolution hours ``t_close - t_occur``
-  over the matters of the KPI window that closed (at most ``CDF_POINTS`` rows, hours
-  ascending, share in (0, 1] ending at 1).
+* ``cdf``: ``hours, share`` -- the share of the KPI window's matters closed within so many
+  hours of occurring, open matters counted: the product-limit (Kaplan-Meier) curve
+  ``1 - S(t)`` with matters still open at the horizon right-censored there, as the
+  resolution percentiles are (``sim.metrics.survival``). At most ``CDF_POINTS`` rows, hours
+  ascending; it ends at 1 when every matter closed and below 1 when some are still open (a
+  cut that leaves matters open draws a lower curve, not a faster one).
 * ``funnel``: ``level, share`` -- share of closed matters settled at each level
   (``LEVELS`` names, grid first; ``settled_share_<level>`` of ``compute_kpis``).
 * ``backlog``: ``t_days, open, undiscovered`` -- ``backlog_series`` in days.
@@ -38,6 +41,7 @@ import pandas as pd
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
 from sim.metrics.replications import paired_difference, summary_of
+from sim.metrics.survival import km_curve
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
 from sim.scenario.schema import CatalogConfig
@@ -85,19 +89,20 @@ class RunTables:
     offices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFICE_COLUMNS))
 
 
-def cdf_table(hours: npt.ArrayLike, points: int = CDF_POINTS) -> pd.DataFrame:
-    """Empirical CDF of a sample, thinned to at most ``points`` rows (NaNs dropped).
+def cdf_table(hours: npt.ArrayLike, closed: npt.ArrayLike | None = None, points: int = CDF_POINTS) -> pd.DataFrame:
+    """``hours, share``: the product-limit CDF ``1 - S(t)`` of resolution ``hours``, those with ``closed`` False
+    right-censored (still open; all closed when ``closed`` is None), at its distinct closing times and thinned
+    to at most ``points`` rows that always include the first and the last (NaNs dropped).
 
-    Row i is ``(x_(k), (k + 1) / n)`` for evenly spaced order statistics k that always
-    include the smallest and the largest, so the last share is 1.
+    With every matter closed it is the empirical CDF and ends at 1; with matters still open it ends below 1.
     """
-    x = np.sort(np.asarray(hours, dtype=np.float64))
-    x = x[np.isfinite(x)]
-    n = x.size
+    h = np.asarray(hours, dtype=np.float64)
+    curve = km_curve(h, np.ones(h.size, np.bool_) if closed is None else np.asarray(closed, np.bool_))
+    n = curve.times.size
     if n == 0:
         return pd.DataFrame({"hours": pd.Series(dtype=float), "share": pd.Series(dtype=float)})
     idx = np.unique(np.round(np.linspace(0, n - 1, min(n, max(points, 2)))).astype(np.int64))
-    return pd.DataFrame({"hours": x[idx], "share": (idx + 1) / n})
+    return pd.DataFrame({"hours": curve.times[idx], "share": 1.0 - curve.surv[idx]})
 
 
 def funnel_table(kpis: Mapping[str, float]) -> pd.DataFrame:
@@ -152,8 +157,8 @@ def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None, *
     kp = dict(kpis) if kpis is not None else compute_kpis(rec)
     m = rec.matters
     w0, h = window(rec)
-    # (t_close - t_occur) of the window's closed matters, without full-length masks and differences
-    cdf = cdf_table(kn.closed_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED))
+    # the window's resolution hours, open matters censored at the horizon, without full-length masks
+    cdf = cdf_table(*kn.window_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED))
     back = backlog if backlog is not None else backlog_series(rec)
     in_days = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
                             "undiscovered": back["undiscovered"]})

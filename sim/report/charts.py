@@ -133,7 +133,9 @@ def bar_compare(table: pd.DataFrame, kpi: str, lang: str, reference: str | None 
 
 
 def cdf_chart(cdf_table: pd.DataFrame, lang: str) -> Figure:
-    """Resolution-time CDFs (``hours, share`` [+ ``scenario``]); x in days, one line per scenario."""
+    """Resolution-time CDFs (``hours, share`` [+ ``scenario``]); x in days, one line per scenario. A share is of
+    all the window's matters, open ones counted (``sim.metrics.tables``): a line ends below 100% when some were
+    still open at the horizon."""
     fig, ax = _figure(lang)
     right = 0.0
     for i, (s, rows) in enumerate(_groups(cdf_table)):
@@ -141,8 +143,10 @@ def cdf_chart(cdf_table: pd.DataFrame, lang: str) -> Figure:
         share = rows["share"].to_numpy(dtype=float)
         if days.size == 0:
             continue
-        med = float(days[min(int(np.searchsorted(share, 0.5)), days.size - 1)])
-        note = label("note.median", lang).format(med)
+        reach = int(np.searchsorted(share, 0.5))
+        # with many matters still open the curve stops below one half: no median to state, only the share
+        note = (label("note.median", lang).format(float(days[reach])) if reach < days.size
+                else label("note.median_open", lang).format(float(share[-1])))
         ax.plot(days, share, drawstyle="steps-post", color=COLORS[i % len(COLORS)], lw=1.8,
                 label=note if s is None else f"{s}: {note}")
         right = max(right, float(days[min(int(np.searchsorted(share, 0.99)), days.size - 1)]))

@@ -71,9 +71,28 @@ def test_cdf_table_is_thinned_and_ends_at_one() -> None:
     assert cdf_table([]).empty
 
 
+def test_cdf_table_counts_open_matters_as_censored() -> None:
+    # by hand: 4 matters, the ones at 2 h and 4 h still open. At 1 h one of 4 closes: S = 3/4. The one open at
+    # 2 h leaves the risk set; at 3 h one of the 2 left closes: S = 3/8. The curve ends below 1 (at 5/8)
+    t = cdf_table([1.0, 2.0, 3.0, 4.0], [True, False, True, False])
+    assert t["hours"].tolist() == [1.0, 3.0]
+    assert t["share"].tolist() == pytest.approx([0.25, 0.625])
+    # every matter closed: the plain empirical CDF, ties closed together
+    assert cdf_table([2.0, 1.0, 2.0, 5.0])["share"].tolist() == pytest.approx([0.25, 0.75, 1.0])
+    # only open matters: nothing closed, no curve
+    assert cdf_table([1.0, 2.0], [False, False]).empty
+
+
 def test_tables_from_a_real_run(run_tables: RunTables) -> None:
     t = run_tables
-    assert 2 <= len(t.cdf) <= 200 and t.cdf["share"].iloc[-1] == 1.0
+    # the product-limit estimate the resolution percentiles read, open matters censored: it ends at 1 only
+    # where the longest time followed is a closing (a month's run: its open matters are its last days')
+    assert 2 <= len(t.cdf) <= 200 and 0.0 < t.cdf["share"].iloc[-1] <= 1.0
+    assert t.cdf["share"].is_monotonic_increasing and t.cdf["hours"].is_monotonic_increasing
+    assert t.kpis["open_at_horizon_share"] > 0
+    p50 = t.cdf["hours"][t.cdf["share"] >= 0.5 - 1e-12]
+    if len(p50) and t.cdf["share"].iloc[0] < 0.5:  # the thinned rows bracket the KPI's median
+        assert t.cdf["hours"][t.cdf["share"] < 0.5].iloc[-1] <= t.kpis["resolution_hours_p50"] <= p50.iloc[0]
     assert list(t.funnel["level"]) == list(LEVELS)
     assert t.funnel["share"].sum() == pytest.approx(1.0)
     assert t.funnel["share"].iloc[0] == pytest.approx(t.kpis["settled_share_grid"])
