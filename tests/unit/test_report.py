@@ -154,6 +154,10 @@ def test_cdf_funnel_backlog_heatmap_pareto(lang: str) -> None:
     fig = charts.cdf_chart(CDF, lang)
     assert len(_ax(fig).lines) == 2
     assert _ax(fig).lines[0].get_xdata()[-1] == pytest.approx(4.0)  # days
+    # a line the open matters hold below one half has no median: its legend says so, with the share closed
+    starved = cdf_table([24.0, 48.0, 240.0, 240.0, 240.0], [True, True, False, False, False])
+    legend = [x.get_text() for x in charts.cdf_chart(starved, lang).axes[0].get_legend().get_texts()]
+    assert legend == [label("note.median_open", lang).format(0.4)] and "40%" in legend[0]
     fig = charts.funnel_chart(FUNNEL, lang)
     assert len(_ax(fig).patches) == 4 and len(_ax(fig).lines) == 1
     assert _ax(fig).lines[0].get_ydata()[-1] == pytest.approx(1.0)  # cumulative
