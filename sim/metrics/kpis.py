@@ -333,15 +333,18 @@ def _time_kpis(k: dict[str, float], mp: _MatterPass, opened: dict[str, float]) -
 
 
 def _level_kpis(k: dict[str, float], mp: _MatterPass) -> None:
-    """Where closed matters were settled: share per level and at or below each level."""
-    n_closed = int(mp.status_counts[CLOSED])
+    """Where the window's matters were settled: share per level and at or below each level, of all the
+    window's matters. A matter still open counts as settled nowhere yet: over closed matters alone, a county
+    office left without staff raised the share settled at the grid and the village (what climbed to it never
+    closed, so never counted), a cut that read as the reform's aim met."""
+    n_win = int(mp.counts[kn.N_WIN])
     lv_counts = mp.level_counts
     cum = 0
     for i, name in enumerate(LEVELS):
-        k[f"settled_share_{name}"] = _share(int(lv_counts[i]), n_closed)
+        k[f"settled_share_{name}"] = _share(int(lv_counts[i]), n_win)
     for i, name in enumerate(LEVELS[:-1]):
         cum += int(lv_counts[i])
-        k[f"settled_at_or_below_{name}"] = _share(cum, n_closed)
+        k[f"settled_at_or_below_{name}"] = _share(cum, n_win)
 
 
 def _quality_kpis(k: dict[str, float], rec: Records, mp: _MatterPass, hours: float,

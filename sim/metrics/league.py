@@ -16,8 +16,8 @@ Columns of every table (``LEAGUE_COLUMNS``), one row per unit:
   horizon, product-limit resolution times with open matters censored at the horizon (a p90
   the unit's curve does not reach is NaN, and ranks as the worst p90 of the table), a matter
   open past its deadline by more than the callback patience dissatisfied and petitioning
-  with the petition probability; ``settled_locally_share`` (closed matters settled at or
-  below the unit's own level);
+  with the petition probability; ``settled_locally_share`` (the unit's matters settled at or
+  below its own level, of all its matters: one still open is settled nowhere yet);
 * ``score`` (0-100, the composite) and ``rank`` (1 = best score; ties share a rank);
 * where the territory groups its counties into cities (a province), ``city`` (its code,
   ``S01`` ...) and ``rank_in_city`` (the rank among the units of its city by the same
@@ -136,7 +136,7 @@ def league_rows(rec: Records, units: LeagueUnits, level: str, grids: GridPass | 
         "closed": n_closed, "on_time_rate": _ratio(per_unit["on_time"], per_unit["due"]),
         "resolution_hours_mean": res_mean, "resolution_hours_p90": p90,
         "satisfaction_rate": _ratio(satisfied, rated), "petitions_per_10k": per_10k,
-        "settled_locally_share": _ratio(local, n_closed),
+        "settled_locally_share": _ratio(local, matters),  # of all its matters: one still open is not settled
     })
     table["county"] = unit_county(units, level)
     if units.county_city is not None:

@@ -10,8 +10,9 @@ One run (``tables_from_records`` -> ``RunTables``):
   resolution percentiles are (``sim.metrics.survival``). At most ``CDF_POINTS`` rows, hours
   ascending; it ends at 1 when every matter closed and below 1 when some are still open (a
   cut that leaves matters open draws a lower curve, not a faster one).
-* ``funnel``: ``level, share`` -- share of closed matters settled at each level
-  (``LEVELS`` names, grid first; ``settled_share_<level>`` of ``compute_kpis``).
+* ``funnel``: ``level, share`` -- share of the window's matters settled at each level, open
+  ones settled nowhere yet, so the shares sum to the closed share (``LEVELS`` names, grid
+  first; ``settled_share_<level>`` of ``compute_kpis``).
 * ``backlog``: ``t_days, open, undiscovered`` -- ``backlog_series`` in days.
 * ``utilization``: ``role, level, utilization`` -- busy / capacity hours per staff role
   (``role_utilization``) with the level the role works at (``ServerTable.level``).
