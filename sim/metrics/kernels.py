@@ -117,7 +117,8 @@ def window_resolution(t_occur: np.ndarray, t_close: np.ndarray, status: np.ndarr
                       closed_code: int) -> tuple[np.ndarray, np.ndarray]:
     """Resolution hours of the window's matters in row order, and which closed: ``t_close - t_occur`` where
     closed, ``h - t_occur`` where still open (censored: it takes at least that long); a matter whose end is
-    not finite is left out, as the resolution KPIs leave it out (``open_matters._open_pass``)."""
+    not finite is left out. The resolution KPIs (``open_matters.open_pass``) and the resolution-time chart
+    (``tables.cdf_table``) both read these."""
     n = len(t_occur)
     out = np.empty(n, np.float64)
     closed = np.empty(n, np.bool_)

@@ -67,25 +67,20 @@ class OpenColumns(NamedTuple):
 
 @njit(cache=True, nogil=True)
 def _open_pass(m: OpenColumns, w0: float, h: float, closed_code: int, patience_h: float
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The counts and the report-to-close times (the resolution times: ``kernels.window_resolution``)."""
     t_occur, t_discover, t_close, deadline, status, on_time = m
     n = len(t_occur)
     counts = np.zeros(3, np.int64)
-    res = np.empty(n, np.float64)
-    res_closed = np.empty(n, np.bool_)
     r2c = np.empty(n, np.float64)
     r2c_closed = np.empty(n, np.bool_)
-    k = j = 0
+    j = 0
     for i in range(n):
         to = t_occur[i]
         if not (to >= w0 and to < h):
             continue
         closed = status[i] == closed_code
         end = t_close[i] if closed else h
-        if math.isfinite(end):
-            res[k] = end - to
-            res_closed[k] = closed
-            k += 1
         td = t_discover[i]
         if math.isfinite(td) and td <= h and math.isfinite(end):
             r2c[j] = end - td
@@ -98,14 +93,17 @@ def _open_pass(m: OpenColumns, w0: float, h: float, closed_code: int, patience_h
                 counts[N_DUE_ON_TIME] += 1
         if not closed and math.isfinite(due) and h - due > patience_h:
             counts[N_OPEN_DISSATISFIED] += 1
-    return counts, res[:k], res_closed[:k], r2c[:j], r2c_closed[:j]
+    return counts, r2c[:j], r2c_closed[:j]
 
 
 def open_pass(rec: Records, w0: float, h: float, patience_h: float) -> OpenPass:
-    """One compiled pass over the matter table for the KPIs above."""
+    """Two compiled passes over the matter table for the KPIs above: the resolution times as the
+    resolution-time chart reads them (``kernels.window_resolution``), and the rest."""
     m = rec.matters
     cols = OpenColumns(*(getattr(m, name) for name in OpenColumns._fields))
-    return OpenPass(*_open_pass(cols, w0, h, CLOSED, patience_h))
+    counts, r2c, r2c_closed = _open_pass(cols, w0, h, CLOSED, patience_h)
+    res, res_closed = kn.window_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED)
+    return OpenPass(counts, res, res_closed, r2c, r2c_closed)
 
 
 def daily_open(rec: Records) -> tuple[np.ndarray, np.ndarray]:

@@ -7,18 +7,10 @@ time limit), the list must end holding each category whose heap is not empty, on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pytest
 
-from sim.engines.prepare import prepare
-from sim.engines.vector import engine
-from sim.engines.vector.engine import run_vector
-from sim.matters.occur import generate_inputs
-from sim.runs.config import load_config
-from sim.scenario.territory import build_territory
+from tests.unit.vector_worlds import worlds_after
 
 
 @pytest.mark.parametrize("overrides", [
@@ -28,18 +20,7 @@ from sim.scenario.territory import build_territory
      "staffing.department_staff.urban_construction=1", "staffing.shifts.department=office"],
 ])
 def test_the_listed_categories_are_those_with_a_queue(overrides: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    worlds: list[dict[str, np.ndarray]] = []
-    make = engine.make_world
-
-    def keep(params: Any, arrays: Mapping[str, np.ndarray]) -> Any:
-        worlds.append(dict(arrays))
-        return make(params, arrays)
-
-    monkeypatch.setattr(engine, "make_world", keep)
-    cfg = load_config(overrides)
-    terr = build_territory(cfg)
-    rec = run_vector(prepare(cfg, terr, generate_inputs(cfg, terr, 0)), 0)
-    assert rec.matters.n > 0 and worlds
+    worlds = worlds_after(overrides, monkeypatch)
     listed_somewhere = 0
     for w in worlds:
         n_st = len(w["queue_waiting"])

@@ -7,18 +7,10 @@ down, servers busy across a shift's opening), it must end equal to a recount of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pytest
 
-from sim.engines.prepare import prepare
-from sim.engines.vector import engine
-from sim.engines.vector.engine import run_vector
-from sim.matters.occur import generate_inputs
-from sim.runs.config import load_config
-from sim.scenario.territory import build_territory
+from tests.unit.vector_worlds import worlds_after
 
 
 @pytest.mark.parametrize("overrides", [
@@ -31,18 +23,7 @@ from sim.scenario.territory import build_territory
 ])
 def test_the_count_of_idle_servers_without_a_wake_up_matches_a_recount(overrides: list[str],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    worlds: list[dict[str, np.ndarray]] = []
-    make = engine.make_world
-
-    def keep(params: Any, arrays: Mapping[str, np.ndarray]) -> Any:
-        worlds.append(dict(arrays))
-        return make(params, arrays)
-
-    monkeypatch.setattr(engine, "make_world", keep)
-    cfg = load_config(overrides)
-    terr = build_territory(cfg)
-    rec = run_vector(prepare(cfg, terr, generate_inputs(cfg, terr, 0)), 0)
-    assert rec.matters.n > 0 and worlds
+    worlds = worlds_after(overrides, monkeypatch)
     for w in worlds:
         idle = w["server_active"] & ~w["server_busy"] & ~w["server_wake_pending"]
         recount = np.bincount(w["server_station"], weights=idle, minlength=len(w["station_unwoken"]))
