@@ -3,7 +3,9 @@
 A freed server looks only at the categories listed for its station, not at every category of the catalogue
 (a calibrated city's departments have hundreds, few of them waiting). Whatever happened during the run
 (queues filled and drained, visits moved to the overdue heaps by reminders, visits that left a queue at their
-time limit), the list must end holding each category whose heap is not empty, once, and no other."""
+time limit), the list must end holding each category whose heap is not empty, once, and no other. Which visit
+the server then takes from the listed heaps is checked by the equivalence suite (records equal to the agent
+engine's, which looks at every category)."""
 
 from __future__ import annotations
 

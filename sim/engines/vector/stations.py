@@ -119,10 +119,6 @@ def q_push_node(w, roots, idx, ka, kb, i, s, row, state):
     """Queue visit ``row`` of matter i; ties in (ka, kb) go to the lower matter number, then the earlier push.
     ``state`` 0 / 1: a category's overdue / fresh heap, listed in ``queue_live`` when it stops being empty
     (-1: the deadline heap, not listed)."""
-    if state >= 0 and roots[idx] < 0:
-        j = w.queue_live_n[state, s]
-        w.queue_live[state, s * w.category_top.shape[0] + j] = idx - s * w.category_top.shape[0]
-        w.queue_live_n[state, s] = j + 1
     seq = w.queue_pushes[s]
     w.queue_pushes[s] += 1
     # matter_id is empty when the block's matter numbers keep the order of their ids (a slice of rows)
@@ -131,6 +127,10 @@ def q_push_node(w, roots, idx, ka, kb, i, s, row, state):
     if node < 0:
         w.error[0] = ERR_QUEUE_NODES
         return
+    if state >= 0 and roots[idx] < 0:  # listed once its heap holds a node (a failed allocation lists nothing)
+        j = w.queue_live_n[state, s]
+        w.queue_live[state, s * w.category_top.shape[0] + j] = idx - s * w.category_top.shape[0]
+        w.queue_live_n[state, s] = j + 1
     roots[idx] = ph_meld(w.node_key, w.node_info, roots[idx], node)
 
 
