@@ -161,10 +161,11 @@ class RayBlocks:
         finally:
             try:
                 # stopped early (Ctrl-C, an error): no task goes on writing. A Ray this run started is stopped
-                # whole just below, its workers with it; a forced cancel there only races the tasks' replies,
-                # and Ray's core aborts the process (exit 1, not 130 or 143) when a reply comes for a task it
-                # has already failed. A Ray that outlives the run (a cluster's, this process's) is told.
-                if self.early is None:
+                # whole just below, its workers with it, and a cluster this run joined ends the run's job when
+                # it leaves (the job's workers are stopped); a forced cancel there only races the tasks'
+                # replies, and Ray's core aborts the process (exit 1, not 130 or 143) when a reply comes for a
+                # task it has already failed. Only a Ray this process had joined before the run is told.
+                if self.early is None and not started:
                     for ref in pending:
                         ray.cancel(ref, force=True)
             finally:

@@ -104,3 +104,97 @@ def test_ctrl_c_stops_every_task_and_leaves_nothing(short_dir: Path, sig: signal
             os.killpg(proc.pid, signal.SIGKILL)  # only this test's process group
         except ProcessLookupError:
             pass
+
+
+#: a Ray started apart, as a cluster's head would be (on this machine's loopback): prints its address, then, for
+#: each line read, the CPUs free on it (a task of the run's job holds one)
+HEAD = """
+import sys
+from pathlib import Path
+import ray
+from sim.util.ray_local import init_local_ray
+init_local_ray(ray, Path(sys.argv[1]), 1)
+print(ray.get_runtime_context().gcs_address, flush=True)
+for _ in sys.stdin:
+    print(ray.available_resources().get("CPU", 0.0), flush=True)
+ray.shutdown()
+"""
+
+
+def _running_blocks() -> list[int]:
+    """The processes of Ray workers running a block now (Ray titles a worker by its task)."""
+    found = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "cmdline").read_bytes().startswith(b"ray::run_block"):
+                    found.append(int(p.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_ctrl_c_on_a_joined_cluster_stops_the_runs_tasks(short_dir: Path) -> None:
+    """A run that joined a cluster (``engine.ray.address``) and is interrupted leaves it: the cluster lives on,
+    and the run's job, its tasks with it, ends there (its CPU is free again), without a task cancelled one by
+    one (which raced the tasks' replies in Ray's core)."""
+    home = short_dir / "home"
+    home.mkdir()
+    env = {**os.environ, **LOCAL_ENV, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONUNBUFFERED": "1", "HOME": str(home), "GRIDSIM_CACHE_DIR": str(cache_root()),
+           "RAY_AUTH_MODE": "token"}  # the head's token (under HOME), read by the run as it joins
+    head = subprocess.Popen([sys.executable, "-c", HEAD, str(short_dir / "head")], cwd=ROOT, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    results = short_dir / "r"
+    proc: subprocess.Popen[str] | None = None
+    try:
+        assert head.stdout is not None and head.stdin is not None
+        address = head.stdout.readline().strip()
+        assert address.startswith("127.0.0.1:"), address
+
+        def free_cpus() -> float:
+            assert head.stdout is not None and head.stdin is not None
+            head.stdin.write("\n")
+            head.stdin.flush()
+            return float(head.stdout.readline())
+
+        proc = subprocess.Popen([sys.executable, "-m", "sim.entry.cli", *RUN, f"engine.ray.address={address}",
+                                 f"run.results_dir={results}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert proc.stdout is not None
+        deadline = time.monotonic() + TIMEOUT
+        for line in proc.stdout:
+            if line.startswith("block 1/"):
+                break
+            assert time.monotonic() < deadline, "no block ended in time"
+        else:
+            pytest.fail(f"the run ended before its first block: {proc.stderr.read() if proc.stderr else ''}")
+        assert not line.startswith("block 1/1:"), "one block only: nothing left to stop"
+        assert free_cpus() == 0.0, "the run's next block is not running on the cluster"
+        running = _running_blocks()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1] == "gridsim: interrupted" and "Traceback" not in err, err
+        assert not results.exists() or not any(results.iterdir()), list(results.iterdir())
+        deadline = time.monotonic() + 30.0
+        while free_cpus() < 1.0:
+            assert time.monotonic() < deadline, "the interrupted run's task still holds the cluster's CPU"
+            time.sleep(0.5)
+        # the worker that ran the run's block is stopped with the run's job (a city block of 4.6 s was stopped
+        # 1.9 s after the signal, its worker gone, when this was checked by hand)
+        assert _gone(running, within_s=15.0) == []
+        assert head.poll() is None, "the cluster went down with the run"
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if head.stdin is not None:
+            head.stdin.close()
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            head.kill()
+        try:
+            os.killpg(head.pid, signal.SIGKILL)  # only the head's process group: its raylet and workers
+        except ProcessLookupError:
+            pass
