@@ -170,7 +170,11 @@ def test_ctrl_c_on_a_joined_cluster_stops_the_runs_tasks(short_dir: Path) -> Non
         else:
             pytest.fail(f"the run ended before its first block: {proc.stderr.read() if proc.stderr else ''}")
         assert not line.startswith("block 1/1:"), "one block only: nothing left to stop"
-        assert free_cpus() == 0.0, "the run's next block is not running on the cluster"
+        # the run sends its next block once it has merged the last: wait until it holds the cluster's CPU
+        deadline = time.monotonic() + 30.0
+        while free_cpus() != 0.0:
+            assert time.monotonic() < deadline, "the run's next block never ran on the cluster"
+            time.sleep(0.05)
         running = _running_blocks()
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=TIMEOUT)
