@@ -183,10 +183,12 @@ TEXT: dict[str, tuple[str, str]] = {
                     "**事项的处理步骤**（两个引擎相同）："),
     "about.kpi": ("**What a KPI means.** On-time rate: of the matters whose deadline fell within the simulated time, "
                   "the share closed by it (a matter still open past its deadline is late). Resolution time: from "
-                  "occurrence to closure; a matter still open is counted as open, not dropped. Intervals are 95% "
+                  "occurrence to closure; a matter still open is counted as open, not dropped. Share settled at "
+                  "or below a level: of all the matters, one still open settled nowhere yet. Intervals are 95% "
                   "over replications; a change is paired replication by replication (common random numbers).",
                   "**指标含义。**按期办结率：在仿真期内到期的事项中按期办结的比例（逾期未办结计为逾期）。办结时长：从发生到办结；"
-                  "未办结事项计为未办结，不被剔除。区间为重复运行的95%区间；变化按重复逐一配对（共同随机数）。"),
+                  "未办结事项计为未办结，不被剔除。某级及以下办结占比：占全部事项，未办结的不计入任何一级。"
+                  "区间为重复运行的95%区间；变化按重复逐一配对（共同随机数）。"),
     "about.limits": ("**Known limits.** Rates, head-counts and service times are assumptions unless a calibrated "
                      "preset fitted them to a log; the model has no politics, budgets or staff turnover; a run is "
                      "as good as its base, so compare a reform with its own baseline, not with reality.",
