@@ -243,9 +243,10 @@ def finding(label: str, effects: Sequence[Effect], lang: str,
     text += "。" if lang == "zh" else "."
     if unstable and not prefix:
         over = ", ".join(f"{n} ({u:.2f})" for n, u in unstable)
-        text += (f"容量核算：{over}利用率不低于1，积压会持续增长（办结时长只计已办结事项）。" if lang == "zh"
-                 else f" Capacity check: {over} at utilisation >= 1, so its queue keeps growing (resolution "
-                      "times count only the matters that closed).")
+        text += (f"容量核算：{over}利用率不低于1，积压会持续增长（未办结事项只计到仿真期末，办结时长因此偏低）。"
+                 if lang == "zh"
+                 else f" Capacity check: {over} at utilisation >= 1, so its queue keeps growing (matters still open "
+                      "count only up to the horizon, so resolution times understate the delay).")
     return text
 
 

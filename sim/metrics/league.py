@@ -27,7 +27,7 @@ Columns of every table (``LEAGUE_COLUMNS``), one row per unit:
 The composite: each metric of ``report.league_weights`` is scaled within the table to
 [0, 1], 1 for the best unit and 0 for the worst (for resolution time and petitions
 lower is better); a unit's score is the weighted mean of its scaled metrics over the
-metrics it has (a unit without closed matters has no on-time rate), times 100. When
+metrics it has (a unit with no matter due before the horizon has no on-time rate), times 100. When
 every unit has the same value the metric gives each of them 1. A unit without matters
 in the window has no score and ranks last.
 """

@@ -8,8 +8,9 @@ One run (``tables_from_records`` -> ``RunTables``):
   hours of occurring, open matters counted: the product-limit (Kaplan-Meier) curve
   ``1 - S(t)`` with matters still open at the horizon right-censored there, as the
   resolution percentiles are (``sim.metrics.survival``). At most ``CDF_POINTS`` rows, hours
-  ascending; it ends at 1 when every matter closed and below 1 when some are still open (a
-  cut that leaves matters open draws a lower curve, not a faster one).
+  ascending, the rows where it first reaches one half and 90% among them; open matters hold
+  it below 1 until the longest time followed (a cut that leaves matters open draws a lower
+  curve, not a faster one).
 * ``funnel``: ``level, share`` -- share of the window's matters settled at each level, open
   ones settled nowhere yet, so the shares sum to the closed share (``LEVELS`` names, grid
   first; ``settled_share_<level>`` of ``compute_kpis``).
@@ -42,7 +43,7 @@ import pandas as pd
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
 from sim.metrics.replications import paired_difference, summary_of
-from sim.metrics.survival import km_curve
+from sim.metrics.survival import REACH_EPS, km_curve
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
 from sim.scenario.schema import CatalogConfig
@@ -67,6 +68,8 @@ __all__ = [
 
 #: most rows of a CDF table
 CDF_POINTS = 200
+#: the shares whose first row a CDF table keeps, so that the median and the p90 read off it are the KPIs'
+MARKED_SHARES = (0.5, 0.9)
 CDF_COLUMNS = ["hours", "share"]
 FUNNEL_COLUMNS = ["level", "share"]
 BACKLOG_COLUMNS = ["t_days", "open", "undiscovered"]
@@ -92,17 +95,23 @@ class RunTables:
 
 def cdf_table(hours: npt.ArrayLike, closed: npt.ArrayLike | None = None, points: int = CDF_POINTS) -> pd.DataFrame:
     """``hours, share``: the product-limit CDF ``1 - S(t)`` of resolution ``hours``, those with ``closed`` False
-    right-censored (still open; all closed when ``closed`` is None), at its distinct closing times and thinned
-    to at most ``points`` rows that always include the first and the last (NaNs dropped).
+    right-censored (still open; all closed when ``closed`` is None), at its distinct closing times, thinned
+    to at most ``points`` rows that always include the first, the last and those where the curve first reaches
+    each of ``MARKED_SHARES`` (so a median read off the table is the resolution KPI's). NaNs are dropped.
 
-    With every matter closed it is the empirical CDF and ends at 1; with matters still open it ends below 1.
+    With every matter closed it is the empirical CDF and ends at 1. Open matters hold it below 1 until the
+    longest time followed (it reaches 1 when that is a closing). With none closed but some open it is flat
+    at 0 from 0 to the longest time followed, so the line is still drawn.
     """
     h = np.asarray(hours, dtype=np.float64)
     curve = km_curve(h, np.ones(h.size, np.bool_) if closed is None else np.asarray(closed, np.bool_))
     n = curve.times.size
     if n == 0:
-        return pd.DataFrame({"hours": pd.Series(dtype=float), "share": pd.Series(dtype=float)})
-    idx = np.unique(np.round(np.linspace(0, n - 1, min(n, max(points, 2)))).astype(np.int64))
+        flat = [0.0, curve.tau] if math.isfinite(curve.tau) else []
+        return pd.DataFrame({"hours": pd.Series(flat, dtype=float), "share": pd.Series([0.0] * len(flat), dtype=float)})
+    idx = np.round(np.linspace(0, n - 1, min(n, max(points - len(MARKED_SHARES), 2)))).astype(np.int64)
+    marks = [np.flatnonzero(curve.surv <= 1.0 - q + REACH_EPS)[:1] for q in MARKED_SHARES]
+    idx = np.unique(np.concatenate([idx, *marks]))
     return pd.DataFrame({"hours": curve.times[idx], "share": 1.0 - curve.surv[idx]})
 
 

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
+from sim.metrics.survival import REACH_EPS  # noqa: E402
 from sim.metrics.tables import RunTables, pareto_mask  # noqa: E402
 from sim.report.fonts import use_cjk_font  # noqa: E402
 from sim.report.labels import check_lang, kpi_name, label, level_name, role_name  # noqa: E402
@@ -143,10 +144,11 @@ def cdf_chart(cdf_table: pd.DataFrame, lang: str) -> Figure:
         share = rows["share"].to_numpy(dtype=float)
         if days.size == 0:
             continue
-        reach = int(np.searchsorted(share, 0.5))
-        # with many matters still open the curve stops below one half: no median to state, only the share
+        # the first row at one half (within the product's rounding, as the KPI reads it); with many matters
+        # still open the curve stops below one half: no median to state
+        reach = int(np.searchsorted(share, 0.5 - REACH_EPS))
         note = (label("note.median", lang).format(float(days[reach])) if reach < days.size
-                else label("note.median_open", lang).format(float(share[-1])))
+                else label("note.median_open", lang))
         ax.plot(days, share, drawstyle="steps-post", color=COLORS[i % len(COLORS)], lw=1.8,
                 label=note if s is None else f"{s}: {note}")
         right = max(right, float(days[min(int(np.searchsorted(share, 0.99)), days.size - 1)]))

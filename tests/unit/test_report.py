@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import sim
+from sim.metrics.survival import REACH_EPS, km_curve, km_quantile
 from sim.metrics.tables import (
     COMPARISON_COLUMNS,
     RunTables,
@@ -79,8 +80,15 @@ def test_cdf_table_counts_open_matters_as_censored() -> None:
     assert t["share"].tolist() == pytest.approx([0.25, 0.625])
     # every matter closed: the plain empirical CDF, ties closed together
     assert cdf_table([2.0, 1.0, 2.0, 5.0])["share"].tolist() == pytest.approx([0.25, 0.75, 1.0])
-    # only open matters: nothing closed, no curve
-    assert cdf_table([1.0, 2.0], [False, False]).empty
+    # the table keeps the rows where the curve first reaches one half and 90%, whatever it thins: its median
+    # is the resolution KPI's (product-limit quantile)
+    rng = np.random.default_rng(3)
+    hours, shut = rng.exponential(40.0, 5000), rng.random(5000) < 0.8
+    t = cdf_table(hours, shut, points=7)
+    curve = km_curve(hours, shut)
+    for q in (0.5, 0.9):
+        assert t["hours"][t["share"] >= q - REACH_EPS].iloc[0] == km_quantile(curve, q)
+    assert cdf_table([]).empty
 
 
 def test_tables_from_a_real_run(run_tables: RunTables) -> None:
@@ -155,10 +163,15 @@ def test_cdf_funnel_backlog_heatmap_pareto(lang: str) -> None:
     fig = charts.cdf_chart(CDF, lang)
     assert len(_ax(fig).lines) == 2
     assert _ax(fig).lines[0].get_xdata()[-1] == pytest.approx(4.0)  # days
-    # a line the open matters hold below one half has no median: its legend says so, with the share closed
+    # a line the open matters hold below one half has no median: its legend says so
     starved = cdf_table([24.0, 48.0, 240.0, 240.0, 240.0], [True, True, False, False, False])
     legend = [x.get_text() for x in charts.cdf_chart(starved, lang).axes[0].get_legend().get_texts()]
-    assert legend == [label("note.median_open", lang).format(0.4)] and "40%" in legend[0]
+    assert legend == [label("note.median_open", lang)]
+    # nothing closed at all: a flat line at 0 up to the longest time followed, still drawn and named
+    none = cdf_table([24.0, 48.0], [False, False])
+    assert none["hours"].tolist() == [0.0, 48.0] and none["share"].tolist() == [0.0, 0.0]
+    ax = charts.cdf_chart(pd.concat([none.assign(scenario="cut"), starved.assign(scenario="base")]), lang).axes[0]
+    assert len(ax.lines) == 2 and len(ax.get_legend().get_texts()) == 2
     fig = charts.funnel_chart(FUNNEL, lang)
     assert len(_ax(fig).patches) == 4 and len(_ax(fig).lines) == 1
     assert _ax(fig).lines[0].get_ydata()[-1] == pytest.approx(1.0)  # cumulative
