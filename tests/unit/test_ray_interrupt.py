@@ -63,6 +63,19 @@ def _gone(pids: list[int], within_s: float) -> list[int]:
         time.sleep(0.2)
 
 
+def _until_first_block(proc: subprocess.Popen[str]) -> None:
+    """Read the run's output until its first block has ended, with more blocks still to run."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + TIMEOUT
+    for line in proc.stdout:
+        if line.startswith("block 1/"):
+            break
+        assert time.monotonic() < deadline, "no block ended in time"
+    else:
+        pytest.fail(f"the run ended before its first block: {proc.stderr.read() if proc.stderr else ''}")
+    assert not line.startswith("block 1/1:"), "one block only: nothing left to stop"
+
+
 @pytest.mark.parametrize(("sig", "code", "last"), [(signal.SIGINT, 130, "gridsim: interrupted"),
                                                   (signal.SIGTERM, 143, "gridsim: terminated")])
 def test_ctrl_c_stops_every_task_and_leaves_nothing(short_dir: Path, sig: signal.Signals, code: int,
@@ -77,15 +90,7 @@ def test_ctrl_c_stops_every_task_and_leaves_nothing(short_dir: Path, sig: signal
                             start_new_session=True)  # its own group: a stray Ray process is ours to clean up
     started: list[int] = []
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + TIMEOUT
-        for line in proc.stdout:
-            if line.startswith("block 1/"):
-                break
-            assert time.monotonic() < deadline, "no block ended in time"
-        else:
-            pytest.fail("the run ended before its first block")
-        assert not line.startswith("block 1/1:"), "one block only: nothing left to stop"
+        _until_first_block(proc)
         started = _descendants(proc.pid)
         assert started, "no Ray processes under the run"
         proc.send_signal(sig)
@@ -161,15 +166,7 @@ def test_ctrl_c_on_a_joined_cluster_stops_the_runs_tasks(short_dir: Path) -> Non
         proc = subprocess.Popen([sys.executable, "-m", "sim.entry.cli", *RUN, f"engine.ray.address={address}",
                                  f"run.results_dir={results}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
-        assert proc.stdout is not None
-        deadline = time.monotonic() + TIMEOUT
-        for line in proc.stdout:
-            if line.startswith("block 1/"):
-                break
-            assert time.monotonic() < deadline, "no block ended in time"
-        else:
-            pytest.fail(f"the run ended before its first block: {proc.stderr.read() if proc.stderr else ''}")
-        assert not line.startswith("block 1/1:"), "one block only: nothing left to stop"
+        _until_first_block(proc)
         # the run sends its next block once it has merged the last: wait until it holds the cluster's CPU
         deadline = time.monotonic() + 30.0
         while free_cpus() != 0.0:
