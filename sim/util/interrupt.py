@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 
 class Terminated(KeyboardInterrupt):
@@ -41,12 +42,33 @@ def install() -> None:
 @contextmanager
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back for a few statements that must not be cut in two (claiming a
-    directory and remembering it, so that cleanup knows of it); they are delivered on leaving."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    directory and remembering it, so that cleanup knows of it); they are delivered on leaving.
+
+    The handlers are swapped for one that only notes the signal, rather than the signals being
+    masked: a mask holds a signal back from this thread alone, and the kernel hands it to any
+    other thread of the process (a worker pool's, a writer's), after which Python runs the
+    handler in the main thread at once, in the middle of the statements held together.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    held: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    old = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if held:  # the first signal held, as it would have been handled (later ones add nothing)
+            _deliver(held[0], old[signal.Signals(held[0])])
+
+
+def _deliver(signum: int, handler: Callable[[int, FrameType | None], Any] | int | None) -> None:
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(signum)  # the default action (SIGTERM's: the process ends)

@@ -1,0 +1,60 @@
+"""``signals_deferred`` holds SIGINT and SIGTERM back until its block ends, with other threads alive.
+
+A signal masked in the main thread alone would go to another thread of the process, and Python
+would run its handler in the main thread at once, inside the block: a claimed results directory
+could then be left with no one to remove it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from sim.util.interrupt import Terminated, install, signals_deferred
+
+
+@pytest.fixture
+def other_thread() -> Iterator[None]:
+    """A second thread of the process that blocks no signal (as a worker pool's or a writer's)."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    yield
+    stop.set()
+    t.join()
+
+
+@pytest.fixture
+def terminated_on_sigterm() -> Iterator[None]:
+    old = signal.getsignal(signal.SIGTERM)
+    install()
+    yield
+    signal.signal(signal.SIGTERM, old)
+
+
+@pytest.mark.usefixtures("other_thread", "terminated_on_sigterm")
+@pytest.mark.parametrize(("sig", "raised"), [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)])
+def test_the_block_runs_to_its_end_before_the_signal(sig: signal.Signals, raised: type[BaseException]) -> None:
+    done: list[str] = []
+    with pytest.raises(raised):
+        with signals_deferred():
+            os.kill(os.getpid(), sig)
+            for _ in range(200):  # many chances for a handler to run here, were the signal not held
+                time.sleep(0.001)
+            done.append("claimed")
+            done.append("remembered")
+        done.append("after")  # not reached: the signal is delivered on leaving
+    assert done == ["claimed", "remembered"]
+
+
+@pytest.mark.usefixtures("terminated_on_sigterm")
+def test_handlers_are_restored_and_nothing_held_is_delivered_twice() -> None:
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with signals_deferred():
+        pass
+    assert {s: signal.getsignal(s) for s in before} == before
