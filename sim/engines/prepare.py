@@ -13,11 +13,12 @@ import numpy as np
 
 from sim.engines.layout import StationLayout, build_layout, server_table, station_table
 from sim.records.inputs import MatterInputs
-from sim.records.schema import ServerTable, StationTable, VisitRecords
+from sim.records.schema import MatterRecords, ServerTable, StationTable, VisitRecords
 from sim.rules.calendar import WorkCalendar, build_calendars
 from sim.rules.discovery import Discovery, discover
 from sim.rules.routing import Catalog, deadline, intake_times
 from sim.rules.service import work_table
+from sim.scenario.constants import CLOSED
 from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory
 from sim.util.parallel import available_workers
@@ -66,6 +67,23 @@ def prepare(cfg: Config, terr: Territory, inputs: MatterInputs, layout: StationL
                     found=found, t_intake=t_intake, intake_grid=inputs.registered_grid.copy(), deadline=due,
                     work=work, rework=rework,
                     horizon_h=cfg.run.horizon_days * 24.0, warmup_h=warmup_days(cfg.run) * 24.0)
+
+
+def due_if_not_taken_in(p: Prepared, m: MatterRecords) -> None:
+    """Give each matter still not taken in at the horizon (no deadline yet) the due time it would have had,
+    taken in when it was found, or when it occurred if no one found it; both engines call this last.
+
+    A deadline runs from intake, so a matter no one found would otherwise never be late: cutting the
+    patrols that find matters would raise the on-time rate and satisfaction (MODEL.md 6, open matters
+    count). The KPIs judge it by this due time like any open matter; the engines never read it.
+    """
+    rows = np.flatnonzero(np.isnan(m.deadline) & (m.status != CLOSED))
+    if rows.size == 0:
+        return
+    found = m.t_discover[rows]
+    start = np.where(found <= p.horizon_h, found, m.t_occur[rows])  # NaN (never found) is not <= h
+    m.deadline[rows] = deadline(p.catalog, p.cfg, p.calendars[p.cfg.calendar.deadline_shift], start,
+                                m.category[rows], m.severity[rows], t_cap=1e12)
 
 
 #: input columns ``prepare`` consumes (discovery and work); no engine reads them afterwards

@@ -59,8 +59,9 @@ def matter_pass(m: MatterColumns, w0: float, h: float, n_status: int, n_level: i
     Returns ``(counts, status_counts, level_counts, res, r2c, disc)``: ``counts`` by the
     slot constants above (contract checks over all matters, the rest over the window);
     ``status_counts`` of window matters; ``level_counts`` of window matters closed with a
-    valid level; and, in row order, the finite ``t_discover - t_occur`` of all window
-    matters. (Resolution times are the open-matter pass's, ``sim.metrics.open_matters``, which
+    valid level; and, in row order, the discovery times ``t_discover - t_occur`` of all window
+    matters, ``h - t_occur`` (the time so far) of one not yet found: left out, a cut in the
+    patrols would shorten the mean. (Resolution times are the open-matter pass's, ``sim.metrics.open_matters``, which
     censors the open ones.)
     """
     n = len(m.t_occur)
@@ -88,9 +89,8 @@ def matter_pass(m: MatterColumns, w0: float, h: float, n_status: int, n_level: i
         if st >= 0 and st < n_status:
             status_counts[st] += 1
         d = m.t_discover[i] - to
-        if math.isfinite(d):
-            disc[n_disc] = d
-            n_disc += 1
+        disc[n_disc] = d if math.isfinite(d) else h - to
+        n_disc += 1
         sat = m.satisfied[i]
         if sat == 1:
             counts[SATISFIED] += 1
@@ -187,12 +187,12 @@ def first_visit_pass(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.nd
 @njit(cache=True, inline="always")
 def _first_wait(t_arrive: float, t_start: float, t_end: float) -> tuple[int, float]:
     """A first visit reduced to its wait: (1, t_start - t_arrive) served, (2, t_end - t_arrive) ended
-    unserved, (0, 0) neither."""
+    unserved, (0, t_arrive) still waiting at the horizon (``wait_stats`` makes its wait so far of it)."""
     if math.isfinite(t_start):
         return 1, t_start - t_arrive
     if math.isfinite(t_end):
         return 2, t_end - t_arrive
-    return 0, 0.0
+    return 0, t_arrive
 
 
 class VisitTimes(NamedTuple):
@@ -205,13 +205,16 @@ class VisitTimes(NamedTuple):
 
 @njit(cache=True, nogil=True)
 def wait_pass(rows: np.ndarray, vis: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, visits: VisitTimes,
-              w0: float, h: float, eps: float) -> tuple[np.ndarray, int, int, int, int]:
+              w0: float, h: float, eps: float) -> tuple[np.ndarray, int, int, int, int, int]:
     """First-visit waits of window matters, in the order of ``rows`` (``vis``: their first visits).
 
-    Returns ``(waits, n_served, n_positive, n_decided, n_abandoned)``: ``waits[:n_served]``
-    are ``t_start - t_arrive`` of served first visits, followed by ``t_end - t_arrive`` of
-    those that ended unserved; ``n_positive`` served waits exceed ``eps``; ``n_decided``
-    first visits were served or ended, ``n_abandoned`` of them by an abandoned matter.
+    Returns ``(waits, n_served, n_ended, n_positive, n_decided, n_abandoned)``: ``waits[:n_served]``
+    are ``t_start - t_arrive`` of served first visits, followed by the ``n_ended`` waits
+    ``t_end - t_arrive`` of those that ended unserved, then ``h - t_arrive`` of those still
+    waiting at the horizon (their wait so far: a matter stuck in a queue counts, or a
+    starved office would lower the mean); ``n_positive`` of the served and still-waiting
+    exceed ``eps``; ``n_decided`` first visits were served or ended, ``n_abandoned`` of them
+    by an abandoned matter.
     """
     k = len(rows)
     kind = np.empty(k, np.int8)
@@ -232,7 +235,7 @@ def first_visit_state(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.n
     """The first visit of each matter ``0..n-1`` (as ``first_visit_pass`` picks it), reduced to its wait.
 
     Returns ``(kind, wait)`` per matter row: kind -1 no visit, 1 served (wait = ``t_start -
-    t_arrive``), 2 ended unserved (``t_end - t_arrive``), 0 neither. The visits are read
+    t_arrive``), 2 ended unserved (``t_end - t_arrive``), 0 still waiting (``t_arrive``). The visits are read
     in table order and each is done with when read, so no gather of visit rows follows.
     """
     kind = np.full(n, -1, np.int8)
@@ -252,18 +255,26 @@ def first_visit_state(matter_id: np.ndarray, outcome: np.ndarray, t_arrive: np.n
 
 @njit(cache=True, nogil=True)
 def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandoned: np.ndarray, w0: float, h: float,
-               eps: float) -> tuple[np.ndarray, int, int, int, int]:
+               eps: float) -> tuple[np.ndarray, int, int, int, int, int]:
     """``wait_pass``' result from per-matter ``(kind, wait)`` (``first_visit_state``, or ``wait_pass``' own)."""
     n = len(kind)
     waits = np.empty(n, np.float64)
     ended = np.empty(n, np.float64)
-    nw = ne = pos = decided = aband = 0
+    waiting = np.empty(n, np.float64)
+    nw = ne = nq = pos = decided = aband = 0
     for r in range(n):
         k = kind[r]
-        if k <= 0:
+        if k < 0:
             continue
         to = t_occur[r]
         if not (to >= w0 and to < h):
+            continue
+        if k == 0:
+            w = h - wait[r]
+            waiting[nq] = w
+            nq += 1
+            if w > eps:
+                pos += 1
             continue
         w = wait[r]
         if k == 1:
@@ -278,7 +289,8 @@ def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandone
         if abandoned[r]:
             aband += 1
     waits[nw:nw + ne] = ended[:ne]
-    return waits[:nw + ne], nw, pos, decided, aband
+    waits[nw + ne:nw + ne + nq] = waiting[:nq]
+    return waits[:nw + ne + nq], nw, ne, pos, decided, aband
 
 
 @njit(cache=True, inline="always")

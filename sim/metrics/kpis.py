@@ -208,7 +208,7 @@ class _MatterPass(NamedTuple):
     counts: np.ndarray
     status_counts: np.ndarray
     level_counts: np.ndarray
-    disc: np.ndarray  # finite discovery hours of window matters
+    disc: np.ndarray  # discovery hours of window matters (so far, for one not yet found)
 
 
 def _matter_pass(rec: Records, w0: float, h: float) -> _MatterPass:
@@ -232,7 +232,7 @@ def _check(counts: np.ndarray, strict: bool) -> None:
 class _VisitPass(NamedTuple):
     """The visit table's share of the KPIs, computed while another thread reads the matters."""
 
-    waits: tuple[np.ndarray, int, int, int, int]  # kernels.wait_pass
+    waits: tuple[np.ndarray, int, int, int, int, int]  # kernels.wait_pass
     per_station: np.ndarray  # busy hours
     per_server: np.ndarray
     stations_ok: bool  # no negative station index
@@ -313,11 +313,12 @@ def _status_kpis(k: dict[str, float], mp: _MatterPass) -> None:
 
 
 def _wait_kpis(k: dict[str, float], vp: _VisitPass) -> None:
-    """Waiting at the first visit of window matters (waits in matter_id order, as numpy summed them)."""
-    waits, n_served, n_pos, n_decided, n_aband = vp.waits
+    """Waiting at the first visit of window matters (waits in matter_id order, as numpy summed them);
+    a first visit still waiting at the horizon counts with its wait so far."""
+    waits, n_served, n_ended, n_pos, n_decided, n_aband = vp.waits
     k["wait_hours_mean"] = _mean(waits)
     k["wait_hours_mean_served"] = _mean(waits[:n_served])
-    k["wait_positive_share"] = _share(n_pos, n_served)
+    k["wait_positive_share"] = _share(n_pos, len(waits) - n_ended)
     k["abandoned_share"] = _share(n_aband, n_decided)
 
 
@@ -326,7 +327,7 @@ _TIME_PREFIXES = ("resolution_hours_", "report_to_close_hours_")
 
 def _time_kpis(k: dict[str, float], mp: _MatterPass, opened: dict[str, float]) -> None:
     """Resolution and report-to-close times (product-limit, open matters censored at the horizon:
-    ``sim.metrics.open_matters``); discovery time of the matters discovered."""
+    ``sim.metrics.open_matters``); discovery time, so far for a matter not yet found."""
     for name in [n for n in opened if n.startswith(_TIME_PREFIXES)]:
         k[name] = opened.pop(name)
     k["discovery_hours_mean"] = _mean(mp.disc)

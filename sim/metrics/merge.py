@@ -67,10 +67,11 @@ class KpiParts:
     opened: OpenPass  # its counts (its per-matter samples are empty: the sketches below hold them)
     res_sketch: CensoredSketch  # resolution times
     r2c_sketch: CensoredSketch  # report-to-close times
-    # sums and counts of the discovery times, the first-visit waits of matters served and of those whose
-    # first visit ended otherwise (the KPIs are their means: no per-matter sample is kept)
-    mean_sums: np.ndarray  # float64 [3]
-    mean_counts: np.ndarray  # int64 [3]
+    # sums and counts of the discovery times, the first-visit waits of matters served, of those whose
+    # first visit ended otherwise and of those still waiting at the horizon (their wait so far): the
+    # KPIs are their means, no per-matter sample is kept
+    mean_sums: np.ndarray  # float64 [4]
+    mean_counts: np.ndarray  # int64 [4]
     wait_counts: np.ndarray  # positive, decided, abandoned
     per_station: np.ndarray  # busy hours in the window
     per_server: np.ndarray
@@ -86,11 +87,12 @@ def kpi_parts(rec: Records) -> KpiParts:
     mp = _matter_pass(rec, w0, h)
     op = open_pass(rec, w0, h, float(rec.meta.get("petition_patience_h", np.inf)))
     vp = _visit_pass(rec, w0, h)
-    waits, n_served, n_pos, n_decided, n_aband = vp.waits
+    waits, n_served, n_ended, n_pos, n_decided, n_aband = vp.waits
     _, open_ = daily_open(rec)
     back = backlog_series(rec)
-    sums = np.array([np.sum(mp.disc), np.sum(waits[:n_served]), np.sum(waits[n_served:])], np.float64)
-    n = np.array([len(mp.disc), n_served, len(waits) - n_served], np.int64)
+    served, ended, waiting = waits[:n_served], waits[n_served:n_served + n_ended], waits[n_served + n_ended:]
+    sums = np.array([np.sum(mp.disc), np.sum(served), np.sum(ended), np.sum(waiting)], np.float64)
+    n = np.array([len(mp.disc), n_served, n_ended, len(waiting)], np.int64)
     return KpiParts(matters=mp._replace(disc=mp.disc[:0]), opened=_without_samples(op),
                     res_sketch=censored_sketch(op.res, op.res_closed),
                     r2c_sketch=censored_sketch(op.r2c, op.r2c_closed), mean_sums=sums, mean_counts=n,
@@ -158,14 +160,15 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     opened = open_kpis_of(parts.opened, parts.open_daily.astype(np.float64), shell.meta, w0, h,
                           int(mp.counts[kn.N_WIN]), int(mp.status_counts[CLOSED]), times)
     n_pos, n_decided, n_aband = (int(x) for x in parts.wait_counts)
-    vp = _VisitPass((np.zeros(0), int(parts.mean_counts[1]), n_pos, n_decided, n_aband), parts.per_station,
-                    parts.per_server, parts.stations_ok)
+    vp = _VisitPass((np.zeros(0), int(parts.mean_counts[1]), int(parts.mean_counts[2]), n_pos, n_decided, n_aband),
+                    parts.per_station, parts.per_server, parts.stations_ok)
     k: dict[str, float] = {}
     _status_kpis(k, mp)
     k["open_at_horizon_share"] = opened.pop("open_at_horizon_share")
     _wait_kpis(k, vp)
-    (s_disc, s_served, s_ended), (n_disc, n_served, n_ended) = parts.mean_sums, parts.mean_counts
-    k["wait_hours_mean"] = _ratio(s_served + s_ended, n_served + n_ended)
+    (s_disc, s_served, s_ended, s_waiting), (n_disc, n_served, n_ended, n_waiting) = parts.mean_sums, parts.mean_counts
+    k["wait_hours_mean"] = _ratio(s_served + s_ended + s_waiting, n_served + n_ended + n_waiting)
+    k["wait_positive_share"] = _ratio(n_pos, n_served + n_waiting)
     k["wait_hours_mean_served"] = _ratio(s_served, n_served)
     _time_kpis(k, mp, opened)
     k["discovery_hours_mean"] = _ratio(s_disc, n_disc)

@@ -48,7 +48,7 @@ class MatterRecords:
     t_dispatch: np.ndarray  # float64 first dispatch to a handling station
     t_start: np.ndarray  # float64 first service start
     t_close: np.ndarray  # float64 settled (after the last rework)
-    deadline: np.ndarray  # float64 due time (from intake, 13710 / 12345 family)
+    deadline: np.ndarray  # float64 due time (from intake; not yet taken in: from discovery, else occurrence)
     level_settled: np.ndarray  # int8 LEVELS index; -1 not settled
     transfers: np.ndarray  # int16 misroutes sent back
     escalations: np.ndarray  # int16 moves up a level

@@ -106,11 +106,12 @@ def test_first_visit_waits() -> None:
     assert first[2] == 3  # the visit arriving at 21, not the one listed first
     k = compute_kpis(rec)
     # first-visit waits of window matters: 2, 0, 5 (the redirect at 40 is skipped: its next visit
-    # arrives at 45 and starts at 50), 3, 0, 10 (abandoned); 6 still waiting
+    # arrives at 45 and starts at 50), 3, 0, 10 (abandoned); 6 still waiting: 39 so far (61 to the
+    # horizon at 100), counted, or a queue that never moves would lower the mean
     assert first[3] == 5
-    assert k["wait_hours_mean"] == pytest.approx(20 / 6)
+    assert k["wait_hours_mean"] == pytest.approx((20 + 39) / 7)
     assert k["wait_hours_mean_served"] == pytest.approx(10 / 5)
-    assert k["wait_positive_share"] == pytest.approx(3 / 5)
+    assert k["wait_positive_share"] == pytest.approx(4 / 6)  # 3 of the 5 served, and the one still waiting
     assert k["abandoned_share"] == pytest.approx(2 / 6)  # matters 4 and 8 among 1, 2, 3, 4, 7, 8
 
 
@@ -126,7 +127,8 @@ def test_times_and_percentiles() -> None:
     # report to close: 8, 19, 30, 49 closed; 39, 28, 15 open; the undiscovered matter not at all
     assert k["report_to_close_hours_mean"] == pytest.approx(8 + 6 / 7 * 11 + 24 / 35 * 11 + 16 / 35 * 19)
     assert k["report_to_close_hours_mean_is_lower_bound"] == 0.0
-    assert k["discovery_hours_mean"] == pytest.approx((2 + 1 + 10 + 1 + 1 + 2 + 5) / 7)
+    # matter 5 (occurred at 50) is still not found at the horizon: 50 hours so far
+    assert k["discovery_hours_mean"] == pytest.approx((2 + 1 + 10 + 1 + 1 + 2 + 5 + 50) / 8)
 
 
 def test_settled_levels() -> None:

@@ -49,7 +49,14 @@ from sim.engines.agent.agents import GridModel
 from sim.engines.agent.queueing import StaffAgent, Station
 from sim.engines.agent.recorder import RunRecorder
 from sim.engines.agent.visitqueue import Visit
-from sim.engines.prepare import Prepared, base_meta, county_orders, records_tables, visits_by_county
+from sim.engines.prepare import (
+    Prepared,
+    base_meta,
+    county_orders,
+    due_if_not_taken_in,
+    records_tables,
+    visits_by_county,
+)
 from sim.engines.protocol import EngineRun, Preparing
 from sim.records.schema import ABANDONED, REDIRECTED, SETTLED, TRANSFERRED, Records, empty_matters
 from sim.rules import dispatch as rules_dispatch
@@ -275,6 +282,7 @@ class AgentRun:
         self.env.run(until=self.p.horizon_h)
         self.model.finish_progress()
         visits = visits_by_county(self.p, self.rec.visits())
+        due_if_not_taken_in(self.p, self.m)
         meta = base_meta(self.p, "agent", self.replication)
         meta["busy_hours_by_role"] = self.model.busy_by_role()
         stations, servers = records_tables(self.p)

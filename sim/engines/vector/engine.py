@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order
+from sim.engines.prepare import Prepared, base_meta, county_bounds, county_orders, discovery_order, due_if_not_taken_in
 from sim.engines.protocol import EngineRun, Preparing
 from sim.engines.vector.fixed import StationArrays, busy_by_role, station_arrays
 from sim.engines.vector.kernel import run_block
@@ -171,6 +171,7 @@ def run_vector(p: Prepared, replication: int = 0, spend_inputs: bool = False,
             name = CAPACITY_OF_ERROR[r.err]
             caps[r.index] = replace(caps[r.index], **{name: 2 * getattr(caps[r.index], name)})
     visits = VisitRecords(**_join_visits(runs))
+    due_if_not_taken_in(p, m)
     busy_h = np.sum([r.busy_h for r in runs], axis=0)
     meta = base_meta(p, "vector", replication)
     meta["busy_hours_by_role"] = busy_by_role(lay.server_role, busy_h)
