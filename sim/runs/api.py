@@ -235,7 +235,10 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
 
 @dataclass
 class RecordFiles:
-    """What the background writer derived from replication 0's records (the charts drawn after it read them)."""
+    """What the background writer derived from replication 0's records (the charts drawn after it read them).
+
+    It is handed over as soon as the tables are written, while the Parquet files are still being
+    written: ``digests`` is filled as each file is whole, and read once the writer has finished."""
 
     backlog: pd.DataFrame
     station_busy: np.ndarray
@@ -258,7 +261,8 @@ class _ResultsDir:
     final: Path
     tmp: Path
     pool: ThreadPoolExecutor | None = None
-    files: Future[RecordFiles] | None = None
+    files: Future[RecordFiles] | None = None  # done when every file is written
+    tables: Future[RecordFiles] | None = None  # done when the tables are, before the Parquet files
 
     @classmethod
     def claim(cls, cfg: Config) -> _ResultsDir:
@@ -268,13 +272,15 @@ class _ResultsDir:
     def write_records_in_background(self, rec: Records, cfg: Config) -> None:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridsim-records")
-            self.files = self.pool.submit(_write_record_files, rec, cfg, self.tmp)
+            self.tables = Future()
+            self.files = self.pool.submit(_write_record_files, rec, cfg, self.tmp, self.tables)
 
     def record_files(self, rec: Records, cfg: Config) -> RecordFiles:
-        """The background writer's files (started now, if the run did not start it), when written."""
+        """The background writer's tables (started now, if the run did not start it), as soon as they are
+        written: the charts drawn from them overlap the Parquet files, which ``finish`` waits for."""
         self.write_records_in_background(rec, cfg)
-        assert self.files is not None
-        return self.files.result()
+        assert self.tables is not None
+        return self.tables.result()
 
     def _join(self) -> None:
         if self.pool is not None:
@@ -304,24 +310,34 @@ class _ResultsDir:
 BACKGROUND_NICENESS = 5
 
 
-def _write_record_files(rec: Records, cfg: Config, directory: Path) -> RecordFiles:
+def _write_record_files(rec: Records, cfg: Config, directory: Path, tables: Future[RecordFiles]) -> RecordFiles:
     """Replication 0's files: the backlog, utilisation, office and league CSVs (no Matplotlib: the
-    charts are drawn by the run's own thread), then the Parquet files ``run.records`` keeps, each
-    hashed for the manifest by the thread that wrote it, as soon as it is whole."""
+    charts are drawn by the run's own thread), handed to ``tables`` as soon as they are written, then
+    the Parquet files ``run.records`` keeps, each hashed for the manifest by the thread that wrote
+    it, as soon as it is whole."""
+    try:
+        files = _write_tables(rec, cfg, directory)
+    except BaseException as exc:
+        tables.set_exception(exc)  # the run's thread waits on it: it gets the error, not a hang
+        raise
+    tables.set_result(files)
+    kept = records_kept(cfg.run.records, cfg.run.write_records)
+    if kept != RecordsKept.summary:
+        def hashed(path: Path) -> None:  # in the writer's thread; the two threads write different keys
+            files.digests[path.relative_to(directory).as_posix()] = file_entry(path)
+
+        _write_parquet_yielding(rec, directory, visits=kept == RecordsKept.all, on_written=hashed)
+    return files
+
+
+def _write_tables(rec: Records, cfg: Config, directory: Path) -> RecordFiles:
     backlog = backlog_series(rec)
     backlog.to_csv(directory / "backlog.csv", index=False)
     station_busy, server_busy = busy_totals(rec)  # one pass over the visits for both utilisation tables
     utilization_table(rec, station_busy).to_csv(directory / "utilization.csv", index=False)
     office_table(rec, cfg.catalog, station_busy).to_csv(directory / "offices.csv", index=False)
     league = write_league_tables(rec, cfg, directory)
-    kept = records_kept(cfg.run.records, cfg.run.write_records)
-    digests: dict[str, dict[str, Any]] = {}
-    if kept != RecordsKept.summary:
-        def hashed(path: Path) -> None:  # in the writer's thread; the two threads write different keys
-            digests[path.relative_to(directory).as_posix()] = file_entry(path)
-
-        _write_parquet_yielding(rec, directory, visits=kept == RecordsKept.all, on_written=hashed)
-    return RecordFiles(backlog, station_busy, server_busy, league, digests)
+    return RecordFiles(backlog, station_busy, server_busy, league, {})
 
 
 def _write_parquet_yielding(rec: Records, directory: Path, visits: bool,
