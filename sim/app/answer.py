@@ -16,6 +16,7 @@ from sim.app import decision
 from sim.app.labels import t
 from sim.app.workbench import Outcome
 from sim.checks.capacity import CapacityReport
+from sim.metrics.stability import FINDING
 from sim.report import labels as report_labels
 from sim.report.change import config_changes
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
@@ -53,7 +54,10 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
         lines = []
         for r in stability.get("reasons", ()):
             kind = r.get("kind")
-            if kind == "capacity" and r.get("office"):
+            if kind == "capacity" and r.get("office") == FINDING:
+                lines.append(t("stab.finding", lang).format(capacity.never_found_share) if capacity is not None
+                             else str(r.get("text") or ""))
+            elif kind == "capacity" and r.get("office"):
                 u = r.get("utilization")
                 lines.append(t("stab.capacity", lang).format(office_name(str(r["office"]), lang),
                                                             "–" if u is None else f"{u:.2f}"))
@@ -71,7 +75,9 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
         return False, []
     bad = capacity.unstable
     lines = [t("stab.capacity", lang).format(office_name(s.name, lang), f"{s.utilization:.2f}") for s in bad]
-    return bool(bad), [*lines, t("stab.from_capacity", lang)] if bad else []
+    if capacity.never_found_share > 0:
+        lines.append(t("stab.finding", lang).format(capacity.never_found_share))
+    return bool(lines), [*lines, t("stab.from_capacity", lang)] if lines else []
 
 
 def verdict_block(box: Any, name: str, stability: dict[str, Any] | None, capacity: CapacityReport | None,

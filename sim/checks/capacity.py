@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engines.prepare import Prepared
+from sim.metrics.stability import FINDING
 from sim.rules.demand import grid_rates_per_hour
 from sim.rules.mode import NOT_HOTLINE, first_level, via_platform
 from sim.rules.outcome import party_prob
@@ -56,10 +57,21 @@ class CapacityReport:
     matters_per_day: float
     per_level_per_day: dict[str, float]  # matters arriving at each level per day
     loads: list[StationLoad]
+    # share of the matters no channel ever finds (no patrol or part-time reporter passes them and their
+    # residents do not report them): they pile up without bound, whatever the offices' capacity
+    never_found_share: float = 0.0
 
     @property
     def unstable(self) -> list[StationLoad]:
         return [s for s in self.loads if s.unstable]
+
+    def verdict_loads(self) -> list[tuple[str, str, float]]:
+        """``(station type, level, utilisation)`` per office type for the stability verdict, and
+        ``(FINDING, "grid", inf)`` when some matters are never found (a finder with no capacity)."""
+        out = [(s.name, LEVELS[s.level], float(s.utilization)) for s in self.loads]
+        if self.never_found_share > 0:
+            out.append((FINDING, LEVELS[GRID], float("inf")))
+        return out
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -69,6 +81,7 @@ class CapacityReport:
                           "arrivals_per_day": s.arrivals_per_day, "work_hours_per_day": s.work_hours_per_day,
                           "capacity_hours_per_day": s.capacity_hours_per_day, "utilization": s.utilization,
                           "unstable": s.unstable} for s in self.loads],
+            "never_found_share": self.never_found_share,
         }
 
 
@@ -221,7 +234,7 @@ def capacity_check(p: Prepared, rates: np.ndarray) -> CapacityReport:
                "grids": terr.n_grids},
         residents=terr.residents, households=int(terr.grid_households.sum()), staff=terr.staff_by_role(),
         matters_per_day=float(rates.sum()), per_level_per_day={LEVELS[i]: float(levels[i]) for i in range(4)},
-        loads=loads,
+        loads=loads, never_found_share=float(np.isinf(p.found.t_discover).mean()) if len(p.found.t_discover) else 0.0,
     )
 
 
@@ -263,4 +276,7 @@ def format_capacity(rep: CapacityReport) -> str:
     lines.append("")
     lines.append(f"unstable station types (utilisation >= 1): {', '.join(s.name for s in bad)}" if bad
                  else "every station type is below utilisation 1")
+    if rep.never_found_share > 0:
+        lines.append(f"UNSTABLE: {rep.never_found_share:.1%} of matters are never found (no patrol or part-time "
+                     "reporter passes them and their residents do not report them)")
     return "\n".join(lines)

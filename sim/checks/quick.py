@@ -85,4 +85,5 @@ def scaled(rep: CapacityReport, f: float) -> CapacityReport:
     return CapacityReport(units={k: n(v) for k, v in rep.units.items()}, residents=rep.residents * f,
                           households=n(rep.households), staff={k: n(v) for k, v in rep.staff.items()},
                           matters_per_day=rep.matters_per_day * f,
-                          per_level_per_day={k: v * f for k, v in rep.per_level_per_day.items()}, loads=loads)
+                          per_level_per_day={k: v * f for k, v in rep.per_level_per_day.items()}, loads=loads,
+                          never_found_share=rep.never_found_share)

@@ -47,7 +47,7 @@ from sim.metrics.tables import RunTables, tables_from_records
 from sim.runs.config import load_config
 from sim.runs.replicate import Replicator, replicate
 from sim.runs.source import capacity_of
-from sim.scenario.constants import HOURS_PER_DAY, LEVELS
+from sim.scenario.constants import HOURS_PER_DAY
 from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory, build_territory
 from sim.util.errors import ConfigError, JobsFailed, one_line
@@ -164,7 +164,7 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
         if r == 0:
             report = capacity_of(p)
             unstable.extend((s.name, float(s.utilization)) for s in report.unstable)
-            loads.extend((s.name, LEVELS[s.level], float(s.utilization)) for s in report.loads)
+            loads.extend(report.verdict_loads())
 
     rec = Replicator(cfg, terr, engine, inspect=capacity).run(rep).records
     kp = compute_kpis(rec)

@@ -5,6 +5,8 @@ names the first that did; ``reasons`` lists every finding):
 
 1. ``capacity``: an office type whose long-run load in the capacity check is at or over
    its capacity (utilisation >= 1). Its queue grows without bound, whatever the horizon.
+   Likewise when some matters are never found (``finding``: no patrol, part-time reporter
+   or resident report reaches them), since they pile up without bound as well.
 2. ``backlog growth``: the open count grows, with its 95% interval above zero. A seasonal
    swing is not growth: with seasonal demand the growth is judged over whole seasonal
    cycles (the mean open count of the last cycle against the one before, twelve monthly
@@ -29,9 +31,12 @@ from typing import Any
 
 from sim.metrics.replications import summary_of
 
-__all__ = ["Reason", "Stability", "judge_stability", "office_of"]
+__all__ = ["FINDING", "Reason", "Stability", "judge_stability", "office_of"]
 
 STABLE, UNSTABLE = "stable", "unstable"
+#: the verdict's name for the staff who find matters (patrols, part-time reporters), beside the office types
+#: of the capacity check (``CapacityReport.verdict_loads``)
+FINDING = "finding"
 #: the KPIs a replication carries for the verdict (``sim.metrics.open_matters``)
 GROWTH_KEY = "backlog_growth_per_30d"
 JUDGED_KEY = "backlog_growth_judged_per_30d"  # season-free growth, NaN when not judged
@@ -119,7 +124,10 @@ def _capacity_reasons(loads: Sequence[tuple[str, str, float]], growth: float | N
             continue
         who = _office_words(name)
         who = who[0].upper() + who[1:]
-        if math.isinf(util):
+        if name == FINDING:
+            text = ("Some matters are never found: no patrol or part-time reporter passes them and their residents "
+                    "do not report them, so they pile up without bound.")
+        elif math.isinf(util):
             text = f"{who} has no capacity for the work sent to it, so its matters are never settled."
         else:
             text = (f"{who} cannot keep up: its long-run load is {util:.2f} times its capacity "

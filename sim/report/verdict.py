@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.metrics.stability import FINDING
 from sim.report.labels import check_lang, humanize
 from sim.report.names import office_type_name
 from sim.scenario.schema import CatalogConfig
@@ -30,6 +31,7 @@ _WORDS: dict[str, dict[str, str]] = {
                            "a longer warm-up (run.warmup_days) leaves it out.",
            "unknown": "Stability not assessed for this run.",
            "capacity": "{office} at utilisation {u:.0%}", "capacity_no_u": "{office} cannot keep up",
+           "finding": "some matters are never found (no patrol, part-time reporter or resident report reaches them)",
            "backlog": "open matters grow by {g:,.0f} every 30 days", "warmup": "the warm-up is too short",
            "rule.capacity": "capacity", "rule.backlog growth": "backlog growth", "rule.warm-up": "warm-up",
            "both": "{name}: {verdict}", "sep": "; "},
@@ -39,6 +41,7 @@ _WORDS: dict[str, dict[str, str]] = {
            "tail.warm-up": "各项数值仍含各机构从空闲起步的过渡阶段：延长预热期（run.warmup_days）即可将其排除。",
            "unknown": "本次运行未评估稳定性。",
            "capacity": "{office}利用率{u:.0%}", "capacity_no_u": "{office}无法应对",
+           "finding": "部分事项无人发现（无巡查、兼职网格员经过，居民也未上报）",
            "backlog": "未办结事项每30天增加{g:,.0f}件", "warmup": "预热期过短",
            "rule.capacity": "能力不足", "rule.backlog growth": "积压增长", "rule.warm-up": "预热期",
            "both": "{name}：{verdict}", "sep": "；"},
@@ -73,6 +76,8 @@ def stability_dict(source: Any) -> dict[str, Any] | None:
 def _reason(r: Mapping[str, Any], catalog: CatalogConfig | None, lang: str) -> str:
     w = _WORDS[lang]
     kind = r.get("kind")
+    if kind == "capacity" and r.get("office") == FINDING:
+        return w["finding"]
     if kind == "capacity":
         office = office_type_name(str(r.get("office") or ""), catalog, lang)
         u = r.get("utilization")

@@ -46,7 +46,6 @@ from sim.runs.source import capacity_of, quick_capacity_of, scenario_inputs
 from sim.runs.store import register_result, result_row
 from sim.runs.stream import Streamed, stream, write_streamed_outputs
 from sim.scenario.compose import presets_dir
-from sim.scenario.constants import LEVELS
 from sim.scenario.kept import RecordsKept, records_kept
 from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.preset_files import tidy_calibrated
@@ -80,7 +79,7 @@ class RunResult:
 
 def capacity_loads(capacity: CapacityReport) -> list[tuple[str, str, float]]:
     """``(station type, level, utilisation)`` of each office type in the capacity check (for the verdict)."""
-    return [(s.name, LEVELS[s.level], s.utilization) for s in capacity.loads]
+    return capacity.verdict_loads()
 
 
 def run(overrides: Sequence[str] | str = (), *, write: bool = True,

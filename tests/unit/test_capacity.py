@@ -89,3 +89,20 @@ def test_the_territory_line_counts_units_in_words(setup) -> None:
     assert first.startswith("territory: 1 county, 1 township, 10 villages, 44 grids; ")  # not "1 counties"
     big = format_capacity(scaled(rep, 250.0)).splitlines()[0]
     assert big.startswith("territory: 250 counties, 250 townships, 2,500 villages, 11,000 grids; ")
+
+
+def test_matters_no_channel_finds_are_counted_and_flagged(setup) -> None:
+    """No full-time or part-time grid workers: no patrol and no reporter, so the matters residents do
+    not report are never found; the check gives their share (the quick check, on a sample, too)."""
+    _, _, rep = setup
+    assert rep.never_found_share == 0.0 and all(name != "finding" for name, _, _ in rep.verdict_loads())
+    cfg = load_config([*SIMPLE, "staffing.fulltime_per_grid=0", "staffing.parttime_per_grid=0"])
+    terr = build_territory(cfg)
+    p = prepare(cfg, terr, generate_inputs(cfg, terr))
+    cut = capacity_check(p)
+    unreported = float(np.isinf(p.found.t_discover).mean())
+    assert cut.never_found_share == pytest.approx(unreported) and 0.2 < unreported < 0.8
+    assert ("finding", "grid", np.inf) in cut.verdict_loads()
+    assert "UNSTABLE: " in format_capacity(cut) and "never found" in format_capacity(cut)
+    assert cut.to_dict()["never_found_share"] == cut.never_found_share
+    assert scaled(cut, 3.0).never_found_share == cut.never_found_share

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from sim.experiment.findings import effect, findings
-from sim.metrics.stability import Stability, judge_stability
+from sim.metrics.stability import FINDING, Stability, judge_stability
+from sim.report.verdict import verdict_of
 
 LOADS = [("grid", "grid", 0.2), ("department:urban_construction", "county", 0.8)]
 
@@ -33,6 +34,17 @@ def test_an_office_at_capacity_decides_first_and_is_named() -> None:
     assert [x.kind for x in v.reasons] == ["capacity", "warmup"]  # every finding, the deciding one first
     no_staff = judge_stability([_run()], [("department:urban_construction", "county", math.inf)], 30.0)
     assert no_staff.unstable and "no capacity" in no_staff.reasons[0].text
+
+
+def test_matters_never_found_are_unstable_by_the_capacity_rule_and_said_so() -> None:
+    """Matters no channel finds pile up without bound, whatever the offices' loads."""
+    v = judge_stability([_run(growth=17_000.0)], [*LOADS, (FINDING, "grid", math.inf)], 30.0)
+    assert v.unstable and v.rule == "capacity"
+    r = v.reasons[0]
+    assert (r.kind, r.office) == ("capacity", FINDING)
+    assert "never found" in r.text and "17,000" in r.text
+    assert "never found" in verdict_of(v, None, "en").text
+    assert "无人发现" in verdict_of(v, None, "zh").text
 
 
 def test_backlog_growth_counts_only_with_its_interval_above_zero() -> None:

@@ -36,6 +36,11 @@ def test_fewer_finders_read_worse(engine: str) -> None:
     assert c["petitions_per_10k"] > b["petitions_per_10k"]
     # a matter not yet found counts its time so far: fewer finders, slower discovery
     assert c["discovery_hours_mean"] > b["discovery_hours_mean"]
+    # the capacity check sees the matters no channel finds, and the verdict says so first
+    assert cut.capacity.never_found_share > 0.2 and base.capacity.never_found_share == 0.0
+    assert cut.stability.unstable and cut.stability.rule == "capacity"
+    assert any(r.office == "finding" for r in cut.stability.reasons)
+    assert not any(r.office == "finding" for r in base.stability.reasons)
     # every matter still open has a due time; one never found is due its deadline after it occurred
     assert cut.records is not None
     m = cut.records.matters
