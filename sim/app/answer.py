@@ -56,7 +56,7 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
             kind = r.get("kind")
             if kind == "capacity" and r.get("office") == FINDING:
                 lines.append(t("stab.finding", lang).format(capacity.never_found_share) if capacity is not None
-                             else str(r.get("text") or ""))
+                             else t("stab.finding_no_share", lang))
             elif kind == "capacity" and r.get("office"):
                 u = r.get("utilization")
                 lines.append(t("stab.capacity", lang).format(office_name(str(r["office"]), lang),

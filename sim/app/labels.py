@@ -164,6 +164,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "stab.capacity": ("{} cannot keep up (utilisation {})", "{}无法应对（利用率 {}）"),
     "stab.finding": ("{:.1%} of matters are never found: no patrol or part-time reporter passes them and their "
                      "residents do not report them", "{:.1%} 的事项无人发现：无巡查、兼职网格员经过，居民也未上报"),
+    "stab.finding_no_share": ("some matters are never found: no patrol or part-time reporter passes them and their "
+                              "residents do not report them", "部分事项无人发现：无巡查、兼职网格员经过，居民也未上报"),
     "stab.backlog": ("open matters grow by about {} a month", "未办结事项每月增加约 {} 件"),
     "stab.warmup": ("the warm-up is shorter than the start-up transient", "预热期短于初始过渡期"),
     "stab.rule": ("decided by: {}", "判定依据：{}"),

@@ -281,13 +281,18 @@ if history:
 # --------------------------------------------------------------- capacity
 if capacity is not None:
     bad = capacity.unstable
-    title = (t("capacity.summary_bad", lang).format(len(bad)) if bad else t("capacity.summary_ok", lang))
-    with st.expander(title, expanded=bool(bad) or not history):
+    unfound = capacity.never_found_share > 0  # matters no channel finds pile up whatever the offices can do
+    title = (t("capacity.summary_bad", lang).format(len(bad)) if bad
+             else t("stab.finding", lang).format(capacity.never_found_share) if unfound
+             else t("capacity.summary_ok", lang))
+    with st.expander(title, expanded=bool(bad) or unfound or not history):
         st.caption(t("capacity.per_day", lang).format(capacity.matters_per_day) + " · "
                    + t("capacity.note", lang).format(int(wb.CAPACITY_DRAW_DAYS)))
         if bad:
             st.warning(t("capacity.unstable", lang).format(", ".join(answer.office_name(s.name, lang) for s in bad)))
-        else:
+        if unfound:
+            st.warning(t("stab.finding", lang).format(capacity.never_found_share))
+        if not bad and not unfound:
             st.success(t("capacity.ok", lang))
         loads = pd.DataFrame([{t("cap.station", lang): answer.office_name(s.name, lang),
                                t("cap.stations", lang): s.stations, t("cap.servers", lang): f"{s.servers:,.1f}",

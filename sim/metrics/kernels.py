@@ -259,8 +259,7 @@ def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandone
     """``wait_pass``' result from per-matter ``(kind, wait)`` (``first_visit_state``, or ``wait_pass``' own)."""
     n = len(kind)
     waits = np.empty(n, np.float64)
-    ended = np.empty(n, np.float64)
-    waiting = np.empty(n, np.float64)
+    other = np.empty(n, np.float64)  # the ended waits from its start, the still-waiting from its end
     nw = ne = nq = pos = decided = aband = 0
     for r in range(n):
         k = kind[r]
@@ -271,8 +270,8 @@ def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandone
             continue
         if k == 0:
             w = h - wait[r]
-            waiting[nq] = w
             nq += 1
+            other[n - nq] = w
             if w > eps:
                 pos += 1
             continue
@@ -283,13 +282,14 @@ def wait_stats(kind: np.ndarray, wait: np.ndarray, t_occur: np.ndarray, abandone
             if w > eps:
                 pos += 1
         else:
-            ended[ne] = w
+            other[ne] = w
             ne += 1
         decided += 1
         if abandoned[r]:
             aband += 1
-    waits[nw:nw + ne] = ended[:ne]
-    waits[nw + ne:nw + ne + nq] = waiting[:nq]
+    waits[nw:nw + ne] = other[:ne]
+    for j in range(nq):  # in row order
+        waits[nw + ne + j] = other[n - 1 - j]
     return waits[:nw + ne + nq], nw, ne, pos, decided, aband
 
 

@@ -57,18 +57,49 @@ def signals_deferred() -> Iterator[None]:
     def note(signum: int, frame: FrameType | None) -> None:
         held.append(signum)
 
-    old = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
+    old: dict[int, Handler] = {}
+    try:
+        for s in HELD:
+            old[s] = signal.signal(s, note)  # a signal sent before the block is handled here, as usual
+    except BaseException:
+        _put_back(old)
+        raise
     try:
         yield
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        if held:  # the first signal held, as it would have been handled (later ones add nothing)
-            _deliver(held[0], old[signal.Signals(held[0])])
+        try:
+            _put_back(old)
+        finally:
+            _deliver(held, old)
 
 
-def _deliver(signum: int, handler: Callable[[int, FrameType | None], Any] | int | None) -> None:
-    if callable(handler):
-        handler(signum, None)
-    elif handler == signal.SIG_DFL:
-        signal.raise_signal(signum)  # the default action (SIGTERM's: the process ends)
+#: the signals ``signals_deferred`` holds back
+HELD = (signal.SIGINT, signal.SIGTERM)
+Handler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def _put_back(old: dict[int, Handler]) -> None:
+    """Every handler of ``old`` back in place. Python runs a pending signal's handler inside
+    ``signal.signal`` before the swap; one that raises (a Ctrl-C whose handler is back already)
+    leaves the swap undone, so it is made again, and the first such exception raised at the end."""
+    first: BaseException | None = None
+    for s, handler in old.items():
+        while True:
+            try:
+                signal.signal(s, handler)
+                break
+            except BaseException as exc:
+                first = first or exc
+    if first is not None:
+        raise first
+
+
+def _deliver(held: list[int], old: dict[int, Handler]) -> None:
+    """The signals held, each once, as they would have been handled (SIGTERM first: it says more
+    than a Ctrl-C); one whose handler was to ignore it is skipped."""
+    for s in sorted(set(held), key=lambda x: x != signal.SIGTERM):
+        handler = old.get(s)
+        if callable(handler):
+            handler(s, None)  # raises KeyboardInterrupt / Terminated
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(s)  # the default action (SIGTERM's: the process ends)

@@ -58,3 +58,45 @@ def test_handlers_are_restored_and_nothing_held_is_delivered_twice() -> None:
     with signals_deferred():
         pass
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+@pytest.mark.usefixtures("terminated_on_sigterm")
+def test_sigterm_is_delivered_first_and_an_ignored_signal_skipped() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(Terminated):  # both held: SIGTERM says more than a Ctrl-C
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as under nohup: Ctrl-C ignored, SIGTERM not
+        with pytest.raises(Terminated):
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("terminated_on_sigterm")
+def test_a_ctrl_c_while_the_handlers_go_back_leaves_every_handler_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that arrives once SIGINT's handler is back is handled inside the next swap (Python runs
+    pending handlers there, before swapping): SIGTERM's handler must still go back."""
+    real = signal.signal
+    originals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    sent: list[bool] = []
+
+    def swap(sig: int, handler: object) -> object:
+        out = real(sig, handler)  # type: ignore[arg-type]
+        if sig == signal.SIGINT and handler is originals[signal.SIGINT] and not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    monkeypatch.setattr(signal, "signal", swap)
+    with pytest.raises(KeyboardInterrupt):
+        with signals_deferred():
+            pass
+    monkeypatch.undo()
+    assert sent and {s: signal.getsignal(s) for s in originals} == originals

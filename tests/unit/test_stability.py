@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from sim.app.answer import stability_lines
 from sim.experiment.findings import effect, findings
 from sim.metrics.stability import FINDING, Stability, judge_stability
 from sim.report.verdict import verdict_of
@@ -45,6 +46,8 @@ def test_matters_never_found_are_unstable_by_the_capacity_rule_and_said_so() -> 
     assert "never found" in r.text and "17,000" in r.text
     assert "never found" in verdict_of(v, None, "en").text
     assert "无人发现" in verdict_of(v, None, "zh").text
+    unstable, lines = stability_lines(v.to_dict(), None, "zh")  # the page, without the capacity check at hand
+    assert unstable and "无人发现" in lines[0]
 
 
 def test_backlog_growth_counts_only_with_its_interval_above_zero() -> None:
