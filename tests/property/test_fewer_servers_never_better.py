@@ -54,3 +54,22 @@ def test_fewer_servers_never_read_better(office: tuple[str, int], keep: float) -
     # nor the share settled at or below the village (of all the window's matters: one left open is not settled)
     q = base.kpis["settled_at_or_below_village"]
     assert cut.kpis["settled_at_or_below_village"] <= q + 3 * math.sqrt(q * (1 - q) / n), key
+
+
+#: the staff who find matters (patrols, part-time reporters): fewer of them leave matters unfound
+FINDERS = [("staffing.fulltime_per_grid=0",), ("staffing.parttime_per_grid=1",),
+           ("staffing.fulltime_per_grid=0", "staffing.parttime_per_grid=0")]
+
+
+@settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.sampled_from(FINDERS))
+def test_fewer_finders_never_read_better(cut: tuple[str, ...]) -> None:
+    """A matter no one has found is open, and late once past the due time it would have had: fewer
+    finders never raise the on-time rate, nor lower the p90, beyond sampling error (with no finder at
+    all the on-time rate read 0.949 against 0.926 before matters not taken in had a due time)."""
+    base = _baseline()
+    r = sim.run([*BASE, *cut], write=False)
+    p, n = base.kpis["on_time_rate"], base.kpis["matters"]
+    assert r.kpis["on_time_rate"] <= p + 3 * math.sqrt(p * (1 - p) / n), cut
+    assert _p90(r) >= 0.95 * _p90(base), cut
+    assert r.kpis["open_at_horizon_share"] >= base.kpis["open_at_horizon_share"] - 0.01, cut
