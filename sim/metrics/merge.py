@@ -43,7 +43,6 @@ from sim.metrics.kpis import (
     _utilization_kpis,
     _visit_pass,
     _VisitPass,
-    _wait_kpis,
     backlog_series,
     window,
 )
@@ -165,11 +164,12 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     k: dict[str, float] = {}
     _status_kpis(k, mp)
     k["open_at_horizon_share"] = opened.pop("open_at_horizon_share")
-    _wait_kpis(k, vp)
+    # compute_kpis' wait figures (``_wait_kpis``, in its order) from the parts' sums and counts
     (s_disc, s_served, s_ended, s_waiting), (n_disc, n_served, n_ended, n_waiting) = parts.mean_sums, parts.mean_counts
     k["wait_hours_mean"] = _ratio(s_served + s_ended + s_waiting, n_served + n_ended + n_waiting)
-    k["wait_positive_share"] = _ratio(n_pos, n_served + n_waiting)
     k["wait_hours_mean_served"] = _ratio(s_served, n_served)
+    k["wait_positive_share"] = _ratio(n_pos, n_served + n_waiting)
+    k["abandoned_share"] = _ratio(n_aband, n_decided)
     _time_kpis(k, mp, opened)
     k["discovery_hours_mean"] = _ratio(s_disc, n_disc)
     _level_kpis(k, mp)

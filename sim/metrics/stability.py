@@ -194,10 +194,10 @@ def judge_stability(runs: Sequence[Mapping[str, float]], loads: Sequence[tuple[s
             rules.append("backlog growth")
     mser = _mean_of(runs, MSER_KEY) if runs else math.nan
     if math.isfinite(mser):
-        notes.append(f"warm-up {warmup_days:g} days, MSER-5 finds {mser:g}")
+        notes.append(f"warm-up {warmup_days:g} days, MSER-5 finds {mser:.0f}")  # a mean over replications: whole days
         if warmup_days < mser:
             reasons.append(Reason("warmup", None, None, None, None,
-                                  f"The warm-up ({warmup_days:g} days) is shorter than the {mser:g} days MSER-5 "
+                                  f"The warm-up ({warmup_days:g} days) is shorter than the {mser:.0f} days MSER-5 "
                                   "finds on the daily open count: the figures still hold the start-up transient "
                                   f"(run.warmup_days={math.ceil(mser):d} or more)."))
             rules.append("warm-up")
