@@ -281,17 +281,16 @@ if history:
 # --------------------------------------------------------------- capacity
 if capacity is not None:
     bad = capacity.unstable
-    unfound = capacity.never_found_share > 0  # matters no channel finds pile up whatever the offices can do
-    title = (t("capacity.summary_bad", lang).format(len(bad)) if bad
-             else t("stab.finding", lang).format(capacity.never_found_share) if unfound
-             else t("capacity.summary_ok", lang))
-    with st.expander(title, expanded=bool(bad) or unfound or not history):
+    # matters no channel finds pile up whatever the offices can do
+    unfound = t("stab.finding", lang).format(capacity.never_found_share) if capacity.never_found_share > 0 else ""
+    title = (t("capacity.summary_bad", lang).format(len(bad)) if bad else unfound or t("capacity.summary_ok", lang))
+    with st.expander(title, expanded=bool(bad or unfound) or not history):
         st.caption(t("capacity.per_day", lang).format(capacity.matters_per_day) + " · "
                    + t("capacity.note", lang).format(int(wb.CAPACITY_DRAW_DAYS)))
         if bad:
             st.warning(t("capacity.unstable", lang).format(", ".join(answer.office_name(s.name, lang) for s in bad)))
         if unfound:
-            st.warning(t("stab.finding", lang).format(capacity.never_found_share))
+            st.warning(unfound)
         if not bad and not unfound:
             st.success(t("capacity.ok", lang))
         loads = pd.DataFrame([{t("cap.station", lang): answer.office_name(s.name, lang),

@@ -285,7 +285,7 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
     _time_kpis(k, mp, opened)
     _level_kpis(k, mp)
     _quality_kpis(k, rec, mp, h - w0, opened)
-    _utilization_kpis(k, rec, vp)
+    _utilization_kpis(k, rec, vp.per_station, vp.per_server, vp.stations_ok)
     _cost_kpis(k, rec.meta, mp)
     return k
 
@@ -376,16 +376,18 @@ def _quality_kpis(k: dict[str, float], rec: Records, mp: _MatterPass, hours: flo
     k["escalations_per_matter"] = _int_mean(int(c[kn.ESCALATIONS]), n_win)
 
 
-def _utilization_kpis(k: dict[str, float], rec: Records, vp: _VisitPass) -> None:
-    """Utilisation per station kind and per staff role (one pass over the visits for both)."""
-    if not vp.stations_ok:
+def _utilization_kpis(k: dict[str, float], rec: Records, per_station: np.ndarray, per_server: np.ndarray,
+                      stations_ok: bool) -> None:
+    """Utilisation per station kind and per staff role from the busy hours of the visit pass (one pass over
+    the visits for both; ``stations_ok``: no negative station index)."""
+    if not stations_ok:
         raise _negative_station()
-    for row in _kind_rows(rec, vp.per_station):
+    for row in _kind_rows(rec, per_station):
         if row["kind"] in STATION_KINDS and row["capacity_hours"] > 0:
             k[f"utilization_{row['kind']}"] = float(row["utilization"])
-    for role, util in role_utilization(rec, vp.per_server).items():
+    for role, util in role_utilization(rec, per_server).items():
         k[f"utilization_role_{role}"] = util
-    k.update(office_utilization(rec, vp.per_station))
+    k.update(office_utilization(rec, per_station))
 
 
 def office_utilization(rec: Records, busy: np.ndarray | None = None) -> dict[str, float]:

@@ -42,7 +42,6 @@ from sim.metrics.kpis import (
     _time_kpis,
     _utilization_kpis,
     _visit_pass,
-    _VisitPass,
     backlog_series,
     window,
 )
@@ -159,8 +158,6 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     opened = open_kpis_of(parts.opened, parts.open_daily.astype(np.float64), shell.meta, w0, h,
                           int(mp.counts[kn.N_WIN]), int(mp.status_counts[CLOSED]), times)
     n_pos, n_decided, n_aband = (int(x) for x in parts.wait_counts)
-    vp = _VisitPass((np.zeros(0), int(parts.mean_counts[1]), int(parts.mean_counts[2]), n_pos, n_decided, n_aband),
-                    parts.per_station, parts.per_server, parts.stations_ok)
     k: dict[str, float] = {}
     _status_kpis(k, mp)
     k["open_at_horizon_share"] = opened.pop("open_at_horizon_share")
@@ -174,7 +171,7 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     k["discovery_hours_mean"] = _ratio(s_disc, n_disc)
     _level_kpis(k, mp)
     _quality_kpis(k, shell, mp, h - w0, opened)
-    _utilization_kpis(k, shell, vp)
+    _utilization_kpis(k, shell, parts.per_station, parts.per_server, parts.stations_ok)
     _cost_kpis(k, shell.meta, mp)
     return k
 

@@ -77,11 +77,6 @@ class RunResult:
     streamed: Streamed | None = None  # engine.backend=ray: the blocks and merged summaries (sim.runs.stream)
 
 
-def capacity_loads(capacity: CapacityReport) -> list[tuple[str, str, float]]:
-    """``(station type, level, utilisation)`` of each office type in the capacity check (for the verdict)."""
-    return capacity.verdict_loads()
-
-
 def run(overrides: Sequence[str] | str = (), *, write: bool = True,
         echo: Callable[[str], None] | None = None, check_dir: bool | None = None) -> RunResult:
     """Run a scenario given Hydra overrides; raise ``ConfigError`` on bad input.
@@ -178,7 +173,7 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
         result.records, result.state = reps[0].records, reps[0].state
         summary = summarise(result.runs)
         result.summaries, result.kpis, result.ci = summary.summaries, summary.means, summary.half_widths
-        result.stability = judge_stability(result.runs, capacity_loads(result.capacity), warmup_days(cfg.run))
+        result.stability = judge_stability(result.runs, result.capacity.verdict_loads(), warmup_days(cfg.run))
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))
     except BaseException:
@@ -215,7 +210,7 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
         result.streamed = s
         summary = summarise(result.runs)
         result.summaries, result.kpis, result.ci = summary.summaries, summary.means, summary.half_widths
-        result.stability = judge_stability(result.runs, capacity_loads(result.capacity), warmup_days(cfg.run))
+        result.stability = judge_stability(result.runs, result.capacity.verdict_loads(), warmup_days(cfg.run))
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))
         if out is not None:
