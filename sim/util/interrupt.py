@@ -59,7 +59,8 @@ def signals_deferred() -> Iterator[None]:
 
     old: dict[int, Handler] = {}
     try:
-        for s in HELD:
+        # a handler not installed from Python (None) could not be put back: that signal is left as it is
+        for s in [s for s in HELD if signal.getsignal(s) is not None]:
             old[s] = signal.signal(s, note)  # a signal sent before the block is handled here, as usual
     except BaseException:
         _put_back(old)
@@ -81,7 +82,8 @@ Handler = Callable[[int, FrameType | None], Any] | int | None
 def _put_back(old: dict[int, Handler]) -> None:
     """Every handler of ``old`` back in place. Python runs a pending signal's handler inside
     ``signal.signal`` before the swap; one that raises (a Ctrl-C whose handler is back already)
-    leaves the swap undone, so it is made again, and the first such exception raised at the end."""
+    leaves the swap undone, so it is made again, and the first such exception raised at the end.
+    (Each handler came from ``signal.signal`` and is not None, so a swap fails only that way.)"""
     first: BaseException | None = None
     for s, handler in old.items():
         while True:

@@ -100,3 +100,28 @@ def test_a_ctrl_c_while_the_handlers_go_back_leaves_every_handler_in_place(monke
             pass
     monkeypatch.undo()
     assert sent and {s: signal.getsignal(s) for s in originals} == originals
+
+
+@pytest.mark.usefixtures("terminated_on_sigterm")
+def test_a_handler_not_installed_from_python_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``signal.signal`` cannot put back a handler it reports as None (one a C library installed): such a
+    signal is not swapped at all, and the block neither fails nor hangs putting handlers back."""
+    real_get = signal.getsignal
+    swapped: list[int] = []
+    real_set = signal.signal
+
+    def get(sig: int) -> object:
+        return None if sig == signal.SIGTERM else real_get(sig)
+
+    def swap(sig: int, handler: object) -> object:
+        swapped.append(sig)
+        return real_set(sig, handler)  # type: ignore[arg-type]
+
+    before = real_get(signal.SIGTERM)
+    monkeypatch.setattr(signal, "getsignal", get)
+    monkeypatch.setattr(signal, "signal", swap)
+    with signals_deferred():
+        pass
+    monkeypatch.undo()
+    assert signal.SIGTERM not in swapped and swapped.count(signal.SIGINT) == 2
+    assert signal.getsignal(signal.SIGTERM) is before
