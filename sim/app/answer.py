@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sim.app import decision
-from sim.app.labels import t
+from sim.app.labels import TEXT, t
 from sim.app.workbench import Outcome
 from sim.checks.capacity import CapacityReport
 from sim.metrics.stability import FINDING
@@ -46,6 +46,12 @@ def office_name(key: str, lang: str) -> str:
     return plain.replace("_", " ")
 
 
+def rule_name(rule: str, lang: str) -> str:
+    """The name of the stability rule that decided (its key where the page has no name for it)."""
+    key = f"stab.rule.{rule}"
+    return t(key, lang) if key in TEXT else rule
+
+
 def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport | None,
                     lang: str) -> tuple[bool, list[str]]:
     """(unstable?, its sentences): the run's verdict and reasons, else the capacity check's."""
@@ -69,7 +75,7 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
                 lines.append(str(r["text"]))
         rule = stability.get("rule")
         if unstable and rule and rule != "none":
-            lines.append(t("stab.rule", lang).format(rule))
+            lines.append(t("stab.rule", lang).format(rule_name(str(rule), lang)))
         return unstable, lines
     if capacity is None:
         return False, []

@@ -169,6 +169,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "stab.backlog": ("open matters grow by about {} a month", "未办结事项每月增加约 {} 件"),
     "stab.warmup": ("the warm-up is shorter than the start-up transient", "预热期短于初始过渡期"),
     "stab.rule": ("decided by: {}", "判定依据：{}"),
+    # the rule's name (sim.metrics.stability's ``rule`` key), in the page's language
+    "stab.rule.capacity": ("the capacity check", "容量检查"),
+    "stab.rule.backlog growth": ("backlog growth", "积压增长"),
+    "stab.rule.warm-up": ("the warm-up", "预热期"),
     "stab.side_unstable": ("{} is unstable: read its differences with care.", "{}不稳定：请谨慎解读其差异。"),
     "stab.from_capacity": ("(from the capacity check)", "（依据容量检查）"),
     "stab.capacity_here": ("Capacity check of this run", "本次运行的容量检查"),

@@ -67,6 +67,17 @@ def test_a_warm_up_shorter_than_mser5_is_unstable() -> None:
     assert not judge_stability([_run(mser=60.0)], LOADS, 60.0).unstable
 
 
+def test_the_page_names_the_deciding_rule_in_its_language() -> None:
+    cases = [(judge_stability([_run(mser=60.0)], LOADS, 30.0), "the warm-up", "预热期"),
+             (judge_stability([_run(judged=120.0, lo=80.0, hi=160.0, cycles=2.0)], LOADS, 30.0), "backlog growth",
+              "积压增长"),
+             (judge_stability([_run()], [("department:urban_construction", "county", 2.0)], 30.0),
+              "the capacity check", "容量检查")]
+    for v, en, zh in cases:
+        assert stability_lines(v.to_dict(), None, "en")[1][-1] == f"decided by: {en}"
+        assert stability_lines(v.to_dict(), None, "zh")[1][-1] == f"判定依据：{zh}"  # not the rule's key
+
+
 def test_round_trip_through_a_dict() -> None:
     loads = [("department:urban_construction", "county", 2.0)]
     v = judge_stability([_run(mser=40.0)], loads, 30.0)
