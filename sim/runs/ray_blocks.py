@@ -35,12 +35,20 @@ from sim.util.ray_local import (
 )
 
 
-class _QuietThreadStart(logging.Filter):
-    """Ray's warning that a driver started outside the main thread sets no SIGTERM handler: gridsim's own
-    (``sim.util.interrupt``) stays in place, which is what the run wants."""
+class _QuietStart(logging.Filter):
+    """Two of Ray's notes as a local Ray starts, neither the user's business:
+
+    * that a driver started outside the main thread sets no SIGTERM handler: gridsim's own
+      (``sim.util.interrupt``) stays in place, which is what the run wants;
+    * that the new cluster uses token authentication, and how to opt out of it: the run's own Ray,
+      on 127.0.0.1 alone, keeps it (its token is in ``~/.ray/auth_token``, where Ray keeps it).
+    """
+
+    NOTES = ("SIGTERM handler is not set", "Token authentication is enabled for this Ray cluster")
+    LOGGERS = ("ray._private.worker", "ray._private.authentication.authentication_token_setup")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "SIGTERM handler is not set" not in record.getMessage()
+        return not any(note in record.getMessage() for note in self.NOTES)
 
 
 class _EarlyStart:
@@ -59,9 +67,10 @@ class _EarlyStart:
         self.thread.start()
 
     def _run(self) -> None:
-        quiet = _QuietThreadStart()
-        logger = logging.getLogger("ray._private.worker")
-        logger.addFilter(quiet)
+        quiet = _QuietStart()
+        loggers = [logging.getLogger(name) for name in quiet.LOGGERS]
+        for logger in loggers:
+            logger.addFilter(quiet)
         try:
             self.temp_root.mkdir(parents=True, exist_ok=True)
             init_local_ray(self.ray, self.temp_root, self.workers)
@@ -72,7 +81,8 @@ class _EarlyStart:
         except BaseException as exc:  # handed to the driver, which raises it in its own thread
             self.error = exc
         finally:
-            logger.removeFilter(quiet)
+            for logger in loggers:
+                logger.removeFilter(quiet)
             self.ready.set()
         self.ray_stopped.wait()  # Ray's processes die with this thread: it ends only once Ray is stopped
 

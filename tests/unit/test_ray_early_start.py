@@ -76,3 +76,4 @@ def test_a_ray_started_early_runs_the_blocks_and_leaves_no_process(short_dir: Pa
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and p.stdout.strip().endswith("ok"), p.stderr[-3000:]
     assert "SIGTERM handler" not in p.stderr  # Ray's notice of a start outside the main thread is not the user's
+    assert "Token authentication" not in p.stderr  # nor its note on the new cluster's token
