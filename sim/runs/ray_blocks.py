@@ -27,28 +27,13 @@ from sim.util.interrupt import Terminated, terminated
 from sim.util.parallel import available_workers
 from sim.util.ray_local import (
     MAX_TEMP_DIR_CHARS,
+    QuietStart,
     address_answers,
     init_local_ray,
     local_env,
     loopback_node,
     on_loopback,
 )
-
-
-class _QuietStart(logging.Filter):
-    """Two of Ray's notes as a local Ray starts, neither the user's business:
-
-    * that a driver started outside the main thread sets no SIGTERM handler: gridsim's own
-      (``sim.util.interrupt``) stays in place, which is what the run wants;
-    * that the new cluster uses token authentication, and how to opt out of it: the run's own Ray,
-      on 127.0.0.1 alone, keeps it (its token is in ``~/.ray/auth_token``, where Ray keeps it).
-    """
-
-    NOTES = ("SIGTERM handler is not set", "Token authentication is enabled for this Ray cluster")
-    LOGGERS = ("ray._private.worker", "ray._private.authentication.authentication_token_setup")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not any(note in record.getMessage() for note in self.NOTES)
 
 
 class _EarlyStart:
@@ -67,7 +52,7 @@ class _EarlyStart:
         self.thread.start()
 
     def _run(self) -> None:
-        quiet = _QuietStart()
+        quiet = QuietStart()
         loggers = [logging.getLogger(name) for name in quiet.LOGGERS]
         for logger in loggers:
             logger.addFilter(quiet)

@@ -10,6 +10,7 @@ here, so that a wrong one is one line at once rather than Ray's minute of retrie
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -32,6 +33,22 @@ LOCAL_ENV = {
 }
 #: Ray's session sockets live under the temp dir, and a Unix socket path has at most 107 bytes
 MAX_TEMP_DIR_CHARS = 40
+
+
+class QuietStart(logging.Filter):
+    """Two of Ray's notes as a local Ray starts, neither the user's business:
+
+    * that a driver started outside the main thread sets no SIGTERM handler: gridsim's own
+      (``sim.util.interrupt``) stays in place, which is what the run wants;
+    * that the new cluster uses token authentication, and how to opt out of it: a local Ray on
+      127.0.0.1 alone keeps it (its token is in ``~/.ray/auth_token``, where Ray keeps it).
+    """
+
+    NOTES = ("SIGTERM handler is not set", "Token authentication is enabled for this Ray cluster")
+    LOGGERS = ("ray._private.worker", "ray._private.authentication.authentication_token_setup")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(note in record.getMessage() for note in self.NOTES)
 
 
 def local_init_args(temp_dir: Path, num_cpus: int) -> dict[str, Any]:
@@ -87,6 +104,9 @@ def set_local_env_for_good() -> None:
     """``LOCAL_ENV`` for the rest of this process (a sweep on Hydra's local Ray launcher, which starts Ray itself)."""
     os.environ.update(LOCAL_ENV)
     _set_cluster_switch(False)  # in case Ray was imported before the environment was set
+    quiet = QuietStart()
+    for name in quiet.LOGGERS:
+        logging.getLogger(name).addFilter(quiet)
 
 
 @contextmanager
