@@ -7,10 +7,14 @@ baselines predict them too (``sim.calibrate.baselines``). Every figure is comput
 all censored at the extraction.
 
 The load effect: the weeks of the held-out window (whole weeks from ``train_until`` up to
-the last created case) are ranked by the number of cases created in them; the busiest
-quarter and the quietest quarter of them are compared (on-time rate and median close
-time of the cases created in them), in the log and in the simulation (ranked by its own
-arrivals), by the same code. A queueing model should show the slope; a carry-forward
+the last created case) are ranked by their load, the number of cases created in them over
+the centred median of the ``LEVEL_WEEKS`` weeks around them (so that a season within the
+window drops out: a window from September to December whose raw busiest weeks are
+September's and quietest December's compares two seasons, not busy and quiet weeks), weeks
+with a public holiday or a make-up working day left out (quiet because the offices close);
+the busiest quarter and the quietest quarter of them are compared (on-time rate and median
+close time of the cases created in them), in the log and in the simulation (ranked by its
+own arrivals), by the same code. A queueing model should show the slope; a carry-forward
 cannot. The forecast's arrivals know nothing of the held-out weeks' load (a month the training
 window did not see gets the training mean), so its busiest weeks are Poisson noise and
 holiday weeks: ``traced`` is the same comparison on the fitted model fed the log's own cases
@@ -34,6 +38,8 @@ from sim.calibrate.distances import close_hours, on_time_rate, process_distances
 from sim.calibrate.profile import Timebase
 
 TOP_DEPARTMENTS = 5
+#: a week's load is its count over the median count of the weeks around it, this many centred on it
+LEVEL_WEEKS = 5
 
 
 def _iso(ts: pd.Timestamp) -> str:
@@ -46,23 +52,40 @@ def _p50(df: pd.DataFrame) -> float | None:
     return float(np.median(h)) if len(h) else None
 
 
+def _ordinary_weeks(tb: Timebase, weeks_in: int) -> np.ndarray:
+    """The held-out weeks (0 .. weeks_in - 1 from ``train_until``) with no public holiday and no make-up
+    working day in them."""
+    special = pd.to_datetime(pd.Series([*tb.holidays, *tb.workdays], dtype=object))
+    week = np.asarray((special - tb.train_until) / pd.Timedelta(days=7))
+    taken = {int(np.floor(w)) for w in week if np.isfinite(w)}
+    return np.array([w for w in range(weeks_in) if w not in taken], dtype=np.int64)
+
+
 def load_effect(df: pd.DataFrame, tb: Timebase) -> dict[str, float | None]:
     """On-time rate and median close hours of the busiest vs the quietest quarter of the held-out weeks.
 
-    Only the held-out window is read (whole weeks from ``train_until`` to the last case created):
-    over a whole year, the busiest weeks are one season's and the comparison measures the
-    season, not the load. Fewer than four whole weeks: undefined (``None``).
+    Only the held-out window is read (whole weeks from ``train_until`` to the last case created),
+    and a week's load is its count over the centred median of the ``LEVEL_WEEKS`` weeks around it
+    (fewer at the window's ends): over a year, and over a few months too, the busiest weeks by count
+    are one season's and the comparison would measure the season, not the load. A week with a public
+    holiday or a make-up working day (the log's calendar, ``tb.holidays`` / ``tb.workdays``) is left
+    out: it is quiet because the offices close, so its capacity falls with its load. Fewer than four
+    such weeks: undefined (``None``).
     """
     keys = ("busy_on_time", "quiet_on_time", "busy_p50", "quiet_p50")
     df = df[(df["created"] >= tb.train_until) & (df["created"] <= tb.window_end)]
     weeks_in = int((tb.window_end - tb.train_until) / pd.Timedelta(days=7))
-    if len(df) == 0 or weeks_in < 4:
+    weeks = _ordinary_weeks(tb, max(weeks_in, 0))
+    if len(df) == 0 or len(weeks) < 4:
         return dict.fromkeys(keys)
     week = np.asarray((df["created"] - tb.train_until) / pd.Timedelta(days=7)).astype(np.int64)
-    weeks = np.arange(weeks_in)
-    counts = np.bincount(week[week < weeks_in], minlength=weeks_in)
-    order = np.argsort(counts, kind="stable")
-    q = max(1, weeks_in // 4)
+    counts = np.bincount(week[week < weeks_in], minlength=weeks_in).astype(np.float64)
+    ordinary = np.full(weeks_in, np.nan)
+    ordinary[weeks] = counts[weeks]
+    # the level over the ordinary weeks around each week (a holiday week's count would pull it down)
+    level = pd.Series(ordinary).rolling(LEVEL_WEEKS, center=True, min_periods=1).median().to_numpy()[weeks]
+    order = np.argsort(counts[weeks] / np.maximum(level, 1.0), kind="stable")
+    q = max(1, len(weeks) // 4)
     quiet, busy = weeks[order[:q]], weeks[order[-q:]]
     b, s = df[np.isin(week, busy)], df[np.isin(week, quiet)]
     return {"busy_on_time": on_time_rate(b, tb.extracted_at), "quiet_on_time": on_time_rate(s, tb.extracted_at),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -73,14 +74,21 @@ def test_baselines_censor_like_the_log() -> None:
     assert carry_forward(tr, te, EXT, seed=1)["closed"].equals(cf["closed"])
 
 
-def test_load_effect_picks_the_busiest_and_quietest_weeks() -> None:
+def _weeks(counts: list[int], hours: dict[int, float]) -> pd.DataFrame:
+    """Cases of consecutive weeks from 2015-01-01, ``counts[w]`` in week w, each closed after ``hours[w]``
+    hours (10 by default) and due after 24."""
     rows = []
-    for week in range(8):
-        n = 20 if week % 2 == 0 else 5  # busy weeks are slow
+    for week, n in enumerate(counts):
         for i in range(n):
             t = pd.Timestamp("2015-01-01") + pd.Timedelta(days=7 * week + i % 5, hours=9)
-            rows.append((t, t + pd.Timedelta(hours=48 if n == 20 else 4), t + pd.Timedelta(hours=24)))
-    df = pd.DataFrame(rows, columns=["created", "closed", "due"])
+            rows.append((t, t + pd.Timedelta(hours=hours.get(week, 10.0)), t + pd.Timedelta(hours=24)))
+    return pd.DataFrame(rows, columns=["created", "closed", "due"])
+
+
+def test_load_effect_picks_the_busiest_and_quietest_weeks() -> None:
+    # a level of 10 cases a week, two weeks of 20 (slow: 48 h, late) and two of 5 (quick: 4 h)
+    counts = [10, 20, 10, 5, 10, 10, 20, 10, 5, 10]
+    df = _weeks(counts, {1: 48.0, 6: 48.0, 3: 4.0, 8: 4.0})
     last = df["created"].max()
     tb = Timebase(TB.t0, TB.t0 - pd.Timedelta(days=30), TB.t0, pd.Timestamp("2015-03-31"), last_created=last)
     le = load_effect(df, tb)
@@ -89,8 +97,21 @@ def test_load_effect_picks_the_busiest_and_quietest_weeks() -> None:
     early = pd.DataFrame({"created": TB.t0 - pd.to_timedelta(np.arange(200) % 20 + 1, unit="D"),
                           "due": TB.t0, "closed": TB.t0 + pd.Timedelta(days=40)})
     assert load_effect(pd.concat([early, df], ignore_index=True), tb) == le
+    # a season within the window (40 cases a week falling by 2 a week, as from September to December)
+    # is not load: the busy weeks are the three at 1.5 times their neighbours (2, 5, 8), the quiet ones
+    # the three at 0.6 times (3, 7, 10); by count alone they would be weeks 0-2 and 9-11
+    season = [40, 38, 54, 20, 32, 45, 28, 15, 36, 22, 12, 18, 16]
+    seasonal = _weeks(season, {2: 48.0, 5: 48.0, 8: 48.0, 3: 4.0, 7: 4.0, 10: 4.0})
+    tb12 = replace(tb, last_created=seasonal["created"].max())  # 12 whole weeks: a quarter is 3
+    falling = load_effect(seasonal, tb12)
+    assert falling == {"busy_on_time": 0.0, "quiet_on_time": 1.0, "busy_p50": 48.0, "quiet_p50": 4.0}
+    # a week with a public holiday is quiet because the offices close: left out, whatever its count
+    with_holiday = _weeks([10, 20, 10, 6, 10, 6, 20, 10, 5, 10], {1: 48.0, 6: 48.0, 3: 100.0, 5: 4.0, 8: 4.0})
+    holiday = (tb.train_until + pd.Timedelta(days=22)).date()  # in week 3
+    assert load_effect(with_holiday, replace(tb, holidays=(holiday,))) == le
+    assert load_effect(with_holiday, tb)["quiet_p50"] == 100.0  # counted, the holiday week is one of the quiet
     # fewer than four whole held-out weeks: undefined
-    short = Timebase(TB.t0, TB.t0, TB.t0 + pd.Timedelta(days=35), pd.Timestamp("2015-03-31"), last_created=last)
+    short = Timebase(TB.t0, TB.t0, TB.t0 + pd.Timedelta(days=49), pd.Timestamp("2015-03-31"), last_created=last)
     assert set(load_effect(df, short).values()) == {None}
 
 
