@@ -80,6 +80,7 @@ class RepOutput:
     tables: RunTables | None = None  # replication 0 only
     unstable: list[tuple[str, float]] = field(default_factory=list)  # replication 0 only: capacity check
     loads: list[tuple[str, str, float]] = field(default_factory=list)  # replication 0 only: (type, level, util)
+    per_day: list[float] = field(default_factory=list)  # replication 0 only: the check's long-run matters per day
 
 
 @dataclass
@@ -159,12 +160,14 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     cfg, terr, engine = _setup(overrides)
     unstable: list[tuple[str, float]] = []
     loads: list[tuple[str, str, float]] = []
+    per_day: list[float] = []
 
     def capacity(r: int, p: Prepared) -> None:  # replication 0's capacity check, on its prepared inputs
         if r == 0:
             report = capacity_of(p)
             unstable.extend((s.name, float(s.utilization)) for s in report.unstable)
             loads.extend(report.verdict_loads())
+            per_day.append(report.matters_per_day)
 
     rec = Replicator(cfg, terr, engine, inspect=capacity).run(rep).records
     kp = compute_kpis(rec)
@@ -177,7 +180,7 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
     kp.update(surge_kpis(t_days, open_, surge_windows(cfg)))
     tables = tables_from_records(rec, kp) if rep == 0 else None
     return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine.name,
-                     time.perf_counter() - t0, tables, unstable, loads)
+                     time.perf_counter() - t0, tables, unstable, loads, per_day)
 
 
 def _replication_of(task: Task) -> RepOutput:
@@ -290,7 +293,8 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
         first = lst[0]
         assert first.tables is not None
         tables[s], unstable[s] = first.tables, first.unstable
-        stability[s] = judge_stability(runs[s], first.loads, warmup_days(cfgs[s].run))
+        stability[s] = judge_stability(runs[s], first.loads, warmup_days(cfgs[s].run),
+                                       long_run_per_day=first.per_day[0] if first.per_day else None)
     backlog = {s: _mean_backlog(lst) for s, lst in outs.items()}
     engine = outs[spec.baseline][0].engine
     return ExperimentResult(spec=spec, overrides=overrides, cfgs=cfgs, runs=runs, tables=tables, backlog=backlog,

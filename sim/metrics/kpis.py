@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import kernels as kn
+from sim.metrics.offered import offered_kpis, offered_per_station, office_keys
 from sim.metrics.open_matters import open_kpis
 from sim.metrics.stability import Stability
 from sim.records.schema import KIND_LEVEL, REDIRECTED, STATION_KINDS, Records
@@ -236,6 +237,7 @@ class _VisitPass(NamedTuple):
     per_station: np.ndarray  # busy hours
     per_server: np.ndarray
     stations_ok: bool  # no negative station index
+    offered: np.ndarray  # work that arrived and stayed, per station (sim.metrics.offered)
 
 
 def _visit_pass(rec: Records, w0: float, h: float) -> _VisitPass:
@@ -247,7 +249,7 @@ def _visit_pass(rec: Records, w0: float, h: float) -> _VisitPass:
         rows, vis = first_visits(rec)
         waits = kn.wait_pass(rows, vis, m.t_occur, m.abandoned, kn.VisitTimes(v.t_arrive, v.t_start, v.t_end), w0, h,
                              WAIT_EPS)
-    return _VisitPass(waits, *_busy_sums(rec, w0, h))
+    return _VisitPass(waits, *_busy_sums(rec, w0, h), offered_per_station(rec, w0, h))
 
 
 def _int_mean(total: int, n: int) -> float:
@@ -286,6 +288,7 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
     _level_kpis(k, mp)
     _quality_kpis(k, rec, mp, h - w0, opened)
     _utilization_kpis(k, rec, vp.per_station, vp.per_server, vp.stations_ok)
+    offered_kpis(k, rec, vp.offered, w0, h)
     _cost_kpis(k, rec.meta, mp)
     return k
 
@@ -392,29 +395,15 @@ def _utilization_kpis(k: dict[str, float], rec: Records, per_station: np.ndarray
 
 def office_utilization(rec: Records, busy: np.ndarray | None = None) -> dict[str, float]:
     """``utilization_<office>`` per module and department of the run's catalogue (``meta``'s
-    ``module_names`` / ``department_names``; none without them).
-
-    Module stations are numbered township x module and department stations county x
-    department, so the j-th station of a kind is office ``j % n``. A key that would clash
-    with another KPI (an office named like a station kind, or a module and a department of
-    one name) takes the kind: ``utilization_department_<office>``.
-    """
+    ``module_names`` / ``department_names``; none without them), keyed as ``offered.office_keys``
+    says (``utilization_department_<office>`` where a name would clash)."""
     if busy is None:
         busy, _ = busy_totals(rec)
-    st = rec.stations
-    kinds = np.asarray(st.kind, dtype=object)
-    cap = np.asarray(st.capacity_hours, np.float64)
-    offices = {kind: list(rec.meta.get(f"{kind}_names", ())) for kind in ("module", "department")}
-    taken = set(STATION_KINDS) | set(offices["module"]) & set(offices["department"])
+    cap = np.asarray(rec.stations.capacity_hours, np.float64)
     out: dict[str, float] = {}
-    for kind, names in offices.items():
-        idx = np.flatnonzero(kinds == kind)
-        which = np.arange(len(idx)) % max(len(names), 1)
-        for j, name in enumerate(names):
-            mine = idx[which == j]
-            c = float(cap[mine].sum())
-            key = f"utilization_{kind}_{name}" if name in taken else f"utilization_{name}"
-            out[key] = float(busy[mine].sum()) / c if c > 0 else math.nan
+    for key, mine in office_keys(rec, "utilization_").items():
+        c = float(cap[mine].sum())
+        out[key] = float(busy[mine].sum()) / c if c > 0 else math.nan
     return out
 
 

@@ -45,6 +45,7 @@ from sim.metrics.kpis import (
     backlog_series,
     window,
 )
+from sim.metrics.offered import offered_kpis
 from sim.metrics.open_matters import OpenPass, daily_open, open_kpis_of, open_pass
 from sim.metrics.sketch import CensoredSketch, add_sketches, censored_sketch, sketch_summary
 from sim.records.schema import Records, empty_matters
@@ -74,6 +75,7 @@ class KpiParts:
     per_station: np.ndarray  # busy hours in the window
     per_server: np.ndarray
     stations_ok: bool
+    offered: np.ndarray  # work that arrived in the window and stayed, per station (sim.metrics.offered)
     open_daily: np.ndarray  # matters occurred and not closed at each day (int64)
     backlog: np.ndarray  # [open, undiscovered] at each of backlog_series' points (int64)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -95,7 +97,8 @@ def kpi_parts(rec: Records) -> KpiParts:
                     res_sketch=censored_sketch(op.res, op.res_closed),
                     r2c_sketch=censored_sketch(op.r2c, op.r2c_closed), mean_sums=sums, mean_counts=n,
                     wait_counts=np.array([n_pos, n_decided, n_aband], np.int64), per_station=vp.per_station,
-                    per_server=vp.per_server, stations_ok=vp.stations_ok, open_daily=open_.astype(np.int64),
+                    per_server=vp.per_server, stations_ok=vp.stations_ok, offered=vp.offered,
+                    open_daily=open_.astype(np.int64),
                     backlog=np.stack([back["open"].to_numpy(np.int64), back["undiscovered"].to_numpy(np.int64)]),
                     meta=dict(rec.meta))
 
@@ -136,6 +139,7 @@ def merge_parts(parts: list[KpiParts]) -> KpiParts:
                     per_station=np.sum([p.per_station for p in parts], axis=0),
                     per_server=np.sum([p.per_server for p in parts], axis=0),
                     stations_ok=all(p.stations_ok for p in parts),
+                    offered=np.sum([p.offered for p in parts], axis=0),
                     open_daily=np.sum([p.open_daily for p in parts], axis=0),
                     backlog=np.sum([p.backlog for p in parts], axis=0), meta=parts[0].meta)
 
@@ -172,6 +176,7 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     _level_kpis(k, mp)
     _quality_kpis(k, shell, mp, h - w0, opened)
     _utilization_kpis(k, shell, parts.per_station, parts.per_server, parts.stations_ok)
+    offered_kpis(k, shell, parts.offered, w0, h)
     _cost_kpis(k, shell.meta, mp)
     return k
 

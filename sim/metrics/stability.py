@@ -6,7 +6,12 @@ names the first that did; ``reasons`` lists every finding):
 1. ``capacity``: an office type whose long-run load in the capacity check is at or over
    its capacity (utilisation >= 1). Its queue grows without bound, whatever the horizon.
    Likewise when some matters are never found (``finding``: no patrol, part-time reporter
-   or resident report reaches them), since they pile up without bound as well.
+   or resident report reaches them), since they pile up without bound as well. And an
+   office whose load measured in the run is at or over its capacity (``offered_load_*``,
+   ``sim.metrics.offered``: the work that reached it in the window over its working hours,
+   the window's season taken out by the ratio of the long-run matters per day to the
+   window's), since the check, which does not follow the run's escalations by time limit,
+   can read such an office below 1.
 2. ``backlog growth``: the open count grows, with its 95% interval above zero. A seasonal
    swing is not growth: with seasonal demand the growth is judged over whole seasonal
    cycles (the mean open count of the last cycle against the one before, twelve monthly
@@ -29,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.metrics.offered import OFFERED_PREFIX
 from sim.metrics.replications import summary_of
 
 __all__ = ["FINDING", "Reason", "Stability", "judge_stability", "office_of"]
@@ -138,6 +144,49 @@ def _capacity_reasons(loads: Sequence[tuple[str, str, float]], growth: float | N
     return out
 
 
+def _measured_key(station_type: str, run: Mapping[str, float]) -> str | None:
+    """The ``offered_load_*`` KPI of a capacity-check station type in ``run`` (``office_keys``' naming)."""
+    kind, _, name = station_type.partition(":")
+    for key in ([f"{OFFERED_PREFIX}{kind}_{name}", f"{OFFERED_PREFIX}{name}"] if name else [f"{OFFERED_PREFIX}{kind}"]):
+        if key in run:
+            return key
+    return None
+
+
+def _measured_loads(runs: Sequence[Mapping[str, float]], loads: Sequence[tuple[str, str, float]],
+                    long_run_per_day: float | None) -> list[tuple[str, str, float, float]]:
+    """``(station type, level, load measured in the runs, the check's)`` of each office the check reads below 1
+    and the runs at or over it: the mean over replications of its offered load, each times the long-run matters
+    per day over the replication's (the window's season out; 1 without them)."""
+    out = []
+    for name, level, util in loads:
+        if util >= 1.0 or name == FINDING or not runs:
+            continue
+        vals = []
+        for run in runs:
+            key = _measured_key(name, run)
+            load, per_day = (float(run[key]) if key else math.nan), float(run.get("matters_per_day", math.nan))
+            season = long_run_per_day / per_day if long_run_per_day and per_day > 0 else 1.0
+            vals.append(load * season)
+        vals = [v for v in vals if math.isfinite(v)]
+        if vals and sum(vals) / len(vals) >= 1.0:
+            out.append((name, level, sum(vals) / len(vals), util))
+    return out
+
+
+def _measured_reasons(measured: list[tuple[str, str, float, float]], growth: float | None) -> list[Reason]:
+    out = []
+    for name, level, load, util in measured:
+        who = _office_words(name)
+        text = (f"{who[0].upper() + who[1:]} cannot keep up: the work that reached it in the run is {load:.2f} times "
+                f"its capacity ({util:.2f} in the capacity check, which does not follow the run's escalations by "
+                "time limit).")
+        out.append(Reason("capacity", office_of(name), level, load, growth, text))
+    if out and growth is not None and math.isfinite(growth):
+        out[-1] = _with_growth_sentence(out[-1], growth)
+    return out
+
+
 def _with_growth_sentence(r: Reason, growth: float) -> Reason:
     text = (f"{r.text} Open matters grow by about {growth:,.0f} per 30 days; "
             "the figures understate resolution times.")
@@ -162,17 +211,20 @@ def _mean_of(runs: Sequence[Mapping[str, float]], key: str) -> float:
 
 
 def judge_stability(runs: Sequence[Mapping[str, float]], loads: Sequence[tuple[str, str, float]] | None,
-                    warmup_days: float, seasonal_note: str = "") -> Stability:
+                    warmup_days: float, seasonal_note: str = "", long_run_per_day: float | None = None) -> Stability:
     """The verdict from every replication's KPIs and the capacity check's ``loads``.
 
     ``loads``: ``(station type, level name, utilisation)`` per office type of the capacity
     check (None when the check is not at hand, e.g. a stored run: that rule is then skipped).
-    ``warmup_days``: the run's warm-up.
+    ``warmup_days``: the run's warm-up. ``long_run_per_day``: the check's matters per day, against
+    which a window's season is taken out of the loads measured in the run.
     """
     growth = _mean_of(runs, GROWTH_KEY) if runs else math.nan
     reasons: list[Reason] = []
     rules: list[str] = []
-    cap = _capacity_reasons(loads or (), growth if math.isfinite(growth) else None)
+    known = growth if math.isfinite(growth) else None
+    cap = _capacity_reasons(loads or (), known)
+    cap += _measured_reasons(_measured_loads(runs, loads or (), long_run_per_day), None if cap else known)
     if cap:
         reasons += cap
         rules.append("capacity")

@@ -173,7 +173,8 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
         result.records, result.state = reps[0].records, reps[0].state
         summary = summarise(result.runs)
         result.summaries, result.kpis, result.ci = summary.summaries, summary.means, summary.half_widths
-        result.stability = judge_stability(result.runs, result.capacity.verdict_loads(), warmup_days(cfg.run))
+        result.stability = judge_stability(result.runs, result.capacity.verdict_loads(), warmup_days(cfg.run),
+                                           long_run_per_day=result.capacity.matters_per_day)
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))
     except BaseException:
@@ -210,7 +211,8 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
         result.streamed = s
         summary = summarise(result.runs)
         result.summaries, result.kpis, result.ci = summary.summaries, summary.means, summary.half_widths
-        result.stability = judge_stability(result.runs, result.capacity.verdict_loads(), warmup_days(cfg.run))
+        result.stability = judge_stability(result.runs, result.capacity.verdict_loads(), warmup_days(cfg.run),
+                                           long_run_per_day=result.capacity.matters_per_day)
         say("\n" + format_kpi_table(result.kpis, result.ci if cfg.run.replications > 1 else None,
                                      result.stability))
         if out is not None:

@@ -78,6 +78,29 @@ def test_the_page_names_the_deciding_rule_in_its_language() -> None:
         assert stability_lines(v.to_dict(), None, "zh")[1][-1] == f"判定依据：{zh}"  # not the rule's key
 
 
+def test_an_office_the_run_overloads_is_unstable_with_the_season_taken_out() -> None:
+    loads = [("village", "village", 0.6), ("department:agriculture", "county", 0.93)]
+    run = {**_run(), "offered_load_village": 0.7, "offered_load_agriculture": 1.15, "matters_per_day": 1000.0}
+    v = judge_stability([run], loads, 30.0, long_run_per_day=1000.0)
+    assert v.unstable and v.rule == "capacity" and [r.office for r in v.reasons] == ["agriculture"]
+    r = v.reasons[0]
+    assert r.utilization == 1.15 and "1.15 times its capacity (0.93 in the capacity check" in r.text
+    # a window 20% busier than the long run (its season) reads 1.15 / 1.2 < 1: stable
+    busy = {**run, "matters_per_day": 1200.0}
+    assert not judge_stability([busy], loads, 30.0, long_run_per_day=1000.0).unstable
+    # over replications, their mean; without the long-run rate, as measured
+    assert judge_stability([run, {**run, "offered_load_agriculture": 0.8}], loads, 30.0).verdict == "stable"
+    assert judge_stability([busy], loads, 30.0).unstable
+    # an office the check already reads at or over 1 is named once, by the check
+    both = judge_stability([run], [("department:agriculture", "county", 1.2)], 30.0, long_run_per_day=1000.0)
+    assert len(both.reasons) == 1 and "long-run load is 1.20" in both.reasons[0].text
+    # a module and a department of one name: the KPI takes the kind
+    clash = {**_run(), "offered_load_department_emergency": 1.3, "offered_load_emergency": 0.2}
+    v = judge_stability([clash], [("department:emergency", "county", 0.5), ("module:emergency", "township", 0.1)],
+                        30.0)
+    assert [r.office for r in v.reasons] == ["emergency"] and v.reasons[0].level == "county"
+
+
 def test_round_trip_through_a_dict() -> None:
     loads = [("department:urban_construction", "county", 2.0)]
     v = judge_stability([_run(mser=40.0)], loads, 30.0)
