@@ -99,7 +99,7 @@ def format_report(report: ImportReport) -> str:
     def line(label: str, n: int, note: str = "") -> str:
         return f"{label:<{w}}{n:>10,}{note}"
 
-    share = (lambda n: f"  ({n / report.rows_read:.1%})") if report.rows_read else (lambda n: "")
+    share = (lambda n: f"  ({percent(n, report.rows_read)})") if report.rows_read else (lambda n: "")
     lines = [f"log: {report.source}", line("rows read", report.rows_read),
              line("imported", report.imported, share(report.imported)),
              line("  open at extraction", report.open, f"  (censored at {report.extracted_at})"
@@ -111,6 +111,15 @@ def format_report(report: ImportReport) -> str:
         if report.rejected.get(reason):
             lines.append(line(f"  {reason}", report.rejected[reason]))
     return "\n".join(lines)
+
+
+def percent(n: int, total: int) -> str:
+    """``n`` of ``total`` as a percentage that is 0% or 100% only when it is: 1 of 3,000 is ``<0.1%``,
+    2,999 of 3,000 ``>99.9%`` (rounded to one decimal, both would read as exact)."""
+    text = f"{n / total:.1%}"
+    if 0 < n < total and text in ("0.0%", "100.0%"):
+        return "<0.1%" if text == "0.0%" else ">99.9%"
+    return text
 
 
 def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, np.ndarray]:
