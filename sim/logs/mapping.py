@@ -22,7 +22,8 @@ Layout (every key but ``columns.created`` may be left out)::
       place2: ward                  # lower place (-> village)
       satisfaction: null            # null or absent: the log has no such column
     time:
-      format: "%Y-%m-%d %H:%M:%S"   # strptime format, a list tried in order, or null (ISO 8601)
+      format: "%Y-%m-%d %H:%M:%S"   # strptime format as pandas reads it, a list tried in order, or null
+                                    # (ISO 8601); pandas knows no %s (epoch seconds) nor MySQL's %i
       timezone: null                # the territory's zone; times with an offset are converted to it
       source_timezone: null         # the zone naive times are written in, if not ``timezone``
       due_as: time                  # the due column: a time, or a limit in (calendar) days / hours
@@ -212,10 +213,9 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
     for i, fmt in enumerate(formats):
         if "%" not in fmt:
             raise c.fail("time.format", f"{fmt!r} is not a strptime format (e.g. %Y-%m-%d %H:%M:%S)")
-        try:
-            dt.datetime(2015, 1, 2, 3, 4, 5).strftime(fmt)
-        except ValueError:
-            raise c.fail("time.format" + (f"[{i}]" if len(formats) > 1 else ""), f"bad format {fmt!r}") from None
+        problem = format_problem(fmt)
+        if problem is not None:
+            raise c.fail("time.format" + (f"[{i}]" if len(formats) > 1 else ""), problem)
     timezone = c.zone(tm.get("timezone"), "time.timezone")
     source_tz = c.zone(tm.get("source_timezone"), "time.source_timezone")
     due_as = tm.get("due_as", "time")
@@ -271,6 +271,28 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
                       category_map=cmap, unmapped=unmapped, pool_below=pool_below, pool_into=pool_into,
                       status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values, clean=clean,
                       extracted_at=extracted, holiday_country=country, holiday_subdivision=subdivision)
+
+
+_BAD_DIRECTIVE = re.compile(r"'(.)' is a bad directive")
+
+
+def format_problem(fmt: str) -> str | None:
+    """Why the import cannot parse times with ``fmt``, None when it can.
+
+    Checked with pandas, which the import parses with: ``strftime`` passes whatever the C
+    library knows (glibc writes epoch seconds for %s and leaves %i as it is), pandas does not.
+    """
+    try:
+        pd.to_datetime(pd.Series(["0"], dtype=object), format=fmt, errors="coerce")
+    except ValueError as e:
+        found = _BAD_DIRECTIVE.search(str(e))
+        if found is None:
+            return f"bad format {fmt!r} ({str(e).strip().splitlines()[0] if str(e).strip() else 'ValueError'})"
+        # the two a log's export most likely meant: epoch seconds, or MySQL's minutes and seconds
+        hint = {"s": "; seconds are %S, and epoch seconds are not read (export the times as text)",
+                "i": "; minutes are %M"}.get(found.group(1), "")
+        return f"directive %{found.group(1)} of {fmt!r} is not supported (times are parsed by pandas){hint}"
+    return None
 
 
 def _clean(c: _Checker, raw: Any) -> dict[str, tuple[tuple[str, str], ...]]:
