@@ -44,6 +44,7 @@ Layout (every key but ``columns.created`` may be left out)::
     satisfaction:                   # optional: text value -> score; else the column is read as numbers
       values: {}
     extracted_at: null              # the extraction (censoring) time; null = the log's last timestamp
+    max_rejected_share: 0.2         # more rejected rows than this share (and than ten) stop the import
     holidays:                       # optional: the log's public holiday calendar (calibrate reads it)
       country: US                   # ISO code of the ``holidays`` package; CN: chinese-calendar (调休 too)
       subdivision: MA               # optional state / province
@@ -72,7 +73,7 @@ FIELDS: tuple[str, ...] = ("case_id", "created", "closed", "due", "type", "depar
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 
 _TOP = ("name", "columns", "time", "encoding", "delimiter", "clean", "channels", "categories", "status",
-        "satisfaction", "extracted_at", "holidays")
+        "satisfaction", "extracted_at", "holidays", "max_rejected_share")
 #: the text fields ``clean`` may rewrite (times are parsed, not cleaned)
 TEXT_FIELDS: tuple[str, ...] = ("case_id", "type", "department", "queue", "channel", "status", "place1", "place2",
                                 "satisfaction")
@@ -83,6 +84,10 @@ _CATEGORIES = ("map", "unmapped", "pool_below", "pool_into")
 _STATUS = ("open", "closed")
 _SATISFACTION = ("values",)
 _HOLIDAYS = ("country", "subdivision")
+#: an import rejecting more than this share of the rows stops (``max_rejected_share``): a fifth of a log
+#: unreadable is a wrong column or time format (a day-first log read month-first loses every day
+#: after the 12th), not the scattered typos of a real log (Boston 2015: 0.2%)
+MAX_REJECTED_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class LogMapping:
     extracted_at: pd.Timestamp | None = None
     holiday_country: str | None = None  # ISO code for the holiday calendar (CN: chinese-calendar)
     holiday_subdivision: str | None = None  # a state / province code of the ``holidays`` package
+    max_rejected_share: float = MAX_REJECTED_SHARE  # of the rows read; more rejected stops the import
 
     def column(self, fld: str) -> str | None:
         """The log's header for a model field, None when the log has none."""
@@ -265,12 +271,16 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
     if subdivision and not country:
         raise c.fail("holidays.subdivision", "needs holidays.country")
     clean = _clean(c, top.get("clean"))
+    max_rejected = top.get("max_rejected_share", MAX_REJECTED_SHARE)
+    if isinstance(max_rejected, bool) or not isinstance(max_rejected, int | float) or not 0 <= max_rejected <= 1:
+        raise c.fail("max_rejected_share", f"must be a share between 0 and 1 (1: any share), got {max_rejected!r}")
     return LogMapping(name=name, source=source, columns=columns, time_formats=formats, timezone=timezone,
                       source_timezone=source_tz, due_as=due_as, encoding=encoding, delimiter=delimiter,
                       channels=channels,
                       category_map=cmap, unmapped=unmapped, pool_below=pool_below, pool_into=pool_into,
                       status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values, clean=clean,
-                      extracted_at=extracted, holiday_country=country, holiday_subdivision=subdivision)
+                      extracted_at=extracted, holiday_country=country, holiday_subdivision=subdivision,
+                      max_rejected_share=float(max_rejected))
 
 
 _BAD_DIRECTIVE = re.compile(r"'(.)' is a bad directive")

@@ -47,6 +47,7 @@ def with_status() -> dict:
     raw = mapping_12345()
     raw["columns"]["status"] = "办理状态"
     raw["status"] = {"open": ["办理中"], "closed": ["已办结"]}
+    raw["max_rejected_share"] = 1  # the sample is one bad row per reason (13 of 61), not a log's share
     return raw
 
 

@@ -1,12 +1,15 @@
-"""A time format the import cannot parse with is one line naming the mapping file and key.
+"""A log read with the wrong time format stops the import with one line, before anything is written.
 
-Other cities' exports wrote epoch seconds (``%s``) or MySQL's ``%i``: ``strftime`` took them,
-so the mapping's check passed, and pandas then crashed the import with a traceback.
+Two ways other cities' exports were misread: a time format with a directive pandas does not
+know (epoch seconds ``%s``, MySQL's ``%i``), which passed the mapping's check and then crashed
+the import, and a day-first log read month-first, whose days after the 12th were rejected
+and the rest silently misread, and which calibrated all the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +17,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.logs import load_mapping
+from sim.logs import load_log, load_mapping
 from sim.logs.__main__ import main as logs_main
+from sim.logs.mapping import MAX_REJECTED_SHARE
 from sim.util.errors import ConfigError
+
+MONTH_FIRST = "%m/%d/%Y %H:%M"
 
 
 def _error(call: Callable[[], object]) -> str:
@@ -78,3 +84,65 @@ def test_the_formats_pandas_reads_still_pass() -> None:
     for fmt in ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %I:%M %p", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y%m%d", "%d.%m.%Y %H:%M %%"):
         load_mapping({"columns": {"created": "t"}, "time": {"format": fmt}})
     assert "time.format" in _error(lambda: load_mapping({"columns": {"created": "t"}, "time": {"format": "%Y %"}}))
+
+
+# ------------------------------------------------------------------ 2. more rejected than a share
+def test_a_day_first_log_read_month_first_stops_the_import(tmp_path: Path) -> None:
+    _write(tmp_path, MONTH_FIRST)
+    msg = _error(lambda: load_log(tmp_path / "log.csv", tmp_path / "map.yaml"))
+    assert msg.startswith(f"{tmp_path / 'log.csv'}: ") and "of its 3,000 rows rejected" in msg
+    assert f"max_rejected_share {MAX_REJECTED_SHARE:g} of mapping map.yaml" in msg
+    # the largest reason first, with its column and a value to compare with the format
+    assert "unparseable_created" in msg and "column 'opened'" in msg and MONTH_FIRST in msg
+    share = float(msg.split(": ", 1)[1].split("%")[0])
+    assert 50 < share < 70  # the days after the 12th: 19 of a month's ~30
+    # the same file read day-first imports every row
+    assert load_log(tmp_path / "log.csv", {**yaml.safe_load((tmp_path / "map.yaml").read_text()),
+                                           "time": {"format": "%d/%m/%Y %H:%M"}}).report.rejected_total == 0
+
+
+def test_both_commands_stop_before_writing_anything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.calibrate.cli import main as calibrate_main
+
+    args = _write(tmp_path, MONTH_FIRST)
+    assert logs_main([*args, f"results_dir={tmp_path / 'imports'}"]) == 2
+    assert calibrate_main([*args, "name=city", f"presets={tmp_path / 'presets'}", f"results={tmp_path / 'results'}",
+                           "trials=2"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in captured.out + captured.err
+    assert all("rows rejected" in line and "max_rejected_share" in line for line in lines)
+    assert "use: calibrated=" not in captured.out
+    assert not any((tmp_path / "imports").iterdir())
+    assert not (tmp_path / "presets").exists() and not (tmp_path / "results").exists()
+
+
+def test_max_rejected_share_lets_a_messy_log_through(tmp_path: Path) -> None:
+    _write(tmp_path, MONTH_FIRST, extra={"max_rejected_share": 0.9})
+    log = load_log(tmp_path / "log.csv", tmp_path / "map.yaml")
+    assert 0.5 < log.report.rejected_total / log.report.rows_read < 0.9
+    for bad in (1.5, -0.1, "a fifth", True):
+        raw = {"columns": {"created": "t"}, "max_rejected_share": bad}
+        assert _error(partial(load_mapping, raw)).startswith("<mapping>: max_rejected_share: ")
+
+
+def test_a_few_rejected_rows_never_stop_an_import(tmp_path: Path) -> None:
+    # 10 of 20 rows rejected: a share of a handful says little of a format
+    _write(tmp_path, MONTH_FIRST, written=MONTH_FIRST, n=10)
+    lines = (tmp_path / "log.csv").read_text(encoding="utf-8").splitlines()
+    bad = [line.replace("/2024 ", "/2024T") for line in lines[1:]]
+    (tmp_path / "log.csv").write_text("\n".join([*lines, *[f"X{b}" for b in bad]]) + "\n", encoding="utf-8")
+    r = load_log(tmp_path / "log.csv", tmp_path / "map.yaml").report
+    assert r.rejected == {"unparseable_created": 10} and r.imported == 10
+
+
+def test_other_reasons_point_at_the_columns_not_the_format(tmp_path: Path) -> None:
+    _write(tmp_path, "%d/%m/%Y %H:%M", n=200, extra={"channels": {"phone": "hotline"}})
+    df = pd.read_csv(tmp_path / "log.csv", dtype=str)
+    df["how"] = np.where(np.arange(len(df)) % 2 == 0, "phone", "fax")
+    df.to_csv(tmp_path / "log.csv", index=False)
+    raw = yaml.safe_load((tmp_path / "map.yaml").read_text())
+    raw["columns"]["channel"] = "how"
+    msg = _error(lambda: load_log(tmp_path / "log.csv", raw))
+    assert "50.0% of its 200 rows" in msg and "unknown_channel 100 (column 'how', e.g. 'fax')" in msg
+    assert "channels" in msg and "time.format" not in msg
