@@ -21,8 +21,10 @@ NaT, ``is_open``), exactly as if the log had been taken then; they are counted a
 
 A log nothing can be learnt from is one ``ConfigError``, never an empty import: no case
 imported (a header alone, every date bad), an extraction time before the first case or
-later than now, and times more than a year apart in more than a few rows (``FAR_FEW``,
-``FAR_SHARE``: a misread date format rather than a few typos).
+later than now, times more than a year apart in more than a few rows (``FAR_FEW``,
+``FAR_SHARE``: a misread date format rather than a few typos), and more rows rejected
+than the mapping's ``max_rejected_share`` and than ``REJECTED_FEW`` (a wrong column or
+format: a day-first log read month-first keeps only its days up to the 12th, misread).
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ FAR_GAP = np.timedelta64(365, "D")
 #: more times far from the rest than this share (and than ``FAR_FEW``) is an error of the whole log, not of rows
 FAR_SHARE = 0.01
 FAR_FEW = 10
+#: this many rejected rows or fewer never stop an import, whatever their share: a handful says little of a format
+REJECTED_FEW = 10
+#: the reasons a time column's format decides (the hint of a stopped import names time.format for them)
+_TIME_REASONS = frozenset({"empty_created", "unparseable_created", "unparseable_closed", "unparseable_due",
+                           "closed_before_created", "date_far_from_rest", "created_after_extraction"})
 #: a time this far past the machine's clock is "later than now" (the log's zone may be ahead of ours)
 CLOCK_SLACK = np.timedelta64(1, "D")
 #: the columns of ``ImportedLog.cases`` (the imported log contract)
@@ -99,7 +106,7 @@ def format_report(report: ImportReport) -> str:
     def line(label: str, n: int, note: str = "") -> str:
         return f"{label:<{w}}{n:>10,}{note}"
 
-    share = (lambda n: f"  ({n / report.rows_read:.1%})") if report.rows_read else (lambda n: "")
+    share = (lambda n: f"  ({percent(n, report.rows_read)})") if report.rows_read else (lambda n: "")
     lines = [f"log: {report.source}", line("rows read", report.rows_read),
              line("imported", report.imported, share(report.imported)),
              line("  open at extraction", report.open, f"  (censored at {report.extracted_at})"
@@ -111,6 +118,15 @@ def format_report(report: ImportReport) -> str:
         if report.rejected.get(reason):
             lines.append(line(f"  {reason}", report.rejected[reason]))
     return "\n".join(lines)
+
+
+def percent(n: int, total: int) -> str:
+    """``n`` of ``total`` as a percentage that is 0% or 100% only when it is: 1 of 3,000 is ``<0.1%``,
+    2,999 of 3,000 ``>99.9%`` (rounded to one decimal, both would read as exact)."""
+    text = f"{n / total:.1%}"
+    if 0 < n < total and text in ("0.0%", "100.0%"):
+        return "<0.1%" if text == "0.0%" else ">99.9%"
+    return text
 
 
 def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, np.ndarray]:
@@ -225,8 +241,10 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     """Import a log through a mapping (a shipped name, a YAML path or a dict).
 
     Raises ``ConfigError`` (one line naming the file, line or row, and column) when the
-    mapping or the file cannot be used, or nothing in it can (no case imported, unless
-    ``allow_empty``); rows that cannot be imported are rejected and reported, never raised.
+    mapping or the file cannot be used, or too little in it can (no case imported, or more rows
+    rejected than the mapping's ``max_rejected_share``), unless ``allow_empty``: then the
+    accounting is returned however little was imported. Rows that cannot be imported are rejected
+    and reported, never raised.
     """
     m = load_mapping(mapping)
     df = read_log_table(path, m)
@@ -331,8 +349,11 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     report = ImportReport(source=str(path), rows_read=n, imported=len(cases), open=int(cases["is_open"].sum()),
                           censored=int(late.sum()), rejected=rejected, rejects=rejects, extracted_at=ext)
     assert report.rows_read == report.imported + report.rejected_total
-    if not report.imported and not allow_empty:
-        raise ConfigError(str(path), _nothing_imported(report))
+    if not allow_empty:
+        if not report.imported:
+            raise ConfigError(str(path), _nothing_imported(report))
+        if report.rejected_total > max(REJECTED_FEW, m.max_rejected_share * n):
+            raise ConfigError(str(path), _too_many_rejected(report, m))
     return ImportedLog(cases=cases, extracted_at=ext, report=report, mapping=m, source=Path(path))
 
 
@@ -342,6 +363,22 @@ def _nothing_imported(report: ImportReport) -> str:
     reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(report.rejected.items(), key=lambda rn: -rn[1]))
     return (f"no case imported: all {report.rows_read:,} rows rejected ({reasons}; see the mapping's columns "
             "and formats)")
+
+
+def _too_many_rejected(report: ImportReport, m: LogMapping) -> str:
+    """The share rejected, the largest reasons with their column and a value, and what to check."""
+    counts = sorted(report.rejected.items(), key=lambda rn: -rn[1])[:3]
+    first = report.rejects.drop_duplicates("reason").set_index("reason")
+    reasons = ", ".join(f"{r} {k:,} (column {first.at[r, 'column']!r}, e.g. {first.at[r, 'value']!r})"
+                        if first.at[r, "value"] != "" else f"{r} {k:,} (column {first.at[r, 'column']!r})"
+                        for r, k in counts)
+    formats = " | ".join(m.time_formats) or "ISO 8601"
+    order = ": day and month in the right order?" if "%d" in formats and "%m" in formats else ""
+    check = (f"time.format ({formats!r}{order}) and the time columns"
+             if any(r in _TIME_REASONS for r, _ in counts) else "columns, channels and status values")
+    return (f"{percent(report.rejected_total, report.rows_read)} of its {report.rows_read:,} rows rejected, "
+            f"more than max_rejected_share {m.max_rejected_share:g} of mapping {m.source}: {reasons}; check the "
+            f"mapping's {check}, or raise max_rejected_share for a log this messy")
 
 
 def _reject_far_dates(rj: _Rejects, created: pd.Series, closed: pd.Series, col: AbcMapping[str, str]) -> None:

@@ -22,7 +22,8 @@ Layout (every key but ``columns.created`` may be left out)::
       place2: ward                  # lower place (-> village)
       satisfaction: null            # null or absent: the log has no such column
     time:
-      format: "%Y-%m-%d %H:%M:%S"   # strptime format, a list tried in order, or null (ISO 8601)
+      format: "%Y-%m-%d %H:%M:%S"   # strptime format as pandas reads it, a list tried in order, or null
+                                    # (ISO 8601); pandas knows no %s (epoch seconds) nor MySQL's %i
       timezone: null                # the territory's zone; times with an offset are converted to it
       source_timezone: null         # the zone naive times are written in, if not ``timezone``
       due_as: time                  # the due column: a time, or a limit in (calendar) days / hours
@@ -43,6 +44,7 @@ Layout (every key but ``columns.created`` may be left out)::
     satisfaction:                   # optional: text value -> score; else the column is read as numbers
       values: {}
     extracted_at: null              # the extraction (censoring) time; null = the log's last timestamp
+    max_rejected_share: 0.2         # more rejected rows than this share (and than ten) stop the import
     holidays:                       # optional: the log's public holiday calendar (calibrate reads it)
       country: US                   # ISO code of the ``holidays`` package; CN: chinese-calendar (调休 too)
       subdivision: MA               # optional state / province
@@ -71,7 +73,7 @@ FIELDS: tuple[str, ...] = ("case_id", "created", "closed", "due", "type", "depar
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 
 _TOP = ("name", "columns", "time", "encoding", "delimiter", "clean", "channels", "categories", "status",
-        "satisfaction", "extracted_at", "holidays")
+        "satisfaction", "extracted_at", "holidays", "max_rejected_share")
 #: the text fields ``clean`` may rewrite (times are parsed, not cleaned)
 TEXT_FIELDS: tuple[str, ...] = ("case_id", "type", "department", "queue", "channel", "status", "place1", "place2",
                                 "satisfaction")
@@ -82,6 +84,10 @@ _CATEGORIES = ("map", "unmapped", "pool_below", "pool_into")
 _STATUS = ("open", "closed")
 _SATISFACTION = ("values",)
 _HOLIDAYS = ("country", "subdivision")
+#: an import rejecting more than this share of the rows stops (``max_rejected_share``): a fifth of a log
+#: unreadable is a wrong column or time format (a day-first log read month-first loses every day
+#: after the 12th), not the scattered typos of a real log (Boston 2015: 0.2%)
+MAX_REJECTED_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ class LogMapping:
     extracted_at: pd.Timestamp | None = None
     holiday_country: str | None = None  # ISO code for the holiday calendar (CN: chinese-calendar)
     holiday_subdivision: str | None = None  # a state / province code of the ``holidays`` package
+    max_rejected_share: float = MAX_REJECTED_SHARE  # of the rows read; more rejected stops the import
 
     def column(self, fld: str) -> str | None:
         """The log's header for a model field, None when the log has none."""
@@ -212,10 +219,9 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
     for i, fmt in enumerate(formats):
         if "%" not in fmt:
             raise c.fail("time.format", f"{fmt!r} is not a strptime format (e.g. %Y-%m-%d %H:%M:%S)")
-        try:
-            dt.datetime(2015, 1, 2, 3, 4, 5).strftime(fmt)
-        except ValueError:
-            raise c.fail("time.format" + (f"[{i}]" if len(formats) > 1 else ""), f"bad format {fmt!r}") from None
+        problem = format_problem(fmt)
+        if problem is not None:
+            raise c.fail("time.format" + (f"[{i}]" if len(formats) > 1 else ""), problem)
     timezone = c.zone(tm.get("timezone"), "time.timezone")
     source_tz = c.zone(tm.get("source_timezone"), "time.source_timezone")
     due_as = tm.get("due_as", "time")
@@ -265,12 +271,38 @@ def parse_mapping(raw: AbcMapping[str, Any], source: str, default_name: str) -> 
     if subdivision and not country:
         raise c.fail("holidays.subdivision", "needs holidays.country")
     clean = _clean(c, top.get("clean"))
+    max_rejected = top.get("max_rejected_share", MAX_REJECTED_SHARE)
+    if isinstance(max_rejected, bool) or not isinstance(max_rejected, int | float) or not 0 <= max_rejected <= 1:
+        raise c.fail("max_rejected_share", f"must be a share between 0 and 1 (1: any share), got {max_rejected!r}")
     return LogMapping(name=name, source=source, columns=columns, time_formats=formats, timezone=timezone,
                       source_timezone=source_tz, due_as=due_as, encoding=encoding, delimiter=delimiter,
                       channels=channels,
                       category_map=cmap, unmapped=unmapped, pool_below=pool_below, pool_into=pool_into,
                       status_open=s_open, status_closed=s_closed, satisfaction_values=sat_values, clean=clean,
-                      extracted_at=extracted, holiday_country=country, holiday_subdivision=subdivision)
+                      extracted_at=extracted, holiday_country=country, holiday_subdivision=subdivision,
+                      max_rejected_share=float(max_rejected))
+
+
+_BAD_DIRECTIVE = re.compile(r"'(.)' is a bad directive")
+
+
+def format_problem(fmt: str) -> str | None:
+    """Why the import cannot parse times with ``fmt``, None when it can.
+
+    Checked with pandas, which the import parses with: ``strftime`` passes whatever the C
+    library knows (glibc writes epoch seconds for %s and leaves %i as it is), pandas does not.
+    """
+    try:
+        pd.to_datetime(pd.Series(["0"], dtype=object), format=fmt, errors="coerce")
+    except ValueError as e:
+        found = _BAD_DIRECTIVE.search(str(e))
+        if found is None:
+            return f"bad format {fmt!r} ({str(e).strip().splitlines()[0] if str(e).strip() else 'ValueError'})"
+        # the two a log's export most likely meant: epoch seconds, or MySQL's minutes and seconds
+        hint = {"s": "; seconds are %S, and epoch seconds are not read (export the times as text)",
+                "i": "; minutes are %M"}.get(found.group(1), "")
+        return f"directive %{found.group(1)} of {fmt!r} is not supported (times are parsed by pandas){hint}"
+    return None
 
 
 def _clean(c: _Checker, raw: Any) -> dict[str, tuple[tuple[str, str], ...]]:

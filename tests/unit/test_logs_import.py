@@ -15,6 +15,7 @@ import yaml
 
 from sim.logs import CASE_COLUMNS, REASONS, format_report, load_log, load_mapping
 from sim.logs.__main__ import main as logs_main
+from sim.logs.load import ImportReport, percent
 from sim.logs.mapping import MAPPINGS_DIR
 from sim.util.errors import ConfigError
 
@@ -46,6 +47,7 @@ def with_status() -> dict:
     raw = mapping_12345()
     raw["columns"]["status"] = "办理状态"
     raw["status"] = {"open": ["办理中"], "closed": ["已办结"]}
+    raw["max_rejected_share"] = 1  # the sample is one bad row per reason (13 of 61), not a log's share
     return raw
 
 
@@ -286,6 +288,14 @@ def test_command_prints_the_report_and_writes_the_results(tmp_path: Path, capsys
 def test_format_report_lists_reasons() -> None:
     text = format_report(load_log(SAMPLE, "12345").report)
     assert "rows read" in text and "61" in text and "unknown_channel" in text and "imported" in text
+
+
+def test_percent_is_exact_only_when_the_share_is() -> None:
+    assert [percent(n, 3000) for n in (0, 1, 150, 2999, 3000)] == ["0.0%", "<0.1%", "5.0%", ">99.9%", "100.0%"]
+    report = ImportReport(source="log.csv", rows_read=3000, imported=2999, open=0, censored=0,
+                          rejected={"empty_type": 1}, rejects=pd.DataFrame())
+    text = format_report(report)
+    assert "(>99.9%)" in text and "(<0.1%)" in text and "100.0%" not in text and "(0.0%)" not in text
 
 
 # ------------------------------------------------------------------ the Boston 311 log
