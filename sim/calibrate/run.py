@@ -42,7 +42,8 @@ from sim.calibrate.split import split_by_department
 from sim.calibrate.trace import traced_cases
 from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
-from sim.util.partial import claim_results_dir
+from sim.util.interrupt import signals_deferred
+from sim.util.partial import claim_results_dir, remove_stale
 
 
 @dataclass
@@ -131,8 +132,12 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
         f"{tb.extracted_at}); {len(fit.categories)} categories, "
         f"{len({c.department for c in fit.categories.values()})} departments, {len(fit.places)} places")
     pdir = presets or presets_dir()
-    final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
+    for line in remove_stale(results):  # what a killed calibration or run left there
+        say(line)
+    tmp: Path | None = None
     try:
+        with signals_deferred():  # Ctrl-C or SIGTERM is delivered after the claim, inside the try that undoes it
+            final, tmp = claim_results_dir(results, f"{time.strftime('%Y%m%d-%H%M%S')}-calibrate-{name}")
         # the fit reads a units table inside the results being written: the presets directory is
         # touched only at the end, all or nothing (install_preset)
         work_units = write_units(fit, tmp / f"{name}.units.csv", name).resolve()
@@ -170,8 +175,8 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
         write_preset(values, comments, header, tmp / f"{name}.yaml")  # a copy beside the validation
         tmp.rename(final)
     except BaseException:
-
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     preset = install_preset(name, units_text, values, comments, header, pdir / "calibrated")
     return Calibration(fit=fit, handling=res, record=record, preset=preset, results=final,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+from sim.util.errors import exit_code
 from sim.util.interrupt import install as install_sigterm
 
 #: ``gridsim <name> ARGS`` runs ``<module>:main(ARGS)`` (imported only when asked for)
@@ -26,9 +27,14 @@ SUBCOMMANDS: dict[str, str] = {"calibrate": "sim.calibrate.cli", "serve": "sim.a
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    install_sigterm()  # SIGTERM cleans up like Ctrl-C, in a subcommand too (sim/util/interrupt.py)
     if args and args[0] in SUBCOMMANDS:
-        return subcommand(args[0], args[1:])
-    install_sigterm()  # SIGTERM cleans up like Ctrl-C (sim/util/interrupt.py)
+        # the subcommand's own exit_code answers for it; this one for a signal while it is imported
+        return exit_code(f"gridsim {args[0]}", lambda: subcommand(args[0], args[1:]))
+    return exit_code("gridsim", lambda: _hydra_app(args))
+
+
+def _hydra_app(args: list[str]) -> int:
     from sim.entry.hydra_app import main as hydra_app  # imported here so that subcommands do not load Hydra
 
     return hydra_app(args)

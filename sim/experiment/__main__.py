@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from sim.util.errors import JobsFailed, exit_code
+from sim.util.interrupt import install as install_sigterm
 
 USAGE = __doc__ or ""
 
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args or any(a in ("-h", "--help") for a in args):
         print(USAGE.strip())
         return 0 if args else 2
+    install_sigterm()  # SIGTERM removes the half-written outputs like Ctrl-C (sim/util/interrupt.py)
     from sim.experiment import list_specs, run_named  # after the arguments are read: --help stays quick
 
     if args[0] == "--list":

@@ -21,6 +21,7 @@ import pandas as pd
 from sim.logs.load import format_report, load_log
 from sim.logs.mapping import load_mapping
 from sim.util.errors import ConfigError, exit_code
+from sim.util.interrupt import install as install_sigterm
 from sim.util.partial import claim_results_dir, remove_stale
 
 USAGE = __doc__ or ""
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(USAGE.strip())
         return 0
+    install_sigterm()  # SIGTERM removes the half-written import like Ctrl-C (sim/util/interrupt.py)
 
     def run() -> int:
 

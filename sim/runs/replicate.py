@@ -41,6 +41,7 @@ from sim.records.schema import Records
 from sim.runs.source import scenario_inputs
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
+from sim.util.interrupt import signal_in
 from sim.util.parallel import available_workers
 
 __all__ = ["Replicated", "Replication", "Replicator", "Summarised", "pair", "replicate", "run_replications",
@@ -121,6 +122,8 @@ def replicate[Key, Out](run_one: Callable[[Key], Out], replications: Iterable[Ke
         try:
             out = result()
         except Exception as exc:
+            if (signalled := signal_in(exc)) is not None:  # a Ctrl-C or SIGTERM in disguise stops them all
+                raise signalled from None
             if on_failed is None:
                 raise
             on_failed(keys[i], exc)

@@ -29,6 +29,7 @@ from sim.scenario.compose import to_config
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
 from sim.util.errors import one_line
+from sim.util.interrupt import signal_in
 
 TOTAL_ENV = "GRIDSIM_SWEEP_JOBS"  # number of jobs of the sweep, set by ``sim.sweep.app.prepare_multirun``
 
@@ -58,6 +59,8 @@ def run_job(cfg: DictConfig) -> Any:
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
                         objective=objective(kpis) if objective is not None else None, stability=stability)
     except Exception as exc:  # any failure is this job's, not the sweep's
+        if (signalled := signal_in(exc)) is not None:  # a Ctrl-C or SIGTERM in disguise stops the sweep
+            raise signalled from None
         rec = JobRecord(job=num, overrides=overrides, status="failed", error=one_line(exc),
                         seconds=time.perf_counter() - t0, attempts=attempts)
     write_record(sweep_dir, rec)

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from sim.util.interrupt import Terminated
+from sim.util.interrupt import Terminated, signal_in
 
 #: the command did what was asked; its results are complete
 EXIT_OK = 0
@@ -63,27 +63,37 @@ def disk_problem(exc: OSError) -> str:
 def exit_code(prog: str, call: Callable[[], int]) -> int:
     """``call()``'s exit code; a ConfigError prints ``<prog>: error: <message>`` and gives 2 (so does a
     full or read-only disk), failed jobs ``<prog>: <message>`` and 3, Ctrl-C ``<prog>: interrupted``
-    and 130, SIGTERM ``<prog>: terminated`` and 143 (no traceback)."""
+    and 130, SIGTERM ``<prog>: terminated`` and 143 (no traceback). Any other error is raised."""
     try:
         return call()
-    except ConfigError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except JobsFailed as e:
-        print(f"{prog}: {e}", file=sys.stderr)
-        return EXIT_JOBS_FAILED
-    except Terminated:
+    except BaseException as exc:
+        code = _mapped(prog, exc)
+        if code is None:
+            raise
+        return code
+
+
+def _mapped(prog: str, exc: BaseException) -> int | None:
+    """The exit code of ``exc`` after its one line, or None for an error that keeps its traceback.
+    A signal comes first: an error raised while it was handled (see ``signal_in``) is its doing."""
+    signalled = signal_in(exc)
+    if isinstance(signalled, Terminated):
         print(f"{prog}: terminated", file=sys.stderr)
         return EXIT_TERMINATED
-    except KeyboardInterrupt:
+    if signalled is not None:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the reader went away (gridsim ... | head): stop quietly, as a pipe does
+    if isinstance(exc, ConfigError):
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if isinstance(exc, JobsFailed):
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_JOBS_FAILED
+    if isinstance(exc, BrokenPipeError):  # the reader went away (gridsim ... | head): stop quietly, as a pipe does
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
-    except OSError as e:
-        if e.errno not in DISK_ERRNOS:
-            raise
-        print(f"{prog}: error: {disk_problem(e)}", file=sys.stderr)
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+        print(f"{prog}: error: {disk_problem(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    return None

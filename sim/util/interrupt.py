@@ -33,6 +33,24 @@ def terminated() -> bool:
     return bool(_received)
 
 
+def signal_in(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM (``Terminated``) behind ``exc``: ``exc`` itself, or one in its chain
+    (``__cause__`` and ``__context__``, walked), else None. The handler's exception can surface
+    as another: raised while a numba-compiled function returns, numba's dispatcher reports it
+    as ``SystemError("... returned a result with an exception set")`` with it as the context."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
+    return None
+
+
 def install() -> None:
     """Raise ``Terminated`` on SIGTERM (only from the main thread, where Python runs handlers)."""
     if threading.current_thread() is threading.main_thread():
