@@ -43,7 +43,7 @@ from sim.calibrate.trace import traced_cases
 from sim.calibrate.usable import check_usable
 from sim.calibrate.validate import case_arrival_emd, strict, validation, write_validation
 from sim.util.interrupt import signals_deferred
-from sim.util.partial import claim_results_dir, remove_stale
+from sim.util.partial import claim_results_dir, drop_owner, remove_stale
 
 
 @dataclass
@@ -173,6 +173,7 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
                   f"select with: calibrated={name}; validation: {final / 'validation.json'}"]
         comments = _comments(fit, res, slots, holidays)
         write_preset(values, comments, header, tmp / f"{name}.yaml")  # a copy beside the validation
+        drop_owner(tmp)  # a finished directory names no owner (remove_stale reads it)
         tmp.rename(final)
     except BaseException:
         if tmp is not None:

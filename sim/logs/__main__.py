@@ -22,7 +22,7 @@ from sim.logs.load import format_report, load_log
 from sim.logs.mapping import load_mapping
 from sim.util.errors import ConfigError, exit_code
 from sim.util.interrupt import install as install_sigterm
-from sim.util.partial import claim_results_dir, remove_stale
+from sim.util.partial import claim_results_dir, drop_owner, remove_stale
 
 USAGE = __doc__ or ""
 KEYS = ("log", "mapping", "extracted_at", "results_dir")
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             log.report.rejects.to_csv(tmp / "rejects.csv", index=False)
             (tmp / "report.json").write_text(json.dumps(log.report.to_dict(), indent=2, ensure_ascii=False),
                                              encoding="utf-8")
+            drop_owner(tmp)  # a finished directory names no owner (remove_stale reads it)
             tmp.rename(final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -50,6 +50,7 @@ def test_a_week_extracted_a_year_later_calibrates_in_seconds(calibrated) -> None
     assert code == 0 and (tmp / "presets" / "calibrated" / "week.yaml").exists()
     assert seconds < 300, seconds  # ~40 s on an idle machine; a year of simulated arrivals took hours
     (run,) = (tmp / "results").iterdir()
+    assert not (run / ".gridsim-owner.json").exists()  # a finished results directory names no owner
     v = json.loads((run / "validation.json").read_text())
     # the held-out window ends at the last case created, not at the extraction a year later
     assert pd.Timestamp(v["test"]["until"]) < LAST and v["test"]["matters"] > 0
