@@ -20,7 +20,9 @@ names the first that did; ``reasons`` lists every finding):
    is judged. The interval is over replications when there are several, else from the
    run's own batches (monthly differences, or five batch means).
 3. ``warm-up``: the warm-up is shorter than the truncation point MSER-5 finds on the daily
-   open count, so the window still holds the start-up transient.
+   open count, so the window still holds the start-up transient; a transient from the empty
+   start holds fewer open matters than what follows, so a truncation past a burst of more
+   (``warmup_mser5_shift`` above 0: the queue's own noise) is not one.
 
 The verdict needs only plain numbers: each replication's KPIs (``backlog_growth_*``,
 ``warmup_mser5_days``) and the capacity check's loads, so the run API, the experiments,
@@ -49,6 +51,7 @@ JUDGED_KEY = "backlog_growth_judged_per_30d"  # season-free growth, NaN when not
 JUDGED_LO, JUDGED_HI = "backlog_growth_judged_lo", "backlog_growth_judged_hi"  # the run's own 95% interval
 CYCLES_KEY = "backlog_growth_judged_cycles"  # 2: judged over the last two seasonal cycles; 0: over the window
 MSER_KEY = "warmup_mser5_days"
+SHIFT_KEY = "warmup_mser5_shift"  # open count before MSER's point less after it: < 0 for a start-up transient
 
 
 @dataclass(frozen=True)
@@ -246,8 +249,11 @@ def judge_stability(runs: Sequence[Mapping[str, float]], loads: Sequence[tuple[s
             rules.append("backlog growth")
     mser = _mean_of(runs, MSER_KEY) if runs else math.nan
     if math.isfinite(mser):
-        notes.append(f"warm-up {warmup_days:g} days, MSER-5 finds {mser:.0f}")  # a mean over replications: whole days
-        if warmup_days < mser:
+        shift = _mean_of(runs, SHIFT_KEY)
+        burst = (" past a burst of more open matters, not the start-up transient"
+                 if warmup_days < mser and shift > 0 else "")
+        notes.append(f"warm-up {warmup_days:g} days, MSER-5 finds {mser:.0f}{burst}")  # a mean over replications
+        if warmup_days < mser and not shift > 0.0:  # NaN (a stored run without it): judged by MSER-5 alone
             reasons.append(Reason("warmup", None, None, None, None,
                                   f"The warm-up ({warmup_days:g} days) is shorter than the {mser:.0f} days MSER-5 "
                                   "finds on the daily open count: the figures still hold the start-up transient "

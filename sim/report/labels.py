@@ -101,6 +101,7 @@ _EN: dict[str, str] = {
     "kpi.on_time_rate": "on-time rate",
     "kpi.open_dissatisfied": "open past deadline and patience",
     "kpi.warmup_mser5_days": "warm-up MSER-5 finds (days)",
+    "kpi.warmup_mser5_shift": "open before MSER-5's point less after it",
     "kpi.report_to_close_hours_p50": "median report-to-close time (hours)",
     "kpi.report_to_close_hours_p90": "90th percentile report-to-close time (hours)",
     "kpi.report_to_close_hours_p95": "95th percentile report-to-close time (hours)",
@@ -110,6 +111,8 @@ _EN: dict[str, str] = {
     "kpi.transfers_per_matter": "transfers per matter",
     "kpi.escalations_per_matter": "escalations per matter",
     "kpi.utilization_kind": "utilisation: {}",
+    "kpi.offered_load": "load reaching it: {}",
+    "kpi.matters_per_day": "matters per day (window)",
     "kpi.utilization_role": "utilisation: {}",
     "kpi.open_status": "open at the horizon: {}",
     "kpi.staff_cost": "staff cost (yuan)",
@@ -220,6 +223,7 @@ _ZH: dict[str, str] = {
     "kpi.on_time_rate": "按期办结率",
     "kpi.open_dissatisfied": "超期且超过耐心的未办结事项",
     "kpi.warmup_mser5_days": "MSER-5预热期（天）",
+    "kpi.warmup_mser5_shift": "MSER-5截断点前后未办结均值之差",
     "kpi.report_to_close_hours_p50": "受理至办结时长中位数（小时）",
     "kpi.report_to_close_hours_p90": "受理至办结时长90分位（小时）",
     "kpi.report_to_close_hours_p95": "受理至办结时长95分位（小时）",
@@ -229,6 +233,8 @@ _ZH: dict[str, str] = {
     "kpi.transfers_per_matter": "每件转办次数",
     "kpi.escalations_per_matter": "每件上报次数",
     "kpi.utilization_kind": "利用率：{}",
+    "kpi.offered_load": "实际到达负荷：{}",
+    "kpi.matters_per_day": "日均事项（统计期）",
     "kpi.utilization_role": "利用率：{}",
     "kpi.open_status": "期末未办结：{}",
     "kpi.staff_cost": "人员成本（元）",
@@ -304,6 +310,7 @@ def kpi_name(kpi: str, lang: str) -> str:
     patterns = (("settled_at_or_below_", "kpi.settled_at_or_below", level_name),
                 ("settled_share_", "kpi.settled_share", level_name),
                 ("utilization_role_", "kpi.utilization_role", role_name),
+                ("offered_load_", "kpi.offered_load", role_name),
                 ("utilization_", "kpi.utilization_kind", role_name))
     for prefix, key, name in patterns:
         if kpi.startswith(prefix):

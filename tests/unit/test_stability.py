@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pytest
+
 from sim.app.answer import stability_lines
 from sim.experiment.findings import effect, findings
+from sim.metrics.open_matters import mser5_shift
 from sim.metrics.stability import FINDING, Stability, judge_stability
 from sim.report.verdict import verdict_of
 
@@ -124,3 +128,20 @@ def test_a_comparison_with_an_unstable_side_says_so_before_its_differences() -> 
                   stability={"base": ok, "cut": cut})["cut"]
     assert zh.startswith("不稳定：减员容量不足")
     assert effect(runs["base"], runs["cut"], "on_time_rate").kpi == "on_time_rate"
+
+
+def test_a_truncation_past_a_burst_is_not_the_start_up_transient() -> None:
+    # a run starts empty: its transient holds fewer open matters than what follows (a negative shift)
+    transient = judge_stability([{**_run(mser=60.0), "warmup_mser5_shift": -23.0}], LOADS, 30.0)
+    assert transient.unstable and transient.rule == "warm-up"
+    # MSER-5 past a burst of more open matters in a stationary queue: the queue's noise, said in the note
+    burst = judge_stability([{**_run(mser=60.0), "warmup_mser5_shift": 5.1}], LOADS, 30.0)
+    assert not burst.unstable and "past a burst of more open matters" in burst.note
+    # a stored run without the shift is judged by MSER-5 alone, as before
+    assert judge_stability([_run(mser=60.0)], LOADS, 30.0).unstable
+
+
+def test_the_shift_is_the_open_count_before_the_truncation_less_after() -> None:
+    rising = np.r_[np.linspace(0.0, 90.0, 10), np.full(40, 100.0)]
+    assert mser5_shift(rising, 2.0, 10.0) == pytest.approx(np.linspace(0.0, 90.0, 10)[2:].mean() - 100.0)
+    assert math.isnan(mser5_shift(rising, 10.0, 10.0)) and math.isnan(mser5_shift(rising, 2.0, math.nan))
