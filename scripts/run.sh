@@ -15,5 +15,11 @@ if [[ ! -x .venv/bin/python ]]; then
     fi
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/pip install -e .
+# installed once, and again only when pyproject.toml changes (the install is editable: the code
+# itself is read from the checkout), so that each later call starts gridsim at once
+stamp=.venv/.gridsim-installed
+if [[ ! -x .venv/bin/gridsim || ! "$stamp" -nt pyproject.toml ]]; then
+    .venv/bin/pip install -q -e .
+    : > "$stamp"
+fi
 exec .venv/bin/gridsim "$@"

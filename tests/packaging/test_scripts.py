@@ -91,9 +91,17 @@ def test_the_run_command_makes_the_venv_and_runs_gridsim(tmp_path: Path) -> None
     out = _run(repo / "scripts" / "run.sh", env, "territory=township")
     assert out.returncode == 0, out.stderr
     assert [ln.rstrip() for ln in log.read_text().splitlines()] == [
-        "python3.12 -m venv .venv", "venv/pip install -e .", "venv/gridsim territory=township",
+        "python3.12 -m venv .venv", "venv/pip install -q -e .", "venv/gridsim territory=township",
     ]
     assert not any("apt-get" in line for line in log.read_text().splitlines())
+    # a later call starts gridsim at once: no second install until pyproject.toml changes
+    log.unlink()
+    assert _run(repo / "scripts" / "run.sh", env).returncode == 0
+    assert [ln.rstrip() for ln in log.read_text().splitlines()] == ["venv/gridsim"]
+    (repo / "pyproject.toml").write_text("# changed\n", encoding="utf-8")
+    log.unlink()
+    assert _run(repo / "scripts" / "run.sh", env).returncode == 0
+    assert [ln.rstrip() for ln in log.read_text().splitlines()] == ["venv/pip install -q -e .", "venv/gridsim"]
 
 
 def test_a_missing_interpreter_is_one_line_and_exit_2(tmp_path: Path) -> None:
