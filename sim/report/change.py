@@ -152,7 +152,35 @@ def config_changes(a: Config, b: Config, lang: str) -> list[str]:
             continue
         if key == "catalog.categories" or key.startswith("catalog."):
             continue  # a different catalogue is a different base: base_words names it
+        if key == "scenario.surges" and isinstance(va, list) and isinstance(vb, list) and len(va) == len(vb):
+            out += _surge_changes(va, vb, a, b, lang)  # the field that differs, not the whole surge twice
+            continue
         out.append(f"{_key_words(key, b, lang)} {value_words(key, va, a, lang)} → {value_words(key, vb, b, lang)}")
+    return out
+
+
+#: a surge's fields in words (``SurgeConfig``)
+_SURGE_FIELDS: dict[str, tuple[str, str]] = {
+    "surge_field": ("surge {i} ({name}): {field}", "突发高峰{i}（{name}）：{field}"),
+    "volunteers": ("volunteers mobilised", "动员志愿者"), "multiplier": ("multiplier", "倍数"),
+    "days": ("days", "天数"), "start_day": ("start day", "起始日"), "categories": ("categories", "类别"),
+    "name": ("name", "名称"),
+}
+
+
+def _surge_changes(va: Sequence[Any], vb: Sequence[Any], a: Config, b: Config, lang: str) -> list[str]:
+    """Each differing field of surges paired by position: "surge 1 (flood): volunteers mobilised off → on"."""
+    out = []
+    for i, (x, y) in enumerate(zip(va, vb, strict=True), start=1):
+        for f in dataclasses.fields(x):
+            u, v = getattr(x, f.name), getattr(y, f.name)
+            if u == v:
+                continue
+            what = _w(_SURGE_FIELDS, f.name, lang) if f.name in _SURGE_FIELDS else humanize(f.name)
+            head = _w(_SURGE_FIELDS, "surge_field", lang).format(i=i, name=humanize(y.name), field=what)
+            was, now = ((f"{u:g}", f"{v:g}") if isinstance(u, float) and isinstance(v, float)  # "3 → 4", as the surge
+                        else (value_words(f.name, u, a, lang), value_words(f.name, v, b, lang)))
+            out.append(f"{head} {was} → {now}")
     return out
 
 

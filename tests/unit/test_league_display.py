@@ -104,3 +104,15 @@ def test_no_label_a_planner_reads_is_a_key(lang: str) -> None:
     changes = " ".join(words[-6:])
     assert ("Housing and urban management" if lang == "en" else "住建城管") in changes
     assert ("Violations" if lang == "en" else "违法违规") in changes
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_surge_change_names_the_field_that_differs(lang: str) -> None:
+    base = ["territory=township", "scenario=flood", "run.horizon_days=14", "run.warmup_days=1"]
+    a = load_config([*base, "scenario.surges.0.volunteers=false"])
+    b = load_config([*base, "scenario.surges.0.multiplier=4"])
+    changes = config_changes(a, b, lang)
+    assert changes == (["surge 1 (flood): multiplier 3 → 4", "surge 1 (flood): volunteers mobilised off → on"]
+                       if lang == "en" else ["突发高峰1（flood）：倍数 3 → 4", "突发高峰1（flood）：动员志愿者 关闭 → 开启"])
+    # a surge added or removed is the surges themselves
+    assert len(config_changes(load_config(base[:1] + base[2:]), b, lang)) == 1
