@@ -177,7 +177,8 @@ def scenario_values(fit: ArrivalFit, handling: dict[str, Handling], units_file: 
         # display names are the log's own labels (in the log's language, for either page language)
         "catalog": {"modules": [{"name": MODULE, "name_zh": "综合受理", "name_en": "Intake"}],
                     "departments": [{"name": k, "name_zh": d, "name_en": d} for d, k in dept_names.items()]
-                    + ([{"name": LEFT_OPEN, "name_zh": "未办结（日志中）", "name_en": "Left open in the log"}]
+                    + ([{"name": LEFT_OPEN, "name_zh": "未办结（日志中）", "name_en": "Left open in the log",
+                          "kept_open": True}]
                        if any_left else []),
                     "categories": cats, "deadlines": {"working_days": fit.working_days}},
         "demand": {"rate_per_1000_per_day": fit.daily_rate / residents * 1000.0, "rural_rate_factor": 1.0,

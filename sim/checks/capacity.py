@@ -36,6 +36,7 @@ class StationLoad:
     arrivals_per_day: float  # matters arriving, all stations of the type
     work_hours_per_day: float  # work offered, all stations of the type
     capacity_hours_per_day: float  # server working hours per day (the horizon's weeks on average, holidays included)
+    kept_open: bool = False  # a department standing for a log's never-closed cases: open by design, not judged
 
     @property
     def utilization(self) -> float:
@@ -45,7 +46,7 @@ class StationLoad:
 
     @property
     def unstable(self) -> bool:
-        return self.utilization >= 1.0
+        return self.utilization >= 1.0 and not self.kept_open
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class CapacityReport:
     def verdict_loads(self) -> list[tuple[str, str, float]]:
         """``(station type, level, utilisation)`` per office type for the stability verdict, and
         ``(FINDING, "grid", inf)`` when some matters are never found (a finder with no capacity)."""
-        out = [(s.name, LEVELS[s.level], float(s.utilization)) for s in self.loads]
+        out = [(s.name, LEVELS[s.level], float(s.utilization)) for s in self.loads if not s.kept_open]
         if self.never_found_share > 0:
             out.append((FINDING, LEVELS[GRID], float("inf")))
         return out
@@ -80,7 +81,7 @@ class CapacityReport:
             "stations": [{"type": s.name, "level": LEVELS[s.level], "stations": s.stations, "servers": s.servers,
                           "arrivals_per_day": s.arrivals_per_day, "work_hours_per_day": s.work_hours_per_day,
                           "capacity_hours_per_day": s.capacity_hours_per_day, "utilization": s.utilization,
-                          "unstable": s.unstable} for s in self.loads],
+                          "unstable": s.unstable, "kept_open": s.kept_open} for s in self.loads],
             "never_found_share": self.never_found_share,
         }
 
@@ -219,6 +220,7 @@ def capacity_check(p: Prepared, rates: np.ndarray) -> CapacityReport:
     index = {name: j for j, name in enumerate(type_names)}
     station_type = np.array([index[t] for t in types], np.int64)
     server_type = np.repeat(station_type, np.diff(lay.server_ptr))
+    kept = {f"department:{d.name}" for d in cfg.catalog.departments if d.kept_open}
     loads = []
     for j, name in enumerate(type_names):
         st = np.flatnonzero(station_type == j)
@@ -228,7 +230,7 @@ def capacity_check(p: Prepared, rates: np.ndarray) -> CapacityReport:
         loads.append(StationLoad(name=name, level=int(lay.level[st[0]]), stations=len(st),
                                  servers=float(speeds[srv].sum()), arrivals_per_day=arrivals.get(name, 0.0),
                                  work_hours_per_day=work.get(name, 0.0),
-                                 capacity_hours_per_day=float(server_cap[srv].sum())))
+                                 capacity_hours_per_day=float(server_cap[srv].sum()), kept_open=name in kept))
     return CapacityReport(
         units={"counties": terr.n_counties, "townships": terr.n_townships, "villages": terr.n_villages,
                "grids": terr.n_grids},
@@ -269,7 +271,7 @@ def format_capacity(rep: CapacityReport) -> str:
         f"{'cap h/day':>11}{'util':>8}",
     ]
     for s in rep.loads:
-        flag = "  UNSTABLE" if s.unstable else ""
+        flag = "  UNSTABLE" if s.unstable else "  kept open (the log's never-closed cases)" if s.kept_open else ""
         lines.append(f"{_pad(s.name, w)}{s.stations:>9}{s.servers:>10.1f}{s.arrivals_per_day:>12.1f}"
                      f"{s.work_hours_per_day:>12.1f}{s.capacity_hours_per_day:>11.1f}{s.utilization:>8.2f}{flag}")
     bad = rep.unstable

@@ -81,7 +81,8 @@ def scaled(rep: CapacityReport, f: float) -> CapacityReport:
 
     loads = [StationLoad(name=s.name, level=s.level, stations=n(s.stations), servers=s.servers * f,
                          arrivals_per_day=s.arrivals_per_day * f, work_hours_per_day=s.work_hours_per_day * f,
-                         capacity_hours_per_day=s.capacity_hours_per_day * f) for s in rep.loads]
+                         capacity_hours_per_day=s.capacity_hours_per_day * f, kept_open=s.kept_open)
+             for s in rep.loads]
     return CapacityReport(units={k: n(v) for k, v in rep.units.items()}, residents=rep.residents * f,
                           households=n(rep.households), staff={k: n(v) for k, v in rep.staff.items()},
                           matters_per_day=rep.matters_per_day * f,

@@ -121,7 +121,15 @@ def base_meta(p: Prepared, engine: str, replication: int) -> dict[str, object]:
         "petition_patience_h": float(p.cfg.outcome.petition_patience_days) * 24.0,
         "petition_prob": float(p.cfg.outcome.petition_prob), "season_days": season_days(p.cfg),
         "module_names": list(p.catalog.modules), "department_names": list(p.catalog.departments),
+        "kept_open_categories": kept_open_categories(p),
     }
+
+
+def kept_open_categories(p: Prepared) -> list[int]:
+    """The categories whose department stands for a log's never-closed cases (``OfficeConfig.kept_open``):
+    their matters stay open by design, and the stability verdict's open count leaves them out."""
+    kept = {d.name for d in p.cfg.catalog.departments if d.kept_open}
+    return [k for k in range(p.catalog.n) if p.catalog.departments[int(p.catalog.department[k])] in kept]
 
 
 def season_days(cfg: Config) -> float:

@@ -107,12 +107,19 @@ def open_pass(rec: Records, w0: float, h: float, patience_h: float) -> OpenPass:
 
 
 def daily_open(rec: Records) -> tuple[np.ndarray, np.ndarray]:
-    """``(t_days, open)``: matters occurred and not closed at 0, 1, 2, ... days (before the horizon)."""
+    """``(t_days, open)``: matters occurred and not closed at 0, 1, 2, ... days (before the horizon),
+    those of a kept-open department (``meta["kept_open_categories"]``: a log's never-closed cases, open
+    by design) left out, since the backlog growth and the warm-up judge whether the offices keep up."""
     h = float(rec.meta["horizon_h"])
     grid = np.arange(0.0, h, HOURS_PER_DAY, dtype=np.float64)
     m = rec.matters
-    occurred = kn.counts_upto(m.t_occur, grid, HOURS_PER_DAY)
-    closed = kn.counts_upto(m.t_close, grid, HOURS_PER_DAY)
+    t_occur, t_close = m.t_occur, m.t_close
+    kept = rec.meta.get("kept_open_categories") or []
+    if len(kept) and len(t_occur):
+        judged = ~np.isin(np.asarray(m.category), np.asarray(kept, np.int64))
+        t_occur, t_close = t_occur[judged], t_close[judged]
+    occurred = kn.counts_upto(t_occur, grid, HOURS_PER_DAY)
+    closed = kn.counts_upto(t_close, grid, HOURS_PER_DAY)
     return grid / HOURS_PER_DAY, (occurred - closed).astype(np.float64)
 
 

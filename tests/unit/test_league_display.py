@@ -112,7 +112,8 @@ def test_a_surge_change_names_the_field_that_differs(lang: str) -> None:
     a = load_config([*base, "scenario.surges.0.volunteers=false"])
     b = load_config([*base, "scenario.surges.0.multiplier=4"])
     changes = config_changes(a, b, lang)
-    assert changes == (["surge 1 (flood): multiplier 3 → 4", "surge 1 (flood): volunteers mobilised off → on"]
-                       if lang == "en" else ["突发高峰1（flood）：倍数 3 → 4", "突发高峰1（flood）：动员志愿者 关闭 → 开启"])
+    en = ["surge 1 (flood): multiplier 3 → 4", "surge 1 (flood): volunteers mobilised off → on"]
+    zh = ["突发高峰1（flood）：倍数 3 → 4", "突发高峰1（flood）：动员志愿者 关闭 → 开启"]
+    assert changes == (en if lang == "en" else zh)
     # a surge added or removed is the surges themselves
     assert len(config_changes(load_config(base[:1] + base[2:]), b, lang)) == 1
