@@ -76,6 +76,8 @@ EDGES = _edges()
 N_BINS = len(EDGES) + 1
 _LOW = np.concatenate(([0.0], EDGES))
 _HIGH = np.concatenate((EDGES, [math.inf]))
+#: each bin's upper edge (inf for the last): where a streamed run's CDF is drawn (``tables.sketch_cdf_table``)
+BIN_ENDS = _HIGH
 
 
 class CensoredSketch(NamedTuple):

@@ -43,6 +43,7 @@ import pandas as pd
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
 from sim.metrics.replications import paired_difference, summary_of
+from sim.metrics.sketch import BIN_ENDS, CensoredSketch, sketch_curves
 from sim.metrics.survival import REACH_EPS, km_curve
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
@@ -60,6 +61,7 @@ __all__ = [
     "funnel_table",
     "office_table",
     "pareto_mask",
+    "sketch_cdf_table",
     "stack",
     "surge_table",
     "tables_from_records",
@@ -113,6 +115,25 @@ def cdf_table(hours: npt.ArrayLike, closed: npt.ArrayLike | None = None, points:
     marks = [np.flatnonzero(curve.surv <= 1.0 - q + REACH_EPS)[:1] for q in MARKED_SHARES]
     idx = np.unique(np.concatenate([idx, *marks]))
     return pd.DataFrame({"hours": curve.times[idx], "share": 1.0 - curve.surv[idx]})
+
+
+def sketch_cdf_table(sk: CensoredSketch, points: int = CDF_POINTS) -> pd.DataFrame:
+    """``cdf_table`` of a streamed run, from its merged resolution sketch (``sim.metrics.sketch``): the
+    product-limit CDF at the end of each bin with a closing, the middle of the curves with the bin's
+    censorings first and last (the exact one lies between them, within a bin 0.01% wide), thinned as
+    ``cdf_table`` thins, the rows where it first reaches each of ``MARKED_SHARES`` kept."""
+    lower, upper = sketch_curves(sk)
+    at = np.flatnonzero((sk.events > 0) & np.isfinite(BIN_ENDS))
+    if at.size == 0:
+        longest = max(sk.max_event, sk.max_censored)
+        flat = [0.0, longest] if math.isfinite(longest) else []
+        return pd.DataFrame({"hours": pd.Series(flat, dtype=float), "share": pd.Series([0.0] * len(flat), dtype=float)})
+    share = 1.0 - (lower[at] + upper[at]) / 2.0
+    n = at.size
+    idx = np.round(np.linspace(0, n - 1, min(n, max(points - len(MARKED_SHARES), 2)))).astype(np.int64)
+    marks = [np.flatnonzero(share >= q - REACH_EPS)[:1] for q in MARKED_SHARES]
+    idx = np.unique(np.concatenate([idx, *marks]))
+    return pd.DataFrame({"hours": BIN_ENDS[at][idx], "share": share[idx]})
 
 
 def funnel_table(kpis: Mapping[str, float]) -> pd.DataFrame:

@@ -39,13 +39,22 @@ from sim.engines.prepare import prepare
 from sim.engines.vector.engine import run_vector
 from sim.engines.vector.fixed import StationArrays, station_arrays
 from sim.matters.occur import county_counts, generate_inputs
-from sim.metrics.kpis import backlog_grid
+from sim.metrics.kpis import backlog_grid, utilization_table
 from sim.metrics.league import LEAGUE_LEVELS, league_rows_by_level, ranked, units_of, write_league
 from sim.metrics.merge import KpiParts, PartsAccumulator, kpi_parts, kpis_from_parts, shell_records, sketched_bounds
+from sim.metrics.tables import (
+    SURGE_COLUMNS,
+    RunTables,
+    funnel_table,
+    office_table,
+    sketch_cdf_table,
+    utilization_from_records,
+)
 from sim.records import labels as lab
 from sim.records.parquet import write_table
 from sim.records.schema import Records
 from sim.runs.manifest import file_entry
+from sim.scenario.constants import HOURS_PER_DAY
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
 
@@ -280,15 +289,29 @@ def stream(cfg: Config, dataset: Path | None, say: Callable[[str], None], mapper
 
 
 def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:
-    """What the driver writes beside the dataset: the stations, the backlog over time, the league tables
-    (replication 0) and, with ``report.charts``, the league chart drawn from them as for an in-process run."""
+    """What the driver writes beside the dataset, replication 0's as an in-process run writes them: the
+    stations, the backlog over time, the utilisation and office tables, the league tables and, with
+    ``report.charts``, the same charts, all from the merged summaries (the resolution curve from the sketch,
+    ``tables.sketch_cdf_table``; the surges shaded where the scenario puts them)."""
     write_league(s.league, directory)
-    if cfg.report.charts:
-        from sim.report.league import draw_league_chart  # Matplotlib only when a run draws charts
-
-        draw_league_chart(s.league, cfg, directory)
     s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
     t = backlog_grid(float(s.shell.meta["horizon_h"]))  # the points kpi_parts' backlog_series sampled
     back = s.parts[0].backlog
-    pd.DataFrame({"t_hours": t, "open": back[0], "undiscovered": back[1]}).to_csv(directory / "backlog.csv",
-                                                                                   index=False)
+    backlog = pd.DataFrame({"t_hours": t, "open": back[0], "undiscovered": back[1]})
+    backlog.to_csv(directory / "backlog.csv", index=False)
+    station_busy, server_busy = s.parts[0].per_station, s.parts[0].per_server
+    utilization_table(s.shell, station_busy).to_csv(directory / "utilization.csv", index=False)
+    offices = office_table(s.shell, cfg.catalog, station_busy)
+    offices.to_csv(directory / "offices.csv", index=False)
+    if cfg.report.charts:
+        from sim.report.charts import draw_run_charts  # Matplotlib only when a run draws charts
+        from sim.report.league import draw_league_chart
+
+        draw_league_chart(s.league, cfg, directory)
+        surges = pd.DataFrame([{"surge": k, "start_day": g.start_day, "end_day": g.start_day + g.days}
+                               for k, g in enumerate(cfg.scenario.surges)], columns=SURGE_COLUMNS)
+        in_days = pd.DataFrame({"t_days": t / HOURS_PER_DAY, "open": back[0], "undiscovered": back[1]})
+        tables = RunTables(cdf=sketch_cdf_table(s.parts[0].res_sketch), funnel=funnel_table(s.kpis[0]),
+                           backlog=in_days, utilization=utilization_from_records(s.shell, server_busy),
+                           kpis=s.kpis[0], surges=surges, offices=offices)
+        draw_run_charts(tables, directory, cfg.report.lang)

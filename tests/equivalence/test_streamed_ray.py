@@ -100,6 +100,30 @@ def test_ray_gives_the_threads_records_and_kpis(threads: tuple[dict[str, float],
         pd.testing.assert_frame_equal(pd.read_csv(res.out_dir / name), pd.read_csv(out / name))
     backlog = pd.read_csv(res.out_dir / "backlog.csv")
     pd.testing.assert_frame_equal(backlog, pd.read_csv(out / "backlog.csv"))
+    # the utilisation and office tables too: a station's busy hours are one block's
+    for name in ("utilization.csv", "offices.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(res.out_dir / name), pd.read_csv(out / name))
+
+
+def test_a_streamed_runs_resolution_curve_is_the_sketch_of_the_exact_one() -> None:
+    """The streamed run's chart of resolution times is drawn from its merged sketch: at every share the
+    exact curve reaches, the sketched one reaches it within a bin (0.01%) or two of the same hours."""
+    from sim.metrics.sketch import censored_sketch
+    from sim.metrics.tables import cdf_table, sketch_cdf_table
+
+    rng = np.random.default_rng(5)
+    hours = rng.lognormal(3.0, 1.2, 20_000)
+    closed = rng.random(20_000) < 0.85
+    exact, sketched = cdf_table(hours, closed), sketch_cdf_table(censored_sketch(hours, closed))
+    for q in (0.5, 0.9):  # the rows both tables keep: the median and the 90th percentile drawn
+        h_exact = float(exact["hours"][exact["share"] >= q - 1e-12].iloc[0])
+        h_sketch = float(sketched["hours"][sketched["share"] >= q - 1e-12].iloc[0])
+        assert h_sketch == pytest.approx(h_exact, rel=3e-4)
+    # everywhere else: the exact curve, unthinned, at the sketched rows' hours
+    full = cdf_table(hours, closed, points=10**6)
+    at = np.searchsorted(full["hours"].to_numpy(), sketched["hours"].to_numpy(), side="right") - 1
+    np.testing.assert_allclose(sketched["share"].to_numpy(), full["share"].to_numpy()[np.maximum(at, 0)], atol=2e-3)
+    assert len(sketched) <= 200 and sketched["share"].is_monotonic_increasing
 
 
 def test_a_retried_block_writes_the_same_records(tmp_path: Path) -> None:
