@@ -291,7 +291,12 @@ def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
     colors = [COLORS[0] if k == "module" else COLORS[1] for k in t["kind"]]
     colors = [COLORS[3] if math.isfinite(u) and u >= 1.0 else c for u, c in zip(util, colors, strict=True)]
     ax.barh(y, np.nan_to_num(util, nan=0.0), color=colors, height=0.7)
+    staffed = t["capacity_hours"].to_numpy(dtype=float) > 0 if "capacity_hours" in t.columns else np.ones(n, bool)
     for i, u in enumerate(util):
+        if not staffed[i]:  # an office left with no one: said in red, not drawn as an empty bar
+            ax.annotate(label("office.no_staff", lang), (0.0, i), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=7, color=COLORS[3], fontweight="bold")
+            continue
         ax.annotate("-" if not math.isfinite(u) else f"{u:.0%}", (0.0 if not math.isfinite(u) else float(u), i),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     en = t["name_en"] if "name_en" in t.columns else [""] * n
@@ -300,7 +305,7 @@ def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
     ax.set_yticks(y, names, fontsize=8)
     kinds = [k for k in ("module", "department") if (t["kind"] == k).any()]
     ax.legend(handles=[Patch(color=COLORS[0] if k == "module" else COLORS[1], label=label(f"kind.{k}", lang))
-                       for k in kinds], loc="lower right", fontsize=8, frameon=False)
+                       for k in kinds], loc="best", fontsize=8, frameon=False)  # clear of the longest bars
     ax.invert_yaxis()  # catalogue order, modules first, from the top
     ax.axvline(1.0, color="#555555", linewidth=0.8, linestyle="--")
     finite = util[np.isfinite(util)]

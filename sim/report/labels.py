@@ -69,6 +69,7 @@ _EN: dict[str, str] = {
     "kind.platform": "township platform",
     "kind.module": "township modules",
     "kind.department": "county departments",
+    "office.no_staff": "no staff",
     "name.module": "township module: {}",
     "name.department": "county department: {}",
     # --- roles
@@ -193,6 +194,7 @@ _ZH: dict[str, str] = {
     "kind.platform": "乡镇指挥平台",
     "kind.module": "乡镇模块",
     "kind.department": "县直部门",
+    "office.no_staff": "无人员",
     "name.module": "乡镇模块：{}",
     "name.department": "县直部门：{}",
     "role.grid_leader": "网格长",

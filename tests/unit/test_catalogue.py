@@ -179,6 +179,11 @@ def test_the_office_table_and_chart_cover_any_catalogue(tmp_path: Path) -> None:
         assert ticks[5] == ("部门0" if lang == "zh" else "dept 00") and len(ticks) == 30
         fig.savefig(tmp_path / f"offices_{lang}.png")
         assert (tmp_path / f"offices_{lang}.png").stat().st_size > 0
+        # an office left with no one is said so in red, not drawn as an empty bar with a dash
+        starved = table.assign(capacity_hours=[0.0] + list(table["capacity_hours"][1:]),
+                               utilization=[float("nan")] + list(table["utilization"][1:]))
+        texts = [a.get_text() for a in office_chart(starved, lang).axes[0].texts]
+        assert texts[0] == ("无人员" if lang == "zh" else "no staff") and "-" not in texts
 
 
 def test_chinese_and_numeric_office_names_work_in_a_preset(tmp_path: Path) -> None:
