@@ -26,9 +26,10 @@ one ``ConfigError`` naming the key.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,17 @@ def _key_of(exc: OmegaConfBaseException) -> str:
     return f"experiment.{key}" if key else "experiment"
 
 
+def _unknown_field(exc: OmegaConfBaseException) -> str | None:
+    """"unknown key (did you mean 'replications'?)" for a misspelled field of a spec or a scenario, in the
+    words the run's own overrides use, not OmegaConf's (which names the dataclass)."""
+    key = str(getattr(exc, "key", "") or "")
+    if not key or "not in" not in str(exc):
+        return None
+    known = [f.name for f in fields(ScenarioSpec if "ScenarioSpec" in str(exc) else ExperimentSpec)]
+    close = difflib.get_close_matches(key, known, n=1)
+    return "unknown key" + (f" (did you mean '{close[0]}'?)" if close else f"; the keys are {', '.join(known)}")
+
+
 def load_spec(name: str, overrides: Sequence[str] = ()) -> ExperimentSpec:
     """Read and check a spec; ``overrides`` are dotlist edits of it (``replications=3``)."""
     path = spec_path(name)
@@ -173,7 +185,7 @@ def load_spec(name: str, overrides: Sequence[str] = ()) -> ExperimentSpec:
             node = OmegaConf.merge(node, OmegaConf.from_dotlist(list(overrides)))
         obj: Any = OmegaConf.to_object(node)
     except OmegaConfBaseException as exc:
-        raise ConfigError(_key_of(exc), _first_line(exc)) from None
+        raise ConfigError(_key_of(exc), _unknown_field(exc) or _first_line(exc)) from None
     assert isinstance(obj, ExperimentSpec), type(obj)
     obj.name = obj.name or spec_name(path)
     check_spec(obj)

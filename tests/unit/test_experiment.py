@@ -90,7 +90,7 @@ BAD = [
     (SPEC.replace("baseline: one", "baseline: three"), "experiment.baseline", "not one of the scenarios"),
     (SPEC.replace("replications: 3", "replications: lots"), "experiment.replications", ""),
     (SPEC.replace("replications: 3", "replications: 1"), "experiment.replications", ">= 2"),
-    (SPEC.replace("  workers: 1", "  workerz: 1"), "experiment.workerz", ""),
+    (SPEC.replace("  workers: 1", "  workerz: 1"), "experiment.workerz", "unknown key (did you mean 'workers'?)"),
     (SPEC.replace("charts: [bars,", "charts: [pie,"), "experiment.charts[0]", "unknown chart"),
     (SPEC.replace("overrides: [staffing", "overrides: [run.replications=5, staffing"),
      "experiment.scenarios.two.overrides[0]", "cannot vary"),
