@@ -192,5 +192,7 @@ class SweepTable(Callback):
         last_sweep.table = sweep_dir / (TABLE + ".csv")
         print(f"sweep: {len(frame)} job(s), {len(frame) - len(failed)} ok, {len(failed)} failed", flush=True)
         for _, row in failed.iterrows():
-            print(f"  job {row['job']} failed: {row['error']}", flush=True)
+            # numbered as the jobs' progress lines number them ([2/2]); the table's ``job`` is Hydra's, from 0
+            print(f"  [{int(row['job']) + 1}/{len(frame)}] failed (job {row['job']} in the table): {row['error']}",
+                  flush=True)
         print(f"table: {sweep_dir / (TABLE + '.csv')}", flush=True)

@@ -67,7 +67,7 @@ def test_failed_job_is_recorded_and_rerun_skips_completed_jobs(tmp_path: Path) -
     errors = table["error"].astype(str).tolist()
     # checked before the job simulates: one line naming the key (issue 13)
     assert errors[1].startswith("run.results_dir: ") and "which is a file" in errors[1] and errors[0] == ""
-    assert "job 1 failed" in p.stdout
+    assert "[2/2] failed (job 1 in the table)" in p.stdout and "[2/2]" in p.stdout.split("sweep:")[0]
     first = {r.job: r for r in read_records(sweep)}
     marker = record_path(sweep, first[0].overrides)
     stamp = marker.stat().st_mtime_ns
