@@ -23,8 +23,9 @@ from sim.logs import format_report, load_log
 from sim.runs.destination import check_destination
 from sim.scenario.compose import presets_dir
 from sim.util.errors import ConfigError, exit_code
+from sim.util.usage import usage_text
 
-USAGE = __doc__ or ""
+USAGE = usage_text(__doc__)
 REQUIRED = ("log", "mapping", "name")
 OPTIONAL = ("train_until", "seed", "trials", "replications", "presets", "results")
 
@@ -96,7 +97,7 @@ def run(argv: list[str]) -> int:
 
 def main(args: list[str]) -> int:
     if any(a in ("-h", "--help") for a in args):
-        print(USAGE.strip())
+        print(USAGE)
         return 0
     return exit_code("gridsim calibrate", lambda: run(list(args)))
 

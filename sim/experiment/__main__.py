@@ -18,14 +18,15 @@ from pathlib import Path
 
 from sim.util.errors import JobsFailed, exit_code
 from sim.util.interrupt import install as install_sigterm
+from sim.util.usage import usage_text
 
-USAGE = __doc__ or ""
+USAGE = usage_text(__doc__)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or any(a in ("-h", "--help") for a in args):
-        print(USAGE.strip())
+        print(USAGE)
         return 0 if args else 2
     install_sigterm()  # SIGTERM removes the half-written outputs like Ctrl-C (sim/util/interrupt.py)
     from sim.experiment import list_specs, run_named  # after the arguments are read: --help stays quick

@@ -23,8 +23,9 @@ from sim.logs.mapping import load_mapping
 from sim.util.errors import ConfigError, exit_code
 from sim.util.interrupt import install as install_sigterm
 from sim.util.partial import claim_results_dir, drop_owner, remove_stale
+from sim.util.usage import usage_text
 
-USAGE = __doc__ or ""
+USAGE = usage_text(__doc__)
 KEYS = ("log", "mapping", "extracted_at", "results_dir")
 
 
@@ -70,7 +71,7 @@ def _claim(parent: Path, name: str) -> tuple[Path, Path]:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in args):
-        print(USAGE.strip())
+        print(USAGE)
         return 0
     install_sigterm()  # SIGTERM removes the half-written import like Ctrl-C (sim/util/interrupt.py)
 
