@@ -8,7 +8,8 @@ from sim.util.usage import usage_text
 
 
 def test_literal_marks_are_dropped_and_nothing_else() -> None:
-    assert usage_text("``gridsim calibrate``: fit a ``scenario``.\n  a * b\n") == "gridsim calibrate: fit a scenario.\n  a * b"
+    doc = "``gridsim calibrate``: fit a ``scenario``.\n  a * b\n"
+    assert usage_text(doc) == "gridsim calibrate: fit a scenario.\n  a * b"
     assert usage_text(None) == ""
 
 
