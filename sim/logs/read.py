@@ -111,6 +111,8 @@ def _read_parquet(p: Path, data: bytes, m: LogMapping) -> pd.DataFrame:
 
 
 _LINE = re.compile(r"line (\d+)")
+#: the C parser names where an unclosed quote starts by its row counted from 0 (the header is row 0)
+_QUOTE_ROW = re.compile(r"starting at row (\d+)")
 
 
 def _read_csv(p: Path, data: bytes, m: LogMapping) -> pd.DataFrame:
@@ -130,8 +132,9 @@ def _read_csv(p: Path, data: bytes, m: LogMapping) -> pd.DataFrame:
         df = pd.read_csv(io.StringIO(text), sep=m.delimiter, dtype=str, keep_default_na=False, na_filter=False,
                          header=0, names=names, engine="c")[wanted]
     except pd.errors.ParserError as e:
-        found = _LINE.search(str(e))
-        where = f"line {found.group(1)}: " if found else ""
+        found, quote = _LINE.search(str(e)), _QUOTE_ROW.search(str(e))
+        where = (f"line {found.group(1)}: " if found
+                 else f"line {int(quote.group(1)) + 1}: a quote opened here is never closed; " if quote else "")
         raise ConfigError(str(p), f"{where}malformed CSV ({_first_line(e)})") from None
     return df
 

@@ -146,3 +146,12 @@ def test_other_reasons_point_at_the_columns_not_the_format(tmp_path: Path) -> No
     msg = _error(lambda: load_log(tmp_path / "log.csv", raw))
     assert "50.0% of its 200 rows" in msg and "unknown_channel 100 (column 'how', e.g. 'fax')" in msg
     assert "channels" in msg and "time.format" not in msg
+
+
+def test_a_quote_never_closed_names_the_file_line_it_opens_on(tmp_path: Path) -> None:
+    _write(tmp_path, MONTH_FIRST, written=MONTH_FIRST, n=40)
+    lines = (tmp_path / "log.csv").read_text(encoding="utf-8").splitlines()
+    lines[20] = lines[20].replace(",noise,", ',"noise,').replace(",pothole,", ',"pothole,')  # file line 21
+    (tmp_path / "log.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    msg = _error(lambda: load_log(tmp_path / "log.csv", tmp_path / "map.yaml"))
+    assert "line 21: a quote opened here is never closed" in msg
