@@ -8,7 +8,6 @@ and the rest silently misread, and which calibrated all the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -20,17 +19,9 @@ import yaml
 from sim.logs import load_log, load_mapping
 from sim.logs.__main__ import main as logs_main
 from sim.logs.mapping import MAX_REJECTED_SHARE
-from sim.util.errors import ConfigError
+from tests.one_line import one_line_error
 
 MONTH_FIRST = "%m/%d/%Y %H:%M"
-
-
-def _error(call: Callable[[], object]) -> str:
-    with pytest.raises(ConfigError) as e:
-        call()
-    msg = str(e.value)
-    assert "\n" not in msg
-    return msg
 
 
 def _write(tmp: Path, time_format: str, written: str = "%d/%m/%Y %H:%M", n: int = 3000,
@@ -53,13 +44,13 @@ def _write(tmp: Path, time_format: str, written: str = "%d/%m/%Y %H:%M", n: int 
 # ------------------------------------------------------------------ 1. a directive pandas does not know
 @pytest.mark.parametrize(("fmt", "directive"), [("%s", "%s"), ("%Y-%m-%d %H:%i:%s", "%i"),
                                                 (["%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%i"], "%i")])
-def test_a_directive_pandas_does_not_know_is_a_mapping_error(tmp_path: Path, fmt: str | list[str],
+def test_a_directive_pandas_does_not_know_is_a_mappingone_line_error(tmp_path: Path, fmt: str | list[str],
                                                              directive: str) -> None:
     _write(tmp_path, "%Y")
     raw = yaml.safe_load((tmp_path / "map.yaml").read_text(encoding="utf-8"))
     raw["time"]["format"] = fmt
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
-    msg = _error(lambda: load_mapping(tmp_path / "map.yaml"))
+    msg = one_line_error(lambda: load_mapping(tmp_path / "map.yaml"))
     key = "time.format[1]" if isinstance(fmt, list) else "time.format"
     assert msg.startswith(f"map.yaml: {key}: directive {directive} ") and "not supported" in msg
 
@@ -83,13 +74,14 @@ def test_a_bad_directive_stops_both_commands_with_one_line(tmp_path: Path, capsy
 def test_the_formats_pandas_reads_still_pass() -> None:
     for fmt in ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %I:%M %p", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y%m%d", "%d.%m.%Y %H:%M %%"):
         load_mapping({"columns": {"created": "t"}, "time": {"format": fmt}})
-    assert "time.format" in _error(lambda: load_mapping({"columns": {"created": "t"}, "time": {"format": "%Y %"}}))
+    bad = {"columns": {"created": "t"}, "time": {"format": "%Y %"}}
+    assert "time.format" in one_line_error(lambda: load_mapping(bad))
 
 
 # ------------------------------------------------------------------ 2. more rejected than a share
 def test_a_day_first_log_read_month_first_stops_the_import(tmp_path: Path) -> None:
     _write(tmp_path, MONTH_FIRST)
-    msg = _error(lambda: load_log(tmp_path / "log.csv", tmp_path / "map.yaml"))
+    msg = one_line_error(lambda: load_log(tmp_path / "log.csv", tmp_path / "map.yaml"))
     assert msg.startswith(f"{tmp_path / 'log.csv'}: ") and "of its 3,000 rows rejected" in msg
     assert f"max_rejected_share {MAX_REJECTED_SHARE:g} of mapping map.yaml" in msg
     # the largest reason first, with its column and a value to compare with the format
@@ -123,7 +115,7 @@ def test_max_rejected_share_lets_a_messy_log_through(tmp_path: Path) -> None:
     assert 0.5 < log.report.rejected_total / log.report.rows_read < 0.9
     for bad in (1.5, -0.1, "a fifth", True):
         raw = {"columns": {"created": "t"}, "max_rejected_share": bad}
-        assert _error(partial(load_mapping, raw)).startswith("<mapping>: max_rejected_share: ")
+        assert one_line_error(partial(load_mapping, raw)).startswith("<mapping>: max_rejected_share: ")
 
 
 def test_a_few_rejected_rows_never_stop_an_import(tmp_path: Path) -> None:
@@ -143,7 +135,7 @@ def test_other_reasons_point_at_the_columns_not_the_format(tmp_path: Path) -> No
     df.to_csv(tmp_path / "log.csv", index=False)
     raw = yaml.safe_load((tmp_path / "map.yaml").read_text())
     raw["columns"]["channel"] = "how"
-    msg = _error(lambda: load_log(tmp_path / "log.csv", raw))
+    msg = one_line_error(lambda: load_log(tmp_path / "log.csv", raw))
     assert "50.0% of its 200 rows" in msg and "unknown_channel 100 (column 'how', e.g. 'fax')" in msg
     assert "channels" in msg and "time.format" not in msg
 
@@ -153,5 +145,5 @@ def test_a_quote_never_closed_names_the_file_line_it_opens_on(tmp_path: Path) ->
     lines = (tmp_path / "log.csv").read_text(encoding="utf-8").splitlines()
     lines[20] = lines[20].replace(",noise,", ',"noise,').replace(",pothole,", ',"pothole,')  # file line 21
     (tmp_path / "log.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    msg = _error(lambda: load_log(tmp_path / "log.csv", tmp_path / "map.yaml"))
+    msg = one_line_error(lambda: load_log(tmp_path / "log.csv", tmp_path / "map.yaml"))
     assert "line 21: a quote opened here is never closed" in msg

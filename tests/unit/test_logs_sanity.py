@@ -19,7 +19,7 @@ import pytest
 
 from sim.logs import load_log, load_mapping
 from sim.logs.__main__ import main as logs_main
-from sim.util.errors import ConfigError
+from tests.one_line import one_line_error
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "12345_sample.csv"
 #: a second log: other column names, one time format, no status, no closed time
@@ -34,14 +34,6 @@ def _small(tmp_path: Path, rows: list[str]) -> Path:
 
 def _small_rows(n: int = 40) -> list[str]:
     return [f"r{i},{1 + i % 28:02d}/{1 + i // 28:02d}/2019 {8 + i % 9:02d}:15" for i in range(n)]
-
-
-def _error(call: Callable[[], object]) -> str:
-    with pytest.raises(ConfigError) as e:
-        call()
-    msg = str(e.value)
-    assert "\n" not in msg
-    return msg
 
 
 def _sample_with(tmp_path: Path, created_times: list[str]) -> Path:
@@ -79,7 +71,7 @@ def test_compression_is_read_from_the_content_not_the_name(tmp_path: Path, name:
 def test_a_damaged_bzip2_file_is_one_line(tmp_path: Path) -> None:
     p = tmp_path / "log.csv"
     p.write_bytes(bz2.compress(SAMPLE.read_bytes())[:120])
-    assert "bzip2" in _error(lambda: load_log(p, "12345"))
+    assert "bzip2" in one_line_error(lambda: load_log(p, "12345"))
 
 
 def test_a_text_file_named_parquet_is_read_as_text(tmp_path: Path) -> None:
@@ -89,12 +81,12 @@ def test_a_text_file_named_parquet_is_read_as_text(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ nothing imported
-def test_a_header_alone_is_an_error(tmp_path: Path) -> None:
+def test_a_header_alone_is_anone_line_error(tmp_path: Path) -> None:
     p = tmp_path / "header.csv"
     p.write_text(SAMPLE.read_text(encoding="utf-8-sig").splitlines()[0] + "\n", encoding="utf-8")
-    msg = _error(lambda: load_log(p, "12345"))
+    msg = one_line_error(lambda: load_log(p, "12345"))
     assert str(p) in msg and "no data rows" in msg
-    assert "no data rows" in _error(lambda: load_log(_small(tmp_path, []), SMALL_MAPPING))
+    assert "no data rows" in one_line_error(lambda: load_log(_small(tmp_path, []), SMALL_MAPPING))
 
 
 def test_every_date_bad_is_an_error_naming_the_reasons(tmp_path: Path) -> None:
@@ -102,10 +94,10 @@ def test_every_date_bad_is_an_error_naming_the_reasons(tmp_path: Path) -> None:
     bad = [",".join(c if j != 1 else "soon" for j, c in enumerate(line.split(","))) for line in lines[1:]]
     p = tmp_path / "bad_dates.csv"
     p.write_text("\n".join([lines[0], *bad]) + "\n", encoding="utf-8")
-    msg = _error(lambda: load_log(p, "12345"))
+    msg = one_line_error(lambda: load_log(p, "12345"))
     assert "no case imported" in msg and f"all {len(bad)} rows" in msg and "unparseable_created" in msg
     small = _small(tmp_path, [f"r{i},2019-01-0{i + 1}" for i in range(3)])  # the wrong format for this mapping
-    assert "unparseable_created 3" in _error(lambda: load_log(small, SMALL_MAPPING))
+    assert "unparseable_created 3" in one_line_error(lambda: load_log(small, SMALL_MAPPING))
 
 
 def test_allow_empty_returns_the_empty_import(tmp_path: Path) -> None:
@@ -130,28 +122,29 @@ def test_the_command_exits_2_with_one_line_and_writes_nothing(tmp_path: Path,
 
 
 # ------------------------------------------------------------------ the extraction time
-def test_an_extraction_time_before_the_first_case_is_an_error(tmp_path: Path) -> None:
-    msg = _error(lambda: load_log(SAMPLE, "12345", extracted_at="2023-06-01"))
+def test_an_extraction_time_before_the_first_case_is_anone_line_error(tmp_path: Path) -> None:
+    msg = one_line_error(lambda: load_log(SAMPLE, "12345", extracted_at="2023-06-01"))
     assert msg.startswith("extracted_at:") and "earlier than the log's first case" in msg
     small = _small(tmp_path, _small_rows())
-    assert "earlier" in _error(lambda: load_log(small, SMALL_MAPPING, extracted_at="2018-12-31"))
+    assert "earlier" in one_line_error(lambda: load_log(small, SMALL_MAPPING, extracted_at="2018-12-31"))
     # from the mapping: the message names the mapping's key
-    msg = _error(lambda: load_log(small, {**SMALL_MAPPING, "extracted_at": "2018-12-31 00:00:00"}))
+    msg = one_line_error(lambda: load_log(small, {**SMALL_MAPPING, "extracted_at": "2018-12-31 00:00:00"}))
     assert "extracted_at" in msg and "earlier" in msg
 
 
-def test_an_extraction_time_later_than_now_is_an_error(tmp_path: Path) -> None:
+def test_an_extraction_time_later_than_now_is_anone_line_error(tmp_path: Path) -> None:
     later = (pd.Timestamp.now() + pd.Timedelta(days=30)).strftime("%Y-%m-%d")
-    msg = _error(lambda: load_log(SAMPLE, "12345", extracted_at=later))
+    msg = one_line_error(lambda: load_log(SAMPLE, "12345", extracted_at=later))
     assert msg.startswith("extracted_at:") and "later than now" in msg
     small = _small(tmp_path, _small_rows())
-    assert "later than now" in _error(lambda: load_log(small, {**SMALL_MAPPING, "extracted_at": f"{later} 00:00"}))
+    future = {**SMALL_MAPPING, "extracted_at": f"{later} 00:00"}
+    assert "later than now" in one_line_error(lambda: load_log(small, future))
 
 
-def test_a_log_wholly_in_the_future_is_an_error(tmp_path: Path) -> None:
+def test_a_log_wholly_in_the_future_is_anone_line_error(tmp_path: Path) -> None:
     future = pd.Timestamp.now() + pd.Timedelta(days=40)
     small = _small(tmp_path, [f"r{i},{(future + pd.Timedelta(hours=i)):%d/%m/%Y %H:%M}" for i in range(5)])
-    msg = _error(lambda: load_log(small, SMALL_MAPPING))
+    msg = one_line_error(lambda: load_log(small, SMALL_MAPPING))
     assert msg.startswith("opened_at:") and "later than now" in msg
 
 
@@ -196,7 +189,7 @@ def test_a_closed_time_far_after_the_rest_is_rejected(tmp_path: Path) -> None:
 def test_many_far_dates_stop_the_import(tmp_path: Path) -> None:
     rows = _small_rows()
     half = [f"x{i},{1 + i % 28:02d}/03/2025 10:00" for i in range(len(rows) // 2)]
-    msg = _error(lambda: load_log(_small(tmp_path, [*rows, *half]), SMALL_MAPPING))
+    msg = one_line_error(lambda: load_log(_small(tmp_path, [*rows, *half]), SMALL_MAPPING))
     assert msg.startswith("opened_at:") and "more than a year apart" in msg
 
 
