@@ -65,8 +65,8 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
                              else t("stab.finding_no_share", lang))
             elif kind == "capacity" and r.get("office"):
                 u = r.get("utilization")
-                lines.append(t("stab.capacity", lang).format(office_name(str(r["office"]), lang),
-                                                            "–" if u is None else f"{u:.2f}"))
+                key = "stab.capacity_run" if r.get("source") == "run" else "stab.capacity"
+                lines.append(t(key, lang).format(office_name(str(r["office"]), lang), "–" if u is None else f"{u:.2f}"))
             elif kind == "backlog" and r.get("growth_per_30d") is not None:
                 lines.append(t("stab.backlog", lang).format(decision.fmt_number(float(r["growth_per_30d"]), 0)))
             elif kind == "warmup":

@@ -162,6 +162,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "stab.unstable": ("Unstable: the figures below understate resolution times and backlogs.",
                       "不稳定：以下数据低估了办结时长与积压。"),
     "stab.capacity": ("{} cannot keep up (utilisation {})", "{}无法应对（利用率 {}）"),
+    "stab.capacity_run": ("{} cannot keep up: the work that reached it in the run is {} times its capacity",
+                          "{}无法应对：运行中实际到达的工作量为其能力的 {} 倍"),
     "stab.finding": ("{:.1%} of matters are never found: no patrol or part-time reporter passes them and their "
                      "residents do not report them", "{:.1%} 的事项无人发现：无巡查、兼职网格员经过，居民也未上报"),
     "stab.finding_no_share": ("some matters are never found: no patrol or part-time reporter passes them and their "
@@ -170,7 +172,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "stab.warmup": ("the warm-up is shorter than the start-up transient", "预热期短于初始过渡期"),
     "stab.rule": ("decided by: {}", "判定依据：{}"),
     # the rule's name (sim.metrics.stability's ``rule`` key), in the page's language
-    "stab.rule.capacity": ("the capacity check", "容量检查"),
+    "stab.rule.capacity": ("capacity", "能力不足"),  # the check's long-run loads or the run's measured ones
     "stab.rule.backlog growth": ("backlog growth", "积压增长"),
     "stab.rule.warm-up": ("the warm-up", "预热期"),
     "stab.side_unstable": ("{} is unstable: read its differences with care.", "{}不稳定：请谨慎解读其差异。"),

@@ -57,7 +57,7 @@ FAR_FEW = 10
 REJECTED_FEW = 10
 #: the reasons a time column's format decides (the hint of a stopped import names time.format for them)
 _TIME_REASONS = frozenset({"empty_created", "unparseable_created", "unparseable_closed", "unparseable_due",
-                           "closed_before_created", "date_far_from_rest", "created_after_extraction"})
+                           "closed_before_created", "date_far_from_rest"})
 #: a time this far past the machine's clock is "later than now" (the log's zone may be ahead of ours)
 CLOCK_SLACK = np.timedelta64(1, "D")
 #: the columns of ``ImportedLog.cases`` (the imported log contract)
@@ -352,7 +352,10 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     if not allow_empty:
         if not report.imported:
             raise ConfigError(str(path), _nothing_imported(report))
-        if report.rejected_total > max(REJECTED_FEW, m.max_rejected_share * n):
+        # rows created after the extraction are cut, not misread (a log replayed as if taken earlier,
+        # ``extracted_at=``, leaves out all its later rows): they are not counted against the share
+        misread = report.rejected_total - report.rejected.get("created_after_extraction", 0)
+        if misread > max(REJECTED_FEW, m.max_rejected_share * n):
             raise ConfigError(str(path), _too_many_rejected(report, m))
     return ImportedLog(cases=cases, extracted_at=ext, report=report, mapping=m, source=Path(path))
 

@@ -28,12 +28,11 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.metrics.stability import OFFERED_PREFIX
 from sim.records.schema import OPEN, STATION_KINDS, Records
 from sim.scenario.constants import HOURS_PER_DAY
 
 __all__ = ["OFFERED_PREFIX", "office_keys", "offered_kpis", "offered_per_station", "offered_work"]
-
-OFFERED_PREFIX = "offered_load_"
 
 
 @njit(cache=True, nogil=True)

@@ -25,7 +25,8 @@ names the first that did; ``reasons`` lists every finding):
    (``warmup_mser5_shift`` above 0: the queue's own noise) is not one.
 
 The verdict needs only plain numbers: each replication's KPIs (``backlog_growth_*``,
-``warmup_mser5_days``) and the capacity check's loads, so the run API, the experiments,
+``warmup_mser5_days``, ``warmup_mser5_shift``, ``offered_load_*``, ``matters_per_day``), the
+capacity check's loads and its long-run matters per day, so the run API, the experiments,
 the sweeps and a stored run all judge alike.
 """
 
@@ -36,7 +37,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.metrics.offered import OFFERED_PREFIX
 from sim.metrics.replications import summary_of
 
 __all__ = ["FINDING", "Reason", "Stability", "judge_stability", "office_of"]
@@ -51,6 +51,8 @@ JUDGED_KEY = "backlog_growth_judged_per_30d"  # season-free growth, NaN when not
 JUDGED_LO, JUDGED_HI = "backlog_growth_judged_lo", "backlog_growth_judged_hi"  # the run's own 95% interval
 CYCLES_KEY = "backlog_growth_judged_cycles"  # 2: judged over the last two seasonal cycles; 0: over the window
 MSER_KEY = "warmup_mser5_days"
+#: a replication's measured load of an office (``sim.metrics.offered``), and a reason's source for one
+OFFERED_PREFIX, RUN = "offered_load_", "run"
 SHIFT_KEY = "warmup_mser5_shift"  # open count before MSER's point less after it: < 0 for a start-up transient
 
 
@@ -61,19 +63,20 @@ class Reason:
     kind: str  # "capacity" | "backlog" | "warmup"
     office: str | None = None  # catalogue key of the office type ("urban_construction"), or grid / village / platform
     level: str | None = None  # LEVELS name of the office
-    utilization: float | None = None  # its long-run load / capacity (capacity check)
+    utilization: float | None = None  # its load / capacity: the check's long-run one, or the run's (``source``)
     growth_per_30d: float | None = None  # open matters added per 30 days
     text: str = ""
+    source: str = "check"  # "check": the capacity check's load; "run": the work that reached it in the run
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "office": self.office, "level": self.level, "utilization": _finite(self.utilization),
-                "growth_per_30d": _finite(self.growth_per_30d), "text": self.text}
+                "growth_per_30d": _finite(self.growth_per_30d), "text": self.text, "source": self.source}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Reason:
         return cls(kind=str(d["kind"]), office=d.get("office"), level=d.get("level"),
                    utilization=_opt_float(d.get("utilization")), growth_per_30d=_opt_float(d.get("growth_per_30d")),
-                   text=str(d.get("text", "")))
+                   text=str(d.get("text", "")), source=str(d.get("source", "check")))
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ def _measured_reasons(measured: list[tuple[str, str, float, float]], growth: flo
         text = (f"{who[0].upper() + who[1:]} cannot keep up: the work that reached it in the run is {load:.2f} times "
                 f"its capacity ({util:.2f} in the capacity check, which does not follow the run's escalations by "
                 "time limit).")
-        out.append(Reason("capacity", office_of(name), level, load, growth, text))
+        out.append(Reason("capacity", office_of(name), level, load, growth, text, source=RUN))
     if out and growth is not None and math.isfinite(growth):
         out[-1] = _with_growth_sentence(out[-1], growth)
     return out
@@ -193,7 +196,7 @@ def _measured_reasons(measured: list[tuple[str, str, float, float]], growth: flo
 def _with_growth_sentence(r: Reason, growth: float) -> Reason:
     text = (f"{r.text} Open matters grow by about {growth:,.0f} per 30 days; "
             "the figures understate resolution times.")
-    return Reason(r.kind, r.office, r.level, r.utilization, r.growth_per_30d, text)
+    return Reason(r.kind, r.office, r.level, r.utilization, r.growth_per_30d, text, r.source)
 
 
 def _judged_growth(runs: Sequence[Mapping[str, float]]) -> tuple[float, float, float] | None:

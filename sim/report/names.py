@@ -24,12 +24,14 @@ def category_name(key: str, catalog: CatalogConfig | None, lang: str) -> str:
 
 
 def kpi_label(kpi: str, lang: str, catalog: CatalogConfig | None = None) -> str:
-    """A KPI's name in words; ``utilization_<office>`` names the office by its display name."""
-    if kpi.startswith("utilization_") and catalog is not None:
-        office = kpi[len("utilization_"):]
-        found = next((o for o in (*catalog.departments, *catalog.modules) if o.name == office), None)
-        if found is not None:
-            return label("kpi.utilization_kind", lang).format(label_of(found, lang))
+    """A KPI's name in words; ``utilization_<office>`` and ``offered_load_<office>`` name the office by its
+    display name."""
+    for prefix, key in (("utilization_", "kpi.utilization_kind"), ("offered_load_", "kpi.offered_load")):
+        if kpi.startswith(prefix) and catalog is not None:
+            office = kpi[len(prefix):]
+            found = next((o for o in (*catalog.departments, *catalog.modules) if o.name == office), None)
+            if found is not None:
+                return label(key, lang).format(label_of(found, lang))
     if kpi.endswith("_above_horizon"):
         return label("kpi.above_horizon", lang).format(kpi_label(kpi[: -len("_above_horizon")], lang, catalog))
     text = kpi_name(kpi, lang)

@@ -31,6 +31,7 @@ _WORDS: dict[str, dict[str, str]] = {
                            "a longer warm-up (run.warmup_days) leaves it out.",
            "unknown": "Stability not assessed for this run.",
            "capacity": "{office} at utilisation {u:.0%}", "capacity_no_u": "{office} cannot keep up",
+           "capacity.run": "{office} gets {u:.2f} times its capacity in the run (the work that reached it)",
            "finding": "some matters are never found (no patrol, part-time reporter or resident report reaches them)",
            "backlog": "open matters grow by {g:,.0f} every 30 days", "warmup": "the warm-up is too short",
            "rule.capacity": "capacity", "rule.backlog growth": "backlog growth", "rule.warm-up": "warm-up",
@@ -41,6 +42,7 @@ _WORDS: dict[str, dict[str, str]] = {
            "tail.warm-up": "各项数值仍含各机构从空闲起步的过渡阶段：延长预热期（run.warmup_days）即可将其排除。",
            "unknown": "本次运行未评估稳定性。",
            "capacity": "{office}利用率{u:.0%}", "capacity_no_u": "{office}无法应对",
+           "capacity.run": "{office}实际到达的工作量为其能力的{u:.2f}倍",
            "finding": "部分事项无人发现（无巡查、兼职网格员经过，居民也未上报）",
            "backlog": "未办结事项每30天增加{g:,.0f}件", "warmup": "预热期过短",
            "rule.capacity": "能力不足", "rule.backlog growth": "积压增长", "rule.warm-up": "预热期",
@@ -82,7 +84,7 @@ def _reason(r: Mapping[str, Any], catalog: CatalogConfig | None, lang: str) -> s
         office = office_type_name(str(r.get("office") or ""), catalog, lang)
         u = r.get("utilization")
         if isinstance(u, int | float) and math.isfinite(u):
-            return w["capacity"].format(office=office, u=u)
+            return w["capacity.run" if r.get("source") == "run" else "capacity"].format(office=office, u=u)
         return w["capacity_no_u"].format(office=office)
     if kind == "backlog" and isinstance(r.get("growth_per_30d"), int | float):
         return w["backlog"].format(g=r["growth_per_30d"])

@@ -184,6 +184,9 @@ def _offices(c: CatalogConfig) -> None:
                 text = getattr(office, label, None)
                 if not isinstance(text, str):
                     raise ConfigError(f"{key}[{i}].{label}", f"must be a string, got {ck.show(text)}")
+            if getattr(office, "kept_open", False) and what == "module":
+                raise ConfigError(f"{key}[{i}].kept_open", "is for a county department standing for a log's "
+                                  "never-closed cases; a module is always judged")
 
 
 def _listed(names: Sequence[str], most: int = 12) -> str:

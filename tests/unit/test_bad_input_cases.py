@@ -36,6 +36,7 @@ CASES: list[tuple[str, list[str], str, str]] = [
     ("wrong type", [T, "run.horizon_days=long"], "run.horizon_days", "number"),
     ("malformed override", [T, "staffing.fulltime_per_grid"], "staffing.fulltime_per_grid", "malformed"),
     ("negative count", [T, "staffing.committee_per_village=-1"], "staffing.committee_per_village", ">= 0"),
+    ("kept-open module", [T, "catalog.modules.0.kept_open=true"], "catalog.modules[0].kept_open", "county department"),
     ("negative count", [T, "territory.counties=0"], "territory.counties", ">= 1"),
     ("huge head-count", [T, "staffing.fulltime_per_grid=1000000000"], "staffing.fulltime_per_grid", "at most"),
     ("huge head-count", [T, "staffing.module_staff.governance=1000000000"], "staffing.module_staff.governance",

@@ -49,6 +49,7 @@ def _wait_for_partial(proc: subprocess.Popen[str], results: Path) -> Path:
     pytest.fail("no .partial-* directory in time")
 
 
+@pytest.mark.slow
 def test_sigterm_while_calibrating_leaves_nothing(tmp_path: Path) -> None:
     fit = truth_fit(T0, EXTRACTED, 400.0, CATEGORIES, country="US", holiday_factor=0.5)
     log, mapping, _ = export(tmp_path, fit, TRUTH, arrivals_until=LAST, drop=("due", "channel", "place1", "place2"),

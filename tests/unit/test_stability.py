@@ -76,7 +76,7 @@ def test_the_page_names_the_deciding_rule_in_its_language() -> None:
              (judge_stability([_run(judged=120.0, lo=80.0, hi=160.0, cycles=2.0)], LOADS, 30.0), "backlog growth",
               "积压增长"),
              (judge_stability([_run()], [("department:urban_construction", "county", 2.0)], 30.0),
-              "the capacity check", "容量检查")]
+              "capacity", "能力不足")]
     for v, en, zh in cases:
         assert stability_lines(v.to_dict(), None, "en")[1][-1] == f"decided by: {en}"
         assert stability_lines(v.to_dict(), None, "zh")[1][-1] == f"判定依据：{zh}"  # not the rule's key
@@ -89,6 +89,10 @@ def test_an_office_the_run_overloads_is_unstable_with_the_season_taken_out() -> 
     assert v.unstable and v.rule == "capacity" and [r.office for r in v.reasons] == ["agriculture"]
     r = v.reasons[0]
     assert r.utilization == 1.15 and "1.15 times its capacity (0.93 in the capacity check" in r.text
+    assert r.source == "run" and Stability.from_dict(v.to_dict()) == v
+    # said as the run's measure on the page and in the briefing, not as the check's utilisation
+    assert "the work that reached it in the run is 1.15 times" in stability_lines(v.to_dict(), None, "en")[1][0]
+    assert "1.15 times its capacity in the run" in verdict_of(v, None, "en").text
     # a window 20% busier than the long run (its season) reads 1.15 / 1.2 < 1: stable
     busy = {**run, "matters_per_day": 1200.0}
     assert not judge_stability([busy], loads, 30.0, long_run_per_day=1000.0).unstable
@@ -99,7 +103,7 @@ def test_an_office_the_run_overloads_is_unstable_with_the_season_taken_out() -> 
     both = judge_stability([run], [("department:agriculture", "county", 1.2)], 30.0, long_run_per_day=1000.0)
     assert len(both.reasons) == 1 and "long-run load is 1.20" in both.reasons[0].text
     # a module and a department of one name: the KPI takes the kind
-    clash = {**_run(), "offered_load_department_emergency": 1.3, "offered_load_emergency": 0.2}
+    clash = {**_run(), "offered_load_department_emergency": 1.3, "offered_load_module_emergency": 0.2}
     v = judge_stability([clash], [("department:emergency", "county", 0.5), ("module:emergency", "township", 0.1)],
                         30.0)
     assert [r.office for r in v.reasons] == ["emergency"] and v.reasons[0].level == "county"

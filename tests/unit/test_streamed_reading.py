@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -39,9 +40,31 @@ def test_the_league_chart_is_drawn_from_the_merged_tables(streamed: tuple[Stream
     assert sorted(township["rank"]) == list(range(1, len(township) + 1))
 
 
+def test_every_chart_and_table_of_an_in_process_run_is_drawn_from_the_merged_summaries(
+        streamed: tuple[Streamed, Path]) -> None:
+    from sim.report.charts import OFFICE_CHART, RUN_CHARTS
+
+    _, d = streamed
+    for name in (*RUN_CHARTS, OFFICE_CHART):
+        with Image.open(d / name) as png:
+            assert png.size[0] > 400 and png.size[1] > 300, name
+    assert set(pd.read_csv(d / "utilization.csv")["kind"]) >= {"grid", "village", "module", "department"}
+    assert len(pd.read_csv(d / "offices.csv")) == 10 + 7  # the default catalogue's modules and departments
+
+
 def test_no_chart_without_report_charts(tmp_path: Path, streamed: tuple[Streamed, Path]) -> None:
     write_streamed_outputs(streamed[0], load_config([*CITY, "report.charts=false"]), tmp_path)
     assert not (tmp_path / "league.png").exists() and (tmp_path / "league_grid.csv").exists()
+    assert not (tmp_path / "resolution_cdf.png").exists() and (tmp_path / "offices.csv").exists()
+
+
+def test_a_curve_with_nothing_closed_is_drawn_flat() -> None:
+    from sim.metrics.sketch import censored_sketch
+    from sim.metrics.tables import sketch_cdf_table
+
+    flat = sketch_cdf_table(censored_sketch(np.array([5.0, 9.0]), np.array([False, False])))
+    assert flat["hours"].tolist() == [0.0, 9.0] and flat["share"].tolist() == [0.0, 0.0]
+    assert sketch_cdf_table(censored_sketch(np.array([]), np.array([], bool))).empty
 
 
 def test_the_documented_duckdb_query_reads_the_dataset(streamed: tuple[Streamed, Path]) -> None:

@@ -5,7 +5,8 @@ one server never finishes them (``sim.calibrate.model``). The capacity check rea
 times its capacity and the verdict of every calibrated what-if was ``UNSTABLE (capacity)``,
 naming it first, whatever the offices did; its matters also made the daily open count climb,
 so the backlog and warm-up rules judged them too. Marked ``kept_open``, it is shown but not
-judged: its matters still count in every KPI (late, open, as in the log).
+judged: its matters still count in every KPI but the judged open count's (``backlog_growth_*``,
+``warmup_mser5_*``): late, open, as in the log.
 """
 
 from __future__ import annotations
