@@ -32,7 +32,7 @@ from sim.metrics.stability import OFFERED_PREFIX
 from sim.records.schema import OPEN, STATION_KINDS, Records
 from sim.scenario.constants import HOURS_PER_DAY
 
-__all__ = ["OFFERED_PREFIX", "office_keys", "offered_kpis", "offered_per_station", "offered_work"]
+__all__ = ["OFFERED_PREFIX", "office_keys", "office_stations", "offered_kpis", "offered_per_station", "offered_work"]
 
 
 @njit(cache=True, nogil=True)
@@ -59,13 +59,19 @@ def offered_per_station(rec: Records, w0: float, h: float) -> np.ndarray:
                         len(rec.stations.capacity_hours))
 
 
+def office_stations(kinds: np.ndarray, kind: str, n_offices: int) -> list[np.ndarray]:
+    """Each office's station rows of ``kind`` (``module`` or ``department``), in catalogue order: module
+    stations are numbered township x module and department stations county x department
+    (``sim.engines.layout``), so the j-th station of a kind is office ``j % n_offices``."""
+    idx = np.flatnonzero(kinds == kind)
+    which = np.arange(len(idx)) % max(n_offices, 1)
+    return [idx[which == j] for j in range(n_offices)]
+
+
 def office_keys(rec: Records, prefix: str) -> dict[str, np.ndarray]:
     """``prefix + office`` -> the office's station rows, per module and department of the catalogue
-    (``meta``'s ``module_names`` / ``department_names``).
-
-    Module stations are numbered township x module and department stations county x department,
-    so the j-th station of a kind is office ``j % n``. A key that would clash with another (an
-    office named like a station kind, or a module and a department of one name) takes the kind:
+    (``meta``'s ``module_names`` / ``department_names``; ``office_stations``). A key that would clash with
+    another (an office named like a station kind, or a module and a department of one name) takes the kind:
     ``prefix + department_<office>``.
     """
     kinds = np.asarray(rec.stations.kind, dtype=object)
@@ -73,10 +79,8 @@ def office_keys(rec: Records, prefix: str) -> dict[str, np.ndarray]:
     taken = set(STATION_KINDS) | set(offices["module"]) & set(offices["department"])
     out: dict[str, np.ndarray] = {}
     for kind, names in offices.items():
-        idx = np.flatnonzero(kinds == kind)
-        which = np.arange(len(idx)) % max(len(names), 1)
-        for j, name in enumerate(names):
-            out[f"{prefix}{kind}_{name}" if name in taken else f"{prefix}{name}"] = idx[which == j]
+        for name, rows in zip(names, office_stations(kinds, kind, len(names)), strict=True):
+            out[f"{prefix}{kind}_{name}" if name in taken else f"{prefix}{name}"] = rows
     return out
 
 

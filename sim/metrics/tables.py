@@ -42,6 +42,7 @@ import pandas as pd
 
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
+from sim.metrics.offered import office_stations
 from sim.metrics.replications import paired_difference, summary_of
 from sim.metrics.sketch import BIN_ENDS, CensoredSketch, sketch_curves
 from sim.metrics.survival import REACH_EPS, km_curve
@@ -107,33 +108,31 @@ def cdf_table(hours: npt.ArrayLike, closed: npt.ArrayLike | None = None, points:
     """
     h = np.asarray(hours, dtype=np.float64)
     curve = km_curve(h, np.ones(h.size, np.bool_) if closed is None else np.asarray(closed, np.bool_))
-    n = curve.times.size
-    if n == 0:
-        flat = [0.0, curve.tau] if math.isfinite(curve.tau) else []
-        return pd.DataFrame({"hours": pd.Series(flat, dtype=float), "share": pd.Series([0.0] * len(flat), dtype=float)})
-    idx = np.round(np.linspace(0, n - 1, min(n, max(points - len(MARKED_SHARES), 2)))).astype(np.int64)
-    marks = [np.flatnonzero(curve.surv <= 1.0 - q + REACH_EPS)[:1] for q in MARKED_SHARES]
-    idx = np.unique(np.concatenate([idx, *marks]))
-    return pd.DataFrame({"hours": curve.times[idx], "share": 1.0 - curve.surv[idx]})
+    return _curve_rows(curve.times, curve.surv, curve.tau, points)
 
 
 def sketch_cdf_table(sk: CensoredSketch, points: int = CDF_POINTS) -> pd.DataFrame:
     """``cdf_table`` of a streamed run, from its merged resolution sketch (``sim.metrics.sketch``): the
     product-limit CDF at the end of each bin with a closing, the middle of the curves with the bin's
     censorings first and last (the exact one lies between them, within a bin 0.01% wide), thinned as
-    ``cdf_table`` thins, the rows where it first reaches each of ``MARKED_SHARES`` kept."""
+    ``cdf_table`` thins."""
     lower, upper = sketch_curves(sk)
     at = np.flatnonzero((sk.events > 0) & np.isfinite(BIN_ENDS))
-    if at.size == 0:
-        longest = max(sk.max_event, sk.max_censored)
-        flat = [0.0, longest] if math.isfinite(longest) else []
+    return _curve_rows(BIN_ENDS[at], (lower[at] + upper[at]) / 2.0, max(sk.max_event, sk.max_censored), points)
+
+
+def _curve_rows(times: np.ndarray, surv: np.ndarray, tau: float, points: int) -> pd.DataFrame:
+    """``hours, share`` of a survival curve at its closing ``times``, thinned to at most ``points`` rows that
+    always include the first, the last and those where it first reaches each of ``MARKED_SHARES``; with no
+    closing, flat at 0 from 0 to ``tau`` (the longest time followed), so the line is still drawn."""
+    n = times.size
+    if n == 0:
+        flat = [0.0, tau] if math.isfinite(tau) else []
         return pd.DataFrame({"hours": pd.Series(flat, dtype=float), "share": pd.Series([0.0] * len(flat), dtype=float)})
-    share = 1.0 - (lower[at] + upper[at]) / 2.0
-    n = at.size
     idx = np.round(np.linspace(0, n - 1, min(n, max(points - len(MARKED_SHARES), 2)))).astype(np.int64)
-    marks = [np.flatnonzero(share >= q - REACH_EPS)[:1] for q in MARKED_SHARES]
+    marks = [np.flatnonzero(surv <= 1.0 - q + REACH_EPS)[:1] for q in MARKED_SHARES]
     idx = np.unique(np.concatenate([idx, *marks]))
-    return pd.DataFrame({"hours": BIN_ENDS[at][idx], "share": share[idx]})
+    return pd.DataFrame({"hours": times[idx], "share": 1.0 - surv[idx]})
 
 
 def funnel_table(kpis: Mapping[str, float]) -> pd.DataFrame:
@@ -158,9 +157,8 @@ def utilization_from_records(rec: Records, busy: np.ndarray | None = None) -> pd
 def office_table(rec: Records, catalog: CatalogConfig, station_busy: np.ndarray | None = None) -> pd.DataFrame:
     """Busy and capacity hours per module and department of ``catalog`` (the run's own).
 
-    Module stations are numbered township x module and department stations county x
-    department (``sim.engines.layout``), so the j-th module station is module ``j % n_modules``.
-    ``station_busy`` per station row = ``busy_totals(rec)[0]`` unless given.
+    Each office's stations are ``offered.office_stations``'; ``station_busy`` per station row =
+    ``busy_totals(rec)[0]`` unless given.
     """
     busy = station_busy if station_busy is not None else busy_totals(rec)[0]
     st = rec.stations
@@ -168,10 +166,7 @@ def office_table(rec: Records, catalog: CatalogConfig, station_busy: np.ndarray 
     cap = np.asarray(st.capacity_hours, dtype=np.float64)
     rows = []
     for kind, offices in (("module", catalog.modules), ("department", catalog.departments)):
-        idx = np.flatnonzero(kinds == kind)
-        which = np.arange(len(idx)) % max(len(offices), 1)
-        for j, office in enumerate(offices):
-            mine = idx[which == j]
+        for office, mine in zip(offices, office_stations(kinds, kind, len(offices)), strict=True):
             b, c = float(busy[mine].sum()), float(cap[mine].sum())
             rows.append({"kind": kind, "office": office.name, "name_zh": office.name_zh, "name_en": office.name_en,
                          "stations": len(mine),
