@@ -11,7 +11,6 @@ parent-death signal follows the thread, not the process).
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -53,9 +52,7 @@ class _EarlyStart:
 
     def _run(self) -> None:
         quiet = QuietStart()
-        loggers = [logging.getLogger(name) for name in quiet.LOGGERS]
-        for logger in loggers:
-            logger.addFilter(quiet)
+        quiet.attach()
         try:
             self.temp_root.mkdir(parents=True, exist_ok=True)
             init_local_ray(self.ray, self.temp_root, self.workers)
@@ -66,8 +63,7 @@ class _EarlyStart:
         except BaseException as exc:  # handed to the driver, which raises it in its own thread
             self.error = exc
         finally:
-            for logger in loggers:
-                logger.removeFilter(quiet)
+            quiet.detach()
             self.ready.set()
         self.ray_stopped.wait()  # Ray's processes die with this thread: it ends only once Ray is stopped
 

@@ -50,6 +50,15 @@ class QuietStart(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not any(note in record.getMessage() for note in self.NOTES)
 
+    def attach(self) -> None:
+        """On Ray's loggers that write the notes, until ``detach``."""
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def detach(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
 
 def local_init_args(temp_dir: Path, num_cpus: int) -> dict[str, Any]:
     """``ray.init`` keyword arguments of a local, loopback-only Ray with ``num_cpus`` workers."""
@@ -104,9 +113,7 @@ def set_local_env_for_good() -> None:
     """``LOCAL_ENV`` for the rest of this process (a sweep on Hydra's local Ray launcher, which starts Ray itself)."""
     os.environ.update(LOCAL_ENV)
     _set_cluster_switch(False)  # in case Ray was imported before the environment was set
-    quiet = QuietStart()
-    for name in quiet.LOGGERS:
-        logging.getLogger(name).addFilter(quiet)
+    QuietStart().attach()
 
 
 @contextmanager

@@ -55,16 +55,24 @@ def test_a_directive_pandas_does_not_know_is_a_mappingone_line_error(tmp_path: P
     assert msg.startswith(f"map.yaml: {key}: directive {directive} ") and "not supported" in msg
 
 
-def test_a_bad_directive_stops_both_commands_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _both_commands_fail(tmp_path: Path, args: list[str], imports: Path, capsys: pytest.CaptureFixture[str]
+                        ) -> tuple[list[str], pytest.CaptureResult[str]]:
+    """The log import (into ``imports``) and a calibration of the same log, each exit 2 with one line on stderr
+    and no traceback: their two lines, and what they printed."""
     from sim.calibrate.cli import main as calibrate_main
 
-    args = _write(tmp_path, "%s", written="%s")  # epoch seconds, as some exports write them
-    assert logs_main([*args, f"results_dir={tmp_path / 'results'}"]) == 2
+    assert logs_main([*args, f"results_dir={imports}"]) == 2
     assert calibrate_main([*args, "name=city", f"presets={tmp_path / 'presets'}", f"results={tmp_path / 'results'}",
                            "trials=2"]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 2 and "Traceback" not in captured.out + captured.err
+    return lines, captured
+
+
+def test_a_bad_directive_stops_both_commands_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _write(tmp_path, "%s", written="%s")  # epoch seconds, as some exports write them
+    lines, _ = _both_commands_fail(tmp_path, args, tmp_path / "results", capsys)
     for line, prog in zip(lines, ("gridsim logs", "gridsim calibrate"), strict=True):
         assert line.startswith(f"{prog}: error: map.yaml: time.format: directive %s ") and "epoch" in line
     assert not (tmp_path / "presets").exists()
@@ -94,15 +102,8 @@ def test_a_day_first_log_read_month_first_stops_the_import(tmp_path: Path) -> No
 
 
 def test_both_commands_stop_before_writing_anything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from sim.calibrate.cli import main as calibrate_main
-
     args = _write(tmp_path, MONTH_FIRST)
-    assert logs_main([*args, f"results_dir={tmp_path / 'imports'}"]) == 2
-    assert calibrate_main([*args, "name=city", f"presets={tmp_path / 'presets'}", f"results={tmp_path / 'results'}",
-                           "trials=2"]) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 2 and "Traceback" not in captured.out + captured.err
+    lines, captured = _both_commands_fail(tmp_path, args, tmp_path / "imports", capsys)
     assert all("rows rejected" in line and "max_rejected_share" in line for line in lines)
     assert "use: calibrated=" not in captured.out
     assert not any((tmp_path / "imports").iterdir())
