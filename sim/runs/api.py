@@ -39,6 +39,7 @@ from sim.records.files import write_records
 from sim.records.schema import Records
 from sim.runs.config import check_types, load_config_noted, override_list, resolve_defaults
 from sim.runs.destination import check_destination
+from sim.runs.dir_name import results_dir_name
 from sim.runs.manifest import file_entry, write_manifest
 from sim.runs.ray_blocks import RayBlocks
 from sim.runs.replicate import run_replications, summarise
@@ -123,7 +124,7 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
     if cfg.run.simulate and est.long:
         say(est.long_note())
     with _collector_off_old_objects():
-        result, out = _simulate(cfg, write, say, est)
+        result, out = _simulate(cfg, write, say, est, overrides)
         result.warnings, result.estimate = warnings, est
         if write:
             result.out_dir = _write(result, overrides, out)
@@ -131,7 +132,7 @@ def run_config(cfg: Config, overrides: Sequence[str] = (), *, write: bool = True
 
 
 def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
-              est: Estimate) -> tuple[RunResult, _ResultsDir | None]:
+              est: Estimate, overrides: Sequence[str] = ()) -> tuple[RunResult, _ResultsDir | None]:
     """Territory, inputs, capacity check and every replication with its KPIs.
 
     When writing records, the results directory is claimed as soon as the first
@@ -141,7 +142,7 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
     of inputs (``sim.checks.quick``): instant for any territory.
     """
     if cfg.run.simulate and cfg.engine.backend == "ray":
-        return _simulate_streamed(cfg, write, say, est)
+        return _simulate_streamed(cfg, write, say, est, overrides)
     if not cfg.run.simulate:
         capacity, note = quick_capacity_of(cfg, est.matters, est.units["grids"])
         say(format_capacity(capacity) + (f"\n({note})" if note else ""))
@@ -161,7 +162,7 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
         nonlocal out
         if write:
             with signals_deferred():  # Ctrl-C or SIGTERM now would leave a directory no one removes
-                out = _ResultsDir.claim(cfg)
+                out = _ResultsDir.claim(cfg, overrides)
             out.write_records_in_background(rec, cfg)
 
     try:
@@ -184,8 +185,8 @@ def _simulate(cfg: Config, write: bool, say: Callable[[str], None],
     return result, out
 
 
-def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
-                       est: Estimate) -> tuple[RunResult, _ResultsDir | None]:
+def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None], est: Estimate,
+                       overrides: Sequence[str] = ()) -> tuple[RunResult, _ResultsDir | None]:
     """A streamed run (``sim.runs.stream``): county blocks on Ray, records as a partitioned dataset in the
     claimed directory, KPIs from the merged summaries; the directory is removed if anything fails. The
     capacity check is made on a sample of counties (``sim.checks.quick``), as without simulation."""
@@ -201,7 +202,7 @@ def _simulate_streamed(cfg: Config, write: bool, say: Callable[[str], None],
         result = RunResult(cfg=cfg, capacity=capacity, engine="vector")
         if write:
             with signals_deferred():
-                out = _ResultsDir.claim(cfg)
+                out = _ResultsDir.claim(cfg, overrides)
         kept = records_kept(cfg.run.records, cfg.run.write_records)
         dataset = out.tmp if out is not None and kept != RecordsKept.summary else None
         say(f"\nengine: vector, streamed on Ray (engine.backend=ray); {cfg.run.replications} replication(s), "
@@ -261,9 +262,9 @@ class _ResultsDir:
     tables: Future[RecordFiles] | None = None  # done when the tables are, before the Parquet files
 
     @classmethod
-    def claim(cls, cfg: Config) -> _ResultsDir:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        return cls(*claim_results_dir(Path(cfg.run.results_dir), f"{stamp}-{cfg.territory.name}-{cfg.scenario.name}"))
+    def claim(cls, cfg: Config, overrides: Sequence[str] = ()) -> _ResultsDir:
+        name = results_dir_name(time.strftime("%Y%m%d-%H%M%S"), cfg, overrides)
+        return cls(*claim_results_dir(Path(cfg.run.results_dir), name))
 
     def write_records_in_background(self, rec: Records, cfg: Config) -> None:
         if self.pool is None:
@@ -399,7 +400,7 @@ def _write_all(result: RunResult, overrides: Sequence[str], out: _ResultsDir | N
     cfg = result.cfg
     try:
         with signals_deferred():  # a signal is delivered on leaving, inside the try: the claim is undone
-            out = out if out is not None else _ResultsDir.claim(cfg)
+            out = out if out is not None else _ResultsDir.claim(cfg, overrides)
         tmp = out.tmp
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         (tmp / "overrides.txt").write_text("\n".join(overrides) + ("\n" if overrides else ""), encoding="utf-8")
