@@ -18,13 +18,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sim.scenario.compose import presets_dir
 from sim.scenario.preset_files import staging_prefix, tidy_calibrated, units_file_name, units_tables
-from sim.util.partial import drop_owner, mark_owner
+from sim.util.partial import drop_owner, mark_owner, temp_file_beside
 
 __all__ = ["install_preset", "preset_units_path", "presets_dir", "render", "write_preset"]
 
@@ -74,9 +73,8 @@ def write_preset(values: dict[str, Any], comments: dict[str, str], header: list[
     """Write atomically (a temporary file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render(values, comments, header)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    tmp = temp_file_beside(path, ".partial")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
 

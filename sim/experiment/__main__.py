@@ -30,9 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     install_sigterm()  # SIGTERM removes the half-written outputs like Ctrl-C (sim/util/interrupt.py)
     from sim.experiment import list_specs, run_named  # after the arguments are read: --help stays quick
+    from sim.experiment.spec import experiments_dir, unreadable_specs
 
     if args[0] == "--list":
-        print("\n".join(list_specs()))
+        names = list_specs()
+        for line in unreadable_specs():  # a broken spec is named, the others still listed
+            print(f"warning: {line}", file=sys.stderr)
+        if names:
+            print("\n".join(names))
+        else:
+            print(f"no experiment specs in {experiments_dir()} (each is <name>/spec.yaml)", file=sys.stderr)
         return 0
 
     def one_experiment() -> int:

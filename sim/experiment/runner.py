@@ -26,6 +26,7 @@ Derived KPIs (per replication, added to ``compute_kpis``):
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import time
@@ -191,8 +192,9 @@ def _replication_of(task: Task) -> RepOutput:
 def _check_kpis(spec: ExperimentSpec, kpis: dict[str, float]) -> None:
     for i, k in enumerate(spec.kpis):
         if k not in kpis:
-            known = ", ".join(sorted(kpis))
-            raise ConfigError(f"experiment.kpis[{i}]", f"unknown KPI {k!r} (known: {known})")
+            close = difflib.get_close_matches(k, list(kpis), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(kpis))}"
+            raise ConfigError(f"experiment.kpis[{i}]", f"unknown KPI {k!r} ({hint})")
 
 
 def _validate(spec: ExperimentSpec, overrides: dict[str, list[str]], run_overrides: Sequence[str]) -> dict[str, Config]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -116,17 +117,42 @@ def spec_name(path: Path) -> str:
     return path.parent.name if path.name == SPEC_FILE else path.stem
 
 
+#: what reading a spec's YAML can raise (a YAML syntax error is none of OmegaConf's own)
+_UNREADABLE = (OmegaConfBaseException, OSError, ValueError, yaml.YAMLError)
+
+
 def list_specs() -> list[str]:
     """Names of the experiment specs in ``experiments/`` (``<name>/spec.yaml`` with an ``experiment:`` key)."""
-    out = []
+    return [spec_name(path) for path, why in _spec_files() if why is None]
+
+
+def unreadable_specs() -> list[str]:
+    """One line for each ``<name>/spec.yaml`` that cannot be read: its path and why (the YAML's line)."""
+    return [f"{path}: {why}" for path, why in _spec_files() if why is not None and why != _NOT_A_SPEC]
+
+
+_NOT_A_SPEC = "no top-level 'experiment:' key"
+
+
+def _spec_files() -> list[tuple[Path, str | None]]:
+    out: list[tuple[Path, str | None]] = []
     for path in sorted(experiments_dir().glob(f"*/{SPEC_FILE}")):
         try:
             raw = OmegaConf.load(path)
-        except (OmegaConfBaseException, OSError, ValueError):
+        except _UNREADABLE as exc:
+            out.append((path, f"cannot read YAML: {_yaml_problem(exc)}"))
             continue
-        if isinstance(raw, DictConfig) and "experiment" in raw:
-            out.append(spec_name(path))
+        out.append((path, None if isinstance(raw, DictConfig) and "experiment" in raw else _NOT_A_SPEC))
     return out
+
+
+def _yaml_problem(exc: BaseException) -> str:
+    """A YAML error in one line, with the line of the file it is on (PyYAML counts from 0)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is not None and problem:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return _first_line(exc)
 
 
 def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -173,8 +199,8 @@ def load_spec(name: str, overrides: Sequence[str] = ()) -> ExperimentSpec:
         raise ConfigError("experiment", f"no experiment spec {path} (have: {', '.join(list_specs()) or 'none'})")
     try:
         raw = OmegaConf.load(path)
-    except (OmegaConfBaseException, OSError, ValueError) as exc:
-        raise ConfigError("experiment", f"{path}: cannot read YAML: {_first_line(exc)}") from None
+    except _UNREADABLE as exc:
+        raise ConfigError("experiment", f"{path}: cannot read YAML: {_yaml_problem(exc)}") from None
     if not isinstance(raw, DictConfig) or "experiment" not in raw:
         raise ConfigError("experiment", f"{path} is not an experiment spec (no top-level 'experiment:' key)")
     if not isinstance(raw.experiment, DictConfig):

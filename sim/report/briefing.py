@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from sim.report.labels import check_lang, label  # noqa: E402
 from sim.report.layout import layout_problems  # noqa: E402
 from sim.report.text import fit_titles, text_width, wrap  # noqa: E402
 from sim.report.verdict import Verdict  # noqa: E402
+from sim.util.partial import temp_file_beside  # noqa: E402
 
 __all__ = ["A4_LANDSCAPE", "briefing", "compose", "fit_to_slot", "text_width", "wrap"]
 
@@ -112,8 +112,7 @@ def briefing(headlines: Sequence[str], figures: Sequence[Figure], title: str, ou
     out = []
     for ext, kw in ((".png", {"dpi": PAGE_DPI}), (".pdf", {})):
         path = stem.with_name(stem.name + ext)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=ext)
-        os.close(fd)
+        tmp = temp_file_beside(path, ext)
         try:
             page.savefig(tmp, **kw)  # type: ignore[arg-type]
             os.replace(tmp, path)

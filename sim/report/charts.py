@@ -120,13 +120,16 @@ def bar_compare(table: pd.DataFrame, kpi: str, lang: str, reference: str | None 
         else:
             ticks.append(name)
     ax.set_xticks(x, ticks, fontsize=8)
-    ax.set_ylabel(f"{kpi_name(kpi, lang)}" if not u.suffix else f"{bare_name(kpi_name(kpi, lang))} ({u.suffix.strip()})"
-                  if lang == "en" else f"{bare_name(kpi_name(kpi, lang))}（{u.suffix.strip()}）")
+    # in the unit the bars are drawn in (a long time in days), not the KPI's own (hours): axis and title alike
+    named = (kpi_name(kpi, lang) if not u.suffix else f"{bare_name(kpi_name(kpi, lang))} ({u.suffix.strip()})"
+             if lang == "en" else f"{bare_name(kpi_name(kpi, lang))}（{u.suffix.strip()}）")
+    ax.set_ylabel(named)
     top = float(np.nanmax(mean + hw)) if np.isfinite(mean).any() else 1.0
     ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
     note = label("note.error_bars" if reference is None else "note.error_bars_ref", lang)
     if title is None:
-        _title(ax, "title.compare", lang, kpi_name(kpi, lang), subtitle=note)
+        own = kpi_name(kpi, lang)  # a name that carries its unit carries the drawn one
+        _title(ax, "title.compare", lang, named if bare_name(own) != own else own, subtitle=note)
     else:
         _title(ax, "", lang, text=title, subtitle=note)
     ax.spines[["top", "right"]].set_visible(False)

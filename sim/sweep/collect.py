@@ -26,6 +26,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from sim.metrics.stability import UNSTABLE
 from sim.util.strict_json import dumps as strict_dumps
 
 JOBS_DIR = "jobs"
@@ -190,9 +191,15 @@ class SweepTable(Callback):
         failed = frame[frame["status"] != "ok"]
         last_sweep.jobs, last_sweep.failed = len(frame), len(failed)
         last_sweep.table = sweep_dir / (TABLE + ".csv")
-        print(f"sweep: {len(frame)} job(s), {len(frame) - len(failed)} ok, {len(failed)} failed", flush=True)
+        said = frame["stability"].fillna("").astype(str)
+        unstable = frame[(frame["status"] == "ok") & said.str.startswith(UNSTABLE)]
+        some = f" ({len(unstable)} of them UNSTABLE: their KPIs understate what is still open)" if len(unstable) else ""
+        print(f"sweep: {len(frame)} job(s), {len(frame) - len(failed)} ok{some}, {len(failed)} failed", flush=True)
         for _, row in failed.iterrows():
             # numbered as the jobs' progress lines number them ([2/2]); the table's ``job`` is Hydra's, from 0
             print(f"  [{int(row['job']) + 1}/{len(frame)}] failed (job {row['job']} in the table): {row['error']}",
+                  flush=True)
+        for _, row in unstable.iterrows():
+            print(f"  [{int(row['job']) + 1}/{len(frame)}] {row['stability']} (job {row['job']} in the table)",
                   flush=True)
         print(f"table: {sweep_dir / (TABLE + '.csv')}", flush=True)

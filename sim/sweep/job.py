@@ -22,6 +22,7 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.metrics.stability import UNSTABLE
 from sim.runs.api import _write, run_config
 from sim.runs.source import validate_run
 from sim.runs.store import SOURCE
@@ -57,7 +58,9 @@ def run_job(cfg: DictConfig) -> Any:
         out_dir, kpis, stability = _simulate(cfg, overrides, cwd, sweep_dir)
         rec = JobRecord(job=num, overrides=overrides, status="ok", results_dir=str(out_dir),
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
-                        objective=objective(kpis) if objective is not None else None, stability=stability)
+                        stability=stability)
+        if objective is not None:  # an unstable run never meets the constraint (sim.sweep.tune)
+            rec.objective = objective(kpis, stable=not stability.startswith(UNSTABLE))
     except Exception as exc:  # any failure is this job's, not the sweep's
         if (signalled := signal_in(exc)) is not None:  # a Ctrl-C or SIGTERM in disguise stops the sweep
             raise signalled from None
@@ -65,6 +68,8 @@ def run_job(cfg: DictConfig) -> Any:
                         seconds=time.perf_counter() - t0, attempts=attempts)
     write_record(sweep_dir, rec)
     outcome = f"{rec.status} in {rec.seconds:.1f} s" + ("" if rec.ok else f": {rec.error}")
+    if rec.ok and rec.stability.startswith(UNSTABLE):  # its KPIs understate what is still open: said beside its line
+        outcome += f", {rec.stability.upper()}"
     _say(f"{tag} {shown}: {outcome}")
     return _returned(rec, objective)
 

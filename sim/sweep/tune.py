@@ -3,13 +3,16 @@
 Tuning mode is on when the config lists the ``Tuning`` callback under ``hydra.callbacks``
 (``sim/configs/experiment/tune_staffing.yaml`` does). Each job then returns
 
-    objective = kpi                                   if constraint >= at_least
-              = kpi + penalty * (1 + shortfall)       otherwise (shortfall = at_least - constraint)
+    objective = kpi                                   if constraint >= at_least and the run is stable
+              = kpi + penalty * (1 + shortfall)       if it misses (shortfall = at_least - constraint)
+              = kpi + penalty * (2 + shortfall)       if the run is unstable
 
-so every feasible trial beats every infeasible one, and infeasible ones are ranked by how
-far they miss. At the end of the multirun the callback writes ``trials.csv`` (one row per
-trial: the tuned levers, the two KPIs, the objective) and ``best.json`` into the sweep
-directory, beside Optuna's own ``optimization_results.yaml``.
+so every feasible trial beats every infeasible one, infeasible ones are ranked by how far they
+miss, and an unstable staffing (an office that cannot keep up, a growing backlog: its KPIs
+understate what is still open) is never the pick while a stable one was tried. At the end of
+the multirun the callback writes ``trials.csv`` (one row per trial: the tuned levers, the two
+KPIs, the stability verdict, the objective) and ``best.json`` into the sweep directory, beside
+Optuna's own ``optimization_results.yaml``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from sim.metrics.stability import UNSTABLE
 from sim.report.charts import pareto_chart
 from sim.sweep.collect import read_records, sweep_table
 from sim.util.strict_json import dumps as strict_dumps
@@ -39,11 +43,12 @@ class Objective:
     at_least: float = 0.95
     penalty: float = 1e9
 
-    def __call__(self, kpis: dict[str, float]) -> float:
+    def __call__(self, kpis: dict[str, float], stable: bool = True) -> float:
         value = float(kpis[self.kpi])
         reached = float(kpis.get(self.constraint, math.nan))
         shortfall = self.at_least - reached if not math.isnan(reached) else self.at_least
-        return value if shortfall <= 0 else value + self.penalty * (1.0 + shortfall)
+        missed = max(shortfall, 0.0) + (0.0 if stable else 1.0)
+        return value if shortfall <= 0 and stable else value + self.penalty * (1.0 + missed)
 
 
 def objective_from(callbacks: Any) -> Objective | None:
@@ -74,7 +79,8 @@ class Tuning(Callback):
         best = best_trial(table, levers, self.objective)
         (sweep_dir / "best.json").write_text(strict_dumps(best, indent=2) + "\n", encoding="utf-8")
         if best:
-            print(f"best: {best['objective']:,.2f} ({'feasible' if best['feasible'] else 'INFEASIBLE'}) "
+            why = "feasible" if best["feasible"] else f"INFEASIBLE, {best['stability']}"
+            print(f"best: {best['objective']:,.2f} ({why}) "
                   f"with {' '.join(f'{k}={v}' for k, v in best['params'].items())}", flush=True)
         chart = plot_trials(table, self.objective, sweep_dir / "trials_pareto.png",
                             str(OmegaConf.select(config, "report.lang") or "en"))
@@ -94,11 +100,13 @@ def plot_trials(table: pd.DataFrame, objective: Objective, path: Path, lang: str
 
 
 def trials_table(frame: pd.DataFrame, levers: list[str], objective: Objective) -> pd.DataFrame:
-    """One row per trial: job, the tuned levers, status, the two KPIs, objective, results_dir."""
+    """One row per trial: job, the tuned levers, status, the two KPIs, stability, objective, results_dir;
+    feasible when the constraint is met by a stable run."""
     columns = ["job", *[k for k in levers if k in frame.columns], "status",
-               objective.kpi, objective.constraint, "objective", "results_dir"]
+               objective.kpi, objective.constraint, "stability", "objective", "results_dir"]
     out = frame.reindex(columns=columns)
-    out["feasible"] = out[objective.constraint] >= objective.at_least
+    unstable = out["stability"].fillna("").astype(str).str.startswith(UNSTABLE)
+    out["feasible"] = (out[objective.constraint] >= objective.at_least) & ~unstable
     return out
 
 
@@ -110,7 +118,8 @@ def best_trial(table: pd.DataFrame, levers: list[str], objective: Objective) -> 
     return {"job": int(row["job"]),
             "params": {k: _plain(row[k]) for k in levers if k in row.index},
             "objective": float(row["objective"]), objective.kpi: float(row[objective.kpi]),
-            objective.constraint: float(row[objective.constraint]), "feasible": bool(row["feasible"]),
+            objective.constraint: float(row[objective.constraint]), "stability": str(row["stability"]),
+            "feasible": bool(row["feasible"]),
             "results_dir": str(row["results_dir"]), "objective_spec": asdict(objective)}
 
 

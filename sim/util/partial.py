@@ -116,3 +116,19 @@ def claim_results_dir(parent: Path, name: str) -> tuple[Path, Path]:
             except FileExistsError:
                 pass
         k += 1
+
+
+def temp_file_beside(path: Path, suffix: str) -> Path:
+    """A new, empty file in ``path``'s folder, to be written and renamed onto ``path``.
+
+    Created with the permissions any other file gets (0666 less the umask), not the owner-only
+    0600 of ``tempfile.mkstemp``: a briefing or a preset renamed into place stays readable by
+    whoever reads the rest of the results."""
+    for k in range(100):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{time.monotonic_ns()}-{k}{suffix}")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")

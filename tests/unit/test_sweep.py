@@ -15,9 +15,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 
-from sim.sweep.collect import JobRecord, job_key, kpi_columns, read_records, record_path, sweep_table
-from sim.sweep.tune import Objective, objective_from
+from sim.sweep.collect import (
+    JobRecord,
+    SweepTable,
+    job_key,
+    kpi_columns,
+    read_records,
+    record_path,
+    sweep_table,
+    write_record,
+)
+from sim.sweep.tune import Objective, best_trial, objective_from, trials_table
 
 GRIDSIM = [sys.executable, "-m", "sim.entry.cli"]
 FAST = ["scenario=textbook", "run.horizon_days=10", "run.warmup_days=0"]
@@ -129,9 +139,11 @@ def test_tuning_smoke_finds_a_feasible_cheapest_trial(tmp_path: Path) -> None:
     assert {"staffing.fulltime_per_grid", "staffing.department_staff.urban_construction", "staff_cost",
             "on_time_rate", "objective"} <= set(trials)
     spec = Objective()
+    assert "stability" in trials
     for _, row in trials.iterrows():
         assert row["objective"] == pytest.approx(spec({"staff_cost": row["staff_cost"],
-                                                      "on_time_rate": row["on_time_rate"]}))
+                                                      "on_time_rate": row["on_time_rate"]},
+                                                     stable=not str(row["stability"]).startswith("unstable")))
     best = json.loads((sweep / "best.json").read_text())
     assert best["objective"] == pytest.approx(trials["objective"].min())
     assert set(best["params"]) >= {"staffing.fulltime_per_grid", "staffing.committee_per_village"}
@@ -163,3 +175,30 @@ def test_objective_penalises_missing_the_target_by_the_shortfall() -> None:
     assert objective_from({"table": {"_target_": "sim.sweep.collect.SweepTable"}}) is None
     found = objective_from({"t": {"_target_": "sim.sweep.tune.Tuning", "at_least": 0.9}})
     assert found == Objective(at_least=0.9)
+
+
+def test_an_unstable_trial_is_never_the_pick_while_a_stable_one_was_tried() -> None:
+    spec = Objective(at_least=0.95, penalty=1000.0)
+    # cheaper and on time, but its office cannot keep up: its on-time rate understates what is still open
+    starved = spec({"staff_cost": 5.0, "on_time_rate": 0.99}, stable=False)
+    short = spec({"staff_cost": 10.0, "on_time_rate": 0.05}, stable=True)  # the worst a stable run can miss by
+    assert starved > short > spec({"staff_cost": 50.0, "on_time_rate": 0.96})
+    frame = sweep_table([
+        JobRecord(0, ["staffing.fulltime_per_grid=1"], "ok", kpis={"staff_cost": 5.0, "on_time_rate": 0.99},
+                  objective=starved, stability="unstable (capacity)"),
+        JobRecord(1, ["staffing.fulltime_per_grid=2"], "ok", kpis={"staff_cost": 9.0, "on_time_rate": 0.97},
+                  objective=spec({"staff_cost": 9.0, "on_time_rate": 0.97}), stability="stable")])
+    trials = trials_table(frame, ["staffing.fulltime_per_grid"], spec)
+    assert list(trials["feasible"]) == [False, True] and list(trials["stability"])[0] == "unstable (capacity)"
+    best = best_trial(trials, ["staffing.fulltime_per_grid"], spec)
+    assert best["params"] == {"staffing.fulltime_per_grid": 2} and best["stability"] == "stable"
+
+
+def test_the_sweep_summary_names_its_unstable_jobs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for job, verdict in enumerate(["stable", "unstable (capacity)"]):
+        write_record(tmp_path, JobRecord(job, [f"staffing.fulltime_per_grid={job + 1}"], "ok",
+                                         kpis={"on_time_rate": 0.9}, stability=verdict))
+    SweepTable().on_multirun_end(OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}}))
+    said = capsys.readouterr().out
+    assert "sweep: 2 job(s), 2 ok (1 of them UNSTABLE" in said
+    assert "[2/2] unstable (capacity) (job 1 in the table)" in said
