@@ -41,7 +41,7 @@ def run_named(name: str, overrides: Sequence[str] = (), echo: Callable[[str], No
     spec_ov, run_ov = split_overrides(overrides)
     spec = load_spec(name, spec_ov)
     planned = plan_experiment(spec, run_ov)
-    stored = lookup_experiment(spec, planned[1]) if spec.reuse else None
+    stored = lookup_experiment(spec, planned[1], say) if spec.reuse else None
     if stored is not None:
         say(f"served from the store ({stored.db}): experiment {spec.name} with the same spec, scenarios and seed "
             f"ran at {stored.created}, so these are its results (experiment.reuse=false runs it again)\n")

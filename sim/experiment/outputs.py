@@ -52,6 +52,7 @@ from sim.metrics.tables import comparison_table, cost_table, stack
 from sim.report import charts
 from sim.report.briefing import briefing, wrap
 from sim.report.change import base_words
+from sim.runs.manifest import write_manifest
 from sim.util.partial import claim_results_dir, drop_owner
 
 __all__ = ["STANDARD_KPIS", "finding_text", "write_experiment"]
@@ -292,6 +293,7 @@ def write_experiment(result: ExperimentResult) -> Path:
         parts = briefing_parts(result)  # the comparison briefing's title, facts and verdict box
         briefing(lines, [figs[c] for c in page], parts.title, tmp / "briefing", lang, facts=parts.facts,
                  verdict=parts.verdict)
+        write_manifest(tmp)  # last: every file's size and checksum, which the store checks before serving it
         drop_owner(tmp)  # a finished directory names no owner (remove_stale reads it)
         tmp.rename(final)
     except BaseException:

@@ -281,8 +281,11 @@ def register_experiment(spec: Any, cfgs: Mapping[str, Config], out_dir: Path, ov
         print(f"gridsim: warning: {out_dir} was not registered in the store: {exc}", file=sys.stderr)
 
 
-def lookup_experiment(spec: Any, cfgs: Mapping[str, Config]) -> StoredExperiment | None:
-    """The newest stored run of this experiment whose directory is intact; rows of deleted ones are dropped."""
+def lookup_experiment(spec: Any, cfgs: Mapping[str, Config],
+                      say: Callable[[str], None] | None = None) -> StoredExperiment | None:
+    """The newest stored run of this experiment whose directory is intact (``sim.runs.manifest.verify``: every
+    file as it was written); the row of one that is gone or changed is dropped, and ``say`` gets one line
+    saying why it is not served."""
     path = _experiment_db(spec, cfgs)
     if not path.is_file():
         return None
@@ -293,9 +296,12 @@ def lookup_experiment(spec: Any, cfgs: Mapping[str, Config]) -> StoredExperiment
                            "ORDER BY created DESC", key).fetchall()
         for results_dir, created in rows:
             d = Path(results_dir)
-            if (d / "finding.txt").is_file() and (d / "comparison.csv").is_file():
+            why = verify(d) if d.is_dir() else "the directory is gone"
+            if why is None:
                 return StoredExperiment(d, created, path)
             con.execute("DELETE FROM experiments WHERE results_dir = ?", (results_dir,))
+            if say is not None and d.is_dir():
+                say(f"the store's run of this experiment ({d}) cannot be served: {why}; running it again")
         return None
 
     return using(path, find, "this experiment is not looked up in it")

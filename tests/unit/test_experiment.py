@@ -314,3 +314,22 @@ def test_a_repeated_experiment_is_answered_from_the_store(tmp_path: Path) -> Non
         shutil.rmtree(d)
     rerun, newest = run_named(str(path), args)
     assert rerun is not None and newest.is_dir()
+
+
+def test_an_edited_or_incomplete_experiment_is_not_served(tmp_path: Path) -> None:
+    body = SPEC.replace("replications: 3", "replications: 2").replace("charts: [bars, cdf, funnel, backlog, "
+                                                                        "utilization, pareto]", "charts: [cdf]")
+    path = write_spec(tmp_path, body)
+    args = [f"run.results_dir={tmp_path / 'results'}"]
+    _first, out = run_named(str(path), args)
+    assert (out / "manifest.json").is_file()  # every file's size and checksum, written last
+    (out / "finding.txt").write_text("tampered\n", encoding="utf-8")
+    said: list[str] = []
+    again, fresh = run_named(str(path), args, echo=said.append)
+    assert again is not None and fresh != out and "tampered" not in "\n".join(said)
+    assert any(f"({out}) cannot be served: finding.txt has" in s for s in said), said
+    (fresh / "comparison.csv").unlink()
+    said.clear()
+    third, newest = run_named(str(path), args, echo=said.append)
+    assert third is not None and newest not in (out, fresh)
+    assert any("cannot be served: comparison.csv is missing" in s for s in said), said
