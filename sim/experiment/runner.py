@@ -31,12 +31,13 @@ import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # scipy.stats would add 0.3 s to every start
 
+from sim.checks.preflight import check_fits, estimate
 from sim.engines.prepare import Prepared
 from sim.engines.protocol import Engine
 from sim.engines.select import select_engine
@@ -231,7 +232,14 @@ def plan_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = ()
                     ) -> tuple[dict[str, list[str]], dict[str, Config]]:
     """Every scenario's overrides and validated config; raise ``ConfigError`` on bad input."""
     overrides = scenario_overrides(spec, run_overrides)
-    return overrides, _validate(spec, overrides, run_overrides)
+    cfgs = _validate(spec, overrides, run_overrides)
+    for s, cfg in cfgs.items():  # the run's own pre-flight, each scenario with the experiment's replications
+        one = replace(cfg, run=replace(cfg.run, replications=spec.replications))
+        try:
+            check_fits(one, estimate(one, writes=False))
+        except ConfigError as exc:
+            raise ConfigError(f"experiment.scenarios.{s}", str(exc)) from None
+    return overrides, cfgs
 
 
 def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),

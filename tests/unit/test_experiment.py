@@ -333,3 +333,13 @@ def test_an_edited_or_incomplete_experiment_is_not_served(tmp_path: Path) -> Non
     third, newest = run_named(str(path), args, echo=said.append)
     assert third is not None and newest not in (out, fresh)
     assert any("cannot be served: comparison.csv is missing" in s for s in said), said
+
+
+def test_a_scenario_too_long_for_the_pre_flight_stops_the_experiment_before_it_runs(tmp_path: Path) -> None:
+    body = SPEC.replace("overrides: [staffing.fulltime_per_grid=2]",
+                        "overrides: [engine=agent, run.horizon_days=36500]")
+    path = write_spec(tmp_path, body)
+    with pytest.raises(ConfigError) as err:
+        run_named(str(path), [f"run.results_dir={tmp_path / 'results'}"])
+    assert err.value.key == "experiment.scenarios.two" and "set run.confirm=true" in str(err.value)
+    assert not (tmp_path / "results").exists()  # nothing simulated, nothing written
