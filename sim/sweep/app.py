@@ -65,6 +65,7 @@ def check(overrides: Sequence[str]) -> int:
     except _COMPOSE_ERRORS as exc:
         raise compose_error(exc, overrides) from None
     fixed_hydra = [o.input_line or "" for o in parsed if o.is_hydra_override() and not o.is_sweep_override()]
+    _check_counts(fixed_hydra)
     dims: list[list[str]] = []
     discrete = True
     for o in parsed:
@@ -96,6 +97,29 @@ def check(overrides: Sequence[str]) -> int:
         raise problems[0]  # every job would fail
     _check_destinations(overrides, destinations)
     return n_jobs
+
+
+#: counts of the launchers and the optimising sweeper that Hydra passes on unchecked: key -> the least allowed
+#: (None: any but 0, joblib's jobs at once, where a negative number counts back from the cores)
+_COUNTS: dict[str, int | None] = {"hydra.launcher.n_jobs": None, "hydra.sweeper.n_jobs": 1, "hydra.sweeper.n_trials": 1}
+
+
+def _check_counts(hydra_overrides: Sequence[str]) -> None:
+    """A launcher's or sweeper's count that would fail only once the sweep has started (joblib's
+    ``n_jobs=0``, Optuna's ``n_trials=0``): one line naming the key, before anything is written."""
+    for line in hydra_overrides:
+        key, _, value = line.lstrip("+~").partition("=")
+        if key not in _COUNTS:
+            continue
+        least = _COUNTS[key]
+        try:
+            n = int(value)
+        except ValueError:
+            raise ConfigError(key, f"must be a whole number, got {value!r}") from None
+        if n == 0 or (least is not None and n < least):
+            meaning = "the number of jobs at once (negative: the cores less that many, -1 all)" \
+                if least is None else "at least 1"
+            raise ConfigError(key, f"must be {meaning}, got {n}")
 
 
 def _check_destinations(overrides: Sequence[str], results_dirs: set[str]) -> None:

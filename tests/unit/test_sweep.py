@@ -113,6 +113,8 @@ BAD = [
     (["run.horizon_days=0", "textbook.servers=1,2"], "run.horizon_days"),  # every job would fail
     (["textbook.servers=1,2", "hydra/launcher=nope"], "hydra.launcher: unknown preset 'nope'"),
     (["textbook.servers=[1,2"], "textbook.servers"),
+    (["textbook.servers=1,2", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0"],  # joblib would fail once started
+     "hydra.launcher.n_jobs: must be the number of jobs at once"),
 ]
 
 
