@@ -96,4 +96,17 @@ def _mapped(prog: str, exc: BaseException) -> int | None:
     if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
         print(f"{prog}: error: {disk_problem(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if isinstance(exc, MemoryError):  # the run is undone as for any error; what is left is to say so
+        print(f"{prog}: error: {memory_problem(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return None
+
+
+def memory_problem(exc: MemoryError) -> str:
+    """An allocation that failed mid-run, in one line: the pre-flight checks resident memory, while an
+    address-space limit (``ulimit -v``) also counts memory reserved and not yet used, so a run it let
+    through can still stop here."""
+    what = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "an allocation failed")
+    return (f"out of memory ({what}): the run needs more memory than this process may take; use a smaller "
+            "territory, a shorter run.horizon_days, fewer replications or engine.backend=ray, or raise the limit "
+            "(an address-space limit, ulimit -v, counts memory reserved as well as used)")

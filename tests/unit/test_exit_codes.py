@@ -107,3 +107,17 @@ def test_an_experiment_whose_baseline_failed_exits_3_and_writes_nothing(tmp_path
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("sim.experiment: the baseline scenario one failed: RuntimeError"), err
     assert not list((tmp_path / "results").glob("experiments/*"))
+
+
+def test_running_out_of_memory_mid_run_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """An address-space limit (ulimit -v) counts memory reserved and not yet used, which the pre-flight's
+    estimate of resident memory does not: a run it let through can still fail to allocate."""
+    from sim.util.errors import EXIT_BAD_INPUT, exit_code
+
+    def allocate() -> int:
+        raise MemoryError("Unable to allocate 69.5 MiB for an array with shape (18212924,) and data type int32")
+
+    assert exit_code("gridsim", allocate) == EXIT_BAD_INPUT == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gridsim: error: out of memory (Unable to allocate 69.5 MiB")
+    assert "engine.backend=ray" in err[0] and "ulimit -v" in err[0]
