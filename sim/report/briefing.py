@@ -46,6 +46,10 @@ FACT_PT = 9.0
 VERDICT_PT = 10.5
 #: smallest fraction of its own font size a chart is shrunk to in its slot
 MIN_SHRINK = 0.6
+#: the charts' least height on the page (inches), and the source line's strip under them
+MIN_CHART_H, FOOT = 2.3, 0.3
+#: the sizes the page's text is tried at, its own first, until the charts keep their least height
+TEXT_SCALES = (1.0, 0.94, 0.88, 0.82, 0.76, 0.7)
 #: colours of the verdict box: (background, text) when stable, unstable, not assessed
 VERDICT_COLORS = {True: ("#e3f1e6", "#1e5e2d"), False: ("#f8e1df", "#8e2620"), None: ("#eeeeee", "#444444")}
 
@@ -84,6 +88,25 @@ def _render(fig: Figure, size: tuple[float, float]) -> tuple[np.ndarray, list[st
             t.set_text(w)
     buf.seek(0)
     return np.asarray(imread(buf, format="png")), left
+
+
+def _text_bottom(title: str, facts: Sequence[str], verdict: Verdict | None, headlines: Sequence[str], lang: str,
+                 scale: float) -> float:
+    """Where (inches from the bottom) ``compose``'s text ends with its fonts at ``scale``: the same steps,
+    nothing drawn."""
+    pw, ph = A4_LANDSCAPE
+    width_pt = (pw - 2 * MARGIN) * 72.0
+
+    def step(n: int, size: float) -> float:
+        return n * size * 1.4 / 72.0
+
+    y = ph - MARGIN - step(len(wrap(title, width_pt, TITLE_PT)[:3]), TITLE_PT) - 0.04
+    y -= sum(step(len(wrap(f, width_pt, FACT_PT * scale)), FACT_PT * scale) for f in facts)
+    if verdict is not None:
+        y -= 0.08 + step(len(wrap(verdict.text, width_pt - 16.0, VERDICT_PT * scale)), VERDICT_PT * scale) + 0.1
+    y -= 0.14 + step(1, 11.5) + len(headlines) * 0.03
+    return y - sum(step(len(wrap(str(h), width_pt - 18.0, HEADLINE_PT * scale)), HEADLINE_PT * scale)
+                   for h in headlines)
 
 
 def _lines(page: Figure, lines: Sequence[str], x: float, y: float, size: float, **kw: object) -> float:
@@ -137,35 +160,44 @@ def compose(headlines: Sequence[str], figures: Sequence[Figure], title: str, lan
     inner = pw - 2 * MARGIN
     width_pt = inner * 72.0
 
+    # the text's fonts as large as leave the charts their height (long findings: smaller, not over the charts)
+    scale = next((k for k in TEXT_SCALES if _text_bottom(title, facts, verdict, headlines, lang, k) - 0.1 - MARGIN
+                  - FOOT >= MIN_CHART_H), TEXT_SCALES[-1])
+    fact_pt, verdict_pt, headline_pt = FACT_PT * scale, VERDICT_PT * scale, HEADLINE_PT * scale
     y = ph - MARGIN  # inches from the bottom, moving down
     y = _lines(page, wrap(title, width_pt, TITLE_PT)[:3], MARGIN, y, TITLE_PT)
     y -= 0.04
     for fact in facts:
-        y = _lines(page, wrap(fact, width_pt, FACT_PT), MARGIN, y, FACT_PT, color="#555555")
+        y = _lines(page, wrap(fact, width_pt, fact_pt), MARGIN, y, fact_pt, color="#555555")
     if verdict is not None:
         y -= 0.08
-        verdict_lines = wrap(verdict.text, width_pt - 16.0, VERDICT_PT)
+        verdict_lines = wrap(verdict.text, width_pt - 16.0, verdict_pt)
         bg, fg = VERDICT_COLORS[verdict.stable]
-        box_h = len(verdict_lines) * VERDICT_PT * 1.4 / 72.0 + 0.1
+        box_h = len(verdict_lines) * verdict_pt * 1.4 / 72.0 + 0.1
         page.add_artist(FancyBboxPatch((MARGIN / pw, (y - box_h) / ph), inner / pw, box_h / ph,
                                        boxstyle="round,pad=0,rounding_size=0.004", facecolor=bg, edgecolor=fg,
                                        linewidth=0.8, transform=page.transFigure))
-        _lines(page, verdict_lines, MARGIN + 0.1, y - 0.05, VERDICT_PT, color=fg)
+        _lines(page, verdict_lines, MARGIN + 0.1, y - 0.05, verdict_pt, color=fg)
         y -= box_h
     y -= 0.14
     y = _lines(page, [label("briefing.findings", lang)], MARGIN, y, 11.5, color="#1f5fa6")
     for text in headlines:
-        lines = wrap(str(text), width_pt - 18.0, HEADLINE_PT)
-        page.text((MARGIN + 0.05) / pw, y / ph, "•", fontsize=HEADLINE_PT, va="top")
-        y = _lines(page, lines, MARGIN + 0.25, y, HEADLINE_PT) - 0.03
+        lines = wrap(str(text), width_pt - 18.0, headline_pt)
+        page.text((MARGIN + 0.05) / pw, y / ph, "•", fontsize=headline_pt, va="top")
+        y = _lines(page, lines, MARGIN + 0.25, y, headline_pt) - 0.03
     page.add_artist(Line2D([MARGIN / pw, (pw - MARGIN) / pw], [(y - 0.03) / ph] * 2, color="#bbbbbb", lw=0.8))
 
     # --- three charts side by side, each drawn at the size of its slot
-    foot, gap = 0.3, 0.15
+    gap = 0.15
     top = y - 0.1
-    h = max(top - MARGIN - foot, 2.0)
+    h = top - MARGIN - FOOT
+    if h < MIN_CHART_H:  # even the smallest text leaves too little: said, and the charts keep their height
+        problems_text = [f"the text leaves the charts {h:.2f} in, less than {MIN_CHART_H} in"]
+        h = MIN_CHART_H
+    else:
+        problems_text = []
     w = (inner - 2 * gap) / 3
-    problems: list[str] = []
+    problems: list[str] = problems_text
     for i, fig in enumerate(figures):
         x0 = MARGIN + i * (w + gap)
         ax = page.add_axes((x0 / pw, (top - h) / ph, w / pw, h / ph))

@@ -201,3 +201,24 @@ def test_the_league_chart_has_one_size_at_any_scale(lang: str) -> None:
         assert not any("C01-T" in t for t in ticks)  # places by name, not code
     assert max(h for _w, h in sizes) * 110 < 800  # the city chart was 5,300 px tall
     assert math.isclose(sizes[0][1], sizes[1][1])  # the city chart is as tall as the county's
+
+
+def test_long_findings_take_smaller_text_not_the_charts_room() -> None:
+    """Five long findings and a long verdict (an experiment whose baseline is unstable says so in each) shrink the
+    page's text until the charts keep their least height above the source line, rather than overlapping it."""
+    from sim.report.briefing import FOOT, MARGIN, MIN_CHART_H, compose
+    from sim.report.verdict import Verdict
+
+    long = "Unstable: the warm-up is shorter than the point MSER-5 finds on the daily open count. " * 4
+    figs = []
+    for _ in range(3):
+        fig = Figure(figsize=(4, 3))
+        fig.add_subplot().plot([0, 1], [0, 1])
+        figs.append(fig)
+    page, problems = compose([long] * 5, figs, "A title", "en", facts=["a fact"] * 8,
+                             verdict=Verdict(False, long * 2))
+    assert not [p for p in problems if p.startswith("the text")], problems
+    page_h = page.get_size_inches()[1]
+    chart_bottoms = [ax.get_position().y0 * page_h for ax in page.axes]
+    assert len(chart_bottoms) == 3 and min(chart_bottoms) >= MARGIN + FOOT - 1e-6
+    assert min(ax.get_position().height * page_h for ax in page.axes) >= MIN_CHART_H - 1e-6
