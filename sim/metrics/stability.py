@@ -257,10 +257,13 @@ def judge_stability(runs: Sequence[Mapping[str, float]], loads: Sequence[tuple[s
                  if warmup_days < mser and shift > 0 else "")
         notes.append(f"warm-up {warmup_days:g} days, MSER-5 finds {mser:.0f}{burst}")  # a mean over replications
         if warmup_days < mser and not shift > 0.0:  # NaN (a stored run without it): judged by MSER-5 alone
+            # with an office that cannot keep up or a growing backlog the open count keeps climbing and MSER-5
+            # truncates late for that reason: a longer warm-up would be no remedy, so none is offered
+            said = (f"the figures still hold the start-up transient (run.warmup_days={math.ceil(mser):d} or more)"
+                    if not rules else "the open count is still climbing, as above, which no warm-up removes")
             reasons.append(Reason("warmup", None, None, None, None,
                                   f"The warm-up ({warmup_days:g} days) is shorter than the {mser:.0f} days MSER-5 "
-                                  "finds on the daily open count: the figures still hold the start-up transient "
-                                  f"(run.warmup_days={math.ceil(mser):d} or more)."))
+                                  f"finds on the daily open count: {said}."))
             rules.append("warm-up")
     if not rules:
         return Stability(STABLE, "none", (), "; ".join(["no office at or over capacity", *notes]))

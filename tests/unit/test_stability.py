@@ -37,6 +37,11 @@ def test_an_office_at_capacity_decides_first_and_is_named() -> None:
     assert (r.kind, r.office, r.level, r.utilization) == ("capacity", "urban_construction", "county", 2.65)
     assert "urban-construction department cannot keep up" in r.text and "900" in r.text
     assert [x.kind for x in v.reasons] == ["capacity", "warmup"]  # every finding, the deciding one first
+    # a longer warm-up is no remedy for an open count that climbs because an office cannot keep up
+    assert "run.warmup_days=" not in v.reasons[1].text
+    assert "still climbing, as above, which no warm-up removes" in v.reasons[1].text
+    alone = judge_stability([_run(mser=200.0)], LOADS[:1], 30.0)
+    assert alone.rule == "warm-up" and "(run.warmup_days=200 or more)" in alone.reasons[0].text
     no_staff = judge_stability([_run()], [("department:urban_construction", "county", math.inf)], 30.0)
     assert no_staff.unstable and "no capacity" in no_staff.reasons[0].text
 
