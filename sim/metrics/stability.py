@@ -99,6 +99,10 @@ class Stability:
             return f"stability: stable ({self.note})" if self.note else "stability: stable"
         return f"stability: UNSTABLE ({self.rule}): " + " ".join(r.text for r in self.reasons)
 
+    def tag(self) -> str:
+        """The verdict in a table's cell: ``stable`` or ``unstable (<rule>)`` (a sweep's, the store's)."""
+        return self.verdict if not self.unstable else f"{self.verdict} ({self.rule})"
+
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "rule": self.rule, "reasons": [r.to_dict() for r in self.reasons],
                 "note": self.note}

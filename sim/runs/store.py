@@ -142,8 +142,10 @@ def _num(x: Any) -> float | None:
 
 
 def store_row(cfg: Config, kpis: Mapping[str, float], ci: Mapping[str, float], engine: str,
-              overrides: Sequence[str], seconds: float | None = None, source: str | None = None) -> dict[str, Any]:
-    """The row ``runs`` keeps for a run of ``cfg`` (all but ``results_dir``): also written into its manifest."""
+              overrides: Sequence[str], seconds: float | None = None, source: str | None = None,
+              stability: str | None = None) -> dict[str, Any]:
+    """The row ``runs`` keeps for a run of ``cfg`` (all but ``results_dir``): also written into its manifest.
+    ``stability``: its verdict's ``tag`` (None: not judged)."""
     canonical = _canonical(cfg)
     row: dict[str, Any] = {
         "hash": config_hash(cfg), "code": code_hash(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -152,7 +154,7 @@ def store_row(cfg: Config, kpis: Mapping[str, float], ci: Mapping[str, float], e
         "seconds": seconds, "source": source if source is not None else SOURCE.get(),
         "overrides": json.dumps(list(overrides)), "config_json": json.dumps(canonical, sort_keys=True, default=str),
         "kpis_json": json.dumps({k: _num(v) for k, v in kpis.items()}),
-        "ci_json": json.dumps({k: _num(v) for k, v in ci.items()}),
+        "ci_json": json.dumps({k: _num(v) for k, v in ci.items()}), "stability": stability,
     }
     row.update({k: _num(kpis.get(k)) for k in HEADLINE})
     return row
@@ -185,7 +187,8 @@ def result_row(result: Any, overrides: Sequence[str]) -> dict[str, Any] | None:
     if not result.runs:
         return None
     seconds = sum(float(r.get("engine_seconds", 0.0)) for r in result.runs)
-    return store_row(result.cfg, result.kpis, result.ci, result.engine, overrides, seconds)
+    stability = result.stability.tag() if result.stability is not None else None
+    return store_row(result.cfg, result.kpis, result.ci, result.engine, overrides, seconds, stability=stability)
 
 
 def register_result(result: Any, overrides: Sequence[str], out_dir: Path,

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS runs (
     config_json TEXT NOT NULL,     -- the resolved config
     kpis_json TEXT NOT NULL,       -- every KPI mean
     ci_json TEXT NOT NULL,         -- their 95% half-widths
+    stability TEXT,                -- stable | unstable (<rule>): its KPIs understate what is still open
     {", ".join(f"{k} REAL" for k in HEADLINE)}
 );
 CREATE INDEX IF NOT EXISTS runs_hash ON runs (hash, code);
@@ -78,6 +79,8 @@ def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)) as con:
         con.executescript(SCHEMA)
+        if "stability" not in {row[1] for row in con.execute("PRAGMA table_info(runs)")}:
+            con.execute("ALTER TABLE runs ADD COLUMN stability TEXT")  # a store an older gridsim made
         with con:
             yield con
 

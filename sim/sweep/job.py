@@ -96,9 +96,7 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
                 out_dir = _write(result, args)
             finally:
                 SOURCE.reset(token)
-    verdict = result.stability.verdict if not result.stability.unstable else \
-        f"{result.stability.verdict} ({result.stability.rule})"
-    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, verdict
+    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, result.stability.tag()
 
 
 def _returned(rec: JobRecord, objective: Objective | None) -> Any:

@@ -100,3 +100,22 @@ def test_the_cli_says_a_run_came_from_the_store(tmp_path: Path, capsys: pytest.C
     second = capsys.readouterr().out
     assert "served from the store" not in first and "served from the store" in second
     assert first.strip().splitlines()[-1] == second.strip().splitlines()[-1]  # the same results line
+
+
+def test_each_run_is_stored_with_its_verdict_and_an_older_store_gains_the_column(tmp_path: Path) -> None:
+    old = tmp_path / store.DB_NAME  # a store an older gridsim made: no stability column
+    with sqlite3.connect(old) as con:
+        con.execute("CREATE TABLE runs (results_dir TEXT PRIMARY KEY, hash TEXT NOT NULL, code TEXT NOT NULL, "
+                    "created TEXT NOT NULL, seed INTEGER NOT NULL, replications INTEGER NOT NULL, engine TEXT NOT NULL,"
+                    " territory TEXT NOT NULL, scenario TEXT NOT NULL, horizon_days REAL NOT NULL, seconds REAL, "
+                    "source TEXT NOT NULL, overrides TEXT NOT NULL, config_json TEXT NOT NULL, kpis_json TEXT NOT "
+                    "NULL, ci_json TEXT NOT NULL, " + ", ".join(f"{k} REAL" for k in store.HEADLINE) + ")")
+    short, _ = cached.run_cached(_args(tmp_path))  # 15 days: shorter than its start-up transient
+    starved, _ = cached.run_cached(_args(tmp_path, "run.horizon_days=60", "run.warmup_days=20",
+                                         "staffing.module_staff.construction=0"))
+    assert starved.stability.unstable and starved.stability.rule == "capacity"
+    with sqlite3.connect(old) as con:
+        rows = dict(con.execute("SELECT results_dir, stability FROM runs").fetchall())
+    assert short.out_dir is not None and starved.out_dir is not None
+    assert rows[str(short.out_dir.resolve())] == short.stability.tag()
+    assert rows[str(starved.out_dir.resolve())] == "unstable (capacity)"
