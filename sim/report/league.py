@@ -151,8 +151,20 @@ def highlight_rows(frame: pd.DataFrame, lang: str) -> list[str]:
             "background-color: #f8e1df" if b.startswith(bottom) and b else "" for b in band]
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
+#: longest grid label (its township's name and its own: a village's number repeats in every township)
+GRID_NAME_CHARS = 46
+
+
+def _short(name: str, most: int = NAME_CHARS) -> str:
+    return name if len(name) <= most else name[:most - 1] + "…"
+
+
+def _label(code: str, parent: str | None, names: Mapping[str, str], lang: str) -> str:
+    """A unit's name on the chart; a grid's with its township's first (``Township 4 · Village 7, grid 2``)."""
+    own = names.get(code, code)
+    if parent is None:
+        return _short(own)
+    return _short(f"{names.get(parent, parent)}{'·' if lang == 'zh' else ' · '}{own}", GRID_NAME_CHARS)
 
 
 def _ends(table: pd.DataFrame, k: int) -> tuple[pd.DataFrame, int]:
@@ -164,7 +176,7 @@ def _ends(table: pd.DataFrame, k: int) -> tuple[pd.DataFrame, int]:
 
 
 def _bars(ax: Axes, rows: pd.DataFrame, left_out: int, names: Mapping[str, str], lang: str,
-          colors: tuple[str, str]) -> None:
+          colors: tuple[str, str], with_parent: bool = False) -> None:
     """Horizontal bars, best at the top; a gap row says how many units lie between the two ends."""
     n_top = len(rows) // 2 if left_out else len(rows)
     ys, labels = [], []
@@ -175,7 +187,8 @@ def _bars(ax: Axes, rows: pd.DataFrame, left_out: int, names: Mapping[str, str],
                     color="#777777", va="center")
             y += 1.2
         ys.append(-y)
-        labels.append(f"{int(rows['rank'].iloc[i])}. {_short(names.get(str(code), str(code)))}")
+        parent = str(rows["parent"].iloc[i]) if with_parent else None
+        labels.append(f"{int(rows['rank'].iloc[i])}. {_label(str(code), parent, names, lang)}")
         y += 1.0
     score = np.nan_to_num(rows["score"].to_numpy(dtype=float), nan=0.0)
     color = [colors[0] if i < n_top else colors[1] for i in range(len(rows))]
@@ -218,7 +231,7 @@ def league_chart(tables: Mapping[str, pd.DataFrame], lang: str = "en", names: Ma
             k = len(rows) // 2 if left_out else len(rows)
             title = (league_words("title.grids", lang).format(k, k) if lang == "zh"
                      else league_words("title.grids", lang).format(k))
-        _bars(ax, rows, left_out, names, lang, colors)
+        _bars(ax, rows, left_out, names, lang, colors, with_parent=level == "grid" and "parent" in rows)
         ax.set_title(title, fontsize=9, loc="left")
     return fig
 

@@ -222,3 +222,19 @@ def test_long_findings_take_smaller_text_not_the_charts_room() -> None:
     chart_bottoms = [ax.get_position().y0 * page_h for ax in page.axes]
     assert len(chart_bottoms) == 3 and min(chart_bottoms) >= MARGIN + FOOT - 1e-6
     assert min(ax.get_position().height * page_h for ax in page.axes) >= MIN_CHART_H - 1e-6
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_grid_on_the_league_chart_is_named_with_its_township(lang: str) -> None:
+    """A village's number repeats in every township: a grid's label names its township first."""
+    tables = _league(12, 563)
+    tables["grid"]["parent"] = [f"C01-T{1 + i % 12:02d}" for i in range(563)]
+    names = {f"C01-T{t:02d}": (f"{t}号乡镇" if lang == "zh" else f"Township {t}") for t in range(1, 13)}
+    names |= {c: ("7号村·2号网格" if lang == "zh" else "Village 7, grid 2") for c in tables["grid"]["code"]}
+    fig = league_chart(tables, lang, names)
+    assert layout_problems(fig) == []
+    ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    first = "1. 1号乡镇·7号村·2号网格" if lang == "zh" else "1. Township 1 · Village 7, grid 2"
+    assert ticks[0] == first
+    town_ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert not any("·" in t for t in town_ticks)  # a township is named alone
