@@ -49,6 +49,7 @@ from sim.metrics.tables import RunTables, tables_from_records
 from sim.runs.config import load_config
 from sim.runs.replicate import Replicator, replicate
 from sim.runs.source import capacity_of
+from sim.scenario.choices import Backend
 from sim.scenario.constants import HOURS_PER_DAY
 from sim.scenario.schema import Config, warmup_days
 from sim.scenario.territory import Territory, build_territory
@@ -232,14 +233,20 @@ def plan_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = ()
                     ) -> tuple[dict[str, list[str]], dict[str, Config]]:
     """Every scenario's overrides and validated config; raise ``ConfigError`` on bad input."""
     overrides = scenario_overrides(spec, run_overrides)
-    cfgs = _validate(spec, overrides, run_overrides)
-    for s, cfg in cfgs.items():  # the run's own pre-flight, each scenario with the experiment's replications
-        one = replace(cfg, run=replace(cfg.run, replications=spec.replications))
+    return overrides, _validate(spec, overrides, run_overrides)
+
+
+def preflight(spec: ExperimentSpec, cfgs: dict[str, Config]) -> None:
+    """The run's pre-flight for each scenario as the experiment runs it: its replications, in this process
+    (an experiment never streams), as many at once as its workers; a scenario too big or too long is one
+    line naming it."""
+    for s, cfg in cfgs.items():
+        one = replace(cfg, run=replace(cfg.run, replications=spec.replications),
+                      engine=replace(cfg.engine, backend=Backend.threads, workers=spec.workers))
         try:
             check_fits(one, estimate(one, writes=False))
         except ConfigError as exc:
             raise ConfigError(f"experiment.scenarios.{s}", str(exc)) from None
-    return overrides, cfgs
 
 
 def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
@@ -252,6 +259,7 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
     say = echo or (lambda _s: None)
     t0 = time.perf_counter()
     overrides, cfgs = planned if planned is not None else plan_experiment(spec, run_overrides)
+    preflight(spec, cfgs)  # here, not in the plan: an experiment the store answers is not refused
     base_cfg = cfgs[spec.baseline]
     say(f"experiment {spec.name}: {spec.title_in(base_cfg.report.lang)}")
     if spec.question:

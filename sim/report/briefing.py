@@ -90,7 +90,7 @@ def _render(fig: Figure, size: tuple[float, float]) -> tuple[np.ndarray, list[st
     return np.asarray(imread(buf, format="png")), left
 
 
-def _text_bottom(title: str, facts: Sequence[str], verdict: Verdict | None, headlines: Sequence[str], lang: str,
+def _text_bottom(title: str, facts: Sequence[str], verdict: Verdict | None, headlines: Sequence[str],
                  scale: float) -> float:
     """Where (inches from the bottom) ``compose``'s text ends with its fonts at ``scale``: the same steps,
     nothing drawn."""
@@ -161,7 +161,7 @@ def compose(headlines: Sequence[str], figures: Sequence[Figure], title: str, lan
     width_pt = inner * 72.0
 
     # the text's fonts as large as leave the charts their height (long findings: smaller, not over the charts)
-    scale = next((k for k in TEXT_SCALES if _text_bottom(title, facts, verdict, headlines, lang, k) - 0.1 - MARGIN
+    scale = next((k for k in TEXT_SCALES if _text_bottom(title, facts, verdict, headlines, k) - 0.1 - MARGIN
                   - FOOT >= MIN_CHART_H), TEXT_SCALES[-1])
     fact_pt, verdict_pt, headline_pt = FACT_PT * scale, VERDICT_PT * scale, HEADLINE_PT * scale
     y = ph - MARGIN  # inches from the bottom, moving down

@@ -41,6 +41,9 @@ def changes_label(overrides: Sequence[str]) -> str:
             break
         kept.append(part)
         left -= 1
+    if not kept:  # the first override alone is too long: its beginning
+        first = parts[0][:MAX_CHANGES_CHARS - len(f"_etc,+{left - 1}more")] + "_etc"
+        return first if left == 1 else f"{first},+{left - 1}more"
     return ",".join([*kept, f"+{left}more"])
 
 

@@ -13,7 +13,8 @@ for a bounded time. The Parquet files stay in the results directories; the store
 the config and the headline KPIs, so a researcher can query it::
 
     sqlite3 results/runs.sqlite "SELECT created, territory, scenario, on_time_rate, staff_cost, results_dir
-                                 FROM runs WHERE territory = 'county' ORDER BY on_time_rate DESC"
+                                 FROM runs WHERE territory = 'county' AND stability = 'stable'
+                                 ORDER BY on_time_rate DESC"
 
 Keys that cannot change a run's results are left out of the hash (``HASH_EXCLUDED``):
 the progress bar, the thread count (the engines give the same records whatever it is),

@@ -11,6 +11,7 @@ on for ``LOCK_WAIT_SECONDS``; then the run goes on without the store and says so
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from sim.metrics.stability import Stability
 from sim.runs.manifest import MANIFEST, read_manifest
 
 __all__ = ["HEADLINE", "LOCK_WAIT_SECONDS", "SCHEMA", "connect", "insert_run", "rebuild", "using"]
@@ -79,10 +81,38 @@ def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)) as con:
         con.executescript(SCHEMA)
-        if "stability" not in {row[1] for row in con.execute("PRAGMA table_info(runs)")}:
-            con.execute("ALTER TABLE runs ADD COLUMN stability TEXT")  # a store an older gridsim made
+        _add_stability(con)
         with con:
             yield con
+
+
+def _add_stability(con: sqlite3.Connection) -> None:
+    """The ``stability`` column in a store an older gridsim made, filled from each run's own ``kpis.json``.
+
+    Another process may add it at the same moment (a sweep's jobs right after an upgrade) and a store
+    may be read-only (a shared results folder): either way the store is read as it is."""
+    if "stability" in {row[1] for row in con.execute("PRAGMA table_info(runs)")}:
+        return
+    try:
+        with con:
+            con.execute("ALTER TABLE runs ADD COLUMN stability TEXT")
+            for (results_dir,) in con.execute("SELECT results_dir FROM runs").fetchall():
+                con.execute("UPDATE runs SET stability = ? WHERE results_dir = ?",
+                            (stability_of_dir(Path(results_dir)), results_dir))
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc) and "readonly" not in str(exc):
+            raise
+
+
+def stability_of_dir(directory: Path) -> str | None:
+    """The verdict's tag of the run in ``directory`` (``stable`` / ``unstable (<rule>)``), from its
+    ``kpis.json``; None when it has none (a capacity check alone, an older gridsim's run)."""
+    try:
+        payload = json.loads((directory / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    stab = payload.get("stability") if isinstance(payload, dict) else None
+    return Stability.from_dict(stab).tag() if isinstance(stab, dict) else None
 
 
 def _locked(exc: sqlite3.Error) -> bool:
@@ -124,6 +154,8 @@ def rebuild(path: Path) -> int:
             row = data.get("store") if data is not None else None
             if not isinstance(row, dict):
                 continue  # a capacity check, or a directory gridsim did not write
+            if row.get("stability") is None:  # a manifest an older gridsim wrote: the verdict from its kpis.json
+                row = {**row, "stability": stability_of_dir(manifest.parent)}
             insert_run(con, {**row, "results_dir": str(manifest.parent.resolve())})
             n += 1
     return n

@@ -109,7 +109,7 @@ def _check_counts(hydra_overrides: Sequence[str]) -> None:
     ``n_jobs=0``, Optuna's ``n_trials=0``): one line naming the key, before anything is written."""
     for line in hydra_overrides:
         key, _, value = line.lstrip("+~").partition("=")
-        if key not in _COUNTS:
+        if key not in _COUNTS or value.startswith("${"):  # an interpolation is Hydra's to resolve
             continue
         least = _COUNTS[key]
         try:

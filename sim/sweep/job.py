@@ -102,7 +102,11 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
 def _returned(rec: JobRecord, objective: Objective | None) -> Any:
     if objective is None:
         return dict(rec.kpis) if rec.ok else None
-    return rec.objective if rec.ok and rec.objective is not None else math.inf
+    if not rec.ok or objective.kpi not in rec.kpis:
+        return math.inf
+    # scored from the KPIs and the verdict, not the record's objective: one an earlier run of the sweep
+    # kept was scored by the rules of its time
+    return objective(rec.kpis, stable=not rec.stability.startswith(UNSTABLE))
 
 
 def _shorten(text: str, width: int = 160) -> str:

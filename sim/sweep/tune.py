@@ -5,11 +5,13 @@ Tuning mode is on when the config lists the ``Tuning`` callback under ``hydra.ca
 
     objective = kpi                                   if constraint >= at_least and the run is stable
               = kpi + penalty * (1 + shortfall)       if it misses (shortfall = at_least - constraint)
-              = kpi + penalty * (2 + shortfall)       if the run is unstable
+              = kpi + penalty * (2 + at_least + shortfall)   if the run is unstable
 
 so every feasible trial beats every infeasible one, infeasible ones are ranked by how far they
 miss, and an unstable staffing (an office that cannot keep up, a growing backlog: its KPIs
-understate what is still open) is never the pick while a stable one was tried. At the end of
+understate what is still open) is ranked after every stable one, by the same margin of one
+``penalty`` (the penalty is meant to dwarf any cost). A trial done in an earlier run of the sweep
+is scored again from its KPIs and verdict, so an older objective does not carry over. At the end of
 the multirun the callback writes ``trials.csv`` (one row per trial: the tuned levers, the two
 KPIs, the stability verdict, the objective) and ``best.json`` into the sweep directory, beside
 Optuna's own ``optimization_results.yaml``.
@@ -47,8 +49,9 @@ class Objective:
         value = float(kpis[self.kpi])
         reached = float(kpis.get(self.constraint, math.nan))
         shortfall = self.at_least - reached if not math.isnan(reached) else self.at_least
-        missed = max(shortfall, 0.0) + (0.0 if stable else 1.0)
-        return value if shortfall <= 0 and stable else value + self.penalty * (1.0 + missed)
+        if not stable:  # past the worst a stable trial can miss by (a shortfall of at_least, NaN's)
+            return value + self.penalty * (2.0 + self.at_least + max(shortfall, 0.0))
+        return value if shortfall <= 0 else value + self.penalty * (1.0 + shortfall)
 
 
 def objective_from(callbacks: Any) -> Objective | None:
@@ -79,7 +82,8 @@ class Tuning(Callback):
         best = best_trial(table, levers, self.objective)
         (sweep_dir / "best.json").write_text(strict_dumps(best, indent=2) + "\n", encoding="utf-8")
         if best:
-            why = "feasible" if best["feasible"] else f"INFEASIBLE, {best['stability']}"
+            why = "feasible" if best["feasible"] else "INFEASIBLE" + (
+                f", {best['stability']}" if best["stability"].startswith(UNSTABLE) else "")
             print(f"best: {best['objective']:,.2f} ({why}) "
                   f"with {' '.join(f'{k}={v}' for k, v in best['params'].items())}", flush=True)
         chart = plot_trials(table, self.objective, sweep_dir / "trials_pareto.png",
@@ -107,6 +111,11 @@ def trials_table(frame: pd.DataFrame, levers: list[str], objective: Objective) -
     out = frame.reindex(columns=columns)
     unstable = out["stability"].fillna("").astype(str).str.startswith(UNSTABLE)
     out["feasible"] = (out[objective.constraint] >= objective.at_least) & ~unstable
+    ok = (out["status"] == "ok").to_numpy()
+    if ok.any():  # scored again: a trial of an earlier run of the sweep kept the objective of its time
+        out.loc[ok, "objective"] = [objective({objective.kpi: k, objective.constraint: c}, stable=not u)
+                                    for k, c, u in zip(out.loc[ok, objective.kpi], out.loc[ok, objective.constraint],
+                                                       unstable[ok], strict=True)]
     return out
 
 

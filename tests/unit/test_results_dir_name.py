@@ -41,3 +41,10 @@ def test_a_variant_and_its_baseline_are_told_apart_by_name(tmp_path: Path) -> No
     assert base.out_dir.name.endswith("-township-baseline-horizon_days=10,warmup_days=2")
     assert variant.out_dir.name.endswith("-township-baseline-horizon_days=10,warmup_days=2,fulltime_per_grid=2")
     assert (variant.out_dir / "overrides.txt").read_text().splitlines()[-1] == "staffing.fulltime_per_grid=2"
+
+
+def test_one_override_too_long_for_the_name_keeps_its_beginning() -> None:
+    long = changes_label(["territory.units_file=/data/" + "x" * 80 + ".csv"])
+    assert len(long) <= MAX_CHANGES_CHARS and long.startswith("units_file=_data_xxx") and long.endswith("_etc")
+    two = changes_label(["territory.units_file=/data/" + "x" * 80 + ".csv", "run.seed=3"])
+    assert len(two) <= MAX_CHANGES_CHARS and two.endswith("_etc,+1more")

@@ -110,6 +110,13 @@ def test_each_run_is_stored_with_its_verdict_and_an_older_store_gains_the_column
                     " territory TEXT NOT NULL, scenario TEXT NOT NULL, horizon_days REAL NOT NULL, seconds REAL, "
                     "source TEXT NOT NULL, overrides TEXT NOT NULL, config_json TEXT NOT NULL, kpis_json TEXT NOT "
                     "NULL, ci_json TEXT NOT NULL, " + ", ".join(f"{k} REAL" for k in store.HEADLINE) + ")")
+        earlier = tmp_path / "20260101-000000-county-baseline"  # an older gridsim's run: its verdict in kpis.json
+        earlier.mkdir()
+        (earlier / "kpis.json").write_text(json.dumps({"stability": {"verdict": "unstable", "rule": "backlog growth"}}))
+        con.execute("INSERT INTO runs (results_dir, hash, code, created, seed, replications, engine, territory, "
+                    "scenario, horizon_days, source, overrides, config_json, kpis_json, ci_json) VALUES "
+                    "(?, 'h', 'c', 'x', 1, 1, 'vector', 'county', 'baseline', 365, 'cli', '[]', '{}', '{}', '{}')",
+                    (str(earlier),))
     short, _ = cached.run_cached(_args(tmp_path))  # 15 days: shorter than its start-up transient
     starved, _ = cached.run_cached(_args(tmp_path, "run.horizon_days=60", "run.warmup_days=20",
                                          "staffing.module_staff.construction=0"))
@@ -119,3 +126,4 @@ def test_each_run_is_stored_with_its_verdict_and_an_older_store_gains_the_column
     assert short.out_dir is not None and starved.out_dir is not None
     assert rows[str(short.out_dir.resolve())] == short.stability.tag()
     assert rows[str(starved.out_dir.resolve())] == "unstable (capacity)"
+    assert rows[str(tmp_path / "20260101-000000-county-baseline")] == "unstable (backlog growth)"

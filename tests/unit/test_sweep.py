@@ -183,14 +183,18 @@ def test_an_unstable_trial_is_never_the_pick_while_a_stable_one_was_tried() -> N
     spec = Objective(at_least=0.95, penalty=1000.0)
     # cheaper and on time, but its office cannot keep up: its on-time rate understates what is still open
     starved = spec({"staff_cost": 5.0, "on_time_rate": 0.99}, stable=False)
-    short = spec({"staff_cost": 10.0, "on_time_rate": 0.05}, stable=True)  # the worst a stable run can miss by
-    assert starved > short > spec({"staff_cost": 50.0, "on_time_rate": 0.96})
+    short = spec({"staff_cost": 10.0, "on_time_rate": 0.05}, stable=True)
+    unknown = spec({"staff_cost": 10.0, "on_time_rate": float("nan")}, stable=True)  # the worst a stable run scores
+    assert starved > unknown > short > spec({"staff_cost": 50.0, "on_time_rate": 0.96})
+    assert starved - unknown == pytest.approx(1000.0 - 5.0)  # one penalty apart, as feasible from infeasible
     frame = sweep_table([
         JobRecord(0, ["staffing.fulltime_per_grid=1"], "ok", kpis={"staff_cost": 5.0, "on_time_rate": 0.99},
                   objective=starved, stability="unstable (capacity)"),
         JobRecord(1, ["staffing.fulltime_per_grid=2"], "ok", kpis={"staff_cost": 9.0, "on_time_rate": 0.97},
                   objective=spec({"staff_cost": 9.0, "on_time_rate": 0.97}), stability="stable")])
+    frame.loc[0, "objective"] = 5.0  # scored by an older gridsim, without its verdict: scored again here
     trials = trials_table(frame, ["staffing.fulltime_per_grid"], spec)
+    assert trials["objective"].tolist() == pytest.approx([starved, 9.0])
     assert list(trials["feasible"]) == [False, True] and list(trials["stability"])[0] == "unstable (capacity)"
     best = best_trial(trials, ["staffing.fulltime_per_grid"], spec)
     assert best["params"] == {"staffing.fulltime_per_grid": 2} and best["stability"] == "stable"
