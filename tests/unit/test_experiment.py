@@ -288,14 +288,18 @@ def test_each_experiment_script_runs_the_spec_beside_it(script: Path, monkeypatc
     assert len(err) == 1 and "experiment.replications" in err[0], err
 
 
+def _quick_spec(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The test spec with two replications and one chart, and the arguments that keep its results in ``tmp_path``."""
+    body = SPEC.replace("replications: 3", "replications: 2").replace("charts: [bars, cdf, funnel, backlog, "
+                                                                        "utilization, pareto]", "charts: [cdf]")
+    return write_spec(tmp_path, body), [f"run.results_dir={tmp_path / 'results'}"]
+
+
 def test_a_repeated_experiment_is_answered_from_the_store(tmp_path: Path) -> None:
     import shutil
     import sqlite3
 
-    body = SPEC.replace("replications: 3", "replications: 2").replace("charts: [bars, cdf, funnel, backlog, "
-                                                                        "utilization, pareto]", "charts: [cdf]")
-    path = write_spec(tmp_path, body)
-    args = [f"run.results_dir={tmp_path / 'results'}"]
+    path, args = _quick_spec(tmp_path)
     first, out = run_named(str(path), args)
     assert first is not None
     said: list[str] = []
@@ -317,10 +321,7 @@ def test_a_repeated_experiment_is_answered_from_the_store(tmp_path: Path) -> Non
 
 
 def test_an_edited_or_incomplete_experiment_is_not_served(tmp_path: Path) -> None:
-    body = SPEC.replace("replications: 3", "replications: 2").replace("charts: [bars, cdf, funnel, backlog, "
-                                                                        "utilization, pareto]", "charts: [cdf]")
-    path = write_spec(tmp_path, body)
-    args = [f"run.results_dir={tmp_path / 'results'}"]
+    path, args = _quick_spec(tmp_path)
     _first, out = run_named(str(path), args)
     assert (out / "manifest.json").is_file()  # every file's size and checksum, written last
     (out / "finding.txt").write_text("tampered\n", encoding="utf-8")
