@@ -253,7 +253,8 @@ def finding_text(result: ExperimentResult) -> str:
         out.append(f"  {name_of(k, lang)} [{k}]")
         for s in result.runs:
             m, hw = _mean_hw(result, s, k)
-            line = f"    {labels[s]:<{width}}  {fmt_value(k, m, lang)} ± {_fmt_hw(k, hw, lang)}"
+            spread = "" if hw == 0.0 else f" ± {_fmt_hw(k, hw, lang)}"  # a staff cost the same in every replication
+            line = f"    {labels[s]:<{width}}  {fmt_value(k, m, lang)}{spread}"
             if s != spec.baseline:
                 change = effect(result.runs[spec.baseline], result.runs[s], k).change(lang)
                 line += f"   ({'差值' if zh else 'diff'} {change})"

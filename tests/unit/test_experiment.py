@@ -157,6 +157,7 @@ def test_runner_writes_tables_charts_finding_and_briefing(tiny: tuple[Experiment
     assert base_rows["diff_mean"].isna().all() and comp[comp["scenario"] == "two"]["diff_mean"].notna().any()
     text = (out / "finding.txt").read_text(encoding="utf-8")
     assert "Two per grid" in text and "95% CI" in text and "paired replications; a township, " in text
+    assert "± 0 " not in text and "± 0\n" not in text  # a head-count the same in every replication has no spread
     back = pd.read_csv(out / "backlog.csv")
     assert {"scenario", "t_days", "open", "open_half_width"} <= set(back.columns)
     assert result.runs["two"][0]["headcount_fulltime"] == 2 * result.runs["one"][0]["headcount_fulltime"]
