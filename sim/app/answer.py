@@ -7,6 +7,7 @@ or, for a run made before the model had one, from the capacity check of its leve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -66,7 +67,10 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
             elif kind == "capacity" and r.get("office"):
                 u = r.get("utilization")
                 key = "stab.capacity_run" if r.get("source") == "run" else "stab.capacity"
-                lines.append(t(key, lang).format(office_name(str(r["office"]), lang), "–" if u is None else f"{u:.2f}"))
+                if u is None or not math.isfinite(float(u)):  # no staff: an infinite load, kept as null in JSON
+                    lines.append(t("stab.no_capacity", lang).format(office_name(str(r["office"]), lang)))
+                else:
+                    lines.append(t(key, lang).format(office_name(str(r["office"]), lang), f"{float(u):.2f}"))
             elif kind == "backlog" and r.get("growth_per_30d") is not None:
                 lines.append(t("stab.backlog", lang).format(decision.fmt_number(float(r["growth_per_30d"]), 0)))
             elif kind == "warmup":
@@ -104,6 +108,9 @@ def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
     ``a`` is called the baseline only when it is the base itself (no lever changed), as in the
     briefing; another run is the reference, by its name."""
     rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs, lang)
+    # with either side unstable a KPI can read better only because matters stay open (a starved office's
+    # cost): no change is called better, and none is coloured so
+    either = any(stability_lines(o.stability, o.capacity, lang)[0] for o in (a, b))
 
     def head(side: str, o: Outcome) -> str:
         who = "" if o.name == "baseline" else f"{o.name}, "
@@ -113,14 +120,19 @@ def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
     frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head(first, a): r.baseline,
                            head("dec.col.variant", b): r.variant,
                            t("dec.col.change", lang): r.change,
-                           t("dec.col.verdict", lang): t(f"verdict.{r.verdict}", lang)} for r in rows])
-    verdicts = [r.verdict for r in rows]
+                           t("dec.col.verdict", lang): t(f"verdict.{_said(r.verdict, either)}", lang)}
+                          for r in rows])
+    verdicts = [_said(r.verdict, either) for r in rows]
 
     def colour(row: pd.Series) -> list[str]:
         c = COLOURS.get(verdicts[int(str(row.name))], "")
         return [f"background-color: {c}" if c else ""] * len(row)
 
     box.table(frame.style.apply(colour, axis=1).hide(axis="index"))
+
+
+def _said(verdict: str, unstable: bool) -> str:
+    return "better_unstable" if unstable and verdict == "better" else verdict
 
 
 def verdict_word(o: Outcome, lang: str) -> str:

@@ -129,12 +129,17 @@ def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -
         s = _money_scale(lang)
         text, hw_text = (f"{fmt_number(c.mean / s, 0, sign=True)} {t('u.money', lang)}",
                          fmt_number(c.half_width / s, 0))
+    elif kpi == "backlog_growth_per_30d":  # in the unit both sides are given in
+        text = f"{fmt_number(c.mean, 0, sign=True)} {t('u.per_30d', lang)}"
+        hw_text = fmt_number(c.half_width, 0)
     else:
         text, hw_text = fmt_number(c.mean, 2, sign=True), fmt_number(c.half_width, 2)
     if c.verdict == "single":
         return f"{text} ({t('dec.single', lang)})"
     if c.half_width <= EXACT * abs(c.mean) or c.half_width == 0:  # no interval to give: say so, not "± 0"
         return t("dec.no_change", lang) if c.verdict == "none" else f"{text} ({t('dec.exact', lang)})"
+    if not hw_text.strip("0.,"):  # an interval below the figure's last digit: its bound, never "± 0.0"
+        hw_text = f"<{hw_text[:-1]}1"
     if c.verdict == "none":
         return f"{text} ± {hw_text}: {t('dec.none', lang)}"
     return f"{text} ± {hw_text}"

@@ -145,6 +145,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dec.col.change": ("change (95% interval)", "变化（95%区间）"),
     "dec.col.verdict": ("for the planner", "评价"),
     "verdict.better": ("better", "更好"),
+    "verdict.better_unstable": ("reads better, but unstable", "看似更好，但不稳定"),
     "verdict.worse": ("worse", "更差"),
     "verdict.none": ("no clear change", "无明显变化"),
     "verdict.single": ("no interval", "无区间"),
@@ -162,6 +163,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "stab.unstable": ("Unstable: the figures below understate resolution times and backlogs.",
                       "不稳定：以下数据低估了办结时长与积压。"),
     "stab.capacity": ("{} cannot keep up (utilisation {})", "{}无法应对（利用率 {}）"),
+    "cap.no_staff": ("no staff", "无人员"),
+    "stab.no_capacity": ("{} cannot keep up: it has no staff, so every matter that reaches it stays open",
+                         "{}无法应对：无人员，到达的事项均无法办结"),
     "stab.capacity_run": ("{} cannot keep up: the work that reached it in the run is {} times its capacity",
                           "{}无法应对：运行中实际到达的工作量为其能力的 {} 倍"),
     "stab.finding": ("{:.1%} of matters are never found: no patrol or part-time reporter passes them and their "

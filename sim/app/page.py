@@ -12,6 +12,7 @@ presets are chosen from lists, results go where the server was told (``GRIDSIM_W
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from dataclasses import replace
 from typing import Any
@@ -26,6 +27,8 @@ from sim.app import workbench as wb
 from sim.app.about import about_markdown
 from sim.app.labels import TEXT, t
 from sim.app.progress import CANCELLED, PageRun
+from sim.report.labels import humanize
+from sim.scenario.catalogue import label_of
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
 from sim.scenario.schema import warmup_days
 from sim.util.errors import ConfigError
@@ -88,11 +91,16 @@ base_key = hashlib.sha256("|".join(base_ov).encode()).hexdigest()[:8]
 
 
 def _sub_name(lever: lv.Lever) -> str:
+    if lever.group in ("modules", "departments"):  # by the base's catalogue: "Housing and urban management"
+        catalog = base_cfg.catalog
+        found = next((o for o in (*catalog.departments, *catalog.modules) if o.name == lever.sub), None)
+        if found is not None:
+            return label_of(found, lang)
     if lever.group == "modules":
-        return MODULES_ZH[MODULES.index(lever.sub)] if lang == "zh" and lever.sub in MODULES else lever.sub
+        return MODULES_ZH[MODULES.index(lever.sub)] if lang == "zh" and lever.sub in MODULES else humanize(lever.sub)
     if lever.group == "departments":
         zh = lang == "zh" and lever.sub in DEPARTMENTS
-        return DEPARTMENTS_ZH[DEPARTMENTS.index(lever.sub)] if zh else lever.sub
+        return DEPARTMENTS_ZH[DEPARTMENTS.index(lever.sub)] if zh else humanize(lever.sub)
     if lever.sub in LEVELS:
         return LEVELS_ZH[LEVELS.index(lever.sub)] if lang == "zh" else lever.sub
     return lever.sub
@@ -296,7 +304,8 @@ if capacity is not None:
         loads = pd.DataFrame([{t("cap.station", lang): answer.office_name(s.name, lang),
                                t("cap.stations", lang): s.stations, t("cap.servers", lang): f"{s.servers:,.1f}",
                                t("cap.arrivals", lang): f"{s.arrivals_per_day:,.1f}",
-                               t("cap.utilization", lang): f"{s.utilization:.2f}",
+                               t("cap.utilization", lang): (f"{s.utilization:.2f}" if math.isfinite(s.utilization)
+                                                            else t("cap.no_staff", lang)),
                                t("cap.flag", lang): t("cap.unstable", lang) if s.unstable else ""}
                               for s in capacity.loads])
         st.table(loads.style.hide(axis="index"))

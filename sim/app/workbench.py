@@ -397,6 +397,10 @@ def pareto_runs(o: Outcome, history: Sequence[Outcome]) -> dict[str, dict[str, A
     return {h.name: h.kpis for h in history if same(h)}
 
 
+def _unstable(o: Outcome) -> bool:
+    return isinstance(o.stability, dict) and o.stability.get("verdict") == "unstable"
+
+
 def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> bytes | None:
     """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
     are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
@@ -405,9 +409,12 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
         from sim.report.charts import pareto_chart  # on first use: the page starts in half a second
 
         seen = pareto_runs(o, history)
+        bad = {h.name for h in history if h.name in seen and _unstable(h)}
         if o.baseline is not None:
             seen.setdefault(t("baseline", lang), o.baseline.kpis)
-        return _png(pareto_chart(cost_table(seen), lang)) if seen else None
+            if _unstable(o.baseline):
+                bad.add(t("baseline", lang))
+        return _png(pareto_chart(cost_table(seen), lang, unstable=bad)) if seen else None
     key = (str(o.out_dir), lang, name)
     if key not in _DRAWN:
         fig = _draw(o, name, lang)

@@ -192,7 +192,8 @@ def _chart_makers(result: ExperimentResult, tables: dict[str, pd.DataFrame]) -> 
     makers["backlog"] = lambda: charts.backlog_chart(_shown(tables["backlog"], labels), lang,
                                                      surge_windows(base_cfg))
     makers["utilization"] = lambda: charts.utilization_heatmap(util[util["utilization"].notna()], lang)
-    makers["pareto"] = lambda: charts.pareto_chart(_shown(tables["cost"], labels), lang)
+    unstable = {labels.get(sc, sc) for sc, v in result.stability.items() if v.unstable}
+    makers["pareto"] = lambda: charts.pareto_chart(_shown(tables["cost"], labels), lang, unstable=unstable)
     return makers
 
 

@@ -10,7 +10,7 @@ pyplot, so nothing is shown and no global figure list grows; every word comes fr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -320,15 +320,23 @@ def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
     return fig
 
 
-def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95) -> Figure:
+def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95,
+                 unstable: Collection[str] = ()) -> Figure:
     """Staff cost (million yuan) vs on-time rate (``scenario, staff_cost, on_time_rate``): every
     variant a point, the Pareto front (cheapest for its on-time rate) joined and highlighted,
-    and the target on-time rate as a horizontal line."""
+    and the target on-time rate as a horizontal line. The ``unstable`` scenarios are marked apart
+    and kept off the front: a starved office reads cheap while its open matters pile up."""
     fig, ax = _figure(lang)
     cost = cost_table["staff_cost"].to_numpy(dtype=float) / 1e6
     rate = cost_table["on_time_rate"].to_numpy(dtype=float)
-    front = pareto_mask(cost, rate)
-    ax.scatter(cost[~front], rate[~front], s=30, color="#9a9a9a", label=label("legend.runs", lang), zorder=2)
+    bad = np.array([str(n) in set(unstable) for n in cost_table["scenario"]], dtype=bool)
+    front = np.zeros(len(cost), dtype=bool)
+    front[~bad] = pareto_mask(cost[~bad], rate[~bad])
+    other = ~front & ~bad
+    ax.scatter(cost[other], rate[other], s=30, color="#9a9a9a", label=label("legend.runs", lang), zorder=2)
+    if bad.any():
+        ax.scatter(cost[bad], rate[bad], s=40, marker="x", color=COLORS[3], label=label("legend.unstable", lang),
+                   zorder=2)
     order = np.flatnonzero(front)[np.argsort(cost[front])]
     ax.plot(cost[order], rate[order], color=COLORS[0], lw=1.6, marker="o", ms=7, zorder=3,
             label=label("legend.pareto", lang))

@@ -98,7 +98,9 @@ def plot_trials(table: pd.DataFrame, objective: Objective, path: Path, lang: str
     cost = pd.DataFrame({"scenario": [f"trial {int(j)}" for j in ok["job"]],
                          "staff_cost": ok[objective.kpi].astype(float).to_numpy(),
                          "on_time_rate": ok[objective.constraint].astype(float).to_numpy()})
-    fig = pareto_chart(cost, lang, target=objective.at_least)
+    unstable = {f"trial {int(j)}" for j, u in zip(ok["job"], ok["stability"].fillna("").astype(str), strict=True)
+                if u.startswith(UNSTABLE)}
+    fig = pareto_chart(cost, lang, target=objective.at_least, unstable=unstable)
     fig.savefig(path, dpi=120)
     return path
 

@@ -68,12 +68,15 @@ def test_the_answer_is_a_decision_in_the_planners_units(server: Any, browser: An
 def test_the_stability_verdict_comes_first_with_the_capacity_warning(server: Any, browser: Any) -> None:
     page = open_page(browser, server.url)
     page.get_by_text("County department staff (per county)").click()
-    set_field(page, re.compile("^urban.construction", re.I), "0")  # a department with no staff at all
+    # the lever by the department's display name, not its key (urban_construction)
+    set_field(page, re.compile("^Housing and urban management", re.I), "0")  # a department with no staff at all
     run(page, 1)
     text = body(page)
     answer = text[text.index("The answer"):text.index("Charts")]
     verdict = answer.index("Unstable")
     assert verdict < answer.index("Levers changed") < answer.index("on-time rate")
-    # the department by its display name (urban_construction: "Housing and urban management")
-    assert re.search(r"urban management cannot keep up \(utilisation", answer[verdict:], re.I)
+    # the department by its display name (urban_construction: "Housing and urban management"), and why: no staff
+    assert re.search(r"urban management cannot keep up: it has no staff", answer[verdict:], re.I)
+    assert "(utilisation –)" not in answer and "Levers changed: Housing and urban management" in answer
+    assert "reads better, but unstable" in answer  # its cheaper staff is not called better
     page.close()

@@ -16,7 +16,7 @@ def test_a_calibrated_preset_runs_on_its_own_territory(server: Any, browser: Any
     # waits for the page's rerun after the choice (an immediate read can see the field still empty)
     expect(page.get_by_label("Territory (the preset's own)", exact=True)).to_have_value("harbourtown", timeout=60_000)
     page.get_by_text("County department staff (per county)").click()
-    department = page.get_by_label(re.compile("^urban.construction", re.I))
+    department = page.get_by_label(re.compile("^Housing and urban management", re.I))
     expect(department).to_have_value("2849", timeout=60_000)  # the fitted head-count, inside the schema's bound
     assert "must be from" not in body(page)
     assert page.get_by_role("button", name="Run", exact=True).is_enabled()

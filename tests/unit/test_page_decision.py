@@ -125,3 +125,29 @@ def test_the_cost_chart_keeps_to_one_territory() -> None:
     history.append(outcome("#4", short))
     assert list(wb.pareto_runs(history[2], history)) == ["#1", "#3"]
     assert list(wb.pareto_runs(history[1], history)) == ["#2"]
+
+
+def test_an_interval_below_the_last_digit_is_its_bound_and_growth_has_its_unit() -> None:
+    scale = (1.0, "u.hours")
+    assert decision._fmt_change("on_time_rate", decision.Change(-0.015, 0.0004, "worse"), "en", scale) \
+        == "−1.5 points ± <0.1"  # never "± 0.0"
+    assert decision._fmt_change("staff_cost", decision.Change(-5_967_123.0, 0.4, "better"), "en", scale) \
+        == "−5,967 thousand yuan ± <1"
+    assert decision._fmt_change("backlog_growth_per_30d", decision.Change(63.53, 2.78, "worse"), "en", scale) \
+        == "+64 a month ± 3"  # in the unit both sides are given in
+
+
+def test_an_unstable_run_is_marked_and_kept_off_the_cost_front() -> None:
+    import pandas as pd
+
+    from sim.report.charts import pareto_chart
+
+    table = pd.DataFrame({"scenario": ["baseline", "starved", "more staff"],
+                          "staff_cost": [100e6, 90e6, 110e6], "on_time_rate": [0.90, 0.93, 0.95]})
+    fig = pareto_chart(table, "en", unstable={"starved"})
+    ax = fig.axes[0]
+    front = next(line for line in ax.get_lines() if line.get_label() == "Pareto front")
+    assert sorted(front.get_xdata().tolist()) == [100.0, 110.0]  # the cheap starved run is not on the front
+    assert "unstable (off the front)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    alone = pareto_chart(table, "en")  # without a verdict the cheaper run would have led it
+    assert 90.0 in next(line for line in alone.axes[0].get_lines() if line.get_label() == "Pareto front").get_xdata()
