@@ -251,8 +251,15 @@ def check_ranges(levers: Sequence[Lever], values: Mapping[str, Any]) -> dict[str
     return bad
 
 
+#: past this a value is said in words by its size, not in its digits (``1e308`` is 309 of them)
+PLAIN_MAX = 1e15
+
+
 def plain(x: float) -> str:
-    """A bound or value as a planner reads it: ``10,000`` or ``0.05``, never ``1e+04``."""
+    """A bound or value as a planner reads it: ``10,000`` or ``0.05``, never ``1e+04``; one past a
+    thousand million million is "more than 1,000,000,000,000,000" (its digits would fill the page)."""
+    if math.isfinite(x) and abs(x) > PLAIN_MAX:
+        return f"{'less' if x < 0 else 'more'} than {'-' if x < 0 else ''}{PLAIN_MAX:,.0f}"
     if not math.isfinite(x) or not float(x).is_integer():
         return f"{x:,.6f}".rstrip("0") if math.isfinite(x) else str(x)
     return f"{x:,.0f}"

@@ -77,6 +77,7 @@ def test_lever_ranges_are_the_schemas_bounds(base: tuple) -> None:
     dept = next(k for k in by_key if k.startswith("staffing.department_staff."))
     assert lv.check_ranges(list(by_key.values()), {dept: 2849}) == {}
     assert lv.plain(1e7) == "10,000,000" and lv.plain(0.05) == "0.05"
+    assert lv.plain(1e308) == "more than 1,000,000,000,000,000"  # not 309 digits across the sidebar
 
 
 def test_every_lever_has_a_label_in_both_languages(base: tuple) -> None:
