@@ -24,8 +24,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.metrics.stability import UNSTABLE
 from sim.runs.api import _write, run_config
+from sim.runs.cached import load_result
+from sim.runs.config import resolve_defaults
 from sim.runs.source import validate_run
-from sim.runs.store import SOURCE
+from sim.runs.store import SOURCE, lookup
 from sim.scenario.compose import to_config
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
@@ -55,7 +57,7 @@ def run_job(cfg: DictConfig) -> Any:
     t0 = time.perf_counter()
     attempts = previous.attempts + 1 if previous is not None else 1
     try:
-        out_dir, kpis, stability = _simulate(cfg, overrides, cwd, sweep_dir)
+        out_dir, kpis, stability, stored = _simulate(cfg, overrides, cwd, sweep_dir)
         rec = JobRecord(job=num, overrides=overrides, status="ok", results_dir=str(out_dir),
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
                         stability=stability)
@@ -68,6 +70,8 @@ def run_job(cfg: DictConfig) -> Any:
                         seconds=time.perf_counter() - t0, attempts=attempts)
     write_record(sweep_dir, rec)
     outcome = f"{rec.status} in {rec.seconds:.1f} s" + ("" if rec.ok else f": {rec.error}")
+    if rec.ok and stored:
+        outcome += f", from the store ({rec.results_dir}; run.reuse=false runs it again)"
     if rec.ok and rec.stability.startswith(UNSTABLE):  # its KPIs understate what is still open: said beside its line
         outcome += f", {rec.stability.upper()}"
     _say(f"{tag} {shown}: {outcome}")
@@ -75,11 +79,14 @@ def run_job(cfg: DictConfig) -> Any:
 
 
 def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
-              sweep_dir: Path) -> tuple[Path, dict[str, float], str]:
-    """Validate the job's config and run it without a progress bar; writing is serialised.
+              sweep_dir: Path) -> tuple[Path, dict[str, float], str, bool]:
+    """Validate the job's config and run it without a progress bar; writing is serialised. The job's
+    results directory, KPIs, verdict, and whether they came from the store of runs.
 
-    Parallel jobs that finish in the same second would race for the same timestamped
-    results directory name, so the write (not the simulation) holds a lock of the sweep.
+    A config the store has already (the same config, seed and code, its directory intact: as
+    ``gridsim`` serves one, ``run.reuse``) is not run again. Parallel jobs that finish in the same
+    second would race for the same timestamped results directory name, so the write (not the
+    simulation) holds a lock of the sweep.
     """
 
     args = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "run.progress"] + ["run.progress=false"]
@@ -87,6 +94,10 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
         cfg.run.progress = False
     config = to_config(cfg)
     validate_run(config)
+    with _working_dir(cwd):
+        served = _from_store(config)
+    if served is not None:
+        return served
     with _working_dir(cwd):
         result = run_config(config, args, write=False, check_dir=True)  # run.results_dir is checked before simulating
         with _lock(sweep_dir / ".write.lock"):
@@ -96,7 +107,19 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
                 out_dir = _write(result, args)
             finally:
                 SOURCE.reset(token)
-    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, result.stability.tag()
+    return out_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, result.stability.tag(), False
+
+
+def _from_store(config: Any) -> tuple[Path, dict[str, float], str, bool] | None:
+    """The job's results from the store of runs, when it has them (``sim.runs.cached``); else None."""
+    key_cfg = resolve_defaults(config)[0]  # the config a run registers, defaults filled in
+    if not (key_cfg.run.simulate and key_cfg.run.reuse):
+        return None
+    stored = lookup(key_cfg, say=_say)
+    result = load_result(key_cfg, stored) if stored is not None else None
+    if stored is None or result is None:
+        return None
+    return stored.results_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, result.stability.tag(), True
 
 
 def _returned(rec: JobRecord, objective: Objective | None) -> Any:

@@ -208,3 +208,17 @@ def test_the_sweep_summary_names_its_unstable_jobs(tmp_path: Path, capsys: pytes
     said = capsys.readouterr().out
     assert "sweep: 2 job(s), 2 ok (1 of them UNSTABLE" in said
     assert "[2/2] unstable (capacity) (job 1 in the table)" in said
+
+
+def test_a_job_the_store_has_is_served_not_run_again(tmp_path: Path) -> None:
+    first, sweep_a = multirun(tmp_path, "textbook.servers=1,2", sweep="a")
+    assert first.returncode == 0, first.stderr
+    again, sweep_b = multirun(tmp_path, "textbook.servers=1,2", sweep="b")  # another sweep, the same jobs
+    assert again.returncode == 0, again.stderr
+    a, b = pd.read_csv(sweep_a / "sweep.csv"), pd.read_csv(sweep_b / "sweep.csv")
+    assert list(b["results_dir"]) == list(a["results_dir"])  # the first sweep's directories, not new ones
+    assert b["wait_hours_mean"].tolist() == pytest.approx(a["wait_hours_mean"].tolist())
+    assert again.stdout.count(", from the store (") == 2
+    forced, sweep_c = multirun(tmp_path, "textbook.servers=1,2", "run.reuse=false", sweep="c")
+    assert forced.returncode == 0 and "from the store" not in forced.stdout
+    assert not set(pd.read_csv(sweep_c / "sweep.csv")["results_dir"]) & set(a["results_dir"])
