@@ -356,8 +356,9 @@ def side_by_side(engine: str, replications: int, cores: int, room_bytes: float, 
     return max(1, min(replications, cores, fit))
 
 
-def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:
-    """The key that makes the run big, and the advice that goes with it."""
+def _key_to_change(cfg: Config, est: Estimate, streams: bool = True) -> tuple[str, str]:
+    """The key that makes the run big, and the advice that goes with it (``streams``: the caller can run it
+    streamed through Ray, which an experiment cannot)."""
     t = cfg.territory
     if cfg.textbook.enabled:
         return "textbook.arrival_rate_per_hour", "a lower textbook.arrival_rate_per_hour or a shorter run.horizon_days"
@@ -373,8 +374,8 @@ def _key_to_change(cfg: Config, est: Estimate) -> tuple[str, str]:
     if t.counties > 1:
         room = MEMORY_SHARE * est.available_bytes - BASE_BYTES
         fit = max(1, math.floor(t.counties * room / max(est.peak_bytes - BASE_BYTES, 1)))
-        return "territory.counties", (f"engine.backend=ray (county blocks streamed, memory bounded by a block), "
-                                      f"at most about {fit:,} counties (territory.counties) or a shorter horizon")
+        ray = "engine.backend=ray (county blocks streamed, memory bounded by a block), " if streams else ""
+        return "territory.counties", f"{ray}at most about {fit:,} counties (territory.counties) or a shorter horizon"
     return "territory", "a smaller territory or a shorter run.horizon_days"
 
 
@@ -397,7 +398,7 @@ def _biggest_staff(cfg: Config, est: Estimate) -> tuple[str, str] | None:
     return key, f"a smaller {key} ({heads[key]:,} servers of {est.servers:,.0f}) or a smaller territory"
 
 
-def check_fits(cfg: Config, est: Estimate) -> None:
+def check_fits(cfg: Config, est: Estimate, streams: bool = True) -> None:
     """Raise ConfigError when the territory is too large to build, or (when simulating) the run would
     not fit in ``MEMORY_SHARE`` of the memory available, or would take longer than ``CONFIRM_SECONDS``
     without ``run.confirm=true``."""
@@ -416,13 +417,13 @@ def check_fits(cfg: Config, est: Estimate) -> None:
                               f"but {_gb(est.available_bytes)} are available: use a smaller territory")
         return
     if not est.fits:
-        key, advice = _key_to_change(cfg, est)
+        key, advice = _key_to_change(cfg, est, streams)
         raise ConfigError(key, f"this run needs about {_gb(est.peak_bytes)} of memory ({est.matters:,.0f} matters, "
                           f"{est.servers:,.0f} servers on the {est.engine} engine) but {_gb(est.available_bytes)} are "
                           f"available, of which a run may take {MEMORY_SHARE:.0%}: use {advice} "
                           "(run.simulate=false prints the capacity check alone)")
     if est.needs_confirm and not cfg.run.confirm:
-        _, advice = _key_to_change(cfg, est)
+        _, advice = _key_to_change(cfg, est, streams)
         faster = (f"; the vector engine would take about {duration(est.vector_seconds)}: engine=vector"
                   if est.engine == "agent" and est.vector_seconds < est.seconds / 2 else "")
         raise ConfigError("run.confirm", f"this run is expected to take about {duration(est.seconds)} on the "

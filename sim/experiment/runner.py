@@ -244,7 +244,7 @@ def preflight(spec: ExperimentSpec, cfgs: dict[str, Config]) -> None:
         one = replace(cfg, run=replace(cfg.run, replications=spec.replications),
                       engine=replace(cfg.engine, backend=Backend.threads, workers=spec.workers))
         try:
-            check_fits(one, estimate(one, writes=False))
+            check_fits(one, estimate(one, writes=False), streams=False)  # an experiment runs in this process
         except ConfigError as exc:
             raise ConfigError(f"experiment.scenarios.{s}", str(exc)) from None
 

@@ -345,3 +345,13 @@ def test_a_scenario_too_long_for_the_pre_flight_stops_the_experiment_before_it_r
         run_named(str(path), [f"run.results_dir={tmp_path / 'results'}"])
     assert err.value.key == "experiment.scenarios.two" and "set run.confirm=true" in str(err.value)
     assert not (tmp_path / "results").exists()  # nothing simulated, nothing written
+
+
+def test_an_experiment_too_big_for_memory_is_not_told_to_stream(tmp_path: Path) -> None:
+    """Experiments run in this process: the refusal's advice leaves out engine.backend=ray, which a run has."""
+    body = SPEC.replace("base: [territory=township, run.horizon_days=20, run.warmup_days=5]",
+                        "base: [territory=city, territory.counties=2000]")
+    with pytest.raises(ConfigError) as err:
+        run_named(str(write_spec(tmp_path, body)), [f"run.results_dir={tmp_path / 'results'}"])
+    assert err.value.key.startswith("experiment.scenarios.") and "of memory" in str(err.value)
+    assert "at most about" in str(err.value) and "engine.backend=ray" not in str(err.value)
