@@ -129,16 +129,10 @@ def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
         return float(default) if got is None else got  # an emptied field: the default it follows
     if lever.kind in ("choice", "multi") and not set(value if lever.kind == "multi" else [value]) <= set(lever.choices):
         value = default  # a choice another base offered
-    if lever.kind in ("int", "float"):
-        # the field's value lives in the session (set once, from the URL or the last language's field), not in
-        # value=: Streamlit puts an emptied field back to its value= of the last rerun, which was the value before
-        # the last one typed (a cleared field brought back an old, rejected value); emptied, it is the base's
-        whole = lever.kind == "int"
-        if key not in state:
-            state[key] = int(value) if whole else float(value)
-        got = box.number_input(label, value=None, step=int(lever.step) if whole else float(lever.step),
-                               format="%d" if whole else None, key=key, placeholder=lv.plain(float(default)))
-        return default if got is None else got
+    if lever.kind == "int":
+        return box.number_input(label, value=int(value), step=int(lever.step), format="%d", key=key)
+    if lever.kind == "float":
+        return box.number_input(label, value=float(value), step=float(lever.step), key=key)
     if lever.kind == "bool":
         return box.checkbox(label, value=bool(value), key=key)
     if lever.kind == "choice":

@@ -72,20 +72,3 @@ def test_a_shorter_horizon_takes_the_default_warm_up_along(server: Any, browser:
     set_field(page, HORIZON, "70")
     assert page.get_by_label(WARMUP, exact=True).input_value() == "20.00"
     page.close()
-
-
-def test_an_emptied_field_takes_the_base_value_not_an_earlier_one(server: Any, browser: Any) -> None:
-    """Streamlit puts an emptied field back to the value it was last drawn with: here that was the value
-    before the last one typed, an old rejected -7. An emptied field now stands for the base's value."""
-    page = open_page(browser, server.url)
-    for value in ("3", "-7", "5"):
-        set_field(page, FULLTIME, value)
-        settle(page)
-    assert "staffing.fulltime_per_grid=5" in page.url
-    set_field(page, FULLTIME, "")
-    settle(page)
-    box = page.get_by_label(FULLTIME, exact=True)
-    assert box.input_value() in ("", "1") and box.input_value() != "-7"
-    assert "staffing.fulltime_per_grid" not in page.url  # the base's value: nothing to keep in the link
-    assert "must be from" not in body(page)
-    page.close()
