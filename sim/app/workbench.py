@@ -36,6 +36,7 @@ from sim.checks.capacity import CapacityReport
 from sim.checks.cost import START_SECONDS
 from sim.checks.preflight import estimate
 from sim.metrics.replications import paired_difference
+from sim.metrics.stability import is_unstable
 from sim.runs.config import resolve_defaults
 from sim.runs.store import lookup
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
@@ -397,10 +398,6 @@ def pareto_runs(o: Outcome, history: Sequence[Outcome]) -> dict[str, dict[str, A
     return {h.name: h.kpis for h in history if same(h)}
 
 
-def _unstable(o: Outcome) -> bool:
-    return isinstance(o.stability, dict) and o.stability.get("verdict") == "unstable"
-
-
 def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> bytes | None:
     """One chart of the page (PNG bytes) in ``lang``, the CJK font for Chinese; a run's own charts
     are drawn once per language and kept (page runs write none: ``report.charts=false``)."""
@@ -409,10 +406,10 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
         from sim.report.charts import pareto_chart  # on first use: the page starts in half a second
 
         seen = pareto_runs(o, history)
-        bad = {h.name for h in history if h.name in seen and _unstable(h)}
+        bad = {h.name for h in history if h.name in seen and is_unstable(h.stability)}
         if o.baseline is not None:
             seen.setdefault(t("baseline", lang), o.baseline.kpis)
-            if _unstable(o.baseline):
+            if is_unstable(o.baseline.stability):
                 bad.add(t("baseline", lang))
         return _png(pareto_chart(cost_table(seen), lang, unstable=bad)) if seen else None
     key = (str(o.out_dir), lang, name)

@@ -113,6 +113,17 @@ class Stability:
                    reasons=tuple(Reason.from_dict(r) for r in d.get("reasons", ())), note=str(d.get("note", "")))
 
 
+def is_unstable(said: object) -> bool:
+    """Whether a verdict as tables and files keep it says unstable: a ``Stability.tag()`` cell
+    (``unstable (capacity)``, a sweep's or the store's), a ``Stability.to_dict()`` mapping (a run's
+    ``kpis.json``, the page's outcome) or a ``Stability``; anything else (none, a missing cell) is not."""
+    if isinstance(said, Stability):
+        return said.unstable
+    if isinstance(said, Mapping):
+        return said.get("verdict") == UNSTABLE
+    return isinstance(said, str) and said.startswith(UNSTABLE)
+
+
 def _finite(x: float | None) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 

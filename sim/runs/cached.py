@@ -53,6 +53,26 @@ def load_result(cfg: Config, stored: StoredRun) -> RunResult | None:
         return None
 
 
+def stored_result(cfg: Config, say: Callable[[str], None]) -> tuple[RunResult, StoredRun] | None:
+    """The results the store of runs holds for ``cfg`` (its directory checked against its manifest) and
+    where they are, or None: ``run.reuse=false`` or ``run.simulate=false``, none stored, or one that
+    cannot be served (said through ``say``; the caller runs it again)."""
+    # a run registers the config it resolved (defaults such as the warm-up filled in), so the
+    # look-up resolves the same way first
+    key_cfg = resolve_defaults(cfg)[0]
+    if not (key_cfg.run.simulate and key_cfg.run.reuse):
+        return None
+    stored = lookup(key_cfg, say=say)
+    if stored is None:
+        return None
+    result = load_result(key_cfg, stored)
+    if result is None:
+        say(f"the store's run of this config ({stored.results_dir}) cannot be served: its kpis.json "
+            "is unreadable; running it again")
+        return None
+    return result, stored
+
+
 def _warn(line: str) -> None:
     print(f"gridsim: {line}", file=sys.stderr)
 
@@ -69,21 +89,14 @@ def run_cached(overrides: Sequence[str] | str = (), *, echo: Callable[[str], Non
     check_types(echo=echo)
     say = echo or (lambda _s: None)
     cfg, notes = (cfg, []) if cfg is not None else load_config_noted(overrides)
-    # a run registers the config it resolved (defaults such as the warm-up filled in), so the
-    # look-up resolves the same way first
-    key_cfg = resolve_defaults(cfg)[0]
-    if key_cfg.run.simulate and key_cfg.run.reuse:
-        stored = lookup(key_cfg, say=echo or _warn)
-        result = load_result(key_cfg, stored) if stored is not None else None
-        if stored is not None and result is None:
-            (echo or _warn)(f"the store's run of this config ({stored.results_dir}) cannot be served: its kpis.json "
-                            "is unreadable; running it again")
-        if stored is not None and result is not None:
-            say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
-                "so these are its results (run.reuse=false runs it again)")
-            say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None,
-                                 result.stability))
-            return result, True
+    served = stored_result(cfg, echo or _warn)
+    if served is not None:
+        result, stored = served
+        key_cfg = result.cfg
+        say(f"served from the store ({db_path(key_cfg)}): the same config and seed ran at {stored.created}, "
+            "so these are its results (run.reuse=false runs it again)")
+        say(format_kpi_table(result.kpis, result.ci if key_cfg.run.replications > 1 else None, result.stability))
+        return result, True
     token = SOURCE.set(source)
     try:  # the config composed once, here or by the caller: run_config does not compose it again
         return api.run_config(cfg, overrides, echo=echo, notes=notes), False

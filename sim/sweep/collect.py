@@ -26,7 +26,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from sim.metrics.stability import UNSTABLE
+from sim.metrics.stability import is_unstable
 from sim.util.strict_json import dumps as strict_dumps
 
 JOBS_DIR = "jobs"
@@ -191,8 +191,7 @@ class SweepTable(Callback):
         failed = frame[frame["status"] != "ok"]
         last_sweep.jobs, last_sweep.failed = len(frame), len(failed)
         last_sweep.table = sweep_dir / (TABLE + ".csv")
-        said = frame["stability"].fillna("").astype(str)
-        unstable = frame[(frame["status"] == "ok") & said.str.startswith(UNSTABLE)]
+        unstable = frame[(frame["status"] == "ok") & frame["stability"].map(is_unstable).astype(bool)]
         some = f" ({len(unstable)} of them UNSTABLE: their KPIs understate what is still open)" if len(unstable) else ""
         print(f"sweep: {len(frame)} job(s), {len(frame) - len(failed)} ok{some}, {len(failed)} failed", flush=True)
         for _, row in failed.iterrows():

@@ -22,12 +22,11 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.metrics.stability import UNSTABLE
+from sim.metrics.stability import is_unstable
 from sim.runs.api import _write, run_config
-from sim.runs.cached import load_result
-from sim.runs.config import resolve_defaults
+from sim.runs.cached import stored_result
 from sim.runs.source import validate_run
-from sim.runs.store import SOURCE, lookup
+from sim.runs.store import SOURCE
 from sim.scenario.compose import to_config
 from sim.sweep.collect import JobRecord, read_record, write_record
 from sim.sweep.tune import Objective, objective_from
@@ -62,7 +61,7 @@ def run_job(cfg: DictConfig) -> Any:
                         seconds=time.perf_counter() - t0, attempts=attempts, kpis=kpis,
                         stability=stability)
         if objective is not None:  # an unstable run never meets the constraint (sim.sweep.tune)
-            rec.objective = objective(kpis, stable=not stability.startswith(UNSTABLE))
+            rec.objective = objective(kpis, stable=not is_unstable(stability))
     except Exception as exc:  # any failure is this job's, not the sweep's
         if (signalled := signal_in(exc)) is not None:  # a Ctrl-C or SIGTERM in disguise stops the sweep
             raise signalled from None
@@ -72,7 +71,7 @@ def run_job(cfg: DictConfig) -> Any:
     outcome = f"{rec.status} in {rec.seconds:.1f} s" + ("" if rec.ok else f": {rec.error}")
     if rec.ok and stored:
         outcome += f", from the store ({rec.results_dir}; run.reuse=false runs it again)"
-    if rec.ok and rec.stability.startswith(UNSTABLE):  # its KPIs understate what is still open: said beside its line
+    if rec.ok and is_unstable(rec.stability):  # its KPIs understate what is still open: said beside its line
         outcome += f", {rec.stability.upper()}"
     _say(f"{tag} {shown}: {outcome}")
     return _returned(rec, objective)
@@ -112,13 +111,10 @@ def _simulate(cfg: DictConfig, overrides: Sequence[str], cwd: Path,
 
 def _from_store(config: Any) -> tuple[Path, dict[str, float], str, bool] | None:
     """The job's results from the store of runs, when it has them (``sim.runs.cached``); else None."""
-    key_cfg = resolve_defaults(config)[0]  # the config a run registers, defaults filled in
-    if not (key_cfg.run.simulate and key_cfg.run.reuse):
+    served = stored_result(config, _say)
+    if served is None:
         return None
-    stored = lookup(key_cfg, say=_say)
-    result = load_result(key_cfg, stored) if stored is not None else None
-    if stored is None or result is None:
-        return None
+    result, stored = served
     return stored.results_dir.resolve(), {k: float(v) for k, v in result.kpis.items()}, result.stability.tag(), True
 
 
@@ -129,7 +125,7 @@ def _returned(rec: JobRecord, objective: Objective | None) -> Any:
         return math.inf
     # scored from the KPIs and the verdict, not the record's objective: one an earlier run of the sweep
     # kept was scored by the rules of its time
-    return objective(rec.kpis, stable=not rec.stability.startswith(UNSTABLE))
+    return objective(rec.kpis, stable=not is_unstable(rec.stability))
 
 
 def _shorten(text: str, width: int = 160) -> str:

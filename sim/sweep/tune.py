@@ -28,7 +28,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim.metrics.stability import UNSTABLE
+from sim.metrics.stability import is_unstable
 from sim.report.charts import pareto_chart
 from sim.sweep.collect import read_records, sweep_table
 from sim.util.strict_json import dumps as strict_dumps
@@ -83,7 +83,7 @@ class Tuning(Callback):
         (sweep_dir / "best.json").write_text(strict_dumps(best, indent=2) + "\n", encoding="utf-8")
         if best:
             why = "feasible" if best["feasible"] else "INFEASIBLE" + (
-                f", {best['stability']}" if best["stability"].startswith(UNSTABLE) else "")
+                f", {best['stability']}" if is_unstable(best["stability"]) else "")
             print(f"best: {best['objective']:,.2f} ({why}) "
                   f"with {' '.join(f'{k}={v}' for k, v in best['params'].items())}", flush=True)
         chart = plot_trials(table, self.objective, sweep_dir / "trials_pareto.png",
@@ -98,8 +98,7 @@ def plot_trials(table: pd.DataFrame, objective: Objective, path: Path, lang: str
     cost = pd.DataFrame({"scenario": [f"trial {int(j)}" for j in ok["job"]],
                          "staff_cost": ok[objective.kpi].astype(float).to_numpy(),
                          "on_time_rate": ok[objective.constraint].astype(float).to_numpy()})
-    unstable = {f"trial {int(j)}" for j, u in zip(ok["job"], ok["stability"].fillna("").astype(str), strict=True)
-                if u.startswith(UNSTABLE)}
+    unstable = {f"trial {int(j)}" for j, u in zip(ok["job"], ok["stability"], strict=True) if is_unstable(u)}
     fig = pareto_chart(cost, lang, target=objective.at_least, unstable=unstable)
     fig.savefig(path, dpi=120)
     return path
@@ -111,7 +110,7 @@ def trials_table(frame: pd.DataFrame, levers: list[str], objective: Objective) -
     columns = ["job", *[k for k in levers if k in frame.columns], "status",
                objective.kpi, objective.constraint, "stability", "objective", "results_dir"]
     out = frame.reindex(columns=columns)
-    unstable = out["stability"].fillna("").astype(str).str.startswith(UNSTABLE)
+    unstable = out["stability"].map(is_unstable).astype(bool)
     out["feasible"] = (out[objective.constraint] >= objective.at_least) & ~unstable
     ok = (out["status"] == "ok").to_numpy()
     if ok.any():  # scored again: a trial of an earlier run of the sweep kept the objective of its time

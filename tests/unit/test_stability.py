@@ -10,7 +10,7 @@ import pytest
 from sim.app.answer import stability_lines
 from sim.experiment.findings import effect, findings
 from sim.metrics.open_matters import mser5_shift
-from sim.metrics.stability import FINDING, Stability, judge_stability
+from sim.metrics.stability import FINDING, UNSTABLE, Stability, is_unstable, judge_stability
 from sim.report.verdict import verdict_of
 
 LOADS = [("grid", "grid", 0.2), ("department:urban_construction", "county", 0.8)]
@@ -154,3 +154,13 @@ def test_the_shift_is_the_open_count_before_the_truncation_less_after() -> None:
     rising = np.r_[np.linspace(0.0, 90.0, 10), np.full(40, 100.0)]
     assert mser5_shift(rising, 2.0, 10.0) == pytest.approx(np.linspace(0.0, 90.0, 10)[2:].mean() - 100.0)
     assert math.isnan(mser5_shift(rising, 10.0, 10.0)) and math.isnan(mser5_shift(rising, 2.0, math.nan))
+
+
+def test_is_unstable_reads_every_form_a_verdict_is_kept_in() -> None:
+    """A sweep's cell, a run's kpis.json and the verdict itself say the same; a missing cell is not unstable."""
+    bad = Stability(UNSTABLE, "capacity", (), "")
+    good = Stability()
+    for said in (bad, bad.tag(), bad.to_dict()):
+        assert is_unstable(said)
+    for said in (good, good.tag(), good.to_dict(), None, float("nan"), "", {}):
+        assert not is_unstable(said)
