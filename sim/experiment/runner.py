@@ -46,6 +46,7 @@ from sim.experiment.spec import ExperimentSpec
 from sim.metrics.kpis import backlog_series, compute_kpis
 from sim.metrics.stability import Stability, judge_stability
 from sim.metrics.tables import RunTables, tables_from_records
+from sim.records.schema import Records
 from sim.runs.config import load_config
 from sim.runs.replicate import Replicator, replicate
 from sim.runs.source import capacity_of
@@ -173,17 +174,40 @@ def run_replication(scenario: str, overrides: tuple[str, ...], rep: int) -> RepO
             per_day.append(report.matters_per_day)
 
     rec = Replicator(cfg, terr, engine, inspect=capacity).run(rep).records
+    kp, back = _replication_kpis(cfg, terr, rec)
+    t_days = back["t_hours"].to_numpy(dtype=float) / HOURS_PER_DAY
+    open_ = back["open"].to_numpy(dtype=float)
+    tables = tables_from_records(rec, kp) if rep == 0 else None
+    return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine.name,
+                     time.perf_counter() - t0, tables, unstable, loads, per_day)
+
+
+def _replication_kpis(cfg: Config, terr: Territory, rec: Records) -> tuple[dict[str, float], pd.DataFrame]:
+    """One replication's KPIs as an experiment compares them (the run's, headcounts, the surges') and its backlog."""
     kp = compute_kpis(rec)
     staff = terr.staff_by_role()
     kp["headcount_fulltime"] = float(staff.get("fulltime", 0))
     kp["headcount_staff"] = float(sum(staff.get(r, 0) for r in HANDLING_ROLES))
     back = backlog_series(rec)
-    t_days = back["t_hours"].to_numpy(dtype=float) / HOURS_PER_DAY
-    open_ = back["open"].to_numpy(dtype=float)
-    kp.update(surge_kpis(t_days, open_, surge_windows(cfg)))
-    tables = tables_from_records(rec, kp) if rep == 0 else None
-    return RepOutput(scenario, rep, kp, t_days, open_, back["undiscovered"].to_numpy(dtype=float), engine.name,
-                     time.perf_counter() - t0, tables, unstable, loads, per_day)
+    kp.update(surge_kpis(back["t_hours"].to_numpy(dtype=float) / HOURS_PER_DAY, back["open"].to_numpy(dtype=float),
+                         surge_windows(cfg)))
+    return kp, back
+
+
+#: the probe's horizon: enough for a KPI window after a day of warm-up
+PROBE_DAYS = 2.0
+
+
+def check_kpi_names(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> None:
+    """The spec's KPIs checked against the names a replication of its baseline gives, before anything runs.
+
+    The names depend on the territory's offices (``utilization_<office>``), so they come from the
+    baseline's own run shortened to ``PROBE_DAYS`` (under a second for a city), not from a list
+    kept beside the KPI code; the values are thrown away."""
+    cfg, terr, engine = _setup(tuple(overrides[spec.baseline]))
+    days = min(PROBE_DAYS, cfg.run.horizon_days)
+    short = replace(cfg, run=replace(cfg.run, horizon_days=days, warmup_days=days / 2, replications=1))
+    _check_kpis(spec, _replication_kpis(short, terr, Replicator(short, terr, engine).run(0).records)[0])
 
 
 def _replication_of(task: Task) -> RepOutput:
@@ -260,6 +284,7 @@ def run_experiment(spec: ExperimentSpec, run_overrides: Sequence[str] = (),
     t0 = time.perf_counter()
     overrides, cfgs = planned if planned is not None else plan_experiment(spec, run_overrides)
     preflight(spec, cfgs)  # here, not in the plan: an experiment the store answers is not refused
+    check_kpi_names(spec, overrides)  # a misspelled KPI is one line now, not after the first replication
     base_cfg = cfgs[spec.baseline]
     say(f"experiment {spec.name}: {spec.title_in(base_cfg.report.lang)}")
     if spec.question:

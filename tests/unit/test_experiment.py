@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.experiment import list_specs, load_spec, outputs, run_experiment, run_named
+from sim.experiment import list_specs, load_spec, outputs, run_experiment, run_named, runner
 from sim.experiment.__main__ import main
 from sim.experiment.findings import effect, findings, headlines
 from sim.experiment.runner import ExperimentResult, run_replication, scenario_overrides, surge_kpis
@@ -113,15 +113,24 @@ def test_bad_spec_is_one_line_naming_the_key(tmp_path: Path, body: str, key: str
     assert words in str(err.value)
 
 
-def test_bad_scenario_override_or_kpi_stops_before_running(tmp_path: Path) -> None:
+def test_bad_scenario_override_or_kpi_stops_before_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = load_spec(str(write_spec(tmp_path, SPEC.replace("fulltime_per_grid=2", "fulltime_per_grid=-1"))))
     with pytest.raises(ConfigError) as err:
         run_experiment(bad)
     assert err.value.key == "experiment.scenarios.two" and "staffing.fulltime_per_grid" in str(err.value)
-    unknown = load_spec(str(write_spec(tmp_path, SPEC.replace("kpis: [", "kpis: [happiness, "))))
-    with pytest.raises(ConfigError) as err:
-        run_experiment(unknown)
+    unknown = load_spec(str(write_spec(tmp_path, SPEC.replace("kpis: [", "kpis: [happiness, on_time_rat, "))))
+
+    def no_replication(*_a: object) -> None:
+        raise AssertionError("a replication ran before the spec's KPIs were checked")
+
+    with monkeypatch.context() as m:
+        m.setattr(runner, "run_replication", no_replication)
+        with pytest.raises(ConfigError) as err:
+            run_experiment(unknown)
     assert err.value.key == "experiment.kpis[0]" and "happiness" in str(err.value)
+    near = load_spec(str(write_spec(tmp_path, SPEC.replace("kpis: [", "kpis: [on_time_rat, "))))
+    with pytest.raises(ConfigError, match="did you mean 'on_time_rate'"):
+        run_experiment(near)
     with pytest.raises(ConfigError, match="run.replications"):
         split_overrides(["run.replications=3"])
 
