@@ -231,12 +231,19 @@ def league_tables(rec: Records, units: LeagueUnits,
     return {level: ranked(rows, weights) for level, rows in league_rows_by_level(rec, units).items()}
 
 
+#: counts a league file gives in whole numbers: matters, and residents (a unit's households times the
+#: mean household size, which the per-10,000 rates keep unrounded)
+WHOLE_COLUMNS = ("residents", "matters", "closed")
+
+
 def write_league(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> list[Path]:
-    """Write ``league_<level>.csv`` for each table into ``directory``; return the paths."""
+    """Write ``league_<level>.csv`` for each table into ``directory``, its counts whole; return the paths."""
     paths = []
     for level, table in tables.items():
         path = Path(directory) / f"league_{level}.csv"
-        table.to_csv(path, index=False)
+        whole = {c: np.rint(table[c].to_numpy(dtype=float)).astype(np.int64)
+                 for c in WHOLE_COLUMNS if c in table.columns}
+        table.assign(**whole).to_csv(path, index=False)
         paths.append(path)
     return paths
 

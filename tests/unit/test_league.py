@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.metrics.league import LEAGUE_COLUMNS, LeagueUnits, composite_score, league_table, league_tables
+from sim.metrics.league import LEAGUE_COLUMNS, LeagueUnits, composite_score, league_table, league_tables, write_league
 from sim.records.schema import MatterRecords, Records, StationTable, VisitRecords
 from sim.runs.config import load_config
 from sim.scenario.constants import CLOSED, HOURS_PER_YEAR, STATUSES
@@ -103,6 +103,20 @@ def test_village_and_township_tables_by_hand() -> None:
     assert t2["settled_locally_share"] == 1.0 and t2["on_time_rate"] == 1.0 and t2["parent"] == "C01"
     t1 = _row(tables["township"], "C01-T01")
     assert t1["petitions_per_10k"] == pytest.approx(1 / 4000 * 10_000 * YEAR)
+
+
+def test_the_files_give_whole_residents_and_matters(tmp_path) -> None:
+    """A grid of 321 households at 2.5 people holds 802.5 residents on average: the file says 802; rates are
+    computed on the unrounded figure."""
+    tables = league_tables(REC, UNITS)
+    tables["grid"].loc[0, "residents"] = 802.5
+    write_league(tables, tmp_path)
+    back = pd.read_csv(tmp_path / "league_grid.csv")
+    for c in ("residents", "matters", "closed"):
+        assert back[c].dtype == np.int64, c
+    assert back.loc[0, "residents"] == 802 and back["matters"].tolist() == tables["grid"]["matters"].tolist()
+    assert back["petitions_per_10k"].tolist() == pytest.approx(tables["grid"]["petitions_per_10k"].tolist(),
+                                                               nan_ok=True)
 
 
 def test_composite_score_and_rank_by_hand() -> None:
