@@ -81,6 +81,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.funnel": ("level funnel", "层级分布"),
     "chart.backlog": ("backlog", "积压"),
     "chart.utilization": ("utilisation", "利用率"),
+    "chart.offices": ("modules and departments", "模块与部门"),
     "chart.pareto": ("cost vs on-time rate", "成本与按期率"),
     "chart.league": ("league", "排名"),
     "league.township": ("Townships", "乡镇/街道"),

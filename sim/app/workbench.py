@@ -360,7 +360,7 @@ def league_of(o: Outcome) -> dict[str, pd.DataFrame]:
 
 
 #: the page's charts, in the order it offers them
-CHARTS = ("cdf", "funnel", "backlog", "utilization", "pareto", "league")
+CHARTS = ("cdf", "funnel", "backlog", "utilization", "offices", "pareto", "league")
 _DRAWN: dict[tuple[str, str, str], bytes] = {}
 
 
@@ -379,6 +379,11 @@ def _draw(o: Outcome, name: str, lang: str) -> Figure | None:
     if name == "league":
         league = league_of(o)
         return league_chart(league, lang, place_names_of(o.cfg, lang)) if len(league) == 3 else None
+    if name == "offices":  # each module and department apart: the heatmap's averages by role hide a starved one
+        from sim.report.charts import office_chart  # on first use: the page starts in half a second
+
+        offices = o.out_dir / "offices.csv"
+        return office_chart(pd.read_csv(offices), lang) if offices.is_file() else None
     tb = run_tables(o)
     if name == "cdf":
         return cdf_chart(tb.cdf, lang)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from sim.app.answer import history_words
 from sim.app.workbench import Outcome
 from sim.runs.config import load_config
@@ -34,3 +36,24 @@ def test_a_run_without_changes_reads_as_the_baseline() -> None:
     base = _outcome("baseline", [])
     assert history_words(base, "en") == "baseline"
     assert history_words(_outcome("#2", [], base), "zh") == "基准"
+
+
+def test_the_page_draws_every_office_so_one_left_without_staff_shows(tmp_path: Path) -> None:
+    """The utilisation heatmap averages by role; the offices chart names a department with no staff."""
+    from sim.app.workbench import CHARTS, _draw
+
+    pd.DataFrame([
+        {"kind": "module", "office": "public_service", "name_zh": "公共服务", "name_en": "Public services",
+         "stations": 2, "busy_hours": 50.0, "capacity_hours": 100.0, "utilization": 0.5},
+        {"kind": "department", "office": "urban_construction", "name_zh": "住建", "name_en": "Housing",
+         "stations": 1, "busy_hours": 0.0, "capacity_hours": 0.0, "utilization": float("nan")},
+    ]).to_csv(tmp_path / "offices.csv", index=False)
+    o = _outcome("#1", [])
+    o.out_dir = tmp_path
+    assert "offices" in CHARTS
+    for lang, words, name in (("en", "no staff", "Housing"), ("zh", "无人员", "住建")):
+        fig = _draw(o, "offices", lang)
+        assert fig is not None
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        assert any(words in x for x in texts), texts
+        assert name in [t.get_text() for t in fig.axes[0].get_yticklabels()]
