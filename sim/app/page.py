@@ -25,6 +25,7 @@ from sim.app import answer, decision, league_view, messages, settings
 from sim.app import levers as lv
 from sim.app import workbench as wb
 from sim.app.about import about_markdown
+from sim.app.download import results_zip
 from sim.app.labels import TEXT, t
 from sim.app.progress import CANCELLED, PageRun
 from sim.report.labels import humanize
@@ -353,7 +354,7 @@ if history:
     answer.decision_table(st, a, b, lang)
     st.download_button(t("briefing", lang), data=lambda: wb.briefing_pdf(a, b, lang), file_name="briefing.pdf",
                        mime="application/pdf", on_click="ignore", key="briefing")
-    st.download_button(t("zip", lang), data=lambda: wb.results_zip(o),
+    st.download_button(t("zip", lang), data=lambda: results_zip(o.out_dir),
                        file_name=f"gridsim-run-{o.name.lstrip('#')}.zip", mime="application/zip", on_click="ignore",
                        key="zip")
 wb.warm_up()  # once per server process, after its first page: the first click does not load the engine

@@ -18,7 +18,6 @@ import math
 import os
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -444,16 +443,6 @@ def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     stem = out / f"briefing-{config_hash(a.cfg)[:10]}-{config_hash(b.cfg)[:10]}-{lang}"
     _png, pdf = compare_briefing(side(a), side(b), stem, lang)
     return pdf.read_bytes()
-
-
-def results_zip(o: Outcome) -> bytes:
-    """The run's results directory as a zip (in memory)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted(o.out_dir.rglob("*")):
-            if path.is_file():
-                z.write(path, Path(o.out_dir.name) / path.relative_to(o.out_dir))
-    return buf.getvalue()
 
 
 def kpi_rows(o: Outcome, lang: str, names: Sequence[str] = HEADLINE_KPIS) -> pd.DataFrame:

@@ -1,0 +1,83 @@
+"""The page's download of a run's results: its directory as a zip, without the server's own paths.
+
+A run's ``config.yaml``, ``overrides.txt`` and manifest name the folder it was written into
+(``run.results_dir``), which on a server is the server's business, not the planner's. The zip
+names that folder ``results`` instead, and the manifest it carries lists the files as the zip
+holds them (the rewritten ones with their new sizes and checksums), so that it still describes
+what was downloaded. The directory on the server is not touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+#: what the results folder is called in a download
+SHOWN_AS = "results"
+#: files larger than this are records (Parquet, league tables): never rewritten, copied as they are
+TEXT_LIMIT = 1 << 20
+#: the files that may hold the folder's path (a run's config, its overrides, its manifest)
+TEXT_SUFFIXES = (".yaml", ".txt", ".json")
+MANIFEST = "manifest.json"
+
+
+def server_paths(out_dir: Path) -> list[str]:
+    """The spellings of the run's results folder a file may hold, longest first (so none is half-replaced)."""
+    folder = out_dir.parent
+    spelled = {str(folder), str(folder.resolve()), folder.resolve().as_posix()}
+    return sorted((s for s in spelled if s not in ("", ".") and Path(s).is_absolute()), key=len, reverse=True)
+
+
+def _scrubbed(data: bytes, paths: list[str]) -> bytes:
+    text = data.decode("utf-8")
+    for p in paths:
+        text = text.replace(p, SHOWN_AS)
+    return text.encode("utf-8")
+
+
+def results_zip(out_dir: Path) -> bytes:
+    """``out_dir`` as a zip (in memory) under its own name, the results folder's path named ``results``."""
+    paths = server_paths(out_dir)
+    changed: dict[str, bytes] = {}
+    files = sorted(p for p in out_dir.rglob("*") if p.is_file())
+    for p in files:
+        if p.suffix in TEXT_SUFFIXES and p.stat().st_size <= TEXT_LIMIT:
+            data = p.read_bytes()
+            try:
+                new = _scrubbed(data, paths)
+            except UnicodeDecodeError:
+                continue
+            if new != data:
+                changed[p.relative_to(out_dir).as_posix()] = new
+    manifest = out_dir / MANIFEST
+    if manifest.is_file():
+        changed[MANIFEST] = _manifest_of(changed.get(MANIFEST, manifest.read_bytes()), changed)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in files:
+            rel = p.relative_to(out_dir).as_posix()
+            name = (Path(out_dir.name) / rel).as_posix()
+            if rel in changed:
+                z.writestr(name, changed[rel])
+            else:
+                z.write(p, name)
+    return buf.getvalue()
+
+
+def _manifest_of(raw: bytes, changed: dict[str, bytes]) -> bytes:
+    """The manifest with the rewritten files' sizes and checksums as the zip holds them."""
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return raw  # not one gridsim wrote: left as it is
+    entries = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict):
+        return raw
+    for rel, data in changed.items():
+        if rel in entries and rel != MANIFEST:
+            entries[rel] = {**entries[rel], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    # laid out as sim.runs.manifest writes it
+    return (json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")

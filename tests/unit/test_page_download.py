@@ -1,0 +1,35 @@
+"""The page's results download: the run's directory, without the server's own folder path."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import sim
+from sim.app.download import SHOWN_AS, results_zip
+
+
+def test_the_download_names_no_server_path_and_its_manifest_matches_what_it_holds(tmp_path: Path) -> None:
+    where = tmp_path / "srv" / "gridsim-results"
+    res = sim.run(["territory=township", "run.horizon_days=30", "run.warmup_days=5", "report.charts=false",
+                   "run.write_records=false", f"run.results_dir={where}"])
+    assert res.out_dir is not None
+    raw = {p.name: p.read_bytes() for p in res.out_dir.iterdir() if p.is_file()}
+    assert str(where).encode() in raw["config.yaml"]  # the run's own directory keeps its config as it ran
+
+    with zipfile.ZipFile(io.BytesIO(results_zip(res.out_dir))) as z:
+        got = {Path(n).name: z.read(n) for n in z.namelist()}
+        assert all(Path(n).parts[0] == res.out_dir.name for n in z.namelist())
+    assert set(got) == set(raw)
+    for name, data in got.items():
+        assert str(tmp_path).encode() not in data, name
+    assert f"results_dir: {SHOWN_AS}".encode() in got["config.yaml"]
+    manifest = json.loads(got["manifest.json"])
+    for name, entry in manifest["files"].items():
+        assert entry["bytes"] == len(got[name]) and entry["sha256"] == hashlib.sha256(got[name]).hexdigest(), name
+    # a file without the path travels as it was written
+    assert got["kpis.json"] == raw["kpis.json"]
+    assert res.out_dir.joinpath("config.yaml").read_bytes() == raw["config.yaml"]  # the server's copy untouched
