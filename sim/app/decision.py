@@ -23,16 +23,16 @@ __all__ = ["DIRECTION", "HEADLINE", "Change", "Row", "changes", "decision_rows",
 
 #: the KPIs the answer leads with, in order; the trust definitions' additions are shown when a run has them
 HEADLINE: tuple[str, ...] = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k",
-                             "open_at_horizon_share", "backlog_growth_per_30d", "staff_cost")
+                             "open_at_horizon_share", "backlog_growth_per_30d", "staff_cost_per_year")
 #: +1: more is better; -1: less is better
 DIRECTION: dict[str, int] = {"on_time_rate": 1, "satisfaction_rate": 1, "resolution_hours_p90": -1,
                              "petitions_per_10k": -1, "open_at_horizon_share": -1, "backlog_growth_per_30d": -1,
-                             "staff_cost": -1}
+                             "staff_cost_per_year": -1}
 #: a time at or above this many hours reads in days
 DAYS_FROM_HOURS = 72.0
 SHARES = frozenset({"on_time_rate", "satisfaction_rate", "open_at_horizon_share"})
 HOURS = frozenset({"resolution_hours_p90"})
-MONEY = frozenset({"staff_cost"})
+MONEY = frozenset({"staff_cost", "staff_cost_per_year"})
 
 
 def fmt_number(x: float, decimals: int = 1, sign: bool = False) -> str:

@@ -126,7 +126,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dkpi.petitions_per_10k": ("petitions per 10,000 residents a year", "每万人年信访量"),
     "dkpi.open_at_horizon_share": ("still open at the end", "期末未办结占比"),
     "dkpi.backlog_growth_per_30d": ("growth of open matters", "未办结事项增长"),
-    "dkpi.staff_cost": ("staff cost a year", "年人员成本"),
+    "dkpi.staff_cost_per_year": ("staff cost a year", "年人员成本"),
     "u.hours": ("hours", "小时"),
     "u.days": ("days", "天"),
     "u.money": ("thousand yuan", "万元"),

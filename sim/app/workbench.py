@@ -46,7 +46,8 @@ __all__ = ["HEADLINE_KPIS", "RUN_LOCK", "Outcome", "capacity_for", "presets", "w
 #: runs (and Hydra compositions) one at a time in the server process
 RUN_LOCK = threading.RLock()
 #: the KPIs the page leads with, and that the comparison sentence states
-HEADLINE_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k", "staff_cost")
+HEADLINE_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k",
+                 "staff_cost_per_year")
 #: days of matter draws behind the page's instant capacity check (only its hotline share needs draws)
 CAPACITY_DRAW_DAYS = 56.0
 #: overrides every page run carries: no progress bar on a server; the vector engine, whose records equal
@@ -411,11 +412,19 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
 
         seen = pareto_runs(o, history)
         bad = {h.name for h in history if h.name in seen and is_unstable(h.stability)}
-        if o.baseline is not None:
-            seen.setdefault(t("baseline", lang), o.baseline.kpis)
-            if is_unstable(o.baseline.stability):
+        base = o.baseline
+        # the baseline is a point of its own unless a run of the session is that run (one point, two names
+        # drawn over each other otherwise)
+        if base is not None and not any(h.out_dir == base.out_dir and h.name in seen for h in history):
+            seen.setdefault(t("baseline", lang), base.kpis)
+            if is_unstable(base.stability):
                 bad.add(t("baseline", lang))
-        return _png(pareto_chart(cost_table(seen), lang, unstable=bad)) if seen else None
+        elif base is not None:
+            named = {h.name: f"{h.name} ({t('baseline', lang)})" for h in history if h.out_dir == base.out_dir}
+            seen = {named.get(k, k): v for k, v in seen.items()}
+            bad = {named.get(k, k) for k in bad}
+        table = cost_table(seen, per_year=True)  # a year's cost, as the answer's table gives it
+        return _png(pareto_chart(table, lang, unstable=bad, per_year=True)) if seen else None
     key = (str(o.out_dir), lang, name)
     if key not in _DRAWN:
         fig = _draw(o, name, lang)

@@ -289,15 +289,17 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
     _quality_kpis(k, rec, mp, h - w0, opened)
     _utilization_kpis(k, rec, vp.per_station, vp.per_server, vp.stations_ok)
     offered_kpis(k, rec, vp.offered, w0, h)
-    _cost_kpis(k, rec.meta, mp)
+    _cost_kpis(k, rec.meta, mp, h - w0)
     return k
 
 
-def _cost_kpis(k: dict[str, float], meta: dict[str, Any], mp: _MatterPass) -> None:
-    """Staff cost of the run and per matter settled."""
+def _cost_kpis(k: dict[str, float], meta: dict[str, Any], mp: _MatterPass, window_h: float) -> None:
+    """Staff cost of the KPI window, the same at a year's length (what a budget reads: the window is the
+    horizon less the warm-up, 275 days by default), and per matter settled."""
     cost = meta.get("staff_cost")
     n_closed = int(mp.status_counts[CLOSED])
     k["staff_cost"] = float(cost) if cost is not None else math.nan
+    k["staff_cost_per_year"] = k["staff_cost"] * HOURS_PER_YEAR / window_h if window_h > 0 else math.nan
     k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan
 
 

@@ -177,7 +177,7 @@ def kpis_from_parts(parts: KpiParts, shell: Records, *, strict: bool = True) -> 
     _quality_kpis(k, shell, mp, h - w0, opened)
     _utilization_kpis(k, shell, parts.per_station, parts.per_server, parts.stations_ok)
     offered_kpis(k, shell, parts.offered, w0, h)
-    _cost_kpis(k, shell.meta, mp)
+    _cost_kpis(k, shell.meta, mp, h - w0)
     return k
 
 

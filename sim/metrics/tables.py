@@ -234,9 +234,11 @@ def comparison_table(runs: Mapping[str, Sequence[Mapping[str, float]]], kpis: Se
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def cost_table(kpis: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
-    """``scenario, staff_cost, on_time_rate``: one row per scenario (or sweep run) from its KPI means."""
-    rows = [{"scenario": s, "staff_cost": float(k.get("staff_cost", math.nan)),
+def cost_table(kpis: Mapping[str, Mapping[str, float]], per_year: bool = False) -> pd.DataFrame:
+    """``scenario, staff_cost, on_time_rate``: one row per scenario (or sweep run) from its KPI means; the
+    cost of the KPI window, or with ``per_year`` the same at a year's length (``staff_cost_per_year``)."""
+    cost = "staff_cost_per_year" if per_year else "staff_cost"
+    rows = [{"scenario": s, "staff_cost": float(k.get(cost, math.nan)),
              "on_time_rate": float(k.get("on_time_rate", math.nan))} for s, k in kpis.items()]
     return pd.DataFrame(rows, columns=COST_COLUMNS)
 

@@ -321,11 +321,12 @@ def office_chart(office_table: pd.DataFrame, lang: str) -> Figure:
 
 
 def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95,
-                 unstable: Collection[str] = ()) -> Figure:
+                 unstable: Collection[str] = (), per_year: bool = False) -> Figure:
     """Staff cost (million yuan) vs on-time rate (``scenario, staff_cost, on_time_rate``): every
     variant a point, the Pareto front (cheapest for its on-time rate) joined and highlighted,
     and the target on-time rate as a horizontal line. The ``unstable`` scenarios are marked apart
-    and kept off the front: a starved office reads cheap while its open matters pile up."""
+    and kept off the front: a starved office reads cheap while its open matters pile up. ``per_year``:
+    the table's costs are a year's (``cost_table(..., per_year=True)``), and the axis says so."""
     fig, ax = _figure(lang)
     cost = cost_table["staff_cost"].to_numpy(dtype=float) / 1e6
     rate = cost_table["on_time_rate"].to_numpy(dtype=float)
@@ -349,7 +350,7 @@ def pareto_chart(cost_table: pd.DataFrame, lang: str, target: float = 0.95,
     finite = rate[np.isfinite(rate)]
     lo = float(min(finite.min(), target)) if finite.size else target
     ax.set_ylim(max(0.0, lo - 0.05), min(1.0, max(float(finite.max()) if finite.size else 1.0, target)) + 0.03)
-    ax.set_xlabel(label("axis.staff_cost", lang))
+    ax.set_xlabel(label("axis.staff_cost_per_year" if per_year else "axis.staff_cost", lang))
     ax.set_ylabel(label("axis.on_time_rate", lang))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)

@@ -37,7 +37,8 @@ from sim.scenario.territory import build_territory
 __all__ = ["BRIEFING_KPIS", "Side", "compare_briefing", "compare_page", "comparison_rows", "kpi_title", "side_label"]
 
 #: the KPIs the findings state, in order (the page's headline KPIs)
-BRIEFING_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k", "staff_cost")
+BRIEFING_KPIS = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k",
+                 "staff_cost_per_year")
 LEAGUE_LEVELS = ("township", "village", "grid")
 
 

@@ -24,7 +24,7 @@ __all__ = ["Unit", "bare_name", "decimals_for", "fmt_change", "fmt_number", "fmt
 #: a time KPI is shown in days from this many hours of its reference value on
 DAYS_FROM_HOURS = 72.0
 #: KPIs that are money per run (the planner's unit); money per matter stays in yuan
-MONEY_TOTALS = ("staff_cost",)
+MONEY_TOTALS = ("staff_cost", "staff_cost_per_year")
 MAX_DECIMALS = 3
 
 _WORDS: dict[str, dict[str, str]] = {

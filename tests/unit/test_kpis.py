@@ -178,6 +178,8 @@ def test_cost() -> None:
     k = compute_kpis(example())
     assert k["staff_cost"] == 1000.0
     assert k["cost_per_settled"] == pytest.approx(250.0)
+    # the window is 90 h (10 h of warm-up in 100 h): a year holds 8760 / 90 of it
+    assert k["staff_cost_per_year"] == pytest.approx(1000.0 * 8760.0 / 90.0)
 
 
 def test_backlog_series() -> None:

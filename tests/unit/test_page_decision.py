@@ -11,10 +11,14 @@ from sim.app import decision, settings
 from sim.app.levers import Lever
 from sim.app.progress import PageRun, RunCancelled, Stage
 
-A_RUNS = [{"on_time_rate": 0.90, "resolution_hours_p90": 300.0, "staff_cost": 122_022_235.62, "petitions_per_10k": 7.0},
-          {"on_time_rate": 0.92, "resolution_hours_p90": 310.0, "staff_cost": 122_022_235.62, "petitions_per_10k": 7.2}]
-B_RUNS = [{"on_time_rate": 0.95, "resolution_hours_p90": 200.0, "staff_cost": 153_022_235.62, "petitions_per_10k": 7.1},
-          {"on_time_rate": 0.97, "resolution_hours_p90": 215.0, "staff_cost": 153_022_235.62, "petitions_per_10k": 7.0}]
+A_RUNS = [{"on_time_rate": 0.90, "resolution_hours_p90": 300.0, "staff_cost_per_year": 122_022_235.62,
+           "petitions_per_10k": 7.0},
+          {"on_time_rate": 0.92, "resolution_hours_p90": 310.0, "staff_cost_per_year": 122_022_235.62,
+           "petitions_per_10k": 7.2}]
+B_RUNS = [{"on_time_rate": 0.95, "resolution_hours_p90": 200.0, "staff_cost_per_year": 153_022_235.62,
+           "petitions_per_10k": 7.1},
+          {"on_time_rate": 0.97, "resolution_hours_p90": 215.0, "staff_cost_per_year": 153_022_235.62,
+           "petitions_per_10k": 7.0}]
 
 
 def _mean(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -28,16 +32,16 @@ def test_a_table_a_planner_reads() -> None:
     # a time above three days reads in days, the change in the same unit; shorter is better
     assert rows["resolution_hours_p90"].baseline == "12.7 days" and rows["resolution_hours_p90"].verdict == "better"
     # money in thousand yuan, no scientific notation, more cost is worse
-    assert rows["staff_cost"].baseline == "122,022 thousand yuan"
-    assert rows["staff_cost"].change == "+31,000 thousand yuan (in every replication)"
-    assert rows["staff_cost"].verdict == "worse"
+    assert rows["staff_cost_per_year"].baseline == "122,022 thousand yuan"
+    assert rows["staff_cost_per_year"].change == "+31,000 thousand yuan (in every replication)"
+    assert rows["staff_cost_per_year"].verdict == "worse"
     assert rows["petitions_per_10k"].verdict == "none"
     assert rows["petitions_per_10k"].change.endswith("not distinguishable from zero")
     zh = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS, "zh")}
-    assert zh["staff_cost"].baseline == "12,202 万元" and zh["resolution_hours_p90"].baseline == "12.7 天"
+    assert zh["staff_cost_per_year"].baseline == "12,202 万元" and zh["resolution_hours_p90"].baseline == "12.7 天"
     assert not any("e+" in x for r in rows.values() for x in (r.baseline, r.variant, r.change))
     same = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(A_RUNS), A_RUNS, "en")}
-    assert same["staff_cost"].change == "no change in any replication"  # not "+0 ± 0 (not significant)"
+    assert same["staff_cost_per_year"].change == "no change in any replication"  # not "+0 ± 0 (not significant)"
 
 
 def test_a_figure_the_run_could_not_measure_and_runs_that_cannot_be_paired() -> None:
@@ -117,7 +121,7 @@ def test_the_cost_chart_keeps_to_one_territory() -> None:
     town, county = load_config(["territory=township"]), load_config(["territory=county"])
 
     def outcome(name: str, cfg: object) -> wb.Outcome:
-        return wb.Outcome(name=name, overrides=[], base=[], kpis={"staff_cost": 1.0}, ci={}, runs=[],
+        return wb.Outcome(name=name, overrides=[], base=[], kpis={"staff_cost_per_year": 1.0}, ci={}, runs=[],
                           out_dir=Path("."), from_store=False, seconds=0.0, cfg=cfg)  # type: ignore[arg-type]
 
     history = [outcome("#1", town), outcome("#2", county), outcome("#3", town)]

@@ -96,7 +96,7 @@ def test_the_planners_sentence() -> None:
                           "satisfaction_rate": (0.01, math.nan)})
     en = wb.sentences(o, "en")
     assert en[0] == "on-time rate +2.1 points ± 0.4"
-    assert en[1].startswith("staff cost (yuan) +1.2e+05 ± ") and en[1].endswith("(not significant)")
+    assert en[1].startswith("staff cost of the KPI window (yuan) +1.2e+05 ± ") and en[1].endswith("(not significant)")
     assert en[2] == "satisfaction rate +1.0 points (one replication: no interval)"
     assert wb.sentences(o, "zh")[0] == "按期办结率 +2.1 个百分点 ± 0.4"
 
