@@ -82,7 +82,7 @@ class Change:
 
     mean: float
     half_width: float  # NaN with one replication
-    verdict: str  # better | worse | none (not distinguishable from zero) | single | unpaired | unknown
+    verdict: str  # better | worse | none (not distinguishable from zero) | not_growing | single | unpaired | unknown
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,19 @@ def _change(kpi: str, a_runs: Sequence[Mapping[str, Any]], b_runs: Sequence[Mapp
         return Change(d.mean, math.nan, "single")
     if abs(d.mean) <= d.half_width:
         return Change(d.mean, d.half_width, "none")
+    if kpi in FALLING_IS_NOT_BETTER and all(_mean_of(runs, kpi) <= 0 for runs in (a_runs, b_runs)):
+        return Change(d.mean, d.half_width, "not_growing")
     better = d.mean * DIRECTION.get(kpi, 1) > 0
     return Change(d.mean, d.half_width, "better" if better else "worse")
+
+
+#: figures whose change means nothing while both sides are at or below zero: open matters falling faster
+#: on one side is no better (it may have started with more of them), and a slower fall is no worse
+FALLING_IS_NOT_BETTER = frozenset({"backlog_growth_per_30d"})
+
+
+def _mean_of(runs: Sequence[Mapping[str, Any]], kpi: str) -> float:
+    return sum(float(r[kpi]) for r in runs) / len(runs)
 
 
 #: a half-width below this share of its change is floating-point noise: the change is the same in every replication
@@ -142,6 +153,8 @@ def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -
         hw_text = f"<{hw_text[:-1]}1"
     if c.verdict == "none":
         return f"{text} ± {hw_text}: {t('dec.none', lang)}"
+    if c.verdict == "not_growing":
+        return f"{text} ± {hw_text}: {t('dec.not_growing', lang)}"
     return f"{text} ± {hw_text}"
 
 

@@ -155,3 +155,14 @@ def test_an_unstable_run_is_marked_and_kept_off_the_cost_front() -> None:
     assert "unstable (off the front)" in [t.get_text() for t in ax.get_legend().get_texts()]
     alone = pareto_chart(table, "en")  # without a verdict the cheaper run would have led it
     assert 90.0 in next(line for line in alone.axes[0].get_lines() if line.get_label() == "Pareto front").get_xdata()
+
+
+def test_open_matters_falling_on_both_sides_is_no_change_to_rank() -> None:
+    """−9 against −7 a month: the variant falls more slowly, having fewer to clear; neither is better."""
+    a = [{"backlog_growth_per_30d": -9.0 + e} for e in (0.1, -0.2, 0.3)]
+    b = [{"backlog_growth_per_30d": -7.0 + e} for e in (0.2, -0.1, 0.1)]
+    row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(b), b, "en")}["backlog_growth_per_30d"]
+    assert row.verdict == "not_growing" and row.change.endswith("open matters fall on both sides")
+    grows = [{"backlog_growth_per_30d": 5.0 + e} for e in (0.2, -0.1, 0.1)]  # one side grows: its change counts
+    row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(grows), grows, "en")}["backlog_growth_per_30d"]
+    assert row.verdict == "worse"
