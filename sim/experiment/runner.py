@@ -231,6 +231,10 @@ def _validate(spec: ExperimentSpec, overrides: dict[str, list[str]], run_overrid
             cfgs[s] = load_config(ov)
         except ConfigError as exc:
             raise ConfigError(f"experiment.scenarios.{s}", str(exc)) from None
+        if cfgs[s].engine.backend == Backend.ray:  # said, not ignored: the scenarios would run here all the same
+            raise ConfigError("engine.backend", f"an experiment runs its scenarios' replications in this process "
+                              f"(experiment.workers at a time) and cannot stream them through Ray (scenario {s}); "
+                              "engine.backend=ray streams a single run: run that scenario with gridsim instead")
     return cfgs
 
 

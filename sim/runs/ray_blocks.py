@@ -11,6 +11,7 @@ parent-death signal follows the thread, not the process).
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 
 from sim.runs.stream import BlockResult, BlockTask, run_block, warm_worker
 from sim.scenario.schema import Config
-from sim.util.errors import ConfigError
+from sim.util.errors import ConfigError, one_line
 from sim.util.interrupt import Terminated, terminated
 from sim.util.parallel import available_workers
 from sim.util.ray_local import (
@@ -32,7 +33,13 @@ from sim.util.ray_local import (
     local_env,
     loopback_node,
     on_loopback,
+    servers_dead,
+    stop_owned,
 )
+
+#: how often a run that ends while its local Ray is still starting looks at the start (ended, or broken),
+#: and the pause between the two kills of a broken one, in seconds
+POLL_S, STOP_GRACE_S = 0.2, 0.5
 
 
 class _EarlyStart:
@@ -82,14 +89,30 @@ class _EarlyStart:
 
     def close(self) -> None:
         """Ray stopped and the thread ended. Stopped even if its start failed half-way (``ray.shutdown`` does
-        nothing when nothing is up), since any Ray of this start is the run's own."""
-        self.ready.wait()
+        nothing when nothing is up), since any Ray of this start is the run's own; then any process of it
+        still alive (an agent whose raylet a signal to the process group killed) is killed by its mark.
+
+        A start still under way (the run is ending before its blocks: Ctrl-C, SIGTERM, an error) is waited
+        for, and its Ray stopped as usual, unless one of its servers has died (a signal to the whole process
+        group reaches them too): its start would then wait a minute for what will never answer, so its
+        processes are killed by their mark, twice (one started between the two is caught by the second),
+        and the thread, a daemon, ends with the process. (A healthy start is not killed: a driver whose Ray
+        dies while it connects waits a minute for it, then exits 1.)"""
+        while not self.ready.wait(POLL_S):
+            if servers_dead(os.getpid()):
+                stop_owned(os.getpid())
+                self.ready.wait(STOP_GRACE_S)
+                stop_owned(os.getpid())
+                self.ray_stopped.set()
+                self._own_sigterm()
+                return
         try:
             self.ray.shutdown()
         finally:
             self.ray_stopped.set()
             self.thread.join()
             self._own_sigterm()
+            stop_owned(os.getpid())
 
 
 class RayBlocks:
@@ -130,7 +153,12 @@ class RayBlocks:
             self.early.wait()
         elif not ray.is_initialized():  # a cluster's head: joined here, left when the tasks end
             with local_env(), loopback_node() if on_loopback(str(self.address)) else nullcontext():
-                ray.init(address=self.address, configure_logging=False)
+                try:
+                    ray.init(address=self.address, configure_logging=False)
+                except ConnectionError as exc:  # "auto" with no Ray on this machine, or a head gone since the check
+                    raise ConfigError("engine.ray.address", f"no Ray to join at {self.address} ({one_line(exc)}): "
+                                      "start one with `ray start --head`, or leave engine.ray.address unset for a "
+                                      "local Ray") from None
             started = True
         remote = ray.remote(num_cpus=1, max_retries=3)(run_block)
         # at most engine.ray.workers tasks at once (0: one per CPU Ray has): the rest wait their turn here

@@ -12,8 +12,8 @@ No process holds more than one block's matters, and the driver holds nothing per
 Records, written into the run's claimed (temporary) directory, each part first as a
 ``.tmp`` file renamed when whole::
 
-    matters/county=<code>/part-r<replication>-b<first county>.parquet
-    visits/county=<code>/part-r<replication>-b<first county>.parquet
+    matters/county=<code>/part-r<replication>-b<the block's first county, its index from 0>.parquet
+    visits/county=<code>/part-r<replication>-b<the block's first county, its index from 0>.parquet
 
 A retried task writes the same file with the same rows (its streams are keyed by its
 counties, not by the worker). Matter ids are the whole run's (block offsets from each
@@ -55,6 +55,7 @@ from sim.records.parquet import write_table
 from sim.records.schema import Records
 from sim.runs.manifest import file_entry
 from sim.scenario.constants import HOURS_PER_DAY
+from sim.scenario.kept import RecordsKept, records_kept
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory, build_territory
 
@@ -294,7 +295,8 @@ def write_streamed_outputs(s: Streamed, cfg: Config, directory: Path) -> None:
     ``report.charts``, the same charts, all from the merged summaries (the resolution curve from the sketch,
     ``tables.sketch_cdf_table``; the surges shaded where the scenario puts them)."""
     write_league(s.league, directory)
-    s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
+    if records_kept(cfg.run.records, cfg.run.write_records) != RecordsKept.summary:  # as an in-process run keeps it
+        s.shell.stations_frame().to_parquet(directory / "stations.parquet", index=False)
     t = backlog_grid(float(s.shell.meta["horizon_h"]))  # the points kpi_parts' backlog_series sampled
     back = s.parts[0].backlog
     backlog = pd.DataFrame({"t_hours": t, "open": back[0], "undiscovered": back[1]})

@@ -102,6 +102,9 @@ def _ray_address(address: Any) -> None:
         return
     if not isinstance(address, str) or not _RAY_ADDRESS.match(address):
         raise ConfigError("engine.ray.address", f"must be host:port of a Ray head (or auto), got {ck.show(address)}")
+    port = address.rpartition(":")[2]
+    if address != "auto" and not 1 <= int(port) <= 65535:
+        raise ConfigError("engine.ray.address", f"port {port} is not a port (1 to 65535), got {ck.show(address)}")
 
 
 def _league_weights(weights: Mapping[str, Any]) -> None:

@@ -17,6 +17,8 @@ import socket
 import time
 from pathlib import Path
 
+from sim.util.ray_local import stop_owned
+
 OWNER_FILE = ".gridsim-owner.json"
 PREFIX = ".partial-"
 #: a local Ray's session files (a streamed run): ``<results_dir>/.ray-<pid>``, removed when the run ends
@@ -90,6 +92,7 @@ def remove_stale(parent: Path) -> list[str]:
     for d in sorted(parent.glob(RAY_PREFIX + "*")):
         pid = d.name.removeprefix(RAY_PREFIX)
         if d.is_dir() and pid.isdigit() and not _alive(int(pid), None):
+            stop_owned(int(pid))  # whatever of its local Ray outlived it
             shutil.rmtree(d, ignore_errors=True)
             if not d.exists():
                 said.append(f"removed {d} left by an interrupted run (process {pid} is gone)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Iterator
@@ -30,7 +31,14 @@ LOCAL_ENV = {
     "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost",
     "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_DEDUP_LOGS": "0",
+    # no stack-dumping SIGTERM handler of Ray's in the driver (its core installs one as it connects, which
+    # made a SIGTERM during the start abort the run, exit 134): gridsim's own handler stops the run
+    "RAY_DISABLE_FAILURE_SIGNAL_HANDLER": "1",
 }
+#: marks every process of a local Ray gridsim starts (its servers, agents and workers inherit it) with the
+#: driver's process id: whatever Ray leaves behind (agents outlive a raylet killed by a signal sent to the
+#: whole process group) is found by it and stopped, by the run or by the next one
+OWNER_VAR = "GRIDSIM_RAY_OWNER"
 #: Ray's session sockets live under the temp dir, and a Unix socket path has at most 107 bytes
 MAX_TEMP_DIR_CHARS = 40
 
@@ -95,12 +103,29 @@ def _set_cluster_switch(value: bool) -> bool | None:
     return None if old is None else bool(old)
 
 
+@contextmanager
+def _no_failure_handler() -> Iterator[None]:
+    """While a local Ray starts: Ray's core connects without its stack-dumping SIGTERM handler, even if Ray
+    was imported before ``LOCAL_ENV`` said so (Ray keeps ``RAY_DISABLE_FAILURE_SIGNAL_HANDLER`` as a
+    constant read at import). Its handler, installed as the driver connects, made a SIGTERM that came
+    before the start ended (a signal to the whole process group) abort the run (exit 134)."""
+    constants = sys.modules.get("ray._private.ray_constants")
+    old = getattr(constants, "RAY_DISABLE_FAILURE_SIGNAL_HANDLER", None)
+    if old is not None:
+        constants.RAY_DISABLE_FAILURE_SIGNAL_HANDLER = True  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if old is not None:
+            constants.RAY_DISABLE_FAILURE_SIGNAL_HANDLER = old  # type: ignore[union-attr]
+
+
 def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
     """Start a local Ray of ``num_cpus`` workers on the loopback address only (``local_init_args``).
 
     Raises ConfigError (one line, exit 2), with Ray stopped again, if its node came up on any other address
     (a Ray whose switch for it has moved: ``loopback_node``)."""
-    with local_env(), loopback_node():
+    with local_env(), loopback_node(), _no_failure_handler():
         ray.init(**local_init_args(temp_dir, num_cpus))
     address = str(ray.get_runtime_context().gcs_address)
     if _host_port(address)[0] != LOOPBACK:
@@ -118,9 +143,11 @@ def set_local_env_for_good() -> None:
 
 @contextmanager
 def local_env() -> Iterator[None]:
-    """``LOCAL_ENV`` set in this process (inherited by the Ray it starts), the old values back afterwards."""
-    old = {k: os.environ.get(k) for k in LOCAL_ENV}
-    os.environ.update(LOCAL_ENV)
+    """``LOCAL_ENV`` and this process's ``OWNER_VAR`` set in this process (inherited by the Ray it starts),
+    the old values back afterwards."""
+    env = {**LOCAL_ENV, OWNER_VAR: str(os.getpid())}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         yield
     finally:
@@ -153,3 +180,56 @@ def address_answers(address: str, timeout_s: float = 3.0) -> str | None:
             return None
     except (OSError, ValueError) as exc:
         return f"nothing answers at {address} ({exc.__class__.__name__}: {exc})"
+
+
+def owned_processes(owner: int) -> list[int]:
+    """The processes marked as the local Ray of process ``owner`` (``OWNER_VAR``); none off Linux."""
+    marker = f"{OWNER_VAR}={owner}".encode()
+    found: list[int] = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for d in proc.iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            if marker in (d / "environ").read_bytes().split(b"\0"):
+                found.append(int(d.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def stop_owned(owner: int) -> int:
+    """Kill (SIGKILL) every process of the local Ray of process ``owner``; how many were found."""
+    pids = owned_processes(owner)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return len(pids)
+
+
+#: the servers a local Ray's start runs as children of the process that starts it; one of them dead (a
+#: signal to the whole process group) leaves the start waiting a minute for what will never answer
+RAY_SERVERS = ("gcs_server", "raylet")
+
+
+def servers_dead(owner: int) -> bool:
+    """Whether a server of the local Ray that process ``owner`` is starting (its children ``RAY_SERVERS``) has
+    died: a dead child stays a zombie until its parent reaps it, so it is seen however early it died."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return False
+    for d in proc.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        comm, rest = stat[stat.find("(") + 1: stat.rfind(")")], stat[stat.rfind(")") + 2:].split()
+        if len(rest) > 1 and comm in RAY_SERVERS and rest[1] == str(owner) and rest[0] in ("Z", "X"):
+            return True
+    return False

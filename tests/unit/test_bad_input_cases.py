@@ -80,6 +80,7 @@ CASES: list[tuple[str, list[str], str, str]] = [
     ("vocabulary", [T, "engine.backend=spark"], "engine.backend", "one of"),
     ("ray", [T, "engine.backend=ray", "engine.ray.address=nowhere"], "engine.ray.address", "host:port"),
     ("ray", [T, "engine.backend=ray", "engine.ray.address=127.0.0.1:9"], "engine.ray.address", "nothing answers"),
+    ("ray", [T, "engine.backend=ray", "engine.ray.address=127.0.0.1:99999"], "engine.ray.address", "not a port"),
     ("ray", [T, "engine.backend=ray", "engine.name=agent"], "engine.backend", "vector engine"),
     ("too big", ["territory=province"], "territory.counties", "engine.backend=ray"),
     ("huge integer", [T, "run.seed=99999999999999999999999"], "run.seed", "at most"),

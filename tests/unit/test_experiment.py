@@ -364,3 +364,11 @@ def test_an_experiment_too_big_for_memory_is_not_told_to_stream(tmp_path: Path) 
         run_named(str(write_spec(tmp_path, body)), [f"run.results_dir={tmp_path / 'results'}"])
     assert err.value.key.startswith("experiment.scenarios.") and "of memory" in str(err.value)
     assert "at most about" in str(err.value) and "engine.backend=ray" not in str(err.value)
+
+
+def test_an_experiment_refuses_the_ray_backend_rather_than_ignore_it(tmp_path: Path) -> None:
+    spec = load_spec(str(write_spec(tmp_path, SPEC)))
+    with pytest.raises(ConfigError) as err:
+        run_experiment(spec, ["engine.backend=ray"])
+    assert err.value.key == "engine.backend" and "in this process" in str(err.value)
+    assert not list(tmp_path.glob("**/finding.txt"))

@@ -158,3 +158,24 @@ def test_which_addresses_are_this_machines_loopback(address: str, loopback: bool
     from sim.util.ray_local import on_loopback
 
     assert on_loopback(address) is loopback
+
+
+def test_auto_with_no_ray_to_join_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    """``engine.ray.address=auto`` finds no Ray on this machine: Ray's ConnectionError becomes the key's error."""
+    from types import SimpleNamespace
+
+    from sim.runs.config import load_config
+    from sim.runs.ray_blocks import RayBlocks
+    from sim.util.errors import ConfigError
+
+    cfg = load_config(["territory=township", "engine.backend=ray", "engine.ray.address=auto"])
+    blocks = RayBlocks(cfg, tmp_path)
+
+    def no_ray(**_kw: object) -> None:
+        raise ConnectionError("Could not find any running Ray instance.")
+
+    blocks.ray = SimpleNamespace(is_initialized=lambda: False, init=no_ray)  # type: ignore[assignment]
+    with pytest.raises(ConfigError) as err:
+        list(blocks([]))
+    assert err.value.key == "engine.ray.address" and "no Ray to join at auto" in str(err.value)
+    assert "\n" not in str(err.value)

@@ -15,7 +15,7 @@ from sim.checks.preflight import check_disk, estimate, free_disk
 from sim.entry.cli import main
 from sim.runs.api import run
 from sim.runs.config import load_config
-from sim.runs.stream import in_process, stream
+from sim.runs.stream import in_process, stream, write_streamed_outputs
 from sim.util.errors import ConfigError
 
 SMALL = ["territory=township", "run.horizon_days=10", "run.warmup_days=0", "report.charts=false",
@@ -126,3 +126,9 @@ def test_records_kept_on_the_streamed_backend(tmp_path: Path) -> None:
             for k in ("all", "matters")]
     assert rows[0] == rows[1] == sum(b.matters for b in every.blocks)
     assert _same(every.kpis[0], alone.kpis[0]) and _same(every.kpis[0], summary.kpis[0])
+    # the files beside the dataset are an in-process run's: no stations table for a summary
+    for kept, streamed in (("all", every), ("summary", summary)):
+        out = tmp_path / f"beside-{kept}"
+        out.mkdir()
+        write_streamed_outputs(streamed, load_config([*CITY, f"run.records={kept}", "report.charts=false"]), out)
+        assert ("stations.parquet" in _files(out)) == (kept == "all"), kept
