@@ -22,7 +22,7 @@ from sim.report import labels as report_labels
 from sim.report.change import config_changes
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
-__all__ = ["decision_table", "history_words", "replications", "stability_lines", "verdict_block"]
+__all__ = ["decision_table", "history_words", "replications", "stability_lines", "value_table", "verdict_block"]
 
 #: the cell colours of a verdict (light, readable in print); "none" and the rest stay white
 COLOURS = {"better": "#d7f0dc", "worse": "#f8d7d7"}
@@ -129,6 +129,13 @@ def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
         return [f"background-color: {c}" if c else ""] * len(row)
 
     box.table(frame.style.apply(colour, axis=1).hide(axis="index"))
+
+
+def value_table(box: Any, o: Outcome, lang: str) -> None:
+    """The headline KPIs of one run with their 95% intervals: the baseline's answer, which has no comparison."""
+    rows = decision.value_rows(o.kpis, o.ci if o.replications > 1 else {}, lang)
+    frame = pd.DataFrame(rows, columns=[t("dec.col.kpi", lang), t("col.value", lang), t("col.hw", lang)])
+    box.table(frame.style.hide(axis="index"))
 
 
 def _said(verdict: str, unstable: bool) -> str:

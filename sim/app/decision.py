@@ -19,7 +19,8 @@ from typing import Any
 from sim.app.labels import t
 from sim.metrics.replications import paired_difference
 
-__all__ = ["DIRECTION", "HEADLINE", "Change", "Row", "changes", "decision_rows", "fmt_number", "fmt_value"]
+__all__ = ["DIRECTION", "HEADLINE", "Change", "Row", "changes", "decision_rows", "fmt_number", "fmt_value",
+           "value_rows"]
 
 #: the KPIs the answer leads with, in order; the trust definitions' additions are shown when a run has them
 HEADLINE: tuple[str, ...] = ("on_time_rate", "resolution_hours_p90", "satisfaction_rate", "petitions_per_10k",
@@ -74,6 +75,30 @@ def fmt_value(kpi: str, value: Any, lang: str, time_scale: tuple[float, str] | N
     if kpi == "backlog_growth_per_30d":
         return f"{fmt_number(x, 0, sign=True)} {t('u.per_30d', lang)}"
     return fmt_number(x, 2)
+
+
+def value_rows(kpis: Mapping[str, Any], ci: Mapping[str, Any], lang: str) -> list[tuple[str, str, str]]:
+    """``(name, value, ± 95%)`` of each headline KPI one run measured, in the units of the comparison's table
+    (the baseline's own answer: it has nothing to compare with). No interval with one replication: "–"."""
+    rows = []
+    for k in HEADLINE:
+        if k not in kpis:
+            continue
+        v, got = kpis[k], ci.get(k)
+        scale = _hour_scale(float(v)) if _finite(v) else (1.0, "u.hours")
+        hw = float(got) if got is not None and _finite(got) else math.nan
+        if not math.isfinite(hw) or not _finite(v):
+            bound = "–"
+        elif k in SHARES:
+            bound = f"± {fmt_number(100 * hw)} {t('u.points', lang)}"
+        elif k in HOURS:
+            bound = f"± {fmt_number(hw / scale[0])} {t(scale[1], lang)}"
+        elif k in MONEY:
+            bound = f"± {fmt_number(hw / _money_scale(lang), 0)} {t('u.money', lang)}"
+        else:
+            bound = f"± {fmt_number(hw, 0 if k == 'backlog_growth_per_30d' else 2)}"
+        rows.append((t(f"dkpi.{k}", lang), fmt_value(k, v, lang, scale), bound))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,7 @@ if history:
     answer.verdict_block(st, o.name, o.stability, o.capacity, lang)
     if o.baseline is None:
         st.write(t("answer.alone", lang))
+        answer.value_table(st, o, lang)
     else:
         if o.baseline.stability is not None and o.baseline.stability.get("verdict") == "unstable":
             st.warning(t("stab.side_unstable", lang).format(t("baseline", lang)))

@@ -454,19 +454,6 @@ def briefing_pdf(a: Outcome, b: Outcome, lang: str) -> bytes:
     return pdf.read_bytes()
 
 
-def kpi_rows(o: Outcome, lang: str, names: Sequence[str] = HEADLINE_KPIS) -> pd.DataFrame:
-    """Headline KPIs with their 95% half-widths, for the page's table."""
-    rows = []
-    for k in names:
-        v, hw = o.kpis.get(k, math.nan), o.ci.get(k, math.nan)
-        v = math.nan if v is None else v
-        scale = 100.0 if _is_share(k) else 1.0
-        unit = " %" if _is_share(k) else ""
-        rows.append({t("col.kpi", lang): kpi(k, lang), t("col.value", lang): f"{v * scale:,.2f}{unit}",
-                     t("col.hw", lang): f"{hw * scale:,.2f}" if isinstance(hw, float) and np.isfinite(hw) else "–"})
-    return pd.DataFrame(rows)
-
-
 def lever_summary(overrides: Sequence[str]) -> str:
     return "; ".join(overrides) if overrides else "—"
 

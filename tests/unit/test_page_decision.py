@@ -166,3 +166,17 @@ def test_open_matters_falling_on_both_sides_is_no_change_to_rank() -> None:
     grows = [{"backlog_growth_per_30d": 5.0 + e} for e in (0.2, -0.1, 0.1)]  # one side grows: its change counts
     row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(grows), grows, "en")}["backlog_growth_per_30d"]
     assert row.verdict == "worse"
+
+
+def test_the_baselines_own_answer_gives_its_figures_with_their_intervals() -> None:
+    """A run with no lever changed has nothing to compare with: its headline figures, in the comparison's units."""
+    kpis = {"on_time_rate": 0.931, "resolution_hours_p90": 283.6, "staff_cost_per_year": 137_309_600.0,
+            "backlog_growth_per_30d": -9.2}
+    ci = {"on_time_rate": 0.004, "resolution_hours_p90": 5.0, "staff_cost_per_year": 0.0}
+    rows = {name: (value, bound) for name, value, bound in decision.value_rows(kpis, ci, "en")}
+    assert rows["on-time rate"] == ("93.1 %", "± 0.4 points")
+    assert rows["90% of matters closed within"] == ("11.8 days", "± 0.2 days")
+    assert rows["staff cost a year"][0] == "137,310 thousand yuan"
+    assert rows["growth of open matters"] == ("−9 a month", "–")  # no interval given: none shown
+    zh = {name: value for name, value, _b in decision.value_rows(kpis, {}, "zh")}
+    assert zh["年人员成本"] == "13,731 万元" and zh["按期办结率"] == "93.1 %"
