@@ -20,6 +20,7 @@ from sim.checks.capacity import CapacityReport
 from sim.metrics.stability import FINDING
 from sim.report import labels as report_labels
 from sim.report.change import config_changes
+from sim.scenario.catalogue import category_label
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
 __all__ = ["decision_table", "history_words", "replications", "stability_lines", "value_table", "verdict_block"]
@@ -149,8 +150,9 @@ def verdict_word(o: Outcome, lang: str) -> str:
 
 
 def lever_words(levers: Sequence[Any], a: Outcome, b: Outcome, lang: str, name_of: Callable[[Any], str]) -> str:
-    """The levers ``b`` changed against ``a``, in words (or that none did)."""
-    words = decision.changes(levers, a.values, b.values, lang, name_of)
+    """The levers ``b`` changed against ``a``, in words (or that none did): categories by their names."""
+    names = {k: category_label(k, c, lang) for k, c in b.cfg.catalog.categories.items()}
+    words = decision.changes(levers, a.values, b.values, lang, name_of, names)
     return t("dec.levers", lang).format("; ".join(words)) if words else t("dec.no_levers", lang)
 
 

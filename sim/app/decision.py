@@ -201,18 +201,19 @@ def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]]
 
 
 def changes(levers: Sequence[Any], old: Mapping[str, Any], new: Mapping[str, Any], lang: str,
-            name_of: Any) -> list[str]:
-    """The levers that differ, in words: "full-time workers per grid 1 → 2" (``name_of(lever)``: its name)."""
+            name_of: Any, names: Mapping[str, str] | None = None) -> list[str]:
+    """The levers that differ, in words: "full-time workers per grid 1 → 2" (``name_of(lever)``: its name;
+    ``names``: the display name of a choice, such as a category's, by its key)."""
     out = []
     for lever in levers:
         a, b = old.get(lever.key), new.get(lever.key)
         if a is None or b is None or a == b:
             continue
-        out.append(f"{name_of(lever)} {_show(a, lang)} → {_show(b, lang)}")
+        out.append(f"{name_of(lever)} {_show(a, lang, names or {})} → {_show(b, lang, names or {})}")
     return out
 
 
-def _show(v: Any, lang: str) -> str:
+def _show(v: Any, lang: str, names: Mapping[str, str]) -> str:
     if isinstance(v, bool):
         return t("yes" if v else "no", lang)
     if isinstance(v, float):
@@ -220,7 +221,9 @@ def _show(v: Any, lang: str) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, list | tuple):
-        return ", ".join(str(x) for x in v) or "—"
+        return ("、" if lang == "zh" else ", ").join(names.get(str(x), str(x)) for x in v) or "—"
+    if str(v) in names:
+        return names[str(v)]
     key = f"choice.{v}"
     text = t(key, lang)
     return str(v) if text == key else text

@@ -234,6 +234,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "problems": ("{} field(s) to fix before running: {}", "运行前需修正 {} 项：{}"),
     "compare.a_base": ("{}'s own baseline", "{}的基准"),
     "terr.township": ("township", "乡镇"), "terr.county": ("county", "县"), "terr.city": ("city", "市"),
+    "terr.province": ("province", "省"),
     "scen.baseline": ("baseline", "基准"), "scen.flood": ("flood", "汛期"),
     "scen.relocation": ("relocation", "搬迁安置"),
     "answer.run": ("Run {}: {}, {} scenario, {}", "运行 {}：{}，{}情景，{}"),

@@ -29,7 +29,7 @@ from sim.app.download import results_zip
 from sim.app.labels import TEXT, t
 from sim.app.progress import CANCELLED, PageRun
 from sim.report.labels import humanize
-from sim.scenario.catalogue import label_of
+from sim.scenario.catalogue import category_label, label_of
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
 from sim.scenario.schema import warmup_days
 from sim.util.errors import ConfigError
@@ -139,7 +139,9 @@ def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
     if lever.kind == "choice":
         return box.selectbox(label, list(lever.choices), index=list(lever.choices).index(value), key=key,
                              format_func=lambda c: t(f"choice.{c}", lang) if f"choice.{c}" in TEXT else c)
-    return box.multiselect(label, list(lever.choices), default=list(value), key=key)
+    cats = base_cfg.catalog.categories  # the one multi-choice lever: categories, shown by their names
+    return box.multiselect(label, list(lever.choices), default=list(value), key=key,
+                           format_func=lambda c: category_label(c, cats[c], lang) if c in cats else str(c))
 
 
 # ---------------------------------------------------------------- levers

@@ -17,7 +17,7 @@ from typing import Any
 from sim.report.labels import check_lang, humanize, level_name
 from sim.report.numbers import decimals_for, fmt_number
 from sim.scenario.catalogue import category_label, label_of
-from sim.scenario.constants import LEVELS
+from sim.scenario.constants import CHANNELS, LEVELS
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 
@@ -46,6 +46,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "dispatch.reminders": ("overdue reminders", "超期催办"),
     "dispatch.grid_list_exclude": ("categories off the grid matters list", "不列入网格事项清单的类别"),
     "discovery.hotline_share": ("hotline share of resident reports", "热线占群众上报比例"),
+    "discovery.channel_mix": ("how residents report", "群众上报渠道"),
     "scenario.surges": ("surges", "突发高峰"),
     "scenario.mismatch_share": ("residents living away from their registered grid", "人户分离比例"),
     "run.replications": ("replications", "重复次数"),
@@ -74,6 +75,13 @@ _VALUES: dict[str, tuple[str, str]] = {
                     "1个县区、1个乡镇/街道、{v:,}个村/社区、{g:,}个网格；常住人口{r:,.0f}人"),
     "more": ("and {} more changes", "另有{}项调整"),
     "nothing": ("no lever differs", "未调整任何参数"),
+}
+
+
+#: the ways a matter is found (``sim.scenario.constants.CHANNELS``) in words
+_CHANNELS: dict[str, tuple[str, str]] = {
+    "patrol": ("patrols", "巡查"), "walk_in": ("walk-in", "上门反映"), "app": ("app", "手机应用"),
+    "hotline": ("hotline", "热线"), "reporter": ("part-time reporters", "兼职网格员"),
 }
 
 
@@ -111,6 +119,11 @@ def value_words(key: str, value: Any, cfg: Config, lang: str) -> str:
         if value in cfg.catalog.categories:
             return category_label(value, cfg.catalog.categories[value], lang)
         return _w(_VALUES, value, lang) if value in _VALUES else humanize(value)
+    if key == "discovery.channel_mix" and isinstance(value, Sequence) and sum(value) > 0:
+        # the channels' shares of the reports, each by name (the weights are relative: shown as shares)
+        parts = [f"{_w(_CHANNELS, c, lang)} {fmt_number(100.0 * w / sum(value), 0)}%"
+                 for c, w in zip(CHANNELS, value, strict=False) if w > 0]
+        return ("、" if lang == "zh" else ", ").join(parts)
     if key == "scenario.surges":
         parts = [_w(_VALUES, "surge", lang).format(m=s.multiplier, d=s.days, s=s.start_day) for s in value]
         return "; ".join(parts) if parts else _w(_VALUES, "none", lang)

@@ -57,3 +57,25 @@ def test_the_page_draws_every_office_so_one_left_without_staff_shows(tmp_path: P
         texts = [t.get_text() for t in fig.axes[0].texts]
         assert any(words in x for x in texts), texts
         assert name in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_the_reporting_channels_and_categories_read_by_name() -> None:
+    """The hotline lever moves the channel mix: the history names the channels and their shares, not a vector;
+    a category left off the grid's list is named as the catalogue names it, in either language."""
+    base = _outcome("baseline", [])
+    run = _outcome("#1", ["discovery.channel_mix=[0,0.214,0.286,0.5,0]",
+                          "dispatch.grid_list_exclude=[enforcement,dispute]"], base)
+    en, zh = history_words(run, "en"), history_words(run, "zh")
+    assert "how residents report walk-in 30%, app 40%, hotline 30% → walk-in 21%, app 29%, hotline 50%" in en
+    assert "群众上报渠道" in zh and "热线 50%" in zh and "0.214" not in en + zh
+    assert "Violations, Disputes" in en and "违法违规、矛盾纠纷" in zh and "enforcement" not in en
+
+
+def test_the_answers_change_line_names_categories() -> None:
+    from sim.app.decision import changes
+    from sim.app.levers import Lever
+
+    lever = Lever("dispatch.grid_list_exclude", "lever.grid_list", "multi", choices=("enforcement", "dispute"))
+    said = changes([lever], {lever.key: ["enforcement"]}, {lever.key: ["enforcement", "dispute"]}, "zh",
+                   lambda _l: "不列入网格事项清单的类别", {"enforcement": "违法违规", "dispute": "矛盾纠纷"})
+    assert said == ["不列入网格事项清单的类别 违法违规 → 违法违规、矛盾纠纷"]
