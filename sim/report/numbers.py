@@ -103,6 +103,12 @@ def _plain(x: float | None) -> float:
 NOISE = 1e-9
 
 
+def _no_noise(half_width: float, value: float) -> float:
+    """``half_width``, or 0 where it is rounding noise beside ``value`` (a staff cost the same in every
+    replication has a half-width of 1e-13 yuan: "± 0.000" is no interval)."""
+    return 0.0 if math.isfinite(half_width) and abs(half_width) <= NOISE * abs(value) else half_width
+
+
 def shared_decimals(means: Sequence[float | None], half_widths: Sequence[float | None], unit: Unit) -> int:
     """Decimals for several values of one KPI shown side by side: by the widest interval (else the
     largest value), so the two sides of a comparison are rounded alike."""
@@ -125,6 +131,7 @@ def fmt_value(kpi: str, x: float | None, lang: str, half_width: float | None = m
     v, hw = _plain(x), _plain(half_width)
     if not math.isfinite(v):
         return word("missing", lang)
+    hw = _no_noise(hw, v)
     u = unit or unit_of(kpi, lang, v)
     d = decimals_for(hw * u.factor, v * u.factor) if decimals is None else decimals
     text = fmt_number(v * u.factor, d) + u.suffix
@@ -152,6 +159,7 @@ def fmt_change(kpi: str, diff: float | None, half_width: float | None, lang: str
     d, hw = _plain(diff), _plain(half_width)
     if not math.isfinite(d):
         return word("missing", lang)
+    hw = _no_noise(hw, d)
     if d == 0 and (hw == 0 or not math.isfinite(hw)):
         return word("same", lang)  # identical replications: no interval to speak of
     u = unit or unit_of(kpi, lang)
