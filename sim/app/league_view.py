@@ -37,6 +37,9 @@ _TEXT: dict[str, tuple[str, str]] = {
               "显示 {shown} / {total} 个 · 绿色：前{k}名，红色：后{k}名 · 点击表头排序"),
     "chart": ("League chart", "排名图"),
     "none": ("No league tables for this run.", "本次运行没有排名表。"),
+    "first": ("From the run's first replication of {n}, so its figures differ a little from the answer's, "
+              "which are the means over all of them.",
+              "依据本次{n}次重复中的第一次，故与答案中（各次重复的平均值）略有出入。"),
 }
 #: how tall a table is on the page (pixels): about 15 rows, then it scrolls
 TABLE_HEIGHT = 560
@@ -97,6 +100,9 @@ def render(page: Any, outcome: Any, lang: str) -> None:
     """The league tab of one run of the page (``outcome``: its ``out_dir`` and ``cfg``); ``page`` is the
     Streamlit module the page draws with."""
     del page  # the widgets below are Streamlit's own: one page, one module
+    n = int(getattr(outcome, "replications", 1) or 1)
+    if n > 1:  # the tables are replication 0's (sim.runs.api writes them from its records)
+        st.caption(_t("first", lang).format(n=n))
     show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key=f"league-{Path(outcome.out_dir).name}")
 
 
