@@ -35,6 +35,12 @@ TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), z) fo
     (r"must have a positive sum.*", "各项之和须为正数"),
     (r"must be a list, got (?P<v>.+)", "须为列表，当前为 {v}"),
     (r"must be a non-empty string, got (?P<v>.+)", "须为非空文字，当前为 {v}"),
+    (r"must be a number of days (?:>=|≥) 0 and below run\.horizon_days \((?P<h>[^)]+)\), got (?P<v>.+)",
+     "须为不小于 0 且小于仿真天数（{h}）的天数，当前为 {v}"),
+    (r"must be > 0, got (?P<v>[^:]+): the horizon is empty", "须大于 0，当前为 {v}"),
+    (r"must be an integer, got '(?P<v>.*)'", "须为整数，当前为 {v}"),
+    (r"must be a number, got '(?P<v>.*)'", "须为数字，当前为 {v}"),
+    (r"must be true or false, got '(?P<v>.*)'", "须为是或否，当前为 {v}"),
 ))
 #: the lead of a problem no template matches (its English detail follows)
 UNMATCHED_ZH = "取值无效"

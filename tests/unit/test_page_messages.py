@@ -23,6 +23,10 @@ def _has_latin_words(text: str) -> bool:
     "must be a probability in [0, 1], got 1.5",
     "must be a finite number, got nan",
     "must have 3 values, got 2: [0.5, 0.5]",
+    "must be a number of days >= 0 and below run.horizon_days (365.0), got 400.0",
+    "must be > 0, got 0: the horizon is empty",
+    "must be an integer, got '12'",
+    "must be a number, got '7'",
 ])
 def test_each_kind_of_problem_reads_in_chinese_with_its_values(problem: str) -> None:
     zh = problem_zh(problem)
