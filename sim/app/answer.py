@@ -153,7 +153,8 @@ def lever_words(levers: Sequence[Any], a: Outcome, b: Outcome, lang: str, name_o
     """The levers ``b`` changed against ``a``, in words (or that none did): categories by their names."""
     names = {k: category_label(k, c, lang) for k, c in b.cfg.catalog.categories.items()}
     words = decision.changes(levers, a.values, b.values, lang, name_of, names)
-    return t("dec.levers", lang).format("; ".join(words)) if words else t("dec.no_levers", lang)
+    return t("dec.levers", lang).format(("；" if lang == "zh" else "; ").join(words)) if words else t(
+        "dec.no_levers", lang)
 
 
 def history_words(h: Outcome, lang: str) -> str:
