@@ -196,6 +196,9 @@ def _replication_kpis(cfg: Config, terr: Territory, rec: Records) -> tuple[dict[
 
 #: the probe's horizon: enough for a KPI window after a day of warm-up
 PROBE_DAYS = 2.0
+#: KPIs a run gives only for what had working hours in its window (``utilization_<kind>``, ``offered_load_*``):
+#: a probe's day may be a holiday or off shift, so these are checked after the first replication, as before
+WINDOW_DEPENDENT = ("utilization_", "offered_load_")
 
 
 def check_kpi_names(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> None:
@@ -207,7 +210,8 @@ def check_kpi_names(spec: ExperimentSpec, overrides: dict[str, list[str]]) -> No
     cfg, terr, engine = _setup(tuple(overrides[spec.baseline]))
     days = min(PROBE_DAYS, cfg.run.horizon_days)
     short = replace(cfg, run=replace(cfg.run, horizon_days=days, warmup_days=days / 2, replications=1))
-    _check_kpis(spec, _replication_kpis(short, terr, Replicator(short, terr, engine).run(0).records)[0])
+    _check_kpis(spec, _replication_kpis(short, terr, Replicator(short, terr, engine).run(0).records)[0],
+                deferred=WINDOW_DEPENDENT)
 
 
 def _replication_of(task: Task) -> RepOutput:
@@ -215,9 +219,10 @@ def _replication_of(task: Task) -> RepOutput:
     return run_replication(*task)
 
 
-def _check_kpis(spec: ExperimentSpec, kpis: dict[str, float]) -> None:
+def _check_kpis(spec: ExperimentSpec, kpis: dict[str, float], deferred: tuple[str, ...] = ()) -> None:
+    """Each of the spec's KPIs is one of ``kpis``; a name starting with one of ``deferred`` may be missing."""
     for i, k in enumerate(spec.kpis):
-        if k not in kpis:
+        if k not in kpis and not (deferred and k.startswith(deferred)):
             close = difflib.get_close_matches(k, list(kpis), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(kpis))}"
             raise ConfigError(f"experiment.kpis[{i}]", f"unknown KPI {k!r} ({hint})")

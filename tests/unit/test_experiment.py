@@ -372,3 +372,12 @@ def test_an_experiment_refuses_the_ray_backend_rather_than_ignore_it(tmp_path: P
         run_experiment(spec, ["engine.backend=ray"])
     assert err.value.key == "engine.backend" and "in this process" in str(err.value)
     assert not list(tmp_path.glob("**/finding.txt"))
+
+
+def test_the_kpi_probe_leaves_utilisations_to_the_first_replication(tmp_path: Path) -> None:
+    """The probe's day can be a holiday (no working hours, no utilisation figures): a utilisation a full run
+    gives is not refused before the run."""
+    body = SPEC.replace("kpis: [", "kpis: [utilization_module, utilization_role_module, ")
+    spec = load_spec(str(write_spec(tmp_path, body)))
+    result = run_experiment(spec, ["calendar.holidays=[1]"])
+    assert "utilization_module" in result.runs[spec.baseline][0]
