@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 #: what the results folder is called in a download
 SHOWN_AS = "results"
@@ -25,17 +27,49 @@ MANIFEST = "manifest.json"
 
 
 def server_paths(out_dir: Path) -> list[str]:
-    """The spellings of the run's results folder a file may hold, longest first (so none is half-replaced)."""
+    """The spellings of the run's results folder a file may hold, longest first (so none is half-replaced):
+    as written and resolved, and as JSON writes them (a Chinese folder name as ``\\uXXXX`` escapes,
+    a Windows path's backslashes doubled)."""
     folder = out_dir.parent
-    spelled = {str(folder), str(folder.resolve()), folder.resolve().as_posix()}
-    return sorted((s for s in spelled if s not in ("", ".") and Path(s).is_absolute()), key=len, reverse=True)
+    plain = {str(folder), str(folder.resolve()), folder.resolve().as_posix()}
+    plain = {s for s in plain if s not in ("", ".") and Path(s).is_absolute()}
+    spelled = plain | {json.dumps(s)[1:-1] for s in plain} | {json.dumps(s, ensure_ascii=False)[1:-1] for s in plain}
+    return sorted(spelled, key=len, reverse=True)
+
+
+#: what may follow a folder's path where it is named whole: the end, a separator, a quote, a delimiter
+_PATH_END = r"(?=$|[/\\\s\"',;\]\)}])"
 
 
 def _scrubbed(data: bytes, paths: list[str]) -> bytes:
+    """``data`` with each of ``paths`` named ``SHOWN_AS`` where it is named whole (``/srv/res`` is not
+    replaced inside ``/srv/res-old``)."""
     text = data.decode("utf-8")
     for p in paths:
-        text = text.replace(p, SHOWN_AS)
+        text = re.sub(re.escape(p) + _PATH_END, lambda _m: SHOWN_AS, text)
     return text.encode("utf-8")
+
+
+def _walked(obj: Any, paths: list[str]) -> Any:
+    """A parsed JSON document with every string in it scrubbed (a string holding JSON of its own, such as
+    a manifest's ``overrides``, keeps its escapes: the escaped spellings of ``paths`` catch them)."""
+    if isinstance(obj, str):
+        return _scrubbed(obj.encode("utf-8"), paths).decode("utf-8")
+    if isinstance(obj, list):
+        return [_walked(x, paths) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _walked(v, paths) for k, v in obj.items()}
+    return obj
+
+
+def _scrubbed_json(data: bytes, paths: list[str]) -> bytes:
+    """A JSON file scrubbed value by value (its escapes undone first), written again only if a value changed."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return _scrubbed(data, paths)
+    new = _walked(doc, paths)
+    return data if new == doc else (json.dumps(new, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
 def results_zip(out_dir: Path) -> bytes:
@@ -47,7 +81,7 @@ def results_zip(out_dir: Path) -> bytes:
         if p.suffix in TEXT_SUFFIXES and p.stat().st_size <= TEXT_LIMIT:
             data = p.read_bytes()
             try:
-                new = _scrubbed(data, paths)
+                new = _scrubbed_json(data, paths) if p.suffix == ".json" else _scrubbed(data, paths)
             except UnicodeDecodeError:
                 continue
             if new != data:

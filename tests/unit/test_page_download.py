@@ -13,9 +13,9 @@ from sim.app.download import SHOWN_AS, results_zip
 
 
 def test_the_download_names_no_server_path_and_its_manifest_matches_what_it_holds(tmp_path: Path) -> None:
-    where = tmp_path / "srv" / "gridsim-results"
+    where = tmp_path / "srv" / "网格结果"  # a Chinese folder name: JSON writes it as \\u escapes
     res = sim.run(["territory=township", "run.horizon_days=30", "run.warmup_days=5", "report.charts=false",
-                   "run.write_records=false", f"run.results_dir={where}"])
+                   "run.write_records=false", f"run.results_dir='{where}'"])  # quoted: not ASCII
     assert res.out_dir is not None
     raw = {p.name: p.read_bytes() for p in res.out_dir.iterdir() if p.is_file()}
     assert str(where).encode() in raw["config.yaml"]  # the run's own directory keeps its config as it ran
@@ -33,3 +33,10 @@ def test_the_download_names_no_server_path_and_its_manifest_matches_what_it_hold
     # a file without the path travels as it was written
     assert got["kpis.json"] == raw["kpis.json"]
     assert res.out_dir.joinpath("config.yaml").read_bytes() == raw["config.yaml"]  # the server's copy untouched
+
+
+def test_a_path_is_replaced_only_where_it_is_named_whole() -> None:
+    from sim.app.download import _scrubbed
+
+    text = b'results_dir: /srv/res\nold: /srv/res-old/x\nrun: "/srv/res/run1"\n'
+    assert _scrubbed(text, ["/srv/res"]) == b'results_dir: results\nold: /srv/res-old/x\nrun: "results/run1"\n'
