@@ -17,7 +17,7 @@ from typing import Any
 from sim.report.labels import check_lang, humanize, level_name
 from sim.report.numbers import decimals_for, fmt_number
 from sim.scenario.catalogue import category_label, label_of
-from sim.scenario.constants import CHANNELS, LEVELS
+from sim.scenario.constants import CHANNELS, LEVELS, RESIDENT_CHANNELS
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 
@@ -119,10 +119,13 @@ def value_words(key: str, value: Any, cfg: Config, lang: str) -> str:
         if value in cfg.catalog.categories:
             return category_label(value, cfg.catalog.categories[value], lang)
         return _w(_VALUES, value, lang) if value in _VALUES else humanize(value)
-    if key == "discovery.channel_mix" and isinstance(value, Sequence) and sum(value) > 0:
-        # the channels' shares of the reports, each by name (the weights are relative: shown as shares)
-        parts = [f"{_w(_CHANNELS, c, lang)} {fmt_number(100.0 * w / sum(value), 0)}%"
-                 for c, w in zip(CHANNELS, value, strict=False) if w > 0]
+    resident = ([float(value[i]) for i in RESIDENT_CHANNELS if i < len(value)]
+                if key == "discovery.channel_mix" and isinstance(value, list | tuple) else [])
+    if sum(resident) > 0:
+        # the residents' channels' shares of their reports, each by name, as the model uses the weights:
+        # relative among the resident channels alone (sim.matters.occur), patrols and reporters aside
+        parts = [f"{_w(_CHANNELS, CHANNELS[i], lang)} {fmt_number(100.0 * w / sum(resident), 0)}%"
+                 for i, w in zip(RESIDENT_CHANNELS, resident, strict=False) if w > 0]
         return ("、" if lang == "zh" else ", ").join(parts)
     if key == "scenario.surges":
         parts = [_w(_VALUES, "surge", lang).format(m=s.multiplier, d=s.days, s=s.start_day) for s in value]

@@ -69,6 +69,9 @@ def test_the_reporting_channels_and_categories_read_by_name() -> None:
     assert "how residents report walk-in 30%, app 40%, hotline 30% → walk-in 21%, app 29%, hotline 50%" in en
     assert "群众上报渠道" in zh and "热线 50%" in zh and "0.214" not in en + zh
     assert "Violations, Disputes" in en and "违法违规、矛盾纠纷" in zh and "enforcement" not in en
+    # a calibrated mix may weigh patrols and reporters, which the residents' reports do not use
+    calibrated = _outcome("#2", ["discovery.channel_mix=[0.5,0.1,0.2,0.2,0]"], base)
+    assert "walk-in 20%, app 40%, hotline 40%" in history_words(calibrated, "en")
 
 
 def test_the_answers_change_line_names_categories() -> None:
