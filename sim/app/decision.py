@@ -89,14 +89,20 @@ def value_rows(kpis: Mapping[str, Any], ci: Mapping[str, Any], lang: str) -> lis
         hw = float(got) if got is not None and _finite(got) else math.nan
         if not math.isfinite(hw) or not _finite(v):
             bound = "–"
-        elif k in SHARES:
-            bound = f"± {fmt_number(100 * hw)} {t('u.points', lang)}"
-        elif k in HOURS:
-            bound = f"± {fmt_number(hw / scale[0])} {t(scale[1], lang)}"
-        elif k in MONEY:
-            bound = f"± {fmt_number(hw / _money_scale(lang), 0)} {t('u.money', lang)}"
+        elif hw <= EXACT * abs(float(v)):  # the same in every replication: no interval, not "± 0"
+            bound = t("dec.same_each", lang)
         else:
-            bound = f"± {fmt_number(hw, 0 if k == 'backlog_growth_per_30d' else 2)}"
+            if k in SHARES:
+                text, unit = fmt_number(100 * hw), t("u.points", lang)
+            elif k in HOURS:
+                text, unit = fmt_number(hw / scale[0]), t(scale[1], lang)
+            elif k in MONEY:
+                text, unit = fmt_number(hw / _money_scale(lang), 0), t("u.money", lang)
+            else:
+                text, unit = fmt_number(hw, 0 if k == "backlog_growth_per_30d" else 2), ""
+            if not text.strip("0.,"):  # below the figure's last digit: its bound, never "± 0.0"
+                text = f"<{text[:-1]}1"
+            bound = f"± {text} {unit}".rstrip()
         rows.append((t(f"dkpi.{k}", lang), fmt_value(k, v, lang, scale), bound))
     return rows
 

@@ -162,7 +162,7 @@ def test_open_matters_falling_on_both_sides_is_no_change_to_rank() -> None:
     a = [{"backlog_growth_per_30d": -9.0 + e} for e in (0.1, -0.2, 0.3)]
     b = [{"backlog_growth_per_30d": -7.0 + e} for e in (0.2, -0.1, 0.1)]
     row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(b), b, "en")}["backlog_growth_per_30d"]
-    assert row.verdict == "not_growing" and row.change.endswith("open matters fall on both sides")
+    assert row.verdict == "not_growing" and row.change.endswith("open matters grow on neither side")
     grows = [{"backlog_growth_per_30d": 5.0 + e} for e in (0.2, -0.1, 0.1)]  # one side grows: its change counts
     row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(grows), grows, "en")}["backlog_growth_per_30d"]
     assert row.verdict == "worse"
@@ -171,12 +171,13 @@ def test_open_matters_falling_on_both_sides_is_no_change_to_rank() -> None:
 def test_the_baselines_own_answer_gives_its_figures_with_their_intervals() -> None:
     """A run with no lever changed has nothing to compare with: its headline figures, in the comparison's units."""
     kpis = {"on_time_rate": 0.931, "resolution_hours_p90": 283.6, "staff_cost_per_year": 137_309_600.0,
-            "backlog_growth_per_30d": -9.2}
-    ci = {"on_time_rate": 0.004, "resolution_hours_p90": 5.0, "staff_cost_per_year": 0.0}
+            "backlog_growth_per_30d": -9.2, "petitions_per_10k": 0.55}
+    ci = {"on_time_rate": 0.004, "resolution_hours_p90": 5.0, "staff_cost_per_year": 1e-8, "petitions_per_10k": 0.001}
     rows = {name: (value, bound) for name, value, bound in decision.value_rows(kpis, ci, "en")}
     assert rows["on-time rate"] == ("93.1 %", "± 0.4 points")
     assert rows["90% of matters closed within"] == ("11.8 days", "± 0.2 days")
-    assert rows["staff cost a year"][0] == "137,310 thousand yuan"
+    assert rows["staff cost a year"] == ("137,310 thousand yuan", "the same in every replication")  # not "± 0"
     assert rows["growth of open matters"] == ("−9 a month", "–")  # no interval given: none shown
+    assert rows["petitions per 10,000 residents a year"] == ("0.55", "± <0.01")  # below the last digit
     zh = {name: value for name, value, _b in decision.value_rows(kpis, {}, "zh")}
     assert zh["年人员成本"] == "13,731 万元" and zh["按期办结率"] == "93.1 %"
