@@ -116,7 +116,7 @@ def base_meta(p: Prepared, engine: str, replication: int) -> dict[str, object]:
     return {
         "engine": engine, "seed": p.cfg.run.seed, "replication": replication, "horizon_h": p.horizon_h,
         "warmup_h": p.warmup_h, "residents": p.terr.residents, "n_grids": p.terr.n_grids,
-        "staff_cost": staff_cost(p), "category_names": list(p.catalog.names),
+        "staff_cost": staff_cost(p), "volunteer_cost": staff_costs(p)[1], "category_names": list(p.catalog.names),
         # what the KPIs need to count open matters and judge stability (sim.metrics.open_matters)
         "petition_patience_h": float(p.cfg.outcome.petition_patience_days) * 24.0,
         "petition_prob": float(p.cfg.outcome.petition_prob), "season_days": season_days(p.cfg),
@@ -143,13 +143,19 @@ def season_days(cfg: Config) -> float:
 
 def staff_cost(p: Prepared) -> float:
     """Staff cost in yuan over the KPI window: head-count x yearly cost, plus volunteer-days mobilised."""
+    return float(sum(staff_costs(p)))
+
+
+def staff_costs(p: Prepared) -> tuple[float, float]:
+    """The two parts of ``staff_cost``: the head-count's cost over the KPI window, and the volunteers' (a
+    surge's, paid per day mobilised: not a yearly cost)."""
     cfg = p.cfg
     years = (p.horizon_h - p.warmup_h) / (365.0 * 24.0)
     per_year = sum(n * cfg.staffing.cost_per_year.get(role, 0.0) for role, n in p.terr.staff_by_role().items())
     vol_days = sum(max(0.0, min(sg.start_day + sg.days, cfg.run.horizon_days) - max(sg.start_day, warmup_days(cfg.run)))
                    for sg in cfg.scenario.surges if sg.volunteers)
     volunteers = float(p.terr.township_volunteers.sum()) * vol_days * cfg.staffing.volunteer_cost_per_day
-    return float(per_year * years + volunteers)
+    return float(per_year * years), float(volunteers)
 
 
 def records_tables(p: Prepared) -> tuple[StationTable, ServerTable]:

@@ -294,12 +294,15 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
 
 
 def _cost_kpis(k: dict[str, float], meta: dict[str, Any], mp: _MatterPass, window_h: float) -> None:
-    """Staff cost of the KPI window, the same at a year's length (what a budget reads: the window is the
-    horizon less the warm-up, 275 days by default), and per matter settled."""
+    """Staff cost of the KPI window; a year's (what a budget reads: the window is the horizon less the
+    warm-up, 275 days by default), the head-count's cost at a year's length plus the volunteers a surge
+    called out, once; and the cost per matter settled."""
     cost = meta.get("staff_cost")
     n_closed = int(mp.status_counts[CLOSED])
     k["staff_cost"] = float(cost) if cost is not None else math.nan
-    k["staff_cost_per_year"] = k["staff_cost"] * HOURS_PER_YEAR / window_h if window_h > 0 else math.nan
+    volunteers = float(meta.get("volunteer_cost", 0.0))
+    k["staff_cost_per_year"] = ((k["staff_cost"] - volunteers) * HOURS_PER_YEAR / window_h + volunteers
+                                if window_h > 0 else math.nan)
     k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan
 
 

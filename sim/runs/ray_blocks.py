@@ -29,6 +29,7 @@ from sim.util.ray_local import (
     MAX_TEMP_DIR_CHARS,
     QuietStart,
     address_answers,
+    dead_servers,
     init_local_ray,
     local_env,
     loopback_node,
@@ -53,8 +54,10 @@ class _EarlyStart:
         # the driver's SIGTERM handler (gridsim's: ``sim.util.interrupt``), put back once Ray is up
         self.sigterm = signal.getsignal(signal.SIGTERM)
         self.thread = threading.Thread(target=self._run, name="gridsim-ray-start", daemon=True)
+        self.dead_before: set[int] = set()  # dead servers of an earlier start of this process: not this one's
 
     def begin(self) -> None:
+        self.dead_before = dead_servers(os.getpid())
         self.thread.start()
 
     def _run(self) -> None:
@@ -99,7 +102,7 @@ class _EarlyStart:
         and the thread, a daemon, ends with the process. (A healthy start is not killed: a driver whose Ray
         dies while it connects waits a minute for it, then exits 1.)"""
         while not self.ready.wait(POLL_S):
-            if servers_dead(os.getpid()):
+            if servers_dead(os.getpid(), self.dead_before):
                 stop_owned(os.getpid())
                 self.ready.wait(STOP_GRACE_S)
                 stop_owned(os.getpid())

@@ -31,9 +31,6 @@ LOCAL_ENV = {
     "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost",
     "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_DEDUP_LOGS": "0",
-    # no stack-dumping SIGTERM handler of Ray's in the driver (its core installs one as it connects, which
-    # made a SIGTERM during the start abort the run, exit 134): gridsim's own handler stops the run
-    "RAY_DISABLE_FAILURE_SIGNAL_HANDLER": "1",
 }
 #: marks every process of a local Ray gridsim starts (its servers, agents and workers inherit it) with the
 #: driver's process id: whatever Ray leaves behind (agents outlive a raylet killed by a signal sent to the
@@ -183,7 +180,9 @@ def address_answers(address: str, timeout_s: float = 3.0) -> str | None:
 
 
 def owned_processes(owner: int) -> list[int]:
-    """The processes marked as the local Ray of process ``owner`` (``OWNER_VAR``); none off Linux."""
+    """The processes of the local Ray of process ``owner``: marked with it (``OWNER_VAR``) and Ray's by their
+    command line (a process another thread of ``owner`` started while the mark was set is not one); none
+    off Linux (no ``/proc``)."""
     marker = f"{OWNER_VAR}={owner}".encode()
     found: list[int] = []
     proc = Path("/proc")
@@ -193,7 +192,7 @@ def owned_processes(owner: int) -> list[int]:
         if not d.name.isdigit() or int(d.name) == os.getpid():
             continue
         try:
-            if marker in (d / "environ").read_bytes().split(b"\0"):
+            if marker in (d / "environ").read_bytes().split(b"\0") and b"ray" in (d / "cmdline").read_bytes():
                 found.append(int(d.name))
         except OSError:  # gone meanwhile, or not ours to read
             continue
@@ -216,12 +215,14 @@ def stop_owned(owner: int) -> int:
 RAY_SERVERS = ("gcs_server", "raylet")
 
 
-def servers_dead(owner: int) -> bool:
-    """Whether a server of the local Ray that process ``owner`` is starting (its children ``RAY_SERVERS``) has
-    died: a dead child stays a zombie until its parent reaps it, so it is seen however early it died."""
+def dead_servers(owner: int) -> set[int]:
+    """The servers (``RAY_SERVERS``) of a local Ray that process ``owner`` started which have died: a dead child
+    stays a zombie until its parent reaps it, so one is seen however early it died. A start compares them
+    with those of an earlier start (``servers_dead``)."""
     proc = Path("/proc")
+    dead: set[int] = set()
     if not proc.is_dir():
-        return False
+        return dead
     for d in proc.iterdir():
         if not d.name.isdigit():
             continue
@@ -231,5 +232,11 @@ def servers_dead(owner: int) -> bool:
             continue
         comm, rest = stat[stat.find("(") + 1: stat.rfind(")")], stat[stat.rfind(")") + 2:].split()
         if len(rest) > 1 and comm in RAY_SERVERS and rest[1] == str(owner) and rest[0] in ("Z", "X"):
-            return True
-    return False
+            dead.add(int(d.name))
+    return dead
+
+
+def servers_dead(owner: int, before: set[int] | frozenset[int] = frozenset()) -> bool:
+    """Whether a server of the local Ray that process ``owner`` is starting has died, not counting ``before``
+    (the dead servers of an earlier start of the same process, ``dead_servers`` then)."""
+    return bool(dead_servers(owner) - set(before))

@@ -180,6 +180,10 @@ def test_cost() -> None:
     assert k["cost_per_settled"] == pytest.approx(250.0)
     # the window is 90 h (10 h of warm-up in 100 h): a year holds 8760 / 90 of it
     assert k["staff_cost_per_year"] == pytest.approx(1000.0 * 8760.0 / 90.0)
+    # a surge's volunteers are paid per day called out: counted once, not as often as a year holds the window
+    rec = example()
+    rec.meta["volunteer_cost"] = 400.0
+    assert compute_kpis(rec)["staff_cost_per_year"] == pytest.approx(600.0 * 8760.0 / 90.0 + 400.0)
 
 
 def test_backlog_series() -> None:

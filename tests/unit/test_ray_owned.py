@@ -6,13 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sim.util.partial import RAY_PREFIX, remove_stale
-from sim.util.ray_local import OWNER_VAR, local_env, owned_processes, servers_dead, stop_owned
+from sim.util.ray_local import OWNER_VAR, dead_servers, local_env, owned_processes, servers_dead, stop_owned
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -23,8 +25,16 @@ def _dead_pid() -> int:
     return p.pid
 
 
-def _marked_sleeper(owner: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["sleep", "60"], env={**os.environ, OWNER_VAR: str(owner)})
+def _ray_named(tmp: Path, name: str = "raylet") -> str:
+    """``sleep`` under a Ray server's name: Ray's processes are told by their command line too."""
+    exe = tmp / name
+    if not exe.exists():
+        shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
+    return str(exe)
+
+
+def _marked_sleeper(owner: int, tmp: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([_ray_named(tmp), "60"], env={**os.environ, OWNER_VAR: str(owner)})
 
 
 def _gone(p: subprocess.Popen[bytes]) -> bool:
@@ -34,18 +44,20 @@ def _gone(p: subprocess.Popen[bytes]) -> bool:
     return p.poll() is not None
 
 
-def test_the_mark_is_set_while_a_local_ray_starts_and_finds_its_processes() -> None:
+def test_the_mark_is_set_while_a_local_ray_starts_and_finds_its_processes(tmp_path: Path) -> None:
     with local_env():
         assert os.environ[OWNER_VAR] == str(os.getpid())
-        child = subprocess.Popen(["sleep", "60"])  # as Ray's servers are started: inheriting the mark
+        child = subprocess.Popen([_ray_named(tmp_path), "60"])  # as Ray's servers are started: inheriting the mark
+        bystander = subprocess.Popen(["sleep", "60"])  # another thread's process, started meanwhile: not Ray's
     assert OWNER_VAR not in os.environ or os.environ[OWNER_VAR] != str(os.getpid())
-    other = _marked_sleeper(os.getpid() + 1_000_000)  # another driver's: left alone
+    other = _marked_sleeper(os.getpid() + 1_000_000, tmp_path)  # another driver's: left alone
     try:
-        assert child.pid in owned_processes(os.getpid()) and other.pid not in owned_processes(os.getpid())
+        mine = owned_processes(os.getpid())
+        assert child.pid in mine and other.pid not in mine and bystander.pid not in mine
         assert stop_owned(os.getpid()) >= 1 and _gone(child)
-        assert other.poll() is None
+        assert other.poll() is None and bystander.poll() is None
     finally:
-        for p in (child, other):
+        for p in (child, other, bystander):
             p.kill()
             p.wait()
 
@@ -53,7 +65,7 @@ def test_the_mark_is_set_while_a_local_ray_starts_and_finds_its_processes() -> N
 def test_the_next_run_stops_what_a_killed_runs_ray_left(tmp_path: Path) -> None:
     dead = _dead_pid()
     (tmp_path / f"{RAY_PREFIX}{dead}").mkdir()
-    left = _marked_sleeper(dead)
+    left = _marked_sleeper(dead, tmp_path)
     try:
         said = remove_stale(tmp_path)
         assert _gone(left) and not (tmp_path / f"{RAY_PREFIX}{dead}").exists()
@@ -63,20 +75,61 @@ def test_the_next_run_stops_what_a_killed_runs_ray_left(tmp_path: Path) -> None:
         left.wait()
 
 
-def test_a_dead_server_of_the_start_is_seen(tmp_path: Path) -> None:
-    """A raylet killed by a signal to the process group stays a zombie of its driver until reaped."""
-    exe = tmp_path / "raylet"
-    shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
-    server = subprocess.Popen([str(exe), "60"])
+def test_a_dead_server_of_the_start_is_seen_and_an_earlier_starts_is_not(tmp_path: Path) -> None:
+    """A raylet killed by a signal to the process group stays a zombie of its driver until reaped; one left
+    unreaped by an earlier start in the same process does not make a new start look broken."""
+    exe = _ray_named(tmp_path)
+    earlier = subprocess.Popen([exe, "60"])
+    earlier.kill()
+    _wait_for(lambda: earlier.pid in dead_servers(os.getpid()))
+    before = dead_servers(os.getpid())
+    server = subprocess.Popen([exe, "60"])
     try:
         time.sleep(0.2)
-        assert not servers_dead(os.getpid())
+        assert not servers_dead(os.getpid(), before)
         server.kill()
-        deadline = time.monotonic() + 5.0
-        while not servers_dead(os.getpid()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert servers_dead(os.getpid())
+        _wait_for(lambda: servers_dead(os.getpid(), before))
+        assert servers_dead(os.getpid(), before)
     finally:
-        server.kill()
-        server.wait()
+        for p in (server, earlier):
+            p.kill()
+            p.wait()
     assert not servers_dead(os.getpid())  # reaped: nothing of a start is dead
+
+
+def _wait_for(ok: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5.0
+    while not ok() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_run_ending_while_its_start_is_broken_does_not_wait_for_it(tmp_path: Path) -> None:
+    """The start's raylet dies (a signal to the process group) while Ray's start waits on it: ``close`` kills
+    what is left of it by its mark and returns at once, instead of waiting out Ray's minute."""
+    from types import SimpleNamespace
+
+    from sim.runs.ray_blocks import _EarlyStart
+
+    hung = threading.Event()
+    spawned: list[subprocess.Popen[bytes]] = []
+
+    def init(**_kw: object) -> None:  # Ray's start as a group signal leaves it: servers up, one dead, waiting
+        spawned.append(subprocess.Popen([_ray_named(tmp_path), "60"]))  # the raylet (marked: local_env is set)
+        spawned.append(subprocess.Popen([_ray_named(tmp_path, "ray-agent"), "60"]))  # an agent that outlives it
+        spawned[0].kill()
+        hung.wait(120)
+
+    fake = SimpleNamespace(init=init, shutdown=lambda: None)
+    start = _EarlyStart(fake, tmp_path / "ray", 1)  # type: ignore[arg-type]
+    start.begin()
+    _wait_for(lambda: len(spawned) == 2)
+    t0 = time.monotonic()
+    start.close()
+    try:
+        assert time.monotonic() - t0 < 10.0
+        assert _gone(spawned[1])  # the agent killed by its mark
+    finally:
+        hung.set()
+        for p in spawned:
+            p.kill()
+            p.wait()
