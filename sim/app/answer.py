@@ -91,16 +91,47 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
     return bool(lines), [*lines, t("stab.from_capacity", lang)] if lines else []
 
 
+#: a share of the window's matters still open at its end above which a stable run's figures are mostly
+#: about what has not closed yet (a run of a week: the deadlines are longer than the window)
+MOSTLY_OPEN = 0.2
+
+
 def verdict_block(box: Any, name: str, stability: dict[str, Any] | None, capacity: CapacityReport | None,
-                  lang: str) -> bool:
-    """The verdict of one run, first in its answer: red when unstable, with every reason; returns unstable."""
+                  lang: str, open_share: Any = None) -> bool:
+    """The verdict of one run, first in its answer: red when unstable, with every reason; returns unstable.
+    A stable run whose window ends with ``open_share`` of its matters open (``MOSTLY_OPEN`` or more) is not
+    said to read "as it is": it is too short, which the verdict (about keeping up) does not judge."""
     unstable, lines = stability_lines(stability, capacity, lang)
+    short = (not unstable and isinstance(open_share, float | int) and math.isfinite(open_share)
+             and open_share >= MOSTLY_OPEN)
     text = t("stab.unstable" if unstable else "stab.stable", lang)
+    if short:
+        text = t("stab.mostly_open", lang).format(float(open_share))
     if stability is None and capacity is not None and not unstable:
         text += " " + t("stab.from_capacity", lang)
     body = f"**{name}** · {text}" + "".join(f"\n- {x}" for x in lines)
-    (box.error if unstable else box.success)(body)
+    (box.error if unstable else box.warning if short else box.success)(body)
     return unstable
+
+
+def _territory(name: str, lang: str) -> str:
+    """A preset territory by its word (township, 乡镇 ...); another (a calibrated one) by its own name."""
+    return t(f"terr.{name}", lang) if f"terr.{name}" in TEXT else name
+
+
+def comparable(a: Outcome, b: Outcome) -> bool:
+    """Whether two runs' replications pair: the same territory and horizon (levers apart)."""
+    return a.territory == b.territory and a.cfg.run.horizon_days == b.cfg.run.horizon_days
+
+
+def base_words(a: Outcome, b: Outcome, lang: str) -> str:
+    """What differs between two runs' bases, in words: the territory, the simulated days."""
+    words = []
+    if a.territory != b.territory:
+        words.append(t("dec.base_terr", lang).format(_territory(a.territory, lang), _territory(b.territory, lang)))
+    if a.cfg.run.horizon_days != b.cfg.run.horizon_days:
+        words.append(t("dec.base_days", lang).format(a.cfg.run.horizon_days, b.cfg.run.horizon_days))
+    return ("；" if lang == "zh" else "; ").join(words)
 
 
 def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
@@ -108,7 +139,8 @@ def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
 
     ``a`` is called the baseline only when it is the base itself (no lever changed), as in the
     briefing; another run is the reference, by its name."""
-    rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs, lang)
+    # replications pair only on the same territory and horizon: otherwise side by side, unpaired
+    rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs if comparable(a, b) else [], lang)
     # with either side unstable a KPI can read better only because matters stay open (a starved office's
     # cost): no change is called better, and none is coloured so
     either = any(stability_lines(o.stability, o.capacity, lang)[0] for o in (a, b))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sim.app.labels import t
@@ -176,17 +176,37 @@ def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -
         hw_text = fmt_number(c.half_width, 0)
     else:
         text, hw_text = fmt_number(c.mean, 2, sign=True), fmt_number(c.half_width, 2)
+    op, cp, colon = ("（", "）", "：") if lang == "zh" else (" (", ")", ": ")
     if c.verdict == "single":
-        return f"{text} ({t('dec.single', lang)})"
+        return f"{text}{op}{t('dec.single', lang)}{cp}"
     if c.half_width <= EXACT * abs(c.mean) or c.half_width == 0:  # no interval to give: say so, not "± 0"
-        return t("dec.no_change", lang) if c.verdict == "none" else f"{text} ({t('dec.exact', lang)})"
+        return t("dec.no_change", lang) if c.verdict == "none" else f"{text}{op}{t('dec.exact', lang)}{cp}"
     if not hw_text.strip("0.,"):  # an interval below the figure's last digit: its bound, never "± 0.0"
         hw_text = f"<{hw_text[:-1]}1"
-    if c.verdict == "none":
-        return f"{text} ± {hw_text}: {t('dec.none', lang)}"
+    if c.verdict in ("none", "too_small"):
+        return f"{text} ± {hw_text}{colon}{t('dec.none' if c.verdict == 'none' else 'dec.too_small', lang)}"
     if c.verdict == "not_growing":
-        return f"{text} ± {hw_text}: {t('dec.not_growing', lang)}"
+        return f"{text} ± {hw_text}{colon}{t('dec.not_growing', lang)}"
     return f"{text} ± {hw_text}"
+
+
+def _shown_as_zero(kpi: str, c: Change, time_scale: tuple[float, str]) -> bool:
+    """Whether a change rounds to zero in the digits the table gives it (a planner reads "0.0 points")."""
+    if kpi in SHARES:
+        x, decimals = 100 * c.mean, 1
+    elif kpi in HOURS:
+        x, decimals = c.mean / time_scale[0], 1
+    elif kpi in MONEY:  # the coarser of the two languages' units, thousand yuan
+        x, decimals = c.mean / _money_scale("en"), 0
+    else:
+        x, decimals = c.mean, 0 if kpi == "backlog_growth_per_30d" else 2
+    return math.isfinite(x) and round(x, decimals) == 0
+
+
+def _above(kpis: Mapping[str, Any], kpi: str) -> bool:
+    """Whether a run's ``kpi`` (a percentile) lies above the horizon in any replication (its flag's mean > 0)."""
+    flag = kpis.get(f"{kpi}_above_horizon")
+    return flag is not None and _finite(flag) and float(flag) > 0
 
 
 def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]], b_kpis: Mapping[str, Any],
@@ -196,13 +216,23 @@ def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]]
     for k in HEADLINE:
         if k not in a_kpis and k not in b_kpis:
             continue  # a KPI these runs do not have (older definitions)
-        a, b = a_kpis.get(k, math.nan), b_kpis.get(k, math.nan)
+        # a percentile the curve does not reach is "above the horizon" (None), not unmeasured
+        a = None if _above(a_kpis, k) else a_kpis.get(k, math.nan)
+        b = None if _above(b_kpis, k) else b_kpis.get(k, math.nan)
         ref = a if _finite(a) else b
-        scale = _hour_scale(float(ref)) if _finite(ref) else (1.0, "u.hours")
+        scale = _hour_scale(float(ref)) if ref is not None and _finite(ref) else (1.0, "u.hours")
         c = _change(k, a_runs, b_runs)
+        if c.verdict in ("better", "worse") and _shown_as_zero(k, c, scale):
+            c = replace(c, verdict="too_small")  # "0.0 points … better" reads as nothing called better
+        change = _fmt_change(k, c, lang, scale)
+        if (a is None) != (b is None) and c.verdict in ("unknown", "unpaired"):
+            # one side's percentile passed the horizon: a change to a worse figure than any measured
+            worse = b is None if DIRECTION.get(k, 1) < 0 else a is None
+            c = replace(c, verdict="worse" if worse else "better")
+            change = t("dec.past_horizon", lang).format(t("dec.col.variant" if b is None else "dec.col.baseline",
+                                                          lang))
         rows.append(Row(kpi=k, name=t(f"dkpi.{k}", lang), baseline=fmt_value(k, a, lang, scale),
-                        variant=fmt_value(k, b, lang, scale), change=_fmt_change(k, c, lang, scale),
-                        verdict=c.verdict))
+                        variant=fmt_value(k, b, lang, scale), change=change, verdict=c.verdict))
     return rows
 
 

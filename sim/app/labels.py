@@ -93,7 +93,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "compare.a": ("first (the reference)", "第一项（参照）"),
     "compare.b": ("second", "第二项"),
     "briefing": ("Download the one-page briefing (PDF)", "下载一页简报（PDF）"),
-    "zip": ("Download the run's results (zip)", "下载本次结果（zip）"),
+    "zip": ("Download the results of run {} (zip)", "下载运行 {} 的结果（zip）"),
     "col.run": ("run", "运行"),
     "col.levers": ("levers changed", "调整的参数"),
     "col.store": ("from the store", "来自运行库"),
@@ -135,6 +135,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "dec.above_horizon": ("above the horizon", "超出仿真时长"),
     "dec.none": ("not distinguishable from zero", "与零无显著差别"),
     "dec.not_growing": ("open matters grow on neither side", "两侧未办结事项均未增长"),
+    "dec.too_small": ("too small to show", "变化过小"),
+    "dec.past_horizon": ("the {}'s is past the end of the run", "{}已超出仿真时长"),
     "dec.same_each": ("the same in every replication", "各次重复均相同"),
     "dec.single": ("one replication each: no interval", "各仅一次运行，无区间"),
     "dec.exact": ("in every replication", "每次重复均如此"),
@@ -152,11 +154,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "verdict.worse": ("worse", "更差"),
     "verdict.none": ("no clear change", "无明显变化"),
     "verdict.not_growing": ("neither grows", "均未增长"),
+    "verdict.too_small": ("no clear change", "无明显变化"),
     "verdict.single": ("no interval", "无区间"),
     "verdict.unpaired": ("not paired", "无法配对"),
     "verdict.unknown": ("not measured", "无法测得"),
     "dec.levers": ("Levers changed: {}", "调整的参数：{}"),
     "dec.no_levers": ("No lever differs: the two runs have the same levers.", "两次运行参数相同。"),
+    "dec.other_base": ("{} and {} simulate different things ({}): their figures are shown side by side, "
+                       "not paired, and no change is called better or worse.",
+                       "{} 与 {} 的仿真对象不同（{}）：数据仅并列展示，不配对比较，也不判断好坏。"),
+    "dec.base_terr": ("territory {} → {}", "区域 {} → {}"),
+    "dec.base_days": ("simulated days {:g} → {:g}", "仿真天数 {:g} → {:g}"),
     "dec.reps": ("baseline: {} replication(s); variant: {} replication(s)", "基准：{} 次运行；方案：{} 次运行"),
     "dec.reps_differ": ("{} has {} replication(s) and {} has {}: they cannot be paired, so no change is shown. "
                         "Run both with the same number of replications.",
@@ -164,12 +172,18 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- the stability verdict (sim.metrics.stability, or the capacity check before it exists)
     "stab.stable": ("Stable: every office keeps up, and the figures below can be read as they are.",
                     "稳定：各机构均可应对，以下数据可直接采用。"),
+    "stab.mostly_open": ("{:.0%} of the window's matters are still open at its end: the run is too short for "
+                         "most of them to close, so its times and rates are mostly about what has not closed yet. "
+                         "A longer run reads better.",
+                         "统计期内 {:.0%} 的事项在期末仍未办结：运行时间过短，多数事项来不及办结，"
+                         "各项时长与比率主要反映尚未办结的事项。请延长运行时间。"),
     "stab.unstable": ("Unstable: the figures below understate resolution times and backlogs.",
                       "不稳定：以下数据低估了办结时长与积压。"),
     "stab.capacity": ("{} cannot keep up (utilisation {})", "{}无法应对（利用率 {}）"),
     "cap.no_staff": ("no staff", "无人员"),
-    "stab.no_capacity": ("{} cannot keep up: it has no staff, so every matter that reaches it stays open",
-                         "{}无法应对：无人员，到达的事项均无法办结"),
+    "stab.no_capacity": ("{} cannot keep up: it has no staff, so a matter that reaches it waits there until a "
+                         "time limit moves it up, or stays open where none does",
+                         "{}无法应对：无人员，到达的事项只能等到时限将其上移，无上移时限则一直无法办结"),
     "stab.capacity_run": ("{} cannot keep up: the work that reached it in the run is {} times its capacity",
                           "{}无法应对：运行中实际到达的工作量为其能力的 {} 倍"),
     "stab.finding": ("{:.1%} of matters are never found: no patrol or part-time reporter passes them and their "

@@ -277,7 +277,7 @@ if history:
     o = history[pick]
     st.subheader(t("answer.run", lang).format(o.name, _known("terr", o.territory), _known("scen", o.cfg.scenario.name),
                                               answer.replications(o.replications, lang)))
-    answer.verdict_block(st, o.name, o.stability, o.capacity, lang)
+    answer.verdict_block(st, o.name, o.stability, o.capacity, lang, o.kpis.get("open_at_horizon_share"))
     if o.baseline is None:
         st.write(t("answer.alone", lang))
         answer.value_table(st, o, lang)
@@ -353,11 +353,14 @@ if history:
             st.warning(t("stab.side_unstable", lang).format(side_name))
     if a.replications != b.replications:
         st.warning(t("dec.reps_differ", lang).format(a_name, a.replications, b.name, b.replications))
+    paired = answer.comparable(a, b)
+    if not paired:  # a township beside a county, or a quarter beside a year: nothing to pair
+        st.warning(t("dec.other_base", lang).format(a_name, b.name, answer.base_words(a, b, lang)))
     st.markdown(answer.lever_words(levers, a, b, lang, _name))
     answer.decision_table(st, a, b, lang)
     st.download_button(t("briefing", lang), data=lambda: wb.briefing_pdf(a, b, lang), file_name="briefing.pdf",
-                       mime="application/pdf", on_click="ignore", key="briefing")
-    st.download_button(t("zip", lang), data=lambda: results_zip(o.out_dir),
+                       mime="application/pdf", on_click="ignore", key="briefing", disabled=not paired)
+    st.download_button(t("zip", lang).format(o.name), data=lambda: results_zip(o.out_dir),
                        file_name=f"gridsim-run-{o.name.lstrip('#')}.zip", mime="application/zip", on_click="ignore",
                        key="zip")
 wb.warm_up()  # once per server process, after its first page: the first click does not load the engine

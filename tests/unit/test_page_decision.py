@@ -49,7 +49,13 @@ def test_a_figure_the_run_could_not_measure_and_runs_that_cannot_be_paired() -> 
     rows = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, {"resolution_hours_p90": None},
                                                      above, "en")}
     assert rows["resolution_hours_p90"].variant == "above the horizon"
-    assert rows["resolution_hours_p90"].verdict == "unknown"
+    # a 90th percentile the variant's curve never reaches is worse than any the baseline measured
+    assert rows["resolution_hours_p90"].verdict == "worse"
+    assert rows["resolution_hours_p90"].change == "the variant's is past the end of the run"
+    # as the runs keep it: NaN with its flag (kpis.json), on either side
+    flagged = [{**r, "resolution_hours_p90": math.nan, "resolution_hours_p90_above_horizon": 1.0} for r in A_RUNS]
+    rows = {r.kpi: r for r in decision.decision_rows(_mean(flagged), flagged, _mean(B_RUNS), B_RUNS, "zh")}
+    assert rows["resolution_hours_p90"].baseline == "超出仿真时长" and rows["resolution_hours_p90"].verdict == "better"
     rows = {r.kpi: r for r in decision.decision_rows(_mean(A_RUNS), A_RUNS, _mean(B_RUNS), B_RUNS[:1], "en")}
     assert rows["on_time_rate"].verdict == "unpaired"
     one = {r.kpi: r for r in decision.decision_rows(A_RUNS[0], A_RUNS[:1], B_RUNS[0], B_RUNS[:1], "en")}
@@ -181,3 +187,11 @@ def test_the_baselines_own_answer_gives_its_figures_with_their_intervals() -> No
     assert rows["petitions per 10,000 residents a year"] == ("0.55", "± <0.01")  # below the last digit
     zh = {name: value for name, value, _b in decision.value_rows(kpis, {}, "zh")}
     assert zh["年人员成本"] == "13,731 万元" and zh["按期办结率"] == "93.1 %"
+
+
+def test_a_change_too_small_to_show_is_not_called_better() -> None:
+    """0.9 % → 0.9 %, "0.0 points ± <0.1 | better" read as a contradiction: it is no clear change."""
+    a = [{"open_at_horizon_share": 0.0090 + e} for e in (0.0, 0.00001, 0.00002)]
+    b = [{"open_at_horizon_share": 0.0089 + e} for e in (0.0, 0.00003, -0.00001)]
+    row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(b), b, "zh")}["open_at_horizon_share"]
+    assert row.verdict == "too_small" and "变化过小" in row.change and "：" in row.change

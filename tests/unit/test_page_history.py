@@ -82,3 +82,32 @@ def test_the_answers_change_line_names_categories() -> None:
     said = changes([lever], {lever.key: ["enforcement"]}, {lever.key: ["enforcement", "dispute"]}, "zh",
                    lambda _l: "不列入网格事项清单的类别", {"enforcement": "违法违规", "dispute": "矛盾纠纷"})
     assert said == ["不列入网格事项清单的类别 违法违规 → 违法违规、矛盾纠纷"]
+
+
+def test_runs_of_different_territories_or_horizons_are_not_paired() -> None:
+    from sim.app import answer
+    from sim.app.decision import decision_rows
+
+    town = _outcome("#2", [])
+    county = Outcome(name="#4", overrides=[], base=["territory=county", "scenario=baseline"], kpis={}, ci={}, runs=[],
+                     out_dir=Path("."), from_store=False, seconds=0.0,
+                     cfg=load_config(["territory=county", "scenario=baseline"]))
+    assert not answer.comparable(town, county) and answer.comparable(town, _outcome("#3", []))
+    assert answer.base_words(town, county, "en") == "territory township → county"
+    assert answer.base_words(town, county, "zh") == "区域 乡镇 → 县"
+    runs = [{"on_time_rate": 0.9}, {"on_time_rate": 0.91}]
+    rows = decision_rows({"on_time_rate": 0.905}, runs, {"on_time_rate": 0.88}, [], "en")  # as the table calls it
+    assert rows[0].verdict == "unpaired"
+
+
+def test_a_stable_run_mostly_open_at_its_end_is_not_said_to_read_as_it_is() -> None:
+    from sim.app import answer
+
+    said: list[tuple[str, str]] = []
+    box = type("Box", (), {k: staticmethod(lambda text, k=k: said.append((k, text)))
+                           for k in ("error", "warning", "success")})
+    stable = {"verdict": "stable", "rule": "none", "reasons": []}
+    answer.verdict_block(box, "#1", stable, None, "en", 0.486)
+    assert said[-1][0] == "warning" and "49% of the window's matters are still open" in said[-1][1]
+    answer.verdict_block(box, "#1", stable, None, "en", 0.012)
+    assert said[-1][0] == "success" and "can be read as they are" in said[-1][1]
