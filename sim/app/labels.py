@@ -238,6 +238,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage.elapsed": ("{:.1f} s so far", "已用 {:.1f} 秒"),
     "secs": ("{:.0f} s", "{:.0f} 秒"),
     "ran.whole": ("Answered in {:.1f} s (baseline and variant).", "用时 {:.1f} 秒（基准与方案）。"),
+    "ran.alone": ("Answered in {:.1f} s.", "用时 {:.1f} 秒。"),
     "reps.one": ("{} replication", "{} 次运行"),
     "reps.many": ("{} replications", "{} 次运行"),
     "show_run": ("Show run", "显示运行"),

@@ -262,6 +262,17 @@ def _known(kind: str, name: str) -> str:
     return t(f"{kind}.{name}", lang) if f"{kind}.{name}" in TEXT else name
 
 
+def _kept(name: str, default: int) -> int:
+    """The run a selector showed before a language switch (its widget is redrawn in the new language), or
+    ``default`` once the history has grown (a new run is shown first)."""
+    size, pick = state.get(f"pick.{name}", (-1, default))
+    return int(pick) if size == len(history) else default
+
+
+def _keep(name: str, pick: int) -> None:
+    state[f"pick.{name}"] = (len(history), pick)
+
+
 def _changed(h: wb.Outcome) -> str:
     """The levers run ``h`` changed against its baseline, in words (the briefing's own words)."""
     return answer.history_words(h, lang)
@@ -271,9 +282,10 @@ def _changed(h: wb.Outcome) -> str:
 if history:
     names = [h.name for h in history]
     st.header(t("answer", lang))
-    pick = st.selectbox(t("show_run", lang), list(range(len(history))), index=len(history) - 1,
+    pick = st.selectbox(t("show_run", lang), list(range(len(history))), index=_kept("show", len(history) - 1),
                         format_func=lambda i: f"{history[i].name}: {_changed(history[i])}",
                         key=f"show.{len(history)}.{lang}")
+    _keep("show", pick)
     o = history[pick]
     st.subheader(t("answer.run", lang).format(o.name, _known("terr", o.territory), _known("scen", o.cfg.scenario.name),
                                               answer.replications(o.replications, lang)))
@@ -283,12 +295,12 @@ if history:
         answer.value_table(st, o, lang)
     else:
         if o.baseline.stability is not None and o.baseline.stability.get("verdict") == "unstable":
-            st.warning(t("stab.side_unstable", lang).format(t("baseline", lang)))
+            st.warning(t("stab.side_unstable", lang).format(t("baseline", lang).capitalize()))
         st.markdown(answer.lever_words(levers, o.baseline, o, lang, _name))
         answer.decision_table(st, o.baseline, o, lang)
     if o.from_store:
         st.info(t("from_store", lang), icon="🗄️")
-    st.caption(t("ran.whole", lang).format(o.seconds))
+    st.caption(t("ran.whole" if o.baseline is not None else "ran.alone", lang).format(o.seconds))
 
 # --------------------------------------------------------------- capacity
 if capacity is not None:
@@ -341,10 +353,12 @@ if history:
     st.subheader(t("compare", lang))
     options = list(range(len(history)))
     newest = len(history) - 1
-    pick_a = st.selectbox(t("compare.a", lang), options, index=max(newest - 1, 0), key=f"cmp_a.{len(history)}.{lang}",
-                          format_func=lambda i: names[i])
-    pick_b = st.selectbox(t("compare.b", lang), options, index=newest, key=f"cmp_b.{len(history)}.{lang}",
-                          format_func=lambda i: names[i])
+    pick_a = st.selectbox(t("compare.a", lang), options, index=_kept("cmp_a", max(newest - 1, 0)),
+                          key=f"cmp_a.{len(history)}.{lang}", format_func=lambda i: names[i])
+    pick_b = st.selectbox(t("compare.b", lang), options, index=_kept("cmp_b", newest),
+                          key=f"cmp_b.{len(history)}.{lang}", format_func=lambda i: names[i])
+    _keep("cmp_a", pick_a)
+    _keep("cmp_b", pick_b)
     b = history[pick_b]
     a = (b.baseline or b) if pick_a == pick_b else history[pick_a]
     a_name = t("compare.a_base", lang).format(b.name) if a is b.baseline else a.name

@@ -61,6 +61,7 @@ _VALUES: dict[str, tuple[str, str]] = {
     "skill": ("by skill", "按专长分派"), "nearest": ("nearest worker", "就近分派"),
     "True": ("on", "开启"), "False": ("off", "关闭"), "none": ("none", "无"),
     "surge": ("×{m:g} for {d:g} days from day {s:g}", "第{s:g}天起{d:g}天×{m:g}"),
+    "with_volunteers": (", volunteers called out", "，动员志愿者"),
     "territory.township": ("a township", "一个乡镇"), "territory.county": ("a county", "一个县"),
     "territory.city": ("a city", "一个市"),
     "scenario.baseline": ("the baseline scenario", "基准情景"), "scenario.flood": ("the flood scenario", "洪涝情景"),
@@ -128,7 +129,8 @@ def value_words(key: str, value: Any, cfg: Config, lang: str) -> str:
                  for i, w in zip(RESIDENT_CHANNELS, resident, strict=False) if w > 0]
         return ("、" if lang == "zh" else ", ").join(parts)
     if key == "scenario.surges":
-        parts = [_w(_VALUES, "surge", lang).format(m=s.multiplier, d=s.days, s=s.start_day) for s in value]
+        parts = [_w(_VALUES, "surge", lang).format(m=s.multiplier, d=s.days, s=s.start_day)
+                 + (_w(_VALUES, "with_volunteers", lang) if s.volunteers else "") for s in value]
         return "; ".join(parts) if parts else _w(_VALUES, "none", lang)
     if isinstance(value, Sequence):
         parts = [value_words(key, v, cfg, lang) for v in value]

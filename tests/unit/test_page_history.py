@@ -111,3 +111,12 @@ def test_a_stable_run_mostly_open_at_its_end_is_not_said_to_read_as_it_is() -> N
     assert said[-1][0] == "warning" and "49% of the window's matters are still open" in said[-1][1]
     answer.verdict_block(box, "#1", stable, None, "en", 0.012)
     assert said[-1][0] == "success" and "can be read as they are" in said[-1][1]
+
+
+def test_a_surge_says_whether_it_calls_out_volunteers() -> None:
+    from sim.report.change import value_words
+
+    flood = load_config(["territory=township", "scenario=flood"])
+    assert flood.scenario.surges and flood.scenario.surges[0].volunteers
+    assert value_words("scenario.surges", flood.scenario.surges, flood, "en").endswith("volunteers called out")
+    assert value_words("scenario.surges", flood.scenario.surges, flood, "zh").endswith("动员志愿者")
