@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from planner import FULLTIME, REPLICATIONS, body, open_page, run, set_field, settle
+from planner import FULLTIME, REPLICATIONS, body, choose, open_page, run, set_field, settle
 
 #: the background of a row whose change is worse / better for the planner (sim.app.answer.COLOURS)
 WORSE, BETTER = "rgb(248, 215, 215)", "rgb(215, 240, 220)"
@@ -34,6 +34,17 @@ def test_the_comparison_follows_the_newest_runs_and_states_replications(server: 
     assert "#1 against #1" not in text
     history = page.locator("table", has_text="from the store").inner_text()
     assert "replications" in history and re.search(r"#2\s+full-time workers per grid 1 → 3\s+2\s", history)
+
+    # the pair a planner picked stays picked through a switch to Chinese and back
+    choose(page, "first (the reference)", "#2")
+    page.get_by_text("中文", exact=True).click()
+    page.get_by_text("万元").first.wait_for()
+    settle(page)
+    page.get_by_text("English", exact=True).click()
+    page.get_by_text("thousand yuan").first.wait_for()
+    settle(page)
+    assert page.get_by_label("first (the reference)", exact=True).input_value() == "#2"
+    choose(page, "first (the reference)", "#1")
 
     # a third run with three replications: the comparison says why it cannot pair them
     set_field(page, REPLICATIONS, "3")
