@@ -17,7 +17,7 @@ def test_a_planner_session(server: Any, browser: Any) -> None:
     before = len(_result_dirs(server.results))
     set_field(page, FULLTIME, "2")
     set_field(page, HOUSEHOLDS, "300")
-    page.get_by_text("Capacity check: every office keeps up").wait_for()
+    page.get_by_text("Capacity check of the levers as set now: every office keeps up").wait_for()
     run(page, 1)
     text = body(page)
     assert "Levers changed: full-time workers per grid 1 → 2; households per grid 400 → 300" in text
@@ -60,7 +60,7 @@ def test_a_validation_error_from_the_model_is_shown_beside_its_field(server: Any
     page.get_by_text("run.warmup_days: must be a number of days").wait_for()
     assert "below run.horizon_days (20.0), got 30.0" in body(page)
     set_field(page, WARMUP, "2")
-    page.get_by_text("Capacity check: every office keeps up").wait_for()
+    page.get_by_text("Capacity check of the levers as set now: every office keeps up").wait_for()
     # this tab has its own session: the other tab's runs are not in its history
     assert "History of this session" not in body(page)
     page.close()
