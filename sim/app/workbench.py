@@ -413,16 +413,18 @@ def chart(o: Outcome, name: str, lang: str, history: Sequence[Outcome] = ()) -> 
         seen = pareto_runs(o, history)
         bad = {h.name for h in history if h.name in seen and is_unstable(h.stability)}
         base = o.baseline
-        # the baseline is a point of its own unless a run of the session is that run (one point, two names
-        # drawn over each other otherwise)
+        # a run of the session that is a baseline (no lever changed, or the shown run's) is named so whichever
+        # run is shown; the shown run's baseline is a point of its own only if no run of the session is it
+        # (one point, two names drawn over each other otherwise)
+        is_base = {h.name for h in history if h.name in seen
+                   and (not h.overrides or (base is not None and h.out_dir == base.out_dir))}
         if base is not None and not any(h.out_dir == base.out_dir and h.name in seen for h in history):
             seen.setdefault(t("baseline", lang), base.kpis)
             if is_unstable(base.stability):
                 bad.add(t("baseline", lang))
-        elif base is not None:
-            named = {h.name: f"{h.name} ({t('baseline', lang)})" for h in history if h.out_dir == base.out_dir}
-            seen = {named.get(k, k): v for k, v in seen.items()}
-            bad = {named.get(k, k) for k in bad}
+        named = {n: f"{n} ({t('baseline', lang)})" for n in is_base}
+        seen = {named.get(k, k): v for k, v in seen.items()}
+        bad = {named.get(k, k) for k in bad}
         table = cost_table(seen, per_year=True)  # a year's cost, as the answer's table gives it
         return _png(pareto_chart(table, lang, unstable=bad, per_year=True)) if seen else None
     key = (str(o.out_dir), lang, name)

@@ -195,3 +195,24 @@ def test_a_change_too_small_to_show_is_not_called_better() -> None:
     b = [{"open_at_horizon_share": 0.0089 + e} for e in (0.0, 0.00003, -0.00001)]
     row = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(b), b, "zh")}["open_at_horizon_share"]
     assert row.verdict == "too_small" and "变化过小" in row.change and "：" in row.change
+
+
+def test_the_cost_chart_names_the_baseline_once_whichever_run_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from sim.app import workbench as wb
+    from sim.report import charts
+    from sim.runs.config import load_config
+
+    cfg = load_config(["territory=township"])
+    kpis = {"staff_cost_per_year": 2.6e7, "on_time_rate": 0.93}
+    base = wb.Outcome(name="#1", overrides=[], base=[], kpis=kpis, ci={}, runs=[], out_dir=Path("/r/1"),
+                      from_store=False, seconds=0.0, cfg=cfg)
+    variant = wb.Outcome(name="#2", overrides=["staffing.fulltime_per_grid=2"], base=[], kpis=kpis, ci={}, runs=[],
+                         out_dir=Path("/r/2"), from_store=False, seconds=0.0, cfg=cfg, baseline=base)
+    drawn: list[list[str]] = []
+    monkeypatch.setattr(charts, "pareto_chart", lambda table, *_a, **_k: drawn.append(list(table["scenario"])))
+    monkeypatch.setattr(wb, "_png", lambda _fig: b"")
+    for shown in (base, variant):
+        wb.chart(shown, "pareto", "en", [base, variant])
+    assert drawn == [["#1 (baseline)", "#2"], ["#1 (baseline)", "#2"]]
