@@ -140,7 +140,10 @@ def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
     ``a`` is called the baseline only when it is the base itself (no lever changed), as in the
     briefing; another run is the reference, by its name."""
     # replications pair only on the same territory and horizon: otherwise side by side, unpaired
-    rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs if comparable(a, b) else [], lang)
+    paired = comparable(a, b)
+    first = "dec.col.reference" if a.overrides else "dec.col.baseline"
+    rows = decision.decision_rows(a.kpis, a.runs, b.kpis, b.runs if paired else [], lang, comparable=paired,
+                                  a_side=first)
     # with either side unstable a KPI can read better only because matters stay open (a starved office's
     # cost): no change is called better, and none is coloured so
     either = any(stability_lines(o.stability, o.capacity, lang)[0] for o in (a, b))
@@ -149,7 +152,6 @@ def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
         who = "" if o.name == "baseline" else f"{o.name}, "
         return f"{t(side, lang)} ({who}{replications(o.replications, lang)})"
 
-    first = "dec.col.reference" if a.overrides else "dec.col.baseline"
     frame = pd.DataFrame([{t("dec.col.kpi", lang): r.name, head(first, a): r.baseline,
                            head("dec.col.variant", b): r.variant,
                            t("dec.col.change", lang): r.change,

@@ -84,10 +84,11 @@ def value_rows(kpis: Mapping[str, Any], ci: Mapping[str, Any], lang: str) -> lis
     for k in HEADLINE:
         if k not in kpis:
             continue
-        v, got = kpis[k], ci.get(k)
-        scale = _hour_scale(float(v)) if _finite(v) else (1.0, "u.hours")
+        v: Any = None if _above(kpis, k) else kpis[k]  # None: past the horizon
+        got = ci.get(k)
+        scale = _hour_scale(float(v)) if v is not None and _finite(v) else (1.0, "u.hours")
         hw = float(got) if got is not None and _finite(got) else math.nan
-        if not math.isfinite(hw) or not _finite(v):
+        if v is None or not math.isfinite(hw) or not _finite(v):
             bound = "–"
         elif hw <= EXACT * abs(float(v)):  # the same in every replication: no interval, not "± 0"
             bound = t("dec.same_each", lang)
@@ -190,14 +191,14 @@ def _fmt_change(kpi: str, c: Change, lang: str, time_scale: tuple[float, str]) -
     return f"{text} ± {hw_text}"
 
 
-def _shown_as_zero(kpi: str, c: Change, time_scale: tuple[float, str]) -> bool:
+def _shown_as_zero(kpi: str, c: Change, time_scale: tuple[float, str], lang: str) -> bool:
     """Whether a change rounds to zero in the digits the table gives it (a planner reads "0.0 points")."""
     if kpi in SHARES:
         x, decimals = 100 * c.mean, 1
     elif kpi in HOURS:
         x, decimals = c.mean / time_scale[0], 1
-    elif kpi in MONEY:  # the coarser of the two languages' units, thousand yuan
-        x, decimals = c.mean / _money_scale("en"), 0
+    elif kpi in MONEY:  # in the language's own unit: thousand yuan, or 万元 (ten thousand)
+        x, decimals = c.mean / _money_scale(lang), 0
     else:
         x, decimals = c.mean, 0 if kpi == "backlog_growth_per_30d" else 2
     return math.isfinite(x) and round(x, decimals) == 0
@@ -210,8 +211,13 @@ def _above(kpis: Mapping[str, Any], kpi: str) -> bool:
 
 
 def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]], b_kpis: Mapping[str, Any],
-                  b_runs: Sequence[Mapping[str, Any]], lang: str) -> list[Row]:
-    """One row per headline KPI either side measured: names, both values, the change and its verdict."""
+                  b_runs: Sequence[Mapping[str, Any]], lang: str, comparable: bool = True,
+                  a_side: str = "dec.col.baseline") -> list[Row]:
+    """One row per headline KPI either side measured: names, both values, the change and its verdict.
+
+    ``comparable``: False for runs of different territories or horizons (the caller passes no runs to
+    pair): then nothing is called better or worse, a percentile past one side's horizon included.
+    ``a_side``: what the first run's column is called (the baseline, or a reference run)."""
     rows = []
     for k in HEADLINE:
         if k not in a_kpis and k not in b_kpis:
@@ -222,14 +228,14 @@ def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]]
         ref = a if _finite(a) else b
         scale = _hour_scale(float(ref)) if ref is not None and _finite(ref) else (1.0, "u.hours")
         c = _change(k, a_runs, b_runs)
-        if c.verdict in ("better", "worse") and _shown_as_zero(k, c, scale):
+        if c.verdict in ("better", "worse") and _shown_as_zero(k, c, scale, lang):
             c = replace(c, verdict="too_small")  # "0.0 points … better" reads as nothing called better
         change = _fmt_change(k, c, lang, scale)
-        if (a is None) != (b is None) and c.verdict in ("unknown", "unpaired"):
+        if comparable and (a is None) != (b is None) and c.verdict in ("unknown", "unpaired"):
             # one side's percentile passed the horizon: a change to a worse figure than any measured
             worse = b is None if DIRECTION.get(k, 1) < 0 else a is None
             c = replace(c, verdict="worse" if worse else "better")
-            change = t("dec.past_horizon", lang).format(t("dec.col.variant" if b is None else "dec.col.baseline",
+            change = t("dec.past_horizon", lang).format(t("dec.col.variant" if b is None else a_side,
                                                           lang))
         rows.append(Row(kpi=k, name=t(f"dkpi.{k}", lang), baseline=fmt_value(k, a, lang, scale),
                         variant=fmt_value(k, b, lang, scale), change=change, verdict=c.verdict))

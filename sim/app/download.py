@@ -1,4 +1,4 @@
-"""The page's download of a run's results: its directory as a zip, without the server's own paths.
+"""The page's download of a run's results: its directory as a zip, without the server's results folder.
 
 A run's ``config.yaml``, ``overrides.txt`` and manifest name the folder it was written into
 (``run.results_dir``), which on a server is the server's business, not the planner's. The zip
@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ TEXT_LIMIT = 1 << 20
 #: the files that may hold the folder's path (a run's config, its overrides, its manifest)
 TEXT_SUFFIXES = (".yaml", ".txt", ".json")
 MANIFEST = "manifest.json"
+#: the earliest time a zip can hold (1980-01-01)
+ZIP_EPOCH = 315532800.0
 
 
 def server_paths(out_dir: Path) -> list[str]:
@@ -39,14 +42,23 @@ def server_paths(out_dir: Path) -> list[str]:
 
 #: what may follow a folder's path where it is named whole: the end, a separator, a quote, a delimiter
 _PATH_END = r"(?=$|[/\\\s\"',;\]\)}])"
+#: what may come before it: the start, a space, a quote, ``=`` (an override), a delimiter; never a path's
+#: own characters (``/tmp`` is not replaced inside ``/var/tmp``)
+_PATH_START = r"(?<![^\s\"'=(\[{,:])"
+#: a space of the path as YAML may fold it: a long plain string is broken at a space onto an indented line
+_FOLDED_SPACE = r"(?:\ |\n[ ]*)"
+
+
+def _pattern(path: str) -> str:
+    return _PATH_START + re.escape(path).replace("\\ ", _FOLDED_SPACE) + _PATH_END
 
 
 def _scrubbed(data: bytes, paths: list[str]) -> bytes:
     """``data`` with each of ``paths`` named ``SHOWN_AS`` where it is named whole (``/srv/res`` is not
-    replaced inside ``/srv/res-old``)."""
+    replaced inside ``/srv/res-old`` nor ``/tmp`` inside ``/var/tmp``), a path YAML folded at a space included."""
     text = data.decode("utf-8")
     for p in paths:
-        text = re.sub(re.escape(p) + _PATH_END, lambda _m: SHOWN_AS, text)
+        text = re.sub(_pattern(p), lambda _m: SHOWN_AS, text)
     return text.encode("utf-8")
 
 
@@ -94,8 +106,10 @@ def results_zip(out_dir: Path) -> bytes:
         for p in files:
             rel = p.relative_to(out_dir).as_posix()
             name = (Path(out_dir.name) / rel).as_posix()
-            if rel in changed:
-                z.writestr(name, changed[rel])
+            if rel in changed:  # stamped with its file's time, as the copied ones are: the same run, the same zip
+                info = zipfile.ZipInfo(name, date_time=time.localtime(max(p.stat().st_mtime, ZIP_EPOCH))[:6])
+                info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (p.stat().st_mode & 0xFFFF) << 16
+                z.writestr(info, changed[rel])
             else:
                 z.write(p, name)
     return buf.getvalue()

@@ -136,7 +136,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dec.none": ("not distinguishable from zero", "与零无显著差别"),
     "dec.not_growing": ("open matters grow on neither side", "两侧未办结事项均未增长"),
     "dec.too_small": ("too small to show", "变化过小"),
-    "dec.past_horizon": ("the {}'s is past the end of the run", "{}已超出仿真时长"),
+    "dec.past_horizon": ("the {}'s is past the end of the run", "{}的该值超出仿真时长"),
     "dec.same_each": ("the same in every replication", "各次重复均相同"),
     "dec.single": ("one replication each: no interval", "各仅一次运行，无区间"),
     "dec.exact": ("in every replication", "每次重复均如此"),

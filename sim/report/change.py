@@ -17,7 +17,7 @@ from typing import Any
 from sim.report.labels import check_lang, humanize, level_name
 from sim.report.numbers import decimals_for, fmt_number
 from sim.scenario.catalogue import category_label, label_of
-from sim.scenario.constants import CHANNELS, LEVELS, RESIDENT_CHANNELS
+from sim.scenario.constants import CHANNELS, CHANNELS_ZH, LEVELS, RESIDENT_CHANNELS
 from sim.scenario.schema import Config
 from sim.scenario.territory import Territory
 
@@ -79,11 +79,10 @@ _VALUES: dict[str, tuple[str, str]] = {
 }
 
 
-#: the ways a matter is found (``sim.scenario.constants.CHANNELS``) in words
-_CHANNELS: dict[str, tuple[str, str]] = {
-    "patrol": ("patrols", "巡查"), "walk_in": ("walk-in", "上门反映"), "app": ("app", "手机应用"),
-    "hotline": ("hotline", "热线"), "reporter": ("part-time reporters", "兼职网格员"),
-}
+#: the ways a matter is found (``sim.scenario.constants.CHANNELS``) in words, in Chinese as the scenario names them
+_CHANNELS: dict[str, tuple[str, str]] = dict(zip(
+    CHANNELS, zip(("patrols", "walk-in", "app", "hotline", "part-time reporters"), CHANNELS_ZH, strict=True),
+    strict=True))
 
 
 def _w(table: Mapping[str, tuple[str, str]], key: str, lang: str) -> str:
@@ -131,7 +130,7 @@ def value_words(key: str, value: Any, cfg: Config, lang: str) -> str:
     if key == "scenario.surges":
         parts = [_w(_VALUES, "surge", lang).format(m=s.multiplier, d=s.days, s=s.start_day)
                  + (_w(_VALUES, "with_volunteers", lang) if s.volunteers else "") for s in value]
-        return "; ".join(parts) if parts else _w(_VALUES, "none", lang)
+        return ("；" if lang == "zh" else "; ").join(parts) if parts else _w(_VALUES, "none", lang)
     if isinstance(value, Sequence):
         parts = [value_words(key, v, cfg, lang) for v in value]
         return ("、" if lang == "zh" else ", ").join(parts) if parts else _w(_VALUES, "none", lang)

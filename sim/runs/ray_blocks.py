@@ -25,6 +25,7 @@ from sim.scenario.schema import Config
 from sim.util.errors import ConfigError, one_line
 from sim.util.interrupt import Terminated, terminated
 from sim.util.parallel import available_workers
+from sim.util.partial import mark_owner
 from sim.util.ray_local import (
     MAX_TEMP_DIR_CHARS,
     QuietStart,
@@ -65,6 +66,7 @@ class _EarlyStart:
         quiet.attach()
         try:
             self.temp_root.mkdir(parents=True, exist_ok=True)
+            mark_owner(self.temp_root)  # so that the next run removes it only once this process is gone
             init_local_ray(self.ray, self.temp_root, self.workers)
             warm = self.ray.remote(num_cpus=1)(warm_worker)
             # as many as the workers, sent at once: each new worker takes one and imports gridsim (a worker

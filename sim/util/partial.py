@@ -91,11 +91,18 @@ def remove_stale(parent: Path) -> list[str]:
             said.append(f"removed {d} left by an interrupted run ({why})")
     for d in sorted(parent.glob(RAY_PREFIX + "*")):
         pid = d.name.removeprefix(RAY_PREFIX)
-        if d.is_dir() and pid.isdigit() and not _alive(int(pid), None):
-            stop_owned(int(pid))  # whatever of its local Ray outlived it
-            shutil.rmtree(d, ignore_errors=True)
-            if not d.exists():
-                said.append(f"removed {d} left by an interrupted run (process {pid} is gone)")
+        if not (d.is_dir() and pid.isdigit()):
+            continue
+        # its owner file tells a reused pid and another machine's run (a shared disk) apart; an older
+        # gridsim's local Ray left none
+        why = stale_reason(d) if (d / OWNER_FILE).exists() else (
+            None if _alive(int(pid), None) else f"process {pid} is gone")
+        if why is None:
+            continue
+        stop_owned(int(pid))  # whatever of its local Ray outlived it
+        shutil.rmtree(d, ignore_errors=True)
+        if not d.exists():
+            said.append(f"removed {d} left by an interrupted run ({why})")
     return said
 
 

@@ -102,9 +102,9 @@ def _set_cluster_switch(value: bool) -> bool | None:
 
 @contextmanager
 def _no_failure_handler() -> Iterator[None]:
-    """While a local Ray starts: Ray's core connects without its stack-dumping SIGTERM handler, even if Ray
-    was imported before ``LOCAL_ENV`` said so (Ray keeps ``RAY_DISABLE_FAILURE_SIGNAL_HANDLER`` as a
-    constant read at import). Its handler, installed as the driver connects, made a SIGTERM that came
+    """While a local Ray starts: Ray's core connects without its stack-dumping SIGTERM handler (Ray keeps
+    ``RAY_DISABLE_FAILURE_SIGNAL_HANDLER`` as a constant read at import, and only this driver's is switched:
+    its workers keep Ray's handler). Its handler, installed as the driver connects, made a SIGTERM that came
     before the start ended (a signal to the whole process group) abort the run (exit 134)."""
     constants = sys.modules.get("ray._private.ray_constants")
     old = getattr(constants, "RAY_DISABLE_FAILURE_SIGNAL_HANDLER", None)
@@ -179,6 +179,18 @@ def address_answers(address: str, timeout_s: float = 3.0) -> str | None:
         return f"nothing answers at {address} ({exc.__class__.__name__}: {exc})"
 
 
+#: where a local Ray's programs live inside its package: its servers (``core/src/ray/…/gcs_server``,
+#: ``raylet``) and its Python processes (``_private/…`` workers and log monitor, ``dashboard/…`` agents,
+#: ``autoscaler/…`` monitor); a worker renames itself ``ray::<task>``
+RAY_PROGRAMS = (b"/ray/core/src/ray/", b"/ray/_private/", b"/ray/dashboard/", b"/ray/autoscaler/")
+
+
+def is_rays(cmdline: bytes) -> bool:
+    """Whether a ``/proc/<pid>/cmdline`` is one of Ray's programs (not any with "ray" in it: ``/home/ray``)."""
+    args = cmdline.split(b"\0")
+    return args[0].startswith(b"ray::") or any(part in a for a in args for part in RAY_PROGRAMS)
+
+
 def owned_processes(owner: int) -> list[int]:
     """The processes of the local Ray of process ``owner``: marked with it (``OWNER_VAR``) and Ray's by their
     command line (a process another thread of ``owner`` started while the mark was set is not one); none
@@ -192,7 +204,7 @@ def owned_processes(owner: int) -> list[int]:
         if not d.name.isdigit() or int(d.name) == os.getpid():
             continue
         try:
-            if marker in (d / "environ").read_bytes().split(b"\0") and b"ray" in (d / "cmdline").read_bytes():
+            if marker in (d / "environ").read_bytes().split(b"\0") and is_rays((d / "cmdline").read_bytes()):
                 found.append(int(d.name))
         except OSError:  # gone meanwhile, or not ours to read
             continue

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from _pytest.capture import CaptureResult  # not exported by every pytest
 
 from sim.logs import load_log, load_mapping
 from sim.logs.__main__ import main as logs_main
@@ -56,7 +57,7 @@ def test_a_directive_pandas_does_not_know_is_a_mappingone_line_error(tmp_path: P
 
 
 def _both_commands_fail(tmp_path: Path, args: list[str], imports: Path, capsys: pytest.CaptureFixture[str]
-                        ) -> tuple[list[str], pytest.CaptureResult[str]]:
+                        ) -> tuple[list[str], CaptureResult[str]]:
     """The log import (into ``imports``) and a calibration of the same log, each exit 2 with one line on stderr
     and no traceback: their two lines, and what they printed."""
     from sim.calibrate.cli import main as calibrate_main

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 import pytest
 
 from sim.app import decision, settings
@@ -157,10 +158,12 @@ def test_an_unstable_run_is_marked_and_kept_off_the_cost_front() -> None:
     fig = pareto_chart(table, "en", unstable={"starved"})
     ax = fig.axes[0]
     front = next(line for line in ax.get_lines() if line.get_label() == "Pareto front")
-    assert sorted(front.get_xdata().tolist()) == [100.0, 110.0]  # the cheap starved run is not on the front
-    assert "unstable (off the front)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(np.asarray(front.get_xdata()).tolist()) == [100.0, 110.0]  # the cheap starved run is off it
+    legend = ax.get_legend()
+    assert legend is not None and "unstable (off the front)" in [t.get_text() for t in legend.get_texts()]
     alone = pareto_chart(table, "en")  # without a verdict the cheaper run would have led it
-    assert 90.0 in next(line for line in alone.axes[0].get_lines() if line.get_label() == "Pareto front").get_xdata()
+    led = next(line for line in alone.axes[0].get_lines() if line.get_label() == "Pareto front")
+    assert 90.0 in np.asarray(led.get_xdata()).tolist()
 
 
 def test_open_matters_falling_on_both_sides_is_no_change_to_rank() -> None:
@@ -216,3 +219,32 @@ def test_the_cost_chart_names_the_baseline_once_whichever_run_is_shown(monkeypat
     for shown in (base, variant):
         wb.chart(shown, "pareto", "en", [base, variant])
     assert drawn == [["#1 (baseline)", "#2"], ["#1 (baseline)", "#2"]]
+
+
+def test_a_cost_change_below_the_languages_unit_is_too_small_in_chinese() -> None:
+    """+3,000 yuan a year reads "+3 thousand yuan" in English but "0 万元" in Chinese: there it is too small."""
+    a = [{"staff_cost_per_year": 20_000_000.0 + i} for i in range(3)]
+    b = [{"staff_cost_per_year": 20_003_000.0 + i} for i in range(3)]
+    en = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(b), b, "en")}["staff_cost_per_year"]
+    zh = {r.kpi: r for r in decision.decision_rows(_mean(a), a, _mean(b), b, "zh")}["staff_cost_per_year"]
+    assert en.verdict == "worse" and en.change.startswith("+3 thousand yuan")
+    assert zh.verdict == "too_small" and zh.change.startswith("0 万元")  # the verdict: no clear change
+
+
+def test_a_percentile_past_one_horizon_is_not_ranked_between_runs_that_cannot_be_paired() -> None:
+    """A 30-day run's p90 past its end is not worse than a year's 40 days: different horizons are not compared."""
+    year = {"resolution_hours_p90": 960.0}
+    month = {"resolution_hours_p90": math.nan, "resolution_hours_p90_above_horizon": 1.0}
+    row = {r.kpi: r for r in decision.decision_rows(year, [], month, [], "en", comparable=False)}
+    p90 = row["resolution_hours_p90"]
+    assert p90.verdict == "unpaired" and p90.variant == "above the horizon"
+    paired = {r.kpi: r for r in decision.decision_rows(year, [], month, [], "en")}  # the same horizon: worse
+    assert paired["resolution_hours_p90"].verdict == "worse"
+    ref = {r.kpi: r for r in decision.decision_rows(month, [], year, [], "en", a_side="dec.col.reference")}
+    assert ref["resolution_hours_p90"].change == "the reference's is past the end of the run"
+
+
+def test_the_baselines_own_percentile_past_the_horizon_reads_so() -> None:
+    kpis = {"resolution_hours_p90": math.nan, "resolution_hours_p90_above_horizon": 1.0}
+    rows = {name: value for name, value, _b in decision.value_rows(kpis, {}, "en")}
+    assert rows["90% of matters closed within"] == "above the horizon"

@@ -40,3 +40,35 @@ def test_a_path_is_replaced_only_where_it_is_named_whole() -> None:
 
     text = b'results_dir: /srv/res\nold: /srv/res-old/x\nrun: "/srv/res/run1"\n'
     assert _scrubbed(text, ["/srv/res"]) == b'results_dir: results\nold: /srv/res-old/x\nrun: "results/run1"\n'
+
+
+def test_a_path_inside_another_path_is_left_alone() -> None:
+    """A results folder ``/tmp`` is not replaced inside ``/var/tmp`` (nor ``/data`` inside ``/mnt/data``)."""
+    from sim.app.download import _scrubbed
+
+    text = b"a: /var/tmp/x\nunits_file=/mnt/data/u.csv\nb=/tmp/y\n"
+    assert _scrubbed(text, ["/tmp"]) == b"a: /var/tmp/x\nunits_file=/mnt/data/u.csv\nb=results/y\n"
+    assert _scrubbed(text, ["/data"]) == text
+
+
+def test_a_long_path_the_yaml_folded_at_a_space_is_replaced() -> None:
+    from omegaconf import OmegaConf
+
+    from sim.app.download import _scrubbed
+
+    folder = "/srv/planning office/shared results of the county's reform/what-if runs of the year"
+    written = OmegaConf.to_yaml({"run": {"results_dir": folder, "seed": 1}}).encode()
+    assert folder.encode() not in written  # folded onto a second line
+    assert _scrubbed(written, [folder]) == b"run:\n  results_dir: results\n  seed: 1\n"
+
+
+def test_two_downloads_of_one_run_are_the_same_bytes(tmp_path: Path) -> None:
+    run = tmp_path / "res" / "20261207-120000-township-baseline"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text(f"run:\n  results_dir: {run.parent}\n")
+    (run / "kpis.json").write_text("{}\n")
+    first = results_zip(run)
+    import time
+
+    time.sleep(2.1)  # a zip's clock ticks in two seconds
+    assert results_zip(run) == first

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.util.partial import RAY_PREFIX, remove_stale
-from sim.util.ray_local import OWNER_VAR, dead_servers, local_env, owned_processes, servers_dead, stop_owned
+from sim.util.partial import OWNER_FILE, RAY_PREFIX, remove_stale
+from sim.util.ray_local import OWNER_VAR, dead_servers, is_rays, local_env, owned_processes, servers_dead, stop_owned
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -26,9 +26,10 @@ def _dead_pid() -> int:
 
 
 def _ray_named(tmp: Path, name: str = "raylet") -> str:
-    """``sleep`` under a Ray server's name: Ray's processes are told by their command line too."""
-    exe = tmp / name
+    """``sleep`` where Ray keeps its servers: Ray's processes are told by their command line too."""
+    exe = tmp / "ray" / "core" / "src" / "ray" / name / name
     if not exe.exists():
+        exe.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
     return str(exe)
 
@@ -133,3 +134,27 @@ def test_a_run_ending_while_its_start_is_broken_does_not_wait_for_it(tmp_path: P
         for p in spawned:
             p.kill()
             p.wait()
+
+
+def test_rays_programs_are_told_by_where_they_live_not_by_a_name_holding_ray() -> None:
+    site = b"/usr/lib/python3/site-packages/ray"
+    assert is_rays(site + b"/core/src/ray/gcs/gcs_server\0--gcs_server_port=0")
+    assert is_rays(b"/usr/bin/python3\0-u\0" + site + b"/_private/workers/default_worker.py\0--node-ip-address")
+    assert is_rays(b"ray::IDLE\0") and is_rays(b"python\0" + site + b"/dashboard/agent.py")
+    assert not is_rays(b"/home/ray/venv/bin/python\0/home/ray/murray.py")  # Ray's Docker user, not Ray
+    assert not is_rays(b"sort\0--array\0")
+
+
+def test_another_machines_local_ray_on_a_shared_disk_is_left_alone(tmp_path: Path) -> None:
+    """A ``.ray-<pid>`` whose owner ran on another host: its pid means nothing here, so it is kept."""
+    import json
+    import socket
+
+    dead = _dead_pid()
+    theirs = tmp_path / f"{RAY_PREFIX}{dead}"
+    theirs.mkdir()
+    (theirs / OWNER_FILE).write_text(json.dumps({"pid": dead, "start": None, "host": "another-node"}))
+    assert remove_stale(tmp_path) == [] and theirs.is_dir()
+    here = {"pid": dead, "start": None, "host": socket.gethostname()}
+    (theirs / OWNER_FILE).write_text(json.dumps(here))
+    assert remove_stale(tmp_path) and not theirs.exists()  # this machine's, its process gone: removed

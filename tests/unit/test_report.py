@@ -165,13 +165,16 @@ def test_cdf_funnel_backlog_heatmap_pareto(lang: str) -> None:
     assert _ax(fig).lines[0].get_xdata()[-1] == pytest.approx(4.0)  # days
     # a line the open matters hold below one half has no median: its legend says so
     starved = cdf_table([24.0, 48.0, 240.0, 240.0, 240.0], [True, True, False, False, False])
-    legend = [x.get_text() for x in charts.cdf_chart(starved, lang).axes[0].get_legend().get_texts()]
+    drawn = charts.cdf_chart(starved, lang).axes[0].get_legend()
+    assert drawn is not None
+    legend = [x.get_text() for x in drawn.get_texts()]
     assert legend == [label("note.median_open", lang)]
     # nothing closed at all: a flat line at 0 up to the longest time followed, still drawn and named
     none = cdf_table([24.0, 48.0], [False, False])
     assert none["hours"].tolist() == [0.0, 48.0] and none["share"].tolist() == [0.0, 0.0]
     ax = charts.cdf_chart(pd.concat([none.assign(scenario="cut"), starved.assign(scenario="base")]), lang).axes[0]
-    assert len(ax.lines) == 2 and len(ax.get_legend().get_texts()) == 2
+    both = ax.get_legend()
+    assert len(ax.lines) == 2 and both is not None and len(both.get_texts()) == 2
     fig = charts.funnel_chart(FUNNEL, lang)
     assert len(_ax(fig).patches) == 4 and len(_ax(fig).lines) == 1
     assert _ax(fig).lines[0].get_ydata()[-1] == pytest.approx(1.0)  # cumulative

@@ -162,5 +162,5 @@ def test_is_unstable_reads_every_form_a_verdict_is_kept_in() -> None:
     good = Stability()
     for said in (bad, bad.tag(), bad.to_dict()):
         assert is_unstable(said)
-    for said in (good, good.tag(), good.to_dict(), None, float("nan"), "", {}):
-        assert not is_unstable(said)
+    for nothing in (good, good.tag(), good.to_dict(), None, float("nan"), "", {}):
+        assert not is_unstable(nothing)

@@ -35,6 +35,7 @@ def test_a_kept_open_department_is_shown_but_not_judged(engine: str) -> None:
     # its matters still count in the KPIs (records and KPIs are the same run's), not in the judged open count
     assert kept.kpis["open_at_horizon"] == starved.kpis["open_at_horizon"]
     assert kept.kpis["on_time_rate"] == starved.kpis["on_time_rate"]
+    assert kept.records is not None and starved.records is not None
     cats = kept.records.meta["kept_open_categories"]
     assert cats and not starved.records.meta["kept_open_categories"]
     _, judged = daily_open(kept.records)
