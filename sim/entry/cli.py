@@ -20,6 +20,7 @@ import sys
 
 from sim.util.errors import exit_code
 from sim.util.interrupt import install as install_sigterm
+from sim.util.process_exit import ending
 
 #: ``gridsim <name> ARGS`` runs ``<module>:main(ARGS)`` (imported only when asked for)
 SUBCOMMANDS: dict[str, str] = {"calibrate": "sim.calibrate.cli", "serve": "sim.app.serve"}
@@ -32,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         # the subcommand's own exit_code answers for it; this one for a signal while it is imported
         return exit_code(f"gridsim {args[0]}", lambda: subcommand(args[0], args[1:]))
     return exit_code("gridsim", lambda: _hydra_app(args))
+
+
+def command() -> int:
+    """The installed ``gridsim`` command: ``main`` on ``sys.argv``, its process then ending without the
+    interpreter's last garbage collection (``sim.util.process_exit``)."""
+    return ending(main())
 
 
 def _hydra_app(args: list[str]) -> int:
@@ -55,4 +62,4 @@ def subcommand(name: str, args: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command())

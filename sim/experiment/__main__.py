@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sim.util.errors import JobsFailed, exit_code
 from sim.util.interrupt import install as install_sigterm
+from sim.util.process_exit import ending
 from sim.util.usage import usage_text
 
 USAGE = usage_text(__doc__)
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_script(script: str) -> None:
     """``experiments/<name>/run.py [overrides...]``: run the spec beside the script, exit with its code."""
-    raise SystemExit(main([Path(script).resolve().parent.name, *sys.argv[1:]]))
+    raise SystemExit(ending(main([Path(script).resolve().parent.name, *sys.argv[1:]])))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(ending(main()))

@@ -23,6 +23,7 @@ from sim.logs.mapping import load_mapping
 from sim.util.errors import ConfigError, exit_code
 from sim.util.interrupt import install as install_sigterm
 from sim.util.partial import claim_results_dir, drop_owner, remove_stale
+from sim.util.process_exit import ending
 from sim.util.usage import usage_text
 
 USAGE = usage_text(__doc__)
@@ -103,4 +104,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(ending(main()))
