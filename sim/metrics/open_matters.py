@@ -21,6 +21,7 @@ never late, never asked, never petitions. Here every matter of the window counts
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -29,12 +30,12 @@ from numba import njit
 from scipy.special import stdtrit  # scipy.stats would add 0.3 s to every start
 
 from sim.metrics import kernels as kn
-from sim.metrics.survival import km_summary
+from sim.metrics.survival import Curve, curve_points, km_curve, km_summary
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
 
-__all__ = ["OpenPass", "backlog_growth", "daily_open", "judged_growth", "mser5_days", "mser5_shift", "open_kpis",
-           "open_kpis_of", "open_pass"]
+__all__ = ["OpenPass", "backlog_growth", "daily_open", "drawn_resolution", "judged_growth", "mser5_days",
+           "mser5_shift", "open_kpis", "open_kpis_of", "open_pass"]
 
 #: days over which ``backlog_growth_per_30d`` is expressed
 GROWTH_DAYS = 30.0
@@ -202,22 +203,53 @@ def mser5_shift(open_: np.ndarray, warmup_days: float, mser_days: float) -> floa
     return float(x[start:end].mean() - x[end:].mean())
 
 
+#: the resolution curve each live matter table's KPIs drew, thinned for its chart (``survival.curve_points``),
+#: by the table's id: a run's resolution chart (``tables.tables_from_records``) reads the very sample, and
+#: sorting every matter's time again cost a city year a second. An entry goes with its table.
+_DRAWN: dict[int, tuple[weakref.ref[Any], float, float, tuple[np.ndarray, np.ndarray]]] = {}
+
+
+def _keep_drawn(rec: Records, w0: float, h: float, curve: Curve) -> None:
+    m = rec.matters
+    key = id(m)
+    if key not in _DRAWN:
+        weakref.finalize(m, _DRAWN.pop, key, None)
+    _DRAWN[key] = (weakref.ref(m), w0, h, curve_points(curve))
+
+
+def drawn_resolution(rec: Records, w0: float, h: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(hours, share)`` of the resolution curve the KPIs of ``rec`` drew over the window ``[w0, h)``, thinned
+    as a chart draws it; None when they have not been computed from this very matter table."""
+    kept = _DRAWN.get(id(rec.matters))
+    if kept is None or kept[0]() is not rec.matters or (kept[1], kept[2]) != (w0, h):
+        return None
+    return kept[3]
+
+
 def open_kpis(rec: Records, w0: float, h: float, n_win: int, n_closed: int) -> dict[str, float]:
     """The time KPIs with censoring, the on-time rate over due matters, and the backlog KPIs.
 
     Satisfaction and petitions need the closed matters' counts too: ``open_dissatisfied``
-    is returned for ``compute_kpis`` to combine (see the module docstring).
+    is returned for ``compute_kpis`` to combine (see the module docstring). The resolution curve,
+    thinned, is kept for the run's chart (``drawn_resolution``).
     """
     patience_h = float(rec.meta.get("petition_patience_h", math.inf))
     _, open_ = daily_open(rec)
-    return open_kpis_of(open_pass(rec, w0, h, patience_h), open_, rec.meta, w0, h, n_win, n_closed)
+    op = open_pass(rec, w0, h, patience_h)
+    curve = km_curve(op.res, op.res_closed)
+    _keep_drawn(rec, w0, h, curve)
+    times = km_summary(op.res, op.res_closed, "resolution_hours", curve=curve)
+    del curve  # a city's is 100 MB: gone before the next curve is drawn
+    times.update(km_summary(op.r2c, op.r2c_closed, "report_to_close_hours"))
+    return open_kpis_of(op, open_, rec.meta, w0, h, n_win, n_closed, times=times)
 
 
 def open_kpis_of(op: OpenPass, open_: np.ndarray, meta: Mapping[str, Any], w0: float, h: float, n_win: int,
                  n_closed: int, times: Mapping[str, float] | None = None) -> dict[str, float]:
     """``open_kpis`` from its passes: the open-matter pass and the daily open count (``daily_open``).
     ``times``: the resolution and report-to-close KPIs when they come from elsewhere (a streamed run's
-    sketches, ``sim.metrics.sketch``), instead of the product-limit estimates of ``op``'s samples."""
+    sketches, ``sim.metrics.sketch``, or ``open_kpis``'), instead of the product-limit estimates of ``op``'s
+    samples."""
     k: dict[str, float] = {}
     if times is None:
         k.update(km_summary(op.res, op.res_closed, "resolution_hours"))

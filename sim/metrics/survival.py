@@ -23,10 +23,17 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["REACH_EPS", "Curve", "group_km", "km_curve", "km_mean", "km_quantile", "km_summary", "segment_km"]
+from sim.util.sort import sort_floats
+
+__all__ = ["CDF_POINTS", "MARKED_SHARES", "REACH_EPS", "Curve", "curve_points", "group_km", "km_curve", "km_mean",
+           "km_quantile", "km_summary", "segment_km"]
 
 #: 1 - S(t) within this of q counts as reaching q (the product of many factors is not exact)
 REACH_EPS = 1e-12
+#: most points of a curve drawn as a chart's line (``curve_points``)
+CDF_POINTS = 200
+#: the shares whose first point a drawn curve keeps, so that the median and the p90 read off it are the KPIs'
+MARKED_SHARES = (0.5, 0.9)
 
 
 class Curve(NamedTuple):
@@ -73,7 +80,8 @@ def km_curve(durations: np.ndarray, observed: np.ndarray) -> Curve:
     """The product-limit curve of ``durations`` (hours), ``observed`` False for a censored one.
 
     NaN durations are dropped. The closings and the censorings are sorted apart (a value
-    sort, several times faster than a sort of indices by two keys at ten million rows).
+    sort, several times faster than a sort of indices by two keys at ten million rows, and a
+    radix sort of their bits, about twice numpy's speed at a city's seven million).
     """
     d = np.asarray(durations, np.float64)
     obs = np.asarray(observed, np.bool_)
@@ -81,8 +89,24 @@ def km_curve(durations: np.ndarray, observed: np.ndarray) -> Curve:
     d, obs = d[keep], obs[keep]
     if d.size == 0:
         return Curve(np.zeros(0), np.zeros(0), math.nan)
-    times, surv = _product_limit(np.sort(d[obs]), np.sort(d[~obs]))
+    # each sample a temporary of its own, sorted where it lies (a radix sort: sim.util.sort)
+    times, surv = _product_limit(sort_floats(d[obs], in_place=True), sort_floats(d[~obs], in_place=True))
     return Curve(times, surv, float(d.max()))
+
+
+def curve_points(curve: Curve, points: int = CDF_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """``(hours, 1 - S)`` of ``curve`` at its closing times, thinned to at most ``points`` that always include
+    the first, the last and those where it first reaches each of ``MARKED_SHARES``; with no closing, flat at 0
+    from 0 to the longest time followed (none without data), so that a line is still drawn."""
+    times, surv, tau = curve
+    n = times.size
+    if n == 0:
+        flat = np.array([0.0, tau] if math.isfinite(tau) else [], np.float64)
+        return flat, np.zeros(flat.size, np.float64)
+    idx = np.round(np.linspace(0, n - 1, min(n, max(points - len(MARKED_SHARES), 2)))).astype(np.int64)
+    marks = [np.flatnonzero(surv <= 1.0 - q + REACH_EPS)[:1] for q in MARKED_SHARES]
+    idx = np.unique(np.concatenate([idx, *marks]))
+    return times[idx], 1.0 - surv[idx]
 
 
 def km_quantile(curve: Curve, q: float) -> float:
@@ -102,15 +126,16 @@ def km_mean(curve: Curve) -> float:
 
 
 def km_summary(durations: np.ndarray, observed: np.ndarray, name: str,
-               quantiles: tuple[int, ...] = (50, 90, 95)) -> dict[str, float]:
+               quantiles: tuple[int, ...] = (50, 90, 95), curve: Curve | None = None) -> dict[str, float]:
     """``<name>_mean``, ``<name>_p<q>`` and their flags for one sample.
 
     ``<name>_p<q>_above_horizon`` is 1.0 where the curve does not reach the percentile (the
     value is then NaN: written as null) and 0.0 where it does; ``<name>_mean_is_lower_bound``
     is 1.0 when matters are still open at the longest follow-up. A sample without data gives
-    NaN everywhere (flags too).
+    NaN everywhere (flags too). ``curve``: the sample's curve when the caller has drawn it already.
     """
-    curve = km_curve(durations, observed)
+    if curve is None:
+        curve = km_curve(durations, observed)
     out: dict[str, float] = {}
     empty = not math.isfinite(curve.tau)
     out[f"{name}_mean"] = km_mean(curve)

@@ -43,9 +43,10 @@ import pandas as pd
 from sim.metrics import kernels as kn
 from sim.metrics.kpis import backlog_series, busy_totals, compute_kpis, role_utilization, window
 from sim.metrics.offered import office_stations
+from sim.metrics.open_matters import drawn_resolution
 from sim.metrics.replications import paired_difference, summary_of
 from sim.metrics.sketch import BIN_ENDS, CensoredSketch, sketch_curves
-from sim.metrics.survival import REACH_EPS, km_curve
+from sim.metrics.survival import CDF_POINTS, Curve, curve_points, km_curve
 from sim.records.schema import Records
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY, LEVELS
 from sim.scenario.schema import CatalogConfig
@@ -69,10 +70,6 @@ __all__ = [
     "utilization_from_records",
 ]
 
-#: most rows of a CDF table
-CDF_POINTS = 200
-#: the shares whose first row a CDF table keeps, so that the median and the p90 read off it are the KPIs'
-MARKED_SHARES = (0.5, 0.9)
 CDF_COLUMNS = ["hours", "share"]
 FUNNEL_COLUMNS = ["level", "share"]
 BACKLOG_COLUMNS = ["t_days", "open", "undiscovered"]
@@ -122,17 +119,12 @@ def sketch_cdf_table(sk: CensoredSketch, points: int = CDF_POINTS) -> pd.DataFra
 
 
 def _curve_rows(times: np.ndarray, surv: np.ndarray, tau: float, points: int) -> pd.DataFrame:
-    """``hours, share`` of a survival curve at its closing ``times``, thinned to at most ``points`` rows that
-    always include the first, the last and those where it first reaches each of ``MARKED_SHARES``; with no
-    closing, flat at 0 from 0 to ``tau`` (the longest time followed), so the line is still drawn."""
-    n = times.size
-    if n == 0:
-        flat = [0.0, tau] if math.isfinite(tau) else []
-        return pd.DataFrame({"hours": pd.Series(flat, dtype=float), "share": pd.Series([0.0] * len(flat), dtype=float)})
-    idx = np.round(np.linspace(0, n - 1, min(n, max(points - len(MARKED_SHARES), 2)))).astype(np.int64)
-    marks = [np.flatnonzero(surv <= 1.0 - q + REACH_EPS)[:1] for q in MARKED_SHARES]
-    idx = np.unique(np.concatenate([idx, *marks]))
-    return pd.DataFrame({"hours": times[idx], "share": 1.0 - surv[idx]})
+    """``hours, share`` of a survival curve, as ``survival.curve_points`` thins it."""
+    return _points_frame(curve_points(Curve(times, surv, tau), points))
+
+
+def _points_frame(points: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame({"hours": pd.Series(points[0], dtype=float), "share": pd.Series(points[1], dtype=float)})
 
 
 def funnel_table(kpis: Mapping[str, float]) -> pd.DataFrame:
@@ -184,7 +176,9 @@ def tables_from_records(rec: Records, kpis: Mapping[str, float] | None = None, *
     m = rec.matters
     w0, h = window(rec)
     # the window's resolution hours, open matters censored at the horizon, without full-length masks
-    cdf = cdf_table(*kn.window_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED))
+    drawn = drawn_resolution(rec, w0, h)  # the curve the KPI pass drew from these records, thinned, if it ran
+    cdf = (_points_frame(drawn) if drawn is not None
+           else cdf_table(*kn.window_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED)))
     back = backlog if backlog is not None else backlog_series(rec)
     in_days = pd.DataFrame({"t_days": back["t_hours"] / HOURS_PER_DAY, "open": back["open"],
                             "undiscovered": back["undiscovered"]})

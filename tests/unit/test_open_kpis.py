@@ -137,3 +137,35 @@ def test_league_score_ranks_a_p90_above_the_horizon_last() -> None:
     table = pd.DataFrame({"resolution_hours_p90": [100.0, 200.0, np.inf]})
     score = composite_score(table, {"resolution_hours_p90": 1.0})
     assert score.tolist() == [100.0, 50.0, 0.0]  # the worst finite p90 keeps half of the best's score
+
+
+def test_the_resolution_chart_reads_the_curve_the_kpis_drew_and_only_from_the_same_matters() -> None:
+    """The chart's table (``tables_from_records``) is the KPI pass's curve, thinned, when that pass ran on this
+    very matter table: the same table a fresh product-limit curve gives; a copy of the matters is drawn afresh."""
+    import dataclasses
+    import gc
+
+    import pandas as pd
+
+    from sim.metrics import kernels as kn
+    from sim.metrics import open_matters
+    from sim.metrics.kpis import window
+    from sim.metrics.tables import cdf_table, tables_from_records
+    from sim.scenario.constants import CLOSED
+
+    rec = censored_example()
+    w0, h = window(rec)
+    m = rec.matters
+    fresh = cdf_table(*kn.window_resolution(m.t_occur, m.t_close, m.status, w0, h, CLOSED))
+    assert open_matters.drawn_resolution(rec, w0, h) is None  # no KPIs yet: drawn from the records
+    pd.testing.assert_frame_equal(tables_from_records(rec).cdf, fresh)
+    kept = open_matters.drawn_resolution(rec, w0, h)
+    assert kept is not None  # the KPIs tables_from_records computed kept their curve
+    pd.testing.assert_frame_equal(tables_from_records(rec, compute_kpis(rec)).cdf, fresh)
+    other = dataclasses.replace(rec, matters=dataclasses.replace(m, t_close=m.t_close + 1.0))
+    assert open_matters.drawn_resolution(other, w0, h) is None
+    assert open_matters.drawn_resolution(rec, w0, h + 1.0) is None  # another window
+    before = len(open_matters._DRAWN)
+    del rec, m, kept
+    gc.collect()
+    assert len(open_matters._DRAWN) < before  # it goes with its matter table
