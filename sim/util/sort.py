@@ -1,8 +1,8 @@
 """A sort of float64 values for millions of them: a radix sort of their bits (compiled), numpy's order.
 
 The product-limit curves behind the resolution KPIs (``sim.metrics.survival``) sort every
-closing time of a run: a city year's seven million. ``np.sort`` takes 0.5–0.7 s for them on
-this project's machine; four counting passes over 16 bits at a time take 0.25 s. A float's
+closing time of a run: a city year's seven million. ``np.sort`` takes 0.45–0.7 s for them on
+this project's machine; eight counting passes over a byte at a time take 0.1 s. A float's
 bits, with the sign bit set for a positive number and every bit flipped for a negative one,
 order as unsigned integers exactly as the floats do (``-inf`` first, ``+inf`` last), so the
 result holds the same values in the same order as ``np.sort``'s; -0.0 comes before 0.0 (numpy
@@ -18,8 +18,9 @@ from numba import njit
 __all__ = ["RADIX_FROM", "sort_floats"]
 
 #: fewer values than this are left to ``np.sort`` (the counting passes' fixed cost outweighs them)
-RADIX_FROM = 1 << 16
-_DIGIT_BITS = 16
+RADIX_FROM = 1 << 14
+#: bits of a counting pass: 8 (256 counters, in the first level of cache) measured quicker than 11 or 16
+_DIGIT_BITS = 8
 _BUCKETS = 1 << _DIGIT_BITS
 
 
@@ -66,3 +67,4 @@ def sort_floats(values: np.ndarray, in_place: bool = False) -> np.ndarray:
     out = a if in_place and a is values and a.flags.writeable and a.flags.c_contiguous else a.copy()
     _radix_sort(out.view(np.uint64), np.empty(out.size, np.uint64))
     return out
+

@@ -38,3 +38,4 @@ def test_a_large_sample_of_each_kind() -> None:
     before = same.copy()
     sort_floats(same)
     assert np.array_equal(same, before)
+
