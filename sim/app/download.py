@@ -25,8 +25,8 @@ TEXT_LIMIT = 1 << 20
 #: the files that may hold the folder's path (a run's config, its overrides, its manifest)
 TEXT_SUFFIXES = (".yaml", ".txt", ".json")
 MANIFEST = "manifest.json"
-#: the earliest time a zip can hold (1980-01-01)
-ZIP_EPOCH = 315532800.0
+#: the earliest time a zip can hold, as its local date and time
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def server_paths(out_dir: Path) -> list[str]:
@@ -107,7 +107,8 @@ def results_zip(out_dir: Path) -> bytes:
             rel = p.relative_to(out_dir).as_posix()
             name = (Path(out_dir.name) / rel).as_posix()
             if rel in changed:  # stamped with its file's time, as the copied ones are: the same run, the same zip
-                info = zipfile.ZipInfo(name, date_time=time.localtime(max(p.stat().st_mtime, ZIP_EPOCH))[:6])
+                stamp = max(tuple(time.localtime(p.stat().st_mtime)[:6]), ZIP_EPOCH)
+                info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
                 info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (p.stat().st_mode & 0xFFFF) << 16
                 z.writestr(info, changed[rel])
             else:

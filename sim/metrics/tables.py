@@ -97,7 +97,7 @@ def cdf_table(hours: npt.ArrayLike, closed: npt.ArrayLike | None = None, points:
     """``hours, share``: the product-limit CDF ``1 - S(t)`` of resolution ``hours``, those with ``closed`` False
     right-censored (still open; all closed when ``closed`` is None), at its distinct closing times, thinned
     to at most ``points`` rows that always include the first, the last and those where the curve first reaches
-    each of ``MARKED_SHARES`` (so a median read off the table is the resolution KPI's). NaNs are dropped.
+    each of ``survival.MARKED_SHARES`` (so a median read off the table is the resolution KPI's). NaNs are dropped.
 
     With every matter closed it is the empirical CDF and ends at 1. Open matters hold it below 1 until the
     longest time followed (it reaches 1 when that is a closing). With none closed but some open it is flat

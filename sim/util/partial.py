@@ -99,7 +99,8 @@ def remove_stale(parent: Path) -> list[str]:
             None if _alive(int(pid), None) else f"process {pid} is gone")
         if why is None:
             continue
-        stop_owned(int(pid))  # whatever of its local Ray outlived it
+        if not _alive(int(pid), None):  # a reused pid may be another run's, whose Ray carries the same mark
+            stop_owned(int(pid))  # whatever of its local Ray outlived it
         shutil.rmtree(d, ignore_errors=True)
         if not d.exists():
             said.append(f"removed {d} left by an interrupted run ({why})")

@@ -6,7 +6,8 @@ this project's machine; eight counting passes over a byte at a time take 0.1 s. 
 bits, with the sign bit set for a positive number and every bit flipped for a negative one,
 order as unsigned integers exactly as the floats do (``-inf`` first, ``+inf`` last), so the
 result holds the same values in the same order as ``np.sort``'s; -0.0 comes before 0.0 (numpy
-leaves equal values in no stated order). NaN has no place in that order: the caller drops it.
+leaves equal values in no stated order). NaN has no place in that order (a negative one would
+come first): the caller drops it.
 Below ``RADIX_FROM`` values numpy's sort is as quick, and is used.
 """
 
@@ -59,11 +60,13 @@ def sort_floats(values: np.ndarray, in_place: bool = False) -> np.ndarray:
     """``values`` (float64, no NaN) sorted ascending, as ``np.sort`` sorts them; ``in_place``: sort the array
     itself (a caller's temporary) and return it, sparing a copy."""
     a = np.asarray(values, np.float64)
-    if a.size < RADIX_FROM or a.ndim != 1:
+    if a.ndim != 1:
+        raise ValueError(f"sort_floats sorts a 1-D array, not one of {a.ndim} dimensions")
+    if a.size < RADIX_FROM:
         if in_place and a.flags.writeable and a is values:
             a.sort()
             return a
-        return np.sort(a, axis=None)
+        return np.sort(a)
     out = a if in_place and a is values and a.flags.writeable and a.flags.c_contiguous else a.copy()
     _radix_sort(out.view(np.uint64), np.empty(out.size, np.uint64))
     return out

@@ -8,6 +8,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import sim
 from sim.app.download import SHOWN_AS, results_zip
 
@@ -72,3 +74,23 @@ def test_two_downloads_of_one_run_are_the_same_bytes(tmp_path: Path) -> None:
 
     time.sleep(2.1)  # a zip's clock ticks in two seconds
     assert results_zip(run) == first
+
+
+def test_a_file_older_than_a_zip_can_date_is_stamped_1980_whatever_the_time_zone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    run = tmp_path / "res" / "20261207-120000-township-baseline"
+    run.mkdir(parents=True)
+    conf = run / "config.yaml"
+    conf.write_text(f"run:\n  results_dir: {run.parent}\n")
+    os.utime(conf, (0, 0))  # 1970, west of Greenwich still 1969
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with zipfile.ZipFile(io.BytesIO(results_zip(run))) as z:
+            assert z.getinfo(f"{run.name}/config.yaml").date_time == (1980, 1, 1, 0, 0, 0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

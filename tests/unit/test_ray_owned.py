@@ -158,3 +158,23 @@ def test_another_machines_local_ray_on_a_shared_disk_is_left_alone(tmp_path: Pat
     here = {"pid": dead, "start": None, "host": socket.gethostname()}
     (theirs / OWNER_FILE).write_text(json.dumps(here))
     assert remove_stale(tmp_path) and not theirs.exists()  # this machine's, its process gone: removed
+
+
+def test_a_reused_pids_folder_is_removed_but_the_live_process_ray_is_not_stopped(tmp_path: Path) -> None:
+    """``.ray-P`` of a dead run whose pid P now belongs to another process (another run, its own local Ray
+    marked P elsewhere): the folder goes, the processes marked P stay."""
+    import json
+    import socket
+
+    mine = os.getpid()
+    old = tmp_path / f"{RAY_PREFIX}{mine}"
+    old.mkdir()
+    (old / OWNER_FILE).write_text(json.dumps({"pid": mine, "start": "1", "host": socket.gethostname()}))
+    live = _marked_sleeper(mine, tmp_path)  # as this process's own local Ray would be
+    try:
+        said = remove_stale(tmp_path)
+        assert said and not old.exists()
+        assert live.poll() is None
+    finally:
+        live.kill()
+        live.wait()
