@@ -162,6 +162,16 @@ def test_the_resolution_chart_reads_the_curve_the_kpis_drew_and_only_from_the_sa
     kept = open_matters.drawn_resolution(rec, w0, h)
     assert kept is not None  # the KPIs tables_from_records computed kept their curve
     pd.testing.assert_frame_equal(tables_from_records(rec, compute_kpis(rec)).cdf, fresh)
+    from sim.metrics import tables
+
+    def no_second_curve(*_a: object, **_k: object) -> None:
+        raise AssertionError("the chart drew the curve again")
+
+    real, tables.km_curve = tables.km_curve, no_second_curve  # type: ignore[assignment]
+    try:  # the kept curve is used, not only stored: nothing sorts the times again
+        pd.testing.assert_frame_equal(tables_from_records(rec, compute_kpis(rec)).cdf, fresh)
+    finally:
+        tables.km_curve = real
     other = dataclasses.replace(rec, matters=dataclasses.replace(m, t_close=m.t_close + 1.0))
     assert open_matters.drawn_resolution(other, w0, h) is None
     assert open_matters.drawn_resolution(rec, w0, h + 1.0) is None  # another window
