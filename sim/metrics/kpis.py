@@ -295,14 +295,16 @@ def compute_kpis(rec: Records, *, strict: bool = True) -> dict[str, float]:
 
 def _cost_kpis(k: dict[str, float], meta: dict[str, Any], mp: _MatterPass, window_h: float) -> None:
     """Staff cost of the KPI window; a year's (what a budget reads: the window is the horizon less the
-    warm-up, 275 days by default), the head-count's cost at a year's length plus the volunteers a surge
-    called out, once; and the cost per matter settled."""
+    warm-up, 275 days by default), the head-count's cost at a year's length plus the volunteers the
+    window's surges called out: once for a window up to a year (a surge is an event, not a rate that
+    a shorter window would repeat), a year's share of them for a longer one (two years' surges are not
+    one year's); and the cost per matter settled."""
     cost = meta.get("staff_cost")
     n_closed = int(mp.status_counts[CLOSED])
     k["staff_cost"] = float(cost) if cost is not None else math.nan
     volunteers = float(meta.get("volunteer_cost", 0.0))
-    k["staff_cost_per_year"] = ((k["staff_cost"] - volunteers) * HOURS_PER_YEAR / window_h + volunteers
-                                if window_h > 0 else math.nan)
+    k["staff_cost_per_year"] = ((k["staff_cost"] - volunteers) * HOURS_PER_YEAR / window_h
+                                + volunteers * min(1.0, HOURS_PER_YEAR / window_h) if window_h > 0 else math.nan)
     k["cost_per_settled"] = k["staff_cost"] / n_closed if n_closed > 0 else math.nan
 
 

@@ -184,6 +184,9 @@ def test_cost() -> None:
     rec = example()
     rec.meta["volunteer_cost"] = 400.0
     assert compute_kpis(rec)["staff_cost_per_year"] == pytest.approx(600.0 * 8760.0 / 90.0 + 400.0)
+    # over a window longer than a year its surges are more than a year's: a year's share of them
+    rec.meta["horizon_h"], rec.meta["warmup_h"] = 2 * 8760.0 + 10.0, 10.0
+    assert compute_kpis(rec)["staff_cost_per_year"] == pytest.approx(600.0 / 2 + 400.0 / 2)
 
 
 def test_backlog_series() -> None:
