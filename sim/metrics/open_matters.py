@@ -245,17 +245,11 @@ def open_kpis(rec: Records, w0: float, h: float, n_win: int, n_closed: int) -> d
 
 
 def open_kpis_of(op: OpenPass, open_: np.ndarray, meta: Mapping[str, Any], w0: float, h: float, n_win: int,
-                 n_closed: int, times: Mapping[str, float] | None = None) -> dict[str, float]:
-    """``open_kpis`` from its passes: the open-matter pass and the daily open count (``daily_open``).
-    ``times``: the resolution and report-to-close KPIs when they come from elsewhere (a streamed run's
-    sketches, ``sim.metrics.sketch``, or ``open_kpis``'), instead of the product-limit estimates of ``op``'s
-    samples."""
-    k: dict[str, float] = {}
-    if times is None:
-        k.update(km_summary(op.res, op.res_closed, "resolution_hours"))
-        k.update(km_summary(op.r2c, op.r2c_closed, "report_to_close_hours"))
-    else:
-        k.update(times)
+                 n_closed: int, times: Mapping[str, float]) -> dict[str, float]:
+    """``open_kpis`` from its passes: the open-matter pass and the daily open count (``daily_open``), with
+    ``times``, the resolution and report-to-close KPIs (``open_kpis``' product-limit estimates of ``op``'s
+    samples, or a streamed run's from its sketches, ``sim.metrics.sketch``)."""
+    k: dict[str, float] = dict(times)
     n_due = int(op.counts[N_DUE])
     k["on_time_rate"] = int(op.counts[N_DUE_ON_TIME]) / n_due if n_due else math.nan
     k["open_at_horizon_share"] = (n_win - n_closed) / n_win if n_win else math.nan
