@@ -17,7 +17,7 @@ from sim.app import decision
 from sim.app.labels import TEXT, t
 from sim.app.workbench import Outcome
 from sim.checks.capacity import CapacityReport
-from sim.metrics.stability import FINDING
+from sim.metrics.stability import FINDING, is_unstable
 from sim.report import labels as report_labels
 from sim.report.change import config_changes
 from sim.scenario.catalogue import category_label
@@ -58,7 +58,7 @@ def stability_lines(stability: dict[str, Any] | None, capacity: CapacityReport |
                     lang: str) -> tuple[bool, list[str]]:
     """(unstable?, its sentences): the run's verdict and reasons, else the capacity check's."""
     if stability is not None:
-        unstable = stability.get("verdict") == "unstable"
+        unstable = is_unstable(stability)
         lines = []
         for r in stability.get("reasons", ()):
             kind = r.get("kind")

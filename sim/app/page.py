@@ -28,6 +28,7 @@ from sim.app.about import about_markdown
 from sim.app.download import results_zip
 from sim.app.labels import TEXT, t
 from sim.app.progress import CANCELLED, PageRun
+from sim.metrics.stability import is_unstable
 from sim.report.labels import humanize
 from sim.scenario.catalogue import category_label, label_of
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, LEVELS, LEVELS_ZH, MODULES, MODULES_ZH
@@ -294,7 +295,7 @@ if history:
         st.write(t("answer.alone", lang))
         answer.value_table(st, o, lang)
     else:
-        if o.baseline.stability is not None and o.baseline.stability.get("verdict") == "unstable":
+        if is_unstable(o.baseline.stability):
             st.warning(t("stab.side_unstable", lang).format(t("baseline", lang).capitalize()))
         st.markdown(answer.lever_words(levers, o.baseline, o, lang, _name))
         answer.decision_table(st, o.baseline, o, lang)
