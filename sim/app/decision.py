@@ -86,9 +86,9 @@ def value_rows(kpis: Mapping[str, Any], ci: Mapping[str, Any], lang: str) -> lis
             continue
         v: Any = None if _above(kpis, k) else kpis[k]  # None: past the horizon
         got = ci.get(k)
-        scale = _hour_scale(float(v)) if v is not None and _finite(v) else (1.0, "u.hours")
+        scale = _hour_scale(float(v)) if _finite(v) else (1.0, "u.hours")
         hw = float(got) if got is not None and _finite(got) else math.nan
-        if v is None or not math.isfinite(hw) or not _finite(v):
+        if not math.isfinite(hw) or not _finite(v):  # None (past the horizon) is not finite
             bound = "–"
         elif hw <= EXACT * abs(float(v)):  # the same in every replication: no interval, not "± 0"
             bound = t("dec.same_each", lang)

@@ -107,9 +107,10 @@ def results_zip(out_dir: Path) -> bytes:
             rel = p.relative_to(out_dir).as_posix()
             name = (Path(out_dir.name) / rel).as_posix()
             if rel in changed:  # stamped with its file's time, as the copied ones are: the same run, the same zip
-                stamp = max(tuple(time.localtime(p.stat().st_mtime)[:6]), ZIP_EPOCH)
+                st = p.stat()
+                stamp = max(tuple(time.localtime(st.st_mtime)[:6]), ZIP_EPOCH)
                 info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
-                info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (p.stat().st_mode & 0xFFFF) << 16
+                info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (st.st_mode & 0xFFFF) << 16
                 z.writestr(info, changed[rel])
             else:
                 z.write(p, name)

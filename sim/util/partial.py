@@ -95,11 +95,11 @@ def remove_stale(parent: Path) -> list[str]:
             continue
         # its owner file tells a reused pid and another machine's run (a shared disk) apart; an older
         # gridsim's local Ray left none
-        why = stale_reason(d) if (d / OWNER_FILE).exists() else (
-            None if _alive(int(pid), None) else f"process {pid} is gone")
+        pid_alive = _alive(int(pid), None)
+        why = stale_reason(d) if (d / OWNER_FILE).exists() else (None if pid_alive else f"process {pid} is gone")
         if why is None:
             continue
-        if not _alive(int(pid), None):  # a reused pid may be another run's, whose Ray carries the same mark
+        if not pid_alive:  # a reused pid may be another run's, whose Ray carries the same mark
             stop_owned(int(pid))  # whatever of its local Ray outlived it
         shutil.rmtree(d, ignore_errors=True)
         if not d.exists():
