@@ -20,6 +20,7 @@ from sim.checks.capacity import CapacityReport
 from sim.metrics.stability import FINDING, is_unstable
 from sim.report import labels as report_labels
 from sim.report.change import config_changes
+from sim.report.labels import clauses
 from sim.scenario.catalogue import category_label
 from sim.scenario.constants import DEPARTMENTS, DEPARTMENTS_ZH, MODULES, MODULES_ZH
 
@@ -131,7 +132,7 @@ def base_words(a: Outcome, b: Outcome, lang: str) -> str:
         words.append(t("dec.base_terr", lang).format(_territory(a.territory, lang), _territory(b.territory, lang)))
     if a.cfg.run.horizon_days != b.cfg.run.horizon_days:
         words.append(t("dec.base_days", lang).format(a.cfg.run.horizon_days, b.cfg.run.horizon_days))
-    return ("；" if lang == "zh" else "; ").join(words)
+    return clauses(words, lang)
 
 
 def decision_table(box: Any, a: Outcome, b: Outcome, lang: str) -> None:
@@ -187,12 +188,11 @@ def lever_words(levers: Sequence[Any], a: Outcome, b: Outcome, lang: str, name_o
     """The levers ``b`` changed against ``a``, in words (or that none did): categories by their names."""
     names = {k: category_label(k, c, lang) for k, c in b.cfg.catalog.categories.items()}
     words = decision.changes(levers, a.values, b.values, lang, name_of, names)
-    return t("dec.levers", lang).format(("；" if lang == "zh" else "; ").join(words)) if words else t(
-        "dec.no_levers", lang)
+    return t("dec.levers", lang).format(clauses(words, lang)) if words else t("dec.no_levers", lang)
 
 
 def history_words(h: Outcome, lang: str) -> str:
     """What run ``h`` changed against its baseline, in words (``sim.report.change.config_changes``, as the
     briefing's title says it: offices and categories by name, values in words), or that it is the baseline."""
     words = config_changes(h.baseline.cfg, h.cfg, lang) if h.baseline is not None else []
-    return ("；" if lang == "zh" else "; ").join(words) or t("baseline", lang)
+    return clauses(words, lang) or t("baseline", lang)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sim.app.labels import t
 from sim.metrics.replications import paired_difference
+from sim.report.labels import items
 
 __all__ = ["DIRECTION", "HEADLINE", "Change", "Row", "changes", "decision_rows", "fmt_number", "fmt_value",
            "value_rows"]
@@ -263,7 +264,7 @@ def _show(v: Any, lang: str, names: Mapping[str, str]) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, list | tuple):
-        return ("、" if lang == "zh" else ", ").join(names.get(str(x), str(x)) for x in v) or "—"
+        return items((names.get(str(x), str(x)) for x in v), lang) or "—"
     if str(v) in names:
         return names[str(v)]
     key = f"choice.{v}"

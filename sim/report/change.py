@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sim.report.labels import check_lang, humanize, level_name
+from sim.report.labels import check_lang, clauses, humanize, items, level_name
 from sim.report.numbers import decimals_for, fmt_number
 from sim.scenario.catalogue import category_label, label_of
 from sim.scenario.constants import CHANNELS, CHANNELS_ZH, LEVELS, RESIDENT_CHANNELS
@@ -126,14 +126,14 @@ def value_words(key: str, value: Any, cfg: Config, lang: str) -> str:
         # relative among the resident channels alone (sim.matters.occur), patrols and reporters aside
         parts = [f"{_w(_CHANNELS, CHANNELS[i], lang)} {fmt_number(100.0 * w / sum(resident), 0)}%"
                  for i, w in zip(RESIDENT_CHANNELS, resident, strict=False) if w > 0]
-        return ("、" if lang == "zh" else ", ").join(parts)
+        return items(parts, lang)
     if key == "scenario.surges":
         parts = [_w(_VALUES, "surge", lang).format(m=s.multiplier, d=s.days, s=s.start_day)
                  + (_w(_VALUES, "with_volunteers", lang) if s.volunteers else "") for s in value]
-        return ("；" if lang == "zh" else "; ").join(parts) if parts else _w(_VALUES, "none", lang)
+        return clauses(parts, lang) if parts else _w(_VALUES, "none", lang)
     if isinstance(value, Sequence):
         parts = [value_words(key, v, cfg, lang) for v in value]
-        return ("、" if lang == "zh" else ", ").join(parts) if parts else _w(_VALUES, "none", lang)
+        return items(parts, lang) if parts else _w(_VALUES, "none", lang)
     return humanize(str(value))
 
 
@@ -205,9 +205,8 @@ def change_title(changes: Sequence[str], lang: str, most: int = 2) -> str:
     """The briefing's title: the change itself when short, else its first ``most`` parts and how many more."""
     if not changes:
         return _w(_VALUES, "nothing", lang)
-    first = ("；" if lang == "zh" else "; ").join(changes[:most])
     rest = len(changes) - most
-    title = first if rest <= 0 else f"{first}{'；' if lang == 'zh' else '; '}{_w(_VALUES, 'more', lang).format(rest)}"
+    title = clauses([*changes[:most], *([_w(_VALUES, "more", lang).format(rest)] if rest > 0 else [])], lang)
     return title[:1].upper() + title[1:] if lang == "en" else title
 
 

@@ -9,14 +9,15 @@ Strings containing ``{}`` are ``str.format`` templates.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from sim.scenario.catalogue import humanize, label_of
 from sim.scenario.constants import LEVELS, LEVELS_ZH, STATUSES
 from sim.scenario.schema import CatalogConfig, OfficeConfig
 
-__all__ = ["LANGS", "all_text", "check_lang", "humanize", "kpi_name", "label", "level_name", "office_name",
-           "office_type_name", "role_name"]
+__all__ = ["LANGS", "all_text", "check_lang", "clauses", "humanize", "items", "kpi_name", "label", "level_name",
+           "office_name", "office_type_name", "role_name"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -276,6 +277,16 @@ _ZH: dict[str, str] = {
 }
 
 _DICTS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
+
+
+def items(parts: Iterable[str], lang: str) -> str:
+    """A list's items joined as each language writes them: "a, b" | "甲、乙"."""
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def clauses(parts: Iterable[str], lang: str) -> str:
+    """Clauses (changes, reasons) joined as each language writes them: "a; b" | "甲；乙"."""
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def check_lang(lang: str) -> str:
