@@ -1,6 +1,6 @@
 """A streamed run's blocks on Ray: a running Ray of this process, a cluster, or a local Ray started early.
 
-A local Ray takes seconds to start (its seven processes, five of them Python) and its
+A local Ray takes seconds to start (its five processes, three of them Python) and its
 workers more to import gridsim before their first block. None of that depends on the
 run's matters, so ``RayBlocks.start_early`` begins it in a thread while the driver checks
 capacity, claims the results directory and builds the territory, and the workers import

@@ -117,12 +117,47 @@ def _no_failure_handler() -> Iterator[None]:
             constants.RAY_DISABLE_FAILURE_SIGNAL_HANDLER = old  # type: ignore[union-attr]
 
 
+#: the two head processes a local Ray for one run goes without (``_lean_head``): ``Node``'s methods that start them
+LEAN_HEAD_SKIPS = ("start_monitor", "start_api_server")
+
+
+def _skip_start(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+@contextmanager
+def _lean_head() -> Iterator[None]:
+    """While a local Ray starts: without the autoscaler's monitor and the dashboard's API server.
+
+    Neither serves a run on one machine: there is no cluster to scale, the dashboard is off
+    (``include_dashboard=False`` still starts the API server, to load its usage-statistics module,
+    and the statistics are off) and nothing gridsim asks of Ray goes through either. Together
+    they cost a local Ray's start about a second (``ray.init`` waits for the API server to
+    announce itself) and its stop another (the monitor ignores SIGTERM, and ``ray.shutdown``
+    waits a second before it kills it), with two more Python processes importing beside the
+    run. ``ray start --head --no-monitor`` is Ray's own switch for the first; ``ray.init`` has
+    none, so ``Node``'s two methods are skipped for the start and put back after it. A Ray
+    without them (a later version) is started whole, as before."""
+    node_module = sys.modules.get("ray._private.node")
+    node = getattr(node_module, "Node", None)
+    saved = {name: node.__dict__[name] for name in LEAN_HEAD_SKIPS if node is not None and name in node.__dict__}
+    if len(saved) != len(LEAN_HEAD_SKIPS):
+        saved = {}
+    for name in saved:
+        setattr(node, name, _skip_start)
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(node, name, method)
+
+
 def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
     """Start a local Ray of ``num_cpus`` workers on the loopback address only (``local_init_args``).
 
     Raises ConfigError (one line, exit 2), with Ray stopped again, if its node came up on any other address
     (a Ray whose switch for it has moved: ``loopback_node``)."""
-    with local_env(), loopback_node(), _no_failure_handler():
+    with local_env(), loopback_node(), _no_failure_handler(), _lean_head():
         ray.init(**local_init_args(temp_dir, num_cpus))
     address = str(ray.get_runtime_context().gcs_address)
     if _host_port(address)[0] != LOOPBACK:

@@ -56,9 +56,12 @@ before = listening()
 init_local_ray(ray, Path(sys.argv[1]), 1)
 assert ray.get(ray.remote(lambda: 1).remote()) == 1  # a worker up, with its own server
 opened = sorted(listening() - before)
-from ray._private import ray_constants
+from ray._private import node, ray_constants, worker
+from sim.util.ray_local import LEAN_HEAD_SKIPS, _skip_start
 print(json.dumps({"gcs": ray.get_runtime_context().gcs_address, "nodes": [n["NodeManagerAddress"] for n in ray.nodes()],
-                  "opened": opened, "switch_after": ray_constants.ENABLE_RAY_CLUSTER}))
+                  "opened": opened, "switch_after": ray_constants.ENABLE_RAY_CLUSTER,
+                  "processes": sorted(worker._global_node.all_processes),
+                  "skips_left": [m for m in LEAN_HEAD_SKIPS if getattr(node.Node, m) is _skip_start]}))
 ray.shutdown()
 """
 
@@ -81,6 +84,11 @@ def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pyt
     outward = [(a, int(port, 16)) for a, port in seen["opened"] if a not in _LOOPBACK_HEX]
     assert outward == [], f"listening beyond the loopback address (hex address, port): {outward}"
     assert seen["switch_after"] is True, "Ray's switch not put back: a later join of a cluster would give 127.0.0.1"
+    # a run's own Ray goes without the autoscaler's monitor and the dashboard's API server, and Ray's own
+    # methods are put back after its start (a later ray.init of this process starts Ray whole)
+    assert {"raylet", "gcs_server"} <= set(seen["processes"])
+    assert not {"monitor", "dashboard"} & set(seen["processes"]), seen["processes"]
+    assert seen["skips_left"] == []
 
 
 def test_a_sweep_on_the_local_ray_launcher_gets_the_loopback_settings(monkeypatch: pytest.MonkeyPatch) -> None:
