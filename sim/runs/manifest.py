@@ -24,9 +24,35 @@ MANIFEST = "manifest.json"
 _UNLISTED = (MANIFEST, OWNER_FILE)
 
 
+#: sha256 of the files this process has hashed, by what ``stat`` says of each: its device, inode, size and its
+#: modification and change times (ns). The store verifies a run's files every time it serves the run, and the
+#: page looks its baseline up two or three times a click: a city's 1.3 GB took a second each time. A file
+#: written since (or touched, renamed, its times set back: each moves the change time, which no one can set)
+#: has another key and is read again; so is every file in a new process.
+_DIGESTS: dict[tuple[int, int, int, int, int], str] = {}
+#: the most digests kept (a long-lived server's store of many runs); beyond it the oldest half is forgotten
+MAX_DIGESTS = 200_000
+
+
+def _stat_key(path: Path) -> tuple[int, int, int, int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 def file_sha256(path: Path) -> str:
+    """The file's sha256, read once per process for as long as its ``_stat_key`` holds."""
+    before = _stat_key(path)
+    found = _DIGESTS.get(before)
+    if found is not None:
+        return found
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    if _stat_key(path) == before:  # not written while it was read: the digest is the content's of that key
+        if len(_DIGESTS) >= MAX_DIGESTS:
+            for key in list(_DIGESTS)[: MAX_DIGESTS // 2]:
+                del _DIGESTS[key]
+        _DIGESTS[before] = digest
+    return digest
 
 
 def _listed(directory: Path) -> list[Path]:
