@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,34 +25,45 @@ MANIFEST = "manifest.json"
 _UNLISTED = (MANIFEST, OWNER_FILE)
 
 
-#: sha256 of the files this process has hashed, by what ``stat`` says of each: its device, inode, size and its
+#: sha256 of the files this process has read, by what ``fstat`` says of each: its device, inode, size and its
 #: modification and change times (ns). The store verifies a run's files every time it serves the run, and the
-#: page looks its baseline up two or three times a click: a city's 1.3 GB took a second each time. A file
-#: written since (or touched, renamed, its times set back: each moves the change time, which no one can set)
-#: has another key and is read again; so is every file in a new process.
+#: page looks its baseline up twice a click: a city's 1.3 GB took a second each time. A file written since
+#: (or touched, renamed, its times set back: each moves the change time, which only the clock sets) has
+#: another key and is read again; so is every file in a new process.
 _DIGESTS: dict[tuple[int, int, int, int, int], str] = {}
 #: the most digests kept (a long-lived server's store of many runs); beyond it the oldest half is forgotten
 MAX_DIGESTS = 200_000
+#: a digest is kept only for a file last changed at least this long (ns) before it was read: a change in
+#: the same tick of the file system's clock as the one before may leave both times as they were (before
+#: Linux 6.13 the clock moves once a kernel tick, 1-10 ms; this is ten times the longest), so a file changed
+#: moments ago is read again next time. (A file system whose clock is coarser still, such as FAT's two
+#: seconds, can hide an edit made within its tick of the one before, for the rest of the process.)
+SETTLED_NS = 100_000_000
 
 
-def _stat_key(path: Path) -> tuple[int, int, int, int, int]:
-    st = path.stat()
+def _stat_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
+def _keep(key: tuple[int, int, int, int, int], digest: str) -> None:
+    if len(_DIGESTS) >= MAX_DIGESTS:
+        for old in list(_DIGESTS)[: max(1, MAX_DIGESTS // 2)]:
+            _DIGESTS.pop(old, None)  # another thread may have let it go first
+    _DIGESTS[key] = digest
+
+
 def file_sha256(path: Path) -> str:
-    """The file's sha256, read once per process for as long as its ``_stat_key`` holds."""
-    before = _stat_key(path)
-    found = _DIGESTS.get(before)
-    if found is not None:
-        return found
+    """The file's sha256, read once per process while its ``_stat_key`` holds (``SETTLED_NS``)."""
     with open(path, "rb") as f:
+        before = _stat_key(os.fstat(f.fileno()))
+        found = _DIGESTS.get(before)
+        if found is not None:
+            return found
+        started = time.time_ns()
         digest = hashlib.file_digest(f, "sha256").hexdigest()
-    if _stat_key(path) == before:  # not written while it was read: the digest is the content's of that key
-        if len(_DIGESTS) >= MAX_DIGESTS:
-            for key in list(_DIGESTS)[: MAX_DIGESTS // 2]:
-                del _DIGESTS[key]
-        _DIGESTS[before] = digest
+        # kept if nothing wrote it while it was read, and its last change is clear of the clock's tick
+        if _stat_key(os.fstat(f.fileno())) == before and started - max(before[3], before[4]) >= SETTLED_NS:
+            _keep(before, digest)
     return digest
 
 

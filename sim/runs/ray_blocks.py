@@ -67,7 +67,7 @@ class _EarlyStart:
         try:
             self.temp_root.mkdir(parents=True, exist_ok=True)
             mark_owner(self.temp_root)  # so that the next run removes it only once this process is gone
-            init_local_ray(self.ray, self.temp_root, self.workers)
+            init_local_ray(self.ray, self.temp_root, self.workers, lean=True)  # the run's own: stopped with it
             warm = self.ray.remote(num_cpus=1)(warm_worker)
             # as many as the workers, sent at once: each new worker takes one and imports gridsim (a worker
             # done first may take a second one, leaving the other to import with its first block)

@@ -73,9 +73,6 @@ def _canonical(cfg: Config) -> dict[str, Any]:
     return data
 
 
-@cache
-def _content_hash(path: str, size: int, mtime_ns: int, inode: int) -> str:
-    return file_sha256(Path(path))  # cached on the file's size, time and inode: read once per process unless edited
 
 
 def input_file_hashes(cfg: Config) -> dict[str, str]:
@@ -89,12 +86,8 @@ def input_file_hashes(cfg: Config) -> dict[str, str]:
         if not value:
             continue
         path = Path(str(value)).expanduser()
-        try:
-            st = path.stat()
-        except OSError:
-            continue
         if path.is_file():
-            out[".".join(keys)] = _content_hash(str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+            out[".".join(keys)] = file_sha256(path)  # read once per process unless it changes (sim.runs.manifest)
     return out
 
 

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,7 +118,7 @@ def _no_failure_handler() -> Iterator[None]:
             constants.RAY_DISABLE_FAILURE_SIGNAL_HANDLER = old  # type: ignore[union-attr]
 
 
-#: the two head processes a local Ray for one run goes without (``_lean_head``): ``Node``'s methods that start them
+#: the two head processes a run's own local Ray goes without (``_lean_head``): ``Node``'s methods that start them
 LEAN_HEAD_SKIPS = ("start_monitor", "start_api_server")
 
 
@@ -125,39 +126,77 @@ def _skip_start(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
+class _LeanHead:
+    """``Node``'s two methods skipped while at least one lean start is under way, and Ray's own put back when
+    the last one ends: starts that overlap (a start stuck in ``ray.init`` while a later run starts another)
+    share one patch, and the methods put back are always Ray's, never the skip."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.starts = 0
+        self.saved: dict[str, Any] = {}
+
+    def enter(self) -> None:
+        with self.lock:
+            self.starts += 1
+            if self.starts > 1:
+                return
+            node = getattr(sys.modules.get("ray._private.node"), "Node", None)
+            found = {name: node.__dict__.get(name) for name in LEAN_HEAD_SKIPS} if node is not None else {}
+            if all(callable(m) and m is not _skip_start for m in found.values()) and found:
+                self.saved = found
+                for name in found:
+                    setattr(node, name, _skip_start)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.starts -= 1
+            if self.starts > 0 or not self.saved:
+                return
+            node = sys.modules["ray._private.node"].Node
+            for name, method in self.saved.items():
+                setattr(node, name, method)
+            self.saved = {}
+
+
+_LEAN = _LeanHead()
+
+
 @contextmanager
-def _lean_head() -> Iterator[None]:
-    """While a local Ray starts: without the autoscaler's monitor and the dashboard's API server.
+def _lean_head(lean: bool) -> Iterator[None]:
+    """While a run's own local Ray starts (``lean``): without the autoscaler's monitor and the dashboard's API
+    server.
 
     Neither serves a run on one machine: there is no cluster to scale, the dashboard is off
-    (``include_dashboard=False`` still starts the API server, to load its usage-statistics module,
-    and the statistics are off) and nothing gridsim asks of Ray goes through either. Together
-    they cost a local Ray's start about a second (``ray.init`` waits for the API server to
-    announce itself) and its stop another (the monitor ignores SIGTERM, and ``ray.shutdown``
-    waits a second before it kills it), with two more Python processes importing beside the
-    run. ``ray start --head --no-monitor`` is Ray's own switch for the first; ``ray.init`` has
-    none, so ``Node``'s two methods are skipped for the start and put back after it. A Ray
-    without them (a later version) is started whole, as before."""
-    node_module = sys.modules.get("ray._private.node")
-    node = getattr(node_module, "Node", None)
-    saved = {name: node.__dict__[name] for name in LEAN_HEAD_SKIPS if node is not None and name in node.__dict__}
-    if len(saved) != len(LEAN_HEAD_SKIPS):
-        saved = {}
-    for name in saved:
-        setattr(node, name, _skip_start)
+    (``include_dashboard=False`` still starts the API server, to load its usage-statistics
+    module, and the statistics are off) and nothing gridsim asks of Ray goes through either.
+    Together they cost a local Ray's start about a second (``ray.init`` waits for the API
+    server to announce itself) and its stop another (the monitor's SIGTERM handler reaches for
+    the GCS that ``ray.shutdown`` has already stopped, and Ray kills it after a second), with
+    two more Python processes importing beside the run. ``ray start --head --no-monitor`` is
+    Ray's own switch for the first; ``ray.init`` has none, so ``Node``'s two methods are skipped
+    for the start and put back after it. One of Ray's processes notices the API server's
+    absence: the dashboard agent's event module asks the GCS for its address once a second and
+    logs that it is missing, into the run's session directory, which is removed with the run.
+    A Ray that others join (a stand-in for a cluster's head) is started whole, and so is a Ray
+    without the two methods (a later version)."""
+    if not lean:
+        yield
+        return
+    _LEAN.enter()
     try:
         yield
     finally:
-        for name, method in saved.items():
-            setattr(node, name, method)
+        _LEAN.leave()
 
 
-def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int) -> None:
-    """Start a local Ray of ``num_cpus`` workers on the loopback address only (``local_init_args``).
+def init_local_ray(ray: ModuleType, temp_dir: Path, num_cpus: int, *, lean: bool = False) -> None:
+    """Start a local Ray of ``num_cpus`` workers on the loopback address only (``local_init_args``); ``lean``
+    for a run's own, which goes without the processes a run on one machine does not use (``_lean_head``).
 
     Raises ConfigError (one line, exit 2), with Ray stopped again, if its node came up on any other address
     (a Ray whose switch for it has moved: ``loopback_node``)."""
-    with local_env(), loopback_node(), _no_failure_handler(), _lean_head():
+    with local_env(), loopback_node(), _no_failure_handler(), _lean_head(lean):
         ray.init(**local_init_args(temp_dir, num_cpus))
     address = str(ray.get_runtime_context().gcs_address)
     if _host_port(address)[0] != LOOPBACK:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +37,33 @@ def _run_dir(tmp_path: Path) -> Path:
     return d
 
 
+#: how long the tests let a file settle before it is read (``SETTLED_NS`` is set to it)
+SETTLE_S = 0.05
+
+
 def test_an_unchanged_run_is_read_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    d = _run_dir(tmp_path)  # its files hashed as the manifest was written
+    monkeypatch.setattr(manifest, "SETTLED_NS", int(SETTLE_S * 1e9))
+    d = _run_dir(tmp_path)
+    time.sleep(2 * SETTLE_S)
+    read = _counting(monkeypatch)
+    assert verify(d) is None and verify(d) is None and verify(d) is None
+    assert sorted(read) == ["kpis.json", "matters.parquet"]  # the first verify alone
+
+
+def test_a_file_changed_moments_ago_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its change may share the clock's tick with the next one, which would then leave its times as they were."""
+    monkeypatch.setattr(manifest, "SETTLED_NS", 3_600 * 10**9)
+    d = _run_dir(tmp_path)
     read = _counting(monkeypatch)
     assert verify(d) is None and verify(d) is None
-    assert read == []
+    assert sorted(read) == ["kpis.json", "kpis.json", "matters.parquet", "matters.parquet"]
 
 
-def test_an_edit_that_sets_its_times_back_is_still_seen(tmp_path: Path) -> None:
+def test_an_edit_that_sets_its_times_back_is_still_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manifest, "SETTLED_NS", int(SETTLE_S * 1e9))
     d = _run_dir(tmp_path)
+    time.sleep(2 * SETTLE_S)
+    assert verify(d) is None  # its digests kept
     path = d / "kpis.json"
     st = path.stat()
     path.write_text('{"on_time_rate": 0.1}')  # the same size
@@ -54,6 +73,7 @@ def test_an_edit_that_sets_its_times_back_is_still_seen(tmp_path: Path) -> None:
 
 
 def test_a_file_written_while_it_is_read_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manifest, "SETTLED_NS", 0)
     path = tmp_path / "records.parquet"
     path.write_bytes(b"a" * 100)
     real = hashlib.file_digest
@@ -72,6 +92,7 @@ def test_a_file_written_while_it_is_read_is_not_kept(tmp_path: Path, monkeypatch
 
 
 def test_the_kept_digests_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manifest, "SETTLED_NS", 0)
     monkeypatch.setattr(manifest, "MAX_DIGESTS", 4)
     monkeypatch.setattr(manifest, "_DIGESTS", {})
     for i in range(9):

@@ -53,7 +53,7 @@ import ray  # before gridsim sets anything, as a user's script might
 from sim.util.ray_local import init_local_ray
 from tests.unit.test_ray_loopback import listening
 before = listening()
-init_local_ray(ray, Path(sys.argv[1]), 1)
+init_local_ray(ray, Path(sys.argv[1]), 1, lean=True)  # as a run starts its own
 assert ray.get(ray.remote(lambda: 1).remote()) == 1  # a worker up, with its own server
 opened = sorted(listening() - before)
 from ray._private import node, ray_constants, worker
@@ -89,6 +89,30 @@ def test_a_local_ray_listens_on_the_loopback_address_alone(tmp_path_factory: pyt
     assert {"raylet", "gcs_server"} <= set(seen["processes"])
     assert not {"monitor", "dashboard"} & set(seen["processes"]), seen["processes"]
     assert seen["skips_left"] == []
+
+
+def test_overlapping_lean_starts_put_rays_own_methods_back() -> None:
+    """Two lean starts that overlap (one stuck in ray.init while a later run starts another) skip the two
+    head processes while either is under way, and Ray's own methods are back once both have ended, whatever
+    order they end in; a start that is not lean (a head others join) changes nothing."""
+    from ray._private import node
+
+    from sim.util.ray_local import LEAN_HEAD_SKIPS, _lean_head, _skip_start
+
+    own = {m: node.Node.__dict__[m] for m in LEAN_HEAD_SKIPS}
+    with _lean_head(lean=False):
+        assert all(node.Node.__dict__[m] is own[m] for m in LEAN_HEAD_SKIPS)
+    first, second = _lean_head(lean=True), _lean_head(lean=True)
+    first.__enter__()
+    second.__enter__()
+    assert all(node.Node.__dict__[m] is _skip_start for m in LEAN_HEAD_SKIPS)
+    first.__exit__(None, None, None)
+    assert all(node.Node.__dict__[m] is _skip_start for m in LEAN_HEAD_SKIPS), "the second start is under way"
+    second.__exit__(None, None, None)
+    assert all(node.Node.__dict__[m] is own[m] for m in LEAN_HEAD_SKIPS)
+    with pytest.raises(RuntimeError), _lean_head(lean=True):
+        raise RuntimeError("ray.init failed")
+    assert all(node.Node.__dict__[m] is own[m] for m in LEAN_HEAD_SKIPS)
 
 
 def test_a_sweep_on_the_local_ray_launcher_gets_the_loopback_settings(monkeypatch: pytest.MonkeyPatch) -> None:
