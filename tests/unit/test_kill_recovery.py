@@ -54,8 +54,25 @@ def _wait_for_partial(proc: subprocess.Popen[str], results: Path, owned: bool = 
     pytest.fail("no .partial-* directory in time")
 
 
+def _stacks(pid: int) -> str:
+    """Every thread's stack in process ``pid`` (py-spy, which the ray extra installs), or why not."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.is_file():
+        return "(py-spy is not installed: no stacks)"
+    dump = subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=60)
+    return dump.stdout or dump.stderr
+
+
 def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
-    _, err = proc.communicate(timeout=TIMEOUT)
+    """Its exit code and stderr; a run that does not end in time fails the test with its threads' stacks (and
+    is killed, so that no process outlives the test)."""
+    try:
+        _, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        stacks = _stacks(proc.pid)
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"the run had not ended {TIMEOUT:.0f} s after the signal; its threads:\n{stacks}")
     return proc.returncode, err
 
 
