@@ -73,8 +73,6 @@ def _canonical(cfg: Config) -> dict[str, Any]:
     return data
 
 
-
-
 def input_file_hashes(cfg: Config) -> dict[str, str]:
     """sha256 of each file ``cfg`` names (``INPUT_FILES``), by dotted key; a value that is no file is left out
     (a shipped mapping's name: its file is in ``code_hash``)."""

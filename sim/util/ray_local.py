@@ -134,6 +134,7 @@ class _LeanHead:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.starts = 0
+        self.node: Any = None  # Ray's Node class while it is patched
         self.saved: dict[str, Any] = {}
 
     def enter(self) -> None:
@@ -144,7 +145,7 @@ class _LeanHead:
             node = getattr(sys.modules.get("ray._private.node"), "Node", None)
             found = {name: node.__dict__.get(name) for name in LEAN_HEAD_SKIPS} if node is not None else {}
             if all(callable(m) and m is not _skip_start for m in found.values()) and found:
-                self.saved = found
+                self.node, self.saved = node, found
                 for name in found:
                     setattr(node, name, _skip_start)
 
@@ -153,10 +154,9 @@ class _LeanHead:
             self.starts -= 1
             if self.starts > 0 or not self.saved:
                 return
-            node = sys.modules["ray._private.node"].Node
             for name, method in self.saved.items():
-                setattr(node, name, method)
-            self.saved = {}
+                setattr(self.node, name, method)
+            self.node, self.saved = None, {}
 
 
 _LEAN = _LeanHead()

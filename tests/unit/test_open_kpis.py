@@ -139,7 +139,8 @@ def test_league_score_ranks_a_p90_above_the_horizon_last() -> None:
     assert score.tolist() == [100.0, 50.0, 0.0]  # the worst finite p90 keeps half of the best's score
 
 
-def test_the_resolution_chart_reads_the_curve_the_kpis_drew_and_only_from_the_same_matters() -> None:
+def test_the_resolution_chart_reads_the_curve_the_kpis_drew_and_only_from_the_same_matters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The chart's table (``tables_from_records``) is the KPI pass's curve, thinned, when that pass ran on this
     very matter table: the same table a fresh product-limit curve gives; a copy of the matters is drawn afresh."""
     import dataclasses
@@ -167,11 +168,9 @@ def test_the_resolution_chart_reads_the_curve_the_kpis_drew_and_only_from_the_sa
     def no_second_curve(*_a: object, **_k: object) -> None:
         raise AssertionError("the chart drew the curve again")
 
-    real, tables.km_curve = tables.km_curve, no_second_curve  # type: ignore[assignment]
-    try:  # the kept curve is used, not only stored: nothing sorts the times again
+    with monkeypatch.context() as patched:  # the kept curve is used, not only stored: nothing sorts the times again
+        patched.setattr(tables, "km_curve", no_second_curve)
         pd.testing.assert_frame_equal(tables_from_records(rec, compute_kpis(rec)).cdf, fresh)
-    finally:
-        tables.km_curve = real
     other = dataclasses.replace(rec, matters=dataclasses.replace(m, t_close=m.t_close + 1.0))
     assert open_matters.drawn_resolution(other, w0, h) is None
     assert open_matters.drawn_resolution(rec, w0, h + 1.0) is None  # another window
