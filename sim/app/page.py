@@ -3,7 +3,8 @@
 Each browser tab is its own Streamlit session: its history lives in ``st.session_state``.
 The planner's choices (language, base, every lever moved) live in one dictionary mirrored
 in the URL (``sim.app.settings``), so a language switch, a reload or a shared link keeps
-them; widgets are keyed by language, and each starts from that dictionary. The levers and
+them; widgets are keyed by language, each starts from that dictionary and writes its value back in
+a callback (before the next script run: a switch arriving with a change keeps it). The levers and
 Run sit in the sidebar beside the answer; a run goes in a worker thread (``sim.app.progress``)
 so the page shows its stage and can cancel it. Nothing a planner types reaches a path:
 presets are chosen from lists, results go where the server was told (``GRIDSIM_WORKBENCH_RESULTS``).
@@ -61,11 +62,24 @@ with st.expander(t("about", lang)):
 run_slot, progress_slot, problems_slot = side.container(), side.empty(), side.empty()
 
 
+# Why callbacks: a widget's new value reaches ``S`` below its widget only if the script gets that far.
+# A second action (a language switch) can stop that script, or arrive in the same rerun; its widgets
+# then have new keys, and a value not yet copied would be lost. A callback runs before the script.
+def _into_settings(widget_key: str, name: str) -> None:
+    """Copy widget ``widget_key``'s value to ``S[name]`` (an emptied number field: back to its default)."""
+    if widget_key in state:
+        if state[widget_key] is None:
+            S.pop(name, None)
+        else:
+            S[name] = state[widget_key]
+
+
 def _pick(label: str, key: str, options: list[str], fmt: Any = None, box: Any = side) -> str:
     """A selectbox whose choice lives in ``S`` (its widget is keyed by language: labels change with it)."""
     current = S.get(key, options[0] if options else "")
     index = options.index(current) if current in options else 0
     value = box.selectbox(label, options, index=index, key=f"{key}.{lang}",
+                          on_change=_into_settings, args=(f"{key}.{lang}", key),
                           format_func=fmt or (lambda x: t(f"{key[:4]}.{x}", lang) if f"{key[:4]}.{x}" in TEXT else x))
     S[key] = value
     return str(value)
@@ -121,27 +135,28 @@ def _label(lever: lv.Lever) -> str:
 
 def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
     key, label, value = f"{lang}|{base_key}|{lever.key}", _label(lever), S.get(lever.key, default)
+    kept = {"on_change": _into_settings, "args": (key, lever.key)}
     if lever.key in FOLLOWING and lever.key not in S:
         # a field that follows another while the planner leaves it alone: its widget takes each new default
         # (what was last put there, kept beside it, tells a planner's own value from a default)
         auto = f"{key}|auto"
         if key not in state or state[key] == state.get(auto):
             state[key] = state[auto] = float(default)
-        got = box.number_input(label, value=None, step=float(lever.step), key=key)  # the value: state[key]
+        got = box.number_input(label, value=None, step=float(lever.step), key=key, **kept)  # the value: state[key]
         return float(default) if got is None else got  # an emptied field: the default it follows
     if lever.kind in ("choice", "multi") and not set(value if lever.kind == "multi" else [value]) <= set(lever.choices):
         value = default  # a choice another base offered
     if lever.kind == "int":
-        return box.number_input(label, value=int(value), step=int(lever.step), format="%d", key=key)
+        return box.number_input(label, value=int(value), step=int(lever.step), format="%d", key=key, **kept)
     if lever.kind == "float":
-        return box.number_input(label, value=float(value), step=float(lever.step), key=key)
+        return box.number_input(label, value=float(value), step=float(lever.step), key=key, **kept)
     if lever.kind == "bool":
-        return box.checkbox(label, value=bool(value), key=key)
+        return box.checkbox(label, value=bool(value), key=key, **kept)
     if lever.kind == "choice":
-        return box.selectbox(label, list(lever.choices), index=list(lever.choices).index(value), key=key,
+        return box.selectbox(label, list(lever.choices), index=list(lever.choices).index(value), key=key, **kept,
                              format_func=lambda c: t(f"choice.{c}", lang) if f"choice.{c}" in TEXT else c)
     cats = base_cfg.catalog.categories  # the one multi-choice lever: categories, shown by their names
-    return box.multiselect(label, list(lever.choices), default=list(value), key=key,
+    return box.multiselect(label, list(lever.choices), default=list(value), key=key, **kept,
                            format_func=lambda c: category_label(c, cats[c], lang) if c in cats else str(c))
 
 
@@ -274,6 +289,17 @@ def _keep(name: str, pick: int) -> None:
     state[f"pick.{name}"] = (len(history), pick)
 
 
+def _kept_now(widget_key: str, name: str, size: int) -> None:
+    """A selector's callback: keep its choice at once (a language switch may stop the script before ``_keep``)."""
+    if widget_key in state:
+        state[f"pick.{name}"] = (size, state[widget_key])
+
+
+def _picker(name: str) -> dict[str, Any]:
+    key = f"{name}.{len(history)}.{lang}"
+    return {"key": key, "on_change": _kept_now, "args": (key, name, len(history))}
+
+
 def _changed(h: wb.Outcome) -> str:
     """The levers run ``h`` changed against its baseline, in words (the briefing's own words)."""
     return answer.history_words(h, lang)
@@ -285,7 +311,7 @@ if history:
     st.header(t("answer", lang))
     pick = st.selectbox(t("show_run", lang), list(range(len(history))), index=_kept("show", len(history) - 1),
                         format_func=lambda i: f"{history[i].name}: {_changed(history[i])}",
-                        key=f"show.{len(history)}.{lang}")
+                        **_picker("show"))
     _keep("show", pick)
     o = history[pick]
     st.subheader(t("answer.run", lang).format(o.name, _known("terr", o.territory), _known("scen", o.cfg.scenario.name),
@@ -327,12 +353,17 @@ if capacity is not None:
                               for s in capacity.loads])
         st.table(loads.style.hide(axis="index"))
 
+def _chart_kept(widget_key: str) -> None:
+    if widget_key in state:
+        state.chart = state[widget_key]
+
+
 if history:
     o = history[pick]
     st.header(t("charts", lang))
     shown = st.radio(t("charts", lang), wb.CHARTS, format_func=lambda n: t(f"chart.{n}", lang), horizontal=True,
                      index=wb.CHARTS.index(state.get("chart", "cdf")), key=f"chart.{lang}",
-                     label_visibility="collapsed")
+                     label_visibility="collapsed", on_change=_chart_kept, args=(f"chart.{lang}",))
     state.chart = shown
     png = wb.chart(o, shown, lang, history)
     if png is not None:
@@ -355,9 +386,9 @@ if history:
     options = list(range(len(history)))
     newest = len(history) - 1
     pick_a = st.selectbox(t("compare.a", lang), options, index=_kept("cmp_a", max(newest - 1, 0)),
-                          key=f"cmp_a.{len(history)}.{lang}", format_func=lambda i: names[i])
+                          format_func=lambda i: names[i], **_picker("cmp_a"))
     pick_b = st.selectbox(t("compare.b", lang), options, index=_kept("cmp_b", newest),
-                          key=f"cmp_b.{len(history)}.{lang}", format_func=lambda i: names[i])
+                          format_func=lambda i: names[i], **_picker("cmp_b"))
     _keep("cmp_a", pick_a)
     _keep("cmp_b", pick_b)
     b = history[pick_b]
