@@ -96,21 +96,31 @@ def league_tables_of(out_dir: Path) -> dict[str, pd.DataFrame]:
     return {lv: pd.read_csv(p) for lv, p in files.items() if p.is_file()}
 
 
-def render(page: Any, outcome: Any, lang: str) -> None:
+def render(page: Any, outcome: Any, lang: str, tag: str = "") -> None:
     """The league tab of one run of the page (``outcome``: its ``out_dir`` and ``cfg``); ``page`` is the
-    Streamlit module the page draws with."""
+    Streamlit module the page draws with; ``tag``: the page's key for its language (see ``show_league``)."""
     del page  # the widgets below are Streamlit's own: one page, one module
     n = int(getattr(outcome, "replications", 1) or 1)
     if n > 1:  # the tables are replication 0's (sim.runs.api writes them from its records)
         st.caption(_t("first", lang).format(n=n))
-    show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key=f"league-{Path(outcome.out_dir).name}")
+    show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key=f"league-{Path(outcome.out_dir).name}",
+                tag=tag)
 
 
-def show_league(tables: Mapping[str, pd.DataFrame], cfg: Config, lang: str, key: str = "league") -> None:
+def _level_kept(widget_key: str, kept_key: str) -> None:
+    if widget_key in st.session_state:
+        st.session_state[kept_key] = st.session_state[widget_key]
+
+
+def show_league(tables: Mapping[str, pd.DataFrame], cfg: Config, lang: str, key: str = "league",
+                tag: str = "") -> None:
     """Draw the league tab's content: a choice of level, its search box and table, then the chart.
 
     The level is a radio, not ``st.tabs``: a search reruns the page, and tabs would fall back to
-    the first one, taking the planner away from the table they were searching.
+    the first one, taking the planner away from the table they were searching. The browser
+    holds a radio's choice by its label, which a language switch changes: so the radio is
+    keyed by ``tag`` (the language, or the page's own key for it) and the level is kept
+    beside it, by name, through a switch.
     """
     check_lang(lang)
     levels = [lv for lv in LEVELS if lv in tables]
@@ -119,8 +129,12 @@ def show_league(tables: Mapping[str, pd.DataFrame], cfg: Config, lang: str, key:
         return
     names = place_names_of(cfg, lang)
     with st.container(key="league-view"):
+        kept, widget = f"{key}-level", f"{key}-level.{tag or lang}"
+        before = st.session_state.get(kept)
         level = st.radio(_t("level", lang), levels, format_func=lambda lv: _t(f"tab.{lv}", lang), horizontal=True,
-                         key=f"{key}-level", label_visibility="collapsed")
+                         index=levels.index(before) if before in levels else 0, key=widget,
+                         label_visibility="collapsed", on_change=_level_kept, args=(widget, kept))
+        st.session_state[kept] = level
         frame = league_frame(tables[level], names, lang)
         query = st.text_input(_t("search", lang), key=f"{key}-{level}-search", help=_t("search.help", lang))
         shown = search(frame, query, lang)

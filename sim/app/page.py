@@ -54,6 +54,12 @@ side = st.sidebar
 lang = side.radio(t("lang", "en"), ["en", "zh"], index=["en", "zh"].index(S.get("lang", "en")),
                   format_func=lambda x: {"en": "English", "zh": "中文"}[x], horizontal=True, key="lang")
 S["lang"] = lang
+# Each language switch draws the widgets under fresh keys (and each change of base, the levers): a script
+# run stopped by the next action leaves its widgets' states behind, and a key drawn again would bring an
+# old value back over the planner's newer one in ``S``
+if state.get("drawn_lang") != lang:
+    state.drawn_lang, state.lang_gen = lang, state.get("lang_gen", 0) + 1
+tag = f"{lang}{state.lang_gen}"
 st.title(t("title", lang))
 st.markdown(t("intro", lang))
 with st.expander(t("about", lang)):
@@ -62,24 +68,30 @@ with st.expander(t("about", lang)):
 run_slot, progress_slot, problems_slot = side.container(), side.empty(), side.empty()
 
 
+#: no default: a pick that ``S`` always holds
+_NONE = object()
+
+
 # Why callbacks: a widget's new value reaches ``S`` below its widget only if the script gets that far.
 # A second action (a language switch) can stop that script, or arrive in the same rerun; its widgets
 # then have new keys, and a value not yet copied would be lost. A callback runs before the script.
-def _into_settings(widget_key: str, name: str) -> None:
-    """Copy widget ``widget_key``'s value to ``S[name]`` (an emptied number field: back to its default)."""
+def _into_settings(widget_key: str, name: str, default: Any = _NONE) -> None:
+    """Copy widget ``widget_key``'s value to ``S[name]``; a lever at its base's ``default`` (or an emptied
+    number field) leaves ``S``, so that a change of base gives it the new base's value."""
     if widget_key in state:
-        if state[widget_key] is None:
+        value = state[widget_key]
+        if value is None or (default is not _NONE and value == default):
             S.pop(name, None)
         else:
-            S[name] = state[widget_key]
+            S[name] = value
 
 
 def _pick(label: str, key: str, options: list[str], fmt: Any = None, box: Any = side) -> str:
     """A selectbox whose choice lives in ``S`` (its widget is keyed by language: labels change with it)."""
     current = S.get(key, options[0] if options else "")
     index = options.index(current) if current in options else 0
-    value = box.selectbox(label, options, index=index, key=f"{key}.{lang}",
-                          on_change=_into_settings, args=(f"{key}.{lang}", key),
+    value = box.selectbox(label, options, index=index, key=f"{key}.{tag}",
+                          on_change=_into_settings, args=(f"{key}.{tag}", key),
                           format_func=fmt or (lambda x: t(f"{key[:4]}.{x}", lang) if f"{key[:4]}.{x}" in TEXT else x))
     S[key] = value
     return str(value)
@@ -102,8 +114,10 @@ except ConfigError as exc:
     st.stop()
 if calibrated:  # the preset brings its own territory: shown, not chosen
     territory_slot.text_input(t("base.own_territory", lang), base_cfg.territory.name, disabled=True,
-                              key=f"own_territory.{lang}.{calibrated}")
+                              key=f"own_territory.{tag}.{calibrated}")
 base_key = hashlib.sha256("|".join(base_ov).encode()).hexdigest()[:8]
+if state.get("drawn_base") != base_key:  # fresh lever keys for each change of base (see ``tag``)
+    state.drawn_base, state.base_gen = base_key, state.get("base_gen", 0) + 1
 
 
 def _sub_name(lever: lv.Lever) -> str:
@@ -134,8 +148,8 @@ def _label(lever: lv.Lever) -> str:
 
 
 def _widget(box: Any, lever: lv.Lever, default: Any) -> Any:
-    key, label, value = f"{lang}|{base_key}|{lever.key}", _label(lever), S.get(lever.key, default)
-    kept = {"on_change": _into_settings, "args": (key, lever.key)}
+    key, label, value = f"{tag}|{base_key}.{state.base_gen}|{lever.key}", _label(lever), S.get(lever.key, default)
+    kept = {"on_change": _into_settings, "args": (key, lever.key, default)}
     if lever.key in FOLLOWING and lever.key not in S:
         # a field that follows another while the planner leaves it alone: its widget takes each new default
         # (what was last put there, kept beside it, tells a planner's own value from a default)
@@ -220,8 +234,15 @@ if problems:  # where the planner looks: beside Run, naming each field (its mess
         for k, m in problems.items())))
 
 # -------------------------------------------------------------------- run
+
+
+def _run_wanted() -> None:
+    state.run_wanted = True  # a click kept, should the run it started stop before it reaches the button
+
+
 clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems), key="run",
-                          use_container_width=True)
+                          use_container_width=True, on_click=_run_wanted)
+clicked = (state.pop("run_wanted", False) or clicked) and not problems
 if SESSION in CANCELLED:
     CANCELLED.discard(SESSION)
     progress_slot.warning(t("cancelled", lang))
@@ -296,7 +317,7 @@ def _kept_now(widget_key: str, name: str, size: int) -> None:
 
 
 def _picker(name: str) -> dict[str, Any]:
-    key = f"{name}.{len(history)}.{lang}"
+    key = f"{name}.{len(history)}.{tag}"
     return {"key": key, "on_change": _kept_now, "args": (key, name, len(history))}
 
 
@@ -362,15 +383,15 @@ if history:
     o = history[pick]
     st.header(t("charts", lang))
     shown = st.radio(t("charts", lang), wb.CHARTS, format_func=lambda n: t(f"chart.{n}", lang), horizontal=True,
-                     index=wb.CHARTS.index(state.get("chart", "cdf")), key=f"chart.{lang}",
-                     label_visibility="collapsed", on_change=_chart_kept, args=(f"chart.{lang}",))
+                     index=wb.CHARTS.index(state.get("chart", "cdf")), key=f"chart.{tag}",
+                     label_visibility="collapsed", on_change=_chart_kept, args=(f"chart.{tag}",))
     state.chart = shown
     png = wb.chart(o, shown, lang, history)
     if png is not None:
         st.image(png)
 
     st.header(t("league", lang))
-    league_view.render(st, o, lang)  # sortable tables by place name, a search box, the chart
+    league_view.render(st, o, lang, tag)  # sortable tables by place name, a search box, the chart
 
     st.header(t("history", lang))
     st.table(pd.DataFrame([{

@@ -110,8 +110,12 @@ def test_the_search_box_narrows_the_table(league_page: Any) -> None:
 
 def test_the_league_tab_in_chinese(league_page: Any) -> None:
     page = league_page
+    _level(page, "Villages")
     page.get_by_text("中文", exact=True).click()
     page.get_by_text("按名称搜索").first.wait_for()
+    page.wait_for_timeout(1500)
+    # the level chosen stays chosen through the switch (the browser holds a radio's choice by its label)
+    assert page.locator(VIEW).get_by_role("radio", name="村/社区", exact=True).is_checked()
     for level in ("乡镇/街道", "村/社区", "网格"):
         assert page.locator(VIEW).get_by_text(level, exact=True).count() == 1
     _level(page, "乡镇/街道")

@@ -1,20 +1,30 @@
-"""A planner's change survives a language switch that reaches the page in the same rerun.
+"""A planner's change survives a language switch that reaches the page with it, or stops its script run.
 
 Widgets are keyed by language, so a switch redraws each under a new key. A value moved just
-before the switch (the switch stopping the script, or both arriving in one rerun) used to be
-read from the old widget only further down the script, and was lost. Streamlit's script
-tester puts both changes into one rerun, which is the race made certain.
+before the switch used to reach the planner's settings only further down the script, and was
+lost when the switch arrived in the same rerun (Streamlit's script tester puts both changes
+into one rerun: the race made certain) or stopped that script run. A stopped run also leaves
+its widgets' states behind (``on_script_finished`` without removing stale widgets, patched in
+here), and a key drawn again after a switch back must not bring an old value back.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from streamlit.runtime.state.session_state import SessionState
 from streamlit.testing.v1 import AppTest
 
+from sim.app.workbench import CHARTS
+
 PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
+FULLTIME = "staffing.fulltime_per_grid"
 
 
 @pytest.fixture
@@ -29,53 +39,105 @@ def _field(at: Any, lever: str) -> Any:
     return next(w for w in at.number_input if w.key.endswith(f"|{lever}"))
 
 
+def _one(widgets: Any, pattern: str) -> Any:
+    """The widget whose key matches ``pattern`` (a regular expression over the whole key)."""
+    found = [w for w in widgets if re.fullmatch(pattern, w.key or "")]
+    assert len(found) == 1, [w.key for w in widgets]
+    return found[0]
+
+
+@contextmanager
+def _runs_stopped_early() -> Iterator[None]:
+    """Each script run ends as one stopped for the next action does: its stale widgets stay."""
+    finished = SessionState.on_script_finished
+
+    def stopped(self: SessionState, ids: frozenset[str], *, remove_stale_widgets: bool = True) -> None:
+        finished(self, ids, remove_stale_widgets=False)
+
+    with mock.patch.object(SessionState, "on_script_finished", stopped):
+        yield
+
+
 def test_a_lever_moved_with_a_language_switch_is_kept(page: Any) -> None:
-    _field(page, "staffing.fulltime_per_grid").set_value(3)
+    _field(page, FULLTIME).set_value(3)
     page.radio(key="lang").set_value("zh")
     page.run()
-    field = _field(page, "staffing.fulltime_per_grid")
-    assert field.key.startswith("zh|") and field.value == 3
-    assert page.session_state["settings"]["staffing.fulltime_per_grid"] == 3
+    field = _field(page, FULLTIME)
+    assert field.key.startswith("zh") and field.value == 3
+    assert page.session_state["settings"][FULLTIME] == 3
     page.radio(key="lang").set_value("en").run()
-    assert _field(page, "staffing.fulltime_per_grid").value == 3
+    assert _field(page, FULLTIME).value == 3
+
+
+def test_a_change_between_two_switches_is_kept_when_each_run_was_stopped(page: Any) -> None:
+    with _runs_stopped_early():
+        page.radio(key="lang").set_value("zh").run()
+        _field(page, FULLTIME).set_value(3).run()
+        _one(page.selectbox, r"scenario\.zh\d+").set_value("flood").run()
+    page.radio(key="lang").set_value("en").run()
+    assert _field(page, FULLTIME).value == 3  # not the English field's 1, left behind by a stopped run
+    assert _one(page.selectbox, r"scenario\.en\d+").value == "flood"
+    assert page.session_state["settings"][FULLTIME] == 3
 
 
 def test_a_base_chosen_with_a_language_switch_is_kept(page: Any) -> None:
-    page.selectbox(key="scenario.en").set_value("flood")
+    _one(page.selectbox, r"scenario\.en\d+").set_value("flood")
     page.radio(key="lang").set_value("zh")
     page.run()
-    assert page.selectbox(key="scenario.zh").value == "flood"
+    assert _one(page.selectbox, r"scenario\.zh\d+").value == "flood"
+
+
+def test_a_lever_set_back_to_its_default_takes_the_next_bases_value(page: Any) -> None:
+    """Ticked and unticked, then another base chosen in the same rerun: the lever is the new base's."""
+    surge = _one(page.checkbox, r".*\|surge\.on")
+    default = surge.value
+    surge.set_value(not default).run()
+    surge = _one(page.checkbox, r".*\|surge\.on")
+    surge.set_value(default)
+    _one(page.selectbox, r"scenario\.en\d+").set_value("flood")
+    page.run()
+    assert "surge.on" not in page.session_state["settings"]
 
 
 def test_the_following_warm_up_field_keeps_a_planners_value_and_its_rule(page: Any) -> None:
-    """The warm-up follows the horizon while left alone; emptied, it follows again; a value typed is kept."""
+    """The warm-up follows the horizon while left alone; a value typed is kept through a switch."""
     default = _field(page, "run.warmup_days").value
-    _field(page, "run.warmup_days").set_value(None)
-    page.radio(key="lang").set_value("zh")
-    page.run()
-    assert "run.warmup_days" not in page.session_state["settings"]
-    assert _field(page, "run.warmup_days").value == default
     _field(page, "run.warmup_days").set_value(default + 1)
-    page.radio(key="lang").set_value("en")
+    page.radio(key="lang").set_value("zh")
     page.run()
     assert page.session_state["settings"]["run.warmup_days"] == default + 1
     assert _field(page, "run.warmup_days").value == default + 1
+    _field(page, "run.warmup_days").set_value(default)  # back at the value it follows: following again
+    page.radio(key="lang").set_value("en")
+    page.run()
+    assert "run.warmup_days" not in page.session_state["settings"]
+    _field(page, "run.horizon_days").set_value(40).run()
+    assert _field(page, "run.warmup_days").value < default  # it follows the shorter horizon
+
+
+def test_a_click_on_run_kept_from_a_stopped_script_run_is_run(page: Any) -> None:
+    for lever, value in (("run.replications", 1), ("run.horizon_days", 10), ("run.warmup_days", 1)):
+        _field(page, lever).set_value(value).run()
+    page.session_state["run_wanted"] = True  # what Run's callback keeps before the script runs
+    page.run()
+    assert not page.exception
+    assert len(page.session_state["history"]) == 1
+    assert "run_wanted" not in page.session_state
 
 
 def test_the_compared_pair_is_kept_through_a_language_switch(page: Any) -> None:
     for lever, value in (("run.replications", 2), ("run.horizon_days", 20), ("run.warmup_days", 2)):
         _field(page, lever).set_value(value).run()
     for n in (2, 3):
-        _field(page, "staffing.fulltime_per_grid").set_value(n).run()
+        _field(page, FULLTIME).set_value(n).run()
         page.button(key="run").click().run()
     assert not page.exception
-    assert page.selectbox(key="cmp_a.2.en").value == 0  # the newest two: #1 against #2
-    page.selectbox(key="cmp_a.2.en").set_value(1)
-    page.selectbox(key="show.2.en").set_value(0)
-    page.radio(key="chart.en").set_value(page.radio(key="chart.en").options[-1])
+    assert _one(page.selectbox, r"cmp_a\.2\.en\d+").value == 0  # the newest two: #1 against #2
+    _one(page.selectbox, r"cmp_a\.2\.en\d+").set_value(1)
+    _one(page.selectbox, r"show\.2\.en\d+").set_value(0)
+    _one(page.radio, r"chart\.en\d+").set_value(CHARTS[-1])
     page.radio(key="lang").set_value("zh")
     page.run()
-    assert page.selectbox(key="cmp_a.2.zh").value == 1
-    assert page.selectbox(key="show.2.zh").value == 0
-    chart = page.radio(key="chart.zh")
-    assert chart.index == len(chart.options) - 1
+    assert _one(page.selectbox, r"cmp_a\.2\.zh\d+").value == 1
+    assert _one(page.selectbox, r"show\.2\.zh\d+").value == 0
+    assert _one(page.radio, r"chart\.zh\d+").value == CHARTS[-1]
