@@ -120,16 +120,34 @@ def _territory(name: str, lang: str) -> str:
     return t(f"terr.{name}", lang) if f"terr.{name}" in TEXT else name
 
 
+def calibrated_of(o: Outcome) -> str:
+    """The calibrated preset a run's base names ("" for none)."""
+    return next((x.split("=", 1)[1] for x in o.base if x.startswith("calibrated=")), "")
+
+
 def comparable(a: Outcome, b: Outcome) -> bool:
-    """Whether two runs' replications pair: the same territory and horizon (levers apart)."""
-    return a.territory == b.territory and a.cfg.run.horizon_days == b.cfg.run.horizon_days
+    """Whether two runs' replications pair: the same base (territory, scenario, calibrated preset) and
+    horizon, levers apart. Another scenario is not a lever: its runs are shown side by side, named."""
+    return (a.territory == b.territory and a.cfg.run.horizon_days == b.cfg.run.horizon_days
+            and a.cfg.scenario.name == b.cfg.scenario.name and calibrated_of(a) == calibrated_of(b))
+
+
+def _scenario(name: str, lang: str) -> str:
+    return t(f"scen.{name}", lang) if f"scen.{name}" in TEXT else name
 
 
 def base_words(a: Outcome, b: Outcome, lang: str) -> str:
-    """What differs between two runs' bases, in words: the territory, the simulated days."""
+    """What differs between two runs' bases, in words: the territory, the scenario, the calibrated preset,
+    the simulated days."""
     words = []
     if a.territory != b.territory:
         words.append(t("dec.base_terr", lang).format(_territory(a.territory, lang), _territory(b.territory, lang)))
+    if a.cfg.scenario.name != b.cfg.scenario.name:
+        words.append(t("dec.base_scen", lang).format(_scenario(a.cfg.scenario.name, lang),
+                                                     _scenario(b.cfg.scenario.name, lang)))
+    if calibrated_of(a) != calibrated_of(b):
+        words.append(t("dec.base_cal", lang).format(calibrated_of(a) or t("base.none", lang),
+                                                    calibrated_of(b) or t("base.none", lang)))
     if a.cfg.run.horizon_days != b.cfg.run.horizon_days:
         words.append(t("dec.base_days", lang).format(a.cfg.run.horizon_days, b.cfg.run.horizon_days))
     return clauses(words, lang)

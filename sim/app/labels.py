@@ -165,6 +165,8 @@ TEXT: dict[str, tuple[str, str]] = {
                        "{} 与 {} 的仿真对象不同（{}）：数据仅并列展示，不配对比较，也不判断好坏。"),
     "dec.base_terr": ("territory {} → {}", "区域 {} → {}"),
     "dec.base_days": ("simulated days {:g} → {:g}", "仿真天数 {:g} → {:g}"),
+    "dec.base_scen": ("scenario {} → {}", "情景 {} → {}"),
+    "dec.base_cal": ("calibrated preset {} → {}", "校准预设 {} → {}"),
     "dec.reps": ("baseline: {} replication(s); variant: {} replication(s)", "基准：{} 次运行；方案：{} 次运行"),
     "dec.reps_differ": ("{} has {} replication(s) and {} has {}: they cannot be paired, so no change is shown. "
                         "Run both with the same number of replications.",
@@ -198,6 +200,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "stab.rule.backlog growth": ("backlog growth", "积压增长"),
     "stab.rule.warm-up": ("the warm-up", "预热期"),
     "stab.side_unstable": ("{} is unstable: read its differences with care.", "{}不稳定：请谨慎解读其差异。"),
+    "run.warning": ("Changes nothing in this run: {}", "在本次运行中不起作用：{}"),
     "stab.from_capacity": ("(from the capacity check)", "（依据容量检查）"),
     "stab.capacity_here": ("Capacity check of this run", "本次运行的容量检查"),
     # --- layout, progress, history
@@ -244,6 +247,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "show_run": ("Show run", "显示运行"),
     "col.reps": ("replications", "重复次数"),
     "col.territory": ("territory", "辖区"),
+    "col.scenario": ("scenario", "情景"),
     "col.when": ("ran at", "运行时间"),
     "col.verdict": ("stability", "稳定性"),
     "base.own_territory": ("Territory (the preset's own)", "辖区（预设自带）"),

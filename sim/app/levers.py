@@ -177,7 +177,8 @@ def overrides_for(cfg: Config, values: Mapping[str, Any]) -> list[str]:
     if "discovery.hotline_share" in changed:
         out.append(f"discovery.channel_mix={_show(_channel_mix(cfg, values['discovery.hotline_share']))}")
     if any(k.startswith("surge.") for k in changed):
-        out += _surge_overrides(cfg, {k: values.get(k, base[k]) for k in base if k.startswith("surge.")})
+        horizon = values.get("run.horizon_days", cfg.run.horizon_days)
+        out += _surge_overrides(cfg, {k: values.get(k, base[k]) for k in base if k.startswith("surge.")}, horizon)
     for key, value in changed.items():
         if key.startswith(("dispatch.escalation_limit_hours.", "discovery.hotline_share", "surge.")):
             continue
@@ -197,11 +198,15 @@ def _channel_mix(cfg: Config, share: Any) -> list[Any]:
     return [round(x, 6) for x in out]
 
 
-def _surge_overrides(cfg: Config, s: Mapping[str, Any]) -> list[str]:
+def _surge_overrides(cfg: Config, s: Mapping[str, Any], horizon: Any) -> list[str]:
+    """A surge added by the page starts half-way through the run the planner asked for (the horizon
+    field, not the base's): a surge after a shorter run's end would change nothing. A base's own surge
+    keeps its day (a scenario's date); the run's warnings say if it falls outside the run."""
     if not s["surge.on"]:
         return ["scenario.surges=[]"]
     existing = cfg.scenario.surges[0] if cfg.scenario.surges else None
-    start = existing.start_day if existing is not None else round(cfg.run.horizon_days / 2.0, 1)
+    days = horizon if isinstance(horizon, int | float) and not isinstance(horizon, bool) else cfg.run.horizon_days
+    start = existing.start_day if existing is not None else round(float(days) / 2.0, 1)
     cats = list(existing.categories) if existing is not None else [
         c for c in ("safety_hazard", "repair", "help_request") if c in cfg.catalog.categories]
     surge = (f"{{name:surge,start_day:{start!r},days:{_show(s['surge.days'])},"

@@ -28,7 +28,7 @@ from sim.app import workbench as wb
 from sim.app.about import about_markdown
 from sim.app.download import results_zip
 from sim.app.labels import TEXT, t
-from sim.app.progress import CANCELLED, PageRun
+from sim.app.progress import CANCELLED, RUN_WANTED, PageRun, RunCancelled
 from sim.metrics.stability import is_unstable
 from sim.report.labels import humanize
 from sim.scenario.catalogue import category_label, label_of
@@ -237,12 +237,14 @@ if problems:  # where the planner looks: beside Run, naming each field (its mess
 
 
 def _run_wanted() -> None:
-    state.run_wanted = True  # a click kept, should the run it started stop before it reaches the button
+    RUN_WANTED.add(SESSION)  # kept until the run starts: the next action may stop this script before that
 
 
 clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems), key="run",
                           use_container_width=True, on_click=_run_wanted)
-clicked = (state.pop("run_wanted", False) or clicked) and not problems
+if problems:  # a click on a page with errors runs nothing, now or later
+    RUN_WANTED.discard(SESSION)
+clicked = (clicked or SESSION in RUN_WANTED) and not problems
 if SESSION in CANCELLED:
     CANCELLED.discard(SESSION)
     progress_slot.warning(t("cancelled", lang))
@@ -264,24 +266,10 @@ if clicked:
     def work(on_stage: Any) -> wb.Outcome:
         return wb.what_if(name, base_ov, run_ov, scen_ov, on_stage)
 
-    job = PageRun(work).start()
-    with progress_slot.container():
-        st.button(t("cancel", lang), key="cancel")  # a click reruns the page, which stops the run below
-        bar = st.progress(0.0, text="…")
-    try:
-        while job.running:
-            bar.progress(job.fraction(), text=_stage_text(job))
-            job.wait(0.2)
-    except BaseException:  # Streamlit stops this script for a new one (Cancel, or any field): stop the run too
-        job.cancel()
-        CANCELLED.add(SESSION)
-        raise
-    progress_slot.empty()
-    if isinstance(job.error, ConfigError):
-        st.error(messages.error_message(job.error, lang, _field_name))
-    elif job.error is not None:  # a failing run is shown, the server and the page go on
-        st.error(t("failed", lang).format(f"{type(job.error).__name__}: {job.error}"))
-    else:
+    def record(job: PageRun, into: list[wb.Outcome]) -> None:
+        """Put a finished run in the history (no Streamlit call: nothing can stop it half-way)."""
+        if job.error is not None or job.result is None:
+            return
         outcome: wb.Outcome = job.result
         outcome.values, outcome.capacity = dict(values), capacity
         if outcome.baseline is not None:
@@ -289,7 +277,33 @@ if clicked:
                                                     if not k.startswith("run.")}}
             if outcome.baseline.stability is None:  # a model without a verdict: the baseline's capacity check
                 outcome.baseline.capacity = wb.capacity_for(base_dc, run_ov)
-        state.history.append(outcome)
+        into.append(outcome)
+
+    runs_kept = state.history  # the session's own list, added to in place
+    with progress_slot.container():
+        st.button(t("cancel", lang), key="cancel")  # a click reruns the page, which stops the run below
+        bar = st.progress(0.0, text="…")
+    # from here to the run's record, a stopped script either cancels the run (and says so) or keeps its answer
+    job = PageRun(work)
+    try:
+        RUN_WANTED.discard(SESSION)
+        job.start()
+        while job.running:
+            bar.progress(job.fraction(), text=_stage_text(job))
+            job.wait(0.2)
+    except BaseException:  # Streamlit stops this script for a new one (Cancel, or any field): stop the run too
+        if job.running:
+            job.cancel()
+            CANCELLED.add(SESSION)
+        else:  # it had just finished: its answer is kept
+            record(job, runs_kept)
+        raise
+    record(job, runs_kept)
+    progress_slot.empty()
+    if isinstance(job.error, ConfigError):
+        st.error(messages.error_message(job.error, lang, _field_name))
+    elif job.error is not None and not isinstance(job.error, RunCancelled):  # shown; the server and page go on
+        st.error(t("failed", lang).format(f"{type(job.error).__name__}: {job.error}"))
 
 history: list[wb.Outcome] = state.history
 
@@ -338,6 +352,8 @@ if history:
     st.subheader(t("answer.run", lang).format(o.name, _known("terr", o.territory), _known("scen", o.cfg.scenario.name),
                                               answer.replications(o.replications, lang)))
     answer.verdict_block(st, o.name, o.stability, o.capacity, lang, o.kpis.get("open_at_horizon_share"))
+    for warning in dict.fromkeys([*o.warnings, *(o.baseline.warnings if o.baseline is not None else [])]):
+        st.warning(t("run.warning", lang).format(warning))  # a surge after the run's end, staff no one calls on
     if o.baseline is None:
         st.write(t("answer.alone", lang))
         answer.value_table(st, o, lang)
@@ -399,6 +415,7 @@ if history:
         t("col.levers", lang): _changed(h),
         t("col.reps", lang): h.replications,
         t("col.territory", lang): _known("terr", h.territory),
+        t("col.scenario", lang): _known("scen", h.cfg.scenario.name),
         t("col.verdict", lang): answer.verdict_word(h, lang),
         t("dkpi.on_time_rate", lang): decision.fmt_value("on_time_rate", h.kpis.get("on_time_rate"), lang),
         t("col.store", lang): t("yes" if h.from_store else "no", lang)} for h in history]).style.hide(axis="index"))

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CANCELLED", "PageRun", "RunCancelled", "Stage"]
+__all__ = ["CANCELLED", "RUN_WANTED", "PageRun", "RunCancelled", "Stage"]
 
 #: the sessions whose run was just cancelled (kept by the server: Streamlit drops what a stopped script
 #: writes to its session state, so the page's next run reads the fact here and says so)
 CANCELLED: set[str] = set()
+#: the sessions whose Run was clicked and whose run has not started yet (kept by the server: a click's
+#: callback that touched the session state as the next action arrived would be stopped there, and lost)
+RUN_WANTED: set[str] = set()
 
 
 class RunCancelled(BaseException):

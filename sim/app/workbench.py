@@ -39,6 +39,7 @@ from sim.metrics.stability import is_unstable
 from sim.runs.config import resolve_defaults
 from sim.runs.store import lookup
 from sim.scenario.constants import CLOSED, HOURS_PER_DAY
+from sim.scenario.lever_warnings import lever_warnings
 from sim.scenario.schema import Config
 
 __all__ = ["HEADLINE_KPIS", "RUN_LOCK", "Outcome", "capacity_for", "presets", "what_if"]
@@ -192,6 +193,7 @@ class Outcome:
     stability: dict[str, Any] | None = None  # sim.metrics.stability.Stability.to_dict(), where the run has one
     values: dict[str, Any] = field(default_factory=dict)  # every lever's value (the page's fields)
     capacity: CapacityReport | None = None  # the capacity check of its levers (the verdict before stability existed)
+    warnings: list[str] = field(default_factory=list)  # what in its config changes nothing (a surge after its end)
 
     @property
     def replications(self) -> int:
@@ -247,7 +249,8 @@ def _run(name: str, base: Sequence[str], levers: Sequence[str]) -> Outcome:
     out_dir = Path(result.out_dir)
     return Outcome(name=name, overrides=list(levers), base=list(base), kpis=dict(result.kpis), ci=dict(result.ci),
                    runs=list(result.runs), out_dir=out_dir, from_store=hit,
-                   seconds=time.perf_counter() - t0, cfg=result.cfg, stability=stability_of(result, out_dir))
+                   seconds=time.perf_counter() - t0, cfg=result.cfg, stability=stability_of(result, out_dir),
+                   warnings=lever_warnings(result.cfg, [*base, *levers]))
 
 
 def _no_stages(_plan: list[Stage], _index: int) -> None:

@@ -120,3 +120,22 @@ def test_a_surge_says_whether_it_calls_out_volunteers() -> None:
     assert flood.scenario.surges and flood.scenario.surges[0].volunteers
     assert value_words("scenario.surges", flood.scenario.surges, flood, "en").endswith("volunteers called out")
     assert value_words("scenario.surges", flood.scenario.surges, flood, "zh").endswith("动员志愿者")
+
+
+def test_runs_of_different_scenarios_or_presets_are_not_paired_and_say_so() -> None:
+    """Another scenario is not a lever: "no lever differs" alone would hide it, and pairing would call a change."""
+    from sim.app import answer
+
+    town = _outcome("#1", [])
+    base = [b for b in BASE if not b.startswith("scenario=")]
+    moved = Outcome(name="#2", overrides=[], base=[*base, "scenario=relocation"], kpis={}, ci={}, runs=[],
+                    out_dir=Path("."), from_store=False, seconds=0.0,
+                    cfg=load_config([*base, "scenario=relocation"]))
+    assert town.cfg.scenario.name != "relocation"
+    assert not answer.comparable(town, moved)
+    assert "scenario" in answer.base_words(town, moved, "en") and "relocation" in answer.base_words(town, moved, "en")
+    assert "搬迁安置" in answer.base_words(town, moved, "zh")
+    preset = Outcome(name="#3", overrides=[], base=[*BASE, "calibrated=harbour"], kpis={}, ci={}, runs=[],
+                     out_dir=Path("."), from_store=False, seconds=0.0, cfg=town.cfg)
+    assert not answer.comparable(town, preset)
+    assert answer.base_words(town, preset, "en") == "calibrated preset (none) → harbour"

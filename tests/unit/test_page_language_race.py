@@ -21,10 +21,13 @@ import pytest
 from streamlit.runtime.state.session_state import SessionState
 from streamlit.testing.v1 import AppTest
 
+from sim.app.progress import RUN_WANTED
 from sim.app.workbench import CHARTS
 
 PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
 FULLTIME = "staffing.fulltime_per_grid"
+#: the session id Streamlit's script tester gives its one session (the page keys server-side facts by it)
+SESSION = "test session id"
 
 
 @pytest.fixture
@@ -118,11 +121,20 @@ def test_the_following_warm_up_field_keeps_a_planners_value_and_its_rule(page: A
 def test_a_click_on_run_kept_from_a_stopped_script_run_is_run(page: Any) -> None:
     for lever, value in (("run.replications", 1), ("run.horizon_days", 10), ("run.warmup_days", 1)):
         _field(page, lever).set_value(value).run()
-    page.session_state["run_wanted"] = True  # what Run's callback keeps before the script runs
+    RUN_WANTED.add(SESSION)  # what Run's callback keeps, before the script run it asked for was stopped
     page.run()
     assert not page.exception
     assert len(page.session_state["history"]) == 1
-    assert "run_wanted" not in page.session_state
+    assert SESSION not in RUN_WANTED  # run once, not again on the next rerun
+    page.run()
+    assert len(page.session_state["history"]) == 1
+
+
+def test_a_click_on_a_page_with_errors_is_not_kept_for_later(page: Any) -> None:
+    _field(page, "run.replications").set_value(0)
+    RUN_WANTED.add(SESSION)
+    page.run()
+    assert SESSION not in RUN_WANTED and not page.session_state["history"]
 
 
 def test_the_compared_pair_is_kept_through_a_language_switch(page: Any) -> None:

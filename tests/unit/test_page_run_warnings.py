@@ -1,0 +1,52 @@
+"""A surge the planner adds on the page falls inside the run asked for, and a run's warnings reach the page.
+
+A surge added by the page used to start half-way through the base's horizon (day 182.5 of a
+year) whatever the horizon field said, so a 40-day run with "add a surge" changed nothing
+while its levers line said it did; and the page showed none of a run's warnings (a flood
+scenario's surge on day 180 of a 30-day run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim.app import levers as lv
+from sim.app import workbench as wb
+
+PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
+
+
+def test_a_surge_added_on_the_page_starts_half_way_through_the_runs_horizon() -> None:
+    _dc, cfg = wb.base_config(wb.base_overrides("township", "baseline", None, "results"))
+    values = {**lv.base_levers(cfg), "surge.on": True, "run.horizon_days": 40.0, "run.warmup_days": 2.0}
+    surge = [o for o in lv.overrides_for(cfg, values) if o.startswith("scenario.surges=")]
+    assert surge and "start_day:20.0" in surge[0]
+    quick = lv.quick_config(wb.base_config(wb.base_overrides("township", "baseline", None, "results"))[0],
+                            lv.overrides_for(cfg, values))
+    assert quick.scenario.surges[0].start_day < quick.run.horizon_days
+
+
+@pytest.fixture
+def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("GRIDSIM_WORKBENCH_RESULTS", str(tmp_path / "results"))
+    at = AppTest.from_file(str(PAGE), default_timeout=240).run()
+    assert not at.exception
+    return at
+
+
+def _field(at: Any, lever: str) -> Any:
+    return next(w for w in at.number_input if w.key.endswith(f"|{lever}"))
+
+
+def test_a_scenario_surge_after_the_runs_end_is_said_on_the_page(page: Any) -> None:
+    next(w for w in page.selectbox if w.key.startswith("scenario.")).set_value("flood").run()
+    for lever, value in (("run.replications", 1), ("run.horizon_days", 30), ("run.warmup_days", 2)):
+        _field(page, lever).set_value(value).run()
+    page.button(key="run").click().run()
+    assert not page.exception and len(page.session_state["history"]) == 1
+    said = [w.value for w in page.warning]
+    assert any(w.startswith("Changes nothing in this run:") and "at or after the horizon" in w for w in said), said
