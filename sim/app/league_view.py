@@ -50,8 +50,9 @@ def _t(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def search(frame: pd.DataFrame, query: str, lang: str) -> pd.DataFrame:
-    """The rows whose place or parent contains ``query`` (any case; empty: every row)."""
+def search(frame: pd.DataFrame, query: str, lang: str, also: pd.Series | None = None) -> pd.DataFrame:
+    """The rows whose place or parent contains ``query`` (any case; empty: every row), or whose ``also``
+    (the same rows' names in the other language: a search typed before a language switch) does."""
     q = query.strip().casefold()
     if not q:
         return frame
@@ -60,6 +61,8 @@ def search(frame: pd.DataFrame, query: str, lang: str) -> pd.DataFrame:
     for c in cols:
         if c in frame.columns:
             hit |= frame[c].astype(str).str.casefold().str.contains(q, regex=False)
+    if also is not None:
+        hit |= also.reindex(frame.index).fillna("").astype(str).str.casefold().str.contains(q, regex=False)
     return frame[hit]
 
 
@@ -103,8 +106,8 @@ def render(page: Any, outcome: Any, lang: str, tag: str = "") -> None:
     n = int(getattr(outcome, "replications", 1) or 1)
     if n > 1:  # the tables are replication 0's (sim.runs.api writes them from its records)
         st.caption(_t("first", lang).format(n=n))
-    show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key=f"league-{Path(outcome.out_dir).name}",
-                tag=tag)
+    # one level and one search for the page, whichever run is shown (a planner compares runs by them)
+    show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key="league-page", tag=tag)
 
 
 def _level_kept(widget_key: str, kept_key: str) -> None:
@@ -137,7 +140,11 @@ def show_league(tables: Mapping[str, pd.DataFrame], cfg: Config, lang: str, key:
         st.session_state[kept] = level
         frame = league_frame(tables[level], names, lang)
         query = st.text_input(_t("search", lang), key=f"{key}-{level}-search", help=_t("search.help", lang))
-        shown = search(frame, query, lang)
+        other = place_names_of(cfg, "zh" if lang == "en" else "en")
+        table = tables[level]
+        also = pd.Series([f"{other.get(str(c), str(c))} {other.get(str(p), str(p))}"
+                          for c, p in zip(table["code"], table["parent"], strict=True)], index=table.index)
+        shown = search(frame, query, lang, also)
         k = max(1, sum(1 for b in frame[league_header("band", lang)] if b) // 2)
         st.caption(_t("shown", lang).format(shown=len(shown), total=len(frame), k=k))
         css = dict(zip(shown.index, highlight_rows(shown, lang), strict=True))

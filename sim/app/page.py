@@ -201,8 +201,8 @@ for group in ("staff", "modules", "departments", "dispatch", "scenario", "run"):
         spots[lever.key] = box.empty()
         if values[lever.key] != defaults[lever.key]:
             S[lever.key] = values[lever.key]
-        else:
-            S.pop(lever.key, None)
+        # a value the planner set that equals this base's own stays in S: another base may differ (a trip
+        # there and back keeps it); the planner's own return to the base's value leaves S in its callback
 wanted = settings.encode(S, levers)
 if st.query_params.to_dict() != wanted:
     st.query_params.from_dict(wanted)

@@ -74,6 +74,14 @@ def test_search_and_highlight() -> None:
     hit = search(frame, "  TOWNSHIP 3 ", "en")  # by the parent's name, any case
     assert 0 < len(hit) < len(frame) and set(hit["part of"]) == {"Township 3"}
     assert len(search(frame, "", "en")) == len(frame)
+    # a search typed in English still finds its rows once the names are in Chinese (a language switch)
+    raw = _table(120)
+    zh = league_frame(raw, place_names_of(cfg, "zh"), "zh")
+    en_names = place_names_of(cfg, "en")
+    pairs = zip(raw["code"], raw["parent"], strict=True)
+    also = pd.Series([f"{en_names.get(c, c)} {en_names.get(p, p)}" for c, p in pairs], index=raw.index)
+    assert search(zh, "township 3", "zh").empty
+    assert set(search(zh, "township 3", "zh", also)[league_header("parent", "zh")]) == {"3号乡镇"}
     css = highlight_rows(frame, "en")
     assert css.count("background-color: #e3f1e6") == 10 and css.count("background-color: #f8e1df") == 10
 

@@ -102,6 +102,14 @@ def test_a_lever_set_back_to_its_default_takes_the_next_bases_value(page: Any) -
     assert "surge.on" not in page.session_state["settings"]
 
 
+def test_a_lever_equal_to_another_bases_value_survives_a_trip_there_and_back(page: Any) -> None:
+    _one(page.checkbox, r".*\|surge\.on").set_value(True).run()
+    _one(page.selectbox, r"scenario\.en\d+").set_value("flood").run()
+    assert _one(page.checkbox, r".*\|surge\.on").value  # flood's own surge is on too
+    _one(page.selectbox, r"scenario\.en\d+").set_value("baseline").run()
+    assert _one(page.checkbox, r".*\|surge\.on").value and page.session_state["settings"]["surge.on"] is True
+
+
 def test_the_following_warm_up_field_keeps_a_planners_value_and_its_rule(page: Any) -> None:
     """The warm-up follows the horizon while left alone; a value typed is kept through a switch."""
     default = _field(page, "run.warmup_days").value
