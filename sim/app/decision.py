@@ -232,6 +232,8 @@ def decision_rows(a_kpis: Mapping[str, Any], a_runs: Sequence[Mapping[str, Any]]
         if c.verdict in ("better", "worse") and _shown_as_zero(k, c, scale, lang):
             c = replace(c, verdict="too_small")  # "0.0 points … better" reads as nothing called better
         change = _fmt_change(k, c, lang, scale)
+        if not comparable and c.verdict == "unpaired":  # the bases differ, whatever the replications
+            change = t("dec.unpaired_base", lang)
         if comparable and (a is None) != (b is None) and c.verdict in ("unknown", "unpaired"):
             # one side's percentile passed the horizon: a change to a worse figure than any measured
             worse = b is None if DIRECTION.get(k, 1) < 0 else a is None

@@ -142,6 +142,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dec.exact": ("in every replication", "每次重复均如此"),
     "dec.no_change": ("no change in any replication", "各次重复均无变化"),
     "dec.unpaired": ("not paired: the replications differ", "无法配对：重复次数不同"),
+    "dec.unpaired_base": ("not paired: they simulate different things", "无法配对：仿真对象不同"),
     "dec.unknown": ("not measured on one side", "一方无法测得"),
     "dec.col.kpi": ("KPI", "指标"),
     "dec.col.baseline": ("baseline", "基准"),

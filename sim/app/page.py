@@ -245,8 +245,7 @@ clicked = run_slot.button(t("run", lang), type="primary", disabled=bool(problems
 if problems:  # a click on a page with errors runs nothing, now or later
     RUN_WANTED.discard(SESSION)
 clicked = (clicked or SESSION in RUN_WANTED) and not problems
-if SESSION in CANCELLED:
-    CANCELLED.discard(SESSION)
+if SESSION in CANCELLED:  # said until the next run starts: a rerun right after the cancel must not hide it
     progress_slot.warning(t("cancelled", lang))
 
 
@@ -287,6 +286,7 @@ if clicked:
     job = PageRun(work)
     try:
         RUN_WANTED.discard(SESSION)
+        CANCELLED.discard(SESSION)
         job.start()
         while job.running:
             bar.progress(job.fraction(), text=_stage_text(job))

@@ -118,7 +118,9 @@ def value_words(key: str, value: Any, cfg: Config, lang: str) -> str:
     if isinstance(value, str):
         if value in cfg.catalog.categories:
             return category_label(value, cfg.catalog.categories[value], lang)
-        return _w(_VALUES, value, lang) if value in _VALUES else humanize(value)
+        # a value that is also a phrase's name ("surge", "more": a surge may be named "surge") is a value, not
+        # that phrase: only the words of a choice or switch, never a template with blanks to fill
+        return _w(_VALUES, value, lang) if value in _VALUES and "{" not in _VALUES[value][0] else humanize(value)
     resident = ([float(value[i]) for i in RESIDENT_CHANNELS if i < len(value)]
                 if key == "discovery.channel_mix" and isinstance(value, list | tuple) else [])
     if sum(resident) > 0:

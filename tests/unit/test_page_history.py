@@ -139,3 +139,22 @@ def test_runs_of_different_scenarios_or_presets_are_not_paired_and_say_so() -> N
                      out_dir=Path("."), from_store=False, seconds=0.0, cfg=town.cfg)
     assert not answer.comparable(town, preset)
     assert answer.base_words(town, preset, "en") == "calibrated preset (none) → harbour"
+
+
+def test_a_surge_named_surge_is_a_name_in_the_words_not_a_phrase_with_blanks() -> None:
+    from sim.report.change import value_words
+
+    cfg = load_config(BASE)
+    for lang in ("en", "zh"):
+        words = value_words("scenario.surges[0].name", "surge", cfg, lang)
+        assert "{" not in words and words
+    assert value_words("dispatch.rule", "edf", cfg, "en") == "earliest deadline first"  # a choice still in words
+
+
+def test_rows_of_runs_that_simulate_different_things_give_that_reason() -> None:
+    from sim.app.decision import decision_rows
+
+    rows = decision_rows({"on_time_rate": 0.9}, [], {"on_time_rate": 0.8}, [], "en", comparable=False)
+    assert rows[0].change == "not paired: they simulate different things"
+    rows = decision_rows({"on_time_rate": 0.9}, [{"on_time_rate": 0.9}], {"on_time_rate": 0.8}, [], "en")
+    assert rows[0].change == "not paired: the replications differ"

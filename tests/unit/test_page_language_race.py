@@ -21,7 +21,7 @@ import pytest
 from streamlit.runtime.state.session_state import SessionState
 from streamlit.testing.v1 import AppTest
 
-from sim.app.progress import RUN_WANTED
+from sim.app.progress import CANCELLED, RUN_WANTED
 from sim.app.workbench import CHARTS
 
 PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
@@ -136,6 +136,19 @@ def test_a_click_on_run_kept_from_a_stopped_script_run_is_run(page: Any) -> None
     assert SESSION not in RUN_WANTED  # run once, not again on the next rerun
     page.run()
     assert len(page.session_state["history"]) == 1
+
+
+def test_a_cancel_is_said_until_the_next_run_starts(page: Any) -> None:
+    """A rerun right after a cancel (a language switch that stopped the run) must not hide the message."""
+    for lever, value in (("run.replications", 1), ("run.horizon_days", 10), ("run.warmup_days", 1)):
+        _field(page, lever).set_value(value).run()
+    CANCELLED.add(SESSION)
+    for _ in range(2):
+        page.run()
+        assert any("cancelled" in w.value for w in page.sidebar.warning)
+    RUN_WANTED.add(SESSION)
+    page.run()
+    assert SESSION not in CANCELLED and not any("cancelled" in w.value for w in page.sidebar.warning)
 
 
 def test_a_click_on_a_page_with_errors_is_not_kept_for_later(page: Any) -> None:
