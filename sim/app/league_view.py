@@ -23,7 +23,7 @@ from sim.report.league import highlight_rows, league_chart, league_frame, league
 from sim.report.places import place_names_of
 from sim.scenario.schema import Config
 
-__all__ = ["column_config", "league_tables_of", "render", "search", "show_league"]
+__all__ = ["column_config", "keep_choice", "league_tables_of", "render", "search", "show_league"]
 
 LEVELS = ("township", "village", "grid")
 _TEXT: dict[str, tuple[str, str]] = {
@@ -110,7 +110,16 @@ def render(page: Any, outcome: Any, lang: str, tag: str = "") -> None:
     show_league(league_tables_of(outcome.out_dir), outcome.cfg, lang, key="league-page", tag=tag)
 
 
-def _level_kept(widget_key: str, kept_key: str) -> None:
+def _other_names(table: pd.DataFrame, cfg: Config, lang: str) -> pd.Series:
+    """Each row's place and parent named in the other language (a search typed before a switch)."""
+    other = place_names_of(cfg, "zh" if lang == "en" else "en")
+    return pd.Series([f"{other.get(str(c), str(c))} {other.get(str(p), str(p))}"
+                      for c, p in zip(table["code"], table["parent"], strict=True)], index=table.index)
+
+
+def keep_choice(widget_key: str, kept_key: str) -> None:
+    """A widget's callback: its choice copied to ``kept_key`` of the session state at once, so that the
+    widget drawn again under another key (another language) starts from it."""
     if widget_key in st.session_state:
         st.session_state[kept_key] = st.session_state[widget_key]
 
@@ -136,15 +145,11 @@ def show_league(tables: Mapping[str, pd.DataFrame], cfg: Config, lang: str, key:
         before = st.session_state.get(kept)
         level = st.radio(_t("level", lang), levels, format_func=lambda lv: _t(f"tab.{lv}", lang), horizontal=True,
                          index=levels.index(before) if before in levels else 0, key=widget,
-                         label_visibility="collapsed", on_change=_level_kept, args=(widget, kept))
+                         label_visibility="collapsed", on_change=keep_choice, args=(widget, kept))
         st.session_state[kept] = level
         frame = league_frame(tables[level], names, lang)
         query = st.text_input(_t("search", lang), key=f"{key}-{level}-search", help=_t("search.help", lang))
-        other = place_names_of(cfg, "zh" if lang == "en" else "en")
-        table = tables[level]
-        also = pd.Series([f"{other.get(str(c), str(c))} {other.get(str(p), str(p))}"
-                          for c, p in zip(table["code"], table["parent"], strict=True)], index=table.index)
-        shown = search(frame, query, lang, also)
+        shown = search(frame, query, lang, _other_names(tables[level], cfg, lang) if query.strip() else None)
         k = max(1, sum(1 for b in frame[league_header("band", lang)] if b) // 2)
         st.caption(_t("shown", lang).format(shown=len(shown), total=len(frame), k=k))
         css = dict(zip(shown.index, highlight_rows(shown, lang), strict=True))

@@ -390,17 +390,12 @@ if capacity is not None:
                               for s in capacity.loads])
         st.table(loads.style.hide(axis="index"))
 
-def _chart_kept(widget_key: str) -> None:
-    if widget_key in state:
-        state.chart = state[widget_key]
-
-
 if history:
     o = history[pick]
     st.header(t("charts", lang))
     shown = st.radio(t("charts", lang), wb.CHARTS, format_func=lambda n: t(f"chart.{n}", lang), horizontal=True,
                      index=wb.CHARTS.index(state.get("chart", "cdf")), key=f"chart.{tag}",
-                     label_visibility="collapsed", on_change=_chart_kept, args=(f"chart.{tag}",))
+                     label_visibility="collapsed", on_change=league_view.keep_choice, args=(f"chart.{tag}", "chart"))
     state.chart = shown
     png = wb.chart(o, shown, lang, history)
     if png is not None:

@@ -19,27 +19,18 @@ from unittest import mock
 
 import pytest
 from streamlit.runtime.state.session_state import SessionState
-from streamlit.testing.v1 import AppTest
 
 from sim.app.progress import CANCELLED, RUN_WANTED
 from sim.app.workbench import CHARTS
+from tests.page_script import SESSION, open_page_script, set_run_fields
+from tests.page_script import lever_field as _field
 
-PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
 FULLTIME = "staffing.fulltime_per_grid"
-#: the session id Streamlit's script tester gives its one session (the page keys server-side facts by it)
-SESSION = "test session id"
 
 
 @pytest.fixture
 def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("GRIDSIM_WORKBENCH_RESULTS", str(tmp_path / "results"))
-    at = AppTest.from_file(str(PAGE), default_timeout=240).run()
-    assert not at.exception
-    return at
-
-
-def _field(at: Any, lever: str) -> Any:
-    return next(w for w in at.number_input if w.key.endswith(f"|{lever}"))
+    return open_page_script(tmp_path, monkeypatch)
 
 
 def _one(widgets: Any, pattern: str) -> Any:
@@ -127,8 +118,7 @@ def test_the_following_warm_up_field_keeps_a_planners_value_and_its_rule(page: A
 
 
 def test_a_click_on_run_kept_from_a_stopped_script_run_is_run(page: Any) -> None:
-    for lever, value in (("run.replications", 1), ("run.horizon_days", 10), ("run.warmup_days", 1)):
-        _field(page, lever).set_value(value).run()
+    set_run_fields(page, 1, 10, 1)
     RUN_WANTED.add(SESSION)  # what Run's callback keeps, before the script run it asked for was stopped
     page.run()
     assert not page.exception
@@ -140,8 +130,7 @@ def test_a_click_on_run_kept_from_a_stopped_script_run_is_run(page: Any) -> None
 
 def test_a_cancel_is_said_until_the_next_run_starts(page: Any) -> None:
     """A rerun right after a cancel (a language switch that stopped the run) must not hide the message."""
-    for lever, value in (("run.replications", 1), ("run.horizon_days", 10), ("run.warmup_days", 1)):
-        _field(page, lever).set_value(value).run()
+    set_run_fields(page, 1, 10, 1)
     CANCELLED.add(SESSION)
     for _ in range(2):
         page.run()
@@ -159,8 +148,7 @@ def test_a_click_on_a_page_with_errors_is_not_kept_for_later(page: Any) -> None:
 
 
 def test_the_compared_pair_is_kept_through_a_language_switch(page: Any) -> None:
-    for lever, value in (("run.replications", 2), ("run.horizon_days", 20), ("run.warmup_days", 2)):
-        _field(page, lever).set_value(value).run()
+    set_run_fields(page, 2, 20, 2)
     for n in (2, 3):
         _field(page, FULLTIME).set_value(n).run()
         page.button(key="run").click().run()

@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from sim.app import levers as lv
 from sim.app import workbench as wb
-
-PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
+from tests.page_script import open_page_script, set_run_fields
 
 
 def test_a_surge_added_on_the_page_starts_half_way_through_the_runs_horizon() -> None:
@@ -32,20 +30,12 @@ def test_a_surge_added_on_the_page_starts_half_way_through_the_runs_horizon() ->
 
 @pytest.fixture
 def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("GRIDSIM_WORKBENCH_RESULTS", str(tmp_path / "results"))
-    at = AppTest.from_file(str(PAGE), default_timeout=240).run()
-    assert not at.exception
-    return at
-
-
-def _field(at: Any, lever: str) -> Any:
-    return next(w for w in at.number_input if w.key.endswith(f"|{lever}"))
+    return open_page_script(tmp_path, monkeypatch)
 
 
 def test_a_scenario_surge_after_the_runs_end_is_said_on_the_page(page: Any) -> None:
     next(w for w in page.selectbox if w.key.startswith("scenario.")).set_value("flood").run()
-    for lever, value in (("run.replications", 1), ("run.horizon_days", 30), ("run.warmup_days", 2)):
-        _field(page, lever).set_value(value).run()
+    set_run_fields(page, 1, 30, 2)
     page.button(key="run").click().run()
     assert not page.exception and len(page.session_state["history"]) == 1
     said = [w.value for w in page.warning]
