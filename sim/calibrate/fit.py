@@ -261,9 +261,8 @@ class Simulator:
             ys.append(np.where(np.isfinite(close) & (close <= horizon), close, horizon)[keep] - occ[keep])
             depts.append(self.cat_dept[np.asarray(m.category, np.int64)[keep]])
             created.append(occ[keep])
-        y, dept = np.concatenate(ys), np.concatenate(depts)
-        w = tb.recency_weights(np.concatenate(created))
-        return {d: Weighted(y[dept == k], w[dept == k]) for k, d in enumerate(self.dept_names)}
+        y, dept, at = np.concatenate(ys), np.concatenate(depts), np.concatenate(created)
+        return {d: Weighted(y[dept == k], tb.recency_weights(at[dept == k], d)) for k, d in enumerate(self.dept_names)}
 
 
 @dataclass(frozen=True)
@@ -274,9 +273,9 @@ class Weighted:
     weights: np.ndarray
 
 
-def observed_weighted(obs: pd.DataFrame, tb: Timebase) -> Weighted:
+def observed_weighted(obs: pd.DataFrame, tb: Timebase, department: str) -> Weighted:
     """A department's observed training cases as the fit compares them (``Simulator.censored_by_department``)."""
-    return Weighted(censored_hours(obs, tb.extracted_at), tb.recency_weights(tb.hours(obs["created"])))
+    return Weighted(censored_hours(obs, tb.extracted_at), tb.recency_weights(tb.hours(obs["created"]), department))
 
 
 def _w1(a: Weighted, b: Weighted) -> float:
@@ -374,7 +373,7 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
             if "long_work_hours" in x0:
                 point["long_work_hours"] = max(0.05, x0["long_work_hours"] * scale)
             study.enqueue_trial(point)
-        ow = observed_weighted(g, tb)
+        ow = observed_weighted(g, tb, d)
         y = np.log1p(np.maximum(ow.hours, 0.0))
         # the weighted sd over the square root of the cases' effective number (Kish)
         n_eff = float(ow.weights.sum() ** 2 / max(float((ow.weights ** 2).sum()), 1e-300))
@@ -382,7 +381,7 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
         searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
                                        max_work=max_work(g), study=study, noise=sd / np.sqrt(max(n_eff, 1.0)),
                                        long_share=long_share)
-    obs_y = {d: observed_weighted(obs_by_dept[d], tb) for d in depts}
+    obs_y = {d: observed_weighted(obs_by_dept[d], tb, d) for d in depts}
     start = time.perf_counter()
     best_params = {d: initial_guess(obs_by_dept[d], fit.works.get(d)) for d in depts}
     sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts},

@@ -20,6 +20,7 @@ weekday profile and the office days are rotated to it (``Timebase``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -52,13 +53,33 @@ POOLED = "pooled (small departments)"
 #: its practice or recovers from a storm; a season's requests come and go), and the model predicts
 #: the months after the training window: so a training case weighs by its recency in what the fit
 #: reads of handling (close times, shares settled at once, on the quick path or left open) and of
-#: the category mix, its weight halving every ``HALF_LIFE_SHARE`` of the training window (a quarter:
-#: the last quarter carries half the weight), and never less than ``HALF_LIFE_MIN_DAYS``: drift is
-#: slower than a week's cycle, and a one-week log weighted by the day fitted the day after its
-#: holiday alone (its held-out median 3x the observed). Arrival rates and their hour, weekday and
-#: month profiles read every training day alike: a season profile needs all of its months.
+#: the category mix, its weight halving every half-life. How fast each department's handling and
+#: the mix drift is read from the training months themselves (``sim.calibrate.recency``); where the
+#: window is too short to tell, the half-life is ``HALF_LIFE_SHARE`` of the training window (the
+#: last quarter carries half the weight). Never less than ``HALF_LIFE_MIN_DAYS``: drift is slower
+#: than a week's cycle, and a one-week log weighted by the day fitted the day after its holiday
+#: alone (its held-out median 3x the observed). Arrival rates and their hour, weekday and month
+#: profiles read every training day alike: a season profile needs all of its months.
 HALF_LIFE_SHARE = 0.25
 HALF_LIFE_MIN_DAYS = 28.0
+
+
+@dataclass(frozen=True)
+class Recency:
+    """Half-lives in days (``math.inf``: every training day alike) chosen from the training months:
+    the category mix's and each model department's handling (``sim.calibrate.recency``)."""
+
+    mix_days: float
+    by_department: tuple[tuple[str, float], ...]
+    handling_days: float  # a department the choice had too few cases for takes all departments' choice
+    rule: str
+    #: each candidate's mean distance over the origins, for the mix, all departments and each one
+    scores: dict[str, dict[str, float]] = field(default_factory=dict, hash=False, compare=False)
+
+    def days(self, department: str | None) -> float:
+        if department is None:
+            return self.mix_days
+        return dict(self.by_department).get(department, self.handling_days)
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,7 @@ class Timebase:
     last_created: pd.Timestamp | None = None
     holidays: tuple[dt.date, ...] = ()  # the log's public holidays (``sim.calibrate.holidays``)
     workdays: tuple[dt.date, ...] = ()  # its make-up working days (调休)
+    recency: Recency | None = None  # the half-lives read from the log; None: the window-share rule
 
     @property
     def window_end(self) -> pd.Timestamp:
@@ -106,13 +128,19 @@ class Timebase:
     def horizon_days(self) -> float:
         return float((self.extracted_at - self.t0) / pd.Timedelta(days=1))
 
-    def recency_weights(self, created_hours: np.ndarray) -> np.ndarray:
+    def default_half_life_days(self) -> float:
+        """The half-life of a window too short to read one from: a share of it, at least the floor."""
+        window = float((self.train_until - self.train_from) / pd.Timedelta(days=1))
+        return max(HALF_LIFE_SHARE * window, HALF_LIFE_MIN_DAYS)
+
+    def recency_weights(self, created_hours: np.ndarray, department: str | None = None) -> np.ndarray:
         """Each training case's weight by its created time (model hours): 1 at the end of the training
-        window, halving every ``HALF_LIFE_SHARE`` of the window or ``HALF_LIFE_MIN_DAYS``, the longer."""
+        window, halving every half-life: the model department's for handling, the mix's when
+        ``department`` is None (``Recency``; without one, ``default_half_life_days``)."""
         until = float((self.train_until - self.t0) / pd.Timedelta(hours=1))
-        half_life = max(HALF_LIFE_SHARE * float((self.train_until - self.train_from) / pd.Timedelta(hours=1)),
-                        HALF_LIFE_MIN_DAYS * 24.0)
-        return np.exp2((np.asarray(created_hours, dtype=np.float64) - until) / half_life)
+        days = self.recency.days(department) if self.recency is not None else self.default_half_life_days()
+        age = until - np.asarray(created_hours, dtype=np.float64)
+        return np.ones_like(age) if math.isinf(days) else np.exp2(-age / (days * 24.0))
 
     def model_weekdays(self, real_days: tuple[int, ...]) -> list[int]:
         """Model weekday indices j whose real weekday (weekday0 + j) % 7 is in ``real_days``."""
@@ -272,6 +300,24 @@ def small_departments(tr: pd.DataFrame) -> list[str]:
     return sorted(str(d) for d in counts.index[counts < MIN_DEPARTMENT_ROWS])
 
 
+def category_departments(tr: pd.DataFrame) -> pd.Series:
+    """The model department of each category: the one that handled most of its training cases
+    (``POOLED`` for a small department)."""
+    dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
+    small = set(small_departments(tr))
+    return dept_of.map(lambda d: POOLED if d in small else d)
+
+
+def handling_weights(tr: pd.DataFrame, tb: Timebase, model_dept: pd.Series) -> pd.Series:
+    """Each training case's recency weight at its model department's half-life (``model_dept`` by row)."""
+    created = tb.hours(tr["created"])
+    out = np.empty(len(tr))
+    for d in pd.unique(model_dept):
+        sel = (model_dept == d).to_numpy()
+        out[sel] = tb.recency_weights(created[sel], str(d))
+    return pd.Series(out, index=tr.index)
+
+
 def office_calendar(tb: Timebase) -> WorkCalendar:
     """The departments' office hours on the log's calendar (Mon-Fri 08:00-17:00, its holidays off,
     its make-up working days on), in model time."""
@@ -348,18 +394,19 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     cal, work = _deadline_days(tr, tb)
     working = _spread(work, tr["category"]) < _spread(cal, tr["category"])  # a tie: calendar days
     days = work if working else cal
-    dept_of = tr.groupby("category")["department"].agg(lambda s: s.value_counts().index[0])
+    dept_of = category_departments(tr)
     small = set(small_departments(tr))
-    dept_of = dept_of.map(lambda d: POOLED if d in small else d)
     # pooled department values for small categories
     old = tr["created"] <= tb.extracted_at - pd.Timedelta(days=LEFT_OPEN_DAYS)
     pooled_dept = tr["department"].map(lambda d: POOLED if d in small else d)
+    model_dept = tr["category"].map(dept_of)  # the department the model sends each category to
+    # the mix (category shares, their due dates) and each department's handling drift at their own pace
     weight = pd.Series(tb.recency_weights(tb.hours(tr["created"])), index=tr.index)
+    handling_w = handling_weights(tr, tb, model_dept)
     by_dept = pd.DataFrame({"d": pooled_dept, "fast": fast, "h": hours, "due": days, "old": old,
-                            "left": old & tr["closed"].isna(), "w": weight})
+                            "left": old & tr["closed"].isna(), "w": handling_w})
     pooled = {d: g for d, g in by_dept.groupby("d")}
-    # one path or two per department (the department the model sends each category to)
-    model_dept = tr["category"].map(dept_of)
+    # one path or two per department
     waited = np.where(tr["closed"].notna(), hours, (tb.extracted_at - tr["created"]).dt.total_seconds() / 3600.0)
     mixed = ~fast & ~by_dept["left"]  # through the department: neither settled on the spot nor left open
     quick = pd.Series(0.0, index=tr.index)
@@ -379,7 +426,7 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
         not_quick = 1.0 - quick[sel].to_numpy()
         works[str(d)] = choose_works(worked[sel], is_open[sel], not_quick)
         long[sel] = works[str(d)].posterior_long(worked[sel], is_open[sel])
-        queue_w[sel] = not_quick * (worked[sel] >= MIN_WORKED_HOURS) * weight[sel].to_numpy()
+        queue_w[sel] = not_quick * (worked[sel] >= MIN_WORKED_HOURS) * handling_w[sel].to_numpy()
     # each category's pace within its department's queue
     factors = work_factors(np.log(np.maximum(worked, MIN_WORKED_HOURS)), is_open, queue_w.to_numpy(),
                            tr["category"].to_numpy(), model_dept.to_numpy())
@@ -405,7 +452,8 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
             due_share=float(np.average(g["due"].notna(), weights=weight.loc[g.index])),
             deadline_days=float(due.median()) if len(due) else None, deadline_rows=int(len(due)),
             open_share=float((w * src["left"]).sum() / old_w) if old_w > 0 else 0.0,
-            quick_share=float(np.average(quick_src, weights=weight.loc[quick_src.index])) if len(quick_src) else 0.0,
+            quick_share=float(np.average(quick_src, weights=handling_w.loc[quick_src.index])) if len(quick_src)
+            else 0.0,
             quick_hours=path.quick_mean_hours if path is not None else 0.0,
             quick_cv=path.quick_cv if path is not None else 0.0,
             long_share=float(np.average(long.loc[long_src], weights=long_w)) if long_w.sum() > 0 else 0.0,

@@ -14,7 +14,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from sim.calibrate.profile import (
     timebase,
     training,
 )
+from sim.calibrate.recency import choose_recency, recency_line, recency_record
 from sim.calibrate.report import write_report
 from sim.calibrate.split import split_by_department
 from sim.calibrate.trace import traced_cases
@@ -122,6 +123,8 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
     if split:
         say(f"calibrate: {split} model categor{'y' if split == 1 else 'ies'} added for the cases of a category "
             "handled by a department other than its main one (named '<category> (<department>)')")
+    tb = replace(tb, recency=choose_recency(training(cases, tb), tb))
+    say(recency_line(tb))
     small = small_departments(training(cases, tb))
     if small:
         say(f"calibrate: warning: {len(small)} department(s) with fewer than {MIN_DEPARTMENT_ROWS} training cases "
@@ -163,7 +166,9 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
                  "works": {d: {k: v for k, v in asdict(c).items() if k != "params"} for d, c in fit.works.items()},
                  # per category: its work over its department's, read from the log (sim.calibrate.category_work)
                  "category_work": {c.name: {"department": c.department, "factor": c.work_factor}
-                                   for c in fit.categories.values()}}
+                                   for c in fit.categories.values()},
+                 # how fast the fit forgets: the half-lives read from the training months, and why
+                 "recency": recency_record(tb)}
         (tmp / "fit.json").write_text(json.dumps(strict(extra), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         write_report(cases, simulated, record, tb, name, tmp)
         values = scenario_values(fit, res.handling, units, name, seed)

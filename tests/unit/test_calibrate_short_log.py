@@ -74,3 +74,11 @@ def test_fit_json_says_which_paths_and_why(calibrated) -> None:
     assert set(paths) == {"works", "police"}
     for p in paths.values():
         assert p["chosen"] in ("one path", "two paths") and p["why"].startswith(p["chosen"])
+
+
+def test_fit_json_says_a_week_is_too_short_to_read_a_drift_from(calibrated) -> None:
+    _code, tmp, _s, _caught = calibrated
+    (run,) = (tmp / "results").iterdir()
+    recency = json.loads((run / "fit.json").read_text())["recency"]
+    assert "too short" in recency["rule"] and recency["by_department"] == {}
+    assert recency["mix_days"] == recency["handling_days"] == 28.0  # the floor: a week's days weigh almost alike

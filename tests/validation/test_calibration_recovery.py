@@ -154,3 +154,12 @@ def test_deadlines_recovered(recovered) -> None:
     assert cal.fit.working_days
     for k, (d, _s, _f) in CATS.items():
         assert cal.fit.categories[k].deadline_days == (3.0 if d == "livelihood" else 5.0)
+
+
+def test_a_log_that_does_not_drift_is_read_with_a_long_memory(recovered) -> None:
+    # the generated year's handling and mix do not change: no half-life of the two shortest
+    # candidates (42 days or less) for the mix, any department or all of them
+    cal, _truth, _imp = recovered
+    r = cal.fit.tb.recency
+    assert r is not None and r.by_department, r
+    assert min([r.mix_days, r.handling_days, *(d for _, d in r.by_department)]) > 42.0, r

@@ -1,0 +1,177 @@
+"""How fast a log's handling and mix drift: half-lives read from its training months alone.
+
+The fit weighs a training case by its recency (``Timebase.recency_weights``), and how fast to
+forget is a property of the log, not a constant: one department changes its practice within
+weeks (a storm's backlog cleared, staff taken on), another closes its cases at the same pace all
+year, where a long memory only adds cases to learn from. So the half-lives are chosen by the
+training months' own forecasts (rolling origins, the way a forecaster is validated on a time
+series): at each origin (half-way through the training window, then at 60%, 70%, 80% and 90%
+of it) the cases created before it, weighted by their age at the origin, forecast the cases
+created in the next tenth of the window, so that no two forecasts share a case. A longer memory
+learns from more cases, so it is kept unless a shorter one forecasts better by more than the
+forecasts' own spread: the longest half-life whose mean distance is within one standard error
+(of its paired differences over the origins) of the best one's (the one-standard-error rule of
+model selection by cross-validation). On generated logs that do not drift this keeps a long
+memory; on a department whose pace changes half-way it chooses the shortest
+(``tests/unit/test_calibrate_recency_choice.py``, ``tests/property/test_recency_choice_property.py``).
+The held-out months are never read.
+
+- *Handling*, per model department (the department a category is sent to): the distance is the
+  W1 between log1p close hours, every case's close time censored at the same follow-up (from the
+  end of the training window to the extraction, which every training case has had), so that
+  older cases, followed longer, do not read as slower. A department with too few cases on either
+  side of every origin takes the choice read from all departments' cases together.
+- *The mix*: the total variation distance between the weighted category shares before the origin
+  and the shares in the forecast window.
+
+Candidates run from ``HALF_LIFE_MIN_DAYS`` up by a factor ``STEP`` to twice the window, and every
+day alike (``math.inf``). A window shorter than twice the floor cannot tell them apart (every
+candidate weighs its days almost alike) and takes the window-share rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import wasserstein_distance
+
+from sim.calibrate.distances import censored_hours
+from sim.calibrate.profile import HALF_LIFE_MIN_DAYS, Recency, Timebase, category_departments
+
+#: where the rolling origins fall, as shares of the training window
+ORIGINS = (0.5, 0.6, 0.7, 0.8, 0.9)
+#: each origin forecasts the cases of the next tenth of the window: the forecasts share no case
+WINDOW = 0.1
+#: each candidate half-life is this factor times the one before
+STEP = 1.5
+#: cases a department needs on each side of an origin for that origin to score it
+MIN_SIDE_ROWS = 30
+#: the handling choice of the departments with too few cases
+ALL = "all departments"
+
+
+def candidates(window_days: float) -> list[float]:
+    """Half-lives tried (days), shortest first, every day alike last."""
+    out = [HALF_LIFE_MIN_DAYS]
+    while out[-1] * STEP <= 2.0 * window_days:
+        out.append(out[-1] * STEP)
+    return [*out, math.inf]
+
+
+def _weights(age_days: np.ndarray, days: float) -> np.ndarray:
+    return np.ones_like(age_days) if math.isinf(days) else np.exp2(-age_days / days)
+
+
+def _handling_score(hours: np.ndarray, age: np.ndarray, before: np.ndarray, after: np.ndarray, days: float) -> float:
+    return float(wasserstein_distance(hours[before], hours[after], _weights(age[before], days)))
+
+
+def _mix_score(cats: np.ndarray, age: np.ndarray, before: np.ndarray, later: np.ndarray, days: float) -> float:
+    w = pd.Series(_weights(age[before], days)).groupby(cats[before]).sum()
+    after = pd.Series(cats[later]).value_counts()
+    keys = w.index.union(after.index)
+    p = w.reindex(keys, fill_value=0.0) / w.sum()
+    q = after.reindex(keys, fill_value=0).astype(float) / after.sum()
+    return float(0.5 * (p - q).abs().sum())
+
+
+def _choose(scores: dict[float, list[float]]) -> tuple[float, dict[str, float]]:
+    """The longest half-life within one standard error of the best (the one-standard-error rule of
+    model selection by cross-validation: a longer memory learns from more cases, so a shorter one
+    must beat it by more than the origins' spread), and each candidate's mean score (by label)."""
+    tried = sorted(d for d, v in scores.items() if v)
+    means = {d: float(np.mean(scores[d])) for d in tried}
+    best = min(tried, key=lambda d: means[d])
+    chosen = best
+    for d in reversed(tried):  # every day alike first, then shorter and shorter
+        diff = np.asarray(scores[d]) - np.asarray(scores[best])
+        se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        if float(diff.mean()) <= se:
+            chosen = d
+            break
+    return chosen, {label(d): round(m, 5) for d, m in means.items()}
+
+
+def label(days: float) -> str:
+    return "every day alike" if math.isinf(days) else f"{days:.3g} days"
+
+
+def _origins(tr: pd.DataFrame, tb: Timebase) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(created before the origin, created in its forecast window, age at the origin in days) per origin."""
+    created = tr["created"]
+    width = tb.train_until - tb.train_from
+    for share in ORIGINS:
+        origin = tb.train_from + share * width
+        until = tb.train_from + (share + WINDOW) * width
+        age = (origin - created).dt.total_seconds().to_numpy(np.float64) / 86400.0
+        yield (created < origin).to_numpy(), ((created >= origin) & (created < until)).to_numpy(), age
+
+
+def choose_recency(tr: pd.DataFrame, tb: Timebase) -> Recency:
+    """Half-lives for the mix and each model department, read from the training cases ``tr``."""
+    window = float((tb.train_until - tb.train_from) / pd.Timedelta(days=1))
+    if window < 2.0 * HALF_LIFE_MIN_DAYS or len(tr) == 0:
+        d = tb.default_half_life_days()
+        return Recency(mix_days=d, by_department=(), handling_days=d,
+                       rule=f"training window of {window:.3g} days: too short to read a drift from; "
+                            f"half-life a quarter of it, at least {HALF_LIFE_MIN_DAYS:g} days")
+    follow = float((tb.extracted_at - tb.train_until) / pd.Timedelta(hours=1))
+    hours = np.log1p(np.clip(censored_hours(tr, tb.extracted_at), 0.0, max(follow, 0.0)))
+    dept = tr["category"].map(category_departments(tr)).astype(str).to_numpy()
+    cats = tr["category"].astype(str).to_numpy()
+    tried = candidates(window)
+    mix: dict[float, list[float]] = {d: [] for d in tried}
+    handling: dict[str, dict[float, list[float]]] = {}
+    for before, after, age in _origins(tr, tb):
+        if before.sum() < MIN_SIDE_ROWS or after.sum() < MIN_SIDE_ROWS:
+            continue
+        groups = [(ALL, np.ones(len(tr), bool))] + [(str(d), dept == d) for d in np.unique(dept)]
+        for name, sel in groups:
+            if (before & sel).sum() < MIN_SIDE_ROWS or (after & sel).sum() < MIN_SIDE_ROWS:
+                continue
+            for days in tried:
+                handling.setdefault(name, {d: [] for d in tried})[days].append(
+                    _handling_score(hours[sel], age[sel], before[sel], after[sel], days))
+        for days in tried:
+            mix[days].append(_mix_score(cats, age, before, after, days))
+    if ALL not in handling:
+        d = tb.default_half_life_days()
+        return Recency(mix_days=d, by_department=(), handling_days=d,
+                       rule="too few cases on either side of the rolling origins; half-life a quarter of "
+                            f"the training window, at least {HALF_LIFE_MIN_DAYS:g} days")
+    mix_days, mix_means = _choose(mix)
+    all_days, all_means = _choose(handling.pop(ALL))
+    chosen = {name: _choose(s) for name, s in sorted(handling.items())}
+    rule = (f"rolling origins at {', '.join(f'{o:.0%}' for o in ORIGINS)} of the training window, each "
+            f"forecasting the next {WINDOW:.0%}: the longest half-life within one standard error of the best "
+            "forecast (handling: W1 of log1p close hours at equal follow-up; mix: total variation of category shares)")
+    return Recency(mix_days=mix_days, by_department=tuple((n, c[0]) for n, c in chosen.items()),
+                   handling_days=all_days, rule=rule,
+                   scores={"mix": mix_means, ALL: all_means, **{n: c[1] for n, c in chosen.items()}})
+
+
+def _days(days: float) -> float | None:
+    return None if math.isinf(days) else round(days, 3)
+
+
+def recency_record(tb: Timebase) -> dict[str, object]:
+    """``fit.json``'s account of the half-lives (days; null: every day alike)."""
+    r = tb.recency
+    if r is None:
+        return {"rule": "window share", "mix_days": _days(tb.default_half_life_days())}
+    return {"rule": r.rule, "mix_days": _days(r.mix_days), "handling_days": _days(r.handling_days),
+            "by_department": {d: _days(v) for d, v in r.by_department}, "scores": r.scores}
+
+
+def recency_line(tb: Timebase) -> str:
+    """One line for the calibration's output."""
+    r = tb.recency
+    if r is None or not r.by_department:
+        return f"calibrate: recency half-life {label(tb.default_half_life_days())} (the training window is " \
+               "too short or too sparse to read its drift from)"
+    by = ", ".join(f"{d} {label(v)}" for d, v in r.by_department)
+    return (f"calibrate: recency half-lives read from the training months (rolling origins): the mix "
+            f"{label(r.mix_days)}; handling {by}; other departments {label(r.handling_days)}")

@@ -1,0 +1,68 @@
+"""The recency half-lives are read from the training months: short where a log drifts, long where
+it does not, per department and for the mix; a window too short to tell takes the share rule."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate.profile import HALF_LIFE_MIN_DAYS, Recency
+from sim.calibrate.recency import candidates, choose_recency, recency_line, recency_record
+from tests.drifting_logs import T0, UNTIL, log, tb
+
+
+def test_candidates_run_from_the_floor_to_every_day_alike() -> None:
+    c = candidates(240.0)
+    assert c[0] == HALF_LIFE_MIN_DAYS and math.isinf(c[-1])
+    assert all(b == pytest.approx(a * 1.5) for a, b in zip(c[:-2], c[1:-1], strict=True))
+    assert c[-2] <= 480.0 < c[-2] * 1.5
+
+
+def test_a_department_that_drifts_forgets_fast_and_one_that_does_not_remembers() -> None:
+    r = choose_recency(log(1, drift=True), tb())
+    days = dict(r.by_department)
+    assert days["roads"] <= 42.0
+    assert days["parks"] >= 142.0
+    assert "rolling origins" in r.rule and set(r.scores) >= {"mix", "all departments", "roads", "parks"}
+
+
+def test_a_log_that_does_not_drift_keeps_a_long_memory() -> None:
+    r = choose_recency(log(2, drift=False), tb())
+    assert all(d >= 142.0 for _, d in r.by_department) and r.handling_days >= 142.0
+    assert r.mix_days >= 142.0
+
+
+def test_a_mix_that_drifts_is_read_with_a_short_memory() -> None:
+    assert choose_recency(log(3, drift=False, mix_drift=True), tb()).mix_days <= 42.0
+
+
+def test_a_short_window_takes_the_share_rule_and_says_so() -> None:
+    short = tb(T0 + pd.Timedelta(days=40))
+    r = choose_recency(log(4, drift=True, days=40.0, n=4_000), short)
+    assert r.by_department == () and r.mix_days == r.handling_days == short.default_half_life_days()
+    assert "too short" in r.rule
+    assert "too short" in recency_line(replace(short, recency=r))
+
+
+def test_the_weights_take_each_department_its_own_half_life() -> None:
+    r = Recency(mix_days=28.0, by_department=(("roads", 56.0), ("parks", math.inf)), handling_days=112.0, rule="x")
+    t = replace(tb(), recency=r)
+    end = float((UNTIL - T0) / pd.Timedelta(hours=1))
+    ages = np.array([end, end - 56 * 24.0])
+    assert t.recency_weights(ages, "roads") == pytest.approx([1.0, 0.5])
+    assert t.recency_weights(ages, "parks") == pytest.approx([1.0, 1.0])
+    assert t.recency_weights(ages, "elsewhere") == pytest.approx([1.0, 2 ** -0.5])
+    assert t.recency_weights(ages) == pytest.approx([1.0, 0.25])  # the mix
+
+
+def test_the_record_is_json_with_null_for_every_day_alike() -> None:
+    t = replace(tb(), recency=choose_recency(log(5, drift=True), tb()))
+    rec = json.loads(json.dumps(recency_record(t), allow_nan=False))
+    assert rec["by_department"]["parks"] is None or rec["by_department"]["parks"] >= 142.0
+    assert rec["by_department"]["roads"] <= 42.0
+    assert recency_record(tb())["rule"] == "window share"
