@@ -172,6 +172,6 @@ def recency_line(tb: Timebase) -> str:
     if r is None or not r.by_department:
         return f"calibrate: recency half-life {label(tb.default_half_life_days())} (the training window is " \
                "too short or too sparse to read its drift from)"
-    by = ", ".join(f"{d} {label(v)}" for d, v in r.by_department)
+    by = ", ".join(f"{d or '(the log names no department)'} {label(v)}" for d, v in r.by_department)
     return (f"calibrate: recency half-lives read from the training months (rolling origins): the mix "
             f"{label(r.mix_days)}; handling {by}; other departments {label(r.handling_days)}")

@@ -66,3 +66,9 @@ def test_the_record_is_json_with_null_for_every_day_alike() -> None:
     assert rec["by_department"]["parks"] is None or rec["by_department"]["parks"] >= 142.0
     assert rec["by_department"]["roads"] <= 42.0
     assert recency_record(tb())["rule"] == "window share"
+
+
+def test_a_log_without_departments_is_named_so_in_the_line() -> None:
+    nameless = log(6, drift=False).assign(department="")
+    line = recency_line(replace(tb(), recency=choose_recency(nameless, tb())))
+    assert "(the log names no department)" in line and "handling  " not in line
