@@ -31,3 +31,30 @@ def log(seed: int, *, drift: bool, mix_drift: bool = False, days: float = 240.0,
     created = T0 + pd.to_timedelta(day, unit="D")
     return pd.DataFrame({"created": created, "closed": created + pd.to_timedelta(hours, unit="h"),
                          "category": category, "department": np.where(roads, "roads", "parks")})
+
+
+#: each department's true median close time (hours) where it does not drift
+TRUE_MEDIAN = {"roads": 40.0, "parks": 60.0}
+
+
+def weighted_median_z(df: pd.DataFrame, t: Timebase, department: str) -> float:
+    """How far the department's recency-weighted median close time (at the half-life ``t`` gives it)
+    is from the truth, in standard errors of a median of its effective number of cases (Kish)."""
+    g = df[df["department"] == department]
+    hours = ((g["closed"] - g["created"]).dt.total_seconds() / 3600.0).to_numpy()
+    w = t.recency_weights(t.hours(g["created"]), department)
+    order = np.argsort(hours)
+    cum = np.cumsum(w[order]) / w.sum()
+    median = hours[order][np.searchsorted(cum, 0.5)]
+    n_eff = w.sum() ** 2 / (w ** 2).sum()
+    se_log = 1.2533 / np.sqrt(n_eff)  # the median of log hours: sigma 1, sqrt(pi / 2) / sqrt(n)
+    return float(abs(np.log(median / TRUE_MEDIAN[department])) / se_log)
+
+
+def weighted_share_z(df: pd.DataFrame, t: Timebase, category: str, share: float) -> float:
+    """How far the category's recency-weighted share of all cases is from ``share``, in binomial
+    standard errors of the weights' effective number of cases."""
+    w = t.recency_weights(t.hours(df["created"]))
+    got = float(w[(df["category"] == category).to_numpy()].sum() / w.sum())
+    n_eff = w.sum() ** 2 / (w ** 2).sum()
+    return abs(got - share) / float(np.sqrt(share * (1 - share) / n_eff))

@@ -5,16 +5,15 @@ forget is a property of the log, not a constant: one department changes its prac
 weeks (a storm's backlog cleared, staff taken on), another closes its cases at the same pace all
 year, where a long memory only adds cases to learn from. So the half-lives are chosen by the
 training months' own forecasts (rolling origins, the way a forecaster is validated on a time
-series): at each origin (half-way through the training window, then at 60%, 70%, 80% and 90%
-of it) the cases created before it, weighted by their age at the origin, forecast the cases
-created in the next tenth of the window, so that no two forecasts share a case. A longer memory
-learns from more cases, so it is kept unless a shorter one forecasts better by more than the
-forecasts' own spread: the longest half-life whose mean distance is within one standard error
-(of its paired differences over the origins) of the best one's (the one-standard-error rule of
-model selection by cross-validation). On generated logs that do not drift this keeps a long
-memory; on a department whose pace changes half-way it chooses the shortest
-(``tests/unit/test_calibrate_recency_choice.py``, ``tests/property/test_recency_choice_property.py``).
-The held-out months are never read.
+series): at each origin (half-way through the training window, then at 60%, 70% and 80% of it)
+the cases created before it, weighted by their age at the origin, forecast the cases created
+between it and the end of the training window (as the fit's model forecasts the months after
+the window), and the half-life of the best mean forecast over the origins is chosen; a tie goes
+to the longer memory, which learns from more cases. On a log that does not drift the best may be
+a short half-life by chance (all candidates forecast about equally well), and what the fit then
+reads is still within sampling error (``tests/property/test_recency_choice_property.py``); a
+department whose pace changes half-way is always read with a short one. The held-out months are
+never read.
 
 - *Handling*, per model department (the department a category is sent to): the distance is the
   W1 between log1p close hours, every case's close time censored at the same follow-up (from the
@@ -22,7 +21,7 @@ The held-out months are never read.
   older cases, followed longer, do not read as slower. A department with too few cases on either
   side of every origin takes the choice read from all departments' cases together.
 - *The mix*: the total variation distance between the weighted category shares before the origin
-  and the shares in the forecast window.
+  and the shares after it.
 
 Candidates run from ``HALF_LIFE_MIN_DAYS`` up by a factor ``STEP`` to twice the window, and every
 day alike (``math.inf``). A window shorter than twice the floor cannot tell them apart (every
@@ -42,9 +41,7 @@ from sim.calibrate.distances import censored_hours
 from sim.calibrate.profile import HALF_LIFE_MIN_DAYS, Recency, Timebase, category_departments
 
 #: where the rolling origins fall, as shares of the training window
-ORIGINS = (0.5, 0.6, 0.7, 0.8, 0.9)
-#: each origin forecasts the cases of the next tenth of the window: the forecasts share no case
-WINDOW = 0.1
+ORIGINS = (0.5, 0.6, 0.7, 0.8)
 #: each candidate half-life is this factor times the one before
 STEP = 1.5
 #: cases a department needs on each side of an origin for that origin to score it
@@ -79,20 +76,11 @@ def _mix_score(cats: np.ndarray, age: np.ndarray, before: np.ndarray, later: np.
 
 
 def _choose(scores: dict[float, list[float]]) -> tuple[float, dict[str, float]]:
-    """The longest half-life within one standard error of the best (the one-standard-error rule of
-    model selection by cross-validation: a longer memory learns from more cases, so a shorter one
-    must beat it by more than the origins' spread), and each candidate's mean score (by label)."""
-    tried = sorted(d for d, v in scores.items() if v)
-    means = {d: float(np.mean(scores[d])) for d in tried}
-    best = min(tried, key=lambda d: means[d])
-    chosen = best
-    for d in reversed(tried):  # every day alike first, then shorter and shorter
-        diff = np.asarray(scores[d]) - np.asarray(scores[best])
-        se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
-        if float(diff.mean()) <= se:
-            chosen = d
-            break
-    return chosen, {label(d): round(m, 5) for d, m in means.items()}
+    """The half-life of the lowest mean distance over the origins (a tie: the longer memory, which
+    learns from more cases), and each candidate's mean (by label)."""
+    means = {d: float(np.mean(v)) for d, v in scores.items() if v}
+    best = min(means, key=lambda d: (means[d], -d))
+    return best, {label(d): round(m, 5) for d, m in means.items()}
 
 
 def label(days: float) -> str:
@@ -100,14 +88,15 @@ def label(days: float) -> str:
 
 
 def _origins(tr: pd.DataFrame, tb: Timebase) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(created before the origin, created in its forecast window, age at the origin in days) per origin."""
+    """(created before the origin, created after it, age at the origin in days) per origin: each
+    forecasts the rest of the training window, as the fit forecasts the months after it."""
     created = tr["created"]
     width = tb.train_until - tb.train_from
     for share in ORIGINS:
         origin = tb.train_from + share * width
-        until = tb.train_from + (share + WINDOW) * width
         age = (origin - created).dt.total_seconds().to_numpy(np.float64) / 86400.0
-        yield (created < origin).to_numpy(), ((created >= origin) & (created < until)).to_numpy(), age
+        before = (created < origin).to_numpy()
+        yield before, ~before, age
 
 
 def choose_recency(tr: pd.DataFrame, tb: Timebase) -> Recency:
@@ -146,8 +135,8 @@ def choose_recency(tr: pd.DataFrame, tb: Timebase) -> Recency:
     all_days, all_means = _choose(handling.pop(ALL))
     chosen = {name: _choose(s) for name, s in sorted(handling.items())}
     rule = (f"rolling origins at {', '.join(f'{o:.0%}' for o in ORIGINS)} of the training window, each "
-            f"forecasting the next {WINDOW:.0%}: the longest half-life within one standard error of the best "
-            "forecast (handling: W1 of log1p close hours at equal follow-up; mix: total variation of category shares)")
+            "forecasting the rest of it: the half-life of the best mean forecast (handling: W1 of log1p close "
+            "hours at equal follow-up; mix: total variation of category shares)")
     return Recency(mix_days=mix_days, by_department=tuple((n, c[0]) for n, c in chosen.items()),
                    handling_days=all_days, rule=rule,
                    scores={"mix": mix_means, ALL: all_means, **{n: c[1] for n, c in chosen.items()}})
