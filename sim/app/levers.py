@@ -201,7 +201,7 @@ def _channel_mix(cfg: Config, share: Any) -> list[Any]:
 def _surge_overrides(cfg: Config, s: Mapping[str, Any], horizon: Any) -> list[str]:
     """A surge added by the page starts half-way through the run the planner asked for (the horizon
     field, not the base's): a surge after a shorter run's end would change nothing. A base's own surge
-    keeps its day (a scenario's date); the run's warnings say if it falls outside the run."""
+    keeps its day (a scenario's date) and its name; the run's warnings say if it falls outside the run."""
     if not s["surge.on"]:
         return ["scenario.surges=[]"]
     existing = cfg.scenario.surges[0] if cfg.scenario.surges else None
@@ -209,7 +209,9 @@ def _surge_overrides(cfg: Config, s: Mapping[str, Any], horizon: Any) -> list[st
     start = existing.start_day if existing is not None else round(float(days) / 2.0, 1)
     cats = list(existing.categories) if existing is not None else [
         c for c in ("safety_hazard", "repair", "help_request") if c in cfg.catalog.categories]
-    surge = (f"{{name:surge,start_day:{start!r},days:{_show(s['surge.days'])},"
+    name = existing.name if existing is not None else "surge"  # a base's surge keeps its name (the flood)
+    quoted = "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"  # any name, as one override value
+    surge = (f"{{name:{quoted},start_day:{start!r},days:{_show(s['surge.days'])},"
              f"multiplier:{_show(s['surge.multiplier'])},categories:{_show(cats)},"
              f"volunteers:{_show(s['surge.volunteers'])}}}")
     return [f"scenario.surges=[{surge}]"]

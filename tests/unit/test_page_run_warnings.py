@@ -40,3 +40,20 @@ def test_a_scenario_surge_after_the_runs_end_is_said_on_the_page(page: Any) -> N
     assert not page.exception and len(page.session_state["history"]) == 1
     said = [w.value for w in page.warning]
     assert any(w.startswith("Changes nothing in this run:") and "at or after the horizon" in w for w in said), said
+
+
+def test_a_base_s_own_surge_keeps_its_name_and_day_when_its_levers_change() -> None:
+    dc, cfg = wb.base_config(wb.base_overrides("township", "flood", None, "results"))
+    values = {**lv.base_levers(cfg), "surge.multiplier": 5.0}
+    quick = lv.quick_config(dc, lv.overrides_for(cfg, values))
+    (surge,) = quick.scenario.surges
+    assert (surge.name, surge.start_day, surge.multiplier) == ("flood", 180.0, 5.0)
+
+
+@pytest.mark.parametrize("name", ["storm: Kai-tak, 2024", "it's {big}", "台风"])
+def test_a_surge_of_any_name_survives_the_page_s_overrides(name: str) -> None:
+    dc, cfg = wb.base_config(wb.base_overrides("township", "flood", None, "results"))
+    dc.scenario.surges[0].name = name
+    cfg = lv.quick_config(dc, [])
+    quick = lv.quick_config(dc, lv.overrides_for(cfg, {**lv.base_levers(cfg), "surge.days": 4.0}))
+    assert quick.scenario.surges[0].name == name and quick.scenario.surges[0].days == 4.0
