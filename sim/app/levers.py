@@ -11,6 +11,7 @@ at once. Both routes give the same ``Config``: the runs use the overrides throug
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -210,7 +211,10 @@ def _surge_overrides(cfg: Config, s: Mapping[str, Any], horizon: Any) -> list[st
     cats = list(existing.categories) if existing is not None else [
         c for c in ("safety_hazard", "repair", "help_request") if c in cfg.catalog.categories]
     name = existing.name if existing is not None else "surge"  # a base's surge keeps its name (the flood)
-    quoted = "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"  # any name, as one override value
+    # any name as one quoted override value: Hydra reads a backslash literally except before a quote or
+    # at the end, so only those are doubled, and each quote escaped
+    body = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", name)
+    quoted = "'" + re.sub(r"(\\+)$", lambda m: m.group(1) * 2, body) + "'"
     surge = (f"{{name:{quoted},start_day:{start!r},days:{_show(s['surge.days'])},"
              f"multiplier:{_show(s['surge.multiplier'])},categories:{_show(cats)},"
              f"volunteers:{_show(s['surge.volunteers'])}}}")

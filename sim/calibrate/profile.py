@@ -55,8 +55,8 @@ POOLED = "pooled (small departments)"
 #: reads of handling (close times, shares settled at once, on the quick path or left open) and of
 #: the category mix, its weight halving every half-life. How fast each department's handling and
 #: the mix drift is read from the training months themselves (``sim.calibrate.recency``); where the
-#: window is too short to tell, the half-life is ``HALF_LIFE_SHARE`` of the training window (the
-#: last quarter carries half the weight). Never less than ``HALF_LIFE_MIN_DAYS``: drift is slower
+#: window is too short or too sparse to tell, the half-life is ``HALF_LIFE_SHARE`` of the training
+#: window (the last quarter carries half the weight). Never less than ``HALF_LIFE_MIN_DAYS``: drift is slower
 #: than a week's cycle, and a one-week log weighted by the day fitted the day after its holiday
 #: alone (its held-out median 3x the observed). Arrival rates and their hour, weekday and month
 #: profiles read every training day alike: a season profile needs all of its months.
@@ -311,9 +311,10 @@ def category_departments(tr: pd.DataFrame) -> pd.Series:
 def handling_weights(tr: pd.DataFrame, tb: Timebase, model_dept: pd.Series) -> pd.Series:
     """Each training case's recency weight at its model department's half-life (``model_dept`` by row)."""
     created = tb.hours(tr["created"])
+    names = model_dept.astype(str).to_numpy()  # a missing department reads as "nan": all departments' half-life
     out = np.empty(len(tr))
-    for d in pd.unique(model_dept):
-        sel = (model_dept == d).to_numpy()
+    for d in np.unique(names):
+        sel = names == d
         out[sel] = tb.recency_weights(created[sel], str(d))
     return pd.Series(out, index=tr.index)
 
@@ -403,8 +404,11 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     # the mix (category shares, their due dates) and each department's handling drift at their own pace
     weight = pd.Series(tb.recency_weights(tb.hours(tr["created"])), index=tr.index)
     handling_w = handling_weights(tr, tb, model_dept)
+    # a small category reads its department's cases (by the department that handled each), at that
+    # department's half-life; a category's own cases at its model department's
     by_dept = pd.DataFrame({"d": pooled_dept, "fast": fast, "h": hours, "due": days, "old": old,
-                            "left": old & tr["closed"].isna(), "w": handling_w})
+                            "left": old & tr["closed"].isna(), "w": handling_w,
+                            "w_pooled": handling_weights(tr, tb, pooled_dept)})
     pooled = {d: g for d, g in by_dept.groupby("d")}
     # one path or two per department
     waited = np.where(tr["closed"].notna(), hours, (tb.extracted_at - tr["created"]).dt.total_seconds() / 3600.0)
@@ -440,7 +444,7 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
         long_src = g.index if float((queue_w.loc[g.index] > 0).sum()) >= MIN_ROWS else tr.index[model_dept == dept]
         long_w = queue_w.loc[long_src]
         path = paths.get(dept)
-        f, w = src["fast"], src["w"]
+        f, w = src["fast"], src["w" if rows >= MIN_ROWS else "w_pooled"]
         fast_h = src.loc[f, "h"]
         due = src["due"].dropna()
         old_w = float((w * src["old"]).sum())

@@ -10,9 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import wasserstein_distance
 
-from sim.calibrate.profile import HALF_LIFE_MIN_DAYS, Recency
-from sim.calibrate.recency import candidates, choose_recency, label, recency_line, recency_record
+from sim.calibrate.profile import HALF_LIFE_MIN_DAYS, Recency, category_departments, handling_weights
+from sim.calibrate.recency import _handling_scores, candidates, choose_recency, label, recency_line, recency_record
 from tests.drifting_logs import T0, UNTIL, log, tb, weighted_median_z
 
 
@@ -73,3 +74,38 @@ def test_a_log_without_departments_is_named_so_in_the_line() -> None:
     nameless = log(6, drift=False).assign(department="")
     line = recency_line(replace(tb(), recency=choose_recency(nameless, tb())))
     assert "(the log names no department)" in line and "handling  " not in line
+
+
+def test_the_sorted_pass_gives_scipy_s_weighted_distance_for_every_candidate() -> None:
+    rng = np.random.default_rng(7)
+    hours = np.round(rng.lognormal(2.0, 1.0, 900), 1)  # ties, as rounded log times have
+    age = rng.uniform(-50.0, 100.0, 900)
+    before = age > 0
+    tried = candidates(100.0)
+    got = _handling_scores(hours, age, before, ~before, tried)
+    for days, score in zip(tried, got, strict=True):
+        w = np.ones(before.sum()) if math.isinf(days) else np.exp2(-age[before] / days)
+        assert score == pytest.approx(wasserstein_distance(hours[before], hours[~before], w), rel=1e-12, abs=1e-12)
+
+
+def test_a_log_read_for_all_departments_together_says_so_in_the_line() -> None:
+    # 12 departments of about 33 cases each: none has 30 on each side of an origin, all together do
+    names = [f"d{i % 12}" for i in range(400)]
+    sparse = log(8, drift=False, n=400).assign(department=names, category=names)
+    r = choose_recency(sparse, tb())
+    assert r.by_department == () and r.scores
+    line = recency_line(replace(tb(), recency=r))
+    assert f"all departments {label(r.handling_days)}" in line and "too short" not in line
+
+
+def test_no_follow_up_after_the_window_takes_the_share_rule() -> None:
+    r = choose_recency(log(9, drift=True), replace(tb(), extracted_at=UNTIL))
+    assert r.by_department == () and not r.scores and "no close time" in r.rule
+
+
+def test_a_case_without_a_department_weighs_at_all_departments_half_life() -> None:
+    df = log(10, drift=False, n=2_000)
+    df.loc[df.index[:50], "category"] = np.nan
+    t = replace(tb(), recency=Recency(mix_days=28.0, by_department=(("roads", 56.0),), handling_days=112.0, rule="x"))
+    w = handling_weights(df, t, df["category"].map(category_departments(df.dropna(subset=["category"]))))
+    assert np.isfinite(w).all() and (w > 0).all()

@@ -50,7 +50,8 @@ def test_a_base_s_own_surge_keeps_its_name_and_day_when_its_levers_change() -> N
     assert (surge.name, surge.start_day, surge.multiplier) == ("flood", 180.0, 5.0)
 
 
-@pytest.mark.parametrize("name", ["storm: Kai-tak, 2024", "it's {big}", "台风"])
+@pytest.mark.parametrize("name", ["storm: Kai-tak, 2024", "it's {big}", "台风", "a\\b", "C:\\new\\'x'", "ends\\",
+                                  "[a], \"b\""])
 def test_a_surge_of_any_name_survives_the_page_s_overrides(name: str) -> None:
     dc, cfg = wb.base_config(wb.base_overrides("township", "flood", None, "results"))
     dc.scenario.surges[0].name = name
