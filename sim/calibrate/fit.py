@@ -168,7 +168,7 @@ def initial_guess(obs: pd.DataFrame, works: WorkChoice | None = None) -> dict[st
     """A start: work = the working share of the median slow close time, cv 1.5, rho 0.7; with two works,
     each work's mean and cv as the mixture of working hours has them (``sim.calibrate.works``)."""
     h = close_hours(obs)
-    slow = h[np.isfinite(h) & (h >= FAST_HOURS)]
+    slow = h[np.isfinite(h) & (h > FAST_HOURS)]
     med = float(np.median(slow)) if len(slow) else 24.0
     top = max_work(obs)
     if works is None or works.chosen != "two works":

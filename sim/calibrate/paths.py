@@ -202,6 +202,13 @@ def choose_paths(hours: np.ndarray, is_open: np.ndarray, created: np.ndarray,
     mean1, cv1 = lognormal_mean_cv(m1, s1)
     base += (f"; round-the-clock share {q:.3f} ({np.sum(wo):.0f} closures outside office hours over the "
              f"{reach:.1%} that would fall there), mean {mean1:.3g} h")
+    queue_median = math.exp(t2[3])
+    if mean1 >= queue_median or math.exp(m1) > MAX_QUICK_MEDIAN_HOURS:
+        # the closures outside office hours are not a quick path: slower on average than the queue's
+        # median case, or over a day at their own median (the quick component was the queue's own tail)
+        return PathChoice("one path", f"one path (the round-the-clock closures are not quick: mean {mean1:.3g} h, "
+                          f"median {math.exp(m1):.3g} h, queue median {queue_median:.3g} h); {base}", n, 0.0, 0.0, 0.0,
+                          bic1, bic2, off_share)
     return PathChoice("two paths", f"two paths: lower BIC, apart, round the clock; {base}", n, q, mean1, cv1,
                       bic1, bic2, off_share, tuple(float(v) for v in t2), q / p)
 

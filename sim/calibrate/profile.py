@@ -73,6 +73,7 @@ class Recency:
     by_department: tuple[tuple[str, float], ...]
     handling_days: float  # a department the choice had too few cases for takes all departments' choice
     rule: str
+    unscored: tuple[str, ...] = ()  # the departments that had too few cases at every origin
     #: each candidate's mean distance over the origins, for the mix, all departments and each one
     scores: dict[str, dict[str, float]] = field(default_factory=dict, hash=False, compare=False)
 
@@ -391,7 +392,7 @@ def _categories(tr: pd.DataFrame, tb: Timebase) -> tuple[dict[str, CategoryFit],
     quick-path share and long-work share; and each department's choice of one path or two
     (``sim.calibrate.paths``) and of one work or two (``sim.calibrate.works``)."""
     hours = pd.Series(close_hours(tr), index=tr.index)
-    fast = hours < FAST_HOURS
+    fast = hours <= FAST_HOURS  # within 3 minutes, the 3rd included (a log written to the minute has many)
     cal, work = _deadline_days(tr, tb)
     working = _spread(work, tr["category"]) < _spread(cal, tr["category"])  # a tie: calendar days
     days = work if working else cal

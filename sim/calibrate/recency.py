@@ -158,11 +158,12 @@ def choose_recency(tr: pd.DataFrame, tb: Timebase) -> Recency:
     mix_days, mix_means = _choose(mix)
     all_days, all_means = _choose(handling.pop(ALL))
     chosen = {name: _choose(s) for name, s in sorted(handling.items())}
+    unscored = tuple(name for name, _ in groups[1:] if name not in chosen)
     rule = (f"rolling origins at {', '.join(f'{o:.0%}' for o in ORIGINS)} of the training window, each "
             "forecasting the rest of it: the half-life of the best mean forecast (handling: W1 of log1p close "
             "hours at equal follow-up; mix: total variation of category shares)")
     return Recency(mix_days=mix_days, by_department=tuple((n, c[0]) for n, c in chosen.items()),
-                   handling_days=all_days, rule=rule,
+                   handling_days=all_days, rule=rule, unscored=unscored,
                    scores={"mix": mix_means, ALL: all_means, **{n: c[1] for n, c in chosen.items()}})
 
 
@@ -186,6 +187,11 @@ def recency_line(tb: Timebase) -> str:
         return f"calibrate: recency half-life {label(tb.default_half_life_days())} (the training window is " \
                "too short or too sparse to read its drift from)"
     by = "".join(f"{d or '(the log names no department)'} {label(v)}, " for d, v in r.by_department)
-    other = "other departments" if r.by_department else "all departments"
+    if not r.by_department:
+        by = f"all departments {label(r.handling_days)}"
+    elif r.unscored:  # departments with too few cases at every origin take all departments' choice
+        by += f"other departments {label(r.handling_days)}"
+    else:
+        by = by.removesuffix(", ")
     return (f"calibrate: recency half-lives read from the training months (rolling origins): the mix "
-            f"{label(r.mix_days)}; handling {by}{other} {label(r.handling_days)}")
+            f"{label(r.mix_days)}; handling {by}")

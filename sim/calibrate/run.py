@@ -110,6 +110,10 @@ def _comments(fit: ArrivalFit, res: FitResult, slots: dict[str, str], holidays: 
     return c
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, train_until: pd.Timestamp | None = None,
               seed: int = 12345, trials: int = 80, presets: Path | None = None, results: Path = Path("results"),
               say: Callable[[str], None] = print, replications: int = 2,
@@ -132,8 +136,9 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
     fit = fit_arrivals(cases, tb)
     say(f"calibrate: {fit.rows:,} training cases {tb.train_from.date()} .. {tb.train_until.date()}, "
         f"{len(heldout(cases, tb)):,} held out to {tb.window_end} (followed to the extraction, "
-        f"{tb.extracted_at}); {len(fit.categories)} categories, "
-        f"{len({c.department for c in fit.categories.values()})} departments, {len(fit.places)} places")
+        f"{tb.extracted_at}); {_count(len(fit.categories), 'category', 'categories')}, "
+        f"{_count(len({c.department for c in fit.categories.values()}), 'department', 'departments')}, "
+        f"{_count(len(fit.places), 'place', 'places')}")
     pdir = presets or presets_dir()
     for line in remove_stale(results):  # what a killed calibration or run left there
         say(line)

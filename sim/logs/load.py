@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.logs.mapping import LogMapping, load_mapping
+from sim.logs.offsets import check_offsets
 from sim.logs.read import read_log_table
 from sim.util.errors import ConfigError
 
@@ -259,6 +260,8 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
         case_id = pd.Series(df.index.astype(str), index=df.index, dtype=_STR)  # the row number is the id
 
     created_raw = df[col["created"]]
+    check_offsets({col[f]: df[col[f]] for f in ("created", "closed", "due")
+                   if f in col and (f != "due" or m.due_as == "time")}, m.timezone)
     created, bad = parse_times(created_raw, m)
     rj.add(created.isna().to_numpy() & ~bad, "empty_created", col["created"], created_raw)
     rj.add(bad, "unparseable_created", col["created"], created_raw)
@@ -351,7 +354,7 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     assert report.rows_read == report.imported + report.rejected_total
     if not allow_empty:
         if not report.imported:
-            raise ConfigError(str(path), _nothing_imported(report))
+            raise ConfigError(str(path), _nothing_imported(report, m))
         # rows created after the extraction are cut, not misread (a log replayed as if taken earlier,
         # ``extracted_at=``, leaves out all its later rows): they are not counted against the share
         misread = report.rejected_total - report.rejected.get("created_after_extraction", 0)
@@ -360,16 +363,23 @@ def load_log(path: str | Path, mapping: str | Path | AbcMapping[str, Any] | LogM
     return ImportedLog(cases=cases, extracted_at=ext, report=report, mapping=m, source=Path(path))
 
 
-def _nothing_imported(report: ImportReport) -> str:
+def _nothing_imported(report: ImportReport, m: LogMapping) -> str:
     if not report.rows_read:
         return "no data rows (a header alone): nothing to import"
-    reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(report.rejected.items(), key=lambda rn: -rn[1]))
-    return (f"no case imported: all {report.rows_read:,} rows rejected ({reasons}; see the mapping's columns "
-            "and formats)")
+    reasons, check = _largest_reasons(report, m)
+    return f"no case imported: all {report.rows_read:,} rows rejected: {reasons}; check the mapping's {check}"
 
 
 def _too_many_rejected(report: ImportReport, m: LogMapping) -> str:
     """The share rejected, the largest reasons with their column and a value, and what to check."""
+    reasons, check = _largest_reasons(report, m)
+    return (f"{percent(report.rejected_total, report.rows_read)} of its {report.rows_read:,} rows rejected, "
+            f"more than max_rejected_share {m.max_rejected_share:g} of mapping {m.source}: {reasons}; check the "
+            f"mapping's {check}, or raise max_rejected_share for a log this messy")
+
+
+def _largest_reasons(report: ImportReport, m: LogMapping) -> tuple[str, str]:
+    """The three largest reasons with their column and a value, and what in the mapping to check."""
     counts = sorted(report.rejected.items(), key=lambda rn: -rn[1])[:3]
     first = report.rejects.drop_duplicates("reason").set_index("reason")
     reasons = ", ".join(f"{r} {k:,} (column {first.at[r, 'column']!r}, e.g. {first.at[r, 'value']!r})"
@@ -379,9 +389,7 @@ def _too_many_rejected(report: ImportReport, m: LogMapping) -> str:
     order = ": day and month in the right order?" if "%d" in formats and "%m" in formats else ""
     check = (f"time.format ({formats!r}{order}) and the time columns"
              if any(r in _TIME_REASONS for r, _ in counts) else "columns, channels and status values")
-    return (f"{percent(report.rejected_total, report.rows_read)} of its {report.rows_read:,} rows rejected, "
-            f"more than max_rejected_share {m.max_rejected_share:g} of mapping {m.source}: {reasons}; check the "
-            f"mapping's {check}, or raise max_rejected_share for a log this messy")
+    return reasons, check
 
 
 def _reject_far_dates(rj: _Rejects, created: pd.Series, closed: pd.Series, col: AbcMapping[str, str]) -> None:

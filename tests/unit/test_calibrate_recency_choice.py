@@ -109,3 +109,13 @@ def test_a_case_without_a_department_weighs_at_all_departments_half_life() -> No
     t = replace(tb(), recency=Recency(mix_days=28.0, by_department=(("roads", 56.0),), handling_days=112.0, rule="x"))
     w = handling_weights(df, t, df["category"].map(category_departments(df.dropna(subset=["category"]))))
     assert np.isfinite(w).all() and (w > 0).all()
+
+
+def test_the_line_names_other_departments_only_when_some_were_not_scored() -> None:
+    r = choose_recency(log(11, drift=True), tb())
+    assert r.unscored == () and "other departments" not in recency_line(replace(tb(), recency=r))
+    df = log(11, drift=True)
+    few = df[df["department"] == "parks"].index[30:]  # 'parks' keeps 30 cases: under 30 on a side
+    sparse = df.drop(few)
+    r = choose_recency(sparse, tb())
+    assert r.unscored == ("parks",) and "other departments" in recency_line(replace(tb(), recency=r))

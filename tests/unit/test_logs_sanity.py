@@ -96,6 +96,8 @@ def test_every_date_bad_is_an_error_naming_the_reasons(tmp_path: Path) -> None:
     p.write_text("\n".join([lines[0], *bad]) + "\n", encoding="utf-8")
     msg = one_line_error(lambda: load_log(p, "12345"))
     assert "no case imported" in msg and f"all {len(bad)} rows" in msg and "unparseable_created" in msg
+    # the column, a value and what in the mapping to check, as for a log mostly rejected
+    assert "e.g. 'soon'" in msg and "time.format" in msg
     small = _small(tmp_path, [f"r{i},2019-01-0{i + 1}" for i in range(3)])  # the wrong format for this mapping
     assert "unparseable_created 3" in one_line_error(lambda: load_log(small, SMALL_MAPPING))
 
