@@ -355,6 +355,7 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
     tr = tr.assign(department=tr["category"].map({c.name: c.department for c in fit.categories.values()}))
     hours = office_hours(tb)
     searches: dict[str, DepartmentSearch] = {}
+    obs_y: dict[str, Weighted] = {}  # each department's observed training cases, as the fit compares them
     depts = sorted({c.department for c in fit.categories.values()})
     obs_by_dept = {d: g for d, g in tr.groupby("department")}
     for k, d in enumerate(depts):
@@ -373,7 +374,7 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
             if "long_work_hours" in x0:
                 point["long_work_hours"] = max(0.05, x0["long_work_hours"] * scale)
             study.enqueue_trial(point)
-        ow = observed_weighted(g, tb, d)
+        ow = obs_y[d] = observed_weighted(g, tb, d)
         y = np.log1p(np.maximum(ow.hours, 0.0))
         # the weighted sd over the square root of the cases' effective number (Kish)
         n_eff = float(ow.weights.sum() ** 2 / max(float((ow.weights ** 2).sum()), 1e-300))
@@ -381,7 +382,6 @@ def _search(optuna: Any, cases: pd.DataFrame, fit: ArrivalFit, units_file: str, 
         searches[d] = DepartmentSearch(name=d, rows=len(g), slow_rows=max(slow, 1), office_hours=hours,
                                        max_work=max_work(g), study=study, noise=sd / np.sqrt(max(n_eff, 1.0)),
                                        long_share=long_share)
-    obs_y = {d: observed_weighted(obs_by_dept[d], tb, d) for d in depts}
     start = time.perf_counter()
     best_params = {d: initial_guess(obs_by_dept[d], fit.works.get(d)) for d in depts}
     sim = Simulator(fit, units_file, name, seed, {d: searches[d].handling(best_params[d]) for d in depts},

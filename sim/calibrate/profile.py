@@ -64,6 +64,11 @@ HALF_LIFE_SHARE = 0.25
 HALF_LIFE_MIN_DAYS = 28.0
 
 
+def half_life_decay(age: np.ndarray, half_life: float) -> np.ndarray:
+    """Weights halving every ``half_life`` of ``age`` (the same unit); ``math.inf``: every age alike."""
+    return np.ones_like(age) if math.isinf(half_life) else np.exp2(-age / half_life)
+
+
 @dataclass(frozen=True)
 class Recency:
     """Half-lives in days (``math.inf``: every training day alike) chosen from the training months:
@@ -140,8 +145,7 @@ class Timebase:
         ``department`` is None (``Recency``; without one, ``default_half_life_days``)."""
         until = float((self.train_until - self.t0) / pd.Timedelta(hours=1))
         days = self.recency.days(department) if self.recency is not None else self.default_half_life_days()
-        age = until - np.asarray(created_hours, dtype=np.float64)
-        return np.ones_like(age) if math.isinf(days) else np.exp2(-age / (days * 24.0))
+        return half_life_decay(until - np.asarray(created_hours, dtype=np.float64), days * 24.0)
 
     def model_weekdays(self, real_days: tuple[int, ...]) -> list[int]:
         """Model weekday indices j whose real weekday (weekday0 + j) % 7 is in ``real_days``."""

@@ -40,7 +40,13 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.distances import censored_hours
-from sim.calibrate.profile import HALF_LIFE_MIN_DAYS, Recency, Timebase, category_departments
+from sim.calibrate.profile import (
+    HALF_LIFE_MIN_DAYS,
+    Recency,
+    Timebase,
+    category_departments,
+    half_life_decay,
+)
 
 #: where the rolling origins fall, as shares of the training window
 ORIGINS = (0.5, 0.6, 0.7, 0.8)
@@ -60,10 +66,6 @@ def candidates(window_days: float) -> list[float]:
     return [*out, math.inf]
 
 
-def _weights(age_days: np.ndarray, days: float) -> np.ndarray:
-    return np.ones_like(age_days) if math.isinf(days) else np.exp2(-age_days / days)
-
-
 def _handling_scores(hours: np.ndarray, age: np.ndarray, before: np.ndarray, after: np.ndarray,
                      tried: list[float]) -> list[float]:
     """W1 between the weighted close hours before the origin and the hours after it, per candidate:
@@ -79,14 +81,14 @@ def _handling_scores(hours: np.ndarray, age: np.ndarray, before: np.ndarray, aft
     out = []
     for days in tried:
         w = np.zeros(len(values))
-        w[: len(a)] = _weights(age_a, days)
+        w[: len(a)] = half_life_decay(age_a, days)
         cdf_a = np.cumsum(w[order])[:-1] / w.sum()
         out.append(float(np.sum(np.abs(cdf_a - cdf_b) * gaps)))
     return out
 
 
 def _mix_score(cats: np.ndarray, age: np.ndarray, before: np.ndarray, later: np.ndarray, days: float) -> float:
-    w = pd.Series(_weights(age[before], days)).groupby(cats[before]).sum()
+    w = pd.Series(half_life_decay(age[before], days)).groupby(cats[before]).sum()
     after = pd.Series(cats[later]).value_counts()
     keys = w.index.union(after.index)
     p = w.reindex(keys, fill_value=0.0) / w.sum()
@@ -118,20 +120,22 @@ def _origins(tr: pd.DataFrame, tb: Timebase) -> Iterable[tuple[np.ndarray, np.nd
         yield before, ~before, age
 
 
+def _share_rule(tb: Timebase, why: str) -> Recency:
+    """Nothing read from the log: one half-life for the mix and every department, a share of the window."""
+    days = tb.default_half_life_days()
+    return Recency(mix_days=days, by_department=(), handling_days=days, rule=why)
+
+
 def choose_recency(tr: pd.DataFrame, tb: Timebase) -> Recency:
     """Half-lives for the mix and each model department, read from the training cases ``tr``."""
     window = float((tb.train_until - tb.train_from) / pd.Timedelta(days=1))
     if window < 2.0 * HALF_LIFE_MIN_DAYS or len(tr) == 0:
-        d = tb.default_half_life_days()
-        return Recency(mix_days=d, by_department=(), handling_days=d,
-                       rule=f"training window of {window:.3g} days: too short to read a drift from; "
-                            f"half-life a quarter of it, at least {HALF_LIFE_MIN_DAYS:g} days")
+        return _share_rule(tb, f"training window of {window:.3g} days: too short to read a drift from; "
+                               f"half-life a quarter of it, at least {HALF_LIFE_MIN_DAYS:g} days")
     follow = float((tb.extracted_at - tb.train_until) / pd.Timedelta(hours=1))
     if follow <= 0.0:
-        d = tb.default_half_life_days()
-        return Recency(mix_days=d, by_department=(), handling_days=d,
-                       rule="extracted at the end of the training window: no close time to compare; half-life a "
-                            f"quarter of the window, at least {HALF_LIFE_MIN_DAYS:g} days")
+        return _share_rule(tb, "extracted at the end of the training window: no close time to compare; half-life a "
+                               f"quarter of the window, at least {HALF_LIFE_MIN_DAYS:g} days")
     hours = np.log1p(np.clip(censored_hours(tr, tb.extracted_at), 0.0, follow))
     dept = tr["category"].map(category_departments(tr)).astype(str).to_numpy()
     cats = tr["category"].astype(str).to_numpy()
@@ -151,10 +155,8 @@ def choose_recency(tr: pd.DataFrame, tb: Timebase) -> Recency:
         for days in tried:
             mix[days].append(_mix_score(cats, age, before, after, days))
     if ALL not in handling:
-        d = tb.default_half_life_days()
-        return Recency(mix_days=d, by_department=(), handling_days=d,
-                       rule="too few cases on either side of the rolling origins; half-life a quarter of "
-                            f"the training window, at least {HALF_LIFE_MIN_DAYS:g} days")
+        return _share_rule(tb, "too few cases on either side of the rolling origins; half-life a quarter of "
+                               f"the training window, at least {HALF_LIFE_MIN_DAYS:g} days")
     mix_days, mix_means = _choose(mix)
     all_days, all_means = _choose(handling.pop(ALL))
     chosen = {name: _choose(s) for name, s in sorted(handling.items())}
@@ -186,12 +188,10 @@ def recency_line(tb: Timebase) -> str:
     if r is None or not r.scores:  # not read from the log: the window-share rule
         return f"calibrate: recency half-life {label(tb.default_half_life_days())} (the training window is " \
                "too short or too sparse to read its drift from)"
-    by = "".join(f"{d or '(the log names no department)'} {label(v)}, " for d, v in r.by_department)
-    if not r.by_department:
-        by = f"all departments {label(r.handling_days)}"
+    parts = [f"{d or '(the log names no department)'} {label(v)}" for d, v in r.by_department]
+    if not parts:
+        parts = [f"all departments {label(r.handling_days)}"]
     elif r.unscored:  # departments with too few cases at every origin take all departments' choice
-        by += f"other departments {label(r.handling_days)}"
-    else:
-        by = by.removesuffix(", ")
+        parts.append(f"other departments {label(r.handling_days)}")
     return (f"calibrate: recency half-lives read from the training months (rolling origins): the mix "
-            f"{label(r.mix_days)}; handling {by}")
+            f"{label(r.mix_days)}; handling {', '.join(parts)}")

@@ -127,9 +127,10 @@ def calibrate(cases: pd.DataFrame, extracted_at: pd.Timestamp, name: str, *, tra
     if split:
         say(f"calibrate: {split} model categor{'y' if split == 1 else 'ies'} added for the cases of a category "
             "handled by a department other than its main one (named '<category> (<department>)')")
-    tb = replace(tb, recency=choose_recency(training(cases, tb), tb))
+    train = training(cases, tb)  # the training rows after the split (the half-lives change no window)
+    tb = replace(tb, recency=choose_recency(train, tb))
     say(recency_line(tb))
-    small = small_departments(training(cases, tb))
+    small = small_departments(train)
     if small:
         say(f"calibrate: warning: {len(small)} department(s) with fewer than {MIN_DEPARTMENT_ROWS} training cases "
             f"are fitted together as '{POOLED}': {', '.join(small[:5])}{' ...' if len(small) > 5 else ''}")

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.logs.mapping import LogMapping, load_mapping
-from sim.logs.offsets import check_offsets
+from sim.logs.offsets import OFFSET, TIME_WITH_OFFSET, check_offsets
 from sim.logs.read import read_log_table
 from sim.util.errors import ConfigError
 
@@ -140,13 +140,13 @@ def parse_times(s: pd.Series, m: LogMapping) -> tuple[pd.Series, np.ndarray]:
     text = s.astype(_STR).str.strip()
     empty = _mask(text.eq(""))
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    offset = _mask(text.str.contains(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$", regex=True)) & ~empty
+    offset = _mask(text.str.contains(TIME_WITH_OFFSET, regex=True)) & ~empty
     if offset.any() and m.timezone:
         aware = pd.to_datetime(text[offset], utc=True, errors="coerce", format="ISO8601")
         out[offset] = aware.dt.tz_convert(m.timezone).dt.tz_localize(None)
     elif offset.any():
         # no zone to convert to: the wall time as written is the local time
-        text = text.where(~offset, text.str.replace(r"\s*(?:Z|[+-]\d\d:?\d\d)$", "", regex=True))
+        text = text.where(~offset, text.str.replace(rf"\s*{OFFSET}$", "", regex=True))
         offset = np.zeros(len(s), dtype=bool)
     naive = ~empty & ~offset
     if naive.any():

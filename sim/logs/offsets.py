@@ -15,7 +15,12 @@ import pandas as pd
 
 from sim.util.errors import ConfigError
 
-_OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)$"
+#: a UTC offset as a log writes it after a time ("Z", "+08:00", "-0600")
+OFFSET = r"(?:Z|[+-]\d\d:?\d\d)"
+_CLOCK = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*"
+#: a time of day ending in an offset (``sim.logs.load.parse_times`` reads these apart)
+TIME_WITH_OFFSET = _CLOCK + OFFSET + "$"
+_OFFSET_OF_TIME = _CLOCK + "(" + OFFSET + ")$"  # the offset alone, as a group
 #: two offsets of one local clock differ by at most its daylight-saving change
 CLOCK_CHANGE_MINUTES = 60
 
@@ -42,7 +47,7 @@ def check_offsets(columns: Mapping[str, pd.Series], timezone: str | None) -> Non
     for name, s in columns.items():
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             continue  # a typed column holds one zone
-        found = s.astype("string[pyarrow]").str.strip().str.extract(_OFFSET, expand=False).dropna().unique()
+        found = s.astype("string[pyarrow]").str.strip().str.extract(_OFFSET_OF_TIME, expand=False).dropna().unique()
         for text in found:
             first.setdefault(_minutes(str(text)), name)
     if first and max(first) - min(first) > CLOCK_CHANGE_MINUTES:
